@@ -1,0 +1,69 @@
+"""Where local state lives and which ports the local platform uses (all overridable by env)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from zg_common.settings import find_repo_root
+
+REPO_ROOT = find_repo_root(Path(__file__)) or Path.cwd()
+KAFKA_POM = REPO_ROOT / "deploy" / "local" / "kafka" / "pom.xml"
+
+
+def _port(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    try:
+        port = int(value)
+    except ValueError:
+        raise SystemExit(f"{name}={value!r} is not a port number") from None
+    if not 1 <= port <= 65535:
+        raise SystemExit(f"{name}={port} is not a port number (1-65535)")
+    return port
+
+
+@dataclass(frozen=True)
+class ServiceProcess:
+    name: str
+    module: str  # "package.main:create_app"
+    port: int
+    env_prefix: str
+
+
+@dataclass(frozen=True)
+class LocalConfig:
+    data_dir: Path
+    pg_port: int
+    kafka_port: int
+    kafka_controller_port: int
+    gateway_port: int
+    kafka_libs: Path
+    services: tuple[ServiceProcess, ...] = field(default=())
+    database: str = "zongguan"
+
+    @classmethod
+    def from_env(cls, *, data_dir: Path | None = None, port_offset: int = 0) -> LocalConfig:
+        def p(name: str, default: int) -> int:
+            return _port(name, default + port_offset)
+
+        services = (
+            ServiceProcess("intake", "zg_intake.main:create_app", p("ZG_INTAKE_HTTP_PORT", 8001), "ZG_INTAKE_"),
+            ServiceProcess("routing", "zg_routing.main:create_app", p("ZG_ROUTING_HTTP_PORT", 8002), "ZG_ROUTING_"),
+            ServiceProcess("patrol", "zg_patrol.main:create_app", p("ZG_PATROL_HTTP_PORT", 8003), "ZG_PATROL_"),
+            ServiceProcess("scoring", "zg_scoring.main:create_app", p("ZG_SCORING_HTTP_PORT", 8004), "ZG_SCORING_"),
+            ServiceProcess("video-index", "zg_video_index.main:create_app", p("ZG_VIDEO_INDEX_HTTP_PORT", 8005), "ZG_VIDEO_INDEX_"),
+        )
+        return cls(
+            data_dir=(data_dir or Path(os.environ.get("ZG_DATA_DIR", REPO_ROOT / ".data"))).resolve(),
+            pg_port=p("ZG_PG_PORT", 55432),
+            kafka_port=p("ZG_KAFKA_PORT", 19092),
+            kafka_controller_port=p("ZG_KAFKA_CONTROLLER_PORT", 19093),
+            gateway_port=p("ZG_GATEWAY_HTTP_PORT", 8000),
+            # shared by the dev and test data folders: one download per Kafka version
+            kafka_libs=Path(os.environ.get("ZG_KAFKA_LIBS_DIR", REPO_ROOT / ".data" / "kafka-libs")),
+            services=services,
+            database=os.environ.get("ZG_DATABASE_NAME", "zongguan"),
+        )

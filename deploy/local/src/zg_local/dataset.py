@@ -1,0 +1,251 @@
+"""Deterministic generator of the default data set: a Fangxing-shaped district in Baohe, Hefei.
+
+`python -m zg_local dataset [--out DIR]` writes versioned JSON/GeoJSON files; the same seed and
+version always give byte-identical files (a test checks the committed copy against a fresh run).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+from pathlib import Path
+from typing import Any
+
+from shapely.geometry import Point, Polygon
+
+from zg_local import catalogue as cat
+
+VERSION = "2026.11.1"
+SEED = 20160401  # the month the 大综管 reform started
+CENTER_LAT, CENTER_LON = 31.8000, 117.3000
+COLS, ROWS = 7, 2  # 14 grids
+WIDTH_M, HEIGHT_M = 3300.0, 1900.0
+TOTAL_POINTS = 1149
+TOTAL_ROUTES = 20
+TOTAL_OFFICERS = 130
+M_PER_DEG_LAT = 110_940.0
+M_PER_DEG_LON = 111_320.0 * math.cos(math.radians(CENTER_LAT))
+
+# zone type of each cell (col, row); row 1 is the north row. West: the lake park (scenic);
+# centre: the provincial government seat (core); east: land not yet built on (vacant).
+ZONES = {
+    (0, 0): "scenic", (0, 1): "scenic", (1, 0): "scenic",
+    (3, 0): "core", (3, 1): "core", (4, 1): "core",
+    (6, 0): "vacant", (6, 1): "vacant",
+}
+SHIFTS = [("day", "08:00", "16:00", 0.45), ("evening", "16:00", "24:00", 0.35),
+          ("night", "00:00", "08:00", 0.20)]
+
+
+def to_lonlat(x: float, y: float) -> tuple[float, float]:
+    """Local metres east/north of the centre to WGS84 lon/lat (6 decimals, ~0.1 m)."""
+    return (round(CENTER_LON + x / M_PER_DEG_LON, 6), round(CENTER_LAT + y / M_PER_DEG_LAT, 6))
+
+
+def lattice(rng: random.Random) -> list[list[tuple[float, float]]]:
+    """Jittered (COLS+1)x(ROWS+1) vertices in metres; shared vertices keep the grids a tiling."""
+    dx, dy = WIDTH_M / COLS, HEIGHT_M / ROWS
+    pts = []
+    for r in range(ROWS + 1):
+        row = []
+        for c in range(COLS + 1):
+            x, y = -WIDTH_M / 2 + c * dx, -HEIGHT_M / 2 + r * dy
+            x += rng.uniform(-0.12, 0.12) * dx
+            y += rng.uniform(-0.12, 0.12) * dy
+            row.append((x, y))
+        pts.append(row)
+    return pts
+
+
+def feature(geometry: dict[str, Any], properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "Feature", "geometry": geometry, "properties": properties}
+
+
+def ring(coords_m: list[tuple[float, float]]) -> list[list[float]]:
+    ll = [list(to_lonlat(x, y)) for x, y in coords_m]
+    return [*ll, ll[0]]
+
+
+def largest_remainder(weights: list[float], total: int) -> list[int]:
+    s = sum(weights)
+    raw = [w / s * total for w in weights]
+    out = [int(v) for v in raw]
+    order = sorted(range(len(raw)), key=lambda i: (raw[i] - out[i], -i), reverse=True)
+    for i in order[: total - sum(out)]:
+        out[i] += 1
+    return out
+
+
+def nearest_neighbour_order(points: list[tuple[str, float, float]]) -> list[tuple[str, float, float]]:
+    todo = sorted(points, key=lambda p: (p[1], p[2]))
+    route = [todo.pop(0)]
+    while todo:
+        _, x, y = route[-1]
+        i = min(range(len(todo)), key=lambda k: (todo[k][1] - x) ** 2 + (todo[k][2] - y) ** 2)
+        route.append(todo.pop(i))
+    return route
+
+
+def generate() -> dict[str, Any]:
+    rng = random.Random(SEED)
+    v = lattice(rng)
+    grids, cells = [], []
+    seq = 0
+    for r in reversed(range(ROWS)):  # numbered north to south, west to east (CJ/T 213 practice)
+        for c in range(COLS):
+            seq += 1
+            quad = [v[r][c], v[r][c + 1], v[r + 1][c + 1], v[r + 1][c]]  # counter-clockwise
+            zone = ZONES.get((c, r), "residential")
+            gid = f"G{seq:02d}"
+            poly = Polygon(quad)
+            cells.append((gid, zone, poly, r))
+            grids.append(feature(
+                {"type": "Polygon", "coordinates": [ring(quad)]},
+                {"id": gid, "code": f"340111012001{seq:03d}", "name": f"方兴第{seq}网格",
+                 "name_en": f"Fangxing grid {seq}", "zone_type": zone,
+                 "section": "north" if r == 1 else "south", "area_m2": round(poly.area)},
+            ))
+    # counter-clockwise: south edge west to east, east edge, north edge east to west, west edge
+    outline = ([v[0][c] for c in range(COLS + 1)] + [v[r][COLS] for r in range(1, ROWS)]
+               + [v[ROWS][c] for c in reversed(range(COLS + 1))] + [v[r][0] for r in reversed(range(1, ROWS))])
+    district = {"type": "FeatureCollection", "features": [feature(
+        {"type": "Polygon", "coordinates": [ring(outline)]},
+        {"id": "fangxing", "name": "方兴社区", "name_en": "Fangxing community",
+         "district": "包河区", "city": "合肥市", "admin_code": "340111",
+         "area_m2": round(Polygon(outline).area)},
+    )]}
+
+    zone_weight = {z[0]: z[3] for z in cat.ZONE_TYPES}
+    counts = largest_remainder([zone_weight[z] * p.area for _, z, p, _ in cells], TOTAL_POINTS)
+    points, by_grid = [], {}
+    pid = 0
+    for (gid, zone, poly, _), n in zip(cells, counts, strict=True):
+        minx, miny, maxx, maxy = poly.bounds
+        kinds = list(cat.OBJECT_TYPES)
+        weights = [cat.OBJECT_TYPES[k][4][zone] for k in kinds]
+        placed: list[tuple[str, float, float]] = []
+        while len(placed) < n:
+            x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
+            if not poly.buffer(-15).contains(Point(x, y)):
+                continue
+            if any((x - px) ** 2 + (y - py) ** 2 < 25.0**2 for _, px, py in placed):
+                continue
+            pid += 1
+            kind = rng.choices(kinds, weights)[0]
+            zh, en, focus, standard, _ = cat.OBJECT_TYPES[kind]
+            road = rng.choice(cat.ROADS)
+            point_id = f"P{pid:04d}"
+            placed.append((point_id, x, y))
+            lon, lat = to_lonlat(x, y)
+            points.append(feature(
+                {"type": "Point", "coordinates": [lon, lat]},
+                {"id": point_id, "code": f"FX-{gid}-{pid:04d}", "grid_id": gid, "zone_type": zone,
+                 "object_type": kind, "name": f"{road}{zh}{len(placed)}",
+                 "address": f"合肥市包河区{road}{rng.randint(1, 999)}号",
+                 "work_focus": focus, "standard": standard},
+            ))
+        by_grid[gid] = placed
+
+    # 20 routes: every grid has one, the six busiest grids a second (split west/east).
+    busiest = sorted(by_grid, key=lambda g: (-len(by_grid[g]), g))[: TOTAL_ROUTES - len(by_grid)]
+    routes, rno = [], 0
+    for gid, placed in by_grid.items():
+        parts = [placed]
+        if gid in busiest:
+            ordered = sorted(placed, key=lambda p: p[1])
+            half = len(ordered) // 2
+            parts = [ordered[:half], ordered[half:]]
+        for part in parts:
+            rno += 1
+            path = nearest_neighbour_order(part)
+            length = sum(math.dist(a[1:], b[1:]) for a, b in zip(path, path[1:], strict=False))
+            routes.append(feature(
+                {"type": "LineString", "coordinates": [list(to_lonlat(x, y)) for _, x, y in path]},
+                {"id": f"R{rno:02d}", "name": f"方兴巡查线路{rno}", "name_en": f"Patrol route {rno}",
+                 "grid_id": gid, "point_ids": [p[0] for p in path], "length_m": round(length)},
+            ))
+
+    officer_grids = largest_remainder([len(by_grid[g]) + 40 for g in by_grid], TOTAL_OFFICERS)
+    officers, n = [], 0
+    shift_names = [s[0] for s in SHIFTS]
+    for gid, k in zip(by_grid, officer_grids, strict=True):
+        shift_counts = largest_remainder([s[3] for s in SHIFTS], k)
+        for shift, count in zip(shift_names, shift_counts, strict=True):
+            for _ in range(count):
+                n += 1
+                officers.append({
+                    "badge": f"ZG{n:03d}",
+                    "name": rng.choice(cat.SURNAMES) + "".join(rng.sample(cat.GIVEN, rng.choice([1, 2]))),
+                    "grid_id": gid, "shift": shift,
+                    "certificate": f"皖辅执-综合管理-2017{n:04d}",
+                })
+
+    categories = []
+    for kind, prefix, majors in (("component", "C", cat.COMPONENTS), ("event", "E", cat.EVENTS)):
+        for mcode, mzh, men, minors in majors:
+            children = [
+                {"code": f"{prefix}{mcode}{code}", "name": zh, "name_en": en, "level": "minor",
+                 "duplicate_radius_m": radius, "duplicate_window_h": window}
+                for code, zh, en, radius, window in minors
+            ]
+            categories.append({"code": f"{prefix}{mcode}", "kind": kind, "name": mzh,
+                               "name_en": men, "level": "major", "children": children})
+
+    departments = [
+        {"id": d, "name": zh, "name_en": en, "mode": mode, "calendar": calendar,
+         "grids": [g["properties"]["id"] for g in grids
+                   if not d.startswith("sanitation-") or g["properties"]["section"] == d.split("-")[1]]}
+        for d, zh, en, mode, calendar in cat.DEPARTMENTS
+    ]
+
+    rules, rno = [], 0
+    for c in categories:
+        for minor in c["children"]:
+            owner = cat.MINOR_OWNERS.get(minor["code"]) or cat.MAJOR_OWNERS.get(c["code"])
+            if owner is None:
+                continue
+            if owner == cat.SANITATION:
+                for g in grids:
+                    rno += 1
+                    rules.append({"id": f"RR{rno:04d}", "category": minor["code"],
+                                  "grid_id": g["properties"]["id"],
+                                  "department_id": f"sanitation-{g['properties']['section']}"})
+            else:
+                rno += 1
+                rules.append({"id": f"RR{rno:04d}", "category": minor["code"], "grid_id": None,
+                              "department_id": owner})
+
+    return {
+        "district.geojson": district,
+        "zone_types.json": [{"id": z, "name": zh, "name_en": en} for z, zh, en, _ in cat.ZONE_TYPES],
+        "grids.geojson": {"type": "FeatureCollection", "features": grids},
+        "patrol_points.geojson": {"type": "FeatureCollection", "features": points},
+        "routes.geojson": {"type": "FeatureCollection", "features": routes},
+        "officers.json": officers,
+        "categories.json": categories,
+        "object_types.json": [{"id": k, "name": v[0], "name_en": v[1], "work_focus": v[2],
+                               "standard": v[3]} for k, v in cat.OBJECT_TYPES.items()],
+        "departments.json": departments,
+        "routing_rules.json": {"fallback_department_id": cat.FALLBACK_DEPARTMENT, "rules": rules},
+    }
+
+
+def dump(obj: Any) -> bytes:
+    return (json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode()
+
+
+def write(out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    files = {name: dump(obj) for name, obj in generate().items()}
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+    manifest = {
+        "dataset": "fangxing", "version": VERSION, "seed": SEED,
+        "description": "Default data set: a Fangxing-shaped district (Baohe district, Hefei)",
+        "crs": "EPSG:4326 (WGS84, lon/lat)",
+        "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
+    }
+    (out / "manifest.json").write_bytes(dump(manifest))
+    return out

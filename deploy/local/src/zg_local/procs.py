@@ -1,0 +1,72 @@
+"""Small process helpers: port checks, running as an unprivileged user, stopping politely."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pwd
+import signal
+import socket
+import stat
+import subprocess
+import time
+from pathlib import Path
+
+
+class PortInUse(SystemExit):
+    pass
+
+
+def check_ports_free(ports: dict[str, int]) -> None:
+    """Fail with one clear sentence per taken port instead of a bind traceback later."""
+    taken = []
+    for what, port in ports.items():
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                taken.append(f"  port {port} ({what}) is already in use")
+    if taken:
+        raise PortInUse(
+            "Cannot start: \n" + "\n".join(taken)
+            + "\nStop the process using it (is `make run` already running?) or choose other ports,"
+            " e.g. ZG_GATEWAY_HTTP_PORT=8100 ZG_PG_PORT=55532 (see README: Configuration)."
+        )
+
+
+def unprivileged_user(name: str) -> pwd.struct_passwd | None:
+    """PostgreSQL refuses to run as root: when we are root, run it as a system user."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        return pwd.getpwnam(name)
+    except KeyError:
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
+            check=True, capture_output=True,
+        )
+        return pwd.getpwnam(name)
+
+
+def make_traversable(path: Path) -> None:
+    """Let another user reach `path` (o+x on each parent that lacks it)."""
+    for parent in path.resolve().parents:
+        mode = parent.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            parent.chmod(mode | stat.S_IXOTH)
+
+
+def terminate(proc: subprocess.Popen[bytes], *, sig: int = signal.SIGTERM, timeout: float = 30) -> int | None:
+    if proc.poll() is not None:
+        return proc.returncode
+    with contextlib.suppress(ProcessLookupError):
+        proc.send_signal(sig)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return proc.returncode
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        proc.kill()
+    return proc.wait()

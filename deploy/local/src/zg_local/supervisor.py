@@ -1,0 +1,258 @@
+"""One supervisor for the local platform: PostgreSQL, Kafka, five services and the gateway.
+
+Children run in their own sessions, so Ctrl-C reaches only the supervisor, which stops them in
+reverse order (gateway, services, broker, database) and waits for each. Their output is merged
+into one readable stream, one prefix per process; JSON log lines are rendered compactly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import json
+import logging
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from zg_common.logging import render_console
+from zg_local.config import REPO_ROOT, LocalConfig
+from zg_local.kafka import LocalKafka
+from zg_local.postgres import LocalPostgres
+from zg_local.procs import check_ports_free
+
+COLORS = ["36", "32", "33", "35", "34", "96", "92", "93", "95"]
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Children get SIGTERM if the supervisor dies, so no orphan holds a port."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+@dataclass
+class Child:
+    name: str
+    proc: asyncio.subprocess.Process
+    stop_signal: int = signal.SIGTERM
+    critical: bool = False
+    pump: asyncio.Task[None] | None = None
+    stopping: bool = False
+
+
+@dataclass
+class Supervisor:
+    cfg: LocalConfig
+    with_services: bool = True
+    durable: bool = True
+    ready_file: Path | None = None
+    children: list[Child] = field(default_factory=list)
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    color: bool = field(default_factory=lambda: sys.stdout.isatty())
+
+    # ---- output ---------------------------------------------------------------------------
+    def say(self, name: str, line: str, idx: int = 0) -> None:
+        prefix = f"{name:<12}|"
+        if self.color:
+            prefix = f"\x1b[{COLORS[idx % len(COLORS)]}m{prefix}\x1b[0m"
+        print(f"{prefix} {line}", flush=True)
+
+    async def _pump(self, child: Child, idx: int) -> None:
+        assert child.proc.stdout is not None
+        async for raw in child.proc.stdout:
+            text = raw.decode(errors="replace").rstrip()
+            if text.startswith("{"):
+                with contextlib.suppress(ValueError):
+                    text = render_console(json.loads(text))
+            self.say(child.name, text, idx)
+
+    # ---- processes ------------------------------------------------------------------------
+    async def spawn(self, name: str, cmd: list[str], *, env: dict[str, str] | None = None,
+                    stop_signal: int = signal.SIGTERM, critical: bool = False,
+                    **kwargs: Any) -> Child:
+        proc = await asyncio.create_subprocess_exec(
+            *cmd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            stdin=asyncio.subprocess.DEVNULL, env=env, start_new_session=True,
+            preexec_fn=_die_with_parent, cwd=str(REPO_ROOT), **kwargs,
+        )
+        child = Child(name, proc, stop_signal, critical)
+        child.pump = asyncio.create_task(self._pump(child, len(self.children)))
+        self.children.append(child)
+        asyncio.create_task(self._watch(child))
+        return child
+
+    async def _watch(self, child: Child) -> None:
+        code = await child.proc.wait()
+        if child.stopping or self.stop.is_set():
+            return
+        self.say("supervisor", f"{child.name} exited unexpectedly with code {code}")
+        if child.critical:
+            self.say("supervisor", "a piece of infrastructure stopped; stopping everything")
+            self.stop.set()
+
+    async def stop_child(self, child: Child, timeout: float) -> None:
+        child.stopping = True
+        if child.proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                child.proc.send_signal(child.stop_signal)
+            try:
+                await asyncio.wait_for(child.proc.wait(), timeout)
+            except TimeoutError:
+                self.say("supervisor", f"{child.name} did not stop in {timeout:.0f}s; killing it")
+                with contextlib.suppress(ProcessLookupError):
+                    child.proc.kill()
+                await child.proc.wait()
+        if child.pump:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(child.pump, 5)
+
+    # ---- the platform ---------------------------------------------------------------------
+    def service_env(self, database_url: str, bootstrap: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update({
+            "DATABASE_URL": database_url,
+            "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+            "ZG_LOG_FORMAT": "json",
+            "PYTHONUNBUFFERED": "1",
+        })
+        for svc in self.cfg.services:
+            env[f"{svc.env_prefix}HTTP_PORT"] = str(svc.port)
+        env["ZG_GATEWAY_HTTP_PORT"] = str(self.cfg.gateway_port)
+        env["ZG_GATEWAY_SERVICE_URLS"] = json.dumps(
+            {svc.name: f"http://127.0.0.1:{svc.port}" for svc in self.cfg.services})
+        return env
+
+    async def wait_http(self, name: str, url: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient(timeout=2) as client:
+            while True:
+                child = next((c for c in self.children if c.name == name), None)
+                if child and child.proc.returncode is not None:
+                    raise SystemExit(f"{name} exited during startup (code {child.proc.returncode}); see its log above")
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(url)).status_code == 200:
+                        return
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"{name} did not become healthy at {url} within {timeout:.0f}s")
+                await asyncio.sleep(0.25)
+
+    async def start(self) -> dict[str, Any]:
+        cfg = self.cfg
+        external_db = os.environ.get("DATABASE_URL")
+        external_kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+        ports: dict[str, int] = {}
+        if not external_db:
+            ports["PostgreSQL"] = cfg.pg_port
+        if not external_kafka:
+            ports["Kafka"] = cfg.kafka_port
+            ports["Kafka controller"] = cfg.kafka_controller_port
+        if self.with_services:
+            ports.update({svc.name: svc.port for svc in cfg.services})
+            ports["gateway"] = cfg.gateway_port
+        check_ports_free(ports)
+        cfg.data_dir.mkdir(parents=True, exist_ok=True)
+
+        if external_db:
+            database_url = external_db
+            self.say("supervisor", "using the PostgreSQL at DATABASE_URL")
+        else:
+            pg = LocalPostgres(cfg.data_dir / "postgres", cfg.pg_port, durable=self.durable)
+            await asyncio.to_thread(pg.prepare)
+            await self.spawn("postgres", pg.command(), stop_signal=signal.SIGINT, critical=True,
+                             **pg.process_kwargs())
+            await pg.wait_ready()
+            await pg.ensure_database(cfg.database)
+            database_url = pg.url(cfg.database)
+        if external_kafka:
+            bootstrap = external_kafka
+            self.say("supervisor", "using the Kafka broker at KAFKA_BOOTSTRAP_SERVERS")
+        else:
+            kafka = LocalKafka(cfg.data_dir / "kafka", cfg.kafka_libs, cfg.kafka_port,
+                               cfg.kafka_controller_port)
+            await asyncio.to_thread(kafka.prepare)
+            await self.spawn("kafka", kafka.command(), critical=True)
+            await kafka.wait_ready()
+            bootstrap = kafka.bootstrap
+        info: dict[str, Any] = {"database_url": database_url, "kafka_bootstrap_servers": bootstrap}
+
+        if self.with_services:
+            env = self.service_env(database_url, bootstrap)
+            uvicorn = [sys.executable, "-m", "uvicorn", "--factory", "--host", "127.0.0.1",
+                       "--no-access-log", "--timeout-graceful-shutdown", "5", "--log-level", "warning"]
+            for svc in cfg.services:
+                await self.spawn(svc.name, [*uvicorn, "--port", str(svc.port), svc.module], env=env)
+            await asyncio.gather(*(self.wait_http(s.name, f"http://127.0.0.1:{s.port}/healthz", 120)
+                                   for s in cfg.services))
+            await self.spawn("gateway", [*uvicorn, "--port", str(cfg.gateway_port),
+                                         "zg_gateway.main:create_app"], env=env)
+            await self.wait_http("gateway", f"http://127.0.0.1:{cfg.gateway_port}/healthz", 60)
+            info["gateway"] = f"http://127.0.0.1:{cfg.gateway_port}"
+            info["services"] = {s.name: f"http://127.0.0.1:{s.port}" for s in cfg.services}
+        info["pids"] = {c.name: c.proc.pid for c in self.children}
+        return info
+
+    async def shutdown(self) -> None:
+        timeouts = {"kafka": 60.0, "postgres": 30.0}
+        # the gateway and services stop together, then the broker, then the database
+        apps = [c for c in self.children if c.name not in timeouts]
+        await asyncio.gather(*(self.stop_child(c, 15) for c in reversed(apps)))
+        for name in ("kafka", "postgres"):
+            for c in self.children:
+                if c.name == name:
+                    self.say("supervisor", f"stopping {name}")
+                    await self.stop_child(c, timeouts[name])
+
+    async def run(self) -> int:
+        # readiness probes fail on purpose while the broker starts; their client logs are noise
+        logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.stop.set)
+        code = 0
+        try:
+            starting = asyncio.create_task(self.start())
+            stopper = asyncio.create_task(self.stop.wait())
+            done, _ = await asyncio.wait({starting, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            if starting in done:
+                info = starting.result()
+                if self.ready_file:
+                    self.ready_file.parent.mkdir(parents=True, exist_ok=True)
+                    self.ready_file.write_text(json.dumps(info, indent=1))
+                self.banner(info)
+                await self.stop.wait()
+            else:
+                starting.cancel()
+                with contextlib.suppress(BaseException):
+                    await starting
+            stopper.cancel()
+        except SystemExit as exc:
+            self.say("supervisor", str(exc))
+            code = 1
+        finally:
+            self.say("supervisor", "stopping")
+            await self.shutdown()
+            self.say("supervisor", "stopped")
+        return code
+
+    def banner(self, info: dict[str, Any]) -> None:
+        lines = ["", "Zongguan is running. Ctrl-C stops everything."]
+        if "gateway" in info:
+            lines.append(f"  gateway        {info['gateway']}   (API docs: {info['gateway']}/docs)")
+        for name, url in info.get("services", {}).items():
+            lines.append(f"  {name:<14} {url}")
+        lines += [
+            f"  PostgreSQL     {info['database_url']}",
+            f"  Kafka          {info['kafka_bootstrap_servers']}",
+            f"  local data     {self.cfg.data_dir}",
+            "",
+        ]
+        for line in lines:
+            self.say("supervisor", line)

@@ -1,0 +1,1 @@
+"""Zongguan common library: the shared mechanisms every service is built on (no business logic)."""

@@ -1,0 +1,233 @@
+"""App builder: each service's `main.py` declares a ServiceSpec and calls `create_service_app`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from zg_common import migrate
+from zg_common.consumer import ConsumerSpec, IdempotentConsumer
+from zg_common.db import create_engine, create_sessionmaker
+from zg_common.events import EventContract
+from zg_common.errors import PROBLEM_MEDIA_TYPE, Problem, ServiceUnavailable, install_error_handlers, problem_response
+from zg_common.http import BodyLimitMiddleware, RequestContextMiddleware
+from zg_common.kafka import broker_reachable, create_producer, ensure_topics
+from zg_common.logging import configure_logging
+from zg_common.outbox import Outbox, OutboxRelay
+from zg_common.settings import CommonSettings, ServiceSettings
+
+log = logging.getLogger(__name__)
+
+StartupHook = Callable[["Runtime"], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """Everything that differs between services; the builder does the rest."""
+
+    name: str
+    title: str
+    description: str
+    schema: str
+    package_file: str
+    routers: Sequence[APIRouter] = ()
+    outbox: Outbox | None = None
+    consumers: Sequence[ConsumerSpec] = ()
+    on_startup: Sequence[StartupHook] = ()
+    produces: Sequence[type[EventContract]] = ()
+    version: str = "0.1.0"
+
+
+@dataclass
+class Runtime:
+    """Per-process resources built by the lifespan; reached through `request.app.state.runtime`."""
+
+    settings: ServiceSettings
+    spec: ServiceSpec
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    producer: AIOKafkaProducer
+    relay: OutboxRelay | None = None
+    consumers: list[IdempotentConsumer] = field(default_factory=list)
+    messaging_ready: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    "4XX": {"description": "Client error", "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+    "5XX": {"description": "Server error", "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+}
+
+
+def _problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """OpenAPI where every error is the Problem schema, not FastAPI's HTTPValidationError."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                             routes=app.routes)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(components["Problem"].pop("$defs", {}))
+        for key in ("HTTPValidationError", "ValidationError"):
+            components.pop(key, None)
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                responses = operation.get("responses", {})
+                responses.pop("422", None)
+                responses.update(PROBLEM_RESPONSES)
+        app.openapi_schema = schema
+        return schema
+
+    return openapi
+
+
+def create_base_app(
+    settings: CommonSettings,
+    *,
+    name: str,
+    title: str,
+    description: str,
+    version: str,
+    lifespan: Callable[[FastAPI], Any] | None = None,
+) -> FastAPI:
+    """Errors, ids, metrics, body limit, /healthz and /metrics: shared by services and gateway."""
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, service=name)
+    app.openapi = _problem_openapi(app)  # type: ignore[method-assign]
+
+    @app.get("/healthz", tags=["ops"], summary="Liveness: the process answers")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": name}
+
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", response_class=Response)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+async def _keep_running(name: str, factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run a background loop; if it fails, log and start it again after a pause."""
+    delay = 1.0
+    while True:
+        try:
+            await factory()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("background task failed; restarting", extra={"task": name, "retry_in_s": delay})
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
+
+
+async def _start_messaging(runtime: Runtime) -> None:
+    """Connect to Kafka (retrying: the HTTP side and the outbox work without it), then start
+    the relay and the consumers."""
+    settings, spec = runtime.settings, runtime.spec
+    topics = {c.topic for c in spec.produces} | {t for c in spec.consumers for t in c.topics}
+    delay = 0.5
+    while True:
+        try:
+            await ensure_topics(settings.kafka_bootstrap_servers, topics,
+                                partitions=settings.kafka_topic_partitions)
+            await runtime.producer.start()
+            break
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("kafka not reachable yet", extra={"error": repr(exc), "retry_in_s": delay})
+            with contextlib.suppress(Exception):
+                await runtime.producer.stop()
+            runtime.producer = create_producer(settings.kafka_bootstrap_servers, client_id=spec.name)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+    if spec.outbox is not None:
+        relay = OutboxRelay(
+            runtime.engine, runtime.producer, spec.outbox, service=spec.name,
+            batch_size=settings.outbox_batch_size, poll_interval=settings.outbox_poll_interval_s,
+        )
+        runtime.relay = relay
+        runtime.tasks.append(asyncio.create_task(_keep_running("outbox-relay", relay.run)))
+    for consumer_spec in spec.consumers:
+        def make(cs: ConsumerSpec = consumer_spec) -> Coroutine[Any, Any, None]:
+            consumer = IdempotentConsumer(
+                cs, bootstrap_servers=settings.kafka_bootstrap_servers, sessions=runtime.sessions,
+                schema=spec.schema, producer=runtime.producer,
+                max_attempts=settings.consumer_max_attempts,
+                retry_backoff_s=settings.consumer_retry_backoff_s,
+            )
+            runtime.consumers.append(consumer)
+            return consumer.run()
+        runtime.tasks.append(asyncio.create_task(_keep_running(consumer_spec.name, make)))
+    runtime.messaging_ready.set()
+    log.info("messaging started", extra={"topics": sorted(topics)})
+
+
+def create_service_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(spec.name, level=settings.log_level, fmt=settings.log_format)
+        engine = create_engine(settings, application_name=f"zg-{spec.name}")
+        runtime = Runtime(
+            settings=settings, spec=spec, engine=engine, sessions=create_sessionmaker(engine),
+            producer=create_producer(settings.kafka_bootstrap_servers, client_id=spec.name),
+        )
+        app.state.runtime = runtime
+        try:
+            await migrate.upgrade(engine, migrate.find_migrations(spec.package_file), spec.schema)
+            for hook in spec.on_startup:
+                await hook(runtime)
+            runtime.tasks.append(asyncio.create_task(_start_messaging(runtime)))
+            log.info("service started", extra={"port": settings.http_port})
+            yield
+        finally:
+            for task in reversed(runtime.tasks):
+                task.cancel()
+            for task in runtime.tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            with contextlib.suppress(Exception):
+                await runtime.producer.stop()
+            await engine.dispose()
+
+    app = create_base_app(settings, name=spec.name, title=spec.title, description=spec.description,
+                          version=spec.version, lifespan=lifespan)
+
+    @app.get("/readyz", tags=["ops"], summary="Readiness: database and broker reachable")
+    async def readyz(request: Request) -> JSONResponse:
+        runtime: Runtime = request.app.state.runtime
+        checks = {"database": False, "broker": False}
+        try:
+            async with runtime.engine.connect() as conn:
+                await asyncio.wait_for(conn.execute(text("SELECT 1")), 2.0)
+            checks["database"] = True
+        except Exception:
+            log.warning("readiness: database unreachable", exc_info=True)
+        checks["broker"] = runtime.messaging_ready.is_set() and await broker_reachable(runtime.producer)
+        if all(checks.values()):
+            return JSONResponse({"status": "ready", "checks": checks})
+        failed = ", ".join(k for k, ok in checks.items() if not ok)
+        return problem_response(ServiceUnavailable(f"Not ready: {failed} unreachable"),
+                                instance="/readyz")
+
+    for router in spec.routers:
+        app.include_router(router)
+    return app

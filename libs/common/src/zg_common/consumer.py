@@ -1,0 +1,194 @@
+"""Idempotent Kafka consumer: DB commit first, then the offset; bounded retries, then `<topic>.dlq`.
+
+For each record: decode the CloudEvent; in one transaction insert `(consumer, event_id)` into the
+`processed_event` table and run the handler; commit; then commit the offset. A redelivered event
+finds its row and changes nothing. An undecodable record or an invalid payload goes straight to
+the dead-letter topic; a handler that keeps failing goes there after `max_attempts`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from prometheus_client import Counter
+from pydantic import ValidationError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from zg_common.db import unit_of_work
+from zg_common.events import (
+    HEADER_CORRELATION_ID,
+    HEADER_REQUEST_ID,
+    CloudEvent,
+    UndecodableEvent,
+    decode_event,
+)
+from zg_common.logging import correlation_id_var, request_id_var
+from zg_common.messaging import processed_event_table
+
+log = logging.getLogger(__name__)
+
+EVENTS_PROCESSED = Counter(
+    "zg_consumer_events_total", "Events handled by consumers", ["consumer", "outcome"]
+)
+
+Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
+
+
+class PermanentError(Exception):
+    """Raised by a handler for an event that can never succeed: no retries, straight to the DLQ."""
+
+
+def dlq_topic(topic: str) -> str:
+    return f"{topic}.dlq"
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """What a service consumes: a group name, topics and one handler per event type."""
+
+    name: str
+    topics: Sequence[str]
+    handlers: Mapping[str, Handler] = field(default_factory=dict)
+
+
+class IdempotentConsumer:
+    def __init__(
+        self,
+        spec: ConsumerSpec,
+        *,
+        bootstrap_servers: str,
+        sessions: async_sessionmaker[AsyncSession],
+        schema: str,
+        producer: AIOKafkaProducer,
+        max_attempts: int = 5,
+        retry_backoff_s: float = 0.2,
+        group_id: str | None = None,
+    ) -> None:
+        from sqlalchemy import MetaData
+
+        self.spec = spec
+        self.group_id = group_id or spec.name
+        self.sessions = sessions
+        self.producer = producer
+        self.max_attempts = max_attempts
+        self.retry_backoff_s = retry_backoff_s
+        self.processed = processed_event_table(MetaData(schema=schema))
+        self.consumer = AIOKafkaConsumer(
+            *spec.topics,
+            bootstrap_servers=bootstrap_servers,
+            group_id=self.group_id,
+            client_id=self.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+        )
+        self.started = asyncio.Event()
+
+    async def run(self) -> None:
+        await self.consumer.start()
+        self.started.set()
+        try:
+            while True:
+                batches = await self.consumer.getmany(timeout_ms=1000, max_records=100)
+                for tp, records in batches.items():
+                    for record in records:
+                        await self.handle_record(record)
+                        await self.consumer.commit({tp: record.offset + 1})
+        finally:
+            await self.consumer.stop()
+
+    async def handle_record(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        headers = {k: v.decode(errors="replace") for k, v in (record.headers or ())}
+        req_token = request_id_var.set(headers.get(HEADER_REQUEST_ID))
+        corr_token = correlation_id_var.set(headers.get(HEADER_CORRELATION_ID))
+        try:
+            try:
+                event = decode_event(record.value)
+            except UndecodableEvent as exc:
+                await self._dead_letter(record, exc, attempts=1)
+                return
+            if event.correlationid:
+                correlation_id_var.set(event.correlationid)
+            handler = self.spec.handlers.get(event.type)
+            if handler is None:
+                EVENTS_PROCESSED.labels(self.group_id, "ignored").inc()
+                return
+            await self._handle_with_retries(record, event, handler)
+        finally:
+            request_id_var.reset(req_token)
+            correlation_id_var.reset(corr_token)
+
+    async def _handle_with_retries(
+        self, record: ConsumerRecord[bytes, bytes], event: CloudEvent, handler: Handler
+    ) -> None:
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                applied = await self._apply_once(event, handler)
+            except (PermanentError, ValidationError) as exc:
+                await self._dead_letter(record, exc, attempts=attempt)
+                return
+            except Exception as exc:
+                if attempt == self.max_attempts:
+                    await self._dead_letter(record, exc, attempts=attempt)
+                    return
+                delay = self.retry_backoff_s * 2 ** (attempt - 1)
+                log.warning(
+                    "event handler failed; retrying",
+                    exc_info=True,
+                    extra={"event_id": event.id, "event_type": event.type, "attempt": attempt},
+                )
+                await asyncio.sleep(delay)
+                continue
+            EVENTS_PROCESSED.labels(self.group_id, "applied" if applied else "duplicate").inc()
+            return
+
+    async def _apply_once(self, event: CloudEvent, handler: Handler) -> bool:
+        async with unit_of_work(self.sessions) as session:
+            inserted = await session.scalar(
+                pg_insert(self.processed)
+                .values(consumer=self.group_id, event_id=event.id, event_type=event.type)
+                .on_conflict_do_nothing()
+                .returning(self.processed.c.event_id)
+            )
+            if inserted is None:
+                log.info("duplicate event skipped", extra={"event_id": event.id})
+                return False
+            await handler(session, event)
+            return True
+
+    async def _dead_letter(
+        self, record: ConsumerRecord[bytes, bytes], exc: BaseException, *, attempts: int
+    ) -> None:
+        reason = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000]
+        headers = list(record.headers or ()) + [
+            ("dlq_original_topic", record.topic.encode()),
+            ("dlq_original_partition", str(record.partition).encode()),
+            ("dlq_original_offset", str(record.offset).encode()),
+            ("dlq_consumer", self.group_id.encode()),
+            ("dlq_exception", reason.encode()),
+            ("dlq_attempts", str(attempts).encode()),
+        ]
+        await self.producer.send_and_wait(
+            dlq_topic(record.topic), value=record.value, key=record.key, headers=headers
+        )
+        EVENTS_PROCESSED.labels(self.group_id, "dead_lettered").inc()
+        log.error(
+            "event dead-lettered",
+            extra={
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+                "reason": reason,
+                "attempts": attempts,
+            },
+        )
+
+    async def stop(self) -> None:
+        await self.consumer.stop()
+

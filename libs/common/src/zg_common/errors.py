@@ -1,0 +1,226 @@
+"""One error tree, rendered as RFC 9457 application/problem+json with a stable `code`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from zg_common.logging import request_id_var
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_PREFIX = "urn:zongguan:problem:"
+
+log = logging.getLogger(__name__)
+
+
+class FieldError(BaseModel):
+    """One invalid field: a dotted path into the request, a stable code and a message."""
+
+    field: str
+    code: str
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details plus Zongguan's `code`, `request_id` and field `errors`."""
+
+    type: str
+    title: str
+    status: int
+    code: str
+    detail: str | None = None
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[FieldError] = Field(default_factory=list)
+
+
+class ProblemError(Exception):
+    """Base of every error a request can end in. Subclasses fix status, code and title."""
+
+    status: ClassVar[int] = 500
+    code: ClassVar[str] = "internal_error"
+    title: ClassVar[str] = "Internal error"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: Sequence[FieldError] = (),
+        headers: Mapping[str, str] | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.errors = list(errors)
+        self.headers = dict(headers or {})
+        self.instance_code = code or self.code
+
+    def to_problem(self, *, instance: str | None = None) -> Problem:
+        return Problem(
+            type=PROBLEM_TYPE_PREFIX + self.instance_code,
+            title=self.title,
+            status=self.status,
+            code=self.instance_code,
+            detail=self.detail,
+            instance=instance,
+            request_id=request_id_var.get(),
+            errors=self.errors,
+        )
+
+
+class BadRequest(ProblemError):
+    status, code, title = 400, "bad_request", "Bad request"
+
+
+class Unauthorized(ProblemError):
+    status, code, title = 401, "unauthorized", "Authentication required"
+
+
+class Forbidden(ProblemError):
+    status, code, title = 403, "forbidden", "Not allowed"
+
+
+class NotFound(ProblemError):
+    status, code, title = 404, "not_found", "Not found"
+
+
+class MethodNotAllowed(ProblemError):
+    status, code, title = 405, "method_not_allowed", "Method not allowed"
+
+
+class Conflict(ProblemError):
+    status, code, title = 409, "conflict", "Conflict"
+
+
+class PayloadTooLarge(ProblemError):
+    status, code, title = 413, "payload_too_large", "Request body too large"
+
+
+class UnsupportedMediaType(ProblemError):
+    status, code, title = 415, "unsupported_media_type", "Unsupported media type"
+
+
+class ValidationFailed(ProblemError):
+    status, code, title = 422, "validation_failed", "The request is not valid"
+
+
+class RateLimited(ProblemError):
+    status, code, title = 429, "rate_limited", "Too many requests"
+
+
+class InternalError(ProblemError):
+    status, code, title = 500, "internal_error", "Internal error"
+
+
+class BadGateway(ProblemError):
+    status, code, title = 502, "bad_gateway", "The upstream service answered badly"
+
+
+class ServiceUnavailable(ProblemError):
+    status, code, title = 503, "service_unavailable", "Service unavailable"
+
+
+class GatewayTimeout(ProblemError):
+    status, code, title = 504, "upstream_timeout", "The upstream service did not answer in time"
+
+
+_STATUS_ERRORS: dict[int, type[ProblemError]] = {
+    cls.status: cls
+    for cls in (
+        BadRequest,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        MethodNotAllowed,
+        Conflict,
+        PayloadTooLarge,
+        UnsupportedMediaType,
+        ValidationFailed,
+        RateLimited,
+        InternalError,
+        BadGateway,
+        ServiceUnavailable,
+        GatewayTimeout,
+    )
+}
+
+
+def error_for_status(status: int, detail: str | None = None) -> ProblemError:
+    """The error class for an HTTP status, for errors raised by the framework itself."""
+    cls = _STATUS_ERRORS.get(status)
+    if cls is None:
+        cls = BadRequest if 400 <= status < 500 else InternalError
+    return cls(detail)
+
+
+def problem_response(error: ProblemError, *, instance: str | None = None) -> JSONResponse:
+    problem = error.to_problem(instance=instance)
+    return JSONResponse(
+        problem.model_dump(mode="json", exclude_none=True),
+        status_code=error.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=error.headers,
+    )
+
+
+def field_errors_from_validation(errors: Iterable[Mapping[str, Any]]) -> list[FieldError]:
+    """Turn pydantic/FastAPI validation errors into field errors with dotted paths."""
+    result = []
+    for err in errors:
+        loc = [str(part) for part in err.get("loc", ())]
+        # FastAPI prefixes the location with where the value came from; keep it only when alone.
+        if len(loc) > 1 and loc[0] in {"body", "query", "path", "header", "cookie"}:
+            loc = loc[1:]
+        field = ".".join(loc) or "body"
+        if err.get("type") == "json_invalid":
+            field = "body"
+        result.append(
+            FieldError(field=field, code=str(err.get("type", "invalid")), message=err.get("msg", ""))
+        )
+    return result
+
+
+async def _problem_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProblemError)
+    if exc.status >= 500:
+        log.error("request failed", extra={"code": exc.instance_code, "detail": exc.detail})
+    return problem_response(exc, instance=request.url.path)
+
+
+async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = field_errors_from_validation(exc.errors())
+    fields = ", ".join(sorted({e.field for e in errors}))
+    return problem_response(ValidationFailed(f"Invalid fields: {fields}", errors=errors),
+                            instance=request.url.path)
+
+
+async def _http_exception_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    error = error_for_status(exc.status_code, exc.detail if isinstance(exc.detail, str) else None)
+    if exc.status_code == 404 and exc.detail == "Not Found":
+        error = NotFound(f"No resource at {request.url.path}")
+    elif exc.status_code == 405:
+        error = MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
+    error.headers.update(exc.headers or {})
+    return problem_response(error, instance=request.url.path)
+
+
+async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
+    # Last resort: still a problem+json, and logged with its traceback so it gets fixed.
+    log.exception("unhandled error", exc_info=exc)
+    return problem_response(InternalError("An unexpected error occurred"), instance=request.url.path)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ProblemError, _problem_error_handler)
+    app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
+    app.add_exception_handler(Exception, _unhandled_handler)

@@ -1,0 +1,108 @@
+"""The CloudEvents 1.0 envelope and its Kafka encoding (structured mode, JSON)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Literal, Self, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from zg_common.logging import correlation_id_var, request_id_var
+
+CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json; charset=UTF-8"
+HEADER_CONTENT_TYPE = "content-type"
+HEADER_CORRELATION_ID = "correlation_id"
+HEADER_REQUEST_ID = "request_id"
+HEADER_EVENT_TYPE = "ce_type"
+
+
+class EventContract(BaseModel):
+    """Payload (`data`) of one event type. Subclasses name their type, topic and aggregate.
+
+    Types read `<service>.<aggregate>.<past_tense>.v<N>`; the topic is `<service>.<aggregate>`.
+    Additive changes keep the version; a breaking change adds a `v<N+1>` class beside this one.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_type: ClassVar[str]
+    topic: ClassVar[str]
+
+    @classmethod
+    def parse(cls, event: CloudEvent) -> Self:
+        return cls.model_validate(event.data)
+
+
+C = TypeVar("C", bound=EventContract)
+
+
+class CloudEvent(BaseModel):
+    """A CloudEvents 1.0 envelope with Zongguan's `correlationid` extension."""
+
+    model_config = ConfigDict(frozen=True)
+
+    specversion: Literal["1.0"] = "1.0"
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()), min_length=1)
+    source: str = Field(min_length=1)
+    type: str = Field(min_length=1)
+    subject: str = Field(min_length=1)
+    time: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    datacontenttype: Literal["application/json"] = "application/json"
+    correlationid: str | None = None
+    data: dict[str, Any]
+
+    @classmethod
+    def of(
+        cls,
+        contract: EventContract,
+        *,
+        source: str,
+        subject: str,
+        correlation_id: str | None = None,
+        time: datetime | None = None,
+    ) -> CloudEvent:
+        """Wrap a contract payload; the correlation id defaults to the current request's."""
+        return cls(
+            source=source,
+            type=contract.event_type,
+            subject=subject,
+            time=time or datetime.now(UTC),
+            correlationid=correlation_id or correlation_id_var.get() or request_id_var.get(),
+            data=contract.model_dump(mode="json"),
+        )
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json(exclude_none=True).encode()
+
+    def kafka_headers(self) -> list[tuple[str, bytes]]:
+        headers = [
+            (HEADER_CONTENT_TYPE, CLOUDEVENTS_CONTENT_TYPE.encode()),
+            (HEADER_EVENT_TYPE, self.type.encode()),
+        ]
+        if self.correlationid:
+            headers.append((HEADER_CORRELATION_ID, self.correlationid.encode()))
+        request_id = request_id_var.get()
+        if request_id:
+            headers.append((HEADER_REQUEST_ID, request_id.encode()))
+        return headers
+
+
+class UndecodableEvent(ValueError):
+    """A Kafka record that is not a valid CloudEvent; it can never succeed, so it is dead-lettered."""
+
+
+def decode_event(value: bytes | None) -> CloudEvent:
+    if value is None:
+        raise UndecodableEvent("record has no value")
+    try:
+        raw = json.loads(value)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UndecodableEvent(f"value is not JSON: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise UndecodableEvent("value is not a JSON object")
+    try:
+        return CloudEvent.model_validate(raw)
+    except ValidationError as exc:
+        raise UndecodableEvent(f"not a CloudEvent: {exc.error_count()} error(s)") from exc

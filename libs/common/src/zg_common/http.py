@@ -1,0 +1,135 @@
+"""ASGI middleware every app shares: request/correlation ids, access log, metrics, body limit."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+
+from prometheus_client import Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from zg_common.errors import PayloadTooLarge, problem_response
+from zg_common.logging import correlation_id_var, new_id, request_id_var
+
+HEADER_REQUEST_ID = "x-request-id"
+HEADER_CORRELATION_ID = "x-correlation-id"
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+access_log = logging.getLogger("zg.access")
+
+HTTP_REQUESTS = Counter(
+    "zg_http_requests_total", "HTTP requests", ["service", "method", "route", "status"]
+)
+HTTP_LATENCY = Histogram(
+    "zg_http_request_duration_seconds",
+    "HTTP request latency",
+    ["service", "method", "route"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            text = value.decode("latin-1")
+            return text if _SAFE_ID.match(text) else None
+    return None
+
+
+class RequestContextMiddleware:
+    """Binds request and correlation ids (taken from headers or made), echoes them in the
+    response, writes one access-log line and the request metrics."""
+
+    def __init__(self, app: ASGIApp, *, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _header(scope, b"x-request-id") or new_id()
+        correlation_id = _header(scope, b"x-correlation-id") or request_id
+        req_token = request_id_var.set(request_id)
+        corr_token = correlation_id_var.set(correlation_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_ids(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if k not in (b"x-request-id", b"x-correlation-id")
+                ]
+                headers += [
+                    (b"x-request-id", request_id.encode()),
+                    (b"x-correlation-id", correlation_id.encode()),
+                ]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_ids)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            method = scope.get("method", "")
+            HTTP_REQUESTS.labels(self.service, method, route, str(status)).inc()
+            HTTP_LATENCY.labels(self.service, method, route).observe(elapsed)
+            if route not in ("/healthz", "/metrics"):
+                access_log.info(
+                    "%s %s %s",
+                    method,
+                    scope.get("path", ""),
+                    status,
+                    extra={"status": status, "duration_ms": round(elapsed * 1000, 1)},
+                )
+            request_id_var.reset(req_token)
+            correlation_id_var.reset(corr_token)
+
+
+class BodyLimitMiddleware:
+    """Refuses bodies over `max_bytes` with 413 problem+json, by header and while streaming."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = None
+        for key, value in scope.get("headers", ()):
+            if key == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = None
+        if declared is not None and declared > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise PayloadTooLarge(self._detail())
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+    def _detail(self) -> str:
+        return f"The request body is larger than {self.max_bytes} bytes"
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem_response(PayloadTooLarge(self._detail()), instance=scope.get("path"))
+        response.headers["connection"] = "close"
+        await response(scope, receive, send)

@@ -1,0 +1,70 @@
+"""Kafka clients as every service uses them: idempotent producer, topics created up front."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from zg_common.consumer import dlq_topic
+
+log = logging.getLogger(__name__)
+
+
+def create_producer(bootstrap_servers: str, *, client_id: str) -> AIOKafkaProducer:
+    # enable_idempotence forces acks=all; aiokafka's default alone would be acks=1.
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers,
+        client_id=client_id,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=2,
+        request_timeout_ms=15000,
+    )
+
+
+def topics_with_dlq(topics: Iterable[str]) -> list[str]:
+    names = set()
+    for topic in topics:
+        names.add(topic)
+        names.add(dlq_topic(topic))
+    return sorted(names)
+
+
+async def ensure_topics(bootstrap_servers: str, topics: Iterable[str], *, partitions: int) -> None:
+    """Create the topics (and their DLQs) that do not exist yet; the broker does not auto-create."""
+    names = topics_with_dlq(topics)
+    if not names:
+        return
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="zg-admin")
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [n for n in names if n not in existing]
+        if not missing:
+            return
+        try:
+            await admin.create_topics(
+                [NewTopic(n, num_partitions=partitions, replication_factor=1) for n in missing]
+            )
+        except TopicAlreadyExistsError:
+            pass  # another service created it first
+        log.info("topics created", extra={"topics": missing})
+        # Metadata propagates asynchronously even on one broker.
+        for _ in range(50):
+            if set(missing) <= set(await admin.list_topics()):
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await admin.close()
+
+
+async def broker_reachable(producer: AIOKafkaProducer, *, timeout: float = 2.0) -> bool:
+    try:
+        return bool(await asyncio.wait_for(producer.client.force_metadata_update(), timeout))
+    except Exception:
+        return False

@@ -1,0 +1,80 @@
+"""Tables every service has in its own schema: outbox, processed events, loaded reference data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "outbox",
+        metadata,
+        Column("seq", BigInteger, Identity(always=True), primary_key=True),
+        Column("event_id", String(64), nullable=False, unique=True),
+        Column("topic", String(200), nullable=False),
+        Column("key", String(200), nullable=False),
+        Column("event_type", String(200), nullable=False),
+        Column("payload", JSONB, nullable=False),
+        Column("headers", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("published_at", DateTime(timezone=True)),
+        Column("attempts", Integer, nullable=False, server_default=text("0")),
+        Column("last_error", Text),
+        Index(
+            "ix_outbox_unpublished",
+            "seq",
+            postgresql_where=text("published_at IS NULL"),
+        ),
+    )
+
+
+def processed_event_table(metadata: MetaData) -> Table:
+    return Table(
+        "processed_event",
+        metadata,
+        Column("consumer", String(200), nullable=False),
+        Column("event_id", String(64), nullable=False),
+        Column("event_type", String(200), nullable=False),
+        Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        PrimaryKeyConstraint("consumer", "event_id"),
+    )
+
+
+def refdata_load_table(metadata: MetaData) -> Table:
+    """Which version of each part of the default data set a service has loaded."""
+    return Table(
+        "refdata_load",
+        metadata,
+        Column("part", String(100), primary_key=True),
+        Column("version", String(50), nullable=False),
+        Column("loaded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+def create_common_tables_v1(op: Any, schema: str) -> None:
+    """Frozen DDL for migrations: version 1 of the outbox, processed-event and refdata tables.
+
+    Migrations call this instead of copying the DDL; a later change adds a `_v2` step.
+    """
+    metadata = MetaData(schema=schema)
+    outbox_table(metadata)
+    processed_event_table(metadata)
+    refdata_load_table(metadata)
+    metadata.create_all(op.get_bind())

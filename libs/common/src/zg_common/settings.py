@@ -1,0 +1,63 @@
+"""Typed settings shared by every service; each service subclasses them with its own env prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def find_repo_root(start: Path | None = None) -> Path | None:
+    """The nearest folder above `start` holding the workspace's uv.lock (a source checkout)."""
+    here = (start or Path(__file__)).resolve()
+    for parent in [here, *here.parents]:
+        if (parent / "uv.lock").is_file() and (parent / "deploy").is_dir():
+            return parent
+    return None
+
+
+def default_refdata_dir() -> Path:
+    """Where the versioned default data set lives in a source checkout."""
+    root = find_repo_root()
+    return (root or Path.cwd()) / "deploy" / "data" / "fangxing"
+
+
+class CommonSettings(BaseSettings):
+    """Settings every process reads. Shared infrastructure variables take no service prefix."""
+
+    model_config = SettingsConfigDict(env_prefix="ZG_", extra="ignore", frozen=True)
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = Field(
+        default="postgresql+asyncpg://zongguan@127.0.0.1:55432/zongguan",
+        validation_alias=AliasChoices("DATABASE_URL", "ZG_DATABASE_URL"),
+    )
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:19092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "ZG_KAFKA_BOOTSTRAP_SERVERS"),
+    )
+    kafka_topic_partitions: int = Field(default=3, ge=1)
+    log_level: str = Field(default="INFO", validation_alias=AliasChoices("ZG_LOG_LEVEL"))
+    log_format: Literal["json", "console"] = Field(
+        default="json", validation_alias=AliasChoices("ZG_LOG_FORMAT")
+    )
+    refdata_dir: Path = Field(
+        default_factory=default_refdata_dir, validation_alias=AliasChoices("ZG_REFDATA_DIR")
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, validation_alias=AliasChoices("ZG_MAX_BODY_BYTES")
+    )
+
+
+class ServiceSettings(CommonSettings):
+    """Settings of one HTTP service. Subclasses set `env_prefix` (ZG_INTAKE_, ...)."""
+
+    http_host: str = "127.0.0.1"
+    http_port: int = 8001
+    db_pool_size: int = Field(default=10, ge=1)
+    consumer_max_attempts: int = Field(default=5, ge=1)
+    consumer_retry_backoff_s: float = Field(default=0.2, ge=0)
+    outbox_poll_interval_s: float = Field(default=1.0, gt=0)
+    outbox_batch_size: int = Field(default=200, ge=1)

@@ -1,0 +1,1 @@
+"""zg_patrol package."""

@@ -1,0 +1,1 @@
+"""zg_video_index package."""
