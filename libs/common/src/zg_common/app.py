@@ -45,7 +45,8 @@ class ServiceSpec:
     package_file: str
     routers: Sequence[APIRouter] = ()
     outbox: Outbox | None = None
-    consumers: Sequence[ConsumerSpec] = ()
+    # built after the startup hooks ran, so handlers can bind in-memory state (indexes)
+    consumers: Callable[[Runtime], Sequence[ConsumerSpec]] = lambda _runtime: ()
     on_startup: Sequence[StartupHook] = ()
     produces: Sequence[type[EventContract]] = ()
     version: str = "0.1.0"
@@ -63,6 +64,8 @@ class Runtime:
     relay: OutboxRelay | None = None
     consumers: list[IdempotentConsumer] = field(default_factory=list)
     messaging_ready: asyncio.Event = field(default_factory=asyncio.Event)
+    # service-specific in-memory state built at startup (territory indexes and the like)
+    state: dict[str, Any] = field(default_factory=dict)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
@@ -142,7 +145,8 @@ async def _start_messaging(runtime: Runtime) -> None:
     """Connect to Kafka (retrying: the HTTP side and the outbox work without it), then start
     the relay and the consumers."""
     settings, spec = runtime.settings, runtime.spec
-    topics = {c.topic for c in spec.produces} | {t for c in spec.consumers for t in c.topics}
+    consumer_specs = spec.consumers(runtime)
+    topics = {c.topic for c in spec.produces} | {t for c in consumer_specs for t in c.topics}
     delay = 0.5
     while True:
         try:
@@ -166,7 +170,7 @@ async def _start_messaging(runtime: Runtime) -> None:
         )
         runtime.relay = relay
         runtime.tasks.append(asyncio.create_task(_keep_running("outbox-relay", relay.run)))
-    for consumer_spec in spec.consumers:
+    for consumer_spec in consumer_specs:
         def make(cs: ConsumerSpec = consumer_spec) -> Coroutine[Any, Any, None]:
             consumer = IdempotentConsumer(
                 cs, bootstrap_servers=settings.kafka_bootstrap_servers, sessions=runtime.sessions,

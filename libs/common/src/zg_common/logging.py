@@ -42,7 +42,7 @@ class JsonFormatter(logging.Formatter):
         if cid:
             entry["correlation_id"] = cid
         for key, value in vars(record).items():
-            if key not in _STANDARD_ATTRS and not key.startswith("_"):
+            if key not in _STANDARD_ATTRS and not key.startswith("_") and key != "color_message":
                 entry[key] = value
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)

@@ -27,9 +27,13 @@ def default_refdata_dir() -> Path:
 class CommonSettings(BaseSettings):
     """Settings every process reads. Shared infrastructure variables take no service prefix."""
 
-    model_config = SettingsConfigDict(env_prefix="ZG_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="ZG_", extra="ignore", frozen=True, populate_by_name=True
+    )
 
-    environment: Literal["development", "test", "production"] = "development"
+    environment: Literal["development", "test", "production"] = Field(
+        default="development", validation_alias=AliasChoices("ZG_ENVIRONMENT")
+    )
     database_url: str = Field(
         default="postgresql+asyncpg://zongguan@127.0.0.1:55432/zongguan",
         validation_alias=AliasChoices("DATABASE_URL", "ZG_DATABASE_URL"),
@@ -38,7 +42,9 @@ class CommonSettings(BaseSettings):
         default="127.0.0.1:19092",
         validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "ZG_KAFKA_BOOTSTRAP_SERVERS"),
     )
-    kafka_topic_partitions: int = Field(default=3, ge=1)
+    kafka_topic_partitions: int = Field(
+        default=3, ge=1, validation_alias=AliasChoices("ZG_KAFKA_TOPIC_PARTITIONS")
+    )
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("ZG_LOG_LEVEL"))
     log_format: Literal["json", "console"] = Field(
         default="json", validation_alias=AliasChoices("ZG_LOG_FORMAT")

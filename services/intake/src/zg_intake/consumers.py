@@ -1,0 +1,21 @@
+"""Kafka entrypoints of intake: follow routing's decisions in the case read model."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from zg_common.app import Runtime
+from zg_common.consumer import ConsumerSpec
+from zg_common.contracts.routing import TOPIC_CASE as ROUTING_CASE
+from zg_common.contracts.routing import CaseDispatched
+from zg_intake import service
+
+
+def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
+    return (
+        ConsumerSpec(
+            name="intake.case-status",
+            topics=(ROUTING_CASE,),
+            handlers={CaseDispatched.event_type: service.record_dispatch},
+        ),
+    )

@@ -1,0 +1,21 @@
+"""FastAPI dependencies of intake."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zg_common.db import request_session
+from zg_intake.territory import DistrictOutline
+
+Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
+
+
+def district(request: Request) -> DistrictOutline:
+    outline: DistrictOutline = request.app.state.runtime.state["district"]
+    return outline
+
+
+District = Annotated[DistrictOutline, Depends(district)]

@@ -1,0 +1,24 @@
+"""Domain errors of intake, each a problem+json with a stable code."""
+
+from zg_common.errors import FieldError, NotFound, ValidationFailed
+
+
+class CaseNotFound(NotFound):
+    code = "case_not_found"
+    title = "Case not found"
+
+
+def unknown_category(code: str) -> ValidationFailed:
+    return ValidationFailed(
+        f"{code!r} is not a minor category code (see GET /api/v1/categories)",
+        errors=[FieldError(field="category", code="unknown_category",
+                           message=f"{code!r} is not a minor category code")],
+    )
+
+
+def outside_district(lat: float, lon: float) -> ValidationFailed:
+    message = f"({lat}, {lon}) is outside the district served by this platform"
+    return ValidationFailed(
+        message,
+        errors=[FieldError(field=f, code="outside_district", message=message) for f in ("lat", "lon")],
+    )

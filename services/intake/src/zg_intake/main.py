@@ -1,0 +1,31 @@
+"""Intake service: one platform accepts every case (一个平台受理)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from zg_common.app import ServiceSpec, create_service_app
+from zg_common.contracts.intake import CaseReported
+from zg_intake import refdata
+from zg_intake.config import IntakeSettings
+from zg_intake.consumers import consumers
+from zg_intake.models import SCHEMA, outbox
+from zg_intake.router import router
+
+
+def create_app(settings: IntakeSettings | None = None) -> FastAPI:
+    return create_service_app(
+        settings or IntakeSettings(),
+        ServiceSpec(
+            name="intake",
+            title="Zongguan intake",
+            description="Case intake: every channel, one case per problem.",
+            schema=SCHEMA,
+            package_file=__file__,
+            routers=[router],
+            outbox=outbox,
+            produces=[CaseReported],
+            consumers=consumers,
+            on_startup=[refdata.load],
+        ),
+    )

@@ -1,0 +1,83 @@
+"""ORM tables of the intake schema."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Identity, Integer, MetaData, String, Text, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from zg_common.outbox import Outbox
+
+SCHEMA = "intake"
+metadata = MetaData(schema=SCHEMA)
+outbox = Outbox(metadata, source="/zongguan/intake")
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+class Category(Base):
+    """A node of the component/event category tree (major or minor class)."""
+
+    __tablename__ = "category"
+
+    code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("intake.category.code"))
+    kind: Mapped[str] = mapped_column(String(20))
+    level: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(200))
+    duplicate_radius_m: Mapped[int | None] = mapped_column(Integer)
+    duplicate_window_h: Mapped[int | None] = mapped_column(Integer)
+
+
+class District(Base):
+    """The outline of the district a case must lie in (GeoJSON geometry, WGS84)."""
+
+    __tablename__ = "district"
+
+    id: Mapped[str] = mapped_column(String(50), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    geometry: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True), unique=True)
+    number: Mapped[str] = mapped_column(String(30), unique=True)
+    category: Mapped[str] = mapped_column(ForeignKey("intake.category.code"))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    description: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(30))
+    grid_id: Mapped[str | None] = mapped_column(String(20))
+    zone_type: Mapped[str | None] = mapped_column(String(20))
+    department_id: Mapped[str | None] = mapped_column(String(50))
+    department_name: Mapped[str | None] = mapped_column(String(200))
+    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+    history: Mapped[list[CaseStatusChange]] = relationship(
+        order_by="CaseStatusChange.id", lazy="raise", back_populates="case"
+    )
+
+
+class CaseStatusChange(Base):
+    __tablename__ = "case_status_change"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("intake.cases.id"), index=True)
+    status: Mapped[str] = mapped_column(String(30))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str] = mapped_column(Text, default="")
+    event_id: Mapped[str | None] = mapped_column(String(64))
+    case: Mapped[Case] = relationship(back_populates="history", lazy="raise")

@@ -1,0 +1,64 @@
+"""API models of intake (requests and responses; never ORM rows)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+CATEGORY_CODE = r"^[CE]\d{4}$"
+
+
+class CaseCreate(BaseModel):
+    """A new case: minor category code, WGS84 position, description."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    category: str = Field(pattern=CATEGORY_CODE, examples=["E0403"],
+                          description="minor category code (GET /api/v1/categories)")
+    lat: float = Field(ge=-90, le=90, examples=[31.8012], description="WGS84 latitude")
+    lon: float = Field(ge=-180, le=180, examples=[117.3021], description="WGS84 longitude")
+    description: str = Field(min_length=1, max_length=2000, examples=["Car parked on the pavement"])
+
+
+class StatusChangeRead(BaseModel):
+    status: str
+    at: datetime
+    note: str
+
+
+class CaseRead(BaseModel):
+    id: uuid.UUID
+    number: str
+    status: str
+    category: str
+    lat: float
+    lon: float
+    description: str
+    source: str
+    grid_id: str | None
+    zone_type: str | None
+    department: str | None = Field(description="id of the department the case is dispatched to")
+    department_name: str | None
+    reported_at: datetime
+    updated_at: datetime
+    history: list[StatusChangeRead]
+
+
+class CaseCreated(BaseModel):
+    id: uuid.UUID
+    number: str
+    status: str
+
+
+class CategoryRead(BaseModel):
+    code: str
+    kind: Literal["component", "event"]
+    level: Literal["major", "minor"]
+    name: str
+    name_en: str
+    duplicate_radius_m: int | None = None
+    duplicate_window_h: int | None = None
+    children: list[CategoryRead] = Field(default_factory=list)

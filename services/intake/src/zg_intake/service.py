@@ -1,0 +1,100 @@
+"""Use cases of intake. They add rows and outbox events; the caller's unit of work commits."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zg_common.contracts.intake import CaseReported
+from zg_common.contracts.routing import CaseDispatched
+from zg_common.events import CloudEvent
+from zg_intake import repository
+from zg_intake.exceptions import CaseNotFound, outside_district, unknown_category
+from zg_intake.models import Case, CaseStatusChange, Category, outbox
+from zg_intake.schemas import CaseCreate, CategoryRead
+from zg_intake.territory import DistrictOutline
+
+STATUS_REPORTED = "reported"
+STATUS_DISPATCHED = "dispatched"
+
+
+async def report_case(
+    session: AsyncSession, *, data: CaseCreate, district: DistrictOutline, source: str
+) -> Case:
+    category = await repository.get_minor_category(session, data.category)
+    if category is None:
+        raise unknown_category(data.category)
+    if not district.contains(data.lat, data.lon):
+        raise outside_district(data.lat, data.lon)
+    now = datetime.now(UTC)
+    case = Case(
+        id=uuid.uuid4(), number="", category=category.code, lat=data.lat, lon=data.lon,
+        description=data.description, source=source, status=STATUS_REPORTED,
+        reported_at=now, updated_at=now,
+    )
+    session.add(case)
+    await session.flush()  # assigns seq
+    case.number = f"FX{now:%Y%m%d}{case.seq:06d}"
+    session.add(CaseStatusChange(case_id=case.id, status=STATUS_REPORTED, at=now,
+                                 note=f"reported through {source}"))
+    await outbox.add(
+        session,
+        CaseReported(
+            case_id=str(case.id), number=case.number, category=category.code,
+            category_kind=category.kind, lat=case.lat, lon=case.lon,
+            description=case.description, source=source, reported_at=now,
+        ),
+        subject=str(case.id),
+    )
+    return case
+
+
+async def get_case(session: AsyncSession, case_id: uuid.UUID) -> Case:
+    case = await repository.get_case(session, case_id)
+    if case is None:
+        raise CaseNotFound(f"No case with id {case_id}")
+    return case
+
+
+async def record_dispatch(session: AsyncSession, event: CloudEvent) -> None:
+    """Follow routing's decision in intake's read model (idempotent by the consumer)."""
+    data = CaseDispatched.parse(event)
+    case = await repository.get_case(session, uuid.UUID(data.case_id), for_update=True)
+    if case is None:
+        # Only intake creates cases, and its event is committed before routing can see it.
+        raise CaseNotFound(f"dispatch of unknown case {data.case_id}")
+    case.status = STATUS_DISPATCHED
+    case.grid_id = data.grid_id
+    case.zone_type = data.zone_type
+    case.department_id = data.department_id
+    case.department_name = data.department_name
+    case.updated_at = datetime.now(UTC)
+    session.add(CaseStatusChange(
+        case_id=case.id, status=STATUS_DISPATCHED, at=data.dispatched_at, event_id=event.id,
+        note=f"dispatched to {data.department_name}",
+    ))
+
+
+async def category_tree(session: AsyncSession) -> list[CategoryRead]:
+    rows = await repository.list_categories(session)
+    nodes = {c.code: _category_read(c) for c in rows}
+    roots = []
+    for c in rows:
+        if c.parent_code and c.parent_code in nodes:
+            nodes[c.parent_code].children.append(nodes[c.code])
+        else:
+            roots.append(nodes[c.code])
+    return roots
+
+
+def _category_read(c: Category) -> CategoryRead:
+    return CategoryRead(code=c.code, kind=c.kind, level=c.level, name=c.name, name_en=c.name_en,  # type: ignore[arg-type]
+                        duplicate_radius_m=c.duplicate_radius_m,
+                        duplicate_window_h=c.duplicate_window_h)
+
+
+async def count_cases(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(Case)) or 0)

@@ -1,0 +1,26 @@
+"""Kafka entrypoints of routing: every reported case is dispatched."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+
+from zg_common.app import Runtime
+from zg_common.consumer import ConsumerSpec
+from zg_common.contracts.intake import TOPIC_CASE as INTAKE_CASE
+from zg_common.contracts.intake import CaseReported
+from zg_routing import service
+
+
+def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
+    return (
+        ConsumerSpec(
+            name="routing.dispatch",
+            topics=(INTAKE_CASE,),
+            handlers={
+                CaseReported.event_type: partial(
+                    service.dispatch_reported_case, grids=runtime.state["grids"]
+                )
+            },
+        ),
+    )

@@ -1,0 +1,31 @@
+"""Routing service: one platform routes every case (一个平台分流)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from zg_common.app import ServiceSpec, create_service_app
+from zg_common.contracts.routing import CaseDispatched
+from zg_routing import refdata
+from zg_routing.config import RoutingSettings
+from zg_routing.consumers import consumers
+from zg_routing.models import SCHEMA, outbox
+from zg_routing.router import router
+
+
+def create_app(settings: RoutingSettings | None = None) -> FastAPI:
+    return create_service_app(
+        settings or RoutingSettings(),
+        ServiceSpec(
+            name="routing",
+            title="Zongguan routing",
+            description="Departments, routing rules and the case lifecycle after intake.",
+            schema=SCHEMA,
+            package_file=__file__,
+            routers=[router],
+            outbox=outbox,
+            produces=[CaseDispatched],
+            consumers=consumers,
+            on_startup=[refdata.load],
+        ),
+    )

@@ -1,0 +1,53 @@
+"""Queries of the routing schema."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zg_routing.models import Assignment, Department, Grid, RoutingRule, RoutingSetting
+
+
+async def find_rule(session: AsyncSession, *, category: str, grid_id: str) -> RoutingRule | None:
+    """The most specific active rule: this grid first, then any grid."""
+    return await session.scalar(
+        select(RoutingRule)
+        .where(RoutingRule.category == category, RoutingRule.active.is_(True),
+               (RoutingRule.grid_id == grid_id) | RoutingRule.grid_id.is_(None))
+        .order_by(RoutingRule.grid_id.is_(None), RoutingRule.id)
+        .limit(1)
+    )
+
+
+async def fallback_department_id(session: AsyncSession) -> str:
+    setting = await session.get(RoutingSetting, 1)
+    if setting is None:
+        raise LookupError("routing has no fallback department configured")
+    return setting.fallback_department_id
+
+
+async def get_department(session: AsyncSession, department_id: str) -> Department | None:
+    return await session.get(Department, department_id)
+
+
+async def list_departments(session: AsyncSession) -> list[Department]:
+    return list(await session.scalars(select(Department).order_by(Department.id)))
+
+
+async def list_grids(session: AsyncSession) -> list[Grid]:
+    return list(await session.scalars(select(Grid).order_by(Grid.id)))
+
+
+async def list_rules(session: AsyncSession, *, category: str | None, department_id: str | None) -> list[RoutingRule]:
+    query = select(RoutingRule).order_by(RoutingRule.id)
+    if category:
+        query = query.where(RoutingRule.category == category)
+    if department_id:
+        query = query.where(RoutingRule.department_id == department_id)
+    return list(await session.scalars(query))
+
+
+async def get_assignment(session: AsyncSession, case_id: uuid.UUID) -> Assignment | None:
+    return await session.get(Assignment, case_id)
