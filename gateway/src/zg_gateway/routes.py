@@ -1,0 +1,25 @@
+"""Which service owns which public path: the gateway's only routing knowledge, kept as data."""
+
+from __future__ import annotations
+
+# path prefix (on a segment boundary) -> service name; the longest prefix wins
+ROUTES: dict[str, str] = {
+    "/api/v1/cases": "intake",
+    "/api/v1/categories": "intake",
+    "/api/v1/departments": "routing",
+    "/api/v1/routing-rules": "routing",
+    "/api/v1/zone-types": "patrol",
+    "/api/v1/grids": "patrol",
+    "/api/v1/patrol-points": "patrol",
+    "/api/v1/routes": "patrol",
+    "/api/v1/officers": "patrol",
+    "/api/v1/scores": "scoring",
+}
+
+
+def owner_of(path: str) -> str | None:
+    best: tuple[int, str] | None = None
+    for prefix, service in ROUTES.items():
+        if (path == prefix or path.startswith(prefix + "/")) and (best is None or len(prefix) > best[0]):
+            best = (len(prefix), service)
+    return best[1] if best else None

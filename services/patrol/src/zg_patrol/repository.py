@@ -1,0 +1,52 @@
+"""Queries of the patrol schema."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zg_patrol.models import Grid, Officer, PatrolPoint, Route, ZoneType
+
+
+async def list_zone_types(session: AsyncSession) -> list[ZoneType]:
+    return list(await session.scalars(select(ZoneType).order_by(ZoneType.id)))
+
+
+async def list_grids(session: AsyncSession, *, zone_type: str | None = None) -> list[Grid]:
+    query = select(Grid).order_by(Grid.id)
+    if zone_type:
+        query = query.where(Grid.zone_type == zone_type)
+    return list(await session.scalars(query))
+
+
+async def get_grid(session: AsyncSession, grid_id: str) -> Grid | None:
+    return await session.get(Grid, grid_id)
+
+
+async def list_points(
+    session: AsyncSession, *, grid_id: str | None, object_type: str | None, after: str | None, limit: int
+) -> list[PatrolPoint]:
+    query = select(PatrolPoint).order_by(PatrolPoint.id).limit(limit)
+    if grid_id:
+        query = query.where(PatrolPoint.grid_id == grid_id)
+    if object_type:
+        query = query.where(PatrolPoint.object_type == object_type)
+    if after:
+        query = query.where(PatrolPoint.id > after)
+    return list(await session.scalars(query))
+
+
+async def list_routes(session: AsyncSession, *, grid_id: str | None) -> list[Route]:
+    query = select(Route).order_by(Route.id)
+    if grid_id:
+        query = query.where(Route.grid_id == grid_id)
+    return list(await session.scalars(query))
+
+
+async def list_officers(session: AsyncSession, *, grid_id: str | None, shift: str | None) -> list[Officer]:
+    query = select(Officer).order_by(Officer.badge)
+    if grid_id:
+        query = query.where(Officer.grid_id == grid_id)
+    if shift:
+        query = query.where(Officer.shift == shift)
+    return list(await session.scalars(query))

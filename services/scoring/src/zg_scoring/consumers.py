@@ -1,0 +1,18 @@
+"""Kafka entrypoints of scoring."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from zg_common.app import Runtime
+from zg_common.consumer import ConsumerSpec
+from zg_common.contracts.routing import TOPIC_CASE as ROUTING_CASE
+from zg_common.contracts.routing import CaseDispatched
+from zg_scoring import service
+
+
+def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
+    return (
+        ConsumerSpec(name="scoring.case-counters", topics=(ROUTING_CASE,),
+                     handlers={CaseDispatched.event_type: service.count_dispatch}),
+    )

@@ -1,0 +1,13 @@
+"""Settings of the video-index service (env prefix ZG_VIDEO_INDEX_)."""
+
+from pydantic_settings import SettingsConfigDict
+
+from zg_common.settings import ServiceSettings
+
+
+class VideoIndexSettings(ServiceSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ZG_VIDEO_INDEX_", extra="ignore", frozen=True, populate_by_name=True
+    )
+
+    http_port: int = 8005
