@@ -22,7 +22,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 
+def _existing(metadata: MetaData, name: str) -> Table | None:
+    return metadata.tables.get(f"{metadata.schema}.{name}" if metadata.schema else name)
+
+
 def outbox_table(metadata: MetaData) -> Table:
+    if (table := _existing(metadata, "outbox")) is not None:
+        return table
     return Table(
         "outbox",
         metadata,
@@ -46,6 +52,8 @@ def outbox_table(metadata: MetaData) -> Table:
 
 
 def processed_event_table(metadata: MetaData) -> Table:
+    if (table := _existing(metadata, "processed_event")) is not None:
+        return table
     return Table(
         "processed_event",
         metadata,
@@ -59,6 +67,8 @@ def processed_event_table(metadata: MetaData) -> Table:
 
 def refdata_load_table(metadata: MetaData) -> Table:
     """Which version of each part of the default data set a service has loaded."""
+    if (table := _existing(metadata, "refdata_load")) is not None:
+        return table
     return Table(
         "refdata_load",
         metadata,

@@ -1,0 +1,55 @@
+"""Fixtures for the common library against the real broker and database: a private database,
+a private schema with the common tables, and unique topics per test."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from tests.conftest import Infra
+from tests.helpers import create_database, unique
+from zg_common.db import to_async_url
+from zg_common.kafka import create_producer
+from zg_common.messaging import outbox_table, processed_event_table, refdata_load_table
+
+
+@pytest.fixture(scope="session")
+async def database_url(infra: Infra) -> str:
+    name = "zg_integration"
+    await create_database(infra.database_url, name)
+    return to_async_url(infra.url_for(name))
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(database_url, pool_size=5)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def schema(engine: AsyncEngine) -> AsyncIterator[MetaData]:
+    """A fresh schema with the outbox, processed-event and refdata tables, dropped afterwards."""
+    name = unique("t")
+    metadata = MetaData(schema=name)
+    outbox_table(metadata)
+    processed_event_table(metadata)
+    refdata_load_table(metadata)
+    async with engine.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{name}"'))
+        await conn.run_sync(metadata.create_all)
+    yield metadata
+    async with engine.begin() as conn:
+        await conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
+
+
+@pytest.fixture
+async def producer(infra: Infra) -> AsyncIterator[AIOKafkaProducer]:
+    producer = create_producer(infra.kafka_bootstrap_servers, client_id=unique("test"))
+    await producer.start()
+    yield producer
+    await producer.stop()
