@@ -14,6 +14,7 @@ from zg_common.logging import correlation_id_var, new_id, request_id_var
 
 HEADER_REQUEST_ID = "x-request-id"
 HEADER_CORRELATION_ID = "x-correlation-id"
+DRAIN_LIMIT = 16 * 1024 * 1024
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 access_log = logging.getLogger("zg.access")
@@ -121,10 +122,21 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    await self._drain(receive, message)
                     raise PayloadTooLarge(self._detail())
             return message
 
         await self.app(scope, counting_receive, send)
+
+    async def _drain(self, receive: Receive, message: Message) -> None:
+        """Read and drop the rest of a streamed body (bounded), so the client, still sending,
+        gets the 413 instead of a reset connection."""
+        drained = 0
+        while message.get("more_body", False) and drained < DRAIN_LIMIT:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            drained += len(message.get("body", b""))
 
     def _detail(self) -> str:
         return f"The request body is larger than {self.max_bytes} bytes"

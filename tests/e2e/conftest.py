@@ -1,0 +1,77 @@
+"""The whole platform as `make run` starts it (same supervisor), on the test infrastructure."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from tests.conftest import REPO, TEST_DATA, Infra
+from tests.helpers import create_database
+
+E2E_PORT_OFFSET = 10000  # gateway on 18000, services on 18001-18005
+
+
+@dataclass(frozen=True)
+class Platform:
+    gateway: str
+    services: dict[str, str]
+    pids: dict[str, int]
+    log: str
+
+
+@pytest.fixture(scope="session")
+async def e2e_database(infra: Infra) -> str:
+    await create_database(infra.database_url, "zongguan_e2e")
+    return infra.url_for("zongguan_e2e")
+
+
+@pytest.fixture(scope="session")
+def platform(infra: Infra, e2e_database: str) -> Iterator[Platform]:
+    folder = TEST_DATA / "platform"
+    folder.mkdir(parents=True, exist_ok=True)
+    ready = folder / "ready.json"
+    ready.unlink(missing_ok=True)
+    log_path = folder / "platform.log"
+    env = dict(os.environ, DATABASE_URL=e2e_database,
+               KAFKA_BOOTSTRAP_SERVERS=infra.kafka_bootstrap_servers, ZG_DATA_DIR=str(folder),
+               ZG_ENVIRONMENT="test", ZG_GATEWAY_UPSTREAM_TIMEOUT_S="5")
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "zg_local", "run", "--port-offset", str(E2E_PORT_OFFSET),
+             "--ready-file", str(ready)],
+            stdout=log, stderr=subprocess.STDOUT, cwd=REPO, env=env)
+        try:
+            deadline = time.monotonic() + 240
+            while not ready.exists():
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the platform did not start:\n" + log_path.read_text(errors="replace")[-6000:])
+                time.sleep(0.2)
+            info = json.loads(ready.read_text())
+            gateway = info["gateway"]
+            # ready means every service reaches its database and broker (consumers started)
+            while httpx.get(gateway + "/readyz", timeout=5).status_code != 200:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the platform did not become ready:\n" + log_path.read_text()[-6000:])
+                time.sleep(0.3)
+            yield Platform(gateway, info["services"], info["pids"], str(log_path))
+        finally:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(90)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@pytest.fixture
+async def api(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=platform.gateway, timeout=15) as client:
+        yield client

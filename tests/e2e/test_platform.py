@@ -1,0 +1,249 @@
+"""End to end through the gateway: the platform as `make run` starts it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer
+from shapely.geometry import Point, shape
+
+from tests.conftest import REPO, Infra
+from tests.e2e.conftest import Platform
+from tests.helpers import eventually, unique
+
+pytestmark = pytest.mark.e2e
+
+DATA = REPO / "deploy" / "data" / "fangxing"
+
+
+@cache
+def refdata(name: str) -> Any:
+    return json.loads((DATA / name).read_text(encoding="utf-8"))
+
+
+def expected_department(category: str, lat: float, lon: float) -> tuple[str, str]:
+    """What the data says should happen, computed independently of the routing service."""
+    point = Point(lon, lat)
+    grid = next(f["properties"]["id"] for f in refdata("grids.geojson")["features"]
+                if shape(f["geometry"]).covers(point))
+    table = refdata("routing_rules.json")
+    rules = [r for r in table["rules"] if r["category"] == category]
+    for r in sorted(rules, key=lambda r: r["grid_id"] is None):
+        if r["grid_id"] in (grid, None):
+            return grid, r["department_id"]
+    return grid, table["fallback_department_id"]
+
+
+def a_patrol_point(object_type: str) -> tuple[float, float]:
+    feature = next(f for f in refdata("patrol_points.geojson")["features"]
+                   if f["properties"]["object_type"] == object_type)
+    lon, lat = feature["geometry"]["coordinates"]
+    return lat, lon
+
+
+def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["code"] == code
+    assert body["request_id"] == response.headers["x-request-id"]
+    return body
+
+
+async def report_and_wait_dispatched(api: httpx.AsyncClient, payload: dict[str, Any]) -> dict[str, Any]:
+    created = await api.post("/api/v1/cases", json=payload)
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["status"] == "reported"
+    assert created.headers["location"] == f"/api/v1/cases/{body['id']}"
+
+    async def dispatched() -> dict[str, Any] | None:
+        case: dict[str, Any] = (await api.get(f"/api/v1/cases/{body['id']}")).json()
+        return case if case["status"] == "dispatched" else None
+
+    started = time.monotonic()
+    case = await eventually(dispatched, timeout=20, what="the case to be dispatched")
+    print(f"dispatched {time.monotonic() - started:.3f}s after the 201")  # shown with -s
+    return case
+
+
+async def test_reported_case_is_dispatched_by_the_rules(api: httpx.AsyncClient) -> None:
+    lat, lon = a_patrol_point("intersection")
+    case = await report_and_wait_dispatched(
+        api, {"category": "E0403", "lat": lat, "lon": lon, "description": "Car parked on the crossing"})
+    grid, department = expected_department("E0403", lat, lon)
+    assert case["grid_id"] == grid
+    assert case["department"] == department == "traffic-police"
+    assert [h["status"] for h in case["history"]] == ["reported", "dispatched"]
+
+
+async def test_grid_specific_rule_wins(api: httpx.AsyncClient) -> None:
+    """Exposed garbage goes to the sanitation section of the grid it lies in."""
+    north = next(f for f in refdata("grids.geojson")["features"] if f["properties"]["section"] == "north")
+    centre = shape(north["geometry"]).representative_point()
+    case = await report_and_wait_dispatched(
+        api, {"category": "E0102", "lat": centre.y, "lon": centre.x, "description": "Bags of rubbish"})
+    assert case["grid_id"] == north["properties"]["id"]
+    assert case["department"] == "sanitation-north"
+
+
+async def test_case_no_rule_matches_reaches_the_fallback_owner(api: httpx.AsyncClient) -> None:
+    lat, lon = a_patrol_point("waterfront")
+    case = await report_and_wait_dispatched(
+        api, {"category": "C0602", "lat": lat, "lon": lon, "description": "Broken jetty railing"})
+    assert expected_department("C0602", lat, lon)[1] == "command-centre"
+    assert case["department"] == "command-centre"
+
+
+async def test_ids_travel_through_http_and_kafka(api: httpx.AsyncClient, infra: Infra) -> None:
+    lat, lon = a_patrol_point("road")
+    correlation = unique("corr")
+    created = await api.post("/api/v1/cases", headers={"X-Correlation-ID": correlation},
+                             json={"category": "E0104", "lat": lat, "lon": lon, "description": "Mud"})
+    assert created.status_code == 201
+    assert created.headers["x-correlation-id"] == correlation
+    consumer = AIOKafkaConsumer("intake.case", "routing.case", bootstrap_servers=infra.kafka_bootstrap_servers,
+                                group_id=unique("e2e-reader"), auto_offset_reset="earliest")
+    await consumer.start()
+    seen: dict[str, dict[str, Any]] = {}
+    try:
+        deadline = time.monotonic() + 20
+        while len(seen) < 2 and time.monotonic() < deadline:
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                for r in records:
+                    if r.key == created.json()["id"].encode():
+                        event = json.loads(r.value or b"{}")
+                        seen[event["type"]] = {"event": event, "headers": dict(r.headers or ())}
+    finally:
+        await consumer.stop()
+    assert set(seen) == {"intake.case.reported.v1", "routing.case.dispatched.v1"}
+    for item in seen.values():
+        assert item["event"]["correlationid"] == correlation
+        assert item["event"]["specversion"] == "1.0"
+        assert item["headers"]["correlation_id"] == correlation.encode()
+
+
+BAD_CASES = [
+    ({"lat": 31.8, "lon": 117.3, "description": "x"}, 422, ["category"]),
+    ({"category": "E0403", "lon": 117.3, "description": "x"}, 422, ["lat"]),
+    ({"category": "E0403", "lat": "north", "lon": 117.3, "description": "x"}, 422, ["lat"]),
+    ({"category": 403, "lat": 31.8, "lon": 117.3, "description": "x"}, 422, ["category"]),
+    ({"category": "E0403", "lat": 31.8, "lon": 117.3, "description": ""}, 422, ["description"]),
+    ({"category": "E0403", "lat": 95, "lon": 117.3, "description": "x"}, 422, ["lat"]),
+    ({"category": "E0499", "lat": 31.8, "lon": 117.3, "description": "x"}, 422, ["category"]),
+    ({"category": "E04", "lat": 31.8, "lon": 117.3, "description": "x"}, 422, ["category"]),
+    ({"category": "E0403", "lat": 31.7, "lon": 117.3, "description": "x"}, 422, ["lat", "lon"]),
+    ({"category": "E0403", "lat": 39.9, "lon": 116.4, "description": "x"}, 422, ["lat", "lon"]),
+    ({"category": "E0403", "lat": 31.8, "lon": 117.3, "description": "x", "extra": 1}, 422, ["extra"]),
+]
+
+
+@pytest.mark.parametrize(("payload", "status", "fields"), BAD_CASES)
+async def test_bad_input_is_a_problem_naming_the_field(
+    api: httpx.AsyncClient, payload: dict[str, Any], status: int, fields: list[str]
+) -> None:
+    body = assert_problem(await api.post("/api/v1/cases", json=payload), status, "validation_failed")
+    assert sorted({e["field"] for e in body["errors"]}) == fields
+
+
+async def test_malformed_and_oversized_bodies(api: httpx.AsyncClient) -> None:
+    bad_json = await api.post("/api/v1/cases", content=b"{not json",
+                              headers={"content-type": "application/json"})
+    assert assert_problem(bad_json, 422, "validation_failed")["errors"][0]["field"] == "body"
+    huge = {"category": "E0403", "lat": 31.8, "lon": 117.3, "description": "x" * 2_000_000}
+    assert_problem(await api.post("/api/v1/cases", json=huge), 413, "payload_too_large")
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(40):
+            yield b" " * 65536
+    streamed = await api.post("/api/v1/cases", content=chunks(), headers={"content-type": "application/json"})
+    assert_problem(streamed, 413, "payload_too_large")
+
+
+async def test_unknown_paths_methods_and_ids(api: httpx.AsyncClient) -> None:
+    assert_problem(await api.get("/api/v1/nothing-here"), 404, "not_found")
+    assert_problem(await api.get("/nowhere"), 404, "not_found")
+    assert_problem(await api.get("/api/v1/cases/00000000-0000-0000-0000-000000000000"), 404, "case_not_found")
+    assert_problem(await api.get("/api/v1/cases/not-a-uuid"), 422, "validation_failed")
+    response = await api.delete("/api/v1/categories")
+    assert_problem(response, 405, "method_not_allowed")
+    assert "GET" in response.headers["allow"]
+
+
+async def test_reference_data_through_the_gateway(api: httpx.AsyncClient) -> None:
+    categories = (await api.get("/api/v1/categories")).json()
+    kinds = {c["kind"] for c in categories}
+    assert kinds == {"component", "event"}
+    minors = [m for c in categories for m in c["children"]]
+    assert all(m["code"].startswith(m["code"][:3]) and m["level"] == "minor" for m in minors)
+    assert "E0403" in {m["code"] for m in minors}
+
+    grids = await api.get("/api/v1/grids")
+    assert grids.headers["content-type"].startswith("application/geo+json")
+    collection = grids.json()
+    assert collection["type"] == "FeatureCollection"
+    assert len(collection["features"]) == 14
+    assert {f["properties"]["zone_type"] for f in collection["features"]} == {
+        "core", "residential", "scenic", "vacant"}
+    assert all(f["geometry"]["type"] == "Polygon" for f in collection["features"])
+
+    points, cursor = 0, None
+    while True:
+        page = (await api.get("/api/v1/patrol-points", params={"limit": 500, **({"cursor": cursor} if cursor else {})})).json()
+        points += len(page["features"])
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+    assert points == 1149
+    assert len((await api.get("/api/v1/routes")).json()["features"]) == 20
+    officers = (await api.get("/api/v1/officers")).json()
+    assert [o["badge"] for o in officers][:1] == ["ZG001"] and len(officers) == 130
+
+
+async def test_one_openapi_for_the_platform(api: httpx.AsyncClient) -> None:
+    doc = (await api.get("/openapi.json")).json()
+    for path in ("/api/v1/cases", "/api/v1/cases/{case_id}", "/api/v1/categories", "/api/v1/grids",
+                 "/api/v1/departments", "/api/v1/scores/departments"):
+        assert path in doc["paths"], path
+    assert "Problem" in doc["components"]["schemas"]
+    assert "HTTPValidationError" not in doc["components"]["schemas"]
+    docs = await api.get("/docs")
+    assert docs.status_code == 200 and "swagger" in docs.text.lower()
+
+
+async def test_zz_stopped_service_gives_503_within_the_timeout(api: httpx.AsyncClient, platform: Platform) -> None:
+    """Runs last in this module: it stops the scoring service for good."""
+    assert (await api.get("/api/v1/scores/departments")).status_code == 200
+    os.kill(platform.pids["scoring"], signal.SIGKILL)
+
+    async def gone() -> bool:
+        try:
+            await httpx.AsyncClient().get(platform.services["scoring"] + "/healthz", timeout=1)
+            return False
+        except httpx.TransportError:
+            return True
+    await eventually(gone, what="scoring to stop")
+    started = time.monotonic()
+    response = await api.get("/api/v1/scores/departments")
+    elapsed = time.monotonic() - started
+    body = assert_problem(response, 503, "service_unavailable")
+    assert "scoring" in body["detail"]
+    assert elapsed < 5, f"took {elapsed:.1f}s, beyond the gateway's 5 s upstream timeout"
+    # the rest of the platform still answers
+    assert (await api.get("/api/v1/categories")).status_code == 200
+    assert_problem(await api.get("/readyz"), 503, "service_unavailable")
+
+
+def test_platform_log_is_readable(platform: Platform) -> None:
+    text = Path(platform.log).read_text(errors="replace")
+    assert "Zongguan is running" in text
+    assert "intake      |" in text and "routing     |" in text
