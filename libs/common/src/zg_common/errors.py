@@ -213,14 +213,8 @@ async def _http_exception_handler(request: Request, exc: Exception) -> JSONRespo
     return problem_response(error, instance=request.url.path)
 
 
-async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
-    # Last resort: still a problem+json, and logged with its traceback so it gets fixed.
-    log.exception("unhandled error", exc_info=exc)
-    return problem_response(InternalError("An unexpected error occurred"), instance=request.url.path)
-
-
 def install_error_handlers(app: FastAPI) -> None:
+    """Framework and domain errors; unexpected exceptions are rendered by RequestContextMiddleware."""
     app.add_exception_handler(ProblemError, _problem_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
-    app.add_exception_handler(Exception, _unhandled_handler)

@@ -9,7 +9,7 @@ import time
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from zg_common.errors import PayloadTooLarge, problem_response
+from zg_common.errors import InternalError, PayloadTooLarge, problem_response
 from zg_common.logging import correlation_id_var, new_id, request_id_var
 
 HEADER_REQUEST_ID = "x-request-id"
@@ -73,8 +73,23 @@ class RequestContextMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
+        started_response = False
+
+        async def send_tracking(message: Message) -> None:
+            nonlocal started_response
+            started_response = started_response or message["type"] == "http.response.start"
+            await send_with_ids(message)
+
         try:
-            await self.app(scope, receive, send_with_ids)
+            await self.app(scope, receive, send_tracking)
+        except Exception as exc:
+            # Last resort, inside the ids' scope: a bug still answers problem+json with the
+            # request id, and is logged with its traceback so that it gets fixed.
+            access_log.exception("unhandled error", exc_info=exc)
+            if started_response:
+                raise
+            await problem_response(InternalError("An unexpected error occurred"),
+                                   instance=scope.get("path"))(scope, receive, send_with_ids)
         finally:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"

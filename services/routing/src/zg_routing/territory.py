@@ -28,7 +28,7 @@ class GridIndex:
     def locate(self, lat: float, lon: float) -> GridRef:
         """The grid covering the point; on a shared edge the lowest id; outside, the nearest."""
         point = Point(lon, lat)
-        hits = sorted(int(i) for i in self.tree.query(point, predicate="covers"))
+        hits = sorted(int(i) for i in self.tree.query(point, predicate="covered_by"))
         if hits:
             return self.refs[hits[0]]
         return self.refs[int(self.tree.nearest(point))]

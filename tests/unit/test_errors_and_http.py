@@ -1,0 +1,102 @@
+"""Problem+json rendering and the shared middleware, on an app with no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+from zg_common.app import create_base_app
+from zg_common.errors import Conflict, FieldError, ProblemError
+from zg_common.settings import CommonSettings
+
+
+class Thing(BaseModel):
+    name: str
+    size: int
+
+
+@pytest.fixture
+def app() -> FastAPI:
+    app = create_base_app(CommonSettings(max_body_bytes=2048), name="t", title="t",
+                          description="", version="0")
+
+    @app.post("/things", status_code=201)
+    async def create(thing: Thing) -> Thing:
+        if thing.name == "taken":
+            raise Conflict("That name is taken", errors=[FieldError(field="name", code="taken", message="taken")])
+        if thing.name == "crash":
+            raise RuntimeError("a bug")
+        return thing
+
+    return app
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        yield client
+
+
+def problem(response: httpx.Response, status: int, code: str) -> dict[str, object]:
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == code and body["status"] == status
+    assert body["type"] == f"urn:zongguan:problem:{code}"
+    assert body["request_id"] == response.headers["x-request-id"]
+    return body  # type: ignore[no-any-return]
+
+
+async def test_validation_errors_name_each_field(client: httpx.AsyncClient) -> None:
+    body = problem(await client.post("/things", json={"size": "big"}), 422, "validation_failed")
+    assert {(e["field"], e["code"]) for e in body["errors"]} == {("name", "missing"), ("size", "int_parsing")}
+
+
+async def test_domain_error_keeps_its_code_and_fields(client: httpx.AsyncClient) -> None:
+    body = problem(await client.post("/things", json={"name": "taken", "size": 1}), 409, "conflict")
+    assert body["errors"] == [{"field": "name", "code": "taken", "message": "taken"}]
+
+
+async def test_404_405_413_and_500_are_problems(client: httpx.AsyncClient) -> None:
+    problem(await client.get("/nope"), 404, "not_found")
+    response = await client.get("/things")
+    problem(response, 405, "method_not_allowed")
+    assert response.headers["allow"] == "POST"
+    problem(await client.post("/things", content=b"x" * 4096, headers={"content-type": "application/json"}),
+            413, "payload_too_large")
+    body = problem(await client.post("/things", json={"name": "crash", "size": 1}), 500, "internal_error")
+    assert "a bug" not in str(body), "internals must not leak"
+
+
+async def test_request_ids_are_taken_or_made(client: httpx.AsyncClient) -> None:
+    given = await client.get("/healthz", headers={"X-Request-ID": "abc-123", "X-Correlation-ID": "flow-9"})
+    assert given.headers["x-request-id"] == "abc-123"
+    assert given.headers["x-correlation-id"] == "flow-9"
+    hostile = await client.get("/healthz", headers={"X-Request-ID": "bad id\nwith newline"})
+    assert hostile.headers["x-request-id"] != "bad id\nwith newline"
+    assert len(hostile.headers["x-request-id"]) == 32
+
+
+async def test_metrics_count_requests_by_route(client: httpx.AsyncClient) -> None:
+    await client.post("/things", json={"name": "a", "size": 1})
+    text = (await client.get("/metrics")).text
+    assert 'zg_http_requests_total{method="POST",route="/things",service="t",status="201"}' in text
+
+
+def test_every_problem_class_has_a_distinct_code() -> None:
+    classes: list[type[ProblemError]] = []
+    todo = [ProblemError]
+    while todo:
+        cls = todo.pop()
+        classes.append(cls)
+        todo += cls.__subclasses__()
+    by_code: dict[str, type[ProblemError]] = {}
+    for cls in classes:
+        assert cls.code not in by_code or by_code[cls.code] is cls or issubclass(cls, by_code[cls.code]) \
+            or cls.code == "internal_error", cls
+        by_code.setdefault(cls.code, cls)

@@ -1,0 +1,62 @@
+"""Pure logic: grid lookup, district check, gateway route table."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from shapely.geometry import shape
+
+from tests.conftest import REPO
+from zg_gateway.routes import ROUTES, owner_of
+from zg_intake.territory import DistrictOutline
+from zg_routing.models import Grid
+from zg_routing.territory import GridIndex
+
+DATA = REPO / "deploy" / "data" / "fangxing"
+
+
+@pytest.fixture(scope="module")
+def grids() -> GridIndex:
+    features = json.loads((DATA / "grids.geojson").read_text())["features"]
+    return GridIndex([Grid(id=f["properties"]["id"], code="", name="", zone_type=f["properties"]["zone_type"],
+                           geometry=f["geometry"]) for f in features])
+
+
+def test_every_grid_locates_its_own_interior(grids: GridIndex) -> None:
+    for ref, geometry in zip(grids.refs, grids.shapes, strict=True):
+        p = geometry.representative_point()
+        assert grids.locate(p.y, p.x).id == ref.id
+
+
+def test_shared_edges_resolve_deterministically(grids: GridIndex) -> None:
+    a, b = grids.shapes[0], grids.shapes[1]
+    edge = a.intersection(b)
+    mid = edge.interpolate(0.5, normalized=True)
+    assert grids.locate(mid.y, mid.x).id == min(grids.refs[0].id, grids.refs[1].id)
+
+
+def test_a_point_outside_goes_to_the_nearest_grid(grids: GridIndex) -> None:
+    assert grids.locate(31.75, 117.20).id == "G08"  # south-west of the district
+
+
+def test_district_outline() -> None:
+    feature = json.loads((DATA / "district.geojson").read_text())["features"][0]
+    outline = DistrictOutline.from_geojson(feature["geometry"])
+    corner = shape(feature["geometry"]).exterior.coords[0]
+    assert outline.contains(31.80, 117.30)
+    assert outline.contains(corner[1], corner[0]), "the boundary belongs to the district"
+    assert not outline.contains(31.70, 117.30)
+    assert not outline.contains(0, 0)
+
+
+@pytest.mark.parametrize(("path", "service"), [
+    ("/api/v1/cases", "intake"), ("/api/v1/cases/123", "intake"), ("/api/v1/casesx", None),
+    ("/api/v1/grids/G01", "patrol"), ("/api/v1/scores/departments", "scoring"), ("/api/v2/cases", None),
+])
+def test_gateway_routes(path: str, service: str | None) -> None:
+    assert owner_of(path) == service
+
+
+def test_route_table_names_known_services() -> None:
+    assert set(ROUTES.values()) <= {"intake", "routing", "patrol", "scoring", "video-index"}
