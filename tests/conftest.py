@@ -43,9 +43,9 @@ def docker_available() -> bool:
     try:
         if host.startswith("unix://"):
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            address: object = host[len("unix://"):]
+            address: str | tuple[str, int] = host[len("unix://") :]
         elif host.startswith("tcp://"):
-            name, _, port = host[len("tcp://"):].partition(":")
+            name, _, port = host[len("tcp://") :].partition(":")
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             address = (name, int(port or 2375))
         else:
@@ -63,8 +63,10 @@ def _containers() -> Iterator[Infra]:
     from testcontainers.kafka import KafkaContainer
     from testcontainers.postgres import PostgresContainer
 
-    with PostgresContainer("postgres:16-alpine", driver="asyncpg") as pg, \
-            KafkaContainer("confluentinc/cp-kafka:7.7.1").with_kraft() as kafka:
+    with (
+        PostgresContainer("postgres:16-alpine", driver="asyncpg") as pg,
+        KafkaContainer("confluentinc/cp-kafka:7.7.1").with_kraft() as kafka,
+    ):
         yield Infra(pg.get_connection_url(), kafka.get_bootstrap_server())
 
 
@@ -76,17 +78,36 @@ def _local() -> Iterator[Infra]:
     ready = TEST_DATA / "infra.json"
     log = (TEST_DATA / "infra.log").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "zg_local", "infra", "--data-dir", str(TEST_DATA / "infra"),
-         "--port-offset", str(INFRA_PORT_OFFSET), "--ephemeral", "--ready-file", str(ready)],
-        stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
-        env={k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")},
+        [
+            sys.executable,
+            "-m",
+            "zg_local",
+            "infra",
+            "--data-dir",
+            str(TEST_DATA / "infra"),
+            "--port-offset",
+            str(INFRA_PORT_OFFSET),
+            "--ephemeral",
+            "--ready-file",
+            str(ready),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=REPO,
+        env={
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")
+        },
     )
     try:
         deadline = time.monotonic() + 240
         while not ready.exists():
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("test infrastructure did not start:\n"
-                                   + (TEST_DATA / "infra.log").read_text(errors="replace")[-4000:])
+                raise RuntimeError(
+                    "test infrastructure did not start:\n"
+                    + (TEST_DATA / "infra.log").read_text(errors="replace")[-4000:]
+                )
             time.sleep(0.2)
         info = json.loads(ready.read_text())
         yield Infra(info["database_url"], info["kafka_bootstrap_servers"])

@@ -18,8 +18,13 @@ def unique(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:10]}"
 
 
-async def eventually(check: Callable[[], Awaitable[T | None]], *, timeout: float = 20.0,
-                     interval: float = 0.05, what: str = "condition") -> T:
+async def eventually(
+    check: Callable[[], Awaitable[T | None]],
+    *,
+    timeout: float = 20.0,
+    interval: float = 0.05,
+    what: str = "condition",
+) -> T:
     """Poll until `check` returns something truthy; fail with `what` after `timeout` seconds."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:

@@ -41,26 +41,48 @@ def platform(infra: Infra, e2e_database: str) -> Iterator[Platform]:
     ready = folder / "ready.json"
     ready.unlink(missing_ok=True)
     log_path = folder / "platform.log"
-    env = dict(os.environ, DATABASE_URL=e2e_database,
-               KAFKA_BOOTSTRAP_SERVERS=infra.kafka_bootstrap_servers, ZG_DATA_DIR=str(folder),
-               ZG_ENVIRONMENT="test", ZG_GATEWAY_UPSTREAM_TIMEOUT_S="5")
+    env = dict(
+        os.environ,
+        DATABASE_URL=e2e_database,
+        KAFKA_BOOTSTRAP_SERVERS=infra.kafka_bootstrap_servers,
+        ZG_DATA_DIR=str(folder),
+        ZG_ENVIRONMENT="test",
+        ZG_GATEWAY_UPSTREAM_TIMEOUT_S="5",
+    )
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "zg_local", "run", "--port-offset", str(E2E_PORT_OFFSET),
-             "--ready-file", str(ready)],
-            stdout=log, stderr=subprocess.STDOUT, cwd=REPO, env=env)
+            [
+                sys.executable,
+                "-m",
+                "zg_local",
+                "run",
+                "--port-offset",
+                str(E2E_PORT_OFFSET),
+                "--ready-file",
+                str(ready),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=REPO,
+            env=env,
+        )
         try:
             deadline = time.monotonic() + 240
             while not ready.exists():
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the platform did not start:\n" + log_path.read_text(errors="replace")[-6000:])
+                    raise RuntimeError(
+                        "the platform did not start:\n"
+                        + log_path.read_text(errors="replace")[-6000:]
+                    )
                 time.sleep(0.2)
             info = json.loads(ready.read_text())
             gateway = info["gateway"]
             # ready means every service reaches its database and broker (consumers started)
             while httpx.get(gateway + "/readyz", timeout=5).status_code != 200:
                 if time.monotonic() > deadline:
-                    raise RuntimeError("the platform did not become ready:\n" + log_path.read_text()[-6000:])
+                    raise RuntimeError(
+                        "the platform did not become ready:\n" + log_path.read_text()[-6000:]
+                    )
                 time.sleep(0.3)
             yield Platform(gateway, info["services"], info["pids"], str(log_path))
         finally:

@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import time
+from collections.abc import AsyncIterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,11 @@ def refdata(name: str) -> Any:
 def expected_department(category: str, lat: float, lon: float) -> tuple[str, str]:
     """What the data says should happen, computed independently of the routing service."""
     point = Point(lon, lat)
-    grid = next(f["properties"]["id"] for f in refdata("grids.geojson")["features"]
-                if shape(f["geometry"]).covers(point))
+    grid = next(
+        f["properties"]["id"]
+        for f in refdata("grids.geojson")["features"]
+        if shape(f["geometry"]).covers(point)
+    )
     table = refdata("routing_rules.json")
     rules = [r for r in table["rules"] if r["category"] == category]
     for r in sorted(rules, key=lambda r: r["grid_id"] is None):
@@ -43,8 +47,11 @@ def expected_department(category: str, lat: float, lon: float) -> tuple[str, str
 
 
 def a_patrol_point(object_type: str) -> tuple[float, float]:
-    feature = next(f for f in refdata("patrol_points.geojson")["features"]
-                   if f["properties"]["object_type"] == object_type)
+    feature = next(
+        f
+        for f in refdata("patrol_points.geojson")["features"]
+        if f["properties"]["object_type"] == object_type
+    )
     lon, lat = feature["geometry"]["coordinates"]
     return lat, lon
 
@@ -59,7 +66,9 @@ def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str
     return body
 
 
-async def report_and_wait_dispatched(api: httpx.AsyncClient, payload: dict[str, Any]) -> dict[str, Any]:
+async def report_and_wait_dispatched(
+    api: httpx.AsyncClient, payload: dict[str, Any]
+) -> dict[str, Any]:
     created = await api.post("/api/v1/cases", json=payload)
     assert created.status_code == 201, created.text
     body = created.json()
@@ -79,7 +88,9 @@ async def report_and_wait_dispatched(api: httpx.AsyncClient, payload: dict[str, 
 async def test_reported_case_is_dispatched_by_the_rules(api: httpx.AsyncClient) -> None:
     lat, lon = a_patrol_point("intersection")
     case = await report_and_wait_dispatched(
-        api, {"category": "E0403", "lat": lat, "lon": lon, "description": "Car parked on the crossing"})
+        api,
+        {"category": "E0403", "lat": lat, "lon": lon, "description": "Car parked on the crossing"},
+    )
     grid, department = expected_department("E0403", lat, lon)
     assert case["grid_id"] == grid
     assert case["department"] == department == "traffic-police"
@@ -88,10 +99,14 @@ async def test_reported_case_is_dispatched_by_the_rules(api: httpx.AsyncClient) 
 
 async def test_grid_specific_rule_wins(api: httpx.AsyncClient) -> None:
     """Exposed garbage goes to the sanitation section of the grid it lies in."""
-    north = next(f for f in refdata("grids.geojson")["features"] if f["properties"]["section"] == "north")
+    north = next(
+        f for f in refdata("grids.geojson")["features"] if f["properties"]["section"] == "north"
+    )
     centre = shape(north["geometry"]).representative_point()
     case = await report_and_wait_dispatched(
-        api, {"category": "E0102", "lat": centre.y, "lon": centre.x, "description": "Bags of rubbish"})
+        api,
+        {"category": "E0102", "lat": centre.y, "lon": centre.x, "description": "Bags of rubbish"},
+    )
     assert case["grid_id"] == north["properties"]["id"]
     assert case["department"] == "sanitation-north"
 
@@ -99,7 +114,8 @@ async def test_grid_specific_rule_wins(api: httpx.AsyncClient) -> None:
 async def test_case_no_rule_matches_reaches_the_fallback_owner(api: httpx.AsyncClient) -> None:
     lat, lon = a_patrol_point("waterfront")
     case = await report_and_wait_dispatched(
-        api, {"category": "C0602", "lat": lat, "lon": lon, "description": "Broken jetty railing"})
+        api, {"category": "C0602", "lat": lat, "lon": lon, "description": "Broken jetty railing"}
+    )
     assert expected_department("C0602", lat, lon)[1] == "command-centre"
     assert case["department"] == "command-centre"
 
@@ -107,12 +123,20 @@ async def test_case_no_rule_matches_reaches_the_fallback_owner(api: httpx.AsyncC
 async def test_ids_travel_through_http_and_kafka(api: httpx.AsyncClient, infra: Infra) -> None:
     lat, lon = a_patrol_point("road")
     correlation = unique("corr")
-    created = await api.post("/api/v1/cases", headers={"X-Correlation-ID": correlation},
-                             json={"category": "E0104", "lat": lat, "lon": lon, "description": "Mud"})
+    created = await api.post(
+        "/api/v1/cases",
+        headers={"X-Correlation-ID": correlation},
+        json={"category": "E0104", "lat": lat, "lon": lon, "description": "Mud"},
+    )
     assert created.status_code == 201
     assert created.headers["x-correlation-id"] == correlation
-    consumer = AIOKafkaConsumer("intake.case", "routing.case", bootstrap_servers=infra.kafka_bootstrap_servers,
-                                group_id=unique("e2e-reader"), auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(
+        "intake.case",
+        "routing.case",
+        bootstrap_servers=infra.kafka_bootstrap_servers,
+        group_id=unique("e2e-reader"),
+        auto_offset_reset="earliest",
+    )
     await consumer.start()
     seen: dict[str, dict[str, Any]] = {}
     try:
@@ -143,7 +167,11 @@ BAD_CASES = [
     ({"category": "E04", "lat": 31.8, "lon": 117.3, "description": "x"}, 422, ["category"]),
     ({"category": "E0403", "lat": 31.7, "lon": 117.3, "description": "x"}, 422, ["lat", "lon"]),
     ({"category": "E0403", "lat": 39.9, "lon": 116.4, "description": "x"}, 422, ["lat", "lon"]),
-    ({"category": "E0403", "lat": 31.8, "lon": 117.3, "description": "x", "extra": 1}, 422, ["extra"]),
+    (
+        {"category": "E0403", "lat": 31.8, "lon": 117.3, "description": "x", "extra": 1},
+        422,
+        ["extra"],
+    ),
 ]
 
 
@@ -151,28 +179,36 @@ BAD_CASES = [
 async def test_bad_input_is_a_problem_naming_the_field(
     api: httpx.AsyncClient, payload: dict[str, Any], status: int, fields: list[str]
 ) -> None:
-    body = assert_problem(await api.post("/api/v1/cases", json=payload), status, "validation_failed")
+    body = assert_problem(
+        await api.post("/api/v1/cases", json=payload), status, "validation_failed"
+    )
     assert sorted({e["field"] for e in body["errors"]}) == fields
 
 
 async def test_malformed_and_oversized_bodies(api: httpx.AsyncClient) -> None:
-    bad_json = await api.post("/api/v1/cases", content=b"{not json",
-                              headers={"content-type": "application/json"})
+    bad_json = await api.post(
+        "/api/v1/cases", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert assert_problem(bad_json, 422, "validation_failed")["errors"][0]["field"] == "body"
     huge = {"category": "E0403", "lat": 31.8, "lon": 117.3, "description": "x" * 2_000_000}
     assert_problem(await api.post("/api/v1/cases", json=huge), 413, "payload_too_large")
 
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks() -> AsyncIterator[bytes]:
         for _ in range(40):
             yield b" " * 65536
-    streamed = await api.post("/api/v1/cases", content=chunks(), headers={"content-type": "application/json"})
+
+    streamed = await api.post(
+        "/api/v1/cases", content=chunks(), headers={"content-type": "application/json"}
+    )
     assert_problem(streamed, 413, "payload_too_large")
 
 
 async def test_unknown_paths_methods_and_ids(api: httpx.AsyncClient) -> None:
     assert_problem(await api.get("/api/v1/nothing-here"), 404, "not_found")
     assert_problem(await api.get("/nowhere"), 404, "not_found")
-    assert_problem(await api.get("/api/v1/cases/00000000-0000-0000-0000-000000000000"), 404, "case_not_found")
+    assert_problem(
+        await api.get("/api/v1/cases/00000000-0000-0000-0000-000000000000"), 404, "case_not_found"
+    )
     assert_problem(await api.get("/api/v1/cases/not-a-uuid"), 422, "validation_failed")
     response = await api.delete("/api/v1/categories")
     assert_problem(response, 405, "method_not_allowed")
@@ -193,12 +229,21 @@ async def test_reference_data_through_the_gateway(api: httpx.AsyncClient) -> Non
     assert collection["type"] == "FeatureCollection"
     assert len(collection["features"]) == 14
     assert {f["properties"]["zone_type"] for f in collection["features"]} == {
-        "core", "residential", "scenic", "vacant"}
+        "core",
+        "residential",
+        "scenic",
+        "vacant",
+    }
     assert all(f["geometry"]["type"] == "Polygon" for f in collection["features"])
 
     points, cursor = 0, None
     while True:
-        page = (await api.get("/api/v1/patrol-points", params={"limit": 500, **({"cursor": cursor} if cursor else {})})).json()
+        page = (
+            await api.get(
+                "/api/v1/patrol-points",
+                params={"limit": 500, **({"cursor": cursor} if cursor else {})},
+            )
+        ).json()
         points += len(page["features"])
         cursor = page.get("next_cursor")
         if not cursor:
@@ -211,8 +256,14 @@ async def test_reference_data_through_the_gateway(api: httpx.AsyncClient) -> Non
 
 async def test_one_openapi_for_the_platform(api: httpx.AsyncClient) -> None:
     doc = (await api.get("/openapi.json")).json()
-    for path in ("/api/v1/cases", "/api/v1/cases/{case_id}", "/api/v1/categories", "/api/v1/grids",
-                 "/api/v1/departments", "/api/v1/scores/departments"):
+    for path in (
+        "/api/v1/cases",
+        "/api/v1/cases/{case_id}",
+        "/api/v1/categories",
+        "/api/v1/grids",
+        "/api/v1/departments",
+        "/api/v1/scores/departments",
+    ):
         assert path in doc["paths"], path
     assert "Problem" in doc["components"]["schemas"]
     assert "HTTPValidationError" not in doc["components"]["schemas"]
@@ -220,7 +271,9 @@ async def test_one_openapi_for_the_platform(api: httpx.AsyncClient) -> None:
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
 
 
-async def test_zz_stopped_service_gives_503_within_the_timeout(api: httpx.AsyncClient, platform: Platform) -> None:
+async def test_zz_stopped_service_gives_503_within_the_timeout(
+    api: httpx.AsyncClient, platform: Platform
+) -> None:
     """Runs last in this module: it stops the scoring service for good."""
     assert (await api.get("/api/v1/scores/departments")).status_code == 200
     os.kill(platform.pids["scoring"], signal.SIGKILL)
@@ -231,6 +284,7 @@ async def test_zz_stopped_service_gives_503_within_the_timeout(api: httpx.AsyncC
             return False
         except httpx.TransportError:
             return True
+
     await eventually(gone, what="scoring to stop")
     started = time.monotonic()
     response = await api.get("/api/v1/scores/departments")

@@ -24,8 +24,13 @@ async def main(database_url: str, schema: str, bootstrap: str) -> None:
         print(json.dumps({"published": list(event_ids)}), flush=True)
         os._exit(137)  # no cleanup, no commit: like kill -9
 
-    relay = OutboxRelay(engine, producer, Outbox(MetaData(schema=schema), source="/test"),
-                        service="test", after_publish=crash)
+    relay = OutboxRelay(
+        engine,
+        producer,
+        Outbox(MetaData(schema=schema), source="/test"),
+        service="test",
+        after_publish=crash,
+    )
     await relay.publish_batch()
     raise SystemExit("the relay did not publish anything")
 

@@ -6,12 +6,11 @@ import asyncio
 import contextlib
 import json
 import os
-import subprocess
 import sys
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, cast
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -30,15 +29,16 @@ from zg_common.outbox import Outbox, OutboxRelay
 pytestmark = pytest.mark.integration
 
 
-def make_contract(topic: str) -> type[EventContract]:
-    class ThingHappened(EventContract):
-        event_type: ClassVar[str] = "test.thing.happened.v1"
-        topic: ClassVar[str] = ""
-        thing_id: str
-        at: datetime
+class ThingHappened(EventContract):
+    event_type: ClassVar[str] = "test.thing.happened.v1"
+    topic: ClassVar[str] = "test.thing"
+    thing_id: str
+    at: datetime
 
-    ThingHappened.topic = topic  # type: ignore[misc]
-    return ThingHappened
+
+def make_contract(topic: str) -> type[ThingHappened]:
+    """The test contract on a topic of its own, so tests never see each other's events."""
+    return cast(type[ThingHappened], type("ThingHappenedHere", (ThingHappened,), {"topic": topic}))
 
 
 @pytest.fixture
@@ -51,8 +51,12 @@ async def topic(infra: Infra) -> str:
 @pytest.fixture
 async def applied(engine: AsyncEngine, schema: MetaData) -> Table:
     """The side effect a handler has: a counter per thing, so a double apply shows."""
-    table = Table("applied", schema, Column("thing_id", String, primary_key=True),
-                  Column("times", Integer, nullable=False))
+    table = Table(
+        "applied",
+        schema,
+        Column("thing_id", String, primary_key=True),
+        Column("times", Integer, nullable=False),
+    )
     async with engine.begin() as conn:
         await conn.run_sync(table.create)
     return table
@@ -61,14 +65,25 @@ async def applied(engine: AsyncEngine, schema: MetaData) -> Table:
 def counting_handler(applied: Table):  # type: ignore[no-untyped-def]
     async def handle(session: AsyncSession, event: CloudEvent) -> None:
         await session.execute(
-            pg_insert(applied).values(thing_id=event.subject, times=1).on_conflict_do_update(
-                index_elements=[applied.c.thing_id], set_={"times": applied.c.times + 1}))
+            pg_insert(applied)
+            .values(thing_id=event.subject, times=1)
+            .on_conflict_do_update(
+                index_elements=[applied.c.thing_id], set_={"times": applied.c.times + 1}
+            )
+        )
+
     return handle
 
 
-async def read_all(infra: Infra, topic: str, expected: int) -> list[tuple[bytes | None, dict[str, bytes]]]:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=infra.kafka_bootstrap_servers,
-                                group_id=unique("reader"), auto_offset_reset="earliest")
+async def read_all(
+    infra: Infra, topic: str, expected: int
+) -> list[tuple[bytes | None, dict[str, bytes]]]:
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=infra.kafka_bootstrap_servers,
+        group_id=unique("reader"),
+        auto_offset_reset="earliest",
+    )
     await consumer.start()
     out: list[tuple[bytes | None, dict[str, bytes]]] = []
     try:
@@ -103,8 +118,12 @@ async def test_outbox_event_is_published_and_marked(
     outbox = Outbox(schema, source="/test")
     contract = make_contract(topic)
     async with unit_of_work(create_sessionmaker(engine)) as session:
-        event = await outbox.add(session, contract(thing_id="a", at=datetime.now().astimezone()),
-                                 subject="a", correlation_id="corr-1")
+        event = await outbox.add(
+            session,
+            contract(thing_id="a", at=datetime.now().astimezone()),
+            subject="a",
+            correlation_id="corr-1",
+        )
     relay = OutboxRelay(engine, producer, outbox, service="test")
     assert await relay.publish_batch() == 1
     assert await relay.publish_batch() == 0
@@ -126,31 +145,50 @@ async def test_uncommitted_outbox_row_is_never_published(
     contract = make_contract(topic)
     with pytest.raises(RuntimeError):
         async with unit_of_work(create_sessionmaker(engine)) as session:
-            await outbox.add(session, contract(thing_id="b", at=datetime.now().astimezone()), subject="b")
+            await outbox.add(
+                session, contract(thing_id="b", at=datetime.now().astimezone()), subject="b"
+            )
             raise RuntimeError("the business write failed")
     assert await OutboxRelay(engine, producer, outbox, service="test").publish_batch() == 0
 
 
 async def test_relay_crash_between_publish_and_mark_delivers_and_applies_once(
-    engine: AsyncEngine, database_url: str, schema: MetaData, producer: AIOKafkaProducer,
-    topic: str, applied: Table, infra: Infra,
+    engine: AsyncEngine,
+    database_url: str,
+    schema: MetaData,
+    producer: AIOKafkaProducer,
+    topic: str,
+    applied: Table,
+    infra: Infra,
 ) -> None:
     outbox = Outbox(schema, source="/test")
     contract = make_contract(topic)
     async with unit_of_work(create_sessionmaker(engine)) as session:
-        event = await outbox.add(session, contract(thing_id="c", at=datetime.now().astimezone()), subject="c")
+        event = await outbox.add(
+            session, contract(thing_id="c", at=datetime.now().astimezone()), subject="c"
+        )
 
     # A real process publishes the batch and is killed (os._exit) before marking it published.
     child = Path(__file__).with_name("relay_crash_child.py")
-    result = subprocess.run(
-        [sys.executable, str(child), database_url, schema.schema or "", infra.kafka_bootstrap_servers],
-        capture_output=True, timeout=60, env=os.environ.copy(),
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(child),
+        database_url,
+        schema.schema or "",
+        infra.kafka_bootstrap_servers,
+        env=os.environ.copy(),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
-    assert result.returncode == 137, result.stderr.decode()[-2000:]
-    assert json.loads(result.stdout.decode().strip().splitlines()[-1]) == {"published": [event.id]}
+    stdout, stderr = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 137, stderr.decode()[-2000:]
+    assert json.loads(stdout.decode().strip().splitlines()[-1]) == {"published": [event.id]}
     async with engine.connect() as conn:
         unpublished = await conn.scalar(
-            select(func.count()).select_from(outbox.table).where(outbox.table.c.published_at.is_(None)))
+            select(func.count())
+            .select_from(outbox.table)
+            .where(outbox.table.c.published_at.is_(None))
+        )
     assert unpublished == 1, "the crash must leave the row unpublished"
 
     # The restarted relay publishes it again: the topic now holds the same event twice.
@@ -160,8 +198,11 @@ async def test_relay_crash_between_publish_and_mark_delivers_and_applies_once(
 
     consumer = IdempotentConsumer(
         ConsumerSpec(unique("g"), [topic], {contract.event_type: counting_handler(applied)}),
-        bootstrap_servers=infra.kafka_bootstrap_servers, sessions=create_sessionmaker(engine),
-        schema=schema.schema or "", producer=producer)
+        bootstrap_servers=infra.kafka_bootstrap_servers,
+        sessions=create_sessionmaker(engine),
+        schema=schema.schema or "",
+        producer=producer,
+    )
     async with running(consumer):
         await eventually(lambda: times_applied(engine, applied, "c"), what="the event applied")
         await asyncio.sleep(1.0)  # room for the duplicate to be (wrongly) applied
@@ -169,49 +210,75 @@ async def test_relay_crash_between_publish_and_mark_delivers_and_applies_once(
 
 
 async def test_same_event_delivered_twice_changes_state_once(
-    engine: AsyncEngine, schema: MetaData, producer: AIOKafkaProducer, topic: str,
-    applied: Table, infra: Infra,
+    engine: AsyncEngine,
+    schema: MetaData,
+    producer: AIOKafkaProducer,
+    topic: str,
+    applied: Table,
+    infra: Infra,
 ) -> None:
     contract = make_contract(topic)
-    event = CloudEvent.of(contract(thing_id="d", at=datetime.now().astimezone()), source="/test", subject="d")
+    event = CloudEvent.of(
+        contract(thing_id="d", at=datetime.now().astimezone()), source="/test", subject="d"
+    )
     for _ in range(2):
         await producer.send_and_wait(topic, event.to_bytes(), key=b"d")
     group = unique("g")
     consumer = IdempotentConsumer(
         ConsumerSpec(group, [topic], {contract.event_type: counting_handler(applied)}),
-        bootstrap_servers=infra.kafka_bootstrap_servers, sessions=create_sessionmaker(engine),
-        schema=schema.schema or "", producer=producer)
+        bootstrap_servers=infra.kafka_bootstrap_servers,
+        sessions=create_sessionmaker(engine),
+        schema=schema.schema or "",
+        producer=producer,
+    )
     async with running(consumer):
         await eventually(lambda: times_applied(engine, applied, "d"), what="the event applied")
 
         async def both_committed() -> bool:
-            committed = await consumer.consumer.committed(next(iter(consumer.consumer.assignment())))
-            return committed == 2
+            committed = await consumer.consumer.committed(
+                next(iter(consumer.consumer.assignment()))
+            )
+            return bool(committed == 2)
+
         await eventually(both_committed, what="offsets committed past both copies")
     assert await times_applied(engine, applied, "d") == 1
     async with engine.connect() as conn:
-        processed = await conn.scalar(text(f'SELECT count(*) FROM "{schema.schema}".processed_event'))
+        processed = await conn.scalar(
+            text(f'SELECT count(*) FROM "{schema.schema}".processed_event')
+        )
     assert processed == 1
 
 
 async def test_undecodable_record_goes_to_dlq_and_consumer_goes_on(
-    engine: AsyncEngine, schema: MetaData, producer: AIOKafkaProducer, topic: str,
-    applied: Table, infra: Infra,
+    engine: AsyncEngine,
+    schema: MetaData,
+    producer: AIOKafkaProducer,
+    topic: str,
+    applied: Table,
+    infra: Infra,
 ) -> None:
     await ensure_topics(infra.kafka_bootstrap_servers, [topic], partitions=1)
     contract = make_contract(topic)
     await producer.send_and_wait(topic, b"\x00not json at all", key=b"x")
     await producer.send_and_wait(topic, b'{"specversion": "1.0", "id": "no type"}', key=b"y")
-    good = CloudEvent.of(contract(thing_id="e", at=datetime.now().astimezone()), source="/test", subject="e")
+    good = CloudEvent.of(
+        contract(thing_id="e", at=datetime.now().astimezone()), source="/test", subject="e"
+    )
     await producer.send_and_wait(topic, good.to_bytes(), key=b"e")
     consumer = IdempotentConsumer(
         ConsumerSpec(unique("g"), [topic], {contract.event_type: counting_handler(applied)}),
-        bootstrap_servers=infra.kafka_bootstrap_servers, sessions=create_sessionmaker(engine),
-        schema=schema.schema or "", producer=producer)
+        bootstrap_servers=infra.kafka_bootstrap_servers,
+        sessions=create_sessionmaker(engine),
+        schema=schema.schema or "",
+        producer=producer,
+    )
     async with running(consumer):
         await eventually(lambda: times_applied(engine, applied, "e"), what="the good event applied")
     dead = await read_all(infra, dlq_topic(topic), 2)
-    assert [v for v, _ in dead] == [b"\x00not json at all", b'{"specversion": "1.0", "id": "no type"}']
+    assert [v for v, _ in dead] == [
+        b"\x00not json at all",
+        b'{"specversion": "1.0", "id": "no type"}',
+    ]
     headers = dead[0][1]
     assert headers["dlq_original_topic"] == topic.encode()
     assert headers["dlq_original_offset"] == b"0"
@@ -219,8 +286,12 @@ async def test_undecodable_record_goes_to_dlq_and_consumer_goes_on(
 
 
 async def test_failing_handler_is_retried_then_dead_lettered(
-    engine: AsyncEngine, schema: MetaData, producer: AIOKafkaProducer, topic: str,
-    applied: Table, infra: Infra,
+    engine: AsyncEngine,
+    schema: MetaData,
+    producer: AIOKafkaProducer,
+    topic: str,
+    applied: Table,
+    infra: Infra,
 ) -> None:
     contract = make_contract(topic)
     attempts = 0
@@ -231,12 +302,19 @@ async def test_failing_handler_is_retried_then_dead_lettered(
         await counting_handler(applied)(session, event)  # written, then rolled back
         raise ConnectionError("the downstream thing is down")
 
-    bad = CloudEvent.of(contract(thing_id="f", at=datetime.now().astimezone()), source="/test", subject="f")
+    bad = CloudEvent.of(
+        contract(thing_id="f", at=datetime.now().astimezone()), source="/test", subject="f"
+    )
     await producer.send_and_wait(topic, bad.to_bytes(), key=b"f")
     consumer = IdempotentConsumer(
         ConsumerSpec(unique("g"), [topic], {contract.event_type: flaky}),
-        bootstrap_servers=infra.kafka_bootstrap_servers, sessions=create_sessionmaker(engine),
-        schema=schema.schema or "", producer=producer, max_attempts=3, retry_backoff_s=0.01)
+        bootstrap_servers=infra.kafka_bootstrap_servers,
+        sessions=create_sessionmaker(engine),
+        schema=schema.schema or "",
+        producer=producer,
+        max_attempts=3,
+        retry_backoff_s=0.01,
+    )
     async with running(consumer):
         dead = await read_all(infra, dlq_topic(topic), 1)
     assert attempts == 3
@@ -244,7 +322,9 @@ async def test_failing_handler_is_retried_then_dead_lettered(
     assert await times_applied(engine, applied, "f") is None, "failed attempts must roll back"
 
 
-async def test_session_factory_rolls_back_on_error(engine: AsyncEngine, schema: MetaData, applied: Table) -> None:
+async def test_session_factory_rolls_back_on_error(
+    engine: AsyncEngine, schema: MetaData, applied: Table
+) -> None:
     sessions: async_sessionmaker[AsyncSession] = create_sessionmaker(engine)
     with pytest.raises(ValueError, match="boom"):
         async with unit_of_work(sessions) as session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -21,13 +22,17 @@ class Thing(BaseModel):
 
 @pytest.fixture
 def app() -> FastAPI:
-    app = create_base_app(CommonSettings(max_body_bytes=2048), name="t", title="t",
-                          description="", version="0")
+    app = create_base_app(
+        CommonSettings(max_body_bytes=2048), name="t", title="t", description="", version="0"
+    )
 
     @app.post("/things", status_code=201)
     async def create(thing: Thing) -> Thing:
         if thing.name == "taken":
-            raise Conflict("That name is taken", errors=[FieldError(field="name", code="taken", message="taken")])
+            raise Conflict(
+                "That name is taken",
+                errors=[FieldError(field="name", code="taken", message="taken")],
+            )
         if thing.name == "crash":
             raise RuntimeError("a bug")
         return thing
@@ -42,19 +47,22 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def problem(response: httpx.Response, status: int, code: str) -> dict[str, object]:
+def problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
     assert response.status_code == status
     assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert body["code"] == code and body["status"] == status
     assert body["type"] == f"urn:zongguan:problem:{code}"
     assert body["request_id"] == response.headers["x-request-id"]
-    return body  # type: ignore[no-any-return]
+    return body
 
 
 async def test_validation_errors_name_each_field(client: httpx.AsyncClient) -> None:
     body = problem(await client.post("/things", json={"size": "big"}), 422, "validation_failed")
-    assert {(e["field"], e["code"]) for e in body["errors"]} == {("name", "missing"), ("size", "int_parsing")}
+    assert {(e["field"], e["code"]) for e in body["errors"]} == {
+        ("name", "missing"),
+        ("size", "int_parsing"),
+    }
 
 
 async def test_domain_error_keeps_its_code_and_fields(client: httpx.AsyncClient) -> None:
@@ -67,14 +75,23 @@ async def test_404_405_413_and_500_are_problems(client: httpx.AsyncClient) -> No
     response = await client.get("/things")
     problem(response, 405, "method_not_allowed")
     assert response.headers["allow"] == "POST"
-    problem(await client.post("/things", content=b"x" * 4096, headers={"content-type": "application/json"}),
-            413, "payload_too_large")
-    body = problem(await client.post("/things", json={"name": "crash", "size": 1}), 500, "internal_error")
+    problem(
+        await client.post(
+            "/things", content=b"x" * 4096, headers={"content-type": "application/json"}
+        ),
+        413,
+        "payload_too_large",
+    )
+    body = problem(
+        await client.post("/things", json={"name": "crash", "size": 1}), 500, "internal_error"
+    )
     assert "a bug" not in str(body), "internals must not leak"
 
 
 async def test_request_ids_are_taken_or_made(client: httpx.AsyncClient) -> None:
-    given = await client.get("/healthz", headers={"X-Request-ID": "abc-123", "X-Correlation-ID": "flow-9"})
+    given = await client.get(
+        "/healthz", headers={"X-Request-ID": "abc-123", "X-Correlation-ID": "flow-9"}
+    )
     assert given.headers["x-request-id"] == "abc-123"
     assert given.headers["x-correlation-id"] == "flow-9"
     hostile = await client.get("/healthz", headers={"X-Request-ID": "bad id\nwith newline"})
@@ -97,6 +114,10 @@ def test_every_problem_class_has_a_distinct_code() -> None:
         todo += cls.__subclasses__()
     by_code: dict[str, type[ProblemError]] = {}
     for cls in classes:
-        assert cls.code not in by_code or by_code[cls.code] is cls or issubclass(cls, by_code[cls.code]) \
-            or cls.code == "internal_error", cls
+        assert (
+            cls.code not in by_code
+            or by_code[cls.code] is cls
+            or issubclass(cls, by_code[cls.code])
+            or cls.code == "internal_error"
+        ), cls
         by_code.setdefault(cls.code, cls)

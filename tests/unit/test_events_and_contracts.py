@@ -17,8 +17,17 @@ TYPE = re.compile(r"^[a-z_]+\.[a-z_]+\.[a-z_]+\.v\d+$")
 
 
 def reported() -> CaseReported:
-    return CaseReported(case_id="c1", number="FX1", category="E0403", category_kind="event", lat=31.8,
-                        lon=117.3, description="d", source="api", reported_at=datetime(2026, 1, 1, tzinfo=UTC))
+    return CaseReported(
+        case_id="c1",
+        number="FX1",
+        category="E0403",
+        category_kind="event",
+        lat=31.8,
+        lon=117.3,
+        description="d",
+        source="api",
+        reported_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
 
 
 def test_envelope_round_trip_and_headers() -> None:

@@ -19,8 +19,18 @@ DATA = REPO / "deploy" / "data" / "fangxing"
 @pytest.fixture(scope="module")
 def grids() -> GridIndex:
     features = json.loads((DATA / "grids.geojson").read_text())["features"]
-    return GridIndex([Grid(id=f["properties"]["id"], code="", name="", zone_type=f["properties"]["zone_type"],
-                           geometry=f["geometry"]) for f in features])
+    return GridIndex(
+        [
+            Grid(
+                id=f["properties"]["id"],
+                code="",
+                name="",
+                zone_type=f["properties"]["zone_type"],
+                geometry=f["geometry"],
+            )
+            for f in features
+        ]
+    )
 
 
 def test_every_grid_locates_its_own_interior(grids: GridIndex) -> None:
@@ -50,10 +60,17 @@ def test_district_outline() -> None:
     assert not outline.contains(0, 0)
 
 
-@pytest.mark.parametrize(("path", "service"), [
-    ("/api/v1/cases", "intake"), ("/api/v1/cases/123", "intake"), ("/api/v1/casesx", None),
-    ("/api/v1/grids/G01", "patrol"), ("/api/v1/scores/departments", "scoring"), ("/api/v2/cases", None),
-])
+@pytest.mark.parametrize(
+    ("path", "service"),
+    [
+        ("/api/v1/cases", "intake"),
+        ("/api/v1/cases/123", "intake"),
+        ("/api/v1/casesx", None),
+        ("/api/v1/grids/G01", "patrol"),
+        ("/api/v1/scores/departments", "scoring"),
+        ("/api/v2/cases", None),
+    ],
+)
 def test_gateway_routes(path: str, service: str | None) -> None:
     assert owner_of(path) == service
 

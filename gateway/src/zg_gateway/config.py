@@ -24,6 +24,8 @@ class GatewaySettings(CommonSettings):
         description="JSON object: service name -> base URL",
     )
     connect_timeout_s: float = Field(default=2.0, gt=0)
-    upstream_timeout_s: float = Field(default=10.0, gt=0, description="whole-request budget per hop")
+    upstream_timeout_s: float = Field(
+        default=10.0, gt=0, description="whole-request budget per hop"
+    )
     max_connections_per_service: int = Field(default=100, ge=1)
     openapi_cache_s: float = Field(default=30.0, ge=0)

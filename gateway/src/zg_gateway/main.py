@@ -27,27 +27,43 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging("gateway", level=settings.log_level, fmt=settings.log_format)
-        upstreams = Upstreams(settings.service_urls, connect_timeout=settings.connect_timeout_s,
-                              timeout=settings.upstream_timeout_s,
-                              max_connections=settings.max_connections_per_service)
+        upstreams = Upstreams(
+            settings.service_urls,
+            connect_timeout=settings.connect_timeout_s,
+            timeout=settings.upstream_timeout_s,
+            max_connections=settings.max_connections_per_service,
+        )
         app.state.upstreams = upstreams
-        app.state.openapi = MergedOpenAPI(upstreams.client, settings.service_urls,
-                                          title="Zongguan API", version="0.1.0",
-                                          cache_s=settings.openapi_cache_s)
+        app.state.openapi = MergedOpenAPI(
+            upstreams.client,
+            settings.service_urls,
+            title="Zongguan API",
+            version="0.1.0",
+            cache_s=settings.openapi_cache_s,
+        )
         try:
             yield
         finally:
             await upstreams.aclose()
 
-    app = create_base_app(settings, name="gateway", title="Zongguan gateway",
-                          description="Forwards /api/v1 to the owning service.", version="0.1.0",
-                          lifespan=lifespan)
+    app = create_base_app(
+        settings,
+        name="gateway",
+        title="Zongguan gateway",
+        description="Forwards /api/v1 to the owning service.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
     # The gateway's own OpenAPI would only describe the proxy; /openapi.json is the merged one.
     app.openapi_url = None
     app.docs_url = None
     app.redoc_url = None
-    app.router.routes = [r for r in app.router.routes
-                         if getattr(r, "path", "") not in ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc")]
+    app.router.routes = [
+        r
+        for r in app.router.routes
+        if getattr(r, "path", "")
+        not in ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc")
+    ]
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi(request: Request) -> JSONResponse:

@@ -13,8 +13,15 @@ from zg_gateway.routes import owner_of
 
 
 class MergedOpenAPI:
-    def __init__(self, client: httpx.AsyncClient, service_urls: dict[str, str], *,
-                 title: str, version: str, cache_s: float) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        service_urls: dict[str, str],
+        *,
+        title: str,
+        version: str,
+        cache_s: float,
+    ) -> None:
         self.client = client
         self.service_urls = service_urls
         self.title = title
@@ -70,7 +77,9 @@ class MergedOpenAPI:
             # only what the gateway actually forwards to this service
             if owner_of(path) == service:
                 doc["paths"][path] = item
-        doc["tags"].append({"name": service, "description": spec.get("info", {}).get("description", "")})
+        doc["tags"].append(
+            {"name": service, "description": spec.get("info", {}).get("description", "")}
+        )
 
 
 def _rename_refs(node: Any, renames: dict[str, str]) -> Any:

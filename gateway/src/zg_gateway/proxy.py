@@ -17,23 +17,47 @@ from zg_gateway.routes import owner_of
 
 log = logging.getLogger(__name__)
 
-HOP_BY_HOP = frozenset({
-    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
-    "transfer-encoding", "upgrade", "host", "content-length",
-})
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailers",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+        "content-length",
+    }
+)
 # httpx decodes compressed bodies, so the encoding headers no longer describe what we send on
-RESPONSE_DROP = HOP_BY_HOP | {"content-encoding", "x-request-id", "x-correlation-id", "date", "server"}
+RESPONSE_DROP = HOP_BY_HOP | {
+    "content-encoding",
+    "x-request-id",
+    "x-correlation-id",
+    "date",
+    "server",
+}
 
 
 class Upstreams:
-    def __init__(self, service_urls: dict[str, str], *, connect_timeout: float, timeout: float,
-                 max_connections: int) -> None:
+    def __init__(
+        self,
+        service_urls: dict[str, str],
+        *,
+        connect_timeout: float,
+        timeout: float,
+        max_connections: int,
+    ) -> None:
         self.service_urls = service_urls
         self.timeout = httpx.Timeout(timeout, connect=connect_timeout)
         self.client = httpx.AsyncClient(
             timeout=self.timeout,
-            limits=httpx.Limits(max_connections=max_connections * len(service_urls),
-                                max_keepalive_connections=max_connections),
+            limits=httpx.Limits(
+                max_connections=max_connections * len(service_urls),
+                max_keepalive_connections=max_connections,
+            ),
             follow_redirects=False,
         )
 
@@ -43,9 +67,16 @@ class Upstreams:
     async def forward(self, request: Request) -> Response:
         path = request.url.path
         service = owner_of(path)
-        if service is None or service not in self.service_urls:
+        if service is None:
             raise NotFound(f"No resource at {path}")
-        url = self.service_urls[service] + path
+        if service not in self.service_urls:
+            raise ServiceUnavailable(f"The {service} service is not configured in this gateway")
+        # the raw query string, so that encoding and repeated keys reach the service unchanged
+        url = (
+            self.service_urls[service]
+            + path
+            + (f"?{request.url.query}" if request.url.query else "")
+        )
         headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP]
         headers += [
             ("x-request-id", request_id_var.get() or ""),
@@ -56,19 +87,25 @@ class Upstreams:
         body = await request.body()
         try:
             upstream = await self.client.request(
-                request.method, url, params=request.query_params.multi_items(),
-                headers=headers, content=body,
+                request.method,
+                url,
+                headers=headers,
+                content=body,
             )
         except httpx.TimeoutException as exc:
             if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
                 raise ServiceUnavailable(f"The {service} service is not reachable") from exc
             raise GatewayTimeout(
-                f"The {service} service did not answer within {self.timeout.read:.0f}s") from exc
+                f"The {service} service did not answer within {self.timeout.read:.0f}s"
+            ) from exc
         except httpx.ConnectError as exc:
             raise ServiceUnavailable(f"The {service} service is not reachable") from exc
         except httpx.TransportError as exc:
             log.warning("upstream transport error", extra={"service": service, "error": repr(exc)})
             raise BadGateway(f"The {service} service closed the connection") from exc
-        response_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in RESPONSE_DROP}
-        return Response(content=upstream.content, status_code=upstream.status_code,
-                        headers=response_headers)
+        response_headers = {
+            k: v for k, v in upstream.headers.items() if k.lower() not in RESPONSE_DROP
+        }
+        return Response(
+            content=upstream.content, status_code=upstream.status_code, headers=response_headers
+        )

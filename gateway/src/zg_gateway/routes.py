@@ -20,6 +20,8 @@ ROUTES: dict[str, str] = {
 def owner_of(path: str) -> str | None:
     best: tuple[int, str] | None = None
     for prefix, service in ROUTES.items():
-        if (path == prefix or path.startswith(prefix + "/")) and (best is None or len(prefix) > best[0]):
+        if (path == prefix or path.startswith(prefix + "/")) and (
+            best is None or len(prefix) > best[0]
+        ):
             best = (len(prefix), service)
     return best[1] if best else None

@@ -1,4 +1,5 @@
-"""Command line of the local platform: `run` (everything), `infra` (database + broker), `dataset`."""
+"""Command line of the local platform: `run` (everything), `infra` (database and broker),
+`dataset` (write the default data set)."""
 
 from __future__ import annotations
 
@@ -16,11 +17,16 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="PostgreSQL, Kafka, every service and the gateway (make run)")
     infra = sub.add_parser("infra", help="only PostgreSQL and Kafka (used by make test)")
     for p in (run, infra):
-        p.add_argument("--data-dir", type=Path, help="local state folder (default .data, env ZG_DATA_DIR)")
+        p.add_argument(
+            "--data-dir", type=Path, help="local state folder (default .data, env ZG_DATA_DIR)"
+        )
         p.add_argument("--port-offset", type=int, default=0, help="add this to every default port")
         p.add_argument("--ready-file", type=Path, help="write URLs and pids here once ready")
-        p.add_argument("--ephemeral", action="store_true",
-                       help="no fsync in PostgreSQL (tests only: faster, not crash-safe)")
+        p.add_argument(
+            "--ephemeral",
+            action="store_true",
+            help="no fsync in PostgreSQL (tests only: faster, not crash-safe)",
+        )
     ds = sub.add_parser("dataset", help="write the default data set")
     ds.add_argument("--out", type=Path, default=REPO_ROOT / "deploy" / "data" / "fangxing")
     args = parser.parse_args(argv)
@@ -35,8 +41,12 @@ def main(argv: list[str] | None = None) -> int:
     from zg_local.supervisor import Supervisor
 
     cfg = LocalConfig.from_env(data_dir=args.data_dir, port_offset=args.port_offset)
-    supervisor = Supervisor(cfg, with_services=args.command == "run", durable=not args.ephemeral,
-                            ready_file=args.ready_file)
+    supervisor = Supervisor(
+        cfg,
+        with_services=args.command == "run",
+        durable=not args.ephemeral,
+        ready_file=args.ready_file,
+    )
     try:
         return asyncio.run(supervisor.run())
     except PortInUse as exc:

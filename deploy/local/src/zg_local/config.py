@@ -50,20 +50,43 @@ class LocalConfig:
             return _port(name, default + port_offset)
 
         services = (
-            ServiceProcess("intake", "zg_intake.main:create_app", p("ZG_INTAKE_HTTP_PORT", 8001), "ZG_INTAKE_"),
-            ServiceProcess("routing", "zg_routing.main:create_app", p("ZG_ROUTING_HTTP_PORT", 8002), "ZG_ROUTING_"),
-            ServiceProcess("patrol", "zg_patrol.main:create_app", p("ZG_PATROL_HTTP_PORT", 8003), "ZG_PATROL_"),
-            ServiceProcess("scoring", "zg_scoring.main:create_app", p("ZG_SCORING_HTTP_PORT", 8004), "ZG_SCORING_"),
-            ServiceProcess("video-index", "zg_video_index.main:create_app", p("ZG_VIDEO_INDEX_HTTP_PORT", 8005), "ZG_VIDEO_INDEX_"),
+            ServiceProcess(
+                "intake", "zg_intake.main:create_app", p("ZG_INTAKE_HTTP_PORT", 8001), "ZG_INTAKE_"
+            ),
+            ServiceProcess(
+                "routing",
+                "zg_routing.main:create_app",
+                p("ZG_ROUTING_HTTP_PORT", 8002),
+                "ZG_ROUTING_",
+            ),
+            ServiceProcess(
+                "patrol", "zg_patrol.main:create_app", p("ZG_PATROL_HTTP_PORT", 8003), "ZG_PATROL_"
+            ),
+            ServiceProcess(
+                "scoring",
+                "zg_scoring.main:create_app",
+                p("ZG_SCORING_HTTP_PORT", 8004),
+                "ZG_SCORING_",
+            ),
+            ServiceProcess(
+                "video-index",
+                "zg_video_index.main:create_app",
+                p("ZG_VIDEO_INDEX_HTTP_PORT", 8005),
+                "ZG_VIDEO_INDEX_",
+            ),
         )
         return cls(
-            data_dir=(data_dir or Path(os.environ.get("ZG_DATA_DIR", REPO_ROOT / ".data"))).resolve(),
+            data_dir=(
+                data_dir or Path(os.environ.get("ZG_DATA_DIR", REPO_ROOT / ".data"))
+            ).resolve(),
             pg_port=p("ZG_PG_PORT", 55432),
             kafka_port=p("ZG_KAFKA_PORT", 19092),
             kafka_controller_port=p("ZG_KAFKA_CONTROLLER_PORT", 19093),
             gateway_port=p("ZG_GATEWAY_HTTP_PORT", 8000),
             # shared by the dev and test data folders: one download per Kafka version
-            kafka_libs=Path(os.environ.get("ZG_KAFKA_LIBS_DIR", REPO_ROOT / ".data" / "kafka-libs")),
+            kafka_libs=Path(
+                os.environ.get("ZG_KAFKA_LIBS_DIR", REPO_ROOT / ".data" / "kafka-libs")
+            ),
             services=services,
             database=os.environ.get("ZG_DATABASE_NAME", "zongguan"),
         )

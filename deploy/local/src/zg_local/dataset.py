@@ -7,6 +7,7 @@ version always give byte-identical files (a test checks the committed copy again
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import random
@@ -31,12 +32,20 @@ M_PER_DEG_LON = 111_320.0 * math.cos(math.radians(CENTER_LAT))
 # zone type of each cell (col, row); row 1 is the north row. West: the lake park (scenic);
 # centre: the provincial government seat (core); east: land not yet built on (vacant).
 ZONES = {
-    (0, 0): "scenic", (0, 1): "scenic", (1, 0): "scenic",
-    (3, 0): "core", (3, 1): "core", (4, 1): "core",
-    (6, 0): "vacant", (6, 1): "vacant",
+    (0, 0): "scenic",
+    (0, 1): "scenic",
+    (1, 0): "scenic",
+    (3, 0): "core",
+    (3, 1): "core",
+    (4, 1): "core",
+    (6, 0): "vacant",
+    (6, 1): "vacant",
 }
-SHIFTS = [("day", "08:00", "16:00", 0.45), ("evening", "16:00", "24:00", 0.35),
-          ("night", "00:00", "08:00", 0.20)]
+SHIFTS = [
+    ("day", "08:00", "16:00", 0.45),
+    ("evening", "16:00", "24:00", 0.35),
+    ("night", "00:00", "08:00", 0.20),
+]
 
 
 def to_lonlat(x: float, y: float) -> tuple[float, float]:
@@ -78,7 +87,9 @@ def largest_remainder(weights: list[float], total: int) -> list[int]:
     return out
 
 
-def nearest_neighbour_order(points: list[tuple[str, float, float]]) -> list[tuple[str, float, float]]:
+def nearest_neighbour_order(
+    points: list[tuple[str, float, float]],
+) -> list[tuple[str, float, float]]:
     todo = sorted(points, key=lambda p: (p[1], p[2]))
     route = [todo.pop(0)]
     while todo:
@@ -101,21 +112,44 @@ def generate() -> dict[str, Any]:
             gid = f"G{seq:02d}"
             poly = Polygon(quad)
             cells.append((gid, zone, poly, r))
-            grids.append(feature(
-                {"type": "Polygon", "coordinates": [ring(quad)]},
-                {"id": gid, "code": f"340111012001{seq:03d}", "name": f"方兴第{seq}网格",
-                 "name_en": f"Fangxing grid {seq}", "zone_type": zone,
-                 "section": "north" if r == 1 else "south", "area_m2": round(poly.area)},
-            ))
+            grids.append(
+                feature(
+                    {"type": "Polygon", "coordinates": [ring(quad)]},
+                    {
+                        "id": gid,
+                        "code": f"340111012001{seq:03d}",
+                        "name": f"方兴第{seq}网格",
+                        "name_en": f"Fangxing grid {seq}",
+                        "zone_type": zone,
+                        "section": "north" if r == 1 else "south",
+                        "area_m2": round(poly.area),
+                    },
+                )
+            )
     # counter-clockwise: south edge west to east, east edge, north edge east to west, west edge
-    outline = ([v[0][c] for c in range(COLS + 1)] + [v[r][COLS] for r in range(1, ROWS)]
-               + [v[ROWS][c] for c in reversed(range(COLS + 1))] + [v[r][0] for r in reversed(range(1, ROWS))])
-    district = {"type": "FeatureCollection", "features": [feature(
-        {"type": "Polygon", "coordinates": [ring(outline)]},
-        {"id": "fangxing", "name": "方兴社区", "name_en": "Fangxing community",
-         "district": "包河区", "city": "合肥市", "admin_code": "340111",
-         "area_m2": round(Polygon(outline).area)},
-    )]}
+    outline = (
+        [v[0][c] for c in range(COLS + 1)]
+        + [v[r][COLS] for r in range(1, ROWS)]
+        + [v[ROWS][c] for c in reversed(range(COLS + 1))]
+        + [v[r][0] for r in reversed(range(1, ROWS))]
+    )
+    district = {
+        "type": "FeatureCollection",
+        "features": [
+            feature(
+                {"type": "Polygon", "coordinates": [ring(outline)]},
+                {
+                    "id": "fangxing",
+                    "name": "方兴社区",
+                    "name_en": "Fangxing community",
+                    "district": "包河区",
+                    "city": "合肥市",
+                    "admin_code": "340111",
+                    "area_m2": round(Polygon(outline).area),
+                },
+            )
+        ],
+    }
 
     zone_weight = {z[0]: z[3] for z in cat.ZONE_TYPES}
     counts = largest_remainder([zone_weight[z] * p.area for _, z, p, _ in cells], TOTAL_POINTS)
@@ -134,18 +168,27 @@ def generate() -> dict[str, Any]:
                 continue
             pid += 1
             kind = rng.choices(kinds, weights)[0]
-            zh, en, focus, standard, _ = cat.OBJECT_TYPES[kind]
+            zh, _en, focus, standard, _ = cat.OBJECT_TYPES[kind]
             road = rng.choice(cat.ROADS)
             point_id = f"P{pid:04d}"
             placed.append((point_id, x, y))
             lon, lat = to_lonlat(x, y)
-            points.append(feature(
-                {"type": "Point", "coordinates": [lon, lat]},
-                {"id": point_id, "code": f"FX-{gid}-{pid:04d}", "grid_id": gid, "zone_type": zone,
-                 "object_type": kind, "name": f"{road}{zh}{len(placed)}",
-                 "address": f"合肥市包河区{road}{rng.randint(1, 999)}号",
-                 "work_focus": focus, "standard": standard},
-            ))
+            points.append(
+                feature(
+                    {"type": "Point", "coordinates": [lon, lat]},
+                    {
+                        "id": point_id,
+                        "code": f"FX-{gid}-{pid:04d}",
+                        "grid_id": gid,
+                        "zone_type": zone,
+                        "object_type": kind,
+                        "name": f"{road}{zh}{len(placed)}",
+                        "address": f"合肥市包河区{road}{rng.randint(1, 999)}号",
+                        "work_focus": focus,
+                        "standard": standard,
+                    },
+                )
+            )
         by_grid[gid] = placed
 
     # 20 routes: every grid has one, the six busiest grids a second (split west/east).
@@ -160,12 +203,23 @@ def generate() -> dict[str, Any]:
         for part in parts:
             rno += 1
             path = nearest_neighbour_order(part)
-            length = sum(math.dist(a[1:], b[1:]) for a, b in zip(path, path[1:], strict=False))
-            routes.append(feature(
-                {"type": "LineString", "coordinates": [list(to_lonlat(x, y)) for _, x, y in path]},
-                {"id": f"R{rno:02d}", "name": f"方兴巡查线路{rno}", "name_en": f"Patrol route {rno}",
-                 "grid_id": gid, "point_ids": [p[0] for p in path], "length_m": round(length)},
-            ))
+            length = sum(math.dist(a[1:], b[1:]) for a, b in itertools.pairwise(path))
+            routes.append(
+                feature(
+                    {
+                        "type": "LineString",
+                        "coordinates": [list(to_lonlat(x, y)) for _, x, y in path],
+                    },
+                    {
+                        "id": f"R{rno:02d}",
+                        "name": f"方兴巡查线路{rno}",
+                        "name_en": f"Patrol route {rno}",
+                        "grid_id": gid,
+                        "point_ids": [p[0] for p in path],
+                        "length_m": round(length),
+                    },
+                )
+            )
 
     officer_grids = largest_remainder([len(by_grid[g]) + 40 for g in by_grid], TOTAL_OFFICERS)
     officers, n = [], 0
@@ -175,58 +229,101 @@ def generate() -> dict[str, Any]:
         for shift, count in zip(shift_names, shift_counts, strict=True):
             for _ in range(count):
                 n += 1
-                officers.append({
-                    "badge": f"ZG{n:03d}",
-                    "name": rng.choice(cat.SURNAMES) + "".join(rng.sample(cat.GIVEN, rng.choice([1, 2]))),
-                    "grid_id": gid, "shift": shift,
-                    "certificate": f"皖辅执-综合管理-2017{n:04d}",
-                })
+                officers.append(
+                    {
+                        "badge": f"ZG{n:03d}",
+                        "name": rng.choice(cat.SURNAMES)
+                        + "".join(rng.sample(cat.GIVEN, rng.choice([1, 2]))),
+                        "grid_id": gid,
+                        "shift": shift,
+                        "certificate": f"皖辅执-综合管理-2017{n:04d}",
+                    }
+                )
 
-    categories = []
+    categories: list[dict[str, Any]] = []
     for kind, prefix, majors in (("component", "C", cat.COMPONENTS), ("event", "E", cat.EVENTS)):
         for mcode, mzh, men, minors in majors:
             children = [
-                {"code": f"{prefix}{mcode}{code}", "name": zh, "name_en": en, "level": "minor",
-                 "duplicate_radius_m": radius, "duplicate_window_h": window}
+                {
+                    "code": f"{prefix}{mcode}{code}",
+                    "name": zh,
+                    "name_en": en,
+                    "level": "minor",
+                    "duplicate_radius_m": radius,
+                    "duplicate_window_h": window,
+                }
                 for code, zh, en, radius, window in minors
             ]
-            categories.append({"code": f"{prefix}{mcode}", "kind": kind, "name": mzh,
-                               "name_en": men, "level": "major", "children": children})
+            categories.append(
+                {
+                    "code": f"{prefix}{mcode}",
+                    "kind": kind,
+                    "name": mzh,
+                    "name_en": men,
+                    "level": "major",
+                    "children": children,
+                }
+            )
 
     departments = [
-        {"id": d, "name": zh, "name_en": en, "mode": mode, "calendar": calendar,
-         "grids": [g["properties"]["id"] for g in grids
-                   if not d.startswith("sanitation-") or g["properties"]["section"] == d.split("-")[1]]}
+        {
+            "id": d,
+            "name": zh,
+            "name_en": en,
+            "mode": mode,
+            "calendar": calendar,
+            "grids": [
+                g["properties"]["id"]
+                for g in grids
+                if not d.startswith("sanitation-") or g["properties"]["section"] == d.split("-")[1]
+            ],
+        }
         for d, zh, en, mode, calendar in cat.DEPARTMENTS
     ]
 
-    rules, rno = [], 0
-    for c in categories:
-        for minor in c["children"]:
-            owner = cat.MINOR_OWNERS.get(minor["code"]) or cat.MAJOR_OWNERS.get(c["code"])
+    rules: list[dict[str, Any]] = []
+    rno = 0
+    for major in categories:
+        for minor in major["children"]:
+            owner = cat.MINOR_OWNERS.get(minor["code"]) or cat.MAJOR_OWNERS.get(major["code"])
             if owner is None:
                 continue
             if owner == cat.SANITATION:
                 for g in grids:
                     rno += 1
-                    rules.append({"id": f"RR{rno:04d}", "category": minor["code"],
-                                  "grid_id": g["properties"]["id"],
-                                  "department_id": f"sanitation-{g['properties']['section']}"})
+                    rules.append(
+                        {
+                            "id": f"RR{rno:04d}",
+                            "category": minor["code"],
+                            "grid_id": g["properties"]["id"],
+                            "department_id": f"sanitation-{g['properties']['section']}",
+                        }
+                    )
             else:
                 rno += 1
-                rules.append({"id": f"RR{rno:04d}", "category": minor["code"], "grid_id": None,
-                              "department_id": owner})
+                rules.append(
+                    {
+                        "id": f"RR{rno:04d}",
+                        "category": minor["code"],
+                        "grid_id": None,
+                        "department_id": owner,
+                    }
+                )
 
     return {
         "district.geojson": district,
-        "zone_types.json": [{"id": z, "name": zh, "name_en": en} for z, zh, en, _ in cat.ZONE_TYPES],
+        "zone_types.json": [
+            {"id": z, "name": zh, "name_en": en} for z, zh, en, _ in cat.ZONE_TYPES
+        ],
         "grids.geojson": {"type": "FeatureCollection", "features": grids},
         "patrol_points.geojson": {"type": "FeatureCollection", "features": points},
         "routes.geojson": {"type": "FeatureCollection", "features": routes},
         "officers.json": officers,
         "categories.json": categories,
-        "object_types.json": [{"id": k, "name": v[0], "name_en": v[1], "work_focus": v[2],
-                               "standard": v[3]} for k, v in cat.OBJECT_TYPES.items()],
+        "object_types.json": [
+            {"id": k, "name": v[0], "name_en": v[1], "work_focus": v[2], "standard": v[3]}
+            for k, v in cat.OBJECT_TYPES.items()
+        ],
         "departments.json": departments,
         "routing_rules.json": {"fallback_department_id": cat.FALLBACK_DEPARTMENT, "rules": rules},
     }
@@ -242,7 +339,9 @@ def write(out: Path) -> Path:
     for name, data in files.items():
         (out / name).write_bytes(data)
     manifest = {
-        "dataset": "fangxing", "version": VERSION, "seed": SEED,
+        "dataset": "fangxing",
+        "version": VERSION,
+        "seed": SEED,
         "description": "Default data set: a Fangxing-shaped district (Baohe district, Hefei)",
         "crs": "EPSG:4326 (WGS84, lon/lat)",
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},

@@ -28,8 +28,15 @@ def kafka_version() -> str:
 
 
 class LocalKafka:
-    def __init__(self, data_dir: Path, libs_root: Path, port: int, controller_port: int,
-                 *, heap: str = "512m") -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        libs_root: Path,
+        port: int,
+        controller_port: int,
+        *,
+        heap: str = "512m",
+    ) -> None:
         self.data_dir = data_dir
         self.port = port
         self.controller_port = controller_port
@@ -47,11 +54,26 @@ class LocalKafka:
         if (self.libs / ".complete").is_file():
             return
         if shutil.which("mvn") is None:
-            raise SystemExit("Maven (mvn) is needed once to fetch the Kafka jars; it is not on PATH")
+            raise SystemExit(
+                "Maven (mvn) is needed once to fetch the Kafka jars; it is not on PATH"
+            )
         self.libs.mkdir(parents=True, exist_ok=True)
-        print(f"fetching Apache Kafka {kafka_version()} jars from Maven Central into {self.libs} ...", flush=True)
+        print(
+            f"fetching Apache Kafka {kafka_version()} jars from Maven Central into {self.libs} ...",
+            flush=True,
+        )
         subprocess.run(
-            ["mvn", "-B", "-q", "--no-transfer-progress", "-Dstyle.color=never", "-f", str(KAFKA_POM), "package", f"-Dkafka.libs.dir={self.libs}"],
+            [
+                "mvn",
+                "-B",
+                "-q",
+                "--no-transfer-progress",
+                "-Dstyle.color=never",
+                "-f",
+                str(KAFKA_POM),
+                "package",
+                f"-Dkafka.libs.dir={self.libs}",
+            ],
             check=True,
         )
         (self.libs / ".complete").write_text(kafka_version())
@@ -61,45 +83,73 @@ class LocalKafka:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         (self.data_dir / "log4j.properties").write_text(LOG4J)
         # Ports may change between runs, so the config is rewritten every start; the storage stays.
-        self.config.write_text("\n".join([
-            "process.roles=broker,controller",
-            "node.id=1",
-            f"controller.quorum.voters=1@127.0.0.1:{self.controller_port}",
-            f"listeners=PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
-            f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
-            "controller.listener.names=CONTROLLER",
-            "inter.broker.listener.name=PLAINTEXT",
-            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-            f"log.dirs={self.log_dir}",
-            "num.partitions=1",
-            "offsets.topic.replication.factor=1",
-            "offsets.topic.num.partitions=1",
-            "transaction.state.log.replication.factor=1",
-            "transaction.state.log.min.isr=1",
-            "group.initial.rebalance.delay.ms=0",
-            "auto.create.topics.enable=false",
-            "num.network.threads=2",
-            "num.io.threads=2",
-            "log.cleaner.dedupe.buffer.size=2097152",
-            "log.retention.hours=168",
-            "",
-        ]))
+        self.config.write_text(
+            "\n".join(
+                [
+                    "process.roles=broker,controller",
+                    "node.id=1",
+                    f"controller.quorum.voters=1@127.0.0.1:{self.controller_port}",
+                    f"listeners=PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
+                    f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
+                    "controller.listener.names=CONTROLLER",
+                    "inter.broker.listener.name=PLAINTEXT",
+                    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+                    f"log.dirs={self.log_dir}",
+                    "num.partitions=1",
+                    "offsets.topic.replication.factor=1",
+                    "offsets.topic.num.partitions=1",
+                    "transaction.state.log.replication.factor=1",
+                    "transaction.state.log.min.isr=1",
+                    "group.initial.rebalance.delay.ms=0",
+                    "auto.create.topics.enable=false",
+                    "num.network.threads=2",
+                    "num.io.threads=2",
+                    "log.cleaner.dedupe.buffer.size=2097152",
+                    "log.retention.hours=168",
+                    "",
+                ]
+            )
+        )
         if not (self.log_dir / "meta.properties").is_file():
             cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
             subprocess.run(
-                ["java", *self._jvm_opts(), "-cp", str(self.libs / "*"), "kafka.tools.StorageTool",
-                 "format", "-t", cluster_id, "-c", str(self.config), "--ignore-formatted"],
-                check=True, capture_output=True,
+                [
+                    "java",
+                    *self._jvm_opts(),
+                    "-cp",
+                    str(self.libs / "*"),
+                    "kafka.tools.StorageTool",
+                    "format",
+                    "-t",
+                    cluster_id,
+                    "-c",
+                    str(self.config),
+                    "--ignore-formatted",
+                ],
+                check=True,
+                capture_output=True,
             )
 
     def _jvm_opts(self) -> list[str]:
-        return ["-Xms128m", f"-Xmx{self.heap}", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-Djava.awt.headless=true",
-                f"-Dlog4j.configuration=file:{self.data_dir / 'log4j.properties'}",
-                f"-Dkafka.logs.dir={self.data_dir / 'logs'}"]
+        return [
+            "-Xms128m",
+            f"-Xmx{self.heap}",
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
+            "-Djava.awt.headless=true",
+            f"-Dlog4j.configuration=file:{self.data_dir / 'log4j.properties'}",
+            f"-Dkafka.logs.dir={self.data_dir / 'logs'}",
+        ]
 
     def command(self) -> list[str]:
-        return ["java", *self._jvm_opts(), "-cp", str(self.libs / "*"), "kafka.Kafka", str(self.config)]
+        return [
+            "java",
+            *self._jvm_opts(),
+            "-cp",
+            str(self.libs / "*"),
+            "kafka.Kafka",
+            str(self.config),
+        ]
 
     async def wait_ready(self, timeout: float = 90) -> None:
         deadline = asyncio.get_running_loop().time() + timeout

@@ -52,39 +52,65 @@ class LocalPostgres:
         if self.user:
             os.chown(self.data_dir, self.user.pw_uid, self.user.pw_gid)
         subprocess.run(
-            [str(bin_dir() / "initdb"), "-D", str(self.data_dir), "-U", SUPERUSER,
-             "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-instructions"],
-            check=True, capture_output=True, **self._run_as(),  # type: ignore[call-overload]
+            [
+                str(bin_dir() / "initdb"),
+                "-D",
+                str(self.data_dir),
+                "-U",
+                SUPERUSER,
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C",
+                "--no-instructions",
+            ],
+            check=True,
+            capture_output=True,
+            **self._run_as(),  # type: ignore[call-overload]
         )
 
     def command(self) -> list[str]:
-        cmd = [str(bin_dir() / "postgres"), "-D", str(self.data_dir), "-p", str(self.port),
-               "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
-               "-c", "max_connections=300", "-c", "shared_buffers=128MB",
-               "-c", "logging_collector=off", "-c", "log_min_messages=warning"]
+        cmd = [
+            str(bin_dir() / "postgres"),
+            "-D",
+            str(self.data_dir),
+            "-p",
+            str(self.port),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "unix_socket_directories=",
+            "-c",
+            "max_connections=300",
+            "-c",
+            "shared_buffers=128MB",
+            "-c",
+            "logging_collector=off",
+            "-c",
+            "log_min_messages=warning",
+        ]
         if not self.durable:
             # Test runs only: a crashed test database is thrown away anyway.
             cmd += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
         return cmd
 
-    def process_kwargs(self) -> dict[str, int]:
-        return self._run_as()
-
     async def wait_ready(self, timeout: float = 60) -> None:
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             try:
-                conn = await asyncpg.connect(host="127.0.0.1", port=self.port, user=SUPERUSER,
-                                             database="postgres", timeout=2)
+                conn = await asyncpg.connect(
+                    host="127.0.0.1", port=self.port, user=SUPERUSER, database="postgres", timeout=2
+                )
                 await conn.close()
                 return
-            except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+            except (TimeoutError, OSError, asyncpg.PostgresError):
                 if asyncio.get_running_loop().time() > deadline:
                     raise
                 await asyncio.sleep(0.2)
 
     async def ensure_database(self, name: str) -> None:
-        conn = await asyncpg.connect(host="127.0.0.1", port=self.port, user=SUPERUSER, database="postgres")
+        conn = await asyncpg.connect(
+            host="127.0.0.1", port=self.port, user=SUPERUSER, database="postgres"
+        )
         try:
             exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
             if not exists:

@@ -29,7 +29,8 @@ def check_ports_free(ports: dict[str, int]) -> None:
                 taken.append(f"  port {port} ({what}) is already in use")
     if taken:
         raise PortInUse(
-            "Cannot start: \n" + "\n".join(taken)
+            "Cannot start: \n"
+            + "\n".join(taken)
             + "\nStop the process using it (is `make run` already running?) or choose other ports,"
             " e.g. ZG_GATEWAY_HTTP_PORT=8100 ZG_PG_PORT=55532 (see README: Configuration)."
         )
@@ -44,7 +45,8 @@ def unprivileged_user(name: str) -> pwd.struct_passwd | None:
     except KeyError:
         subprocess.run(
             ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
-            check=True, capture_output=True,
+            check=True,
+            capture_output=True,
         )
         return pwd.getpwnam(name)
 
@@ -57,7 +59,9 @@ def make_traversable(path: Path) -> None:
             parent.chmod(mode | stat.S_IXOTH)
 
 
-def terminate(proc: subprocess.Popen[bytes], *, sig: int = signal.SIGTERM, timeout: float = 30) -> int | None:
+def terminate(
+    proc: subprocess.Popen[bytes], *, sig: int = signal.SIGTERM, timeout: float = 30
+) -> int | None:
     if proc.poll() is not None:
         return proc.returncode
     with contextlib.suppress(ProcessLookupError):

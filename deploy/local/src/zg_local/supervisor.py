@@ -13,6 +13,7 @@ import ctypes
 import json
 import logging
 import os
+import pwd
 import signal
 import sys
 import time
@@ -45,6 +46,7 @@ class Child:
     stop_signal: int = signal.SIGTERM
     critical: bool = False
     pump: asyncio.Task[None] | None = None
+    watcher: asyncio.Task[None] | None = None
     stopping: bool = False
 
 
@@ -75,18 +77,32 @@ class Supervisor:
             self.say(child.name, text, idx)
 
     # ---- processes ------------------------------------------------------------------------
-    async def spawn(self, name: str, cmd: list[str], *, env: dict[str, str] | None = None,
-                    stop_signal: int = signal.SIGTERM, critical: bool = False,
-                    **kwargs: Any) -> Child:
+    async def spawn(
+        self,
+        name: str,
+        cmd: list[str],
+        *,
+        env: dict[str, str] | None = None,
+        stop_signal: int = signal.SIGTERM,
+        critical: bool = False,
+        run_as: pwd.struct_passwd | None = None,
+    ) -> Child:
         proc = await asyncio.create_subprocess_exec(
-            *cmd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-            stdin=asyncio.subprocess.DEVNULL, env=env, start_new_session=True,
-            preexec_fn=_die_with_parent, cwd=str(REPO_ROOT), **kwargs,
+            *cmd,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            stdin=asyncio.subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+            cwd=str(REPO_ROOT),
+            user=run_as.pw_uid if run_as else None,
+            group=run_as.pw_gid if run_as else None,
         )
         child = Child(name, proc, stop_signal, critical)
         child.pump = asyncio.create_task(self._pump(child, len(self.children)))
         self.children.append(child)
-        asyncio.create_task(self._watch(child))
+        child.watcher = asyncio.create_task(self._watch(child))
         return child
 
     async def _watch(self, child: Child) -> None:
@@ -117,17 +133,20 @@ class Supervisor:
     # ---- the platform ---------------------------------------------------------------------
     def service_env(self, database_url: str, bootstrap: str) -> dict[str, str]:
         env = dict(os.environ)
-        env.update({
-            "DATABASE_URL": database_url,
-            "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-            "ZG_LOG_FORMAT": "json",
-            "PYTHONUNBUFFERED": "1",
-        })
+        env.update(
+            {
+                "DATABASE_URL": database_url,
+                "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+                "ZG_LOG_FORMAT": "json",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         for svc in self.cfg.services:
             env[f"{svc.env_prefix}HTTP_PORT"] = str(svc.port)
         env["ZG_GATEWAY_HTTP_PORT"] = str(self.cfg.gateway_port)
         env["ZG_GATEWAY_SERVICE_URLS"] = json.dumps(
-            {svc.name: f"http://127.0.0.1:{svc.port}" for svc in self.cfg.services})
+            {svc.name: f"http://127.0.0.1:{svc.port}" for svc in self.cfg.services}
+        )
         return env
 
     async def wait_http(self, name: str, url: str, timeout: float) -> None:
@@ -136,12 +155,17 @@ class Supervisor:
             while True:
                 child = next((c for c in self.children if c.name == name), None)
                 if child and child.proc.returncode is not None:
-                    raise SystemExit(f"{name} exited during startup (code {child.proc.returncode}); see its log above")
+                    raise SystemExit(
+                        f"{name} exited during startup (code {child.proc.returncode});"
+                        " see its log above"
+                    )
                 with contextlib.suppress(httpx.HTTPError):
                     if (await client.get(url)).status_code == 200:
                         return
                 if time.monotonic() > deadline:
-                    raise SystemExit(f"{name} did not become healthy at {url} within {timeout:.0f}s")
+                    raise SystemExit(
+                        f"{name} did not become healthy at {url} within {timeout:.0f}s"
+                    )
                 await asyncio.sleep(0.25)
 
     async def start(self) -> dict[str, Any]:
@@ -166,8 +190,13 @@ class Supervisor:
         else:
             pg = LocalPostgres(cfg.data_dir / "postgres", cfg.pg_port, durable=self.durable)
             await asyncio.to_thread(pg.prepare)
-            await self.spawn("postgres", pg.command(), stop_signal=signal.SIGINT, critical=True,
-                             **pg.process_kwargs())
+            await self.spawn(
+                "postgres",
+                pg.command(),
+                stop_signal=signal.SIGINT,
+                critical=True,
+                run_as=pg.user,
+            )
             await pg.wait_ready()
             await pg.ensure_database(cfg.database)
             database_url = pg.url(cfg.database)
@@ -175,8 +204,9 @@ class Supervisor:
             bootstrap = external_kafka
             self.say("supervisor", "using the Kafka broker at KAFKA_BOOTSTRAP_SERVERS")
         else:
-            kafka = LocalKafka(cfg.data_dir / "kafka", cfg.kafka_libs, cfg.kafka_port,
-                               cfg.kafka_controller_port)
+            kafka = LocalKafka(
+                cfg.data_dir / "kafka", cfg.kafka_libs, cfg.kafka_port, cfg.kafka_controller_port
+            )
             await asyncio.to_thread(kafka.prepare)
             await self.spawn("kafka", kafka.command(), critical=True)
             await kafka.wait_ready()
@@ -185,14 +215,32 @@ class Supervisor:
 
         if self.with_services:
             env = self.service_env(database_url, bootstrap)
-            uvicorn = [sys.executable, "-m", "uvicorn", "--factory", "--host", "127.0.0.1",
-                       "--no-access-log", "--timeout-graceful-shutdown", "5", "--log-level", "warning"]
+            uvicorn = [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--no-access-log",
+                "--timeout-graceful-shutdown",
+                "5",
+                "--log-level",
+                "warning",
+            ]
             for svc in cfg.services:
                 await self.spawn(svc.name, [*uvicorn, "--port", str(svc.port), svc.module], env=env)
-            await asyncio.gather(*(self.wait_http(s.name, f"http://127.0.0.1:{s.port}/healthz", 120)
-                                   for s in cfg.services))
-            await self.spawn("gateway", [*uvicorn, "--port", str(cfg.gateway_port),
-                                         "zg_gateway.main:create_app"], env=env)
+            await asyncio.gather(
+                *(
+                    self.wait_http(s.name, f"http://127.0.0.1:{s.port}/healthz", 120)
+                    for s in cfg.services
+                )
+            )
+            await self.spawn(
+                "gateway",
+                [*uvicorn, "--port", str(cfg.gateway_port), "zg_gateway.main:create_app"],
+                env=env,
+            )
             await self.wait_http("gateway", f"http://127.0.0.1:{cfg.gateway_port}/healthz", 60)
             info["gateway"] = f"http://127.0.0.1:{cfg.gateway_port}"
             info["services"] = {s.name: f"http://127.0.0.1:{s.port}" for s in cfg.services}

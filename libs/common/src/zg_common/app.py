@@ -21,8 +21,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from zg_common import migrate
 from zg_common.consumer import ConsumerSpec, IdempotentConsumer
 from zg_common.db import create_engine, create_sessionmaker
+from zg_common.errors import (
+    PROBLEM_MEDIA_TYPE,
+    Problem,
+    ServiceUnavailable,
+    install_error_handlers,
+    problem_response,
+)
 from zg_common.events import EventContract
-from zg_common.errors import PROBLEM_MEDIA_TYPE, Problem, ServiceUnavailable, install_error_handlers, problem_response
 from zg_common.http import BodyLimitMiddleware, RequestContextMiddleware
 from zg_common.kafka import broker_reachable, create_producer, ensure_topics
 from zg_common.logging import configure_logging
@@ -70,8 +76,14 @@ class Runtime:
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    "4XX": {"description": "Client error", "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}},
-    "5XX": {"description": "Server error", "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+    "4XX": {
+        "description": "Client error",
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    },
+    "5XX": {
+        "description": "Server error",
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    },
 }
 
 
@@ -81,10 +93,13 @@ def _problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
-        schema = get_openapi(title=app.title, version=app.version, description=app.description,
-                             routes=app.routes)
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
         components = schema.setdefault("components", {}).setdefault("schemas", {})
-        components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        components["Problem"] = Problem.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
         components.update(components["Problem"].pop("$defs", {}))
         for key in ("HTTPValidationError", "ValidationError"):
             components.pop(key, None)
@@ -136,7 +151,9 @@ async def _keep_running(name: str, factory: Callable[[], Coroutine[Any, Any, Non
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("background task failed; restarting", extra={"task": name, "retry_in_s": delay})
+            log.exception(
+                "background task failed; restarting", extra={"task": name, "retry_in_s": delay}
+            )
             await asyncio.sleep(delay)
             delay = min(delay * 2, 30.0)
 
@@ -150,8 +167,9 @@ async def _start_messaging(runtime: Runtime) -> None:
     delay = 0.5
     while True:
         try:
-            await ensure_topics(settings.kafka_bootstrap_servers, topics,
-                                partitions=settings.kafka_topic_partitions)
+            await ensure_topics(
+                settings.kafka_bootstrap_servers, topics, partitions=settings.kafka_topic_partitions
+            )
             await runtime.producer.start()
             break
         except asyncio.CancelledError:
@@ -160,26 +178,37 @@ async def _start_messaging(runtime: Runtime) -> None:
             log.warning("kafka not reachable yet", extra={"error": repr(exc), "retry_in_s": delay})
             with contextlib.suppress(Exception):
                 await runtime.producer.stop()
-            runtime.producer = create_producer(settings.kafka_bootstrap_servers, client_id=spec.name)
+            runtime.producer = create_producer(
+                settings.kafka_bootstrap_servers, client_id=spec.name
+            )
             await asyncio.sleep(delay)
             delay = min(delay * 2, 10.0)
     if spec.outbox is not None:
         relay = OutboxRelay(
-            runtime.engine, runtime.producer, spec.outbox, service=spec.name,
-            batch_size=settings.outbox_batch_size, poll_interval=settings.outbox_poll_interval_s,
+            runtime.engine,
+            runtime.producer,
+            spec.outbox,
+            service=spec.name,
+            batch_size=settings.outbox_batch_size,
+            poll_interval=settings.outbox_poll_interval_s,
         )
         runtime.relay = relay
         runtime.tasks.append(asyncio.create_task(_keep_running("outbox-relay", relay.run)))
     for consumer_spec in consumer_specs:
+
         def make(cs: ConsumerSpec = consumer_spec) -> Coroutine[Any, Any, None]:
             consumer = IdempotentConsumer(
-                cs, bootstrap_servers=settings.kafka_bootstrap_servers, sessions=runtime.sessions,
-                schema=spec.schema, producer=runtime.producer,
+                cs,
+                bootstrap_servers=settings.kafka_bootstrap_servers,
+                sessions=runtime.sessions,
+                schema=spec.schema,
+                producer=runtime.producer,
                 max_attempts=settings.consumer_max_attempts,
                 retry_backoff_s=settings.consumer_retry_backoff_s,
             )
             runtime.consumers.append(consumer)
             return consumer.run()
+
         runtime.tasks.append(asyncio.create_task(_keep_running(consumer_spec.name, make)))
     runtime.messaging_ready.set()
     log.info("messaging started", extra={"topics": sorted(topics)})
@@ -191,7 +220,10 @@ def create_service_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
         configure_logging(spec.name, level=settings.log_level, fmt=settings.log_format)
         engine = create_engine(settings, application_name=f"zg-{spec.name}")
         runtime = Runtime(
-            settings=settings, spec=spec, engine=engine, sessions=create_sessionmaker(engine),
+            settings=settings,
+            spec=spec,
+            engine=engine,
+            sessions=create_sessionmaker(engine),
             producer=create_producer(settings.kafka_bootstrap_servers, client_id=spec.name),
         )
         app.state.runtime = runtime
@@ -212,8 +244,14 @@ def create_service_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
                 await runtime.producer.stop()
             await engine.dispose()
 
-    app = create_base_app(settings, name=spec.name, title=spec.title, description=spec.description,
-                          version=spec.version, lifespan=lifespan)
+    app = create_base_app(
+        settings,
+        name=spec.name,
+        title=spec.title,
+        description=spec.description,
+        version=spec.version,
+        lifespan=lifespan,
+    )
 
     @app.get("/readyz", tags=["ops"], summary="Readiness: database and broker reachable")
     async def readyz(request: Request) -> JSONResponse:
@@ -225,12 +263,15 @@ def create_service_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
             checks["database"] = True
         except Exception:
             log.warning("readiness: database unreachable", exc_info=True)
-        checks["broker"] = runtime.messaging_ready.is_set() and await broker_reachable(runtime.producer)
+        checks["broker"] = runtime.messaging_ready.is_set() and await broker_reachable(
+            runtime.producer
+        )
         if all(checks.values()):
             return JSONResponse({"status": "ready", "checks": checks})
         failed = ", ".join(k for k, ok in checks.items() if not ok)
-        return problem_response(ServiceUnavailable(f"Not ready: {failed} unreachable"),
-                                instance="/readyz")
+        return problem_response(
+            ServiceUnavailable(f"Not ready: {failed} unreachable"), instance="/readyz"
+        )
 
     for router in spec.routers:
         app.include_router(router)

@@ -166,7 +166,8 @@ class IdempotentConsumer:
         self, record: ConsumerRecord[bytes, bytes], exc: BaseException, *, attempts: int
     ) -> None:
         reason = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000]
-        headers = list(record.headers or ()) + [
+        headers = [
+            *(record.headers or ()),
             ("dlq_original_topic", record.topic.encode()),
             ("dlq_original_partition", str(record.partition).encode()),
             ("dlq_original_offset", str(record.offset).encode()),
@@ -191,4 +192,3 @@ class IdempotentConsumer:
 
     async def stop(self) -> None:
         await self.consumer.stop()
-

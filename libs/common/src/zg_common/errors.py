@@ -182,7 +182,9 @@ def field_errors_from_validation(errors: Iterable[Mapping[str, Any]]) -> list[Fi
         if err.get("type") == "json_invalid":
             field = "body"
         result.append(
-            FieldError(field=field, code=str(err.get("type", "invalid")), message=err.get("msg", ""))
+            FieldError(
+                field=field, code=str(err.get("type", "invalid")), message=err.get("msg", "")
+            )
         )
     return result
 
@@ -198,8 +200,9 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = field_errors_from_validation(exc.errors())
     fields = ", ".join(sorted({e.field for e in errors}))
-    return problem_response(ValidationFailed(f"Invalid fields: {fields}", errors=errors),
-                            instance=request.url.path)
+    return problem_response(
+        ValidationFailed(f"Invalid fields: {fields}", errors=errors), instance=request.url.path
+    )
 
 
 async def _http_exception_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -214,7 +217,8 @@ async def _http_exception_handler(request: Request, exc: Exception) -> JSONRespo
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Framework and domain errors; unexpected exceptions are rendered by RequestContextMiddleware."""
+    """Framework and domain errors. Unexpected exceptions are rendered by
+    RequestContextMiddleware, inside the scope of the request id."""
     app.add_exception_handler(ProblemError, _problem_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_exception_handler)

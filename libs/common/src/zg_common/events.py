@@ -90,7 +90,7 @@ class CloudEvent(BaseModel):
 
 
 class UndecodableEvent(ValueError):
-    """A Kafka record that is not a valid CloudEvent; it can never succeed, so it is dead-lettered."""
+    """A record that is not a valid CloudEvent: it can never succeed, so it is dead-lettered."""
 
 
 def decode_event(value: bytes | None) -> CloudEvent:

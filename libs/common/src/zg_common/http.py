@@ -88,8 +88,9 @@ class RequestContextMiddleware:
             access_log.exception("unhandled error", exc_info=exc)
             if started_response:
                 raise
-            await problem_response(InternalError("An unexpected error occurred"),
-                                   instance=scope.get("path"))(scope, receive, send_with_ids)
+            await problem_response(
+                InternalError("An unexpected error occurred"), instance=scope.get("path")
+            )(scope, receive, send_with_ids)
         finally:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"

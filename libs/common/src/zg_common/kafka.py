@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable
 
@@ -47,12 +48,10 @@ async def ensure_topics(bootstrap_servers: str, topics: Iterable[str], *, partit
         missing = [n for n in names if n not in existing]
         if not missing:
             return
-        try:
+        with contextlib.suppress(TopicAlreadyExistsError):  # another service was first
             await admin.create_topics(
                 [NewTopic(n, num_partitions=partitions, replication_factor=1) for n in missing]
             )
-        except TopicAlreadyExistsError:
-            pass  # another service created it first
         log.info("topics created", extra={"topics": missing})
         # Metadata propagates asynchronously even on one broker.
         for _ in range(50):

@@ -33,11 +33,14 @@ def _upgrade(connection: Connection, cfg: Config, revision: str) -> None:
     command.upgrade(cfg, revision)
 
 
-async def upgrade(engine: AsyncEngine, migrations: Path, schema: str, revision: str = "head") -> None:
+async def upgrade(
+    engine: AsyncEngine, migrations: Path, schema: str, revision: str = "head"
+) -> None:
     """Create the schema and upgrade it; an advisory lock serialises concurrent replicas."""
     async with engine.begin() as conn:
         await conn.execute(
-            text("SELECT pg_advisory_xact_lock(:key)"), {"key": zlib.crc32(f"migrate:{schema}".encode())}
+            text("SELECT pg_advisory_xact_lock(:key)"),
+            {"key": zlib.crc32(f"migrate:{schema}".encode())},
         )
         await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
         await conn.run_sync(_upgrade, alembic_config(migrations, schema), revision)
@@ -49,7 +52,9 @@ def run_env() -> None:
     connection = cfg.attributes.get("connection")
     schema = cfg.attributes["schema"]
     if connection is None:
-        raise RuntimeError("run migrations through zg_common.migrate.upgrade (the service does at start)")
+        raise RuntimeError(
+            "run migrations through zg_common.migrate.upgrade (the service does at start)"
+        )
     context.configure(
         connection=connection,
         version_table_schema=schema,

@@ -27,7 +27,9 @@ from zg_common.messaging import outbox_table
 
 log = logging.getLogger(__name__)
 
-OUTBOX_PUBLISHED = Counter("zg_outbox_published_total", "Events published from the outbox", ["service"])
+OUTBOX_PUBLISHED = Counter(
+    "zg_outbox_published_total", "Events published from the outbox", ["service"]
+)
 OUTBOX_FAILURES = Counter("zg_outbox_publish_failures_total", "Failed outbox batches", ["service"])
 OUTBOX_BACKLOG_AGE = Gauge(
     "zg_outbox_oldest_unpublished_seconds", "Age of the oldest unpublished event", ["service"]
@@ -105,15 +107,19 @@ class OutboxRelay:
         """Publish up to `batch_size` events; returns how many were published."""
         table = self.outbox.table
         async with self.engine.begin() as conn:
-            locked = await conn.scalar(
-                select(func.pg_try_advisory_xact_lock(self._lock_key))
-            )
+            locked = await conn.scalar(select(func.pg_try_advisory_xact_lock(self._lock_key)))
             if not locked:
                 return 0
             rows = (
                 await conn.execute(
-                    select(table.c.seq, table.c.event_id, table.c.topic, table.c.key,
-                           table.c.payload, table.c.headers)
+                    select(
+                        table.c.seq,
+                        table.c.event_id,
+                        table.c.topic,
+                        table.c.key,
+                        table.c.payload,
+                        table.c.headers,
+                    )
                     .where(table.c.published_at.is_(None))
                     .order_by(table.c.seq)
                     .limit(self.batch_size)
@@ -169,8 +175,11 @@ class OutboxRelay:
                     raise
                 except Exception:
                     OUTBOX_FAILURES.labels(self.service).inc()
-                    log.warning("outbox publish failed; will retry", exc_info=True,
-                                extra={"retry_in_s": backoff})
+                    log.warning(
+                        "outbox publish failed; will retry",
+                        exc_info=True,
+                        extra={"retry_in_s": backoff},
+                    )
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 30.0)
                     continue
@@ -201,7 +210,8 @@ class OutboxRelay:
         async with self.engine.begin() as conn:
             result = await conn.execute(
                 table.delete().where(
-                    table.c.published_at < func.now() - text(f"interval '{int(older_than_days)} days'")
+                    table.c.published_at
+                    < func.now() - text(f"interval '{int(older_than_days)} days'")
                 )
             )
         return int(result.rowcount or 0)

@@ -49,9 +49,7 @@ async def load_part_once(
     A row lock on the part's marker keeps two replicas from loading it at once.
     """
     table = refdata_load_table(MetaData(schema=schema))
-    await session.execute(
-        pg_insert(table).values(part=part, version="").on_conflict_do_nothing()
-    )
+    await session.execute(pg_insert(table).values(part=part, version="").on_conflict_do_nothing())
     current = await session.scalar(
         select(table.c.version).where(table.c.part == part).with_for_update()
     )
@@ -59,5 +57,8 @@ async def load_part_once(
         return False
     await loader(session)
     await session.execute(table.update().where(table.c.part == part).values(version=version))
-    log.info("reference data loaded", extra={"part": part, "version": version, "previous": current or None})
+    log.info(
+        "reference data loaded",
+        extra={"part": part, "version": version, "previous": current or None},
+    )
     return True

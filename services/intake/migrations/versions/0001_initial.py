@@ -55,8 +55,12 @@ def upgrade() -> None:
         sa.Column("zone_type", sa.String(20)),
         sa.Column("department_id", sa.String(50)),
         sa.Column("department_name", sa.String(200)),
-        sa.Column("reported_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column(
+            "reported_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         schema=S,
     )
     op.create_index("ix_cases_status_reported", "cases", ["status", "reported_at"], schema=S)
@@ -73,6 +77,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("case_status_change", "cases", "district", "category", "refdata_load",
-                  "processed_event", "outbox"):
+    for table in (
+        "case_status_change",
+        "cases",
+        "district",
+        "category",
+        "refdata_load",
+        "processed_event",
+        "outbox",
+    ):
         op.drop_table(table, schema=S)

@@ -11,8 +11,13 @@ class CaseNotFound(NotFound):
 def unknown_category(code: str) -> ValidationFailed:
     return ValidationFailed(
         f"{code!r} is not a minor category code (see GET /api/v1/categories)",
-        errors=[FieldError(field="category", code="unknown_category",
-                           message=f"{code!r} is not a minor category code")],
+        errors=[
+            FieldError(
+                field="category",
+                code="unknown_category",
+                message=f"{code!r} is not a minor category code",
+            )
+        ],
     )
 
 
@@ -20,5 +25,7 @@ def outside_district(lat: float, lon: float) -> ValidationFailed:
     message = f"({lat}, {lon}) is outside the district served by this platform"
     return ValidationFailed(
         message,
-        errors=[FieldError(field=f, code="outside_district", message=message) for f in ("lat", "lon")],
+        errors=[
+            FieldError(field=f, code="outside_district", message=message) for f in ("lat", "lon")
+        ],
     )

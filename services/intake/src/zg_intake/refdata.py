@@ -19,28 +19,49 @@ async def load(runtime: Runtime) -> None:
     async def load_categories(session: AsyncSession) -> None:
         # Categories are only added or renamed between versions; cases keep their codes.
         for major in data.read("categories.json"):
-            await session.merge(Category(
-                code=major["code"], parent_code=None, kind=major["kind"], level="major",
-                name=major["name"], name_en=major["name_en"]))
+            await session.merge(
+                Category(
+                    code=major["code"],
+                    parent_code=None,
+                    kind=major["kind"],
+                    level="major",
+                    name=major["name"],
+                    name_en=major["name_en"],
+                )
+            )
             await session.flush()
             for minor in major["children"]:
-                await session.merge(Category(
-                    code=minor["code"], parent_code=major["code"], kind=major["kind"],
-                    level="minor", name=minor["name"], name_en=minor["name_en"],
-                    duplicate_radius_m=minor["duplicate_radius_m"],
-                    duplicate_window_h=minor["duplicate_window_h"]))
+                await session.merge(
+                    Category(
+                        code=minor["code"],
+                        parent_code=major["code"],
+                        kind=major["kind"],
+                        level="minor",
+                        name=minor["name"],
+                        name_en=minor["name_en"],
+                        duplicate_radius_m=minor["duplicate_radius_m"],
+                        duplicate_window_h=minor["duplicate_window_h"],
+                    )
+                )
 
     async def load_district(session: AsyncSession) -> None:
         await session.execute(delete(District))
         feature = data.read("district.geojson")["features"][0]
-        session.add(District(id=feature["properties"]["id"], name=feature["properties"]["name"],
-                             geometry=feature["geometry"]))
+        session.add(
+            District(
+                id=feature["properties"]["id"],
+                name=feature["properties"]["name"],
+                geometry=feature["geometry"],
+            )
+        )
 
     async with unit_of_work(runtime.sessions) as session:
-        await load_part_once(session, schema=SCHEMA, part="categories", version=data.version,
-                             loader=load_categories)
-        await load_part_once(session, schema=SCHEMA, part="district", version=data.version,
-                             loader=load_district)
+        await load_part_once(
+            session, schema=SCHEMA, part="categories", version=data.version, loader=load_categories
+        )
+        await load_part_once(
+            session, schema=SCHEMA, part="district", version=data.version, loader=load_district
+        )
         district = await repository.get_district(session)
     assert district is not None
     runtime.state["district"] = DistrictOutline.from_geojson(district.geometry)

@@ -21,7 +21,9 @@ async def list_categories(session: AsyncSession) -> list[Category]:
     return list(await session.scalars(select(Category).order_by(Category.code)))
 
 
-async def get_case(session: AsyncSession, case_id: uuid.UUID, *, for_update: bool = False) -> Case | None:
+async def get_case(
+    session: AsyncSession, case_id: uuid.UUID, *, for_update: bool = False
+) -> Case | None:
     query = select(Case).where(Case.id == case_id).options(selectinload(Case.history))
     if for_update:
         query = query.with_for_update()

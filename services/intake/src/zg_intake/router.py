@@ -13,10 +13,15 @@ from zg_intake.schemas import CaseCreate, CaseCreated, CaseRead, CategoryRead, S
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 
 
-@router.post("/cases", status_code=status.HTTP_201_CREATED, response_model=CaseCreated,
-             summary="Report a case")
-async def create_case(body: CaseCreate, session: Session, district: District,
-                      response: Response) -> CaseCreated:
+@router.post(
+    "/cases",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CaseCreated,
+    summary="Report a case",
+)
+async def create_case(
+    body: CaseCreate, session: Session, district: District, response: Response
+) -> CaseCreated:
     case = await service.report_case(session, data=body, district=district, source="api")
     response.headers["Location"] = f"/api/v1/cases/{case.id}"
     return CaseCreated(id=case.id, number=case.number, status=case.status)
@@ -26,16 +31,29 @@ async def create_case(body: CaseCreate, session: Session, district: District,
 async def read_case(case_id: uuid.UUID, session: Session) -> CaseRead:
     case = await service.get_case(session, case_id)
     return CaseRead(
-        id=case.id, number=case.number, status=case.status, category=case.category,
-        lat=case.lat, lon=case.lon, description=case.description, source=case.source,
-        grid_id=case.grid_id, zone_type=case.zone_type, department=case.department_id,
-        department_name=case.department_name, reported_at=case.reported_at,
+        id=case.id,
+        number=case.number,
+        status=case.status,
+        category=case.category,
+        lat=case.lat,
+        lon=case.lon,
+        description=case.description,
+        source=case.source,
+        grid_id=case.grid_id,
+        zone_type=case.zone_type,
+        department=case.department_id,
+        department_name=case.department_name,
+        reported_at=case.reported_at,
         updated_at=case.updated_at,
         history=[StatusChangeRead(status=h.status, at=h.at, note=h.note) for h in case.history],
     )
 
 
-@router.get("/categories", response_model=list[CategoryRead], tags=["reference data"],
-            summary="The case category tree (component/event, major/minor classes)")
+@router.get(
+    "/categories",
+    response_model=list[CategoryRead],
+    tags=["reference data"],
+    summary="The case category tree (component/event, major/minor classes)",
+)
 async def read_categories(session: Session) -> list[CategoryRead]:
     return await service.category_tree(session)

@@ -16,8 +16,11 @@ class CaseCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    category: str = Field(pattern=CATEGORY_CODE, examples=["E0403"],
-                          description="minor category code (GET /api/v1/categories)")
+    category: str = Field(
+        pattern=CATEGORY_CODE,
+        examples=["E0403"],
+        description="minor category code (GET /api/v1/categories)",
+    )
     lat: float = Field(ge=-90, le=90, examples=[31.8012], description="WGS84 latitude")
     lon: float = Field(ge=-180, le=180, examples=[117.3021], description="WGS84 longitude")
     description: str = Field(min_length=1, max_length=2000, examples=["Car parked on the pavement"])

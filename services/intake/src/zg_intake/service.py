@@ -31,21 +31,37 @@ async def report_case(
         raise outside_district(data.lat, data.lon)
     now = datetime.now(UTC)
     case = Case(
-        id=uuid.uuid4(), number="", category=category.code, lat=data.lat, lon=data.lon,
-        description=data.description, source=source, status=STATUS_REPORTED,
-        reported_at=now, updated_at=now,
+        id=uuid.uuid4(),
+        number="",
+        category=category.code,
+        lat=data.lat,
+        lon=data.lon,
+        description=data.description,
+        source=source,
+        status=STATUS_REPORTED,
+        reported_at=now,
+        updated_at=now,
     )
     session.add(case)
     await session.flush()  # assigns seq
     case.number = f"FX{now:%Y%m%d}{case.seq:06d}"
-    session.add(CaseStatusChange(case_id=case.id, status=STATUS_REPORTED, at=now,
-                                 note=f"reported through {source}"))
+    session.add(
+        CaseStatusChange(
+            case_id=case.id, status=STATUS_REPORTED, at=now, note=f"reported through {source}"
+        )
+    )
     await outbox.add(
         session,
         CaseReported(
-            case_id=str(case.id), number=case.number, category=category.code,
-            category_kind=category.kind, lat=case.lat, lon=case.lon,
-            description=case.description, source=source, reported_at=now,
+            case_id=str(case.id),
+            number=case.number,
+            category=category.code,
+            category_kind=category.kind,
+            lat=case.lat,
+            lon=case.lon,
+            description=case.description,
+            source=source,
+            reported_at=now,
         ),
         subject=str(case.id),
     )
@@ -72,10 +88,15 @@ async def record_dispatch(session: AsyncSession, event: CloudEvent) -> None:
     case.department_id = data.department_id
     case.department_name = data.department_name
     case.updated_at = datetime.now(UTC)
-    session.add(CaseStatusChange(
-        case_id=case.id, status=STATUS_DISPATCHED, at=data.dispatched_at, event_id=event.id,
-        note=f"dispatched to {data.department_name}",
-    ))
+    session.add(
+        CaseStatusChange(
+            case_id=case.id,
+            status=STATUS_DISPATCHED,
+            at=data.dispatched_at,
+            event_id=event.id,
+            note=f"dispatched to {data.department_name}",
+        )
+    )
 
 
 async def category_tree(session: AsyncSession) -> list[CategoryRead]:
@@ -91,9 +112,15 @@ async def category_tree(session: AsyncSession) -> list[CategoryRead]:
 
 
 def _category_read(c: Category) -> CategoryRead:
-    return CategoryRead(code=c.code, kind=c.kind, level=c.level, name=c.name, name_en=c.name_en,  # type: ignore[arg-type]
-                        duplicate_radius_m=c.duplicate_radius_m,
-                        duplicate_window_h=c.duplicate_window_h)
+    return CategoryRead(
+        code=c.code,
+        kind=c.kind,
+        level=c.level,
+        name=c.name,
+        name_en=c.name_en,
+        duplicate_radius_m=c.duplicate_radius_m,
+        duplicate_window_h=c.duplicate_window_h,
+    )
 
 
 async def count_cases(session: AsyncSession) -> int:

@@ -43,7 +43,9 @@ def upgrade() -> None:
         "patrol_point",
         sa.Column("id", sa.String(20), primary_key=True),
         sa.Column("code", sa.String(30), nullable=False, unique=True),
-        sa.Column("grid_id", sa.String(20), sa.ForeignKey(f"{S}.grid.id"), nullable=False, index=True),
+        sa.Column(
+            "grid_id", sa.String(20), sa.ForeignKey(f"{S}.grid.id"), nullable=False, index=True
+        ),
         sa.Column("object_type", sa.String(40), nullable=False, index=True),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("address", sa.String(300), nullable=False),
@@ -58,7 +60,9 @@ def upgrade() -> None:
         sa.Column("id", sa.String(20), primary_key=True),
         sa.Column("name", sa.String(100), nullable=False),
         sa.Column("name_en", sa.String(100), nullable=False),
-        sa.Column("grid_id", sa.String(20), sa.ForeignKey(f"{S}.grid.id"), nullable=False, index=True),
+        sa.Column(
+            "grid_id", sa.String(20), sa.ForeignKey(f"{S}.grid.id"), nullable=False, index=True
+        ),
         sa.Column("point_ids", postgresql.JSONB, nullable=False),
         sa.Column("length_m", sa.Integer, nullable=False),
         sa.Column("geometry", postgresql.JSONB, nullable=False),
@@ -68,7 +72,9 @@ def upgrade() -> None:
         "officer",
         sa.Column("badge", sa.String(10), primary_key=True),
         sa.Column("name", sa.String(50), nullable=False),
-        sa.Column("grid_id", sa.String(20), sa.ForeignKey(f"{S}.grid.id"), nullable=False, index=True),
+        sa.Column(
+            "grid_id", sa.String(20), sa.ForeignKey(f"{S}.grid.id"), nullable=False, index=True
+        ),
         sa.Column("shift", sa.String(20), nullable=False),
         sa.Column("certificate", sa.String(50), nullable=False),
         schema=S,
@@ -76,6 +82,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("officer", "route", "patrol_point", "grid", "zone_type",
-                  "refdata_load", "processed_event", "outbox"):
+    for table in (
+        "officer",
+        "route",
+        "patrol_point",
+        "grid",
+        "zone_type",
+        "refdata_load",
+        "processed_event",
+        "outbox",
+    ):
         op.drop_table(table, schema=S)

@@ -21,31 +21,74 @@ async def load(runtime: Runtime) -> None:
         grids = data.read("grids.geojson")["features"]
         for f in grids:
             p = f["properties"]
-            await session.merge(Grid(id=p["id"], code=p["code"], name=p["name"], name_en=p["name_en"],
-                                     zone_type=p["zone_type"], area_m2=p["area_m2"], geometry=f["geometry"]))
+            await session.merge(
+                Grid(
+                    id=p["id"],
+                    code=p["code"],
+                    name=p["name"],
+                    name_en=p["name_en"],
+                    zone_type=p["zone_type"],
+                    area_m2=p["area_m2"],
+                    geometry=f["geometry"],
+                )
+            )
         await session.flush()
         points = data.read("patrol_points.geojson")["features"]
         for f in points:
             p = f["properties"]
             lon, lat = f["geometry"]["coordinates"]
-            await session.merge(PatrolPoint(
-                id=p["id"], code=p["code"], grid_id=p["grid_id"], object_type=p["object_type"],
-                name=p["name"], address=p["address"], work_focus=p["work_focus"],
-                standard=p["standard"], lat=lat, lon=lon))
+            await session.merge(
+                PatrolPoint(
+                    id=p["id"],
+                    code=p["code"],
+                    grid_id=p["grid_id"],
+                    object_type=p["object_type"],
+                    name=p["name"],
+                    address=p["address"],
+                    work_focus=p["work_focus"],
+                    standard=p["standard"],
+                    lat=lat,
+                    lon=lon,
+                )
+            )
         routes = data.read("routes.geojson")["features"]
         for f in routes:
             p = f["properties"]
-            await session.merge(Route(id=p["id"], name=p["name"], name_en=p["name_en"],
-                                      grid_id=p["grid_id"], point_ids=p["point_ids"],
-                                      length_m=p["length_m"], geometry=f["geometry"]))
+            await session.merge(
+                Route(
+                    id=p["id"],
+                    name=p["name"],
+                    name_en=p["name_en"],
+                    grid_id=p["grid_id"],
+                    point_ids=p["point_ids"],
+                    length_m=p["length_m"],
+                    geometry=f["geometry"],
+                )
+            )
         officers = data.read("officers.json")
         for o in officers:
-            await session.merge(Officer(badge=o["badge"], name=o["name"], grid_id=o["grid_id"],
-                                        shift=o["shift"], certificate=o["certificate"]))
-        await outbox.add(session, TerritoryLoaded(
-            dataset_version=data.version, grids=len(grids), patrol_points=len(points),
-            routes=len(routes), officers=len(officers)), subject=f"territory-{data.version}")
+            await session.merge(
+                Officer(
+                    badge=o["badge"],
+                    name=o["name"],
+                    grid_id=o["grid_id"],
+                    shift=o["shift"],
+                    certificate=o["certificate"],
+                )
+            )
+        await outbox.add(
+            session,
+            TerritoryLoaded(
+                dataset_version=data.version,
+                grids=len(grids),
+                patrol_points=len(points),
+                routes=len(routes),
+                officers=len(officers),
+            ),
+            subject=f"territory-{data.version}",
+        )
 
     async with unit_of_work(runtime.sessions) as session:
-        await load_part_once(session, schema=SCHEMA, part="territory", version=data.version,
-                             loader=load_territory)
+        await load_part_once(
+            session, schema=SCHEMA, part="territory", version=data.version, loader=load_territory
+        )

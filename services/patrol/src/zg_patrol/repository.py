@@ -24,7 +24,12 @@ async def get_grid(session: AsyncSession, grid_id: str) -> Grid | None:
 
 
 async def list_points(
-    session: AsyncSession, *, grid_id: str | None, object_type: str | None, after: str | None, limit: int
+    session: AsyncSession,
+    *,
+    grid_id: str | None,
+    object_type: str | None,
+    after: str | None,
+    limit: int,
 ) -> list[PatrolPoint]:
     query = select(PatrolPoint).order_by(PatrolPoint.id).limit(limit)
     if grid_id:
@@ -43,7 +48,9 @@ async def list_routes(session: AsyncSession, *, grid_id: str | None) -> list[Rou
     return list(await session.scalars(query))
 
 
-async def list_officers(session: AsyncSession, *, grid_id: str | None, shift: str | None) -> list[Officer]:
+async def list_officers(
+    session: AsyncSession, *, grid_id: str | None, shift: str | None
+) -> list[Officer]:
     query = select(Officer).order_by(Officer.badge)
     if grid_id:
         query = query.where(Officer.grid_id == grid_id)

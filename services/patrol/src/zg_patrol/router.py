@@ -28,26 +28,39 @@ GridId = Annotated[str, Path(pattern=r"^G\d{2,3}$")]
 
 def _grid_feature(g: Grid) -> Feature[GridProperties]:
     return Feature[GridProperties](
-        id=g.id, geometry=Geometry.model_validate(g.geometry),
+        id=g.id,
+        geometry=Geometry.model_validate(g.geometry),
         properties=GridProperties.model_validate(g, from_attributes=True),
     )
 
 
 @router.get("/zone-types", response_model=list[ZoneTypeRead], summary="The four zone types")
 async def read_zone_types(session: Session) -> list[ZoneTypeRead]:
-    return [ZoneTypeRead.model_validate(z, from_attributes=True)
-            for z in await repository.list_zone_types(session)]
+    return [
+        ZoneTypeRead.model_validate(z, from_attributes=True)
+        for z in await repository.list_zone_types(session)
+    ]
 
 
-@router.get("/grids", response_model=FeatureCollection[GridProperties],
-            response_class=GeoJSONResponse, summary="Grids as a GeoJSON FeatureCollection")
-async def read_grids(session: Session, zone_type: ZoneTypeId | None = None) -> FeatureCollection[GridProperties]:
+@router.get(
+    "/grids",
+    response_model=FeatureCollection[GridProperties],
+    response_class=GeoJSONResponse,
+    summary="Grids as a GeoJSON FeatureCollection",
+)
+async def read_grids(
+    session: Session, zone_type: ZoneTypeId | None = None
+) -> FeatureCollection[GridProperties]:
     grids = await repository.list_grids(session, zone_type=zone_type)
     return FeatureCollection[GridProperties](features=[_grid_feature(g) for g in grids])
 
 
-@router.get("/grids/{grid_id}", response_model=Feature[GridProperties],
-            response_class=GeoJSONResponse, summary="One grid as a GeoJSON Feature")
+@router.get(
+    "/grids/{grid_id}",
+    response_model=Feature[GridProperties],
+    response_class=GeoJSONResponse,
+    summary="One grid as a GeoJSON Feature",
+)
 async def read_grid(grid_id: GridId, session: Session) -> Feature[GridProperties]:
     grid = await repository.get_grid(session, grid_id)
     if grid is None:
@@ -55,36 +68,57 @@ async def read_grid(grid_id: GridId, session: Session) -> Feature[GridProperties
     return _grid_feature(grid)
 
 
-@router.get("/patrol-points", response_model=FeatureCollection[PatrolPointProperties],
-            response_class=GeoJSONResponse, summary="Patrol points (GeoJSON, paged by cursor)")
+@router.get(
+    "/patrol-points",
+    response_model=FeatureCollection[PatrolPointProperties],
+    response_class=GeoJSONResponse,
+    summary="Patrol points (GeoJSON, paged by cursor)",
+)
 async def read_points(
     session: Session,
     grid_id: Annotated[str | None, Query(pattern=r"^G\d{2,3}$")] = None,
     object_type: Annotated[str | None, Query(max_length=40)] = None,
-    cursor: Annotated[str | None, Query(max_length=20, description="next_cursor of the previous page")] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=20, description="next_cursor of the previous page")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=2000)] = 500,
 ) -> FeatureCollection[PatrolPointProperties]:
-    points = await repository.list_points(session, grid_id=grid_id, object_type=object_type,
-                                          after=cursor, limit=limit)
+    points = await repository.list_points(
+        session, grid_id=grid_id, object_type=object_type, after=cursor, limit=limit
+    )
     return FeatureCollection[PatrolPointProperties](
-        features=[Feature[PatrolPointProperties](
-            id=p.id, geometry=Geometry(type="Point", coordinates=[p.lon, p.lat]),
-            properties=PatrolPointProperties.model_validate(p, from_attributes=True))
-            for p in points],
+        features=[
+            Feature[PatrolPointProperties](
+                id=p.id,
+                geometry=Geometry(type="Point", coordinates=[p.lon, p.lat]),
+                properties=PatrolPointProperties.model_validate(p, from_attributes=True),
+            )
+            for p in points
+        ],
         next_cursor=points[-1].id if len(points) == limit else None,
     )
 
 
-@router.get("/routes", response_model=FeatureCollection[RouteProperties],
-            response_class=GeoJSONResponse, summary="Patrol routes (GeoJSON LineStrings)")
+@router.get(
+    "/routes",
+    response_model=FeatureCollection[RouteProperties],
+    response_class=GeoJSONResponse,
+    summary="Patrol routes (GeoJSON LineStrings)",
+)
 async def read_routes(
     session: Session, grid_id: Annotated[str | None, Query(pattern=r"^G\d{2,3}$")] = None
 ) -> FeatureCollection[RouteProperties]:
     routes = await repository.list_routes(session, grid_id=grid_id)
-    return FeatureCollection[RouteProperties](features=[
-        Feature[RouteProperties](id=r.id, geometry=Geometry.model_validate(r.geometry),
-                                 properties=RouteProperties.model_validate(r, from_attributes=True))
-        for r in routes])
+    return FeatureCollection[RouteProperties](
+        features=[
+            Feature[RouteProperties](
+                id=r.id,
+                geometry=Geometry.model_validate(r.geometry),
+                properties=RouteProperties.model_validate(r, from_attributes=True),
+            )
+            for r in routes
+        ]
+    )
 
 
 @router.get("/officers", response_model=list[OfficerRead], summary="Patrol officers (综管人员)")
@@ -93,5 +127,7 @@ async def read_officers(
     grid_id: Annotated[str | None, Query(pattern=r"^G\d{2,3}$")] = None,
     shift: Annotated[str | None, Query(pattern="^(day|evening|night)$")] = None,
 ) -> list[OfficerRead]:
-    return [OfficerRead.model_validate(o, from_attributes=True)
-            for o in await repository.list_officers(session, grid_id=grid_id, shift=shift)]
+    return [
+        OfficerRead.model_validate(o, from_attributes=True)
+        for o in await repository.list_officers(session, grid_id=grid_id, shift=shift)
+    ]

@@ -45,15 +45,24 @@ def upgrade() -> None:
         sa.Column("id", sa.String(30), primary_key=True),
         sa.Column("category", sa.String(10), nullable=False, index=True),
         sa.Column("grid_id", sa.String(20), sa.ForeignKey(f"{S}.grid.id")),
-        sa.Column("department_id", sa.String(50), sa.ForeignKey(f"{S}.department.id"), nullable=False),
+        sa.Column(
+            "department_id", sa.String(50), sa.ForeignKey(f"{S}.department.id"), nullable=False
+        ),
         sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         schema=S,
     )
     op.create_table(
         "routing_setting",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("fallback_department_id", sa.String(50), sa.ForeignKey(f"{S}.department.id"), nullable=False),
+        sa.Column(
+            "fallback_department_id",
+            sa.String(50),
+            sa.ForeignKey(f"{S}.department.id"),
+            nullable=False,
+        ),
         sa.CheckConstraint("id = 1", name="routing_setting_single_row"),
         schema=S,
     )
@@ -64,7 +73,13 @@ def upgrade() -> None:
         sa.Column("lat", sa.Float, nullable=False),
         sa.Column("lon", sa.Float, nullable=False),
         sa.Column("grid_id", sa.String(20), nullable=False),
-        sa.Column("department_id", sa.String(50), sa.ForeignKey(f"{S}.department.id"), nullable=False, index=True),
+        sa.Column(
+            "department_id",
+            sa.String(50),
+            sa.ForeignKey(f"{S}.department.id"),
+            nullable=False,
+            index=True,
+        ),
         sa.Column("rule_id", sa.String(30)),
         sa.Column("dispatched_at", sa.DateTime(timezone=True), nullable=False),
         schema=S,
@@ -72,6 +87,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("assignment", "routing_setting", "routing_rule", "grid", "department",
-                  "refdata_load", "processed_event", "outbox"):
+    for table in (
+        "assignment",
+        "routing_setting",
+        "routing_rule",
+        "grid",
+        "department",
+        "refdata_load",
+        "processed_event",
+        "outbox",
+    ):
         op.drop_table(table, schema=S)

@@ -14,8 +14,11 @@ async def find_rule(session: AsyncSession, *, category: str, grid_id: str) -> Ro
     """The most specific active rule: this grid first, then any grid."""
     return await session.scalar(
         select(RoutingRule)
-        .where(RoutingRule.category == category, RoutingRule.active.is_(True),
-               (RoutingRule.grid_id == grid_id) | RoutingRule.grid_id.is_(None))
+        .where(
+            RoutingRule.category == category,
+            RoutingRule.active.is_(True),
+            (RoutingRule.grid_id == grid_id) | RoutingRule.grid_id.is_(None),
+        )
         .order_by(RoutingRule.grid_id.is_(None), RoutingRule.id)
         .limit(1)
     )
@@ -40,7 +43,9 @@ async def list_grids(session: AsyncSession) -> list[Grid]:
     return list(await session.scalars(select(Grid).order_by(Grid.id)))
 
 
-async def list_rules(session: AsyncSession, *, category: str | None, department_id: str | None) -> list[RoutingRule]:
+async def list_rules(
+    session: AsyncSession, *, category: str | None, department_id: str | None
+) -> list[RoutingRule]:
     query = select(RoutingRule).order_by(RoutingRule.id)
     if category:
         query = query.where(RoutingRule.category == category)

@@ -17,8 +17,10 @@ Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
 
 @router.get("/departments", response_model=list[DepartmentRead], summary="Departments")
 async def read_departments(session: Session) -> list[DepartmentRead]:
-    return [DepartmentRead.model_validate(d, from_attributes=True)
-            for d in await repository.list_departments(session)]
+    return [
+        DepartmentRead.model_validate(d, from_attributes=True)
+        for d in await repository.list_departments(session)
+    ]
 
 
 @router.get("/routing-rules", response_model=RoutingRulesRead, summary="The routing rules table")

@@ -15,7 +15,9 @@ from zg_routing.models import Assignment, outbox
 from zg_routing.territory import GridIndex
 
 
-async def dispatch_reported_case(session: AsyncSession, event: CloudEvent, *, grids: GridIndex) -> None:
+async def dispatch_reported_case(
+    session: AsyncSession, event: CloudEvent, *, grids: GridIndex
+) -> None:
     """Resolve the grid, match the rules (this grid, then any grid, then the fallback owner),
     store the assignment and publish `dispatched` in the same transaction."""
     data = CaseReported.parse(event)
@@ -29,16 +31,28 @@ async def dispatch_reported_case(session: AsyncSession, event: CloudEvent, *, gr
     if department is None:
         raise LookupError(f"routing rule points at unknown department {department_id}")
     now = datetime.now(UTC)
-    session.add(Assignment(
-        case_id=case_id, category=data.category, lat=data.lat, lon=data.lon, grid_id=grid.id,
-        department_id=department.id, rule_id=rule.id if rule else None, dispatched_at=now,
-    ))
+    session.add(
+        Assignment(
+            case_id=case_id,
+            category=data.category,
+            lat=data.lat,
+            lon=data.lon,
+            grid_id=grid.id,
+            department_id=department.id,
+            rule_id=rule.id if rule else None,
+            dispatched_at=now,
+        )
+    )
     await outbox.add(
         session,
         CaseDispatched(
-            case_id=data.case_id, grid_id=grid.id, zone_type=grid.zone_type,
-            department_id=department.id, department_name=department.name,
-            rule_id=rule.id if rule else None, dispatched_at=now,
+            case_id=data.case_id,
+            grid_id=grid.id,
+            zone_type=grid.zone_type,
+            department_id=department.id,
+            department_name=department.name,
+            rule_id=rule.id if rule else None,
+            dispatched_at=now,
         ),
         subject=data.case_id,
     )

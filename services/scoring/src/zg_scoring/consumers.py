@@ -13,6 +13,9 @@ from zg_scoring import service
 
 def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
     return (
-        ConsumerSpec(name="scoring.case-counters", topics=(ROUTING_CASE,),
-                     handlers={CaseDispatched.event_type: service.count_dispatch}),
+        ConsumerSpec(
+            name="scoring.case-counters",
+            topics=(ROUTING_CASE,),
+            handlers={CaseDispatched.event_type: service.count_dispatch},
+        ),
     )

@@ -17,13 +17,26 @@ router = APIRouter(prefix="/api/v1", tags=["scoring"])
 Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
 
 
-@router.get("/scores/departments", response_model=DepartmentCounts,
-            summary="Cases dispatched to each department in a period (local days, inclusive)")
-async def read_department_counts(session: Session, since: date | None = None,
-                                 until: date | None = None) -> DepartmentCounts:
+@router.get(
+    "/scores/departments",
+    response_model=DepartmentCounts,
+    summary="Cases dispatched to each department in a period (local days, inclusive)",
+)
+async def read_department_counts(
+    session: Session, since: date | None = None, until: date | None = None
+) -> DepartmentCounts:
     if since and until and since > until:
-        raise ValidationFailed("since is after until", errors=[
-            FieldError(field="since", code="range_inverted", message="since must not be after until")])
+        raise ValidationFailed(
+            "since is after until",
+            errors=[
+                FieldError(
+                    field="since", code="range_inverted", message="since must not be after until"
+                )
+            ],
+        )
     rows = await service.department_counts(session, since=since, until=until)
-    return DepartmentCounts(since=since, until=until,
-                            departments=[DepartmentCount(department_id=d, dispatched=n) for d, n in rows])
+    return DepartmentCounts(
+        since=since,
+        until=until,
+        departments=[DepartmentCount(department_id=d, dispatched=n) for d, n in rows],
+    )

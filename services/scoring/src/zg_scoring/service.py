@@ -22,14 +22,22 @@ async def count_dispatch(session: AsyncSession, event: CloudEvent) -> None:
     data = CaseDispatched.parse(event)
     day = data.dispatched_at.astimezone(ZoneInfo(LOCAL_TZ)).date()
     stmt = pg_insert(DepartmentDay).values(department_id=data.department_id, day=day, dispatched=1)
-    await session.execute(stmt.on_conflict_do_update(
-        index_elements=[DepartmentDay.department_id, DepartmentDay.day],
-        set_={"dispatched": DepartmentDay.dispatched + 1}))
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[DepartmentDay.department_id, DepartmentDay.day],
+            set_={"dispatched": DepartmentDay.dispatched + 1},
+        )
+    )
 
 
-async def department_counts(session: AsyncSession, *, since: date | None, until: date | None) -> list[tuple[str, int]]:
-    query = select(DepartmentDay.department_id, func.sum(DepartmentDay.dispatched)).group_by(
-        DepartmentDay.department_id).order_by(DepartmentDay.department_id)
+async def department_counts(
+    session: AsyncSession, *, since: date | None, until: date | None
+) -> list[tuple[str, int]]:
+    query = (
+        select(DepartmentDay.department_id, func.sum(DepartmentDay.dispatched))
+        .group_by(DepartmentDay.department_id)
+        .order_by(DepartmentDay.department_id)
+    )
     if since:
         query = query.where(DepartmentDay.day >= since)
     if until:

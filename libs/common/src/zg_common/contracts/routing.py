@@ -23,7 +23,9 @@ class CaseDispatched(EventContract):
     zone_type: str
     department_id: str
     department_name: str
-    rule_id: str | None = Field(description="routing rule that matched; null for the fallback owner")
+    rule_id: str | None = Field(
+        description="routing rule that matched; null for the fallback owner"
+    )
     dispatched_at: datetime
 
 

@@ -1,0 +1,65 @@
+# Zongguan: `make run` starts the whole platform, `make test` runs every test. `make help` lists the rest.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: help install run infra test lint format unit integration e2e dataset bench clean
+
+help: ## this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(UV):
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 ($(PYTHON)) is needed"; exit 1; }
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml $(wildcard */pyproject.toml */*/pyproject.toml)
+	$(UV) sync --frozen --all-packages
+	@touch $@
+
+install: $(VENV)/.synced ## install Python 3.11 packages from uv.lock into .venv
+
+run: install ## start PostgreSQL, Kafka, every service and the gateway; Ctrl-C stops everything
+	$(PY) -m zg_local run
+
+infra: install ## start only PostgreSQL and Kafka (for running services by hand)
+	$(PY) -m zg_local infra
+
+test: install lint ## lint, then unit, integration and end-to-end tests on a real PostgreSQL and Kafka
+	$(PY) -m pytest tests
+
+unit: install ## unit tests only (no I/O)
+	$(PY) -m pytest tests/unit
+
+integration: install ## integration tests (real PostgreSQL and Kafka)
+	$(PY) -m pytest tests/integration
+
+e2e: install ## end-to-end tests through the gateway
+	$(PY) -m pytest tests/e2e
+
+lint: install ## ruff (lint and format check) and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy libs/common/src gateway/src services/*/src deploy/local/src tests
+
+format: install ## apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+dataset: install ## regenerate the default data set in deploy/data/fangxing
+	$(PY) -m zg_local dataset
+
+bench: install ## benchmarks (not tests): print throughput and latency ratios
+	$(PY) bench/intake_throughput.py
+
+clean: ## remove local state (.data): databases, broker logs, test folders
+	rm -rf .data

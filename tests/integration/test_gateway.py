@@ -1,0 +1,116 @@
+"""The gateway against real sockets: a refused connection is 503, a slow service 504, in time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import time
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from zg_gateway.config import GatewaySettings
+from zg_gateway.main import create_app
+
+pytestmark = pytest.mark.integration
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def serve(app: FastAPI) -> AsyncIterator[str]:
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="error",
+            lifespan="off",
+            timeout_graceful_shutdown=1,
+        )
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+def slow_service() -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/api/v1/scores/departments")
+    async def slow() -> dict[str, str]:
+        await asyncio.sleep(30)
+        return {"too": "late"}
+
+    @app.get("/api/v1/cases/{case_id}")
+    async def fine(case_id: str) -> dict[str, str]:
+        return {"id": case_id}
+
+    return app
+
+
+@contextlib.asynccontextmanager
+async def gateway(service_urls: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(
+        GatewaySettings(
+            service_urls=service_urls,
+            upstream_timeout_s=0.5,
+            connect_timeout_s=0.5,
+            log_format="console",
+        )
+    )
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://gw", timeout=10
+        ) as client:
+            yield client
+
+
+async def test_slow_service_is_504_and_refused_one_503_within_the_timeout() -> None:
+    async with serve(slow_service()) as slow_url:
+        urls = {
+            "scoring": slow_url,
+            "intake": slow_url,
+            "patrol": f"http://127.0.0.1:{free_port()}",
+        }
+        async with gateway(urls) as gw:
+            ok = await gw.get("/api/v1/cases/abc", headers={"X-Request-ID": "req-1"})
+            assert ok.status_code == 200 and ok.json() == {"id": "abc"}
+            assert ok.headers["x-request-id"] == "req-1"
+
+            started = time.monotonic()
+            timeout = await gw.get("/api/v1/scores/departments")
+            elapsed = time.monotonic() - started
+            assert timeout.status_code == 504
+            assert timeout.headers["content-type"] == "application/problem+json"
+            assert timeout.json()["code"] == "upstream_timeout"
+            assert elapsed < 2, f"{elapsed:.2f}s for a 0.5 s budget"
+
+            started = time.monotonic()
+            refused = await gw.get("/api/v1/grids")
+            assert refused.status_code == 503
+            assert refused.json()["code"] == "service_unavailable"
+            assert "patrol" in refused.json()["detail"]
+            assert time.monotonic() - started < 2
+
+            unknown = await gw.get("/api/v1/unknown")
+            assert unknown.status_code == 404 and unknown.json()["code"] == "not_found"
+
+            not_configured = await gw.get("/api/v1/departments")  # routing has no URL here
+            assert not_configured.status_code == 503
+            assert "not configured" in not_configured.json()["detail"]
