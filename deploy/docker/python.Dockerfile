@@ -1,0 +1,24 @@
+# One image for every Zongguan Python process; the command picks the app.
+# Build from the repository root: docker build -f deploy/docker/python.Dockerfile .
+FROM python:3.11-slim AS build
+COPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /usr/local/bin/uv
+ENV UV_LINK_MODE=copy UV_COMPILE_BYTECODE=1 UV_PYTHON_DOWNLOADS=never
+WORKDIR /app
+COPY pyproject.toml uv.lock ./
+COPY libs ./libs
+COPY gateway ./gateway
+COPY services ./services
+COPY deploy/local ./deploy/local
+RUN uv sync --frozen --all-packages --no-dev --no-editable
+
+FROM python:3.11-slim
+RUN useradd --system --uid 10001 zongguan
+WORKDIR /app
+COPY --from=build /app/.venv /app/.venv
+# Each service's wheel carries its migrations (hatch force-include), so nothing else is copied
+# but the default data set.
+COPY deploy/data /app/deploy/data
+ENV PATH=/app/.venv/bin:$PATH PYTHONUNBUFFERED=1 ZG_REFDATA_DIR=/app/deploy/data/fangxing
+USER zongguan
+EXPOSE 8000
+CMD ["uvicorn", "--factory", "zg_gateway.main:create_app", "--host", "0.0.0.0", "--port", "8000"]
