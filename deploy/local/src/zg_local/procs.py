@@ -13,7 +13,11 @@ import time
 from pathlib import Path
 
 
-class PortInUse(SystemExit):
+class StartupFailed(RuntimeError):
+    """The platform cannot start; the message says why in one or two sentences."""
+
+
+class PortInUse(StartupFailed):
     pass
 
 
@@ -74,3 +78,22 @@ def terminate(
     with contextlib.suppress(ProcessLookupError):
         proc.kill()
     return proc.wait()
+
+
+def run_checked(
+    what: str,
+    cmd: list[str],
+    *,
+    capture: bool = True,
+    user: int | None = None,
+    group: int | None = None,
+) -> None:
+    """Run a setup command; on failure raise StartupFailed with its last output lines."""
+    try:
+        subprocess.run(cmd, check=True, capture_output=capture, user=user, group=group)
+    except FileNotFoundError as exc:
+        raise StartupFailed(f"{what}: {cmd[0]} is not installed or not on PATH") from exc
+    except subprocess.CalledProcessError as exc:
+        output = ((exc.stdout or b"") + (exc.stderr or b"")).decode(errors="replace").strip()
+        tail = "\n".join(output.splitlines()[-15:])
+        raise StartupFailed(f"{what} failed (exit {exc.returncode}):\n{tail}") from exc

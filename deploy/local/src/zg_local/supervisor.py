@@ -27,7 +27,7 @@ from zg_common.logging import render_console
 from zg_local.config import REPO_ROOT, LocalConfig
 from zg_local.kafka import LocalKafka
 from zg_local.postgres import LocalPostgres
-from zg_local.procs import check_ports_free
+from zg_local.procs import PortInUse, StartupFailed, check_ports_free
 
 COLORS = ["36", "32", "33", "35", "34", "96", "92", "93", "95"]
 _PR_SET_PDEATHSIG = 1
@@ -155,7 +155,7 @@ class Supervisor:
             while True:
                 child = next((c for c in self.children if c.name == name), None)
                 if child and child.proc.returncode is not None:
-                    raise SystemExit(
+                    raise StartupFailed(
                         f"{name} exited during startup (code {child.proc.returncode});"
                         " see its log above"
                     )
@@ -163,7 +163,7 @@ class Supervisor:
                     if (await client.get(url)).status_code == 200:
                         return
                 if time.monotonic() > deadline:
-                    raise SystemExit(
+                    raise StartupFailed(
                         f"{name} did not become healthy at {url} within {timeout:.0f}s"
                     )
                 await asyncio.sleep(0.25)
@@ -225,6 +225,10 @@ class Supervisor:
                 "--no-access-log",
                 "--timeout-graceful-shutdown",
                 "5",
+                # longer than the gateway pool's keep-alive expiry, so that the server never
+                # closes a connection the gateway is about to reuse (a 502 race otherwise)
+                "--timeout-keep-alive",
+                "75",
                 "--log-level",
                 "warning",
             ]
@@ -281,9 +285,9 @@ class Supervisor:
                 with contextlib.suppress(BaseException):
                     await starting
             stopper.cancel()
-        except SystemExit as exc:
+        except StartupFailed as exc:
             self.say("supervisor", str(exc))
-            code = 1
+            code = 2 if isinstance(exc, PortInUse) else 1
         finally:
             self.say("supervisor", "stopping")
             await self.shutdown()

@@ -99,7 +99,9 @@ class IdempotentConsumer:
                 for tp, records in batches.items():
                     for record in records:
                         await self.handle_record(record)
-                        await self.consumer.commit({tp: record.offset + 1})
+                    # Each record above is committed in the database (or dead-lettered) before
+                    # its offset is; a crash in between redelivers, and the table de-duplicates.
+                    await self.consumer.commit({tp: records[-1].offset + 1})
         finally:
             await self.consumer.stop()
 

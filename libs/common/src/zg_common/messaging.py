@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Column,
+    Connection,
     DateTime,
     Identity,
     Index,
@@ -78,13 +79,33 @@ def refdata_load_table(metadata: MetaData) -> Table:
     )
 
 
-def create_common_tables_v1(op: Any, schema: str) -> None:
-    """Frozen DDL for migrations: version 1 of the outbox, processed-event and refdata tables.
+def outbox_channel(schema: str) -> str:
+    """The LISTEN/NOTIFY channel that wakes a schema's outbox relay."""
+    return f"{schema}_outbox"
 
-    Migrations call this instead of copying the DDL; a later change adds a `_v2` step.
+
+def install_common_tables_v1(connection: Connection, schema: str) -> None:
+    """Version 1 of the outbox, processed-event and refdata tables, on a sync connection.
+
+    A statement-level trigger notifies the relay: the NOTIFY is delivered at commit, when the
+    rows are visible, and costs the writer no extra round trip.
     """
     metadata = MetaData(schema=schema)
     outbox_table(metadata)
     processed_event_table(metadata)
     refdata_load_table(metadata)
-    metadata.create_all(op.get_bind())
+    metadata.create_all(connection)
+    channel = outbox_channel(schema)
+    connection.exec_driver_sql(
+        f"""CREATE FUNCTION "{schema}".outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_notify('{channel}', ''); RETURN NULL; END $$"""
+    )
+    connection.exec_driver_sql(
+        f'CREATE TRIGGER outbox_notify AFTER INSERT ON "{schema}".outbox '
+        f'FOR EACH STATEMENT EXECUTE FUNCTION "{schema}".outbox_notify()'
+    )
+
+
+def create_common_tables_v1(op: Any, schema: str) -> None:
+    """Frozen DDL for migrations; a later change adds a `_v2` step beside this one."""
+    install_common_tables_v1(op.get_bind(), schema)

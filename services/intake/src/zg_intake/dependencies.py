@@ -8,14 +8,22 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.db import request_session
-from zg_intake.territory import DistrictOutline
+from zg_intake.territory import CategoryIndex, DistrictOutline
 
 Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
 
 
-def district(request: Request) -> DistrictOutline:
+async def district(request: Request) -> DistrictOutline:
     outline: DistrictOutline = request.app.state.runtime.state["district"]
     return outline
 
 
 District = Annotated[DistrictOutline, Depends(district)]
+
+
+async def categories(request: Request) -> CategoryIndex:
+    index: CategoryIndex = request.app.state.runtime.state["categories"]
+    return index
+
+
+Categories = Annotated[CategoryIndex, Depends(categories)]

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     DateTime,
+    FetchedValue,
     Float,
     ForeignKey,
     Identity,
@@ -59,10 +60,12 @@ class District(Base):
 
 class Case(Base):
     __tablename__ = "cases"
+    # fetch the database-made number (and seq) with the INSERT's RETURNING
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012 (SQLAlchemy's declarative API)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True), unique=True)
-    number: Mapped[str] = mapped_column(String(30), unique=True)
+    number: Mapped[str] = mapped_column(String(30), unique=True, server_default=FetchedValue())
     category: Mapped[str] = mapped_column(ForeignKey("intake.category.code"))
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)

@@ -10,7 +10,7 @@ from zg_common.db import unit_of_work
 from zg_common.refdata import RefData, load_part_once
 from zg_intake import repository
 from zg_intake.models import SCHEMA, Category, District
-from zg_intake.territory import DistrictOutline
+from zg_intake.territory import CategoryIndex, CategoryRef, DistrictOutline
 
 
 async def load(runtime: Runtime) -> None:
@@ -63,5 +63,9 @@ async def load(runtime: Runtime) -> None:
             session, schema=SCHEMA, part="district", version=data.version, loader=load_district
         )
         district = await repository.get_district(session)
+        categories = await repository.list_categories(session)
     assert district is not None
     runtime.state["district"] = DistrictOutline.from_geojson(district.geometry)
+    runtime.state["categories"] = CategoryIndex(
+        {c.code: CategoryRef(c.code, c.kind) for c in categories if c.level == "minor"}
+    )

@@ -4,30 +4,47 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from zg_intake.models import Case, Category, District
 
 
-async def get_minor_category(session: AsyncSession, code: str) -> Category | None:
-    return await session.scalar(
-        select(Category).where(Category.code == code, Category.level == "minor")
-    )
-
-
 async def list_categories(session: AsyncSession) -> list[Category]:
     return list(await session.scalars(select(Category).order_by(Category.code)))
 
 
-async def get_case(
-    session: AsyncSession, case_id: uuid.UUID, *, for_update: bool = False
-) -> Case | None:
-    query = select(Case).where(Case.id == case_id).options(selectinload(Case.history))
-    if for_update:
-        query = query.with_for_update()
-    return await session.scalar(query)
+async def get_case(session: AsyncSession, case_id: uuid.UUID) -> Case | None:
+    return await session.scalar(
+        select(Case).where(Case.id == case_id).options(selectinload(Case.history))
+    )
+
+
+async def set_dispatched(
+    session: AsyncSession,
+    case_id: uuid.UUID,
+    *,
+    status: str,
+    grid_id: str,
+    zone_type: str,
+    department_id: str,
+    department_name: str,
+) -> bool:
+    result = await session.execute(
+        update(Case)
+        .where(Case.id == case_id)
+        .values(
+            status=status,
+            grid_id=grid_id,
+            zone_type=zone_type,
+            department_id=department_id,
+            department_name=department_name,
+            updated_at=func.now(),
+        )
+        .returning(Case.id)
+    )
+    return result.first() is not None
 
 
 async def get_district(session: AsyncSession) -> District | None:

@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter, Response, status
 
 from zg_intake import service
-from zg_intake.dependencies import District, Session
+from zg_intake.dependencies import Categories, District, Session
 from zg_intake.schemas import CaseCreate, CaseCreated, CaseRead, CategoryRead, StatusChangeRead
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
@@ -20,9 +20,15 @@ router = APIRouter(prefix="/api/v1", tags=["cases"])
     summary="Report a case",
 )
 async def create_case(
-    body: CaseCreate, session: Session, district: District, response: Response
+    body: CaseCreate,
+    session: Session,
+    district: District,
+    categories: Categories,
+    response: Response,
 ) -> CaseCreated:
-    case = await service.report_case(session, data=body, district=district, source="api")
+    case = await service.report_case(
+        session, data=body, district=district, categories=categories, source="api"
+    )
     response.headers["Location"] = f"/api/v1/cases/{case.id}"
     return CaseCreated(id=case.id, number=case.number, status=case.status)
 

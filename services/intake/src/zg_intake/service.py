@@ -15,16 +15,21 @@ from zg_intake import repository
 from zg_intake.exceptions import CaseNotFound, outside_district, unknown_category
 from zg_intake.models import Case, CaseStatusChange, Category, outbox
 from zg_intake.schemas import CaseCreate, CategoryRead
-from zg_intake.territory import DistrictOutline
+from zg_intake.territory import CategoryIndex, DistrictOutline
 
 STATUS_REPORTED = "reported"
 STATUS_DISPATCHED = "dispatched"
 
 
 async def report_case(
-    session: AsyncSession, *, data: CaseCreate, district: DistrictOutline, source: str
+    session: AsyncSession,
+    *,
+    data: CaseCreate,
+    district: DistrictOutline,
+    categories: CategoryIndex,
+    source: str,
 ) -> Case:
-    category = await repository.get_minor_category(session, data.category)
+    category = categories.minor(data.category)
     if category is None:
         raise unknown_category(data.category)
     if not district.contains(data.lat, data.lon):
@@ -32,7 +37,6 @@ async def report_case(
     now = datetime.now(UTC)
     case = Case(
         id=uuid.uuid4(),
-        number="",
         category=category.code,
         lat=data.lat,
         lon=data.lon,
@@ -43,8 +47,7 @@ async def report_case(
         updated_at=now,
     )
     session.add(case)
-    await session.flush()  # assigns seq
-    case.number = f"FX{now:%Y%m%d}{case.seq:06d}"
+    await session.flush()  # one INSERT ... RETURNING: the database numbers the case
     session.add(
         CaseStatusChange(
             case_id=case.id, status=STATUS_REPORTED, at=now, note=f"reported through {source}"
@@ -78,19 +81,22 @@ async def get_case(session: AsyncSession, case_id: uuid.UUID) -> Case:
 async def record_dispatch(session: AsyncSession, event: CloudEvent) -> None:
     """Follow routing's decision in intake's read model (idempotent by the consumer)."""
     data = CaseDispatched.parse(event)
-    case = await repository.get_case(session, uuid.UUID(data.case_id), for_update=True)
-    if case is None:
+    case_id = uuid.UUID(data.case_id)
+    updated = await repository.set_dispatched(
+        session,
+        case_id,
+        status=STATUS_DISPATCHED,
+        grid_id=data.grid_id,
+        zone_type=data.zone_type,
+        department_id=data.department_id,
+        department_name=data.department_name,
+    )
+    if not updated:
         # Only intake creates cases, and its event is committed before routing can see it.
         raise CaseNotFound(f"dispatch of unknown case {data.case_id}")
-    case.status = STATUS_DISPATCHED
-    case.grid_id = data.grid_id
-    case.zone_type = data.zone_type
-    case.department_id = data.department_id
-    case.department_name = data.department_name
-    case.updated_at = datetime.now(UTC)
     session.add(
         CaseStatusChange(
-            case_id=case.id,
+            case_id=case_id,
             status=STATUS_DISPATCHED,
             at=data.dispatched_at,
             event_id=event.id,

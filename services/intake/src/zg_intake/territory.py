@@ -1,4 +1,5 @@
-"""The district outline, held in memory so every report is checked without a query."""
+"""Reference data held in memory, so that a report is checked without a query: the district
+outline and the category tree (loaded at start, after the data set)."""
 
 from __future__ import annotations
 
@@ -22,3 +23,19 @@ class DistrictOutline:
 
     def contains(self, lat: float, lon: float) -> bool:
         return bool(self.prepared.covers(Point(lon, lat)))
+
+
+@dataclass(frozen=True)
+class CategoryRef:
+    code: str
+    kind: str
+
+
+class CategoryIndex:
+    """Minor categories by code. Built at start from the intake schema."""
+
+    def __init__(self, minors: dict[str, CategoryRef]) -> None:
+        self.minors = minors
+
+    def minor(self, code: str) -> CategoryRef | None:
+        return self.minors.get(code)

@@ -1,0 +1,207 @@
+"""Intake throughput through the whole platform vs a bare FastAPI app that only validates.
+
+    .venv/bin/python bench/intake_throughput.py [--concurrency 32] [--seconds 20]
+
+Starts the platform as `make run` does (its own data folder under .data/bench, ports offset by
+1000, durable PostgreSQL settings), POSTs cases through the gateway at fixed concurrency for a
+fixed time, then runs the same load against the baseline app (one uvicorn worker, like each
+service). Prints both throughputs, p50/p99 latencies and the ratio, and checks that every
+accepted case was dispatched. Everything runs on this machine: report which, with the numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from loadgen import run_load
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH_DATA = REPO / ".data" / "bench"
+OFFSET = 1000  # gateway on 9000, services 9001-9005, PostgreSQL 56432, Kafka 20092
+
+
+def case_body(rng: random.Random, points: list[tuple[float, float]], categories: list[str]):  # type: ignore[no-untyped-def]
+    def make(i: int) -> dict[str, object]:
+        lat, lon = rng.choice(points)
+        return {
+            "category": rng.choice(categories),
+            "lat": lat,
+            "lon": lon,
+            "description": f"benchmark case {i}",
+        }
+
+    return make
+
+
+def start_platform() -> tuple[subprocess.Popen[bytes], dict[str, object]]:
+    if BENCH_DATA.exists():
+        shutil.rmtree(BENCH_DATA)
+    BENCH_DATA.mkdir(parents=True)
+    ready = BENCH_DATA / "ready.json"
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")
+    }
+    env["ZG_LOG_LEVEL"] = "WARNING"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "zg_local",
+            "run",
+            "--data-dir",
+            str(BENCH_DATA),
+            "--port-offset",
+            str(OFFSET),
+            "--ready-file",
+            str(ready),
+        ],
+        stdout=(BENCH_DATA / "platform.log").open("wb"),
+        stderr=subprocess.STDOUT,
+        cwd=REPO,
+        env=env,
+    )
+    deadline = time.monotonic() + 300
+    while not ready.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit("platform did not start; see " + str(BENCH_DATA / "platform.log"))
+        time.sleep(0.3)
+    info = json.loads(ready.read_text())
+    while httpx.get(str(info["gateway"]) + "/readyz", timeout=5).status_code != 200:
+        time.sleep(0.3)
+    return proc, info
+
+
+def start_baseline(port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "baseline_app:app",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=Path(__file__).resolve().parent,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/docs", timeout=1)
+            return proc
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+async def wait_dispatched(
+    database_url: str, accepted: int, timeout: float = 120
+) -> tuple[int, float]:
+    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    started = time.monotonic()
+    try:
+        while True:
+            done = await conn.fetchval(
+                "SELECT count(*) FROM intake.cases WHERE status = 'dispatched'"
+            )
+            if done >= accepted or time.monotonic() - started > timeout:
+                return int(done), time.monotonic() - started
+            await asyncio.sleep(0.2)
+    finally:
+        await conn.close()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=20)
+    args = parser.parse_args()
+
+    data = REPO / "deploy" / "data" / "fangxing"
+    points = [
+        (f["geometry"]["coordinates"][1], f["geometry"]["coordinates"][0])
+        for f in json.loads((data / "patrol_points.geojson").read_text())["features"]
+    ]
+    categories = [
+        m["code"] for c in json.loads((data / "categories.json").read_text()) for m in c["children"]
+    ]
+
+    cores, py = os.cpu_count(), f"{platform.python_implementation()} {platform.python_version()}"
+    print(
+        f"machine: {cores} cores, {py}; concurrency {args.concurrency}, "
+        f"{args.seconds:.0f} s per run after a 2 s warm-up"
+    )
+    proc, info = start_platform()
+    try:
+        gateway = httpx.URL(str(info["gateway"]))
+        platform_result = await run_load(
+            "platform (gateway+intake)",
+            gateway.host,
+            gateway.port or 80,
+            "/api/v1/cases",
+            case_body(random.Random(1), points, categories),
+            concurrency=args.concurrency,
+            seconds=args.seconds,
+        )
+        print(platform_result.line())
+        accepted = await count_cases(str(info["database_url"]))
+        dispatched, lag = await wait_dispatched(str(info["database_url"]), accepted)
+        print(
+            f"  cases accepted in all (warm-up included): {accepted}; dispatched: {dispatched}; "
+            f"all dispatched {lag:.1f} s after the load stopped"
+        )
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(120)
+
+    baseline = start_baseline(29990)
+    try:
+        base_result = await run_load(
+            "bare FastAPI (validate only)",
+            "127.0.0.1",
+            29990,
+            "/api/v1/cases",
+            case_body(random.Random(1), points, categories),
+            concurrency=args.concurrency,
+            seconds=args.seconds,
+        )
+        print(base_result.line())
+    finally:
+        baseline.send_signal(signal.SIGINT)
+        baseline.wait(30)
+    ratio = platform_result.rps / base_result.rps
+    print(f"ratio platform / baseline throughput: {ratio:.2f}  (goal >= 0.5)")
+
+
+async def count_cases(database_url: str) -> int:
+    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM intake.cases"))
+    finally:
+        await conn.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,104 @@
+"""A small HTTP/1.1 keep-alive load generator (asyncio streams), shared by the benchmarks.
+
+Deliberately minimal so that the client spends little of the machine's CPU: the platform and the
+baseline are measured with the same client, in the same run, and compared as a ratio.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Result:
+    name: str
+    seconds: float
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    bodies: list[bytes] = field(default_factory=list)
+
+    @property
+    def ok(self) -> int:
+        return sum(n for s, n in self.statuses.items() if 200 <= s < 300)
+
+    @property
+    def rps(self) -> float:
+        return self.ok / self.seconds
+
+    def pct(self, q: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        return statistics.quantiles(self.latencies, n=1000)[int(q * 1000) - 1] * 1000
+
+    def line(self) -> str:
+        return (
+            f"{self.name:<26} {self.rps:8.1f} req/s   p50 {self.pct(0.5):7.2f} ms   "
+            f"p99 {self.pct(0.99):7.2f} ms   statuses {dict(sorted(self.statuses.items()))}"
+        )
+
+
+async def _request(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, raw: bytes
+) -> tuple[int, bytes]:
+    writer.write(raw)
+    await writer.drain()
+    status_line = await reader.readline()
+    status = int(status_line.split(b" ", 2)[1])
+    length = 0
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b""):
+            break
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    body = await reader.readexactly(length) if length else b""
+    return status, body
+
+
+async def run_load(
+    name: str,
+    host: str,
+    port: int,
+    path: str,
+    make_body: Callable[[int], dict[str, object]],
+    *,
+    concurrency: int,
+    seconds: float,
+    warmup: float = 2.0,
+    keep_bodies: bool = False,
+) -> Result:
+    result = Result(name, seconds)
+    counter = 0
+    stop_at = time.monotonic() + warmup + seconds
+    measure_from = time.monotonic() + warmup
+
+    async def worker() -> None:
+        nonlocal counter
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            while time.monotonic() < stop_at:
+                counter += 1
+                body = json.dumps(make_body(counter)).encode()
+                raw = (
+                    f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                    "Content-Type: application/json\r\n"
+                    f"Content-Length: {len(body)}\r\n\r\n"
+                ).encode() + body
+                started = time.monotonic()
+                status, response = await _request(reader, writer, raw)
+                if started >= measure_from:
+                    result.latencies.append(time.monotonic() - started)
+                    result.statuses[status] = result.statuses.get(status, 0) + 1
+                if keep_bodies and 200 <= status < 300:
+                    result.bodies.append(response)
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return result
