@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tests.conftest import Infra
 from tests.helpers import eventually, unique
-from zg_common.consumer import ConsumerSpec, IdempotentConsumer, dlq_topic
+from zg_common.consumer import ConsumerSpec, IdempotentConsumer, PermanentError, dlq_topic
 from zg_common.db import create_sessionmaker, unit_of_work
 from zg_common.events import CloudEvent, EventContract
 from zg_common.kafka import ensure_topics
@@ -361,3 +361,42 @@ async def test_notify_wakes_the_relay_without_waiting_for_the_poll(
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def test_poison_event_in_a_batch_leaves_the_others_applied_once(
+    engine: AsyncEngine,
+    schema: MetaData,
+    producer: AIOKafkaProducer,
+    topic: str,
+    applied: Table,
+    infra: Infra,
+) -> None:
+    contract = make_contract(topic)
+    count = counting_handler(applied)
+
+    async def picky(session: AsyncSession, event: CloudEvent) -> None:
+        await count(session, event)
+        if event.subject == "poison":
+            raise PermanentError("this one can never be applied")
+
+    for subject in ("h1", "poison", "h2"):
+        event = CloudEvent.of(
+            contract(thing_id=subject, at=datetime.now().astimezone()),
+            source="/test",
+            subject=subject,
+        )
+        await producer.send_and_wait(topic, event.to_bytes(), key=subject.encode())
+    consumer = IdempotentConsumer(
+        ConsumerSpec(unique("g"), [topic], {contract.event_type: picky}),
+        bootstrap_servers=infra.kafka_bootstrap_servers,
+        sessions=create_sessionmaker(engine),
+        schema=schema.schema or "",
+        producer=producer,
+    )
+    async with running(consumer):
+        dead = await read_all(infra, dlq_topic(topic), 1)
+        await eventually(lambda: times_applied(engine, applied, "h2"), what="h2 applied")
+    assert [CloudEvent.model_validate_json(v or b"").subject for v, _ in dead] == ["poison"]
+    assert await times_applied(engine, applied, "h1") == 1
+    assert await times_applied(engine, applied, "h2") == 1
+    assert await times_applied(engine, applied, "poison") is None

@@ -35,8 +35,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         )
         app.state.upstreams = upstreams
         app.state.openapi = MergedOpenAPI(
-            upstreams.client,
-            settings.service_urls,
+            upstreams,
             title="Zongguan API",
             version="0.1.0",
             cache_s=settings.openapi_cache_s,
@@ -77,14 +76,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def readyz(request: Request) -> JSONResponse:
         upstreams: Upstreams = request.app.state.upstreams
 
-        async def ready(url: str) -> bool:
+        async def ready(service: str) -> bool:
             try:
-                return (await upstreams.client.get(url + "/readyz", timeout=3.0)).status_code == 200
+                status, _ = await upstreams.get(service, "/readyz", timeout=3.0)
             except Exception:
                 return False
+            return status == 200
 
         names = list(settings.service_urls)
-        states = await asyncio.gather(*(ready(settings.service_urls[n]) for n in names))
+        states = await asyncio.gather(*(ready(n) for n in names))
         checks: dict[str, Any] = dict(zip(names, states, strict=True))
         if all(states):
             return JSONResponse({"status": "ready", "checks": checks})

@@ -7,23 +7,14 @@ import copy
 import time
 from typing import Any
 
-import httpx
-
+from zg_gateway.proxy import Upstreams
 from zg_gateway.routes import owner_of
 
 
 class MergedOpenAPI:
-    def __init__(
-        self,
-        client: httpx.AsyncClient,
-        service_urls: dict[str, str],
-        *,
-        title: str,
-        version: str,
-        cache_s: float,
-    ) -> None:
-        self.client = client
-        self.service_urls = service_urls
+    def __init__(self, upstreams: Upstreams, *, title: str, version: str, cache_s: float) -> None:
+        self.upstreams = upstreams
+        self.service_urls = upstreams.service_urls
         self.title = title
         self.version = version
         self.cache_s = cache_s
@@ -57,10 +48,10 @@ class MergedOpenAPI:
         return doc
 
     async def _fetch(self, name: str) -> dict[str, Any]:
-        response = await self.client.get(self.service_urls[name] + "/openapi.json", timeout=3.0)
-        response.raise_for_status()
-        result: dict[str, Any] = response.json()
-        return result
+        status, body = await self.upstreams.get(name, "/openapi.json", timeout=3.0)
+        if status != 200 or not isinstance(body, dict):
+            raise RuntimeError(f"{name} answered {status} for its OpenAPI document")
+        return body
 
     @staticmethod
     def _merge(doc: dict[str, Any], service: str, spec: dict[str, Any]) -> None:

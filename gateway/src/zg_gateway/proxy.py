@@ -1,15 +1,20 @@
-"""Forwarding a request to its service: pooled connections, a deadline, ids passed along.
+"""Forwarding a request to its service: pooled keep-alive connections, a deadline, ids passed on.
 
 A service that refuses connections answers 503, one that does not answer in time 504; both as
 problem+json, both within the configured timeout, never a hang.
+
+The hop uses aiohttp's client: on this hot path httpx's connection pool costs far more CPU under
+concurrency (encode/httpx#3215; measured here: bench/gateway_overhead.py and docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-import httpx
+import aiohttp
 from fastapi import Request, Response
+from multidict import CIMultiDict
 
 from zg_common.errors import BadGateway, GatewayTimeout, NotFound, ServiceUnavailable
 from zg_common.logging import correlation_id_var, request_id_var
@@ -31,7 +36,7 @@ HOP_BY_HOP = frozenset(
         "content-length",
     }
 )
-# httpx decodes compressed bodies, so the encoding headers no longer describe what we send on
+# ids are set again by the gateway's own middleware; date and server are the gateway's
 RESPONSE_DROP = HOP_BY_HOP | {
     "content-encoding",
     "x-request-id",
@@ -42,6 +47,8 @@ RESPONSE_DROP = HOP_BY_HOP | {
 
 
 class Upstreams:
+    """One pooled HTTP client for every service behind the gateway."""
+
     def __init__(
         self,
         service_urls: dict[str, str],
@@ -51,19 +58,39 @@ class Upstreams:
         max_connections: int,
     ) -> None:
         self.service_urls = service_urls
-        self.timeout = httpx.Timeout(timeout, connect=connect_timeout)
-        self.client = httpx.AsyncClient(
-            timeout=self.timeout,
-            limits=httpx.Limits(
-                max_connections=max_connections * len(service_urls),
-                max_keepalive_connections=max_connections,
-                keepalive_expiry=30.0,  # below the services' keep-alive timeout (75 s)
-            ),
-            follow_redirects=False,
-        )
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        self.max_connections = max_connections
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:  # created inside the running loop, at first use
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(
+                    limit=self.max_connections * len(self.service_urls),
+                    limit_per_host=self.max_connections,
+                    keepalive_timeout=30.0,  # below the services' keep-alive timeout (75 s)
+                ),
+                timeout=aiohttp.ClientTimeout(
+                    total=self.timeout, sock_connect=self.connect_timeout
+                ),
+                auto_decompress=False,
+                skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"),
+            )
+        return self._session
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        if self._session is not None:
+            await self._session.close()
+
+    async def get(self, service: str, path: str, *, timeout: float) -> tuple[int, Any]:
+        """A small GET of the gateway's own (readiness, OpenAPI); raises on transport errors."""
+        async with self.session.get(
+            self.service_urls[service] + path, timeout=aiohttp.ClientTimeout(total=timeout)
+        ) as response:
+            body = await response.json(content_type=None) if response.status == 200 else None
+            return response.status, body
 
     async def forward(self, request: Request) -> Response:
         path = request.url.path
@@ -78,35 +105,35 @@ class Upstreams:
             + path
             + (f"?{request.url.query}" if request.url.query else "")
         )
-        headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP]
-        headers += [
-            ("x-request-id", request_id_var.get() or ""),
-            ("x-correlation-id", correlation_id_var.get() or ""),
-            ("x-forwarded-for", request.client.host if request.client else ""),
-            ("x-forwarded-proto", request.url.scheme),
-        ]
+        headers = CIMultiDict(
+            (k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP
+        )
+        headers["x-request-id"] = request_id_var.get() or ""
+        headers["x-correlation-id"] = correlation_id_var.get() or ""
+        headers["x-forwarded-for"] = request.client.host if request.client else ""
+        headers["x-forwarded-proto"] = request.url.scheme
         body = await request.body()
         try:
-            upstream = await self.client.request(
-                request.method,
-                url,
-                headers=headers,
-                content=body,
-            )
-        except httpx.TimeoutException as exc:
-            if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
-                raise ServiceUnavailable(f"The {service} service is not reachable") from exc
-            raise GatewayTimeout(
-                f"The {service} service did not answer within {self.timeout.read:.0f}s"
-            ) from exc
-        except httpx.ConnectError as exc:
+            async with self.session.request(
+                request.method, url, headers=headers, data=body or None, allow_redirects=False
+            ) as upstream:
+                content = await upstream.read()
+                status = upstream.status
+                response_headers = [
+                    (k, v) for k, v in upstream.headers.items() if k.lower() not in RESPONSE_DROP
+                ]
+        except aiohttp.ConnectionTimeoutError as exc:
             raise ServiceUnavailable(f"The {service} service is not reachable") from exc
-        except httpx.TransportError as exc:
+        except TimeoutError as exc:
+            raise GatewayTimeout(
+                f"The {service} service did not answer within {self.timeout:.0f}s"
+            ) from exc
+        except aiohttp.ClientConnectorError as exc:
+            raise ServiceUnavailable(f"The {service} service is not reachable") from exc
+        except aiohttp.ClientError as exc:
             log.warning("upstream transport error", extra={"service": service, "error": repr(exc)})
             raise BadGateway(f"The {service} service closed the connection") from exc
-        response_headers = {
-            k: v for k, v in upstream.headers.items() if k.lower() not in RESPONSE_DROP
-        }
-        return Response(
-            content=upstream.content, status_code=upstream.status_code, headers=response_headers
-        )
+        response = Response(content=content, status_code=status)
+        for key, value in response_headers:
+            response.headers.append(key, value)
+        return response

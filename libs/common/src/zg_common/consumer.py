@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
@@ -97,34 +98,57 @@ class IdempotentConsumer:
             while True:
                 batches = await self.consumer.getmany(timeout_ms=1000, max_records=100)
                 for tp, records in batches.items():
-                    for record in records:
-                        await self.handle_record(record)
+                    await self.handle_batch(records)
                     # Each record above is committed in the database (or dead-lettered) before
                     # its offset is; a crash in between redelivers, and the table de-duplicates.
                     await self.consumer.commit({tp: records[-1].offset + 1})
         finally:
             await self.consumer.stop()
 
-    async def handle_record(self, record: ConsumerRecord[bytes, bytes]) -> None:
-        headers = {k: v.decode(errors="replace") for k, v in (record.headers or ())}
-        req_token = request_id_var.set(headers.get(HEADER_REQUEST_ID))
-        corr_token = correlation_id_var.set(headers.get(HEADER_CORRELATION_ID))
-        try:
+    async def handle_batch(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
+        """Apply one poll's records of a partition in a single transaction (one commit, one
+        fsync for many events). If anything in it fails, nothing of it stays, and the records
+        are applied one by one, each with its retries and its own way to the DLQ."""
+        if len(records) > 1:
             try:
-                event = decode_event(record.value)
-            except UndecodableEvent as exc:
-                await self._dead_letter(record, exc, attempts=1)
+                outcomes = []
+                async with unit_of_work(self.sessions) as session:
+                    for record in records:
+                        event = decode_event(record.value)
+                        with _bound_ids(record, event):
+                            handler = self.spec.handlers.get(event.type)
+                            if handler is None:
+                                outcomes.append("ignored")
+                            elif await self._apply_in(session, event, handler):
+                                outcomes.append("applied")
+                            else:
+                                outcomes.append("duplicate")
+            except Exception:
+                log.info(
+                    "batch not applied as a whole; applying its records one by one",
+                    exc_info=True,
+                    extra={"records": len(records)},
+                )
+            else:
+                for outcome in outcomes:
+                    EVENTS_PROCESSED.labels(self.group_id, outcome).inc()
                 return
-            if event.correlationid:
-                correlation_id_var.set(event.correlationid)
+        for record in records:
+            await self.handle_record(record)
+
+    async def handle_record(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        try:
+            event = decode_event(record.value)
+        except UndecodableEvent as exc:
+            with _bound_ids(record, None):
+                await self._dead_letter(record, exc, attempts=1)
+            return
+        with _bound_ids(record, event):
             handler = self.spec.handlers.get(event.type)
             if handler is None:
                 EVENTS_PROCESSED.labels(self.group_id, "ignored").inc()
                 return
             await self._handle_with_retries(record, event, handler)
-        finally:
-            request_id_var.reset(req_token)
-            correlation_id_var.reset(corr_token)
 
     async def _handle_with_retries(
         self, record: ConsumerRecord[bytes, bytes], event: CloudEvent, handler: Handler
@@ -152,17 +176,22 @@ class IdempotentConsumer:
 
     async def _apply_once(self, event: CloudEvent, handler: Handler) -> bool:
         async with unit_of_work(self.sessions) as session:
-            inserted = await session.scalar(
-                pg_insert(self.processed)
-                .values(consumer=self.group_id, event_id=event.id, event_type=event.type)
-                .on_conflict_do_nothing()
-                .returning(self.processed.c.event_id)
-            )
-            if inserted is None:
-                log.info("duplicate event skipped", extra={"event_id": event.id})
-                return False
-            await handler(session, event)
-            return True
+            return await self._apply_in(session, event, handler)
+
+    async def _apply_in(self, session: AsyncSession, event: CloudEvent, handler: Handler) -> bool:
+        """Record the event id and run the handler in the caller's transaction; False when the
+        event was applied before (a redelivery)."""
+        inserted = await session.scalar(
+            pg_insert(self.processed)
+            .values(consumer=self.group_id, event_id=event.id, event_type=event.type)
+            .on_conflict_do_nothing()
+            .returning(self.processed.c.event_id)
+        )
+        if inserted is None:
+            log.info("duplicate event skipped", extra={"event_id": event.id})
+            return False
+        await handler(session, event)
+        return True
 
     async def _dead_letter(
         self, record: ConsumerRecord[bytes, bytes], exc: BaseException, *, attempts: int
@@ -194,3 +223,17 @@ class IdempotentConsumer:
 
     async def stop(self) -> None:
         await self.consumer.stop()
+
+
+@contextmanager
+def _bound_ids(record: ConsumerRecord[bytes, bytes], event: CloudEvent | None) -> Iterator[None]:
+    """Bind the request and correlation ids the record carries, for logs and emitted events."""
+    headers = {k: v.decode(errors="replace") for k, v in (record.headers or ())}
+    correlation = (event.correlationid if event else None) or headers.get(HEADER_CORRELATION_ID)
+    req_token = request_id_var.set(headers.get(HEADER_REQUEST_ID))
+    corr_token = correlation_id_var.set(correlation)
+    try:
+        yield
+    finally:
+        request_id_var.reset(req_token)
+        correlation_id_var.reset(corr_token)
