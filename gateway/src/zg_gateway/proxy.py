@@ -4,7 +4,7 @@ A service that refuses connections answers 503, one that does not answer in time
 problem+json, both within the configured timeout, never a hang.
 
 The hop uses aiohttp's client: on this hot path httpx's connection pool costs far more CPU under
-concurrency (encode/httpx#3215; measured here: bench/gateway_overhead.py and docs/benchmarks.md).
+concurrency (encode/httpx#3215; our measurement is in docs/benchmarks.md).
 """
 
 from __future__ import annotations

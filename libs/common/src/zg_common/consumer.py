@@ -80,6 +80,10 @@ class IdempotentConsumer:
         self.max_attempts = max_attempts
         self.retry_backoff_s = retry_backoff_s
         self.processed = processed_event_table(MetaData(schema=schema))
+        # built once: compiled once, bound per event
+        self._mark_processed = (
+            pg_insert(self.processed).on_conflict_do_nothing().returning(self.processed.c.event_id)
+        )
         self.consumer = AIOKafkaConsumer(
             *spec.topics,
             bootstrap_servers=bootstrap_servers,
@@ -182,10 +186,8 @@ class IdempotentConsumer:
         """Record the event id and run the handler in the caller's transaction; False when the
         event was applied before (a redelivery)."""
         inserted = await session.scalar(
-            pg_insert(self.processed)
-            .values(consumer=self.group_id, event_id=event.id, event_type=event.type)
-            .on_conflict_do_nothing()
-            .returning(self.processed.c.event_id)
+            self._mark_processed,
+            {"consumer": self.group_id, "event_id": event.id, "event_type": event.type},
         )
         if inserted is None:
             log.info("duplicate event skipped", extra={"event_id": event.id})

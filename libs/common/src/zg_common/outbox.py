@@ -46,6 +46,8 @@ class Outbox:
         self.table: Table = outbox_table(metadata)
         self.source = source
         self.channel = outbox_channel(self.schema)
+        # one statement object, so SQLAlchemy compiles it once and only binds values per call
+        self._insert = insert(self.table)
 
     async def add(
         self,
@@ -60,14 +62,15 @@ class Outbox:
         )
         headers = {k: v.decode() for k, v in event.kafka_headers()}
         await session.execute(
-            insert(self.table).values(
-                event_id=event.id,
-                topic=contract.topic,
-                key=subject,
-                event_type=event.type,
-                payload=event.model_dump(mode="json", exclude_none=True),
-                headers=headers,
-            )
+            self._insert,
+            {
+                "event_id": event.id,
+                "topic": contract.topic,
+                "key": subject,
+                "event_type": event.type,
+                "payload": event.model_dump(mode="json", exclude_none=True),
+                "headers": headers,
+            },
         )
         return event
 
