@@ -12,7 +12,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install run infra test lint format unit integration e2e dataset bench clean
+.PHONY: help install run infra test lint format unit integration e2e dataset contracts bench clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -63,3 +63,6 @@ bench: install ## benchmarks (not tests): print throughput and latency ratios
 
 clean: ## remove local state (.data): databases, broker logs, test folders
 	rm -rf .data
+
+contracts: install ## regenerate docs/asyncapi.json from the event contracts
+	$(PY) -m zg_common.contracts.asyncapi > docs/asyncapi.json

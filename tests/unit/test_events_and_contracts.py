@@ -67,3 +67,13 @@ def test_contracts_are_named_by_the_convention() -> None:
 def test_contracts_refuse_unknown_fields() -> None:
     with pytest.raises(ValueError, match="extra"):
         CaseReported.model_validate({**reported().model_dump(), "surprise": 1})
+
+
+def test_committed_asyncapi_matches_the_contracts() -> None:
+    from tests.conftest import REPO
+    from zg_common.contracts.asyncapi import render
+
+    committed = (REPO / "docs" / "asyncapi.json").read_text(encoding="utf-8")
+    assert committed == render(), (
+        "regenerate: .venv/bin/python -m zg_common.contracts.asyncapi > docs/asyncapi.json"
+    )
