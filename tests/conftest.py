@@ -60,8 +60,8 @@ def docker_available() -> bool:
 
 
 def _containers() -> Iterator[Infra]:
-    from testcontainers.kafka import KafkaContainer
-    from testcontainers.postgres import PostgresContainer
+    from testcontainers.community.kafka import KafkaContainer
+    from testcontainers.community.postgres import PostgresContainer
 
     with (
         PostgresContainer("postgres:16-alpine", driver="asyncpg") as pg,
