@@ -20,7 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tests.conftest import Infra
 from tests.helpers import eventually, unique
-from zg_common.consumer import ConsumerSpec, IdempotentConsumer, PermanentError, dlq_topic
+from zg_common.consumer import (
+    ConsumerSpec,
+    IdempotentConsumer,
+    PermanentError,
+    dlq_topic,
+    purge_processed,
+)
 from zg_common.db import create_sessionmaker, unit_of_work
 from zg_common.events import CloudEvent, EventContract
 from zg_common.kafka import ensure_topics
@@ -400,3 +406,41 @@ async def test_poison_event_in_a_batch_leaves_the_others_applied_once(
     assert await times_applied(engine, applied, "h1") == 1
     assert await times_applied(engine, applied, "h2") == 1
     assert await times_applied(engine, applied, "poison") is None
+
+
+async def test_housekeeping_purges_only_what_is_old_and_done(
+    engine: AsyncEngine, schema: MetaData, producer: AIOKafkaProducer
+) -> None:
+    outbox = Outbox(schema, source="/test")
+    name = schema.schema
+    rows = [
+        ("old-done", "now() - interval '8 days'"),
+        ("old-pending", "NULL"),
+        ("new-done", "now()"),
+    ]
+    async with engine.begin() as conn:
+        for event_id, published in rows:
+            await conn.execute(
+                text(
+                    f'INSERT INTO "{name}".outbox (event_id, topic, key, event_type, payload, '
+                    f"created_at, published_at) VALUES ('{event_id}', 't', 'k', 'x', '{{}}', "
+                    f"now() - interval '8 days', {published})"
+                )
+            )
+        await conn.execute(
+            text(
+                f'INSERT INTO "{name}".processed_event (consumer, event_id, event_type, '
+                "processed_at) VALUES ('c', 'ancient', 'x', now() - interval '31 days'), "
+                "('c', 'recent', 'x', now())"
+            )
+        )
+    relay = OutboxRelay(engine, producer, outbox, service="test")
+    assert await relay.purge_published(older_than_days=7) == 1
+    assert await purge_processed(engine, name or "", older_than_days=30) == 1
+    async with engine.connect() as conn:
+        left = set((await conn.execute(text(f'SELECT event_id FROM "{name}".outbox'))).scalars())
+        kept = set(
+            (await conn.execute(text(f'SELECT event_id FROM "{name}".processed_event'))).scalars()
+        )
+    assert left == {"old-pending", "new-done"}, "an unpublished event is never purged"
+    assert kept == {"recent"}

@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from zg_common import migrate
-from zg_common.consumer import ConsumerSpec, IdempotentConsumer
+from zg_common.consumer import ConsumerSpec, IdempotentConsumer, purge_processed
 from zg_common.db import create_engine, create_sessionmaker
 from zg_common.errors import (
     PROBLEM_MEDIA_TYPE,
@@ -32,7 +32,7 @@ from zg_common.events import EventContract
 from zg_common.http import BodyLimitMiddleware, RequestContextMiddleware
 from zg_common.kafka import broker_reachable, create_producer, ensure_topics
 from zg_common.logging import configure_logging
-from zg_common.outbox import Outbox, OutboxRelay
+from zg_common.outbox import OUTBOX_BACKLOG_AGE, Outbox, OutboxRelay
 from zg_common.settings import CommonSettings, ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -210,8 +210,38 @@ async def _start_messaging(runtime: Runtime) -> None:
             return consumer.run()
 
         runtime.tasks.append(asyncio.create_task(_keep_running(consumer_spec.name, make)))
+    runtime.tasks.append(
+        asyncio.create_task(_keep_running("housekeeping", lambda: _housekeeping(runtime)))
+    )
     runtime.messaging_ready.set()
     log.info("messaging started", extra={"topics": sorted(topics)})
+
+
+HOUSEKEEPING_INTERVAL_S = 30.0
+PURGE_INTERVAL_S = 3600.0
+# Published outbox rows are kept a week for inspection; processed-event ids a month, longer than
+# the broker keeps records (168 h), so no redelivery can outlive its id.
+OUTBOX_RETENTION_DAYS = 7
+PROCESSED_RETENTION_DAYS = 30
+
+
+async def _housekeeping(runtime: Runtime) -> None:
+    """Outbox backlog gauge every 30 s; purge of old outbox rows and processed ids hourly."""
+    last_purge = -PURGE_INTERVAL_S
+    while True:
+        if runtime.relay is not None:
+            OUTBOX_BACKLOG_AGE.labels(runtime.spec.name).set(await runtime.relay.backlog_age())
+        now = asyncio.get_running_loop().time()
+        if now - last_purge >= PURGE_INTERVAL_S:
+            last_purge = now
+            purged = await purge_processed(
+                runtime.engine, runtime.spec.schema, older_than_days=PROCESSED_RETENTION_DAYS
+            )
+            if runtime.relay is not None:
+                purged += await runtime.relay.purge_published(older_than_days=OUTBOX_RETENTION_DAYS)
+            if purged:
+                log.info("housekeeping purged old rows", extra={"rows": purged})
+        await asyncio.sleep(HOUSEKEEPING_INTERVAL_S)
 
 
 def create_service_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from prometheus_client import Counter
 from pydantic import ValidationError
+from sqlalchemy import MetaData, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from zg_common.db import unit_of_work
 from zg_common.events import (
@@ -71,8 +72,6 @@ class IdempotentConsumer:
         retry_backoff_s: float = 0.2,
         group_id: str | None = None,
     ) -> None:
-        from sqlalchemy import MetaData
-
         self.spec = spec
         self.group_id = group_id or spec.name
         self.sessions = sessions
@@ -239,3 +238,15 @@ def _bound_ids(record: ConsumerRecord[bytes, bytes], event: CloudEvent | None) -
     finally:
         request_id_var.reset(req_token)
         correlation_id_var.reset(corr_token)
+
+
+async def purge_processed(engine: AsyncEngine, schema: str, *, older_than_days: int) -> int:
+    """Forget processed-event ids older than any record Kafka can still redeliver."""
+    table = processed_event_table(MetaData(schema=schema))
+    async with engine.begin() as conn:
+        result = await conn.execute(
+            table.delete().where(
+                table.c.processed_at < func.now() - func.make_interval(0, 0, 0, older_than_days)
+            )
+        )
+    return int(result.rowcount or 0)

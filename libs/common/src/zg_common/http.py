@@ -128,6 +128,9 @@ class BodyLimitMiddleware:
                 except ValueError:
                     declared = None
         if declared is not None and declared > self.max_bytes:
+            if declared <= DRAIN_LIMIT:
+                # a client still sending would see a reset instead of the 413: read it away
+                await self._drain(receive, {"more_body": True})
             await self._refuse(scope, receive, send)
             return
         received = 0
@@ -145,8 +148,8 @@ class BodyLimitMiddleware:
         await self.app(scope, counting_receive, send)
 
     async def _drain(self, receive: Receive, message: Message) -> None:
-        """Read and drop the rest of a streamed body (bounded), so the client, still sending,
-        gets the 413 instead of a reset connection."""
+        """Read and drop the rest of a body (bounded by DRAIN_LIMIT), so that the client, still
+        sending, gets the 413 instead of a reset connection."""
         drained = 0
         while message.get("more_body", False) and drained < DRAIN_LIMIT:
             message = await receive()

@@ -18,7 +18,7 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from prometheus_client import Counter, Gauge
-from sqlalchemy import MetaData, Table, func, insert, select, text, update
+from sqlalchemy import MetaData, Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from zg_common.db import to_asyncpg_dsn
@@ -216,8 +216,7 @@ class OutboxRelay:
         async with self.engine.begin() as conn:
             result = await conn.execute(
                 table.delete().where(
-                    table.c.published_at
-                    < func.now() - text(f"interval '{int(older_than_days)} days'")
+                    table.c.published_at < func.now() - func.make_interval(0, 0, 0, older_than_days)
                 )
             )
         return int(result.rowcount or 0)
