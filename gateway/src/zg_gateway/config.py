@@ -11,7 +11,6 @@ class GatewaySettings(CommonSettings):
         env_prefix="ZG_GATEWAY_", extra="ignore", frozen=True, populate_by_name=True
     )
 
-    http_host: str = "127.0.0.1"
     http_port: int = 8000
     service_urls: dict[str, str] = Field(
         default_factory=lambda: {

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import pwd
-import signal
 import socket
 import stat
 import subprocess
-import time
 from pathlib import Path
 
 
@@ -61,23 +58,6 @@ def make_traversable(path: Path) -> None:
         mode = parent.stat().st_mode
         if not mode & stat.S_IXOTH:
             parent.chmod(mode | stat.S_IXOTH)
-
-
-def terminate(
-    proc: subprocess.Popen[bytes], *, sig: int = signal.SIGTERM, timeout: float = 30
-) -> int | None:
-    if proc.poll() is not None:
-        return proc.returncode
-    with contextlib.suppress(ProcessLookupError):
-        proc.send_signal(sig)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return proc.returncode
-        time.sleep(0.1)
-    with contextlib.suppress(ProcessLookupError):
-        proc.kill()
-    return proc.wait()
 
 
 def run_checked(

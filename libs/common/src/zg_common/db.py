@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
 
 from zg_common.settings import ServiceSettings
 
@@ -63,8 +62,3 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
     happens before the response is sent: a 201 is never answered for an uncommitted write."""
     async with unit_of_work(request.app.state.runtime.sessions) as session:
         yield session
-
-
-class Base(DeclarativeBase):
-    """Declarative base; each service gives its models `__table_args__ = {"schema": ...}`
-    through its own MetaData (see `service_metadata`)."""

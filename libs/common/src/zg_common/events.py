@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal, Self, TypeVar
+from typing import Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -33,9 +33,6 @@ class EventContract(BaseModel):
     @classmethod
     def parse(cls, event: CloudEvent) -> Self:
         return cls.model_validate(event.data)
-
-
-C = TypeVar("C", bound=EventContract)
 
 
 class CloudEvent(BaseModel):

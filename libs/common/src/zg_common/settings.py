@@ -60,7 +60,6 @@ class CommonSettings(BaseSettings):
 class ServiceSettings(CommonSettings):
     """Settings of one HTTP service. Subclasses set `env_prefix` (ZG_INTAKE_, ...)."""
 
-    http_host: str = "127.0.0.1"
     http_port: int = 8001
     db_pool_size: int = Field(default=10, ge=1)
     consumer_max_attempts: int = Field(default=5, ge=1)

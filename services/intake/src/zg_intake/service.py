@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.contracts.intake import CaseReported
@@ -127,7 +126,3 @@ def _category_read(c: Category) -> CategoryRead:
         duplicate_radius_m=c.duplicate_radius_m,
         duplicate_window_h=c.duplicate_window_h,
     )
-
-
-async def count_cases(session: AsyncSession) -> int:
-    return int(await session.scalar(select(func.count()).select_from(Case)) or 0)
