@@ -82,7 +82,7 @@ def counting_handler(applied: Table):  # type: ignore[no-untyped-def]
 
 
 async def read_all(
-    infra: Infra, topic: str, expected: int
+    infra: Infra, topic: str, expected: int, *, timeout: float = 20
 ) -> list[tuple[bytes | None, dict[str, bytes]]]:
     consumer = AIOKafkaConsumer(
         topic,
@@ -93,7 +93,7 @@ async def read_all(
     await consumer.start()
     out: list[tuple[bytes | None, dict[str, bytes]]] = []
     try:
-        deadline = asyncio.get_running_loop().time() + 20
+        deadline = asyncio.get_running_loop().time() + timeout
         while len(out) < expected and asyncio.get_running_loop().time() < deadline:
             for records in (await consumer.getmany(timeout_ms=500)).values():
                 out += [(r.value, dict(r.headers or ())) for r in records]
@@ -306,7 +306,7 @@ async def test_failing_handler_is_retried_then_dead_lettered(
         nonlocal attempts
         attempts += 1
         await counting_handler(applied)(session, event)  # written, then rolled back
-        raise ConnectionError("the downstream thing is down")
+        raise RuntimeError("the rule table is inconsistent")
 
     bad = CloudEvent.of(
         contract(thing_id="f", at=datetime.now().astimezone()), source="/test", subject="f"
@@ -444,3 +444,44 @@ async def test_housekeeping_purges_only_what_is_old_and_done(
         )
     assert left == {"old-pending", "new-done"}, "an unpublished event is never purged"
     assert kept == {"recent"}
+
+
+async def test_database_outage_waits_instead_of_dead_lettering(
+    engine: AsyncEngine,
+    schema: MetaData,
+    producer: AIOKafkaProducer,
+    topic: str,
+    applied: Table,
+    infra: Infra,
+) -> None:
+    contract = make_contract(topic)
+    failures = 0
+
+    async def during_outage(session: AsyncSession, event: CloudEvent) -> None:
+        nonlocal failures
+        if failures < 3:
+            failures += 1
+            raise ConnectionRefusedError("connection refused (the database is restarting)")
+        await counting_handler(applied)(session, event)
+
+    event = CloudEvent.of(
+        contract(thing_id="o", at=datetime.now().astimezone()), source="/test", subject="o"
+    )
+    await producer.send_and_wait(topic, event.to_bytes(), key=b"o")
+    consumer = IdempotentConsumer(
+        ConsumerSpec(unique("g"), [topic], {contract.event_type: during_outage}),
+        bootstrap_servers=infra.kafka_bootstrap_servers,
+        sessions=create_sessionmaker(engine),
+        schema=schema.schema or "",
+        producer=producer,
+        max_attempts=1,
+        retry_backoff_s=0.01,
+    )
+    async with running(consumer):
+        await eventually(
+            lambda: times_applied(engine, applied, "o"), what="applied after the outage"
+        )
+    assert failures == 3
+    assert await times_applied(engine, applied, "o") == 1
+    dead = await read_all(infra, dlq_topic(topic), 1, timeout=3)
+    assert dead == [], "an outage must dead-letter nothing"

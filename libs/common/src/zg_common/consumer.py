@@ -15,11 +15,13 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from prometheus_client import Counter
 from pydantic import ValidationError
 from sqlalchemy import MetaData, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from zg_common.db import unit_of_work
@@ -44,6 +46,17 @@ Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
 
 class PermanentError(Exception):
     """Raised by a handler for an event that can never succeed: no retries, straight to the DLQ."""
+
+
+def is_outage(exc: BaseException) -> bool:
+    """A failure to reach the database rather than a fault of the event. Handlers only do
+    database work (calls to other systems go through an outbox of their own), so a connection
+    error means an outage."""
+    if isinstance(exc, DBAPIError):
+        return bool(exc.connection_invalidated) or isinstance(
+            exc, OperationalError | InterfaceError
+        )
+    return isinstance(exc, OSError | asyncpg.PostgresConnectionError | asyncpg.InterfaceError)
 
 
 def dlq_topic(topic: str) -> str:
@@ -156,13 +169,24 @@ class IdempotentConsumer:
     async def _handle_with_retries(
         self, record: ConsumerRecord[bytes, bytes], event: CloudEvent, handler: Handler
     ) -> None:
-        for attempt in range(1, self.max_attempts + 1):
+        attempt, outage_delay = 1, self.retry_backoff_s
+        while True:
             try:
                 applied = await self._apply_once(event, handler)
             except (PermanentError, ValidationError) as exc:
                 await self._dead_letter(record, exc, attempts=attempt)
                 return
             except Exception as exc:
+                if is_outage(exc):
+                    # The database is unreachable: every event would fail the same way. Wait,
+                    # without using up the event's attempts, so an outage dead-letters nothing.
+                    log.warning(
+                        "database unreachable; waiting before trying again",
+                        extra={"event_id": event.id, "retry_in_s": outage_delay},
+                    )
+                    await asyncio.sleep(outage_delay)
+                    outage_delay = min(max(outage_delay, 0.1) * 2, 30.0)
+                    continue
                 if attempt == self.max_attempts:
                     await self._dead_letter(record, exc, attempts=attempt)
                     return
@@ -173,6 +197,7 @@ class IdempotentConsumer:
                     extra={"event_id": event.id, "event_type": event.type, "attempt": attempt},
                 )
                 await asyncio.sleep(delay)
+                attempt += 1
                 continue
             EVENTS_PROCESSED.labels(self.group_id, "applied" if applied else "duplicate").inc()
             return
