@@ -195,21 +195,17 @@ async def _start_messaging(runtime: Runtime) -> None:
         runtime.relay = relay
         runtime.tasks.append(asyncio.create_task(_keep_running("outbox-relay", relay.run)))
     for consumer_spec in consumer_specs:
-
-        def make(cs: ConsumerSpec = consumer_spec) -> Coroutine[Any, Any, None]:
-            consumer = IdempotentConsumer(
-                cs,
-                bootstrap_servers=settings.kafka_bootstrap_servers,
-                sessions=runtime.sessions,
-                schema=spec.schema,
-                producer=runtime.producer,
-                max_attempts=settings.consumer_max_attempts,
-                retry_backoff_s=settings.consumer_retry_backoff_s,
-            )
-            runtime.consumers.append(consumer)
-            return consumer.run()
-
-        runtime.tasks.append(asyncio.create_task(_keep_running(consumer_spec.name, make)))
+        consumer = IdempotentConsumer(
+            consumer_spec,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            sessions=runtime.sessions,
+            schema=spec.schema,
+            producer=runtime.producer,
+            max_attempts=settings.consumer_max_attempts,
+            retry_backoff_s=settings.consumer_retry_backoff_s,
+        )
+        runtime.consumers.append(consumer)
+        runtime.tasks.append(asyncio.create_task(_keep_running(consumer_spec.name, consumer.run)))
     runtime.tasks.append(
         asyncio.create_task(_keep_running("housekeeping", lambda: _housekeeping(runtime)))
     )

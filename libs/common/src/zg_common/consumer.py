@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka.errors import CommitFailedError
 from prometheus_client import Counter
 from pydantic import ValidationError
 from sqlalchemy import MetaData, func
@@ -96,18 +97,26 @@ class IdempotentConsumer:
         self._mark_processed = (
             pg_insert(self.processed).on_conflict_do_nothing().returning(self.processed.c.event_id)
         )
-        self.consumer = AIOKafkaConsumer(
-            *spec.topics,
-            bootstrap_servers=bootstrap_servers,
+        self.bootstrap_servers = bootstrap_servers
+        self.consumer = self._new_client()
+        self.started = asyncio.Event()
+
+    def _new_client(self) -> AIOKafkaConsumer:
+        return AIOKafkaConsumer(
+            *self.spec.topics,
+            bootstrap_servers=self.bootstrap_servers,
             group_id=self.group_id,
             client_id=self.group_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
         )
-        self.started = asyncio.Event()
 
     async def run(self) -> None:
+        """Consume until cancelled. Can be called again after it failed: a stopped aiokafka
+        client cannot restart, so every run builds a fresh one."""
+        if self.started.is_set():
+            self.consumer = self._new_client()
         await self.consumer.start()
         self.started.set()
         try:
@@ -117,7 +126,15 @@ class IdempotentConsumer:
                     await self.handle_batch(records)
                     # Each record above is committed in the database (or dead-lettered) before
                     # its offset is; a crash in between redelivers, and the table de-duplicates.
-                    await self.consumer.commit({tp: records[-1].offset + 1})
+                    try:
+                        await self.consumer.commit({tp: records[-1].offset + 1})
+                    except CommitFailedError:
+                        # The group rebalanced (a broker restart, a new member): these records
+                        # come again to whoever owns the partition now, and are skipped there.
+                        log.warning(
+                            "offset commit refused after a rebalance; continuing",
+                            extra={"topic": tp.topic, "partition": tp.partition},
+                        )
         finally:
             await self.consumer.stop()
 
