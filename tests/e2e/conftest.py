@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -18,6 +19,8 @@ from tests.conftest import REPO, TEST_DATA, Infra
 from tests.helpers import create_database
 
 E2E_PORT_OFFSET = 10000  # gateway on 18000, services on 18001-18005
+# The tests know the secret so that they can also call services directly, as the gateway would.
+IDENTITY_SECRET = "e2e-" + secrets.token_urlsafe(24)
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ def platform(infra: Infra, e2e_database: str) -> Iterator[Platform]:
         ZG_DATA_DIR=str(folder),
         ZG_ENVIRONMENT="test",
         ZG_GATEWAY_UPSTREAM_TIMEOUT_S="5",
+        ZG_IDENTITY_SECRET=IDENTITY_SECRET,
     )
     with log_path.open("wb") as log:
         proc = subprocess.Popen(

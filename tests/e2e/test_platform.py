@@ -17,8 +17,9 @@ from aiokafka import AIOKafkaConsumer
 from shapely.geometry import Point, shape
 
 from tests.conftest import REPO, Infra
-from tests.e2e.conftest import Platform
+from tests.e2e.conftest import IDENTITY_SECRET, Platform
 from tests.helpers import eventually, unique
+from zg_common.identity import Identity, sign_identity
 
 pytestmark = pytest.mark.e2e
 
@@ -250,8 +251,8 @@ async def test_reference_data_through_the_gateway(api: httpx.AsyncClient) -> Non
             break
     assert points == 1149
     assert len((await api.get("/api/v1/routes")).json()["features"]) == 20
-    officers = (await api.get("/api/v1/officers")).json()
-    assert [o["badge"] for o in officers][:1] == ["ZG001"] and len(officers) == 130
+    # officers' names and certificates are personal data: not for anonymous callers
+    assert_problem(await api.get("/api/v1/officers"), 403, "operation_forbidden")
 
 
 async def test_one_openapi_for_the_platform(api: httpx.AsyncClient) -> None:
@@ -271,11 +272,52 @@ async def test_one_openapi_for_the_platform(api: httpx.AsyncClient) -> None:
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
 
 
+def test_platform_log_is_readable(platform: Platform) -> None:
+    text = Path(platform.log).read_text(errors="replace")
+    assert "Zongguan is running" in text
+    assert "intake      |" in text and "routing     |" in text
+
+
+def as_role(role: str) -> dict[str, str]:
+    who = Identity.model_validate({"sub": f"e2e-{role}", "role": role})
+    return {"x-zg-identity": sign_identity(who, IDENTITY_SECRET)}
+
+
+async def test_services_trust_only_the_gateways_signature(platform: Platform) -> None:
+    patrol = platform.services["patrol"]
+    async with httpx.AsyncClient(base_url=patrol, timeout=10) as direct:
+        assert_problem(await direct.get("/api/v1/officers"), 401, "identity_missing")
+        forged = sign_identity(Identity(sub="mallory", role="admin"), "a-guessed-secret")
+        response = await direct.get("/api/v1/officers", headers={"x-zg-identity": forged})
+        assert_problem(response, 401, "identity_invalid")
+        resident = await direct.get("/api/v1/officers", headers=as_role("resident"))
+        assert_problem(resident, 403, "operation_forbidden")
+        officers = (await direct.get("/api/v1/officers", headers=as_role("shift_leader"))).json()
+        assert [o["badge"] for o in officers][:1] == ["ZG001"] and len(officers) == 130
+    scoring = platform.services["scoring"]
+    async with httpx.AsyncClient(base_url=scoring, timeout=10) as direct:
+
+        async def counted() -> bool:
+            scores = await direct.get("/api/v1/scores/departments", headers=as_role("manager"))
+            assert scores.status_code == 200
+            return "traffic-police" in {d["department_id"] for d in scores.json()["departments"]}
+
+        await eventually(counted, what="scoring to count the dispatch to the traffic police")
+
+
+async def test_a_clients_own_identity_header_does_not_pass_the_gateway(
+    api: httpx.AsyncClient,
+) -> None:
+    response = await api.get("/api/v1/officers", headers=as_role("admin"))
+    assert_problem(response, 403, "operation_forbidden")
+
+
 async def test_zz_stopped_service_gives_503_within_the_timeout(
     api: httpx.AsyncClient, platform: Platform
 ) -> None:
     """Runs last in this module: it stops the scoring service for good."""
-    assert (await api.get("/api/v1/scores/departments")).status_code == 200
+    # reachable (an anonymous caller is refused by the service itself) ...
+    assert_problem(await api.get("/api/v1/scores/departments"), 403, "operation_forbidden")
     os.kill(platform.pids["scoring"], signal.SIGKILL)
 
     async def gone() -> bool:
@@ -295,9 +337,3 @@ async def test_zz_stopped_service_gives_503_within_the_timeout(
     # the rest of the platform still answers
     assert (await api.get("/api/v1/categories")).status_code == 200
     assert_problem(await api.get("/readyz"), 503, "service_unavailable")
-
-
-def test_platform_log_is_readable(platform: Platform) -> None:
-    text = Path(platform.log).read_text(errors="replace")
-    assert "Zongguan is running" in text
-    assert "intake      |" in text and "routing     |" in text

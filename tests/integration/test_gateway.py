@@ -11,8 +11,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
+from zg_common.identity import Identity, sign_identity, verify_identity
 from zg_gateway.config import GatewaySettings
 from zg_gateway.main import create_app
 
@@ -57,8 +58,8 @@ def slow_service() -> FastAPI:
         return {"too": "late"}
 
     @app.get("/api/v1/cases/{case_id}")
-    async def fine(case_id: str) -> dict[str, str]:
-        return {"id": case_id}
+    async def fine(case_id: str, request: Request) -> dict[str, str]:
+        return {"id": case_id, "identity": request.headers.get("x-zg-identity", "")}
 
     return app
 
@@ -67,6 +68,7 @@ def slow_service() -> FastAPI:
 async def gateway(service_urls: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(
         GatewaySettings(
+            identity_secret="test-secret",
             service_urls=service_urls,
             upstream_timeout_s=0.5,
             connect_timeout_s=0.5,
@@ -89,9 +91,14 @@ async def test_slow_service_is_504_and_refused_one_503_within_the_timeout() -> N
             "patrol": f"http://127.0.0.1:{free_port()}",
         }
         async with gateway(urls) as gw:
-            ok = await gw.get("/api/v1/cases/abc", headers={"X-Request-ID": "req-1"})
-            assert ok.status_code == 200 and ok.json() == {"id": "abc"}
+            forged = sign_identity(Identity(sub="mallory", role="admin"), "guessed-secret")
+            ok = await gw.get(
+                "/api/v1/cases/abc", headers={"X-Request-ID": "req-1", "X-ZG-Identity": forged}
+            )
+            assert ok.status_code == 200 and ok.json()["id"] == "abc"
             assert ok.headers["x-request-id"] == "req-1"
+            passed_on = verify_identity(ok.json()["identity"], "test-secret")
+            assert passed_on.role == "anonymous", "the client's own identity header must not pass"
 
             started = time.monotonic()
             timeout = await gw.get("/api/v1/scores/departments")

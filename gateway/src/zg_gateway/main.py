@@ -27,8 +27,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging("gateway", level=settings.log_level, fmt=settings.log_format)
+        if settings.identity_secret is None:
+            raise RuntimeError(
+                "ZG_IDENTITY_SECRET is not set: the gateway could not sign identities"
+            )
         upstreams = Upstreams(
             settings.service_urls,
+            identity_secret=settings.identity_secret.get_secret_value(),
             connect_timeout=settings.connect_timeout_s,
             timeout=settings.upstream_timeout_s,
             max_connections=settings.max_connections_per_service,

@@ -17,6 +17,7 @@ from fastapi import Request, Response
 from multidict import CIMultiDict
 
 from zg_common.errors import BadGateway, GatewayTimeout, NotFound, ServiceUnavailable
+from zg_common.identity import ANONYMOUS, IDENTITY_HEADER, sign_identity
 from zg_common.logging import correlation_id_var, request_id_var
 from zg_gateway.routes import owner_of
 
@@ -53,11 +54,13 @@ class Upstreams:
         self,
         service_urls: dict[str, str],
         *,
+        identity_secret: str,
         connect_timeout: float,
         timeout: float,
         max_connections: int,
     ) -> None:
         self.service_urls = service_urls
+        self.identity_secret = identity_secret
         self.timeout = timeout
         self.connect_timeout = connect_timeout
         self.max_connections = max_connections
@@ -105,9 +108,15 @@ class Upstreams:
             + path
             + (f"?{request.url.query}" if request.url.query else "")
         )
+        # A client's own identity header is never passed on: only the gateway speaks for callers.
         headers = CIMultiDict(
-            (k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP
+            (k, v)
+            for k, v in request.headers.items()
+            if k.lower() not in HOP_BY_HOP and k.lower() != IDENTITY_HEADER
         )
+        # Until accounts and keys exist (issue #3) every caller is anonymous; the services'
+        # policy decides what anonymous may do.
+        headers[IDENTITY_HEADER] = sign_identity(ANONYMOUS, self.identity_secret)
         headers["x-request-id"] = request_id_var.get() or ""
         headers["x-correlation-id"] = correlation_id_var.get() or ""
         headers["x-forwarded-for"] = request.client.host if request.client else ""

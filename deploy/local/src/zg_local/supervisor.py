@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import pwd
+import secrets
 import signal
 import sys
 import time
@@ -37,6 +38,19 @@ def _die_with_parent() -> None:
     """Children get SIGTERM if the supervisor dies, so no orphan holds a port."""
     with contextlib.suppress(Exception):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def identity_secret(data_dir: Path) -> str:
+    """ZG_IDENTITY_SECRET if set, else a random one kept (0600) under the local data folder, so
+    that the gateway and the services share it and no secret is ever in the repository."""
+    if os.environ.get("ZG_IDENTITY_SECRET"):
+        return os.environ["ZG_IDENTITY_SECRET"]
+    path = data_dir / "secrets" / "identity.key"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 @dataclass
@@ -135,6 +149,7 @@ class Supervisor:
         env = dict(os.environ)
         env.update(
             {
+                "ZG_IDENTITY_SECRET": identity_secret(self.cfg.data_dir),
                 "DATABASE_URL": database_url,
                 "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
                 "ZG_LOG_FORMAT": "json",

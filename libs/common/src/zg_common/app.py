@@ -244,6 +244,10 @@ def create_service_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(spec.name, level=settings.log_level, fmt=settings.log_format)
+        if app.state.identity_secret is None:
+            raise RuntimeError(
+                "ZG_IDENTITY_SECRET is not set: the service could not verify callers"
+            )
         engine = create_engine(settings, application_name=f"zg-{spec.name}")
         runtime = Runtime(
             settings=settings,
@@ -277,6 +281,11 @@ def create_service_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
         description=spec.description,
         version=spec.version,
         lifespan=lifespan,
+    )
+
+    # what Authorize verifies the gateway's identity header with
+    app.state.identity_secret = (
+        settings.identity_secret.get_secret_value() if settings.identity_secret else None
     )
 
     @app.get("/readyz", tags=["ops"], summary="Readiness: database and broker reachable")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -51,6 +51,11 @@ class CommonSettings(BaseSettings):
     )
     refdata_dir: Path = Field(
         default_factory=default_refdata_dir, validation_alias=AliasChoices("ZG_REFDATA_DIR")
+    )
+    # Shared by the gateway (signs the caller's identity) and every service (verifies it).
+    # No default: secrets never live in the repository; `make run` generates one under .data/.
+    identity_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("ZG_IDENTITY_SECRET")
     )
     max_body_bytes: int = Field(
         default=1_048_576, ge=1024, validation_alias=AliasChoices("ZG_MAX_BODY_BYTES")

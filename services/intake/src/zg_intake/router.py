@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from fastapi import APIRouter, Response, status
 
+from zg_common.authz import require
+from zg_common.identity import Identity
 from zg_intake import service
 from zg_intake.dependencies import Categories, District, Session
 from zg_intake.schemas import CaseCreate, CaseCreated, CaseRead, CategoryRead, StatusChangeRead
@@ -20,6 +23,7 @@ router = APIRouter(prefix="/api/v1", tags=["cases"])
     summary="Report a case",
 )
 async def create_case(
+    caller: Annotated[Identity, require("cases.create")],
     body: CaseCreate,
     session: Session,
     district: District,
@@ -34,7 +38,9 @@ async def create_case(
 
 
 @router.get("/cases/{case_id}", response_model=CaseRead, summary="One case with its history")
-async def read_case(case_id: uuid.UUID, session: Session) -> CaseRead:
+async def read_case(
+    caller: Annotated[Identity, require("cases.read")], case_id: uuid.UUID, session: Session
+) -> CaseRead:
     case = await service.get_case(session, case_id)
     return CaseRead(
         id=case.id,
@@ -61,5 +67,7 @@ async def read_case(case_id: uuid.UUID, session: Session) -> CaseRead:
     tags=["reference data"],
     summary="The case category tree (component/event, major/minor classes)",
 )
-async def read_categories(session: Session) -> list[CategoryRead]:
+async def read_categories(
+    caller: Annotated[Identity, require("categories.read")], session: Session
+) -> list[CategoryRead]:
     return await service.category_tree(session)

@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zg_common.authz import require
 from zg_common.db import request_session
 from zg_common.geojson import Feature, FeatureCollection, GeoJSONResponse, Geometry
+from zg_common.identity import Identity
 from zg_patrol import repository
 from zg_patrol.exceptions import GridNotFound
 from zg_patrol.models import Grid
@@ -35,7 +37,9 @@ def _grid_feature(g: Grid) -> Feature[GridProperties]:
 
 
 @router.get("/zone-types", response_model=list[ZoneTypeRead], summary="The four zone types")
-async def read_zone_types(session: Session) -> list[ZoneTypeRead]:
+async def read_zone_types(
+    caller: Annotated[Identity, require("territory.read")], session: Session
+) -> list[ZoneTypeRead]:
     return [
         ZoneTypeRead.model_validate(z, from_attributes=True)
         for z in await repository.list_zone_types(session)
@@ -49,7 +53,9 @@ async def read_zone_types(session: Session) -> list[ZoneTypeRead]:
     summary="Grids as a GeoJSON FeatureCollection",
 )
 async def read_grids(
-    session: Session, zone_type: ZoneTypeId | None = None
+    caller: Annotated[Identity, require("territory.read")],
+    session: Session,
+    zone_type: ZoneTypeId | None = None,
 ) -> FeatureCollection[GridProperties]:
     grids = await repository.list_grids(session, zone_type=zone_type)
     return FeatureCollection[GridProperties](features=[_grid_feature(g) for g in grids])
@@ -61,7 +67,9 @@ async def read_grids(
     response_class=GeoJSONResponse,
     summary="One grid as a GeoJSON Feature",
 )
-async def read_grid(grid_id: GridId, session: Session) -> Feature[GridProperties]:
+async def read_grid(
+    caller: Annotated[Identity, require("territory.read")], grid_id: GridId, session: Session
+) -> Feature[GridProperties]:
     grid = await repository.get_grid(session, grid_id)
     if grid is None:
         raise GridNotFound(f"No grid {grid_id}")
@@ -75,6 +83,7 @@ async def read_grid(grid_id: GridId, session: Session) -> Feature[GridProperties
     summary="Patrol points (GeoJSON, paged by cursor)",
 )
 async def read_points(
+    caller: Annotated[Identity, require("territory.read")],
     session: Session,
     grid_id: Annotated[str | None, Query(pattern=r"^G\d{2,3}$")] = None,
     object_type: Annotated[str | None, Query(max_length=40)] = None,
@@ -106,7 +115,9 @@ async def read_points(
     summary="Patrol routes (GeoJSON LineStrings)",
 )
 async def read_routes(
-    session: Session, grid_id: Annotated[str | None, Query(pattern=r"^G\d{2,3}$")] = None
+    caller: Annotated[Identity, require("territory.read")],
+    session: Session,
+    grid_id: Annotated[str | None, Query(pattern=r"^G\d{2,3}$")] = None,
 ) -> FeatureCollection[RouteProperties]:
     routes = await repository.list_routes(session, grid_id=grid_id)
     return FeatureCollection[RouteProperties](
@@ -123,6 +134,7 @@ async def read_routes(
 
 @router.get("/officers", response_model=list[OfficerRead], summary="Patrol officers (综管人员)")
 async def read_officers(
+    caller: Annotated[Identity, require("officers.read")],
     session: Session,
     grid_id: Annotated[str | None, Query(pattern=r"^G\d{2,3}$")] = None,
     shift: Annotated[str | None, Query(pattern="^(day|evening|night)$")] = None,

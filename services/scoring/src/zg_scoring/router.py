@@ -8,8 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zg_common.authz import require
 from zg_common.db import request_session
 from zg_common.errors import FieldError, ValidationFailed
+from zg_common.identity import Identity
 from zg_scoring import service
 from zg_scoring.schemas import DepartmentCount, DepartmentCounts
 
@@ -23,7 +25,10 @@ Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
     summary="Cases dispatched to each department in a period (local days, inclusive)",
 )
 async def read_department_counts(
-    session: Session, since: date | None = None, until: date | None = None
+    caller: Annotated[Identity, require("scores.read")],
+    session: Session,
+    since: date | None = None,
+    until: date | None = None,
 ) -> DepartmentCounts:
     if since and until and since > until:
         raise ValidationFailed(

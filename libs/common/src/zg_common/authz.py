@@ -1,0 +1,102 @@
+"""Authorization as data: the role x operation matrix (policy/operations.json) and the FastAPI
+dependency every route declares, so that a route without a rule cannot exist unnoticed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from fastapi import Depends, Request
+from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
+
+from zg_common.errors import Forbidden, ServiceUnavailable
+from zg_common.identity import IDENTITY_HEADER, ROLES, Identity, verify_identity
+
+# Infrastructure probes, open by design (load balancers and Prometheus do not log in).
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    roles: frozenset[str]
+    description: str
+
+
+class Policy:
+    def __init__(self, document: dict[str, Any]) -> None:
+        groups: dict[str, list[str]] = document.get("groups", {})
+
+        def expand(names: list[str]) -> frozenset[str]:
+            out: set[str] = set()
+            for name in names:
+                out |= set(groups[name[1:]]) if name.startswith("@") else {name}
+            unknown = out - set(ROLES)
+            if unknown:
+                raise ValueError(f"unknown roles in the policy: {sorted(unknown)}")
+            return frozenset(out)
+
+        self.operations = {
+            name: Operation(name, expand(spec["roles"]), spec.get("description", ""))
+            for name, spec in document["operations"].items()
+        }
+
+    def allows(self, identity: Identity, operation: str) -> bool:
+        op = self.operations.get(operation)
+        if op is None or identity.role not in op.roles:
+            return False
+        return identity.operations is None or operation in identity.operations
+
+
+@cache
+def policy() -> Policy:
+    text = resources.files("zg_common").joinpath("policy/operations.json").read_text("utf-8")
+    return Policy(json.loads(text))
+
+
+class Authorize:
+    """Dependency: verify the gateway-signed identity, then check the operation's roles."""
+
+    def __init__(self, operation: str) -> None:
+        self.operation = operation
+
+    async def __call__(self, request: Request) -> Identity:
+        secret = getattr(request.app.state, "identity_secret", None)
+        if secret is None:
+            raise ServiceUnavailable("Identity verification is not configured (ZG_IDENTITY_SECRET)")
+        identity = verify_identity(request.headers.get(IDENTITY_HEADER), secret)
+        if not policy().allows(identity, self.operation):
+            raise Forbidden(
+                f"A caller with role {identity.role!r} may not {self.operation}",
+                code="operation_forbidden",
+            )
+        return identity
+
+
+def require(operation: str) -> Any:
+    """`caller: Annotated[Identity, require("cases.create")]`, first in the route's signature so
+    that it runs before anything else (a refused caller never reaches the database)."""
+    return Depends(Authorize(operation))
+
+
+def api_routes(routes: Sequence[BaseRoute], prefix: str = "") -> Iterator[tuple[str, APIRoute]]:
+    """Every APIRoute of an app with its full path, through included routers as well (FastAPI
+    keeps those as nested routers, not as flattened routes)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield prefix + route.path, route
+            continue
+        nested = getattr(route, "original_router", None)
+        context = getattr(route, "include_context", None)
+        if nested is not None:
+            yield from api_routes(nested.routes, prefix + getattr(context, "prefix", ""))
+
+
+def declared_operations(route: APIRoute) -> list[str]:
+    """The operations a route's Authorize dependencies name (exactly one, by convention)."""
+    return [d.call.operation for d in route.dependant.dependencies if isinstance(d.call, Authorize)]
