@@ -312,6 +312,29 @@ async def test_a_clients_own_identity_header_does_not_pass_the_gateway(
     assert_problem(response, 403, "operation_forbidden")
 
 
+async def test_logged_in_roles_get_what_the_policy_gives_them(
+    api: httpx.AsyncClient, platform: Platform
+) -> None:
+    credentials = Path(platform.log).with_name("demo-credentials.json")
+    passwords = {
+        a["username"]: a["password"] for a in json.loads(credentials.read_text())["accounts"]
+    }
+
+    async def bearer(username: str) -> dict[str, str]:
+        response = await api.post(
+            "/api/v1/auth/login", json={"username": username, "password": passwords[username]}
+        )
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    leader = await api.get("/api/v1/officers", headers=await bearer("shift-leader"))
+    assert leader.status_code == 200 and len(leader.json()) == 130
+    resident = await api.get("/api/v1/officers", headers=await bearer("resident"))
+    assert_problem(resident, 403, "operation_forbidden")
+    rules = await api.get("/api/v1/routing-rules", headers=await bearer("roads-staff"))
+    assert rules.status_code == 200 and rules.json()["fallback_department_id"] == "command-centre"
+
+
 async def test_zz_stopped_service_gives_503_within_the_timeout(
     api: httpx.AsyncClient, platform: Platform
 ) -> None:

@@ -7,6 +7,7 @@ import contextlib
 import socket
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +19,8 @@ from zg_gateway.config import GatewaySettings
 from zg_gateway.main import create_app
 
 pytestmark = pytest.mark.integration
+
+JWT_SECRET = "integration-jwt-secret-0123456789abcdef"
 
 
 def free_port() -> int:
@@ -65,10 +68,15 @@ def slow_service() -> FastAPI:
 
 
 @contextlib.asynccontextmanager
-async def gateway(service_urls: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
+async def gateway(
+    service_urls: dict[str, str], database_url: str, **settings: Any
+) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(
         GatewaySettings(
+            database_url=database_url,
             identity_secret="test-secret",
+            jwt_secret=JWT_SECRET,
+            **settings,
             service_urls=service_urls,
             upstream_timeout_s=0.5,
             connect_timeout_s=0.5,
@@ -83,14 +91,16 @@ async def gateway(service_urls: dict[str, str]) -> AsyncIterator[httpx.AsyncClie
             yield client
 
 
-async def test_slow_service_is_504_and_refused_one_503_within_the_timeout() -> None:
+async def test_slow_service_is_504_and_refused_one_503_within_the_timeout(
+    database_url: str,
+) -> None:
     async with serve(slow_service()) as slow_url:
         urls = {
             "scoring": slow_url,
             "intake": slow_url,
             "patrol": f"http://127.0.0.1:{free_port()}",
         }
-        async with gateway(urls) as gw:
+        async with gateway(urls, database_url) as gw:
             forged = sign_identity(Identity(sub="mallory", role="admin"), "guessed-secret")
             ok = await gw.get(
                 "/api/v1/cases/abc", headers={"X-Request-ID": "req-1", "X-ZG-Identity": forged}

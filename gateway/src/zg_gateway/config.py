@@ -1,12 +1,14 @@
 """Settings of the gateway (env prefix ZG_GATEWAY_)."""
 
-from pydantic import Field
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from zg_common.settings import CommonSettings
+from zg_common.settings import ServiceSettings
 
 
-class GatewaySettings(CommonSettings):
+class GatewaySettings(ServiceSettings):
     model_config = SettingsConfigDict(
         env_prefix="ZG_GATEWAY_", extra="ignore", frozen=True, populate_by_name=True
     )
@@ -28,3 +30,12 @@ class GatewaySettings(CommonSettings):
     )
     max_connections_per_service: int = Field(default=100, ge=1)
     openapi_cache_s: float = Field(default=30.0, ge=0)
+    # Signs the access tokens the gateway issues; no default (secrets never in the repository).
+    jwt_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("ZG_JWT_SECRET")
+    )
+    jwt_issuer: str = "zongguan"
+    access_token_ttl_s: int = Field(default=600, ge=30, le=3600)
+    refresh_token_ttl_days: int = Field(default=30, ge=1, le=365)
+    # Development and test only: where the demo accounts' passwords are written on first start.
+    demo_credentials_file: Path | None = None

@@ -1,24 +1,73 @@
-"""The API gateway: one entry point on port 8000, one /docs for the whole platform."""
+"""The API gateway: one entry point on port 8000, one /docs for the whole platform.
+
+It authenticates callers (its own accounts and refresh tokens, in the `gateway` schema), signs
+the verified identity for the services, and forwards /api/v1 to the owning service.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from zg_common import migrate
 from zg_common.app import create_base_app
-from zg_common.errors import ServiceUnavailable, problem_response
+from zg_common.db import create_engine, create_sessionmaker, unit_of_work
+from zg_common.errors import ServiceUnavailable, Unauthorized, problem_response
+from zg_common.identity import ANONYMOUS, Identity
 from zg_common.logging import configure_logging
 from zg_gateway.config import GatewaySettings
+from zg_gateway.demo import create_demo_accounts
+from zg_gateway.models import SCHEMA
 from zg_gateway.openapi import MergedOpenAPI
 from zg_gateway.proxy import Upstreams
+from zg_gateway.router import router
+from zg_gateway.service import TokenPolicy
+from zg_gateway.tokens import AccessTokens
 
 PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+@dataclass
+class GatewayRuntime:
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    token_policy: TokenPolicy
+    upstreams: Upstreams
+    openapi: MergedOpenAPI
+
+    async def authenticate(self, request: Request) -> Identity:
+        """The caller: a valid bearer token's account, or anonymous without credentials."""
+        header = request.headers.get("authorization")
+        if not header:
+            return ANONYMOUS
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized(
+                "Use 'Authorization: Bearer <access token>'",
+                code="token_invalid",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        try:
+            return self.token_policy.access.verify(token.strip())
+        except Unauthorized as exc:
+            exc.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+            raise
+
+
+def _secret(value: Any, name: str) -> str:
+    if value is None:
+        raise RuntimeError(f"{name} is not set: the gateway cannot start without it")
+    return str(value.get_secret_value())
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -27,34 +76,49 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging("gateway", level=settings.log_level, fmt=settings.log_format)
-        if settings.identity_secret is None:
-            raise RuntimeError(
-                "ZG_IDENTITY_SECRET is not set: the gateway could not sign identities"
-            )
+        identity_secret = _secret(settings.identity_secret, "ZG_IDENTITY_SECRET")
+        jwt_secret = _secret(settings.jwt_secret, "ZG_JWT_SECRET")
+        engine = create_engine(settings, application_name="zg-gateway")
         upstreams = Upstreams(
             settings.service_urls,
-            identity_secret=settings.identity_secret.get_secret_value(),
+            identity_secret=identity_secret,
             connect_timeout=settings.connect_timeout_s,
             timeout=settings.upstream_timeout_s,
             max_connections=settings.max_connections_per_service,
         )
-        app.state.upstreams = upstreams
-        app.state.openapi = MergedOpenAPI(
-            upstreams,
-            title="Zongguan API",
-            version="0.1.0",
-            cache_s=settings.openapi_cache_s,
-        )
         try:
+            await migrate.upgrade(engine, migrate.find_migrations(__file__), SCHEMA)
+            runtime = GatewayRuntime(
+                engine=engine,
+                sessions=create_sessionmaker(engine),
+                token_policy=TokenPolicy(
+                    access=AccessTokens(
+                        jwt_secret, issuer=settings.jwt_issuer, ttl_s=settings.access_token_ttl_s
+                    ),
+                    refresh_ttl=timedelta(days=settings.refresh_token_ttl_days),
+                ),
+                upstreams=upstreams,
+                openapi=MergedOpenAPI(
+                    upstreams,
+                    title="Zongguan API",
+                    version="0.1.0",
+                    cache_s=settings.openapi_cache_s,
+                ),
+            )
+            app.state.runtime = runtime
+            if settings.environment != "production" and settings.demo_credentials_file:
+                async with unit_of_work(runtime.sessions) as session:
+                    await create_demo_accounts(session, settings.demo_credentials_file)
             yield
         finally:
             await upstreams.aclose()
+            await engine.dispose()
 
     app = create_base_app(
         settings,
         name="gateway",
         title="Zongguan gateway",
-        description="Forwards /api/v1 to the owning service.",
+        description="Authenticates callers and forwards /api/v1 to the owning service.",
         version="0.1.0",
         lifespan=lifespan,
     )
@@ -68,10 +132,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         if getattr(r, "path", "")
         not in ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc")
     ]
+    app.include_router(router)
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi(request: Request) -> JSONResponse:
-        return JSONResponse(await request.app.state.openapi.document())
+        runtime: GatewayRuntime = request.app.state.runtime
+        document = await runtime.openapi.document()
+        return JSONResponse(document | {"paths": document["paths"] | _own_paths(app)})
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
@@ -79,18 +146,26 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz(request: Request) -> JSONResponse:
-        upstreams: Upstreams = request.app.state.upstreams
+        runtime: GatewayRuntime = request.app.state.runtime
 
         async def ready(service: str) -> bool:
             try:
-                status, _ = await upstreams.get(service, "/readyz", timeout=3.0)
+                status, _ = await runtime.upstreams.get(service, "/readyz", timeout=3.0)
             except Exception:
                 return False
             return status == 200
 
+        async def database() -> bool:
+            try:
+                async with runtime.engine.connect() as conn:
+                    await asyncio.wait_for(conn.execute(text("SELECT 1")), 2.0)
+                return True
+            except Exception:
+                return False
+
         names = list(settings.service_urls)
-        states = await asyncio.gather(*(ready(n) for n in names))
-        checks: dict[str, Any] = dict(zip(names, states, strict=True))
+        states = await asyncio.gather(database(), *(ready(n) for n in names))
+        checks: dict[str, Any] = dict(zip(["gateway-database", *names], states, strict=True))
         if all(states):
             return JSONResponse({"status": "ready", "checks": checks})
         down = ", ".join(n for n, ok in checks.items() if not ok)
@@ -98,7 +173,16 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @app.api_route("/api/v1/{path:path}", methods=PROXY_METHODS, include_in_schema=False)
     async def forward(request: Request) -> Response:
-        upstreams: Upstreams = request.app.state.upstreams
-        return await upstreams.forward(request)
+        runtime: GatewayRuntime = request.app.state.runtime
+        identity = await runtime.authenticate(request)
+        return await runtime.upstreams.forward(request, identity)
 
     return app
+
+
+def _own_paths(app: FastAPI) -> dict[str, Any]:
+    """The gateway's own documented endpoints (authentication), for the merged document."""
+    from fastapi.openapi.utils import get_openapi
+
+    own = get_openapi(title="gateway", version="0", routes=router.routes)
+    return dict(own.get("paths", {}))

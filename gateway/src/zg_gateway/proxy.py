@@ -17,7 +17,7 @@ from fastapi import Request, Response
 from multidict import CIMultiDict
 
 from zg_common.errors import BadGateway, GatewayTimeout, NotFound, ServiceUnavailable
-from zg_common.identity import ANONYMOUS, IDENTITY_HEADER, sign_identity
+from zg_common.identity import IDENTITY_HEADER, Identity, sign_identity
 from zg_common.logging import correlation_id_var, request_id_var
 from zg_gateway.routes import owner_of
 
@@ -95,7 +95,7 @@ class Upstreams:
             body = await response.json(content_type=None) if response.status == 200 else None
             return response.status, body
 
-    async def forward(self, request: Request) -> Response:
+    async def forward(self, request: Request, identity: Identity) -> Response:
         path = request.url.path
         service = owner_of(path)
         if service is None:
@@ -108,15 +108,14 @@ class Upstreams:
             + path
             + (f"?{request.url.query}" if request.url.query else "")
         )
-        # A client's own identity header is never passed on: only the gateway speaks for callers.
+        # A client's identity header is never passed on, nor its credentials: the gateway speaks
+        # for the caller with the identity it verified.
         headers = CIMultiDict(
             (k, v)
             for k, v in request.headers.items()
-            if k.lower() not in HOP_BY_HOP and k.lower() != IDENTITY_HEADER
+            if k.lower() not in HOP_BY_HOP and k.lower() not in (IDENTITY_HEADER, "authorization")
         )
-        # Until accounts and keys exist (issue #3) every caller is anonymous; the services'
-        # policy decides what anonymous may do.
-        headers[IDENTITY_HEADER] = sign_identity(ANONYMOUS, self.identity_secret)
+        headers[IDENTITY_HEADER] = sign_identity(identity, self.identity_secret)
         headers["x-request-id"] = request_id_var.get() or ""
         headers["x-correlation-id"] = correlation_id_var.get() or ""
         headers["x-forwarded-for"] = request.client.host if request.client else ""

@@ -40,16 +40,16 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def identity_secret(data_dir: Path) -> str:
-    """ZG_IDENTITY_SECRET if set, else a random one kept (0600) under the local data folder, so
-    that the gateway and the services share it and no secret is ever in the repository."""
-    if os.environ.get("ZG_IDENTITY_SECRET"):
-        return os.environ["ZG_IDENTITY_SECRET"]
-    path = data_dir / "secrets" / "identity.key"
+def local_secret(data_dir: Path, env_name: str, file_name: str) -> str:
+    """The variable if set, else a random secret kept (0600) under the local data folder, so
+    that every process shares it and no secret is ever in the repository."""
+    if os.environ.get(env_name):
+        return os.environ[env_name]
+    path = data_dir / "secrets" / file_name
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.touch(mode=0o600)
         path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
     return path.read_text().strip()
 
 
@@ -73,6 +73,10 @@ class Supervisor:
     children: list[Child] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     color: bool = field(default_factory=lambda: sys.stdout.isatty())
+
+    @property
+    def demo_credentials(self) -> Path:
+        return self.cfg.data_dir / "demo-credentials.json"
 
     # ---- output ---------------------------------------------------------------------------
     def say(self, name: str, line: str, idx: int = 0) -> None:
@@ -149,7 +153,11 @@ class Supervisor:
         env = dict(os.environ)
         env.update(
             {
-                "ZG_IDENTITY_SECRET": identity_secret(self.cfg.data_dir),
+                "ZG_IDENTITY_SECRET": local_secret(
+                    self.cfg.data_dir, "ZG_IDENTITY_SECRET", "identity.key"
+                ),
+                "ZG_JWT_SECRET": local_secret(self.cfg.data_dir, "ZG_JWT_SECRET", "jwt.key"),
+                "ZG_GATEWAY_DEMO_CREDENTIALS_FILE": str(self.demo_credentials),
                 "DATABASE_URL": database_url,
                 "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
                 "ZG_LOG_FORMAT": "json",
@@ -319,6 +327,7 @@ class Supervisor:
             f"  PostgreSQL     {info['database_url']}",
             f"  Kafka          {info['kafka_bootstrap_servers']}",
             f"  local data     {self.cfg.data_dir}",
+            f"  demo accounts  {self.demo_credentials} (one per role; development only)",
             "",
         ]
         for line in lines:

@@ -1,0 +1,65 @@
+"""Demo accounts for development: one per role, created on the first start, never in production.
+
+Their random passwords are written to a git-ignored file under the local data folder
+(`.data/demo-credentials.json` with `make run`), and the gateway logs where it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+import uuid
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zg_gateway.models import Account
+from zg_gateway.passwords import hash_password
+
+log = logging.getLogger(__name__)
+
+# username, role, display name, departments, grids
+DEMO_ACCOUNTS = [
+    ("resident", "resident", "Demo resident", [], []),
+    ("ZG001", "officer", "Demo officer ZG001", [], ["G01"]),
+    ("roads-staff", "department_staff", "Demo roads contractor staff", ["roads-contractor"], []),
+    ("intake", "intake_operator", "Demo intake operator", [], []),
+    ("dispatcher", "dispatcher", "Demo dispatcher", [], []),
+    ("shift-leader", "shift_leader", "Demo shift leader", [], []),
+    ("manager", "manager", "Demo manager", [], []),
+    ("admin", "admin", "Demo administrator", [], []),
+]
+
+
+async def create_demo_accounts(session: AsyncSession, credentials_file: Path) -> bool:
+    """Create the demo accounts if the gateway has no account yet; True when it did."""
+    if await session.scalar(select(func.count()).select_from(Account)):
+        return False
+    written = []
+    for username, role, name, departments, grids in DEMO_ACCOUNTS:
+        password = secrets.token_urlsafe(12)
+        session.add(
+            Account(
+                id=uuid.uuid4(),
+                username=username,
+                password_hash=hash_password(password),
+                role=role,
+                name=name,
+                department_ids=departments,
+                grid_ids=grids,
+            )
+        )
+        written.append({"username": username, "password": password, "role": role})
+    await asyncio.to_thread(_write_private, credentials_file, {"accounts": written})
+    log.warning("demo accounts created; their passwords are in %s", credentials_file)
+    return True
+
+
+def _write_private(path: Path, document: dict[str, object]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text(json.dumps(document, indent=1) + "\n")

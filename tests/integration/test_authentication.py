@@ -1,0 +1,167 @@
+"""Accounts and tokens at the gateway: login, bearer identity, refresh rotation and reuse,
+logout, expiry; against the real database, with an upstream that shows what it receives."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI, Request
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.integration.test_gateway import JWT_SECRET, gateway, serve
+from zg_common.identity import Identity, verify_identity
+from zg_gateway.tokens import AccessTokens
+
+pytestmark = pytest.mark.integration
+
+
+def echo_service() -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/api/v1/officers")
+    async def echo(request: Request) -> dict[str, str]:
+        return {
+            "identity": request.headers.get("x-zg-identity", ""),
+            "authorization": request.headers.get("authorization", ""),
+        }
+
+    return app
+
+
+@pytest.fixture(scope="module")
+async def auth(
+    engine: AsyncEngine, database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, str]]]:
+    async with engine.begin() as conn:  # a fresh gateway schema: the demo accounts get created
+        await conn.execute(text("DROP SCHEMA IF EXISTS gateway CASCADE"))
+    credentials = tmp_path_factory.mktemp("gw") / "demo-credentials.json"
+    async with contextlib.AsyncExitStack() as stack:
+        url = await stack.enter_async_context(serve(echo_service()))
+        client = await stack.enter_async_context(
+            gateway(
+                {"patrol": url},
+                database_url,
+                demo_credentials_file=credentials,
+                environment="development",
+            )
+        )
+        accounts = json.loads(credentials.read_text())["accounts"]
+        assert oct(credentials.stat().st_mode & 0o777) == "0o600"
+        yield client, {a["username"]: a["password"] for a in accounts}
+
+
+async def login(client: httpx.AsyncClient, username: str, password: str) -> dict[str, Any]:
+    response = await client.post(
+        "/api/v1/auth/login", json={"username": username, "password": password}
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def problem_code(response: httpx.Response, status: int) -> str:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    return str(response.json()["code"])
+
+
+async def test_login_gives_a_bearer_identity_the_services_receive_signed(
+    auth: tuple[httpx.AsyncClient, dict[str, str]],
+) -> None:
+    client, passwords = auth
+    tokens = await login(client, "shift-leader", passwords["shift-leader"])
+    assert tokens["token_type"] == "bearer" and tokens["expires_in"] == 600
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    me = (await client.get("/api/v1/auth/me", headers=bearer)).json()
+    assert me["role"] == "shift_leader"
+    echoed = (await client.get("/api/v1/officers", headers=bearer)).json()
+    assert echoed["authorization"] == "", "credentials stay at the gateway"
+    identity = verify_identity(echoed["identity"], "test-secret")
+    assert identity.role == "shift_leader" and identity.sub == me["sub"]
+    anonymous = (await client.get("/api/v1/officers")).json()
+    assert verify_identity(anonymous["identity"], "test-secret").role == "anonymous"
+
+
+@pytest.mark.parametrize(
+    ("username", "password"), [("manager", "wrong"), ("nobody", "x"), ("admin", "")]
+)
+async def test_wrong_credentials_are_one_answer(
+    auth: tuple[httpx.AsyncClient, dict[str, str]], username: str, password: str
+) -> None:
+    client, _ = auth
+    response = await client.post(
+        "/api/v1/auth/login", json={"username": username, "password": password}
+    )
+    expected = 422 if not password else 401
+    code = problem_code(response, expected)
+    assert code == ("validation_failed" if not password else "login_failed")
+
+
+async def test_refresh_rotates_and_reuse_revokes_the_family(
+    auth: tuple[httpx.AsyncClient, dict[str, str]],
+) -> None:
+    client, passwords = auth
+    first = await login(client, "dispatcher", passwords["dispatcher"])
+    second = (
+        await client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    ).json()
+    assert second["refresh_token"] != first["refresh_token"]
+    reused = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}
+    )
+    assert problem_code(reused, 401) == "refresh_token_reused"
+    after = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": second["refresh_token"]}
+    )
+    assert problem_code(after, 401) == "refresh_token_invalid", "the whole family is revoked"
+    other = await login(client, "dispatcher", passwords["dispatcher"])
+    assert (
+        await client.post("/api/v1/auth/refresh", json={"refresh_token": other["refresh_token"]})
+    ).status_code == 200, "another login of the same account is not affected"
+
+
+async def test_logout_ends_the_login(auth: tuple[httpx.AsyncClient, dict[str, str]]) -> None:
+    client, passwords = auth
+    tokens = await login(client, "manager", passwords["manager"])
+    out = await client.post("/api/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]})
+    assert out.status_code == 204
+    again = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
+    )
+    assert problem_code(again, 401) == "refresh_token_invalid"
+
+
+async def test_expired_forged_and_malformed_tokens_are_401(
+    auth: tuple[httpx.AsyncClient, dict[str, str]],
+) -> None:
+    client, _ = auth
+    who = Identity(sub=str(uuid.uuid4()), role="admin")
+    expired = AccessTokens(JWT_SECRET, issuer="zongguan", ttl_s=60).issue(
+        who, family_id=uuid.uuid4(), now=time.time() - 3600
+    )
+    forged = AccessTokens(
+        "not-the-secret-but-long-enough-0123456789", issuer="zongguan", ttl_s=60
+    ).issue(who, family_id=uuid.uuid4())
+    cases = [
+        ({"Authorization": f"Bearer {expired}"}, "token_expired"),
+        ({"Authorization": f"Bearer {forged}"}, "token_invalid"),
+        ({"Authorization": "Bearer not.a.jwt"}, "token_invalid"),
+        ({"Authorization": "Basic dXNlcjpwYXNz"}, "token_invalid"),
+    ]
+    for headers, code in cases:
+        response = await client.get("/api/v1/officers", headers=headers)
+        assert problem_code(response, 401) == code
+        assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_credentials_file_is_not_in_the_repository() -> None:
+    assert not Path("deploy/data/demo-credentials.json").exists()
