@@ -165,3 +165,62 @@ async def test_expired_forged_and_malformed_tokens_are_401(
 
 def test_credentials_file_is_not_in_the_repository() -> None:
     assert not Path("deploy/data/demo-credentials.json").exists()
+
+
+async def bearer(
+    client: httpx.AsyncClient, passwords: dict[str, str], username: str
+) -> dict[str, str]:
+    tokens = await login(client, username, passwords[username])
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+async def test_partner_keys_are_created_used_rotated_and_revoked_by_admins(
+    auth: tuple[httpx.AsyncClient, dict[str, str]],
+) -> None:
+    client, passwords = auth
+    admin = await bearer(client, passwords, "admin")
+    spec = {
+        "name": "roads partner",
+        "department_ids": ["roads-contractor"],
+        "operations": ["cases.read"],
+    }
+    assert (
+        problem_code(await client.post("/api/v1/admin/api-keys", json=spec), 401)
+        == "authentication_required"
+    )
+    manager = await bearer(client, passwords, "manager")
+    assert problem_code(
+        await client.post("/api/v1/admin/api-keys", json=spec, headers=manager), 403
+    ) == ("operation_forbidden")
+    bad = {**spec, "operations": ["api_keys.manage"]}
+    assert problem_code(
+        await client.post("/api/v1/admin/api-keys", json=bad, headers=admin), 422
+    ) == ("validation_failed")
+
+    created = await client.post("/api/v1/admin/api-keys", json=spec, headers=admin)
+    assert created.status_code == 201
+    key, key_id = created.json()["key"], created.json()["id"]
+    assert key.startswith("zgk_")
+    listed = (await client.get("/api/v1/admin/api-keys", headers=admin)).json()
+    assert key_id in {k["id"] for k in listed} and all("key" not in k for k in listed)
+
+    for how in ({"headers": {"X-API-Key": key}}, {"params": {"api_key": key}}):
+        echoed = (await client.get("/api/v1/officers", **how)).json()  # type: ignore[arg-type]
+        identity = verify_identity(echoed["identity"], "test-secret")
+        assert identity.role == "partner" and identity.department_ids == ("roads-contractor",)
+        assert identity.operations == ("cases.read",)
+
+    rotated = await client.post(f"/api/v1/admin/api-keys/{key_id}/rotate", headers=admin)
+    assert rotated.status_code == 201 and rotated.json()["rotated_from"] == key_id
+    old = await client.get("/api/v1/officers", headers={"X-API-Key": key})
+    assert problem_code(old, 401) == "api_key_invalid"
+    new_key, new_id = rotated.json()["key"], rotated.json()["id"]
+    assert (await client.get("/api/v1/officers", headers={"X-API-Key": new_key})).status_code == 200
+
+    assert (
+        await client.delete(f"/api/v1/admin/api-keys/{new_id}", headers=admin)
+    ).status_code == 204
+    revoked = await client.get("/api/v1/officers", headers={"X-API-Key": new_key})
+    assert problem_code(revoked, 401) == "api_key_invalid"
+    again = await client.delete(f"/api/v1/admin/api-keys/{new_id}", headers=admin)
+    assert problem_code(again, 404) == "api_key_not_found"

@@ -11,11 +11,13 @@ import json
 import logging
 import secrets
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zg_gateway.keys import create_key
 from zg_gateway.models import Account
 from zg_gateway.passwords import hash_password
 
@@ -53,12 +55,19 @@ async def create_demo_accounts(session: AsyncSession, credentials_file: Path) ->
             )
         )
         written.append({"username": username, "password": password, "role": role})
-    await asyncio.to_thread(_write_private, credentials_file, {"accounts": written})
+    _, key = await create_key(
+        session,
+        name="12345 hotline (demo)",
+        department_ids=["command-centre"],
+        operations=["cases.create", "cases.read"],
+    )
+    document = {"accounts": written, "api_keys": [{"name": "12345 hotline (demo)", "key": key}]}
+    await asyncio.to_thread(_write_private, credentials_file, document)
     log.warning("demo accounts created; their passwords are in %s", credentials_file)
     return True
 
 
-def _write_private(path: Path, document: dict[str, object]) -> None:
+def _write_private(path: Path, document: Mapping[str, object]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(mode=0o600)
     path.chmod(0o600)

@@ -25,8 +25,10 @@ from zg_common.db import create_engine, create_sessionmaker, unit_of_work
 from zg_common.errors import ServiceUnavailable, Unauthorized, problem_response
 from zg_common.identity import ANONYMOUS, Identity
 from zg_common.logging import configure_logging
+from zg_gateway.admin import router as admin_router
 from zg_gateway.config import GatewaySettings
 from zg_gateway.demo import create_demo_accounts
+from zg_gateway.keys import identity_for_key
 from zg_gateway.models import SCHEMA
 from zg_gateway.openapi import MergedOpenAPI
 from zg_gateway.proxy import Upstreams
@@ -46,7 +48,12 @@ class GatewayRuntime:
     openapi: MergedOpenAPI
 
     async def authenticate(self, request: Request) -> Identity:
-        """The caller: a valid bearer token's account, or anonymous without credentials."""
+        """The caller: a bearer token's account, a partner's API key (header `X-API-Key` or
+        Open311's `api_key` parameter), or anonymous without credentials."""
+        api_key = request.headers.get("x-api-key") or request.query_params.get("api_key")
+        if api_key:
+            async with unit_of_work(self.sessions) as session:
+                return await identity_for_key(session, api_key)
         header = request.headers.get("authorization")
         if not header:
             return ANONYMOUS
@@ -106,6 +113,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 ),
             )
             app.state.runtime = runtime
+            app.state.authenticate = runtime.authenticate  # what Authorize uses at the gateway
             if settings.environment != "production" and settings.demo_credentials_file:
                 async with unit_of_work(runtime.sessions) as session:
                     await create_demo_accounts(session, settings.demo_credentials_file)
@@ -133,6 +141,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         not in ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc")
     ]
     app.include_router(router)
+    app.include_router(admin_router)
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi(request: Request) -> JSONResponse:
@@ -184,5 +193,5 @@ def _own_paths(app: FastAPI) -> dict[str, Any]:
     """The gateway's own documented endpoints (authentication), for the merged document."""
     from fastapi.openapi.utils import get_openapi
 
-    own = get_openapi(title="gateway", version="0", routes=router.routes)
+    own = get_openapi(title="gateway", version="0", routes=[*router.routes, *admin_router.routes])
     return dict(own.get("paths", {}))

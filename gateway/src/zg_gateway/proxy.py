@@ -102,18 +102,21 @@ class Upstreams:
             raise NotFound(f"No resource at {path}")
         if service not in self.service_urls:
             raise ServiceUnavailable(f"The {service} service is not configured in this gateway")
-        # the raw query string, so that encoding and repeated keys reach the service unchanged
-        url = (
-            self.service_urls[service]
-            + path
-            + (f"?{request.url.query}" if request.url.query else "")
+        # the raw query string, so that encoding and repeated keys reach the service unchanged,
+        # less Open311's api_key: credentials stay at the gateway
+        query = "&".join(
+            part
+            for part in request.url.query.split("&")
+            if part and not part.startswith("api_key=")
         )
+        url = self.service_urls[service] + path + (f"?{query}" if query else "")
         # A client's identity header is never passed on, nor its credentials: the gateway speaks
         # for the caller with the identity it verified.
         headers = CIMultiDict(
             (k, v)
             for k, v in request.headers.items()
-            if k.lower() not in HOP_BY_HOP and k.lower() not in (IDENTITY_HEADER, "authorization")
+            if k.lower() not in HOP_BY_HOP
+            and k.lower() not in (IDENTITY_HEADER, "authorization", "x-api-key")
         )
         headers[IDENTITY_HEADER] = sign_identity(identity, self.identity_secret)
         headers["x-request-id"] = request_id_var.get() or ""

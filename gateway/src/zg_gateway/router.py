@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zg_common.authz import require
 from zg_common.db import request_session
 from zg_common.errors import Unauthorized, problem_response
+from zg_common.identity import Identity
 from zg_gateway import service
 from zg_gateway.schemas import LoginRequest, Me, RefreshRequest, TokenPair
 
@@ -22,12 +24,13 @@ def token_policy(request: Request) -> service.TokenPolicy:
 
 
 Policy = Annotated[service.TokenPolicy, Depends(token_policy)]
+Caller = Annotated[Identity, require("auth.session")]
 
 
 @router.post(
     "/login", response_model=TokenPair, summary="Log in (anyone): an access and a refresh token"
 )
-async def login(body: LoginRequest, session: Session, policy: Policy) -> TokenPair:
+async def login(caller: Caller, body: LoginRequest, session: Session, policy: Policy) -> TokenPair:
     return await service.log_in(
         session, username=body.username, password=body.password, policy=policy
     )
@@ -38,7 +41,9 @@ async def login(body: LoginRequest, session: Session, policy: Policy) -> TokenPa
     response_model=TokenPair,
     summary="Exchange a refresh token (its holder) for a new pair; the old one is spent",
 )
-async def refresh(body: RefreshRequest, session: Session, policy: Policy) -> TokenPair | Response:
+async def refresh(
+    caller: Caller, body: RefreshRequest, session: Session, policy: Policy
+) -> TokenPair | Response:
     result = await service.refresh(session, refresh_token=body.refresh_token, policy=policy)
     if isinstance(result, service.RefreshReused):
         # answered, not raised: the unit of work commits the family's revocation
@@ -58,14 +63,14 @@ async def refresh(body: RefreshRequest, session: Session, policy: Policy) -> Tok
     status_code=status.HTTP_204_NO_CONTENT,
     summary="End a login (the refresh token's holder): its refresh tokens are revoked",
 )
-async def logout(body: RefreshRequest, session: Session) -> Response:
+async def logout(caller: Caller, body: RefreshRequest, session: Session) -> Response:
     await service.log_out(session, refresh_token=body.refresh_token)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/me", response_model=Me, summary="Who the gateway takes the caller to be (anyone)")
-async def me(request: Request) -> Me:
-    identity = await request.app.state.runtime.authenticate(request)
+async def me(caller: Caller) -> Me:
+    identity = caller
     return Me(
         sub=identity.sub,
         role=identity.role,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,3 +35,28 @@ class Me(BaseModel):
     name: str
     department_ids: list[str]
     grid_ids: list[str]
+
+
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=200, examples=["12345 hotline"])
+    department_ids: list[Annotated[str, Field(pattern=r"^[a-z0-9-]{2,50}$")]] = Field(
+        min_length=1, max_length=20, examples=[["command-centre"]]
+    )
+    operations: list[str] = Field(min_length=1, max_length=50, examples=[["cases.create"]])
+
+
+class ApiKeyRead(BaseModel):
+    id: uuid.UUID
+    name: str
+    prefix: str
+    department_ids: list[str]
+    operations: list[str]
+    created_at: datetime
+    revoked_at: datetime | None
+    rotated_from: uuid.UUID | None
+
+
+class ApiKeyCreated(ApiKeyRead):
+    key: str = Field(description="the key itself: shown this once, stored only as a hash")

@@ -14,11 +14,11 @@ from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
-from zg_common.errors import Forbidden, ServiceUnavailable
+from zg_common.errors import Forbidden, ServiceUnavailable, Unauthorized
 from zg_common.identity import IDENTITY_HEADER, ROLES, Identity, verify_identity
 
 # Infrastructure probes, open by design (load balancers and Prometheus do not log in).
-OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"})
 
 
 @dataclass(frozen=True)
@@ -66,16 +66,32 @@ class Authorize:
         self.operation = operation
 
     async def __call__(self, request: Request) -> Identity:
-        secret = getattr(request.app.state, "identity_secret", None)
-        if secret is None:
-            raise ServiceUnavailable("Identity verification is not configured (ZG_IDENTITY_SECRET)")
-        identity = verify_identity(request.headers.get(IDENTITY_HEADER), secret)
+        identity = await self.identify(request)
         if not policy().allows(identity, self.operation):
+            if identity.role == "anonymous":
+                raise Unauthorized(
+                    f"Log in or present an API key to {self.operation}",
+                    code="authentication_required",
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
             raise Forbidden(
                 f"A caller with role {identity.role!r} may not {self.operation}",
                 code="operation_forbidden",
             )
         return identity
+
+    @staticmethod
+    async def identify(request: Request) -> Identity:
+        # The gateway authenticates credentials itself (it sets `authenticate`); a service
+        # verifies the identity the gateway signed.
+        authenticate = getattr(request.app.state, "authenticate", None)
+        if authenticate is not None:
+            identity: Identity = await authenticate(request)
+            return identity
+        secret = getattr(request.app.state, "identity_secret", None)
+        if secret is None:
+            raise ServiceUnavailable("Identity verification is not configured (ZG_IDENTITY_SECRET)")
+        return verify_identity(request.headers.get(IDENTITY_HEADER), secret)
 
 
 def require(operation: str) -> Any:

@@ -1,0 +1,69 @@
+"""Admin endpoints of the gateway: partner API keys (admins only, per the policy)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zg_common.authz import require
+from zg_common.db import request_session
+from zg_common.identity import Identity
+from zg_gateway import keys
+from zg_gateway.models import ApiKey
+from zg_gateway.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
+
+router = APIRouter(prefix="/api/v1/admin/api-keys", tags=["administration"])
+Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
+Admin = Annotated[Identity, require("api_keys.manage")]
+
+
+def _read(row: ApiKey) -> ApiKeyRead:
+    return ApiKeyRead.model_validate(row, from_attributes=True)
+
+
+def _created(row: ApiKey, key: str) -> ApiKeyCreated:
+    return ApiKeyCreated(**_read(row).model_dump(), key=key)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ApiKeyCreated,
+    summary="Create a partner key scoped to departments and operations (admin)",
+)
+async def create_key(caller: Admin, body: ApiKeyCreate, session: Session) -> ApiKeyCreated:
+    row, key = await keys.create_key(
+        session, name=body.name, department_ids=body.department_ids, operations=body.operations
+    )
+    return _created(row, key)
+
+
+@router.get(
+    "", response_model=list[ApiKeyRead], summary="List partner keys, without secrets (admin)"
+)
+async def list_keys(caller: Admin, session: Session) -> list[ApiKeyRead]:
+    return [_read(row) for row in await keys.list_keys(session)]
+
+
+@router.post(
+    "/{key_id}/rotate",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ApiKeyCreated,
+    summary="Replace a key by a new one with the same scope (admin)",
+)
+async def rotate_key(caller: Admin, key_id: uuid.UUID, session: Session) -> ApiKeyCreated:
+    row, key = await keys.rotate_key(session, key_id)
+    return _created(row, key)
+
+
+@router.delete(
+    "/{key_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Revoke a key: it stops working at once (admin)",
+)
+async def revoke_key(caller: Admin, key_id: uuid.UUID, session: Session) -> Response:
+    await keys.revoke_key(session, key_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
