@@ -156,6 +156,8 @@ async def main() -> None:
     proc, info = start_platform()
     try:
         gateway = httpx.URL(str(info["gateway"]))
+        # the demo resident reports, as the residents' app does (a bearer token on each call)
+        auth = {"Authorization": f"Bearer {await resident_token(str(info['gateway']))}"}
         platform_result = await run_load(
             "platform (gateway+intake)",
             gateway.host,
@@ -164,6 +166,7 @@ async def main() -> None:
             case_body(random.Random(1), points, categories),
             concurrency=args.concurrency,
             seconds=args.seconds,
+            headers=auth,
         )
         print(platform_result.line())
         accepted = await count_cases(str(info["database_url"]))
@@ -186,6 +189,7 @@ async def main() -> None:
             case_body(random.Random(1), points, categories),
             concurrency=args.concurrency,
             seconds=args.seconds,
+            headers={"Authorization": "Bearer ignored-by-the-baseline"},
         )
         print(base_result.line())
     finally:
@@ -193,6 +197,19 @@ async def main() -> None:
         baseline.wait(30)
     ratio = platform_result.rps / base_result.rps
     print(f"ratio platform / baseline throughput: {ratio:.2f}  (goal >= 0.5)")
+
+
+async def resident_token(gateway: str) -> str:
+    credentials = json.loads((BENCH_DATA / "demo-credentials.json").read_text())
+    resident = next(a for a in credentials["accounts"] if a["role"] == "resident")
+    async with httpx.AsyncClient(base_url=gateway) as client:
+        response = await client.post(
+            "/api/v1/auth/login",
+            json={"username": resident["username"], "password": resident["password"]},
+        )
+    response.raise_for_status()
+    token: str = response.json()["access_token"]
+    return token
 
 
 async def count_cases(database_url: str) -> int:

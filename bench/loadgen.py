@@ -72,8 +72,10 @@ async def run_load(
     seconds: float,
     warmup: float = 2.0,
     keep_bodies: bool = False,
+    headers: dict[str, str] | None = None,
 ) -> Result:
     result = Result(name, seconds)
+    extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
     counter = 0
     stop_at = time.monotonic() + warmup + seconds
     measure_from = time.monotonic() + warmup
@@ -85,11 +87,12 @@ async def run_load(
             while time.monotonic() < stop_at:
                 counter += 1
                 body = json.dumps(make_body(counter)).encode()
-                raw = (
+                head = (
                     f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
-                    "Content-Type: application/json\r\n"
+                    f"Content-Type: application/json\r\n{extra}"
                     f"Content-Length: {len(body)}\r\n\r\n"
-                ).encode() + body
+                )
+                raw = head.encode() + body
                 started = time.monotonic()
                 status, response = await _request(reader, writer, raw)
                 if started >= measure_from:

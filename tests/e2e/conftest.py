@@ -11,6 +11,8 @@ import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -97,7 +99,36 @@ def platform(infra: Infra, e2e_database: str) -> Iterator[Platform]:
                 proc.kill()
 
 
+def demo_credentials(platform: Platform) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(
+        (Path(platform.log).parent / "demo-credentials.json").read_text()
+    )
+    return document
+
+
+@pytest.fixture(scope="session")
+async def resident_token(platform: Platform) -> str:
+    account = next(a for a in demo_credentials(platform)["accounts"] if a["role"] == "resident")
+    async with httpx.AsyncClient(base_url=platform.gateway, timeout=15) as client:
+        response = await client.post(
+            "/api/v1/auth/login",
+            json={"username": account["username"], "password": account["password"]},
+        )
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
 @pytest.fixture
-async def api(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
+async def api(platform: Platform, resident_token: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The gateway as the demo resident (the app's user who reports problems)."""
+    headers = {"Authorization": f"Bearer {resident_token}"}
+    async with httpx.AsyncClient(base_url=platform.gateway, timeout=15, headers=headers) as client:
+        yield client
+
+
+@pytest.fixture
+async def anon(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
+    """The gateway without credentials."""
     async with httpx.AsyncClient(base_url=platform.gateway, timeout=15) as client:
         yield client

@@ -17,7 +17,7 @@ from aiokafka import AIOKafkaConsumer
 from shapely.geometry import Point, shape
 
 from tests.conftest import REPO, Infra
-from tests.e2e.conftest import IDENTITY_SECRET, Platform
+from tests.e2e.conftest import IDENTITY_SECRET, Platform, demo_credentials
 from tests.helpers import eventually, unique
 from zg_common.identity import Identity, sign_identity
 
@@ -251,8 +251,8 @@ async def test_reference_data_through_the_gateway(api: httpx.AsyncClient) -> Non
             break
     assert points == 1149
     assert len((await api.get("/api/v1/routes")).json()["features"]) == 20
-    # officers' names and certificates are personal data: not for anonymous callers
-    assert_problem(await api.get("/api/v1/officers"), 401, "authentication_required")
+    # officers' names and certificates are personal data: not for residents
+    assert_problem(await api.get("/api/v1/officers"), 403, "operation_forbidden")
 
 
 async def test_one_openapi_for_the_platform(api: httpx.AsyncClient) -> None:
@@ -306,19 +306,17 @@ async def test_services_trust_only_the_gateways_signature(platform: Platform) ->
 
 
 async def test_a_clients_own_identity_header_does_not_pass_the_gateway(
-    api: httpx.AsyncClient,
+    anon: httpx.AsyncClient,
 ) -> None:
-    response = await api.get("/api/v1/officers", headers=as_role("admin"))
+    response = await anon.get("/api/v1/officers", headers=as_role("admin"))
     assert_problem(response, 401, "authentication_required")
 
 
 async def test_logged_in_roles_get_what_the_policy_gives_them(
     api: httpx.AsyncClient, platform: Platform
 ) -> None:
-    credentials = Path(platform.log).with_name("demo-credentials.json")
-    passwords = {
-        a["username"]: a["password"] for a in json.loads(credentials.read_text())["accounts"]
-    }
+    credentials = demo_credentials(platform)
+    passwords = {a["username"]: a["password"] for a in credentials["accounts"]}
 
     async def bearer(username: str) -> dict[str, str]:
         response = await api.post(
@@ -335,7 +333,7 @@ async def test_logged_in_roles_get_what_the_policy_gives_them(
     assert rules.status_code == 200 and rules.json()["fallback_department_id"] == "command-centre"
 
     # the demo 12345 hotline key: may report and read cases, nothing else
-    key = json.loads(credentials.read_text())["api_keys"][0]["key"]
+    key = credentials["api_keys"][0]["key"]
     lat, lon = a_patrol_point("road")
     reported = await api.post(
         "/api/v1/cases",
@@ -348,12 +346,48 @@ async def test_logged_in_roles_get_what_the_policy_gives_them(
     )
 
 
+async def test_cases_are_seen_by_who_may_see_them(
+    api: httpx.AsyncClient, anon: httpx.AsyncClient, platform: Platform
+) -> None:
+    lat, lon = a_patrol_point("road")
+    case = await report_and_wait_dispatched(
+        api, {"category": "C0104", "lat": lat, "lon": lon, "description": "Power cover loose"}
+    )
+    path = f"/api/v1/cases/{case['id']}"
+    assert "reporter" not in json.dumps(case), "the reporter is never shown"
+    assert_problem(await anon.get(path), 401, "authentication_required")
+    assert_problem(
+        await anon.post(
+            "/api/v1/cases", json={"category": "E0403", "lat": lat, "lon": lon, "description": "x"}
+        ),
+        401,
+        "authentication_required",
+    )
+    passwords = {a["username"]: a["password"] for a in demo_credentials(platform)["accounts"]}
+
+    async def as_user(username: str) -> httpx.Response:
+        token = (
+            await anon.post(
+                "/api/v1/auth/login", json={"username": username, "password": passwords[username]}
+            )
+        ).json()["access_token"]
+        return await anon.get(path, headers={"Authorization": f"Bearer {token}"})
+
+    assert case["department"] == "roads-contractor"
+    assert (await as_user("roads-staff")).status_code == 200  # dispatched to their department
+    assert (await as_user("dispatcher")).status_code == 200  # the command centre sees all
+    officer = await as_user("ZG001")  # grid G01 only
+    assert officer.status_code == (200 if case["grid_id"] == "G01" else 404)
+    key = demo_credentials(platform)["api_keys"][0]["key"]  # the hotline: command-centre cases
+    assert_problem(await anon.get(path, headers={"X-API-Key": key}), 404, "case_not_found")
+
+
 async def test_zz_stopped_service_gives_503_within_the_timeout(
-    api: httpx.AsyncClient, platform: Platform
+    api: httpx.AsyncClient, anon: httpx.AsyncClient, platform: Platform
 ) -> None:
     """Runs last in this module: it stops the scoring service for good."""
     # reachable (an anonymous caller is refused by the service itself) ...
-    assert_problem(await api.get("/api/v1/scores/departments"), 401, "authentication_required")
+    assert_problem(await anon.get("/api/v1/scores/departments"), 401, "authentication_required")
     os.kill(platform.pids["scoring"], signal.SIGKILL)
 
     async def gone() -> bool:
@@ -365,7 +399,7 @@ async def test_zz_stopped_service_gives_503_within_the_timeout(
 
     await eventually(gone, what="scoring to stop")
     started = time.monotonic()
-    response = await api.get("/api/v1/scores/departments")
+    response = await anon.get("/api/v1/scores/departments")
     elapsed = time.monotonic() - started
     body = assert_problem(response, 503, "service_unavailable")
     assert "scoring" in body["detail"]

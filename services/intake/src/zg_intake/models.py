@@ -71,6 +71,9 @@ class Case(Base):
     lon: Mapped[float] = mapped_column(Float)
     description: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(30))
+    # the verified caller who reported it: for "residents see their own reports"; private
+    reporter_sub: Mapped[str | None] = mapped_column(String(100), index=True)
+    reporter_role: Mapped[str | None] = mapped_column(String(30))
     status: Mapped[str] = mapped_column(String(30))
     grid_id: Mapped[str | None] = mapped_column(String(20))
     zone_type: Mapped[str | None] = mapped_column(String(20))

@@ -31,7 +31,7 @@ async def create_case(
     response: Response,
 ) -> CaseCreated:
     case = await service.report_case(
-        session, data=body, district=district, categories=categories, source="api"
+        session, data=body, district=district, categories=categories, reporter=caller
     )
     response.headers["Location"] = f"/api/v1/cases/{case.id}"
     return CaseCreated(id=case.id, number=case.number, status=case.status)
@@ -41,7 +41,7 @@ async def create_case(
 async def read_case(
     caller: Annotated[Identity, require("cases.read")], case_id: uuid.UUID, session: Session
 ) -> CaseRead:
-    case = await service.get_case(session, case_id)
+    case = await service.get_case(session, case_id, caller=caller)
     return CaseRead(
         id=case.id,
         number=case.number,

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zg_common.contracts.intake import CaseReported
 from zg_common.contracts.routing import CaseDispatched
 from zg_common.events import CloudEvent
+from zg_common.identity import Identity
 from zg_intake import repository
 from zg_intake.exceptions import CaseNotFound, outside_district, unknown_category
 from zg_intake.models import Case, CaseStatusChange, Category, outbox
@@ -26,13 +27,14 @@ async def report_case(
     data: CaseCreate,
     district: DistrictOutline,
     categories: CategoryIndex,
-    source: str,
+    reporter: Identity,
 ) -> Case:
     category = categories.minor(data.category)
     if category is None:
         raise unknown_category(data.category)
     if not district.contains(data.lat, data.lon):
         raise outside_district(data.lat, data.lon)
+    source = SOURCES.get(reporter.role, "api")
     now = datetime.now(UTC)
     case = Case(
         id=uuid.uuid4(),
@@ -41,6 +43,8 @@ async def report_case(
         lon=data.lon,
         description=data.description,
         source=source,
+        reporter_sub=reporter.sub,
+        reporter_role=reporter.role,
         status=STATUS_REPORTED,
         reported_at=now,
         updated_at=now,
@@ -70,11 +74,32 @@ async def report_case(
     return case
 
 
-async def get_case(session: AsyncSession, case_id: uuid.UUID) -> Case:
+async def get_case(session: AsyncSession, case_id: uuid.UUID, *, caller: Identity) -> Case:
     case = await repository.get_case(session, case_id)
-    if case is None:
+    # A case the caller may not see is answered as absent: its existence is not revealed.
+    if case is None or not may_read(caller, case):
         raise CaseNotFound(f"No case with id {case_id}")
     return case
+
+
+SEES_EVERY_CASE = frozenset({"intake_operator", "dispatcher", "shift_leader", "manager", "admin"})
+# the channel a case came through, from who reported it
+SOURCES = {"resident": "resident_app", "officer": "officer_handset", "partner": "partner_api"}
+
+
+def may_read(caller: Identity, case: Case) -> bool:
+    """Row rules: the command centre sees all; a resident their own reports; department staff
+    and partner keys their departments' cases; officers their grids' cases; and whoever
+    reported a case sees it."""
+    if caller.role in SEES_EVERY_CASE:
+        return True
+    if caller.role != "anonymous" and case.reporter_sub == caller.sub:
+        return True
+    if caller.role in ("department_staff", "partner"):
+        return case.department_id is not None and case.department_id in caller.department_ids
+    if caller.role == "officer":
+        return case.grid_id is not None and case.grid_id in caller.grid_ids
+    return False
 
 
 async def record_dispatch(session: AsyncSession, event: CloudEvent) -> None:
