@@ -131,3 +131,40 @@ async def test_slow_service_is_504_and_refused_one_503_within_the_timeout(
             not_configured = await gw.get("/api/v1/departments")  # routing has no URL here
             assert not_configured.status_code == 503
             assert "not configured" in not_configured.json()["detail"]
+
+
+async def test_rate_limit_answers_429_with_retry_after_and_cors_allows_the_app(
+    database_url: str,
+) -> None:
+    async with (
+        serve(slow_service()) as url,
+        gateway(
+            {"intake": url},
+            database_url,
+            rate_limit_ip_per_minute=2,
+            rate_limit_burst=1,
+            cors_origins=["https://app.zongguan.example"],
+        ) as gw,
+    ):
+        statuses = [(await gw.get("/api/v1/cases/x")).status_code for _ in range(3)]
+        assert statuses == [200, 200, 429]
+        refused = await gw.get("/api/v1/cases/x")
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["code"] == "rate_limited"
+        assert int(refused.headers["retry-after"]) >= 1
+
+        preflight = await gw.options(
+            "/api/v1/cases",
+            headers={
+                "Origin": "https://app.zongguan.example",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization,content-type",
+            },
+        )
+        assert preflight.status_code == 200
+        assert preflight.headers["access-control-allow-origin"] == "https://app.zongguan.example"
+        other = await gw.options(
+            "/api/v1/cases",
+            headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+        )
+        assert "access-control-allow-origin" not in other.headers

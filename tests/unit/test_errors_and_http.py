@@ -121,3 +121,10 @@ def test_every_problem_class_has_a_distinct_code() -> None:
             or cls.code == "internal_error"
         ), cls
         by_code.setdefault(cls.code, cls)
+
+
+async def test_security_headers_on_every_answer(client: httpx.AsyncClient) -> None:
+    for response in (await client.get("/healthz"), await client.get("/nope")):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["referrer-policy"] == "no-referrer"

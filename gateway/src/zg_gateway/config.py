@@ -39,3 +39,12 @@ class GatewaySettings(ServiceSettings):
     refresh_token_ttl_days: int = Field(default=30, ge=1, le=365)
     # Development and test only: where the demo accounts' passwords are written on first start.
     demo_credentials_file: Path | None = None
+    # requests per minute (and burst) per caller: a user, a partner key, an anonymous IP
+    rate_limit_user_per_minute: int = Field(default=600, ge=1)
+    rate_limit_key_per_minute: int = Field(default=1200, ge=1)
+    rate_limit_ip_per_minute: int = Field(default=300, ge=1)
+    rate_limit_burst: int = Field(default=60, ge=1)
+    # failed and successful logins alike, per username: slows password guessing
+    rate_limit_login_per_minute: int = Field(default=10, ge=1)
+    # browser origins of the web app allowed by CORS (JSON list); none by default
+    cors_origins: list[str] = Field(default_factory=list)

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import text
@@ -32,6 +33,7 @@ from zg_gateway.keys import identity_for_key
 from zg_gateway.models import SCHEMA
 from zg_gateway.openapi import MergedOpenAPI
 from zg_gateway.proxy import Upstreams
+from zg_gateway.ratelimit import Limit, RateLimiter
 from zg_gateway.router import router
 from zg_gateway.service import TokenPolicy
 from zg_gateway.tokens import AccessTokens
@@ -46,8 +48,22 @@ class GatewayRuntime:
     token_policy: TokenPolicy
     upstreams: Upstreams
     openapi: MergedOpenAPI
+    limiter: RateLimiter
+    limits: dict[str, Limit]
 
     async def authenticate(self, request: Request) -> Identity:
+        """The caller (see `identify`), counted against its rate limit."""
+        identity = await self.identify(request)
+        if identity.role == "anonymous":
+            host = request.client.host if request.client else "unknown"
+            self.limiter.check(f"ip:{host}", self.limits["ip"])
+        elif identity.role == "partner":
+            self.limiter.check(identity.sub, self.limits["key"])
+        else:
+            self.limiter.check(f"user:{identity.sub}", self.limits["user"])
+        return identity
+
+    async def identify(self, request: Request) -> Identity:
         """The caller: a bearer token's account, a partner's API key (header `X-API-Key` or
         Open311's `api_key` parameter), or anonymous without credentials."""
         api_key = request.headers.get("x-api-key") or request.query_params.get("api_key")
@@ -105,6 +121,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                     refresh_ttl=timedelta(days=settings.refresh_token_ttl_days),
                 ),
                 upstreams=upstreams,
+                limiter=RateLimiter(),
+                limits={
+                    "user": Limit(settings.rate_limit_user_per_minute, settings.rate_limit_burst),
+                    "key": Limit(settings.rate_limit_key_per_minute, settings.rate_limit_burst),
+                    "ip": Limit(settings.rate_limit_ip_per_minute, settings.rate_limit_burst),
+                    "login": Limit(settings.rate_limit_login_per_minute, 5),
+                },
                 openapi=MergedOpenAPI(
                     upstreams,
                     title="Zongguan API",
@@ -140,6 +163,22 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         if getattr(r, "path", "")
         not in ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc")
     ]
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=PROXY_METHODS,
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "X-API-Key",
+                "X-Request-ID",
+                "X-Correlation-ID",
+                "Idempotency-Key",
+            ],
+            expose_headers=["X-Request-ID", "X-Correlation-ID", "Location", "Retry-After"],
+            max_age=600,
+        )
     app.include_router(router)
     app.include_router(admin_router)
 

@@ -30,7 +30,11 @@ Caller = Annotated[Identity, require("auth.session")]
 @router.post(
     "/login", response_model=TokenPair, summary="Log in (anyone): an access and a refresh token"
 )
-async def login(caller: Caller, body: LoginRequest, session: Session, policy: Policy) -> TokenPair:
+async def login(
+    caller: Caller, body: LoginRequest, session: Session, policy: Policy, request: Request
+) -> TokenPair:
+    runtime = request.app.state.runtime
+    runtime.limiter.check(f"login:{body.username.lower()}", runtime.limits["login"])
     return await service.log_in(
         session, username=body.username, password=body.password, policy=policy
     )

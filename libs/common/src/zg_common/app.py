@@ -29,7 +29,7 @@ from zg_common.errors import (
     problem_response,
 )
 from zg_common.events import EventContract
-from zg_common.http import BodyLimitMiddleware, RequestContextMiddleware
+from zg_common.http import BodyLimitMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
 from zg_common.kafka import broker_reachable, create_producer, ensure_topics
 from zg_common.logging import configure_logging
 from zg_common.outbox import OUTBOX_BACKLOG_AGE, Outbox, OutboxRelay
@@ -127,6 +127,7 @@ def create_base_app(
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware, service=name)
     app.openapi = _problem_openapi(app)  # type: ignore[method-assign]
 

@@ -164,3 +164,35 @@ class BodyLimitMiddleware:
         response = problem_response(PayloadTooLarge(self._detail()), instance=scope.get("path"))
         response.headers["connection"] = "close"
         await response(scope, receive, send)
+
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"strict-transport-security", b"max-age=31536000; includeSubDomains"),
+    (b"content-security-policy", b"frame-ancestors 'none'"),
+]
+
+
+class SecurityHeadersMiddleware:
+    """The response headers every answer carries (browsers reach the API through the app)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in present]
+                if scope.get("path", "").startswith("/api/v1/auth"):
+                    extra.append((b"cache-control", b"no-store"))  # tokens are never cached
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
