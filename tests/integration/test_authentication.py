@@ -224,3 +224,38 @@ async def test_partner_keys_are_created_used_rotated_and_revoked_by_admins(
     assert problem_code(revoked, 401) == "api_key_invalid"
     again = await client.delete(f"/api/v1/admin/api-keys/{new_id}", headers=admin)
     assert problem_code(again, 404) == "api_key_not_found"
+
+
+async def test_state_changing_calls_are_audited_for_admins(
+    auth: tuple[httpx.AsyncClient, dict[str, str]],
+) -> None:
+    client, passwords = auth
+    failed = await client.post(
+        "/api/v1/auth/login",
+        json={"username": "admin", "password": "nope"},
+        headers={"User-Agent": "guesser/1.0"},
+    )
+    assert failed.status_code == 401
+    admin = await bearer(client, passwords, "admin")
+    created = await client.post(
+        "/api/v1/admin/api-keys",
+        headers=admin,
+        json={"name": "audited", "department_ids": ["transport"], "operations": ["cases.create"]},
+    )
+    assert created.status_code == 201
+    page = (await client.get("/api/v1/admin/audit", headers=admin, params={"limit": 50})).json()
+    entries = page["entries"]
+    guess = next(e for e in entries if e["request_id"] == failed.headers["x-request-id"])
+    assert (guess["method"], guess["path"], guess["status"]) == ("POST", "/api/v1/auth/login", 401)
+    assert guess["detail"] == {"username": "admin"} and guess["user_agent"] == "guesser/1.0"
+    assert "nope" not in json.dumps(entries), "passwords are never kept"
+    creation = next(e for e in entries if e["request_id"] == created.headers["x-request-id"])
+    assert (creation["role"], creation["status"], creation["path"]) == (
+        "admin",
+        201,
+        "/api/v1/admin/api-keys",
+    )
+    assert [e["id"] for e in entries] == sorted((e["id"] for e in entries), reverse=True)
+    manager = await bearer(client, passwords, "manager")
+    refused = await client.get("/api/v1/admin/audit", headers=manager)
+    assert problem_code(refused, 403) == "operation_forbidden"

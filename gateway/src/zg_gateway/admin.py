@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.authz import require
 from zg_common.db import request_session
 from zg_common.identity import Identity
-from zg_gateway import keys
+from zg_gateway import audit, keys
 from zg_gateway.models import ApiKey
-from zg_gateway.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
+from zg_gateway.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead, AuditEntryRead, AuditPage
 
 router = APIRouter(prefix="/api/v1/admin/api-keys", tags=["administration"])
 Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
@@ -67,3 +68,27 @@ async def rotate_key(caller: Admin, key_id: uuid.UUID, session: Session) -> ApiK
 async def revoke_key(caller: Admin, key_id: uuid.UUID, session: Session) -> Response:
     await keys.revoke_key(session, key_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+audit_router = APIRouter(prefix="/api/v1/admin/audit", tags=["administration"])
+
+
+@audit_router.get(
+    "", response_model=AuditPage, summary="State-changing calls, newest first (admin)"
+)
+async def read_audit(
+    caller: Annotated[Identity, require("audit.read")],
+    session: Session,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    sub: Annotated[str | None, Query(max_length=100)] = None,
+    before_id: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> AuditPage:
+    rows = await audit.list_entries(
+        session, since=since, until=until, sub=sub, before_id=before_id, limit=limit
+    )
+    return AuditPage(
+        entries=[AuditEntryRead.model_validate(r, from_attributes=True) for r in rows],
+        next_before_id=rows[-1].id if len(rows) == limit else None,
+    )

@@ -26,7 +26,9 @@ from zg_common.db import create_engine, create_sessionmaker, unit_of_work
 from zg_common.errors import ServiceUnavailable, Unauthorized, problem_response
 from zg_common.identity import ANONYMOUS, Identity
 from zg_common.logging import configure_logging
+from zg_gateway.admin import audit_router
 from zg_gateway.admin import router as admin_router
+from zg_gateway.audit import AuditMiddleware
 from zg_gateway.config import GatewaySettings
 from zg_gateway.demo import create_demo_accounts
 from zg_gateway.keys import identity_for_key
@@ -54,6 +56,7 @@ class GatewayRuntime:
     async def authenticate(self, request: Request) -> Identity:
         """The caller (see `identify`), counted against its rate limit."""
         identity = await self.identify(request)
+        request.state.identity = identity  # for the audit log
         if identity.role == "anonymous":
             host = request.client.host if request.client else "unknown"
             self.limiter.check(f"ip:{host}", self.limits["ip"])
@@ -163,6 +166,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         if getattr(r, "path", "")
         not in ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc")
     ]
+    # outermost, so that it sees the final answer (status and request id) of every call
+    app.add_middleware(AuditMiddleware)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -181,6 +186,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         )
     app.include_router(router)
     app.include_router(admin_router)
+    app.include_router(audit_router)
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi(request: Request) -> JSONResponse:
@@ -232,5 +238,9 @@ def _own_paths(app: FastAPI) -> dict[str, Any]:
     """The gateway's own documented endpoints (authentication), for the merged document."""
     from fastapi.openapi.utils import get_openapi
 
-    own = get_openapi(title="gateway", version="0", routes=[*router.routes, *admin_router.routes])
+    own = get_openapi(
+        title="gateway",
+        version="0",
+        routes=[*router.routes, *admin_router.routes, *audit_router.routes],
+    )
     return dict(own.get("paths", {}))

@@ -33,6 +33,7 @@ Caller = Annotated[Identity, require("auth.session")]
 async def login(
     caller: Caller, body: LoginRequest, session: Session, policy: Policy, request: Request
 ) -> TokenPair:
+    request.state.audit_detail = {"username": body.username[:100]}
     runtime = request.app.state.runtime
     runtime.limiter.check(f"login:{body.username.lower()}", runtime.limits["login"])
     return await service.log_in(

@@ -60,3 +60,22 @@ class ApiKeyRead(BaseModel):
 
 class ApiKeyCreated(ApiKeyRead):
     key: str = Field(description="the key itself: shown this once, stored only as a hash")
+
+
+class AuditEntryRead(BaseModel):
+    id: int
+    at: datetime
+    sub: str
+    role: str
+    method: str
+    path: str
+    status: int
+    ip: str
+    user_agent: str
+    request_id: str
+    detail: dict[str, object]
+
+
+class AuditPage(BaseModel):
+    entries: list[AuditEntryRead]
+    next_before_id: int | None = Field(description="pass as before_id for the next (older) page")
