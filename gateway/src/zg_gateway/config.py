@@ -48,3 +48,10 @@ class GatewaySettings(ServiceSettings):
     rate_limit_login_per_minute: int = Field(default=10, ge=1)
     # browser origins of the web app allowed by CORS (JSON list); none by default
     cors_origins: list[str] = Field(default_factory=list)
+    # A city OpenID Connect provider whose access tokens the gateway accepts beside its own
+    oidc_issuer: str | None = None
+    oidc_jwks_url: str | None = None
+    oidc_audience: str = "zongguan-api"
+    oidc_role_claim: str = "zg_role"
+    oidc_department_claim: str = "zg_department_ids"
+    oidc_grid_claim: str = "zg_grid_ids"

@@ -33,6 +33,7 @@ from zg_gateway.config import GatewaySettings
 from zg_gateway.demo import create_demo_accounts
 from zg_gateway.keys import identity_for_key
 from zg_gateway.models import SCHEMA
+from zg_gateway.oidc import OidcVerifier
 from zg_gateway.openapi import MergedOpenAPI
 from zg_gateway.proxy import Upstreams
 from zg_gateway.ratelimit import Limit, RateLimiter
@@ -52,6 +53,7 @@ class GatewayRuntime:
     openapi: MergedOpenAPI
     limiter: RateLimiter
     limits: dict[str, Limit]
+    oidc: OidcVerifier | None = None
 
     async def authenticate(self, request: Request) -> Identity:
         """The caller (see `identify`), counted against its rate limit."""
@@ -83,11 +85,27 @@ class GatewayRuntime:
                 code="token_invalid",
                 headers={"WWW-Authenticate": "Bearer"},
             )
+        token = token.strip()
         try:
-            return self.token_policy.access.verify(token.strip())
+            if self.oidc is not None and self.oidc.issued(token):
+                return await self.oidc.verify(token)
+            return self.token_policy.access.verify(token)
         except Unauthorized as exc:
             exc.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
             raise
+
+
+def oidc_verifier(settings: GatewaySettings) -> OidcVerifier | None:
+    if not (settings.oidc_issuer and settings.oidc_jwks_url):
+        return None
+    return OidcVerifier(
+        issuer=settings.oidc_issuer,
+        jwks_url=settings.oidc_jwks_url,
+        audience=settings.oidc_audience,
+        role_claim=settings.oidc_role_claim,
+        department_claim=settings.oidc_department_claim,
+        grid_claim=settings.oidc_grid_claim,
+    )
 
 
 def _secret(value: Any, name: str) -> str:
@@ -131,6 +149,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                     "ip": Limit(settings.rate_limit_ip_per_minute, settings.rate_limit_burst),
                     "login": Limit(settings.rate_limit_login_per_minute, 5),
                 },
+                oidc=oidc_verifier(settings),
                 openapi=MergedOpenAPI(
                     upstreams,
                     title="Zongguan API",
