@@ -352,10 +352,18 @@ async def test_cases_are_seen_by_who_may_see_them(
 ) -> None:
     lat, lon = a_patrol_point("road")
     case = await report_and_wait_dispatched(
-        api, {"category": "C0104", "lat": lat, "lon": lon, "description": "Power cover loose"}
+        api,
+        {
+            "category": "C0104",
+            "lat": lat,
+            "lon": lon,
+            "description": "Power cover loose",
+            "reporter_name": "Ms Wang",
+            "reporter_phone": "13800000000",
+        },
     )
     path = f"/api/v1/cases/{case['id']}"
-    assert "reporter" not in json.dumps(case), "the reporter is never shown"
+    assert case["reporter"] == {"name": "Ms Wang", "phone": "13800000000"}, "her own report"
     assert_problem(await anon.get(path), 401, "authentication_required")
     assert_problem(
         await anon.post(
@@ -375,8 +383,12 @@ async def test_cases_are_seen_by_who_may_see_them(
         return await anon.get(path, headers={"Authorization": f"Bearer {token}"})
 
     assert case["department"] == "roads-contractor"
-    assert (await as_user("roads-staff")).status_code == 200  # dispatched to their department
-    assert (await as_user("dispatcher")).status_code == 200  # the command centre sees all
+    department = await as_user("roads-staff")  # dispatched to their department
+    assert department.status_code == 200
+    assert department.json()["reporter"] is None, "departments never see who reported"
+    assert "13800000000" not in department.text
+    centre = await as_user("dispatcher")  # the command centre sees all, and may call back
+    assert centre.status_code == 200 and centre.json()["reporter"]["phone"] == "13800000000"
     officer = await as_user("ZG001")  # grid G01 only
     assert officer.status_code == (200 if case["grid_id"] == "G01" else 404)
     key = demo_credentials(platform)["api_keys"][0]["key"]  # the hotline: command-centre cases

@@ -74,6 +74,8 @@ class Case(Base):
     # the verified caller who reported it: for "residents see their own reports"; private
     reporter_sub: Mapped[str | None] = mapped_column(String(100), index=True)
     reporter_role: Mapped[str | None] = mapped_column(String(30))
+    reporter_name: Mapped[str | None] = mapped_column(String(50))
+    reporter_phone: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(30))
     grid_id: Mapped[str | None] = mapped_column(String(20))
     zone_type: Mapped[str | None] = mapped_column(String(20))

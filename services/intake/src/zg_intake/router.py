@@ -11,7 +11,14 @@ from zg_common.authz import require
 from zg_common.identity import Identity
 from zg_intake import service
 from zg_intake.dependencies import Categories, District, Session
-from zg_intake.schemas import CaseCreate, CaseCreated, CaseRead, CategoryRead, StatusChangeRead
+from zg_intake.schemas import (
+    CaseCreate,
+    CaseCreated,
+    CaseRead,
+    CategoryRead,
+    ReporterRead,
+    StatusChangeRead,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 
@@ -58,6 +65,9 @@ async def read_case(
         reported_at=case.reported_at,
         updated_at=case.updated_at,
         history=[StatusChangeRead(status=h.status, at=h.at, note=h.note) for h in case.history],
+        reporter=ReporterRead(name=case.reporter_name, phone=case.reporter_phone)
+        if service.may_see_reporter(caller, case)
+        else None,
     )
 
 

@@ -24,12 +24,29 @@ class CaseCreate(BaseModel):
     lat: float = Field(ge=-90, le=90, examples=[31.8012], description="WGS84 latitude")
     lon: float = Field(ge=-180, le=180, examples=[117.3021], description="WGS84 longitude")
     description: str = Field(min_length=1, max_length=2000, examples=["Car parked on the pavement"])
+    reporter_name: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=50,
+        description="how to address the reporter; for the reporter and the command centre only",
+    )
+    reporter_phone: str | None = Field(
+        default=None,
+        pattern=r"^\+?[0-9][0-9 -]{5,18}$",
+        examples=["13800000000"],
+        description="for call-backs; shown to the reporter and the command centre only",
+    )
 
 
 class StatusChangeRead(BaseModel):
     status: str
     at: datetime
     note: str
+
+
+class ReporterRead(BaseModel):
+    name: str | None
+    phone: str | None
 
 
 class CaseRead(BaseModel):
@@ -48,6 +65,9 @@ class CaseRead(BaseModel):
     reported_at: datetime
     updated_at: datetime
     history: list[StatusChangeRead]
+    reporter: ReporterRead | None = Field(
+        default=None, description="only for the reporter and the command centre"
+    )
 
 
 class CaseCreated(BaseModel):

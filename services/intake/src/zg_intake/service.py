@@ -45,6 +45,8 @@ async def report_case(
         source=source,
         reporter_sub=reporter.sub,
         reporter_role=reporter.role,
+        reporter_name=data.reporter_name,
+        reporter_phone=data.reporter_phone,
         status=STATUS_REPORTED,
         reported_at=now,
         updated_at=now,
@@ -85,6 +87,14 @@ async def get_case(session: AsyncSession, case_id: uuid.UUID, *, caller: Identit
 SEES_EVERY_CASE = frozenset({"intake_operator", "dispatcher", "shift_leader", "manager", "admin"})
 # the channel a case came through, from who reported it
 SOURCES = {"resident": "resident_app", "officer": "officer_handset", "partner": "partner_api"}
+
+
+def may_see_reporter(caller: Identity, case: Case) -> bool:
+    """Privacy: the reporter's contact is for the reporter and the command centre only, never
+    for departments, officers or partner systems."""
+    return caller.role in SEES_EVERY_CASE or (
+        caller.role != "anonymous" and case.reporter_sub == caller.sub
+    )
 
 
 def may_read(caller: Identity, case: Case) -> bool:
