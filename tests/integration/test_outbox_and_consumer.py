@@ -10,7 +10,7 @@ import sys
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar, cast
+from typing import Any, ClassVar, cast
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -22,6 +22,7 @@ from tests.conftest import Infra
 from tests.helpers import eventually, unique
 from zg_common.consumer import (
     ConsumerSpec,
+    Handler,
     IdempotentConsumer,
     PermanentError,
     dlq_topic,
@@ -100,6 +101,28 @@ async def read_all(
     finally:
         await consumer.stop()
     return out
+
+
+def consumer_for(
+    infra: Infra,
+    engine: AsyncEngine,
+    schema: MetaData,
+    producer: AIOKafkaProducer,
+    contract: type[EventContract],
+    handler: Handler,
+    *,
+    group: str | None = None,
+    **options: Any,
+) -> IdempotentConsumer:
+    """An idempotent consumer of the test's topic in the test's schema."""
+    return IdempotentConsumer(
+        ConsumerSpec(group or unique("g"), [contract.topic], {contract.event_type: handler}),
+        bootstrap_servers=infra.kafka_bootstrap_servers,
+        sessions=create_sessionmaker(engine),
+        schema=schema.schema or "",
+        producer=producer,
+        **options,
+    )
 
 
 @contextlib.asynccontextmanager
@@ -202,13 +225,7 @@ async def test_relay_crash_between_publish_and_mark_delivers_and_applies_once(
     records = await read_all(infra, topic, 2)
     assert [CloudEvent.model_validate_json(v or b"").id for v, _ in records] == [event.id, event.id]
 
-    consumer = IdempotentConsumer(
-        ConsumerSpec(unique("g"), [topic], {contract.event_type: counting_handler(applied)}),
-        bootstrap_servers=infra.kafka_bootstrap_servers,
-        sessions=create_sessionmaker(engine),
-        schema=schema.schema or "",
-        producer=producer,
-    )
+    consumer = consumer_for(infra, engine, schema, producer, contract, counting_handler(applied))
     async with running(consumer):
         await eventually(lambda: times_applied(engine, applied, "c"), what="the event applied")
         await asyncio.sleep(1.0)  # room for the duplicate to be (wrongly) applied
@@ -230,12 +247,8 @@ async def test_same_event_delivered_twice_changes_state_once(
     for _ in range(2):
         await producer.send_and_wait(topic, event.to_bytes(), key=b"d")
     group = unique("g")
-    consumer = IdempotentConsumer(
-        ConsumerSpec(group, [topic], {contract.event_type: counting_handler(applied)}),
-        bootstrap_servers=infra.kafka_bootstrap_servers,
-        sessions=create_sessionmaker(engine),
-        schema=schema.schema or "",
-        producer=producer,
+    consumer = consumer_for(
+        infra, engine, schema, producer, contract, counting_handler(applied), group=group
     )
     async with running(consumer):
         await eventually(lambda: times_applied(engine, applied, "d"), what="the event applied")
@@ -271,13 +284,7 @@ async def test_undecodable_record_goes_to_dlq_and_consumer_goes_on(
         contract(thing_id="e", at=datetime.now().astimezone()), source="/test", subject="e"
     )
     await producer.send_and_wait(topic, good.to_bytes(), key=b"e")
-    consumer = IdempotentConsumer(
-        ConsumerSpec(unique("g"), [topic], {contract.event_type: counting_handler(applied)}),
-        bootstrap_servers=infra.kafka_bootstrap_servers,
-        sessions=create_sessionmaker(engine),
-        schema=schema.schema or "",
-        producer=producer,
-    )
+    consumer = consumer_for(infra, engine, schema, producer, contract, counting_handler(applied))
     async with running(consumer):
         await eventually(lambda: times_applied(engine, applied, "e"), what="the good event applied")
     dead = await read_all(infra, dlq_topic(topic), 2)
@@ -312,14 +319,8 @@ async def test_failing_handler_is_retried_then_dead_lettered(
         contract(thing_id="f", at=datetime.now().astimezone()), source="/test", subject="f"
     )
     await producer.send_and_wait(topic, bad.to_bytes(), key=b"f")
-    consumer = IdempotentConsumer(
-        ConsumerSpec(unique("g"), [topic], {contract.event_type: flaky}),
-        bootstrap_servers=infra.kafka_bootstrap_servers,
-        sessions=create_sessionmaker(engine),
-        schema=schema.schema or "",
-        producer=producer,
-        max_attempts=3,
-        retry_backoff_s=0.01,
+    consumer = consumer_for(
+        infra, engine, schema, producer, contract, flaky, max_attempts=3, retry_backoff_s=0.01
     )
     async with running(consumer):
         dead = await read_all(infra, dlq_topic(topic), 1)
@@ -392,13 +393,7 @@ async def test_poison_event_in_a_batch_leaves_the_others_applied_once(
             subject=subject,
         )
         await producer.send_and_wait(topic, event.to_bytes(), key=subject.encode())
-    consumer = IdempotentConsumer(
-        ConsumerSpec(unique("g"), [topic], {contract.event_type: picky}),
-        bootstrap_servers=infra.kafka_bootstrap_servers,
-        sessions=create_sessionmaker(engine),
-        schema=schema.schema or "",
-        producer=producer,
-    )
+    consumer = consumer_for(infra, engine, schema, producer, contract, picky)
     async with running(consumer):
         dead = await read_all(infra, dlq_topic(topic), 1)
         await eventually(lambda: times_applied(engine, applied, "h2"), what="h2 applied")
@@ -468,12 +463,13 @@ async def test_database_outage_waits_instead_of_dead_lettering(
         contract(thing_id="o", at=datetime.now().astimezone()), source="/test", subject="o"
     )
     await producer.send_and_wait(topic, event.to_bytes(), key=b"o")
-    consumer = IdempotentConsumer(
-        ConsumerSpec(unique("g"), [topic], {contract.event_type: during_outage}),
-        bootstrap_servers=infra.kafka_bootstrap_servers,
-        sessions=create_sessionmaker(engine),
-        schema=schema.schema or "",
-        producer=producer,
+    consumer = consumer_for(
+        infra,
+        engine,
+        schema,
+        producer,
+        contract,
+        during_outage,
         max_attempts=1,
         retry_backoff_s=0.01,
     )
