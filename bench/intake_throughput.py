@@ -32,7 +32,7 @@ from loadgen import run_load
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH_DATA = REPO / ".data" / "bench"
-OFFSET = 1000  # gateway on 9000, services 9001-9005, PostgreSQL 56432, Kafka 20092
+OFFSET = 1000  # gateway on 9000, services 9001-9005, PostgreSQL 16432, Kafka 20092
 
 
 def case_body(rng: random.Random, points: list[tuple[float, float]], categories: list[str]):  # type: ignore[no-untyped-def]

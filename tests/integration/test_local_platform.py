@@ -18,7 +18,7 @@ from tests.conftest import REPO
 
 pytestmark = pytest.mark.integration
 
-OFFSET = 200  # PostgreSQL 55632, Kafka 19292/19293: clear of dev, test and e2e ports
+OFFSET = 200  # PostgreSQL 15632, Kafka 19292/19293: clear of dev, test and e2e ports
 
 
 def clean_env(**extra: str) -> dict[str, str]:

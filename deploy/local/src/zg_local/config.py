@@ -84,7 +84,8 @@ class LocalConfig:
             data_dir=(
                 data_dir or Path(os.environ.get("ZG_DATA_DIR", REPO_ROOT / ".data"))
             ).resolve(),
-            pg_port=p("ZG_PG_PORT", 55432),
+            # below 32768: outside Linux's ephemeral range, so no client socket can hold it
+            pg_port=p("ZG_PG_PORT", 15432),
             kafka_port=p("ZG_KAFKA_PORT", 19092),
             kafka_controller_port=p("ZG_KAFKA_CONTROLLER_PORT", 19093),
             gateway_port=p("ZG_GATEWAY_HTTP_PORT", 8000),

@@ -33,7 +33,7 @@ def check_ports_free(ports: dict[str, int]) -> None:
             "Cannot start: \n"
             + "\n".join(taken)
             + "\nStop the process using it (is `make run` already running?) or choose other ports,"
-            " e.g. ZG_GATEWAY_HTTP_PORT=8100 ZG_PG_PORT=55532 (see README: Configuration)."
+            " e.g. ZG_GATEWAY_HTTP_PORT=8100 ZG_PG_PORT=15532 (see README: Configuration)."
         )
 
 

@@ -35,7 +35,7 @@ class CommonSettings(BaseSettings):
         default="development", validation_alias=AliasChoices("ZG_ENVIRONMENT")
     )
     database_url: str = Field(
-        default="postgresql+asyncpg://zongguan@127.0.0.1:55432/zongguan",
+        default="postgresql+asyncpg://zongguan@127.0.0.1:15432/zongguan",
         validation_alias=AliasChoices("DATABASE_URL", "ZG_DATABASE_URL"),
     )
     kafka_bootstrap_servers: str = Field(
