@@ -1,0 +1,51 @@
+"""The Docker path cannot run here (no engine), so its files are checked for consistency with
+what `make run` starts: the same services, modules, ports and settings."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import yaml
+
+from tests.conftest import REPO
+from zg_local.config import LocalConfig
+
+COMPOSE = REPO / "deploy" / "compose.yaml"
+DOCKERFILE = REPO / "deploy" / "docker" / "python.Dockerfile"
+
+
+def compose() -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load(COMPOSE.read_text())
+    return document
+
+
+def test_compose_runs_every_service_as_make_run_does() -> None:
+    services = compose()["services"]
+    cfg = LocalConfig.from_env()
+    gateway_urls = json.loads(services["gateway"]["environment"]["ZG_GATEWAY_SERVICE_URLS"])
+    for svc in cfg.services:
+        command = services[svc.name]["command"]
+        assert svc.module in command, svc.name
+        port = int(command[command.index("--port") + 1])
+        assert gateway_urls[svc.name] == f"http://{svc.name}:{port}"
+    assert "zg_gateway.main:create_app" in services["gateway"]["command"]
+    assert services["gateway"]["ports"] == ["8000:8000"]
+
+
+def test_compose_demands_the_secrets_and_shares_the_environment() -> None:
+    services = compose()["services"]
+    for name in ("intake", "routing", "patrol", "scoring", "video-index", "gateway"):
+        env = services[name]["environment"]
+        assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
+        assert env["DATABASE_URL"].startswith("postgresql+asyncpg://")
+        for secret in ("ZG_IDENTITY_SECRET", "ZG_JWT_SECRET"):
+            assert re.fullmatch(r"\$\{" + secret + r":\?[^}]+\}", env[secret]), (name, secret)
+
+
+def test_dockerfile_copies_what_exists() -> None:
+    for line in DOCKERFILE.read_text().splitlines():
+        if line.startswith("COPY ") and "--from" not in line:
+            source = line.split()[1]
+            assert (REPO / source).exists(), source
