@@ -3,8 +3,11 @@ logout, expiry; against the real database, with an upstream that shows what it r
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
+import os
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -259,3 +262,62 @@ async def test_state_changing_calls_are_audited_for_admins(
     manager = await bearer(client, passwords, "manager")
     refused = await client.get("/api/v1/admin/audit", headers=manager)
     assert problem_code(refused, 403) == "operation_forbidden"
+
+
+async def test_admins_manage_accounts_and_the_first_admin_comes_from_the_cli(
+    auth: tuple[httpx.AsyncClient, dict[str, str]], database_url: str
+) -> None:
+    client, passwords = auth
+    admin = await bearer(client, passwords, "admin")
+    spec = {
+        "username": "ZG042",
+        "password": "a-long-enough-password",
+        "role": "officer",
+        "name": "Officer 42",
+        "grid_ids": ["G05"],
+    }
+    created = await client.post("/api/v1/admin/accounts", json=spec, headers=admin)
+    assert created.status_code == 201 and "password" not in created.text
+    taken = await client.post("/api/v1/admin/accounts", json=spec, headers=admin)
+    assert problem_code(taken, 409) == "username_taken"
+    officer = await login(client, "ZG042", "a-long-enough-password")
+    me = (
+        await client.get(
+            "/api/v1/auth/me", headers={"Authorization": f"Bearer {officer['access_token']}"}
+        )
+    ).json()
+    assert (me["role"], me["grid_ids"]) == ("officer", ["G05"])
+    manager = await bearer(client, passwords, "manager")
+    assert problem_code(await client.get("/api/v1/admin/accounts", headers=manager), 403) == (
+        "operation_forbidden"
+    )
+
+    disabled = await client.delete(f"/api/v1/admin/accounts/{created.json()['id']}", headers=admin)
+    assert disabled.status_code == 204
+    again = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": officer["refresh_token"]}
+    )
+    assert problem_code(again, 401) == "refresh_token_invalid"
+    relogin = await client.post(
+        "/api/v1/auth/login", json={"username": "ZG042", "password": "a-long-enough-password"}
+    )
+    assert problem_code(relogin, 401) == "login_failed"
+
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "zg_gateway",
+        "create-admin",
+        "--username",
+        "first-admin",
+        env={
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "ZG_ADMIN_PASSWORD": "another-long-password",
+        },
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await proc.communicate()
+    assert proc.returncode == 0, out.decode()
+    await login(client, "first-admin", "another-long-password")

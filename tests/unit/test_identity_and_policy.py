@@ -21,7 +21,12 @@ from zg_scoring.main import create_app as scoring_app
 from zg_video_index.main import create_app as video_index_app
 
 SECRET = "unit-test-secret"
-SAMPLE_PATH_VALUES = {"case_id": str(uuid.uuid4()), "grid_id": "G01", "key_id": str(uuid.uuid4())}
+SAMPLE_PATH_VALUES = {
+    "case_id": str(uuid.uuid4()),
+    "grid_id": "G01",
+    "key_id": str(uuid.uuid4()),
+    "account_id": str(uuid.uuid4()),
+}
 # The gateway's catch-all forwards; the service behind it checks the operation.
 PROXY_PATH = "/api/v1/{path:path}"
 

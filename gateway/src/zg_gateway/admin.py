@@ -12,9 +12,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zg_common.authz import require
 from zg_common.db import request_session
 from zg_common.identity import Identity
-from zg_gateway import audit, keys
+from zg_gateway import accounts, audit, keys
 from zg_gateway.models import ApiKey
-from zg_gateway.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead, AuditEntryRead, AuditPage
+from zg_gateway.schemas import (
+    AccountCreate,
+    AccountRead,
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyRead,
+    AuditEntryRead,
+    AuditPage,
+)
 
 router = APIRouter(prefix="/api/v1/admin/api-keys", tags=["administration"])
 Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
@@ -92,3 +100,48 @@ async def read_audit(
         entries=[AuditEntryRead.model_validate(r, from_attributes=True) for r in rows],
         next_before_id=rows[-1].id if len(rows) == limit else None,
     )
+
+
+accounts_router = APIRouter(prefix="/api/v1/admin/accounts", tags=["administration"])
+AccountsAdmin = Annotated[Identity, require("accounts.manage")]
+
+
+@accounts_router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AccountRead,
+    summary="Create an account (admin)",
+)
+async def create_account(
+    caller: AccountsAdmin, body: AccountCreate, session: Session
+) -> AccountRead:
+    account = await accounts.create_account(
+        session,
+        username=body.username,
+        password=body.password,
+        role=body.role,
+        name=body.name,
+        department_ids=body.department_ids,
+        grid_ids=body.grid_ids,
+    )
+    return AccountRead.model_validate(account, from_attributes=True)
+
+
+@accounts_router.get("", response_model=list[AccountRead], summary="List accounts (admin)")
+async def list_accounts(caller: AccountsAdmin, session: Session) -> list[AccountRead]:
+    return [
+        AccountRead.model_validate(a, from_attributes=True)
+        for a in await accounts.list_accounts(session)
+    ]
+
+
+@accounts_router.delete(
+    "/{account_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Disable an account and end its logins (admin)",
+)
+async def disable_account(
+    caller: AccountsAdmin, account_id: uuid.UUID, session: Session
+) -> Response:
+    await accounts.disable_account(session, account_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

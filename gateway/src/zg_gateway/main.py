@@ -26,7 +26,7 @@ from zg_common.db import create_engine, create_sessionmaker, unit_of_work
 from zg_common.errors import ServiceUnavailable, Unauthorized, problem_response
 from zg_common.identity import ANONYMOUS, Identity
 from zg_common.logging import configure_logging
-from zg_gateway.admin import audit_router
+from zg_gateway.admin import accounts_router, audit_router
 from zg_gateway.admin import router as admin_router
 from zg_gateway.audit import AuditMiddleware
 from zg_gateway.config import GatewaySettings
@@ -206,6 +206,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(router)
     app.include_router(admin_router)
     app.include_router(audit_router)
+    app.include_router(accounts_router)
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi(request: Request) -> JSONResponse:
@@ -260,6 +261,11 @@ def _own_paths(app: FastAPI) -> dict[str, Any]:
     own = get_openapi(
         title="gateway",
         version="0",
-        routes=[*router.routes, *admin_router.routes, *audit_router.routes],
+        routes=[
+            *router.routes,
+            *admin_router.routes,
+            *audit_router.routes,
+            *accounts_router.routes,
+        ],
     )
     return dict(own.get("paths", {}))

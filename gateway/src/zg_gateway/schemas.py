@@ -79,3 +79,38 @@ class AuditEntryRead(BaseModel):
 class AuditPage(BaseModel):
     entries: list[AuditEntryRead]
     next_before_id: int | None = Field(description="pass as before_id for the next (older) page")
+
+
+class AccountCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    username: str = Field(pattern=r"^[A-Za-z0-9._-]{2,100}$", examples=["ZG042"])
+    password: str = Field(min_length=12, max_length=200)
+    role: Literal[
+        "resident",
+        "officer",
+        "department_staff",
+        "intake_operator",
+        "dispatcher",
+        "shift_leader",
+        "manager",
+        "admin",
+    ]
+    name: str = Field(default="", max_length=100)
+    department_ids: list[Annotated[str, Field(pattern=r"^[a-z0-9-]{2,50}$")]] = Field(
+        default_factory=list, max_length=20
+    )
+    grid_ids: list[Annotated[str, Field(pattern=r"^G\d{2,3}$")]] = Field(
+        default_factory=list, max_length=50
+    )
+
+
+class AccountRead(BaseModel):
+    id: uuid.UUID
+    username: str
+    role: str
+    name: str
+    department_ids: list[str]
+    grid_ids: list[str]
+    active: bool
+    created_at: datetime

@@ -1,0 +1,64 @@
+"""Accounts, managed by admins: create, list, disable (which also ends the account's logins)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zg_common.errors import Conflict, NotFound
+from zg_gateway.models import Account, RefreshToken
+from zg_gateway.passwords import hash_password
+
+
+class AccountNotFound(NotFound):
+    code = "account_not_found"
+    title = "Account not found"
+
+
+async def create_account(
+    session: AsyncSession,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    name: str,
+    department_ids: list[str],
+    grid_ids: list[str],
+) -> Account:
+    account = Account(
+        id=uuid.uuid4(),
+        username=username,
+        password_hash=await asyncio.to_thread(hash_password, password),
+        role=role,
+        name=name,
+        department_ids=department_ids,
+        grid_ids=grid_ids,
+    )
+    session.add(account)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"The username {username!r} is taken", code="username_taken") from exc
+    return account
+
+
+async def list_accounts(session: AsyncSession) -> list[Account]:
+    return list(await session.scalars(select(Account).order_by(Account.username)))
+
+
+async def disable_account(session: AsyncSession, account_id: uuid.UUID) -> None:
+    account = await session.get(Account, account_id, with_for_update=True)
+    if account is None:
+        raise AccountNotFound(f"No account {account_id}")
+    account.active = False
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.account_id == account_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
