@@ -20,6 +20,7 @@ from fastapi import FastAPI, Request
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.helpers import eventually
 from tests.integration.test_gateway import JWT_SECRET, gateway, serve
 from zg_common.identity import Identity, verify_identity
 from zg_gateway.tokens import AccessTokens
@@ -246,8 +247,14 @@ async def test_state_changing_calls_are_audited_for_admins(
         json={"name": "audited", "department_ids": ["transport"], "operations": ["cases.create"]},
     )
     assert created.status_code == 201
-    page = (await client.get("/api/v1/admin/audit", headers=admin, params={"limit": 50})).json()
-    entries = page["entries"]
+    wanted = {failed.headers["x-request-id"], created.headers["x-request-id"]}
+
+    async def written() -> list[dict[str, Any]] | None:  # the audit writer works in batches
+        page = await client.get("/api/v1/admin/audit", headers=admin, params={"limit": 50})
+        entries: list[dict[str, Any]] = page.json()["entries"]
+        return entries if wanted <= {e["request_id"] for e in entries} else None
+
+    entries = await eventually(written, timeout=10, what="the audit entries")
     guess = next(e for e in entries if e["request_id"] == failed.headers["x-request-id"])
     assert (guess["method"], guess["path"], guess["status"]) == ("POST", "/api/v1/auth/login", 401)
     assert guess["detail"] == {"username": "admin"} and guess["user_agent"] == "guesser/1.0"

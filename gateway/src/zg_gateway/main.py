@@ -7,6 +7,7 @@ the verified identity for the services, and forwards /api/v1 to the owning servi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from zg_common.identity import ANONYMOUS, Identity
 from zg_common.logging import configure_logging
 from zg_gateway.admin import accounts_router, audit_router
 from zg_gateway.admin import router as admin_router
-from zg_gateway.audit import AuditMiddleware
+from zg_gateway.audit import AuditMiddleware, AuditWriter
 from zg_gateway.config import GatewaySettings
 from zg_gateway.demo import create_demo_accounts
 from zg_gateway.keys import identity_for_key
@@ -53,6 +54,7 @@ class GatewayRuntime:
     openapi: MergedOpenAPI
     limiter: RateLimiter
     limits: dict[str, Limit]
+    audit: AuditWriter
     oidc: OidcVerifier | None = None
 
     async def authenticate(self, request: Request) -> Identity:
@@ -132,9 +134,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         )
         try:
             await migrate.upgrade(engine, migrate.find_migrations(__file__), SCHEMA)
+            sessions = create_sessionmaker(engine)
             runtime = GatewayRuntime(
                 engine=engine,
-                sessions=create_sessionmaker(engine),
+                sessions=sessions,
+                audit=AuditWriter(sessions),
                 token_policy=TokenPolicy(
                     access=AccessTokens(
                         jwt_secret, issuer=settings.jwt_issuer, ttl_s=settings.access_token_ttl_s
@@ -162,7 +166,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             if settings.environment != "production" and settings.demo_credentials_file:
                 async with unit_of_work(runtime.sessions) as session:
                     await create_demo_accounts(session, settings.demo_credentials_file)
-            yield
+            audit_task = asyncio.create_task(runtime.audit.run())
+            try:
+                yield
+            finally:
+                audit_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await audit_task
+                await runtime.audit.flush()
         finally:
             await upstreams.aclose()
             await engine.dispose()
