@@ -13,6 +13,16 @@ from zg_common.db import to_asyncpg_dsn
 
 T = TypeVar("T")
 
+# Values for path parameters when the tests call every route derived from the apps.
+SAMPLE_PATH_VALUES = {
+    "case_id": str(uuid.uuid4()),
+    "grid_id": "G01",
+    "key_id": str(uuid.uuid4()),
+    "account_id": str(uuid.uuid4()),
+}
+# The gateway's catch-all forwards; the service behind it checks the operation.
+PROXY_PATH = "/api/v1/{path:path}"
+
 
 def unique(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:10]}"

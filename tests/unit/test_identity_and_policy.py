@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import httpx
@@ -10,6 +9,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
+from tests.helpers import PROXY_PATH, SAMPLE_PATH_VALUES
 from zg_common.authz import OPEN_PATHS, api_routes, declared_operations, policy
 from zg_common.errors import Unauthorized
 from zg_common.identity import ANONYMOUS, ROLES, Identity, sign_identity, verify_identity
@@ -21,14 +21,6 @@ from zg_scoring.main import create_app as scoring_app
 from zg_video_index.main import create_app as video_index_app
 
 SECRET = "unit-test-secret"
-SAMPLE_PATH_VALUES = {
-    "case_id": str(uuid.uuid4()),
-    "grid_id": "G01",
-    "key_id": str(uuid.uuid4()),
-    "account_id": str(uuid.uuid4()),
-}
-# The gateway's catch-all forwards; the service behind it checks the operation.
-PROXY_PATH = "/api/v1/{path:path}"
 
 
 def test_signed_identity_round_trips() -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -219,11 +220,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(audit_router)
     app.include_router(accounts_router)
 
+    # the gateway's own endpoints (authentication, administration), for the merged document
+    own_paths = get_openapi(title="gateway", version="0", routes=app.routes).get("paths", {})
+
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi(request: Request) -> JSONResponse:
         runtime: GatewayRuntime = request.app.state.runtime
         document = await runtime.openapi.document()
-        return JSONResponse(document | {"paths": document["paths"] | _own_paths(app)})
+        return JSONResponse(document | {"paths": document["paths"] | own_paths})
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
@@ -263,20 +267,3 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         return await runtime.upstreams.forward(request, identity)
 
     return app
-
-
-def _own_paths(app: FastAPI) -> dict[str, Any]:
-    """The gateway's own documented endpoints (authentication), for the merged document."""
-    from fastapi.openapi.utils import get_openapi
-
-    own = get_openapi(
-        title="gateway",
-        version="0",
-        routes=[
-            *router.routes,
-            *admin_router.routes,
-            *audit_router.routes,
-            *accounts_router.routes,
-        ],
-    )
-    return dict(own.get("paths", {}))
