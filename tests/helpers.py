@@ -16,6 +16,7 @@ T = TypeVar("T")
 # Values for path parameters when the tests call every route derived from the apps.
 SAMPLE_PATH_VALUES = {
     "case_id": str(uuid.uuid4()),
+    "media_id": str(uuid.uuid4()),
     "grid_id": "G01",
     "key_id": str(uuid.uuid4()),
     "account_id": str(uuid.uuid4()),

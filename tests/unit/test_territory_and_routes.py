@@ -77,3 +77,32 @@ def test_gateway_routes(path: str, service: str | None) -> None:
 
 def test_route_table_names_known_services() -> None:
     assert set(ROUTES.values()) <= {"intake", "routing", "patrol", "scoring", "video-index"}
+
+
+def test_every_service_route_is_reachable_through_the_gateway() -> None:
+    """A route the gateway's table does not lead to exists only for direct callers."""
+    from collections.abc import Callable
+
+    from fastapi import FastAPI
+
+    from zg_common.authz import OPEN_PATHS, api_routes
+    from zg_intake.main import create_app as intake_app
+    from zg_patrol.main import create_app as patrol_app
+    from zg_routing.main import create_app as routing_app
+    from zg_scoring.main import create_app as scoring_app
+    from zg_video_index.main import create_app as video_index_app
+
+    apps: dict[str, Callable[[], FastAPI]] = {
+        "intake": intake_app,
+        "routing": routing_app,
+        "patrol": patrol_app,
+        "scoring": scoring_app,
+        "video-index": video_index_app,
+    }
+    checked = 0
+    for service, create in apps.items():
+        for path, _route in api_routes(create().routes):
+            if path not in OPEN_PATHS:
+                assert owner_of(path) == service, f"{path} of {service}"
+                checked += 1
+    assert checked >= 14

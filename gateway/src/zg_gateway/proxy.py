@@ -14,9 +14,12 @@ from typing import Any
 
 import aiohttp
 from fastapi import Request, Response
+from fastapi.responses import StreamingResponse
 from multidict import CIMultiDict
+from starlette.background import BackgroundTask
 
 from zg_common.errors import BadGateway, GatewayTimeout, NotFound, ServiceUnavailable
+from zg_common.http import UPLOAD_PATHS
 from zg_common.identity import IDENTITY_HEADER, Identity, sign_identity
 from zg_common.logging import correlation_id_var, request_id_var
 from zg_gateway.routes import owner_of
@@ -45,6 +48,12 @@ RESPONSE_DROP = HOP_BY_HOP | {
     "date",
     "server",
 }
+
+# Answers larger than this (or of unknown length: photos, videos) pass through as a stream, so
+# the gateway never holds a video in memory; uploads to UPLOAD_PATHS stream the same way.
+STREAM_ABOVE_BYTES = 256 * 1024
+CHUNK = 64 * 1024
+MEDIA_PREFIX = "/api/v1/media"
 
 
 class Upstreams:
@@ -123,28 +132,56 @@ class Upstreams:
         headers["x-correlation-id"] = correlation_id_var.get() or ""
         headers["x-forwarded-for"] = request.client.host if request.client else ""
         headers["x-forwarded-proto"] = request.url.scheme
-        body = await request.body()
+        # Files go through as streams, bounded by the time between reads rather than in total: a
+        # video on a slow mobile link takes longer than any sensible request deadline.
+        options: dict[str, Any] = {}
+        if path.startswith(MEDIA_PREFIX):
+            options["timeout"] = aiohttp.ClientTimeout(
+                total=None, sock_connect=self.connect_timeout, sock_read=self.timeout
+            )
+        if path in UPLOAD_PATHS and request.method == "POST":
+            data: Any = request.stream()
+        else:
+            data = await request.body() or None
         try:
-            async with self.session.request(
-                request.method, url, headers=headers, data=body or None, allow_redirects=False
-            ) as upstream:
-                content = await upstream.read()
-                status = upstream.status
-                response_headers = [
-                    (k, v) for k, v in upstream.headers.items() if k.lower() not in RESPONSE_DROP
-                ]
-        except aiohttp.ConnectionTimeoutError as exc:
-            raise ServiceUnavailable(f"The {service} service is not reachable") from exc
-        except TimeoutError as exc:
-            raise GatewayTimeout(
-                f"The {service} service did not answer within {self.timeout:.0f}s"
-            ) from exc
-        except aiohttp.ClientConnectorError as exc:
-            raise ServiceUnavailable(f"The {service} service is not reachable") from exc
-        except aiohttp.ClientError as exc:
-            log.warning("upstream transport error", extra={"service": service, "error": repr(exc)})
-            raise BadGateway(f"The {service} service closed the connection") from exc
+            upstream = await self.session.request(
+                request.method, url, headers=headers, data=data, allow_redirects=False, **options
+            )
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise self._transport_error(service, exc) from exc
+        status = upstream.status
+        response_headers = [
+            (k, v) for k, v in upstream.headers.items() if k.lower() not in RESPONSE_DROP
+        ]
+        length = upstream.content_length
+        if length is None or length > STREAM_ABOVE_BYTES:
+            streaming = StreamingResponse(
+                upstream.content.iter_chunked(CHUNK),
+                status_code=status,
+                background=BackgroundTask(upstream.release),
+            )
+            for key, value in response_headers:
+                streaming.headers.append(key, value)
+            if length is not None:  # the bytes pass unchanged (no decompression here)
+                streaming.headers["content-length"] = str(length)
+            return streaming
+        try:
+            content = await upstream.read()
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise self._transport_error(service, exc) from exc
+        finally:
+            upstream.release()
         response = Response(content=content, status_code=status)
         for key, value in response_headers:
             response.headers.append(key, value)
         return response
+
+    def _transport_error(self, service: str, exc: BaseException) -> Exception:
+        if isinstance(exc, aiohttp.ConnectionTimeoutError | aiohttp.ClientConnectorError):
+            return ServiceUnavailable(f"The {service} service is not reachable")
+        if isinstance(exc, TimeoutError):
+            return GatewayTimeout(
+                f"The {service} service did not answer within {self.timeout:.0f}s"
+            )
+        log.warning("upstream transport error", extra={"service": service, "error": repr(exc)})
+        return BadGateway(f"The {service} service closed the connection")

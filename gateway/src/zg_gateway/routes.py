@@ -6,6 +6,7 @@ from __future__ import annotations
 ROUTES: dict[str, str] = {
     "/api/v1/cases": "intake",
     "/api/v1/categories": "intake",
+    "/api/v1/media": "intake",
     "/api/v1/departments": "routing",
     "/api/v1/routing-rules": "routing",
     "/api/v1/zone-types": "patrol",

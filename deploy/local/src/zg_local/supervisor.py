@@ -158,6 +158,10 @@ class Supervisor:
                 ),
                 "ZG_JWT_SECRET": local_secret(self.cfg.data_dir, "ZG_JWT_SECRET", "jwt.key"),
                 "ZG_GATEWAY_DEMO_CREDENTIALS_FILE": str(self.demo_credentials),
+                # uploaded photos and videos, unless an S3 endpoint is configured
+                "ZG_INTAKE_MEDIA_ROOT": os.environ.get(
+                    "ZG_INTAKE_MEDIA_ROOT", str(self.cfg.data_dir / "media")
+                ),
                 "DATABASE_URL": database_url,
                 "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
                 "ZG_LOG_FORMAT": "json",

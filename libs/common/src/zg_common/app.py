@@ -38,6 +38,8 @@ from zg_common.settings import CommonSettings, ServiceSettings
 log = logging.getLogger(__name__)
 
 StartupHook = Callable[["Runtime"], Awaitable[None]]
+# an hourly clean-up of the service's own (uploads never used, and the like): rows removed
+PurgeHook = Callable[["Runtime"], Awaitable[int]]
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class ServiceSpec:
     # built after the startup hooks ran, so handlers can bind in-memory state (indexes)
     consumers: Callable[[Runtime], Sequence[ConsumerSpec]] = lambda _runtime: ()
     on_startup: Sequence[StartupHook] = ()
+    purges: Sequence[PurgeHook] = ()
     produces: Sequence[type[EventContract]] = ()
     version: str = "0.1.0"
 
@@ -73,6 +76,8 @@ class Runtime:
     # service-specific in-memory state built at startup (territory indexes and the like)
     state: dict[str, Any] = field(default_factory=dict)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    # startup hooks register what must be closed at shutdown (clients, pools)
+    cleanup: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -126,7 +131,11 @@ def create_base_app(
     """Errors, ids, metrics, body limit, /healthz and /metrics: shared by services and gateway."""
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
     install_error_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        upload_max_bytes=settings.max_upload_bytes,
+    )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware, service=name)
     app.openapi = _problem_openapi(app)  # type: ignore[method-assign]
@@ -236,6 +245,8 @@ async def _housekeeping(runtime: Runtime) -> None:
             )
             if runtime.relay is not None:
                 purged += await runtime.relay.purge_published(older_than_days=OUTBOX_RETENTION_DAYS)
+            for purge in runtime.spec.purges:
+                purged += await purge(runtime)
             if purged:
                 log.info("housekeeping purged old rows", extra={"rows": purged})
         await asyncio.sleep(HOUSEKEEPING_INTERVAL_S)
@@ -273,6 +284,10 @@ def create_service_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
                     await task
             with contextlib.suppress(Exception):
                 await runtime.producer.stop()
+            try:
+                await runtime.cleanup.aclose()
+            except Exception:
+                log.exception("clean-up at shutdown failed")
             await engine.dispose()
 
     app = create_base_app(

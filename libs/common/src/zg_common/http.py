@@ -109,17 +109,28 @@ class RequestContextMiddleware:
             correlation_id_var.reset(corr_token)
 
 
-class BodyLimitMiddleware:
-    """Refuses bodies over `max_bytes` with 413 problem+json, by header and while streaming."""
+# Paths that take file uploads, with their own (larger) body limit, in the gateway and services.
+UPLOAD_PATHS = frozenset({"/api/v1/media"})
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+
+class BodyLimitMiddleware:
+    """Refuses bodies over `max_bytes` (`upload_max_bytes` on UPLOAD_PATHS) with 413
+    problem+json, by header and while streaming."""
+
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, upload_max_bytes: int | None = None
+    ) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_max_bytes = max_bytes
+        self.upload_max_bytes = upload_max_bytes or max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = (
+            self.upload_max_bytes if scope.get("path") in UPLOAD_PATHS else self.default_max_bytes
+        )
         declared = None
         for key, value in scope.get("headers", ()):
             if key == b"content-length":
@@ -127,11 +138,11 @@ class BodyLimitMiddleware:
                     declared = int(value)
                 except ValueError:
                     declared = None
-        if declared is not None and declared > self.max_bytes:
+        if declared is not None and declared > max_bytes:
             if declared <= DRAIN_LIMIT:
                 # a client still sending would see a reset instead of the 413: read it away
                 await self._drain(receive, {"more_body": True})
-            await self._refuse(scope, receive, send)
+            await self._refuse(scope, receive, send, max_bytes)
             return
         received = 0
 
@@ -140,9 +151,9 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     await self._drain(receive, message)
-                    raise PayloadTooLarge(self._detail())
+                    raise PayloadTooLarge(self._detail(max_bytes))
             return message
 
         await self.app(scope, counting_receive, send)
@@ -157,11 +168,14 @@ class BodyLimitMiddleware:
                 return
             drained += len(message.get("body", b""))
 
-    def _detail(self) -> str:
-        return f"The request body is larger than {self.max_bytes} bytes"
+    @staticmethod
+    def _detail(max_bytes: int) -> str:
+        return f"The request body is larger than {max_bytes} bytes"
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem_response(PayloadTooLarge(self._detail()), instance=scope.get("path"))
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, max_bytes: int) -> None:
+        response = problem_response(
+            PayloadTooLarge(self._detail(max_bytes)), instance=scope.get("path")
+        )
         response.headers["connection"] = "close"
         await response(scope, receive, send)
 

@@ -60,6 +60,11 @@ class CommonSettings(BaseSettings):
     max_body_bytes: int = Field(
         default=1_048_576, ge=1024, validation_alias=AliasChoices("ZG_MAX_BODY_BYTES")
     )
+    # the body limit of the upload paths (zg_common.http.UPLOAD_PATHS): a video and its
+    # multipart envelope; the service then checks each kind's own limit on the content
+    max_upload_bytes: int = Field(
+        default=101 * 1_048_576, ge=1024, validation_alias=AliasChoices("ZG_MAX_UPLOAD_BYTES")
+    )
 
 
 class ServiceSettings(CommonSettings):

@@ -1,8 +1,15 @@
 """Settings of the intake service (env prefix ZG_INTAKE_)."""
 
+from pathlib import Path
+
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from zg_common.settings import ServiceSettings
+from zg_common.settings import ServiceSettings, find_repo_root
+
+
+def default_media_root() -> Path:
+    return (find_repo_root() or Path.cwd()) / ".data" / "media"
 
 
 class IntakeSettings(ServiceSettings):
@@ -11,3 +18,18 @@ class IntakeSettings(ServiceSettings):
     )
 
     http_port: int = 8001
+
+    # Media: a folder by default; an S3-compatible bucket when media_s3_endpoint is set.
+    media_root: Path = Field(default_factory=default_media_root)
+    media_s3_endpoint: str | None = None
+    media_s3_bucket: str = "zongguan-media"
+    media_s3_region: str = "us-east-1"
+    media_s3_prefix: str = ""
+    media_s3_access_key: SecretStr | None = None
+    media_s3_secret_key: SecretStr | None = None
+    media_max_photo_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    media_max_video_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
+    media_max_pixels: int = Field(default=60_000_000, ge=10_000)
+    media_max_per_case: int = Field(default=9, ge=1)
+    # an upload never attached to a case is removed after this many hours
+    media_unattached_ttl_h: int = Field(default=24, ge=1)

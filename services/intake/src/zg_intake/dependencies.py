@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.db import request_session
+from zg_intake.storage import MediaStore
 from zg_intake.territory import CategoryIndex, DistrictOutline
 
 Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
@@ -27,3 +28,11 @@ async def categories(request: Request) -> CategoryIndex:
 
 
 Categories = Annotated[CategoryIndex, Depends(categories)]
+
+
+async def media_store(request: Request) -> MediaStore:
+    store: MediaStore = request.app.state.runtime.state["media_store"]
+    return store
+
+
+MediaStoreDep = Annotated[MediaStore, Depends(media_store)]

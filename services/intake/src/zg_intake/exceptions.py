@@ -29,3 +29,8 @@ def outside_district(lat: float, lon: float) -> ValidationFailed:
             FieldError(field=f, code="outside_district", message=message) for f in ("lat", "lon")
         ],
     )
+
+
+class MediaNotFound(NotFound):
+    code = "media_not_found"
+    title = "Media not found"

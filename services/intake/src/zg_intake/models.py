@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     DateTime,
     FetchedValue,
     Float,
@@ -102,3 +103,28 @@ class CaseStatusChange(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     event_id: Mapped[str | None] = mapped_column(String(64))
     case: Mapped[Case] = relationship(back_populates="history", lazy="raise")
+
+
+class Media(Base):
+    """One uploaded photo or video. Files are content-addressed by the original's SHA-256:
+    the original (evidence, command centre only), a public copy without location, a thumbnail."""
+
+    __tablename__ = "media"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("intake.cases.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(10))
+    original_type: Mapped[str] = mapped_column(String(50))
+    public_type: Mapped[str] = mapped_column(String(50))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    has_thumbnail: Mapped[bool] = mapped_column(Boolean)
+    location_removed: Mapped[bool] = mapped_column(Boolean)
+    uploaded_by_sub: Mapped[str] = mapped_column(String(100))
+    uploaded_by_role: Mapped[str] = mapped_column(String(30))
+    uploaded_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )

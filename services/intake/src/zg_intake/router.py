@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
+import shutil
+import tempfile
 import uuid
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
+from fastapi.responses import StreamingResponse
 
 from zg_common.authz import require
 from zg_common.identity import Identity
-from zg_intake import service
-from zg_intake.dependencies import Categories, District, Session
+from zg_intake import media_service, service
+from zg_intake.access import may_see_reporter
+from zg_intake.dependencies import Categories, District, MediaStoreDep, Session
+from zg_intake.media_service import SEES_ORIGINALS
+from zg_intake.models import Media
 from zg_intake.schemas import (
     CaseCreate,
     CaseCreated,
     CaseRead,
     CategoryRead,
+    MediaRead,
     ReporterRead,
     StatusChangeRead,
 )
@@ -49,6 +58,7 @@ async def read_case(
     caller: Annotated[Identity, require("cases.read")], case_id: uuid.UUID, session: Session
 ) -> CaseRead:
     case = await service.get_case(session, case_id, caller=caller)
+    attached = await media_service.media_of_case(session, case.id)
     return CaseRead(
         id=case.id,
         number=case.number,
@@ -65,10 +75,104 @@ async def read_case(
         reported_at=case.reported_at,
         updated_at=case.updated_at,
         history=[StatusChangeRead(status=h.status, at=h.at, note=h.note) for h in case.history],
+        media=[media_read(m, caller) for m in attached],
         reporter=ReporterRead(name=case.reporter_name, phone=case.reporter_phone)
-        if service.may_see_reporter(caller, case)
+        if may_see_reporter(caller, case)
         else None,
     )
+
+
+def media_read(row: Media, caller: Identity) -> MediaRead:
+    url = f"/api/v1/media/{row.id}"
+    return MediaRead(
+        id=row.id,
+        kind=row.kind,
+        purpose=row.purpose,
+        content_type=row.public_type,
+        original_type=row.original_type,
+        size=row.size,
+        sha256=row.sha256,
+        width=row.width,
+        height=row.height,
+        location_removed=row.location_removed,
+        url=url,
+        thumbnail_url=f"{url}?variant=thumbnail" if row.has_thumbnail else None,
+        original_url=f"{url}?variant=original" if caller.role in SEES_ORIGINALS else None,
+        uploaded_at=row.uploaded_at,
+    )
+
+
+@router.post(
+    "/media",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MediaRead,
+    tags=["media"],
+    summary="Upload a photo or video (multipart), to attach to a case when reporting it",
+    description="JPEG, PNG, WebP or HEIC photos and MP4, QuickTime or 3GP videos, judged by "
+    "their content. Photos are served re-encoded without metadata (EXIF location removed) and "
+    "with a thumbnail; videos with their location blanked. Unattached uploads expire.",
+)
+async def upload_media(
+    caller: Annotated[Identity, require("media.upload")],
+    request: Request,
+    file: Annotated[UploadFile, File(description="the photo or video")],
+    session: Session,
+    store: MediaStoreDep,
+    response: Response,
+    purpose: Annotated[
+        Literal["report", "before", "after", "disposal", "evidence"], Form()
+    ] = "report",
+) -> MediaRead:
+    path, size = await asyncio.to_thread(_spool, file)
+    try:
+        row = await media_service.upload_media(
+            session,
+            store=store,
+            upload=media_service.Upload(path=path, size=size, purpose=purpose),
+            uploader=caller,
+            settings=request.app.state.runtime.settings,
+        )
+    finally:
+        path.unlink(missing_ok=True)
+    response.headers["Location"] = f"/api/v1/media/{row.id}"
+    return media_read(row, caller)
+
+
+def _spool(upload: UploadFile) -> tuple[Path, int]:
+    """The upload as a file of its own (Pillow and the video checks read and seek in it)."""
+    with tempfile.NamedTemporaryFile(prefix="zg-upload-", delete=False) as out:
+        upload.file.seek(0)
+        shutil.copyfileobj(upload.file, out, 1 << 20)
+        return Path(out.name), out.tell()
+
+
+@router.get(
+    "/media/{media_id}",
+    tags=["media"],
+    summary="A photo or video: the copy without location, its thumbnail, or the original",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"image/jpeg": {}, "video/mp4": {}}}},
+)
+async def read_media(
+    caller: Annotated[Identity, require("media.read")],
+    media_id: uuid.UUID,
+    request: Request,
+    session: Session,
+    store: MediaStoreDep,
+    variant: Annotated[Literal["public", "thumbnail", "original"], Query()] = "public",
+) -> Response:
+    row = await media_service.readable_media(session, media_id, caller=caller, variant=variant)
+    key, content_type = media_service.stored_key(row, variant)
+    etag = f'"{row.sha256[:32]}-{variant}"'
+    headers = {
+        "ETag": etag,
+        # the same id and variant always serve the same bytes; private: behind row rules
+        "Cache-Control": "private, max-age=31536000, immutable",
+        "Content-Disposition": f'inline; filename="{row.id}"',
+    }
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    return StreamingResponse(store.stream(key), media_type=content_type, headers=headers)
 
 
 @router.get(

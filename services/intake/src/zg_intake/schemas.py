@@ -36,6 +36,31 @@ class CaseCreate(BaseModel):
         examples=["13800000000"],
         description="for call-backs; shown to the reporter and the command centre only",
     )
+    media: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=9,
+        description="ids of the caller's own uploads (POST /api/v1/media) to attach",
+    )
+
+
+class MediaRead(BaseModel):
+    """An uploaded photo or video. `url` and `thumbnail_url` serve the copy without location;
+    `original_url` (command centre only) the file as uploaded."""
+
+    id: uuid.UUID
+    kind: Literal["photo", "video"]
+    purpose: str
+    content_type: str = Field(description="type of the copy `url` serves")
+    original_type: str
+    size: int = Field(description="bytes of the original")
+    sha256: str = Field(description="SHA-256 of the original, for evidence")
+    width: int | None
+    height: int | None
+    location_removed: bool = Field(description="the original carried a location, removed here")
+    url: str
+    thumbnail_url: str | None
+    original_url: str | None = None
+    uploaded_at: datetime
 
 
 class StatusChangeRead(BaseModel):
@@ -65,6 +90,7 @@ class CaseRead(BaseModel):
     reported_at: datetime
     updated_at: datetime
     history: list[StatusChangeRead]
+    media: list[MediaRead] = Field(default_factory=list)
     reporter: ReporterRead | None = Field(
         default=None, description="only for the reporter and the command centre"
     )

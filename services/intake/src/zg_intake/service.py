@@ -12,11 +12,15 @@ from zg_common.contracts.routing import CaseDispatched
 from zg_common.events import CloudEvent
 from zg_common.identity import Identity
 from zg_intake import repository
+from zg_intake.access import may_read
 from zg_intake.exceptions import CaseNotFound, outside_district, unknown_category
+from zg_intake.media_service import attach_media
 from zg_intake.models import Case, CaseStatusChange, Category, outbox
 from zg_intake.schemas import CaseCreate, CategoryRead
 from zg_intake.territory import CategoryIndex, DistrictOutline
 
+# the channel a case came through, from who reported it
+SOURCES = {"resident": "resident_app", "officer": "officer_handset", "partner": "partner_api"}
 STATUS_REPORTED = "reported"
 STATUS_DISPATCHED = "dispatched"
 
@@ -58,6 +62,7 @@ async def report_case(
             case_id=case.id, status=STATUS_REPORTED, at=now, note=f"reported through {source}"
         )
     )
+    await attach_media(session, case_id=case.id, media_ids=data.media, owner=reporter)
     await outbox.add(
         session,
         CaseReported(
@@ -82,34 +87,6 @@ async def get_case(session: AsyncSession, case_id: uuid.UUID, *, caller: Identit
     if case is None or not may_read(caller, case):
         raise CaseNotFound(f"No case with id {case_id}")
     return case
-
-
-SEES_EVERY_CASE = frozenset({"intake_operator", "dispatcher", "shift_leader", "manager", "admin"})
-# the channel a case came through, from who reported it
-SOURCES = {"resident": "resident_app", "officer": "officer_handset", "partner": "partner_api"}
-
-
-def may_see_reporter(caller: Identity, case: Case) -> bool:
-    """Privacy: the reporter's contact is for the reporter and the command centre only, never
-    for departments, officers or partner systems."""
-    return caller.role in SEES_EVERY_CASE or (
-        caller.role != "anonymous" and case.reporter_sub == caller.sub
-    )
-
-
-def may_read(caller: Identity, case: Case) -> bool:
-    """Row rules: the command centre sees all; a resident their own reports; department staff
-    and partner keys their departments' cases; officers their grids' cases; and whoever
-    reported a case sees it."""
-    if caller.role in SEES_EVERY_CASE:
-        return True
-    if caller.role != "anonymous" and case.reporter_sub == caller.sub:
-        return True
-    if caller.role in ("department_staff", "partner"):
-        return case.department_id is not None and case.department_id in caller.department_ids
-    if caller.role == "officer":
-        return case.grid_id is not None and case.grid_id in caller.grid_ids
-    return False
 
 
 async def record_dispatch(session: AsyncSession, event: CloudEvent) -> None:

@@ -1,0 +1,93 @@
+"""What the e2e tests share: the data set's answers, logins, problem checks."""
+
+from __future__ import annotations
+
+import json
+import time
+from functools import cache
+from typing import Any
+
+import httpx
+from shapely.geometry import Point, shape
+
+from tests.conftest import REPO
+from tests.e2e.conftest import IDENTITY_SECRET, Platform, demo_credentials
+from tests.helpers import eventually
+from zg_common.identity import Identity, sign_identity
+
+DATA = REPO / "deploy" / "data" / "fangxing"
+
+
+@cache
+def refdata(name: str) -> Any:
+    return json.loads((DATA / name).read_text(encoding="utf-8"))
+
+
+def expected_department(category: str, lat: float, lon: float) -> tuple[str, str]:
+    """What the data says should happen, computed independently of the routing service."""
+    point = Point(lon, lat)
+    grid = next(
+        f["properties"]["id"]
+        for f in refdata("grids.geojson")["features"]
+        if shape(f["geometry"]).covers(point)
+    )
+    table = refdata("routing_rules.json")
+    rules = [r for r in table["rules"] if r["category"] == category]
+    for r in sorted(rules, key=lambda r: r["grid_id"] is None):
+        if r["grid_id"] in (grid, None):
+            return grid, r["department_id"]
+    return grid, table["fallback_department_id"]
+
+
+def a_patrol_point(object_type: str) -> tuple[float, float]:
+    feature = next(
+        f
+        for f in refdata("patrol_points.geojson")["features"]
+        if f["properties"]["object_type"] == object_type
+    )
+    lon, lat = feature["geometry"]["coordinates"]
+    return lat, lon
+
+
+def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["code"] == code
+    assert body["request_id"] == response.headers["x-request-id"]
+    return body
+
+
+async def report_and_wait_dispatched(
+    api: httpx.AsyncClient, payload: dict[str, Any]
+) -> dict[str, Any]:
+    created = await api.post("/api/v1/cases", json=payload)
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["status"] == "reported"
+    assert created.headers["location"] == f"/api/v1/cases/{body['id']}"
+
+    async def dispatched() -> dict[str, Any] | None:
+        case: dict[str, Any] = (await api.get(f"/api/v1/cases/{body['id']}")).json()
+        return case if case["status"] == "dispatched" else None
+
+    started = time.monotonic()
+    case = await eventually(dispatched, timeout=20, what="the case to be dispatched")
+    print(f"dispatched {time.monotonic() - started:.3f}s after the 201")  # shown with -s
+    return case
+
+
+def as_role(role: str) -> dict[str, str]:
+    who = Identity.model_validate({"sub": f"e2e-{role}", "role": role})
+    return {"x-zg-identity": sign_identity(who, IDENTITY_SECRET)}
+
+
+async def login(client: httpx.AsyncClient, platform: Platform, username: str) -> dict[str, str]:
+    """Bearer headers of a demo account (one per role, see demo-credentials.json)."""
+    passwords = {a["username"]: a["password"] for a in demo_credentials(platform)["accounts"]}
+    response = await client.post(
+        "/api/v1/auth/login", json={"username": username, "password": passwords[username]}
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
