@@ -8,10 +8,11 @@ import pytest
 from shapely.geometry import shape
 
 from tests.conftest import REPO
+from zg_common import geo
 from zg_gateway.routes import ROUTES, owner_of
 from zg_intake.territory import DistrictOutline
 from zg_routing.models import Grid
-from zg_routing.territory import GridIndex
+from zg_routing.territory import GridIndex, grid_index
 
 DATA = REPO / "deploy" / "data" / "fangxing"
 
@@ -19,7 +20,7 @@ DATA = REPO / "deploy" / "data" / "fangxing"
 @pytest.fixture(scope="module")
 def grids() -> GridIndex:
     features = json.loads((DATA / "grids.geojson").read_text())["features"]
-    return GridIndex(
+    return grid_index(
         [
             Grid(
                 id=f["properties"]["id"],
@@ -34,7 +35,7 @@ def grids() -> GridIndex:
 
 
 def test_every_grid_locates_its_own_interior(grids: GridIndex) -> None:
-    for ref, geometry in zip(grids.refs, grids.shapes, strict=True):
+    for ref, geometry in zip(grids.values, grids.shapes, strict=True):
         p = geometry.representative_point()
         assert grids.locate(p.y, p.x).id == ref.id
 
@@ -43,7 +44,7 @@ def test_shared_edges_resolve_deterministically(grids: GridIndex) -> None:
     a, b = grids.shapes[0], grids.shapes[1]
     edge = a.intersection(b)
     mid = edge.interpolate(0.5, normalized=True)
-    assert grids.locate(mid.y, mid.x).id == min(grids.refs[0].id, grids.refs[1].id)
+    assert grids.locate(mid.y, mid.x).id == min(grids.values[0].id, grids.values[1].id)
 
 
 def test_a_point_outside_goes_to_the_nearest_grid(grids: GridIndex) -> None:
@@ -106,3 +107,39 @@ def test_every_service_route_is_reachable_through_the_gateway() -> None:
                 assert owner_of(path) == service, f"{path} of {service}"
                 checked += 1
     assert checked >= 14
+
+
+# Published test vectors of the GCJ-02 forward formula (in two independent implementations).
+@pytest.mark.parametrize(
+    ("wgs", "gcj"),
+    [
+        ((39.915, 116.404), (39.91640428150164, 116.41024449916938)),
+        ((39.891082, 116.396135), (39.89248436758296, 116.40237600938156)),
+    ],
+)
+def test_gcj02_matches_published_values_and_inverts(
+    wgs: tuple[float, float], gcj: tuple[float, float]
+) -> None:
+    assert geo.wgs84_to_gcj02(*wgs) == pytest.approx(gcj, abs=1e-9)
+    back = geo.gcj02_to_wgs84(*gcj)
+    assert geo.haversine_m(*back, *wgs) < 0.01  # under a centimetre
+
+
+def test_gcj02_offsets_fangxing_by_hundreds_of_metres_and_leaves_abroad_alone() -> None:
+    shifted = geo.wgs84_to_gcj02(31.80, 117.30)
+    assert 100 < geo.haversine_m(31.80, 117.30, *shifted) < 700
+    assert geo.to_wgs84(48.8566, 2.3522, "GCJ02") == (48.8566, 2.3522)  # Paris
+    with pytest.raises(ValueError, match="BD09"):
+        geo.to_wgs84(31.8, 117.3, "BD09")
+
+
+def test_nearest_point_in_metres() -> None:
+    points = geo.PointIndex([(31.8000, 117.3000, "a"), (31.8010, 117.3000, "b")])
+    found = points.nearest(31.8009, 117.3001, within_m=50)
+    assert found is not None and found[0] == "b"
+    assert found[1] == pytest.approx(geo.haversine_m(31.8009, 117.3001, 31.8010, 117.3000))
+    assert points.nearest(31.8100, 117.3000, within_m=50) is None
+    # east-west metres are shorter than north-south at this latitude: the projection knows
+    points = geo.PointIndex([(31.8000, 117.3008, "east"), (31.8007, 117.3000, "north")])
+    found = points.nearest(31.8000, 117.3000, within_m=500)
+    assert found is not None and found[0] == "east"  # 76 m east vs 78 m north

@@ -1,13 +1,16 @@
-"""Kafka entrypoints of intake: follow routing's decisions in the case read model."""
+"""Kafka entrypoints of intake: follow routing's decisions in the case read model; turn camera
+alarms from video analytics into cases."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 from zg_common.app import Runtime
 from zg_common.consumer import ConsumerSpec
 from zg_common.contracts.routing import TOPIC_CASE as ROUTING_CASE
 from zg_common.contracts.routing import CaseDispatched
+from zg_common.contracts.video_index import TOPIC_CAMERA, CameraAlarmRaised
 from zg_intake import service
 
 
@@ -17,5 +20,14 @@ def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
             name="intake.case-status",
             topics=(ROUTING_CASE,),
             handlers={CaseDispatched.event_type: service.record_dispatch},
+        ),
+        ConsumerSpec(
+            name="intake.camera-alarms",
+            topics=(TOPIC_CAMERA,),
+            handlers={
+                CameraAlarmRaised.event_type: partial(
+                    service.report_camera_alarm, reference=runtime.state["reference"]
+                )
+            },
         ),
     )

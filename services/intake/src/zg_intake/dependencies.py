@@ -9,25 +9,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.db import request_session
 from zg_intake.storage import MediaStore
-from zg_intake.territory import CategoryIndex, DistrictOutline
+from zg_intake.territory import Reference
 
 Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
 
 
-async def district(request: Request) -> DistrictOutline:
-    outline: DistrictOutline = request.app.state.runtime.state["district"]
-    return outline
+async def reference(request: Request) -> Reference:
+    loaded: Reference = request.app.state.runtime.state["reference"]
+    return loaded
 
 
-District = Annotated[DistrictOutline, Depends(district)]
-
-
-async def categories(request: Request) -> CategoryIndex:
-    index: CategoryIndex = request.app.state.runtime.state["categories"]
-    return index
-
-
-Categories = Annotated[CategoryIndex, Depends(categories)]
+ReferenceDep = Annotated[Reference, Depends(reference)]
 
 
 async def media_store(request: Request) -> MediaStore:

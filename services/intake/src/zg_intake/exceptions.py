@@ -1,6 +1,6 @@
 """Domain errors of intake, each a problem+json with a stable code."""
 
-from zg_common.errors import FieldError, NotFound, ValidationFailed
+from zg_common.errors import Conflict, FieldError, NotFound, ValidationFailed
 
 
 class CaseNotFound(NotFound):
@@ -34,3 +34,17 @@ def outside_district(lat: float, lon: float) -> ValidationFailed:
 class MediaNotFound(NotFound):
     code = "media_not_found"
     title = "Media not found"
+
+
+class ExternalRefTaken(Conflict):
+    code = "external_ref_exists"
+    title = "A case with this external reference exists"
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency_key_reused"
+    title = "This Idempotency-Key was used with another request"
+
+
+def invalid_field(field: str, code: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, errors=[FieldError(field=field, code=code, message=message)])

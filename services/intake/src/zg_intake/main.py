@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from zg_common.app import ServiceSpec, create_service_app
 from zg_common.contracts.intake import CaseReported
-from zg_intake import media_service, refdata
+from zg_intake import media_service, refdata, service
 from zg_intake.config import IntakeSettings
 from zg_intake.consumers import consumers
 from zg_intake.models import SCHEMA, outbox
@@ -27,6 +27,6 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
             produces=[CaseReported],
             consumers=consumers,
             on_startup=[refdata.load, media_service.start_store],
-            purges=[media_service.purge_unattached],
+            purges=[media_service.purge_unattached, service.purge_idempotency_keys],
         ),
     )

@@ -59,6 +59,42 @@ class District(Base):
     geometry: Mapped[dict[str, Any]] = mapped_column(JSONB)
 
 
+class Grid(Base):
+    """Intake's copy of the duty grids, to resolve a report's grid and zone type."""
+
+    __tablename__ = "grid"
+
+    id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    zone_type: Mapped[str] = mapped_column(String(20))
+    geometry: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+class PatrolPoint(Base):
+    """Intake's copy of the QR-coded patrol points: a scan fixes a report's place."""
+
+    __tablename__ = "patrol_point"
+
+    id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    grid_id: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str] = mapped_column(String(200))
+    object_type: Mapped[str] = mapped_column(String(30))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+
+
+class IdempotencyKey(Base):
+    """A caller's Idempotency-Key: the same key and body give the same case."""
+
+    __tablename__ = "idempotency_key"
+
+    caller_sub: Mapped[str] = mapped_column(String(100), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[uuid.UUID] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
 class Case(Base):
     __tablename__ = "cases"
     # fetch the database-made number (and seq) with the INSERT's RETURNING
@@ -82,6 +118,17 @@ class Case(Base):
     zone_type: Mapped[str | None] = mapped_column(String(20))
     department_id: Mapped[str | None] = mapped_column(String(50))
     department_name: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(200))
+    urgency: Mapped[str] = mapped_column(String(10), default="normal")
+    crs: Mapped[str] = mapped_column(String(10), default="WGS84")  # the datum it was given in
+    patrol_point_id: Mapped[str | None] = mapped_column(String(20))
+    patrol_point_distance_m: Mapped[float | None] = mapped_column(Float)
+    patrol_task_id: Mapped[str | None] = mapped_column(String(50))
+    external_system: Mapped[str | None] = mapped_column(String(30))
+    external_id: Mapped[str | None] = mapped_column(String(100))
+    camera_id: Mapped[str | None] = mapped_column(String(50))
+    media_url: Mapped[str | None] = mapped_column(String(500))
+    resolved_on_site: Mapped[bool] = mapped_column(Boolean, default=False)
     reported_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )

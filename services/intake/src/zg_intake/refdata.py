@@ -9,8 +9,16 @@ from zg_common.app import Runtime
 from zg_common.db import unit_of_work
 from zg_common.refdata import RefData, load_part_once
 from zg_intake import repository
-from zg_intake.models import SCHEMA, Category, District
-from zg_intake.territory import CategoryIndex, CategoryRef, DistrictOutline
+from zg_intake.models import SCHEMA, Category, District, Grid, PatrolPoint
+from zg_intake.territory import (
+    CategoryIndex,
+    CategoryRef,
+    DistrictOutline,
+    GridRef,
+    PointRef,
+    Reference,
+    Territory,
+)
 
 
 async def load(runtime: Runtime) -> None:
@@ -55,6 +63,32 @@ async def load(runtime: Runtime) -> None:
             )
         )
 
+    async def load_territory(session: AsyncSession) -> None:
+        # the data set's version replaces intake's copy of the territory as a whole
+        await session.execute(delete(PatrolPoint))
+        await session.execute(delete(Grid))
+        await session.flush()
+        session.add_all(
+            Grid(
+                id=f["properties"]["id"],
+                zone_type=f["properties"]["zone_type"],
+                geometry=f["geometry"],
+            )
+            for f in data.read("grids.geojson")["features"]
+        )
+        session.add_all(
+            PatrolPoint(
+                id=f["properties"]["id"],
+                grid_id=f["properties"]["grid_id"],
+                name=f["properties"]["name"],
+                address=f["properties"]["address"],
+                object_type=f["properties"]["object_type"],
+                lat=f["geometry"]["coordinates"][1],
+                lon=f["geometry"]["coordinates"][0],
+            )
+            for f in data.read("patrol_points.geojson")["features"]
+        )
+
     async with unit_of_work(runtime.sessions) as session:
         await load_part_once(
             session, schema=SCHEMA, part="categories", version=data.version, loader=load_categories
@@ -62,10 +96,21 @@ async def load(runtime: Runtime) -> None:
         await load_part_once(
             session, schema=SCHEMA, part="district", version=data.version, loader=load_district
         )
+        await load_part_once(
+            session, schema=SCHEMA, part="territory", version=data.version, loader=load_territory
+        )
         district = await repository.get_district(session)
         categories = await repository.list_categories(session)
+        grids = await repository.list_grids(session)
+        points = await repository.list_patrol_points(session)
     assert district is not None
-    runtime.state["district"] = DistrictOutline.from_geojson(district.geometry)
-    runtime.state["categories"] = CategoryIndex(
-        {c.code: CategoryRef(c.code, c.kind) for c in categories if c.level == "minor"}
+    runtime.state["reference"] = Reference(
+        district=DistrictOutline.from_geojson(district.geometry),
+        categories=CategoryIndex(
+            {c.code: CategoryRef(c.code, c.kind) for c in categories if c.level == "minor"}
+        ),
+        territory=Territory(
+            [(g.geometry, GridRef(g.id, g.zone_type)) for g in grids],
+            [PointRef(p.id, p.grid_id, p.name, p.address, p.lat, p.lon) for p in points],
+        ),
     )

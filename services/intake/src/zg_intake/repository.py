@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from zg_intake.models import Case, Category, District
+from zg_intake.models import Case, Category, District, Grid, IdempotencyKey, PatrolPoint
 
 
 async def list_categories(session: AsyncSession) -> list[Category]:
@@ -49,3 +50,26 @@ async def set_dispatched(
 
 async def get_district(session: AsyncSession) -> District | None:
     return await session.scalar(select(District).limit(1))
+
+
+async def list_grids(session: AsyncSession) -> list[Grid]:
+    return list(await session.scalars(select(Grid).order_by(Grid.id)))
+
+
+async def list_patrol_points(session: AsyncSession) -> list[PatrolPoint]:
+    return list(await session.scalars(select(PatrolPoint).order_by(PatrolPoint.id)))
+
+
+async def case_by_external_ref(session: AsyncSession, system: str, external_id: str) -> Case | None:
+    return await session.scalar(
+        select(Case).where(Case.external_system == system, Case.external_id == external_id)
+    )
+
+
+async def delete_idempotency_keys_before(session: AsyncSession, cutoff: datetime) -> int:
+    result = await session.execute(
+        delete(IdempotencyKey)
+        .where(IdempotencyKey.created_at < cutoff)
+        .returning(IdempotencyKey.key)
+    )
+    return len(result.all())

@@ -9,14 +9,14 @@ import uuid
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Header, Query, Request, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
 
 from zg_common.authz import require
 from zg_common.identity import Identity
 from zg_intake import media_service, service
 from zg_intake.access import may_see_reporter
-from zg_intake.dependencies import Categories, District, MediaStoreDep, Session
+from zg_intake.dependencies import MediaStoreDep, ReferenceDep, Session
 from zg_intake.media_service import SEES_ORIGINALS
 from zg_intake.models import Media
 from zg_intake.schemas import (
@@ -24,6 +24,7 @@ from zg_intake.schemas import (
     CaseCreated,
     CaseRead,
     CategoryRead,
+    ExternalRef,
     MediaRead,
     ReporterRead,
     StatusChangeRead,
@@ -42,13 +43,31 @@ async def create_case(
     caller: Annotated[Identity, require("cases.create")],
     body: CaseCreate,
     session: Session,
-    district: District,
-    categories: Categories,
+    reference: ReferenceDep,
     response: Response,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=200,
+            description="retry safely: the same key and body give the same case; "
+            "the same key with another body is 409 idempotency_key_reused",
+        ),
+    ] = None,
 ) -> CaseCreated:
-    case = await service.report_case(
-        session, data=body, district=district, categories=categories, reporter=caller
-    )
+    if idempotency_key is None:
+        case = await service.report_case(session, data=body, reference=reference, reporter=caller)
+    else:
+        case, replayed = await service.report_case_once(
+            session,
+            idempotency_key=idempotency_key,
+            data=body,
+            reference=reference,
+            reporter=caller,
+        )
+        if replayed:
+            response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = f"/api/v1/cases/{case.id}"
     return CaseCreated(id=case.id, number=case.number, status=case.status)
 
@@ -66,10 +85,20 @@ async def read_case(
         category=case.category,
         lat=case.lat,
         lon=case.lon,
+        address=case.address,
+        urgency=case.urgency,
         description=case.description,
         source=case.source,
         grid_id=case.grid_id,
         zone_type=case.zone_type,
+        patrol_point=case.patrol_point_id,
+        patrol_task=case.patrol_task_id,
+        resolved_on_site=case.resolved_on_site,
+        external_ref=ExternalRef(system=case.external_system, id=case.external_id)
+        if case.external_system and case.external_id
+        else None,
+        camera_id=case.camera_id,
+        media_url=case.media_url,
         department=case.department_id,
         department_name=case.department_name,
         reported_at=case.reported_at,

@@ -9,10 +9,25 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 CATEGORY_CODE = r"^[CE]\d{4}$"
+PATROL_POINT_ID = r"^P\d{4,6}$"
+
+
+class ExternalRef(BaseModel):
+    """The case's id in another system: a 12345 hotline order number, a partner's ticket."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    system: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9_.-]{1,29}$",
+        examples=["12345"],
+        description="the other system; `12345` marks a hotline order",
+    )
+    id: str = Field(min_length=1, max_length=100, examples=["BH2026112700042"])
 
 
 class CaseCreate(BaseModel):
-    """A new case: minor category code, WGS84 position, description."""
+    """A new case: minor category code, a position (or the patrol point whose QR code was
+    scanned), description; optionally photos, address, urgency and the channel's references."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -21,8 +36,45 @@ class CaseCreate(BaseModel):
         examples=["E0403"],
         description="minor category code (GET /api/v1/categories)",
     )
-    lat: float = Field(ge=-90, le=90, examples=[31.8012], description="WGS84 latitude")
-    lon: float = Field(ge=-180, le=180, examples=[117.3021], description="WGS84 longitude")
+    lat: float | None = Field(
+        default=None,
+        ge=-90,
+        le=90,
+        examples=[31.8012],
+        description="latitude in `crs`; required unless `patrol_point` is given",
+    )
+    lon: float | None = Field(
+        default=None, ge=-180, le=180, examples=[117.3021], description="longitude in `crs`"
+    )
+    crs: Literal["WGS84", "GCJ02"] = Field(
+        default="WGS84",
+        description="datum of lat/lon: GCJ02 for positions from Chinese map apps (converted)",
+    )
+    patrol_point: str | None = Field(
+        default=None,
+        pattern=PATROL_POINT_ID,
+        examples=["P0001"],
+        description="the patrol point whose QR code was scanned: it fixes place and grid",
+    )
+    address: str | None = Field(default=None, min_length=1, max_length=200)
+    urgency: Literal["normal", "urgent"] = "normal"
+    patrol_task: str | None = Field(
+        default=None, min_length=1, max_length=50, description="officer's patrol task id"
+    )
+    resolved_on_site: bool = Field(
+        default=False,
+        description="officers only: fixed on the spot (自行处置); needs `before` and `after` "
+        "photos among `media`",
+    )
+    external_ref: ExternalRef | None = Field(
+        default=None, description="partner systems: their id of this case (unique per system)"
+    )
+    media_url: str | None = Field(
+        default=None,
+        max_length=500,
+        pattern=r"^https?://",
+        description="a photo elsewhere (Open311 clients, camera snapshots)",
+    )
     description: str = Field(min_length=1, max_length=2000, examples=["Car parked on the pavement"])
     reporter_name: str | None = Field(
         default=None,
@@ -79,12 +131,23 @@ class CaseRead(BaseModel):
     number: str
     status: str
     category: str
-    lat: float
-    lon: float
+    lat: float = Field(description="WGS84")
+    lon: float = Field(description="WGS84")
+    address: str | None
+    urgency: str
     description: str
-    source: str
+    source: str = Field(
+        description="channel: resident_app, qr_scan, officer_handset, partner_api, "
+        "hotline_12345, camera, command_centre"
+    )
     grid_id: str | None
     zone_type: str | None
+    patrol_point: str | None = Field(description="the scanned or the nearest patrol point")
+    patrol_task: str | None
+    resolved_on_site: bool
+    external_ref: ExternalRef | None
+    camera_id: str | None
+    media_url: str | None
     department: str | None = Field(description="id of the department the case is dispatched to")
     department_name: str | None
     reported_at: datetime

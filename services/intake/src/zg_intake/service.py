@@ -2,67 +2,130 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from pydantic import ValidationError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zg_common.app import Runtime
+from zg_common.consumer import PermanentError
 from zg_common.contracts.intake import CaseReported
 from zg_common.contracts.routing import CaseDispatched
+from zg_common.contracts.video_index import CameraAlarmRaised
+from zg_common.db import unit_of_work
+from zg_common.errors import FieldError, ValidationFailed
 from zg_common.events import CloudEvent
+from zg_common.geo import to_wgs84
 from zg_common.identity import Identity
 from zg_intake import repository
 from zg_intake.access import may_read
-from zg_intake.exceptions import CaseNotFound, outside_district, unknown_category
-from zg_intake.media_service import attach_media
-from zg_intake.models import Case, CaseStatusChange, Category, outbox
-from zg_intake.schemas import CaseCreate, CategoryRead
-from zg_intake.territory import CategoryIndex, DistrictOutline
+from zg_intake.exceptions import (
+    CaseNotFound,
+    ExternalRefTaken,
+    IdempotencyKeyReused,
+    invalid_field,
+    outside_district,
+    unknown_category,
+)
+from zg_intake.media_service import attach_media, media_of_case
+from zg_intake.models import Case, CaseStatusChange, Category, IdempotencyKey, outbox
+from zg_intake.schemas import CaseCreate, CategoryRead, ExternalRef
+from zg_intake.territory import Place, Reference
 
-# the channel a case came through, from who reported it
-SOURCES = {"resident": "resident_app", "officer": "officer_handset", "partner": "partner_api"}
 STATUS_REPORTED = "reported"
+STATUS_SELF_HANDLED = "self_handled"
 STATUS_DISPATCHED = "dispatched"
+HOTLINE_SYSTEM = "12345"
+IDEMPOTENCY_KEY_RETENTION = timedelta(days=7)
+COMMAND_CENTRE = frozenset({"intake_operator", "dispatcher", "shift_leader", "manager", "admin"})
+
+
+def channel_of(reporter: Identity, data: CaseCreate) -> str:
+    """The channel a case came through, from who reported it and how."""
+    if reporter.role == "resident":
+        return "qr_scan" if data.patrol_point else "resident_app"
+    if reporter.role == "officer":
+        return "officer_handset"
+    if reporter.role == "partner":
+        if data.external_ref is not None and data.external_ref.system == HOTLINE_SYSTEM:
+            return "hotline_12345"
+        return "partner_api"
+    if reporter.role in COMMAND_CENTRE:
+        return "command_centre"
+    return "api"
 
 
 async def report_case(
     session: AsyncSession,
     *,
     data: CaseCreate,
-    district: DistrictOutline,
-    categories: CategoryIndex,
+    reference: Reference,
     reporter: Identity,
+    source: str | None = None,
+    camera_id: str | None = None,
+    case_id: uuid.UUID | None = None,
 ) -> Case:
-    category = categories.minor(data.category)
+    """Check and place a report, record it with its history and media, and publish it."""
+    category = reference.categories.minor(data.category)
     if category is None:
         raise unknown_category(data.category)
-    if not district.contains(data.lat, data.lon):
-        raise outside_district(data.lat, data.lon)
-    source = SOURCES.get(reporter.role, "api")
+    if data.resolved_on_site and reporter.role != "officer":
+        raise invalid_field(
+            "resolved_on_site", "officer_only", "only officers report problems fixed on site"
+        )
+    place = _place(data, reference)
+    source = source or channel_of(reporter, data)
+    if data.external_ref is not None:
+        await _check_external_ref(session, data.external_ref)
     now = datetime.now(UTC)
+    status = STATUS_SELF_HANDLED if data.resolved_on_site else STATUS_REPORTED
     case = Case(
-        id=uuid.uuid4(),
+        id=case_id or uuid.uuid4(),
         category=category.code,
-        lat=data.lat,
-        lon=data.lon,
+        lat=place.lat,
+        lon=place.lon,
+        crs=data.crs,
+        address=data.address or (place.point.address if place.point else None),
+        urgency=data.urgency,
         description=data.description,
         source=source,
         reporter_sub=reporter.sub,
         reporter_role=reporter.role,
         reporter_name=data.reporter_name,
         reporter_phone=data.reporter_phone,
-        status=STATUS_REPORTED,
+        status=status,
+        grid_id=place.grid.id,
+        zone_type=place.grid.zone_type,
+        patrol_point_id=place.point.id if place.point else None,
+        patrol_point_distance_m=place.point_distance_m,
+        patrol_task_id=data.patrol_task,
+        external_system=data.external_ref.system if data.external_ref else None,
+        external_id=data.external_ref.id if data.external_ref else None,
+        camera_id=camera_id,
+        media_url=data.media_url,
+        resolved_on_site=data.resolved_on_site,
         reported_at=now,
         updated_at=now,
     )
     session.add(case)
-    await session.flush()  # one INSERT ... RETURNING: the database numbers the case
+    try:
+        await session.flush()  # one INSERT ... RETURNING: the database numbers the case
+    except IntegrityError as exc:
+        if data.external_ref is None:
+            raise
+        # the same external reference committed by a concurrent request after our check
+        raise ExternalRefTaken(f"{data.external_ref.system} {data.external_ref.id} exists") from exc
     session.add(
-        CaseStatusChange(
-            case_id=case.id, status=STATUS_REPORTED, at=now, note=f"reported through {source}"
-        )
+        CaseStatusChange(case_id=case.id, status=status, at=now, note=f"reported through {source}")
     )
     await attach_media(session, case_id=case.id, media_ids=data.media, owner=reporter)
+    if data.resolved_on_site:
+        await _check_before_and_after(session, case.id)
     await outbox.add(
         session,
         CaseReported(
@@ -75,10 +138,113 @@ async def report_case(
             description=case.description,
             source=source,
             reported_at=now,
+            grid_id=case.grid_id,
+            zone_type=case.zone_type,
+            patrol_point_id=case.patrol_point_id,
+            urgency=case.urgency,
+            address=case.address,
+            resolved_on_site=case.resolved_on_site,
+            external_system=case.external_system,
+            external_id=case.external_id,
+            camera_id=camera_id,
         ),
         subject=str(case.id),
     )
     return case
+
+
+async def report_case_once(
+    session: AsyncSession,
+    *,
+    idempotency_key: str,
+    data: CaseCreate,
+    reference: Reference,
+    reporter: Identity,
+) -> tuple[Case, bool]:
+    """`report_case` under the caller's Idempotency-Key: the same key and body give the same
+    case (True: replayed), the same key with another body is a 409. The key row is written
+    first: a concurrent request with the same key waits on it, then sees the case."""
+    request_hash = hashlib.sha256(
+        json.dumps(data.model_dump(mode="json"), sort_keys=True).encode()
+    ).hexdigest()
+    case_id = uuid.uuid4()
+    claimed = await session.scalar(
+        pg_insert(IdempotencyKey)
+        .values(
+            caller_sub=reporter.sub, key=idempotency_key, request_hash=request_hash, case_id=case_id
+        )
+        .on_conflict_do_nothing()
+        .returning(IdempotencyKey.case_id)
+    )
+    if claimed is None:
+        earlier = await session.get(IdempotencyKey, (reporter.sub, idempotency_key))
+        assert earlier is not None  # the conflicting row is committed, or we would still wait
+        if earlier.request_hash != request_hash:
+            raise IdempotencyKeyReused(
+                f"Idempotency-Key {idempotency_key!r} was first used with another body"
+            )
+        case = await repository.get_case(session, earlier.case_id)
+        if case is None:
+            raise CaseNotFound(f"No case with id {earlier.case_id}")
+        return case, True
+    case = await report_case(
+        session, data=data, reference=reference, reporter=reporter, case_id=case_id
+    )
+    return case, False
+
+
+async def purge_idempotency_keys(runtime: Runtime) -> int:
+    """Hourly: keys are kept a week, longer than any client retries a request."""
+    async with unit_of_work(runtime.sessions) as session:
+        return await repository.delete_idempotency_keys_before(
+            session, datetime.now(UTC) - IDEMPOTENCY_KEY_RETENTION
+        )
+
+
+def _place(data: CaseCreate, reference: Reference) -> Place:
+    """WGS84 position, grid, zone type and patrol point: a scanned point fixes the place."""
+    if data.patrol_point is not None:
+        point = reference.territory.point(data.patrol_point)
+        if point is None:
+            raise invalid_field(
+                "patrol_point", "unknown_patrol_point", f"no patrol point {data.patrol_point}"
+            )
+        return reference.territory.resolve(point.lat, point.lon, point=point)
+    if data.lat is None or data.lon is None:
+        message = "give lat and lon, or the patrol_point whose QR code was scanned"
+        raise ValidationFailed(
+            message,
+            errors=[
+                FieldError(field=f, code="missing", message=message)
+                for f in ("lat", "lon")
+                if getattr(data, f) is None
+            ],
+        )
+    lat, lon = to_wgs84(data.lat, data.lon, data.crs)
+    if not reference.district.contains(lat, lon):
+        raise outside_district(lat, lon)
+    return reference.territory.resolve(lat, lon)
+
+
+async def _check_external_ref(session: AsyncSession, ref: ExternalRef) -> None:
+    existing = await repository.case_by_external_ref(session, ref.system, ref.id)
+    if existing is not None:
+        raise ExternalRefTaken(
+            f"{ref.system} {ref.id} is already case {existing.number}",
+            headers={"Location": f"/api/v1/cases/{existing.id}"},
+        )
+
+
+async def _check_before_and_after(session: AsyncSession, case_id: uuid.UUID) -> None:
+    purposes = {m.purpose for m in await media_of_case(session, case_id)}
+    missing = [p for p in ("before", "after") if p not in purposes]
+    if missing:
+        raise invalid_field(
+            "media",
+            "before_and_after_required",
+            f"a problem fixed on site needs {' and '.join(missing)} photos "
+            "(upload with purpose=before / purpose=after)",
+        )
 
 
 async def get_case(session: AsyncSession, case_id: uuid.UUID, *, caller: Identity) -> Case:
@@ -87,6 +253,48 @@ async def get_case(session: AsyncSession, case_id: uuid.UUID, *, caller: Identit
     if case is None or not may_read(caller, case):
         raise CaseNotFound(f"No case with id {case_id}")
     return case
+
+
+CAMERA_ALARM_SYSTEM = "camera-alarm"
+
+
+async def report_camera_alarm(
+    session: AsyncSession, event: CloudEvent, *, reference: Reference
+) -> None:
+    """A video-analytics alarm becomes a case of the camera channel, once per alarm id (the
+    platform's repeats of one alarm are the same case)."""
+    alarm = CameraAlarmRaised.parse(event)
+    if await repository.case_by_external_ref(session, CAMERA_ALARM_SYSTEM, alarm.alarm_id):
+        return
+    description = alarm.description or (
+        f"Camera {alarm.camera_id} detected {alarm.category} "
+        f"(confidence {alarm.confidence:.0%}) at {alarm.detected_at.isoformat()}"
+    )
+    try:
+        data = CaseCreate(
+            category=alarm.category,
+            lat=alarm.lat,
+            lon=alarm.lon,
+            description=description[:2000],
+            external_ref=ExternalRef(system=CAMERA_ALARM_SYSTEM, id=alarm.alarm_id[:100]),
+            media_url=alarm.snapshot_url,
+        )
+    except ValidationError as exc:
+        raise PermanentError(f"camera alarm {alarm.alarm_id} is not a valid report: {exc}") from exc
+    analytics = Identity(
+        sub=f"camera:{alarm.camera_id}"[:100], role="partner", name="video analytics"
+    )
+    try:
+        await report_case(
+            session,
+            data=data,
+            reference=reference,
+            reporter=analytics,
+            source="camera",
+            camera_id=alarm.camera_id,
+        )
+    except ValidationFailed as exc:  # unknown category, outside the district: never succeeds
+        raise PermanentError(f"camera alarm {alarm.alarm_id} refused: {exc.detail}") from exc
 
 
 async def record_dispatch(session: AsyncSession, event: CloudEvent) -> None:

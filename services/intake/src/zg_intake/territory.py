@@ -1,5 +1,6 @@
-"""Reference data held in memory, so that a report is checked without a query: the district
-outline and the category tree (loaded at start, after the data set)."""
+"""Reference data held in memory, so that a report is checked and placed without a query: the
+district outline, the category tree, grids and patrol points (loaded at start, after the data
+set)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Any
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.prepared import PreparedGeometry, prep
+
+from zg_common.geo import AreaIndex, PointIndex, haversine_m
 
 
 @dataclass(frozen=True)
@@ -39,3 +42,63 @@ class CategoryIndex:
 
     def minor(self, code: str) -> CategoryRef | None:
         return self.minors.get(code)
+
+
+@dataclass(frozen=True)
+class GridRef:
+    id: str
+    zone_type: str
+
+
+@dataclass(frozen=True)
+class PointRef:
+    id: str
+    grid_id: str
+    name: str
+    address: str
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a report is, resolved: grid, zone type and the nearest patrol point."""
+
+    lat: float
+    lon: float
+    grid: GridRef
+    point: PointRef | None
+    point_distance_m: float | None
+
+
+class Territory:
+    """Grids and patrol points in memory with spatial indexes (built at start)."""
+
+    # a patrol point farther than this is not "the nearest point" of a report
+    NEAREST_POINT_M = 300.0
+
+    def __init__(self, grids: list[tuple[dict[str, Any], GridRef]], points: list[PointRef]):
+        self.grids = AreaIndex(sorted(grids, key=lambda g: g[1].id))
+        self.points = {p.id: p for p in points}
+        self.point_index = PointIndex([(p.lat, p.lon, p) for p in points])
+
+    def point(self, point_id: str) -> PointRef | None:
+        return self.points.get(point_id)
+
+    def resolve(self, lat: float, lon: float, *, point: PointRef | None = None) -> Place:
+        grid = self.grids.locate(lat, lon)
+        if point is not None:
+            return Place(lat, lon, grid, point, haversine_m(lat, lon, point.lat, point.lon))
+        nearest = self.point_index.nearest(lat, lon, within_m=self.NEAREST_POINT_M)
+        if nearest is None:
+            return Place(lat, lon, grid, None, None)
+        return Place(lat, lon, grid, nearest[0], nearest[1])
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Everything a report is checked and placed against, built once at start."""
+
+    district: DistrictOutline
+    categories: CategoryIndex
+    territory: Territory

@@ -10,7 +10,7 @@ from zg_common.db import unit_of_work
 from zg_common.refdata import RefData, load_part_once
 from zg_routing import repository
 from zg_routing.models import SCHEMA, Department, Grid, RoutingRule, RoutingSetting
-from zg_routing.territory import GridIndex
+from zg_routing.territory import grid_index
 
 
 async def load(runtime: Runtime) -> None:
@@ -70,4 +70,4 @@ async def load(runtime: Runtime) -> None:
             session, schema=SCHEMA, part="routing_rules", version=data.version, loader=load_rules
         )
         grids = await repository.list_grids(session)
-    runtime.state["grids"] = GridIndex(grids)
+    runtime.state["grids"] = grid_index(grids)

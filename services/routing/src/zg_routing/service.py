@@ -12,7 +12,7 @@ from zg_common.contracts.routing import CaseDispatched
 from zg_common.events import CloudEvent
 from zg_routing import repository
 from zg_routing.models import Assignment, outbox
-from zg_routing.territory import GridIndex
+from zg_routing.territory import GridIndex, GridRef
 
 
 async def dispatch_reported_case(
@@ -21,10 +21,16 @@ async def dispatch_reported_case(
     """Resolve the grid, match the rules (this grid, then any grid, then the fallback owner),
     store the assignment and publish `dispatched` in the same transaction."""
     data = CaseReported.parse(event)
+    if data.resolved_on_site:
+        return  # an officer fixed it on the spot: nothing to dispatch (the lifecycle checks it)
     case_id = uuid.UUID(data.case_id)
     if await repository.get_assignment(session, case_id) is not None:
         return  # already dispatched: a redelivery under a new event id must not dispatch twice
-    grid = grids.locate(data.lat, data.lon)
+    # intake places the case (a scanned QR point fixes its grid); older events carry no grid
+    if data.grid_id is not None and data.zone_type is not None:
+        grid = GridRef(data.grid_id, data.zone_type)
+    else:
+        grid = grids.locate(data.lat, data.lon)
     rule = await repository.find_rule(session, category=data.category, grid_id=grid.id)
     department_id = rule.department_id if rule else await repository.fallback_department_id(session)
     department = await repository.get_department(session, department_id)

@@ -25,8 +25,23 @@ class CaseReported(EventContract):
     lat: float
     lon: float
     description: str
-    source: str = Field(description="channel the case came from, e.g. api, officer, resident")
+    source: str = Field(
+        description="channel: resident_app, qr_scan, officer_handset, partner_api, "
+        "hotline_12345, camera, command_centre"
+    )
     reported_at: datetime
+    # added fields (v1 stays: each has a default for events published before them)
+    grid_id: str | None = Field(default=None, description="grid resolved at intake")
+    zone_type: str | None = None
+    patrol_point_id: str | None = Field(default=None, description="scanned or nearest point")
+    urgency: str = "normal"
+    address: str | None = None
+    resolved_on_site: bool = Field(
+        default=False, description="an officer fixed it on the spot: not to be dispatched"
+    )
+    external_system: str | None = None
+    external_id: str | None = None
+    camera_id: str | None = None
 
 
 CONTRACTS: tuple[type[EventContract], ...] = (CaseReported,)

@@ -1,0 +1,255 @@
+"""Every intake channel through the gateway: resident app and QR scan, officer handset and the
+self-handled path, partner systems with idempotency keys, 12345 orders, camera alarms."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from tests import media_samples as samples
+from tests.conftest import Infra
+from tests.e2e.conftest import Platform, demo_credentials
+from tests.e2e.support import (
+    a_patrol_point,
+    assert_problem,
+    login,
+    refdata,
+    report_and_wait_dispatched,
+)
+from tests.helpers import eventually, unique
+from zg_common.contracts.video_index import CameraAlarmRaised
+from zg_common.db import to_asyncpg_dsn
+from zg_common.events import CloudEvent
+from zg_common.geo import haversine_m, wgs84_to_gcj02
+
+pytestmark = pytest.mark.e2e
+
+
+def patrol_point(point_id: str) -> dict[str, Any]:
+    feature: dict[str, Any] = next(
+        f for f in refdata("patrol_points.geojson")["features"] if f["properties"]["id"] == point_id
+    )
+    return feature
+
+
+async def test_a_phone_maps_gcj02_position_is_converted_and_placed(
+    api: httpx.AsyncClient,
+) -> None:
+    point = patrol_point("P0100")
+    lon, lat = point["geometry"]["coordinates"]
+    gcj_lat, gcj_lon = wgs84_to_gcj02(lat, lon)
+    assert haversine_m(lat, lon, gcj_lat, gcj_lon) > 100  # what the app would have sent
+    case = await report_and_wait_dispatched(
+        api,
+        {
+            "category": "E0403",
+            "lat": gcj_lat,
+            "lon": gcj_lon,
+            "crs": "GCJ02",
+            "description": "Car on the pavement",
+            "urgency": "urgent",
+        },
+    )
+    assert haversine_m(case["lat"], case["lon"], lat, lon) < 0.05
+    assert case["grid_id"] == point["properties"]["grid_id"]
+    assert case["patrol_point"] == "P0100", "the nearest patrol point"
+    assert case["urgency"] == "urgent" and case["source"] == "resident_app"
+    assert case["address"] == point["properties"]["address"]
+
+
+async def test_a_qr_scan_fixes_the_place_and_the_grid(api: httpx.AsyncClient) -> None:
+    point = patrol_point("P0007")
+    created = await api.post(
+        "/api/v1/cases",
+        json={"category": "E0402", "patrol_point": "P0007", "description": "Stall at the gate"},
+    )
+    assert created.status_code == 201, created.text
+    case = (await api.get(f"/api/v1/cases/{created.json()['id']}")).json()
+    assert case["source"] == "qr_scan" and case["patrol_point"] == "P0007"
+    assert [case["lon"], case["lat"]] == point["geometry"]["coordinates"]
+    assert case["grid_id"] == point["properties"]["grid_id"]
+    body = assert_problem(
+        await api.post(
+            "/api/v1/cases",
+            json={"category": "E0402", "patrol_point": "P9999", "description": "x"},
+        ),
+        422,
+        "validation_failed",
+    )
+    assert body["errors"][0] == {
+        "field": "patrol_point",
+        "code": "unknown_patrol_point",
+        "message": "no patrol point P9999",
+    }
+    nowhere = assert_problem(
+        await api.post(
+            "/api/v1/cases", json={"category": "E0402", "description": "x", "lat": 31.8}
+        ),
+        422,
+        "validation_failed",
+    )
+    assert [e["field"] for e in nowhere["errors"]] == ["lon"]
+
+
+async def test_an_officer_reports_and_fixes_on_site_with_before_and_after_photos(
+    anon: httpx.AsyncClient, api: httpx.AsyncClient, platform: Platform
+) -> None:
+    officer = await login(anon, platform, "ZG001")
+    lat, lon = a_patrol_point("market")
+    report = {"category": "E0401", "lat": lat, "lon": lon, "description": "Goods on the walk"}
+
+    reported = await anon.post(
+        "/api/v1/cases", json={**report, "patrol_task": "T-20261127-ZG001-03"}, headers=officer
+    )
+    assert reported.status_code == 201
+    case = (await anon.get(f"/api/v1/cases/{reported.json()['id']}", headers=officer)).json()
+    assert case["source"] == "officer_handset" and case["patrol_task"] == "T-20261127-ZG001-03"
+
+    async def photo(purpose: str) -> str:
+        response = await anon.post(
+            "/api/v1/media",
+            files={"file": ("p.jpg", samples.jpeg(), "image/jpeg")},
+            data={"purpose": purpose},
+            headers=officer,
+        )
+        assert response.status_code == 201, response.text
+        media_id: str = response.json()["id"]
+        return media_id
+
+    only_before = await photo("before")
+    body = assert_problem(
+        await anon.post(
+            "/api/v1/cases",
+            json={**report, "resolved_on_site": True, "media": [only_before]},
+            headers=officer,
+        ),
+        422,
+        "validation_failed",
+    )
+    assert body["errors"][0]["code"] == "before_and_after_required"
+    assert "after" in body["errors"][0]["message"]
+
+    fixed = await anon.post(
+        "/api/v1/cases",
+        json={**report, "resolved_on_site": True, "media": [only_before, await photo("after")]},
+        headers=officer,
+    )
+    assert fixed.status_code == 201, fixed.text
+    assert fixed.json()["status"] == "self_handled"
+
+    # not dispatched: a case reported after it is, and this one still is not
+    await report_and_wait_dispatched(api, {**report, "description": "Another stall"})
+    await asyncio.sleep(1.0)
+    again = (await anon.get(f"/api/v1/cases/{fixed.json()['id']}", headers=officer)).json()
+    assert again["status"] == "self_handled" and again["department"] is None
+    assert again["resolved_on_site"] is True
+
+    assert_problem(
+        await api.post("/api/v1/cases", json={**report, "resolved_on_site": True}),
+        422,
+        "validation_failed",
+    )
+
+
+async def test_hotline_orders_keep_their_number_and_come_once(
+    anon: httpx.AsyncClient, platform: Platform
+) -> None:
+    key = {"X-API-Key": demo_credentials(platform)["api_keys"][0]["key"]}
+    lat, lon = a_patrol_point("road")
+    order = unique("BH")
+    report = {
+        "category": "E0104",
+        "lat": lat,
+        "lon": lon,
+        "description": "Caller: mud on the road",
+        "external_ref": {"system": "12345", "id": order},
+    }
+    created = await anon.post("/api/v1/cases", json=report, headers=key)
+    assert created.status_code == 201, created.text
+    again = await anon.post("/api/v1/cases", json=report, headers=key)
+    body = assert_problem(again, 409, "external_ref_exists")
+    assert again.headers["location"] == f"/api/v1/cases/{created.json()['id']}"
+    assert created.json()["number"] in body["detail"]
+
+
+async def test_an_idempotency_key_gives_one_case_however_often_it_is_sent(
+    anon: httpx.AsyncClient, platform: Platform
+) -> None:
+    key = {"X-API-Key": demo_credentials(platform)["api_keys"][0]["key"]}
+    lat, lon = a_patrol_point("road")
+    report = {"category": "E0104", "lat": lat, "lon": lon, "description": "Sent with a key"}
+    idem = {**key, "Idempotency-Key": unique("idem")}
+    responses = await asyncio.gather(
+        *(anon.post("/api/v1/cases", json=report, headers=idem) for _ in range(5))
+    )
+    assert {r.status_code for r in responses} == {201}
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert sum(r.headers.get("idempotent-replayed") == "true" for r in responses) == 4
+    assert_problem(
+        await anon.post(
+            "/api/v1/cases", json={**report, "description": "another body"}, headers=idem
+        ),
+        409,
+        "idempotency_key_reused",
+    )
+    # keys are the caller's own: the same key from someone else is a new case
+    resident = await login(anon, platform, "resident")
+    other = await anon.post(
+        "/api/v1/cases",
+        json=report,
+        headers={**resident, "Idempotency-Key": idem["Idempotency-Key"]},
+    )
+    assert other.status_code == 201 and other.json()["id"] != responses[0].json()["id"]
+
+
+async def test_a_camera_alarm_becomes_one_case_however_often_it_is_raised(
+    infra: Infra, e2e_database: str
+) -> None:
+    lat, lon = a_patrol_point("market")
+    alarm_id = unique("alarm")
+    alarm = CameraAlarmRaised(
+        alarm_id=alarm_id,
+        camera_id="TW-00042",
+        category="E0402",
+        lat=lat,
+        lon=lon,
+        detected_at="2026-11-27T09:30:00+08:00",
+        confidence=0.93,
+        snapshot_url="https://analytics.example/snapshots/42.jpg",
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap_servers)
+    await producer.start()
+    try:
+        for _ in range(3):  # the analytics platform repeats itself
+            event = CloudEvent.of(alarm, source="/video-analytics/test", subject="TW-00042")
+            await producer.send_and_wait(alarm.topic, event.to_bytes(), key=b"TW-00042")
+    finally:
+        await producer.stop()
+
+    conn = await asyncpg.connect(to_asyncpg_dsn(e2e_database))
+    try:
+
+        async def dispatched() -> list[asyncpg.Record] | None:
+            rows = await conn.fetch(
+                "SELECT source, camera_id, media_url, status FROM intake.cases "
+                "WHERE external_system = 'camera-alarm' AND external_id = $1",
+                alarm_id,
+            )
+            return rows if rows and rows[0]["status"] == "dispatched" else None
+
+        rows = await eventually(dispatched, what="the alarm's case to be dispatched")
+        await asyncio.sleep(1.0)  # the repeats have been consumed by now
+        rows = await conn.fetch(
+            "SELECT source, camera_id, media_url FROM intake.cases WHERE external_id = $1",
+            alarm_id,
+        )
+    finally:
+        await conn.close()
+    assert len(rows) == 1
+    assert rows[0]["source"] == "camera" and rows[0]["camera_id"] == "TW-00042"
+    assert rows[0]["media_url"] == "https://analytics.example/snapshots/42.jpg"
