@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from zg_intake.models import Case, Category, District, Grid, IdempotencyKey, PatrolPoint
+from zg_intake.schemas import CaseFilters
 
 
 async def list_categories(session: AsyncSession) -> list[Category]:
@@ -73,3 +74,49 @@ async def delete_idempotency_keys_before(session: AsyncSession, cutoff: datetime
         .returning(IdempotencyKey.key)
     )
     return len(result.all())
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def list_cases(
+    session: AsyncSession,
+    *,
+    visible: ColumnElement[bool],
+    filters: CaseFilters,
+    before_seq: int | None,
+) -> list[Case]:
+    """Newest first, keyset-paged on the case's sequence number (stable under inserts)."""
+    query = select(Case).where(visible)
+    columns = {
+        "status": Case.status,
+        "category": Case.category,
+        "grid": Case.grid_id,
+        "department": Case.department_id,
+        "source": Case.source,
+    }
+    for name, column in columns.items():
+        wanted = filters.values(name)
+        if wanted:
+            query = query.where(column.in_(wanted))
+    if filters.urgency:
+        query = query.where(Case.urgency == filters.urgency)
+    if filters.reported_from:
+        query = query.where(Case.reported_at >= filters.reported_from)
+    if filters.reported_to:
+        query = query.where(Case.reported_at < filters.reported_to)
+    if filters.updated_since:
+        query = query.where(Case.updated_at >= filters.updated_since)
+    if filters.number:
+        query = query.where(Case.number == filters.number)
+    if filters.q:
+        pattern = _like(filters.q)
+        query = query.where(
+            Case.description.ilike(pattern, escape="\\") | Case.address.ilike(pattern, escape="\\")
+        )
+    if before_seq is not None:
+        query = query.where(Case.seq < before_seq)
+    query = query.order_by(Case.seq.desc()).limit(filters.limit)
+    return list(await session.scalars(query))

@@ -13,16 +13,26 @@ from fastapi import APIRouter, File, Form, Header, Query, Request, Response, Upl
 from fastapi.responses import StreamingResponse
 
 from zg_common.authz import require
+from zg_common.geojson import (
+    GEOJSON_MEDIA_TYPE,
+    Feature,
+    FeatureCollection,
+    GeoJSONResponse,
+    Geometry,
+)
 from zg_common.identity import Identity
 from zg_intake import media_service, service
 from zg_intake.access import may_see_reporter
 from zg_intake.dependencies import MediaStoreDep, ReferenceDep, Session
 from zg_intake.media_service import SEES_ORIGINALS
-from zg_intake.models import Media
+from zg_intake.models import Case, Media
 from zg_intake.schemas import (
     CaseCreate,
     CaseCreated,
+    CaseFilters,
+    CasePage,
     CaseRead,
+    CaseSummary,
     CategoryRead,
     ExternalRef,
     MediaRead,
@@ -70,6 +80,58 @@ async def create_case(
             response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = f"/api/v1/cases/{case.id}"
     return CaseCreated(id=case.id, number=case.number, status=case.status)
+
+
+@router.get(
+    "/cases",
+    response_model=CasePage,
+    summary="Cases the caller may read: filtered, searched, newest first, paged by cursor",
+    description="Residents get their own reports, departments and partner keys their "
+    "departments' cases, officers their grids' cases, the command centre all. "
+    "`format=geojson` answers a FeatureCollection (application/geo+json) with the same paging.",
+    responses={200: {"content": {GEOJSON_MEDIA_TYPE: {}}}},
+)
+async def list_cases(
+    caller: Annotated[Identity, require("cases.read")],
+    filters: Annotated[CaseFilters, Query()],
+    session: Session,
+) -> CasePage | GeoJSONResponse:
+    cases, next_cursor = await service.list_cases(session, filters=filters, caller=caller)
+    summaries = [case_summary(c) for c in cases]
+    if filters.format == "geojson":
+        collection = FeatureCollection[CaseSummary](
+            features=[
+                Feature[CaseSummary](
+                    id=str(c.id),
+                    geometry=Geometry(type="Point", coordinates=[c.lon, c.lat]),
+                    properties=c,
+                )
+                for c in summaries
+            ],
+            next_cursor=next_cursor,
+        )
+        return GeoJSONResponse(collection.model_dump(mode="json"))
+    return CasePage(items=summaries, next_cursor=next_cursor)
+
+
+def case_summary(case: Case) -> CaseSummary:
+    return CaseSummary(
+        id=case.id,
+        number=case.number,
+        status=case.status,
+        category=case.category,
+        lat=case.lat,
+        lon=case.lon,
+        address=case.address,
+        urgency=case.urgency,
+        source=case.source,
+        grid_id=case.grid_id,
+        department=case.department_id,
+        patrol_point=case.patrol_point_id,
+        description=case.description,
+        reported_at=case.reported_at,
+        updated_at=case.updated_at,
+    )
 
 
 @router.get("/cases/{case_id}", response_model=CaseRead, summary="One case with its history")

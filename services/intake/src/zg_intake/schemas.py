@@ -174,3 +174,62 @@ class CategoryRead(BaseModel):
     duplicate_radius_m: int | None = None
     duplicate_window_h: int | None = None
     children: list[CategoryRead] = Field(default_factory=list)
+
+
+class CaseSummary(BaseModel):
+    """A case in a list: enough for a row or a map pin; GET /api/v1/cases/{id} has the rest."""
+
+    id: uuid.UUID
+    number: str
+    status: str
+    category: str
+    lat: float
+    lon: float
+    address: str | None
+    urgency: str
+    source: str
+    grid_id: str | None
+    department: str | None
+    patrol_point: str | None
+    description: str
+    reported_at: datetime
+    updated_at: datetime
+
+
+class CasePage(BaseModel):
+    items: list[CaseSummary]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null: last")
+
+
+LIST = r"^[A-Za-z0-9_-]+(,[A-Za-z0-9_-]+)*$"
+
+
+class CaseFilters(BaseModel):
+    """Filters of the case list; lists are comma-separated (`status=reported,dispatched`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: str | None = Field(default=None, pattern=LIST, max_length=200)
+    category: str | None = Field(default=None, pattern=LIST, max_length=400)
+    grid: str | None = Field(default=None, pattern=LIST, max_length=400)
+    department: str | None = Field(default=None, pattern=LIST, max_length=400)
+    source: str | None = Field(default=None, pattern=LIST, max_length=200)
+    urgency: Literal["normal", "urgent"] | None = None
+    reported_from: datetime | None = Field(default=None, description="inclusive, with timezone")
+    reported_to: datetime | None = Field(default=None, description="exclusive, with timezone")
+    updated_since: datetime | None = Field(
+        default=None, description="changed at or after this time (incremental sync)"
+    )
+    q: str | None = Field(
+        default=None, min_length=1, max_length=100, description="text in description or address"
+    )
+    number: str | None = Field(default=None, max_length=30, description="case number")
+    cursor: str | None = Field(default=None, max_length=100)
+    limit: int = Field(default=50, ge=1, le=500)
+    format: Literal["json", "geojson"] = Field(
+        default="json", description="geojson: a FeatureCollection for maps, same paging"
+    )
+
+    def values(self, name: str) -> list[str] | None:
+        raw: str | None = getattr(self, name)
+        return raw.split(",") if raw else None

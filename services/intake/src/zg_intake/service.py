@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import uuid
@@ -23,7 +24,7 @@ from zg_common.events import CloudEvent
 from zg_common.geo import to_wgs84
 from zg_common.identity import Identity
 from zg_intake import repository
-from zg_intake.access import may_read
+from zg_intake.access import may_read, readable_cases
 from zg_intake.exceptions import (
     CaseNotFound,
     ExternalRefTaken,
@@ -34,7 +35,7 @@ from zg_intake.exceptions import (
 )
 from zg_intake.media_service import attach_media, media_of_case
 from zg_intake.models import Case, CaseStatusChange, Category, IdempotencyKey, outbox
-from zg_intake.schemas import CaseCreate, CategoryRead, ExternalRef
+from zg_intake.schemas import CaseCreate, CaseFilters, CategoryRead, ExternalRef
 from zg_intake.territory import Place, Reference
 
 STATUS_REPORTED = "reported"
@@ -245,6 +246,47 @@ async def _check_before_and_after(session: AsyncSession, case_id: uuid.UUID) -> 
             f"a problem fixed on site needs {' and '.join(missing)} photos "
             "(upload with purpose=before / purpose=after)",
         )
+
+
+def encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"seq:{seq}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, _, value = text.partition(":")
+        if prefix != "seq":
+            raise ValueError(text)
+        return int(value)
+    except ValueError as exc:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        raise invalid_field(
+            "cursor", "invalid_cursor", "not a next_cursor this API returned"
+        ) from exc
+
+
+async def list_cases(
+    session: AsyncSession, *, filters: CaseFilters, caller: Identity
+) -> tuple[list[Case], str | None]:
+    """The cases the caller may read, filtered, newest first; and the next page's cursor."""
+    if (
+        filters.reported_from is not None
+        and filters.reported_to is not None
+        and filters.reported_from >= filters.reported_to
+    ):
+        raise invalid_field(
+            "reported_to", "empty_range", "reported_to must be later than reported_from"
+        )
+    for name in ("reported_from", "reported_to", "updated_since"):
+        moment = getattr(filters, name)
+        if moment is not None and moment.tzinfo is None:
+            raise invalid_field(name, "timezone_required", "give a timezone, e.g. +08:00 or Z")
+    before = decode_cursor(filters.cursor) if filters.cursor else None
+    cases = await repository.list_cases(
+        session, visible=readable_cases(caller), filters=filters, before_seq=before
+    )
+    next_cursor = encode_cursor(cases[-1].seq) if len(cases) == filters.limit else None
+    return cases, next_cursor
 
 
 async def get_case(session: AsyncSession, case_id: uuid.UUID, *, caller: Identity) -> Case:
