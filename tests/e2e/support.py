@@ -13,6 +13,7 @@ from shapely.geometry import Point, shape
 from tests.conftest import REPO
 from tests.e2e.conftest import IDENTITY_SECRET, Platform, demo_credentials
 from tests.helpers import eventually
+from zg_common.geo import haversine_m
 from zg_common.identity import Identity, sign_identity
 
 DATA = REPO / "deploy" / "data" / "fangxing"
@@ -39,13 +40,28 @@ def expected_department(category: str, lat: float, lon: float) -> tuple[str, str
     return grid, table["fallback_department_id"]
 
 
+# Every report in these tests goes to a place of its own: two reports of one category within the
+# category's duplicate radius (at most 100 m in the data set) would be merged into one case.
+SPACING_M = 150.0
+_used: list[tuple[float, float]] = []
+
+
+def a_free_point(object_type: str) -> dict[str, Any]:
+    """A patrol point (GeoJSON feature) of this type not near any place handed out before."""
+    for feature in refdata("patrol_points.geojson")["features"]:
+        if feature["properties"]["object_type"] != object_type:
+            continue
+        lon, lat = feature["geometry"]["coordinates"]
+        if all(haversine_m(lat, lon, u_lat, u_lon) > SPACING_M for u_lat, u_lon in _used):
+            _used.append((lat, lon))
+            point: dict[str, Any] = feature
+            return point
+    raise LookupError(f"no unused patrol point of type {object_type!r} is left")
+
+
 def a_patrol_point(object_type: str) -> tuple[float, float]:
-    feature = next(
-        f
-        for f in refdata("patrol_points.geojson")["features"]
-        if f["properties"]["object_type"] == object_type
-    )
-    lon, lat = feature["geometry"]["coordinates"]
+    """(lat, lon) of a_free_point."""
+    lon, lat = a_free_point(object_type)["geometry"]["coordinates"]
     return lat, lon
 
 

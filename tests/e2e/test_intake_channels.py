@@ -4,7 +4,6 @@ self-handled path, partner systems with idempotency keys, 12345 orders, camera a
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import asyncpg
 import httpx
@@ -15,10 +14,10 @@ from tests import media_samples as samples
 from tests.conftest import Infra
 from tests.e2e.conftest import Platform, demo_credentials
 from tests.e2e.support import (
+    a_free_point,
     a_patrol_point,
     assert_problem,
     login,
-    refdata,
     report_and_wait_dispatched,
 )
 from tests.helpers import eventually, unique
@@ -30,17 +29,11 @@ from zg_common.geo import haversine_m, wgs84_to_gcj02
 pytestmark = pytest.mark.e2e
 
 
-def patrol_point(point_id: str) -> dict[str, Any]:
-    feature: dict[str, Any] = next(
-        f for f in refdata("patrol_points.geojson")["features"] if f["properties"]["id"] == point_id
-    )
-    return feature
-
-
 async def test_a_phone_maps_gcj02_position_is_converted_and_placed(
     api: httpx.AsyncClient,
 ) -> None:
-    point = patrol_point("P0100")
+    point = a_free_point("intersection")
+    point_id = point["properties"]["id"]
     lon, lat = point["geometry"]["coordinates"]
     gcj_lat, gcj_lon = wgs84_to_gcj02(lat, lon)
     assert haversine_m(lat, lon, gcj_lat, gcj_lon) > 100  # what the app would have sent
@@ -57,20 +50,21 @@ async def test_a_phone_maps_gcj02_position_is_converted_and_placed(
     )
     assert haversine_m(case["lat"], case["lon"], lat, lon) < 0.05
     assert case["grid_id"] == point["properties"]["grid_id"]
-    assert case["patrol_point"] == "P0100", "the nearest patrol point"
+    assert case["patrol_point"] == point_id, "the nearest patrol point"
     assert case["urgency"] == "urgent" and case["source"] == "resident_app"
     assert case["address"] == point["properties"]["address"]
 
 
 async def test_a_qr_scan_fixes_the_place_and_the_grid(api: httpx.AsyncClient) -> None:
-    point = patrol_point("P0007")
+    point = a_free_point("shop")
+    point_id = point["properties"]["id"]
     created = await api.post(
         "/api/v1/cases",
-        json={"category": "E0402", "patrol_point": "P0007", "description": "Stall at the gate"},
+        json={"category": "E0402", "patrol_point": point_id, "description": "Stall at the gate"},
     )
     assert created.status_code == 201, created.text
     case = (await api.get(f"/api/v1/cases/{created.json()['id']}")).json()
-    assert case["source"] == "qr_scan" and case["patrol_point"] == "P0007"
+    assert case["source"] == "qr_scan" and case["patrol_point"] == point_id
     assert [case["lon"], case["lat"]] == point["geometry"]["coordinates"]
     assert case["grid_id"] == point["properties"]["grid_id"]
     body = assert_problem(
@@ -143,7 +137,10 @@ async def test_an_officer_reports_and_fixes_on_site_with_before_and_after_photos
     assert fixed.json()["status"] == "self_handled"
 
     # not dispatched: a case reported after it is, and this one still is not
-    await report_and_wait_dispatched(api, {**report, "description": "Another stall"})
+    lat, lon = a_patrol_point("market")
+    await report_and_wait_dispatched(
+        api, {**report, "lat": lat, "lon": lon, "description": "Another stall"}
+    )
     await asyncio.sleep(1.0)
     again = (await anon.get(f"/api/v1/cases/{fixed.json()['id']}", headers=officer)).json()
     assert again["status"] == "self_handled" and again["department"] is None

@@ -49,3 +49,16 @@ async def producer(infra: Infra) -> AsyncIterator[AIOKafkaProducer]:
     await producer.start()
     yield producer
     await producer.stop()
+
+
+@pytest.fixture(scope="session")
+async def intake_engine(infra: Infra) -> AsyncIterator[AsyncEngine]:
+    """A database with the intake service's migrations applied (its own schema)."""
+    from zg_common import migrate
+    from zg_intake import main as intake_main
+
+    await create_database(infra.database_url, "zg_intake")
+    engine = create_async_engine(to_async_url(infra.url_for("zg_intake")))
+    await migrate.upgrade(engine, migrate.find_migrations(intake_main.__file__), "intake")
+    yield engine
+    await engine.dispose()

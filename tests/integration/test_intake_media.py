@@ -4,7 +4,6 @@ uploads, and the purge of uploads never attached to a case."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -12,16 +11,12 @@ from typing import cast
 
 import pytest
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from tests import media_samples as samples
-from tests.conftest import Infra
-from tests.helpers import create_database
-from zg_common import migrate
 from zg_common.app import Runtime
-from zg_common.db import to_async_url, unit_of_work
+from zg_common.db import unit_of_work
 from zg_common.identity import Identity
-from zg_intake import main as intake_main
 from zg_intake import media_service
 from zg_intake.config import IntakeSettings
 from zg_intake.models import Case, Category, Media
@@ -30,15 +25,6 @@ from zg_intake.storage import LocalMediaStore
 pytestmark = pytest.mark.integration
 
 RESIDENT = Identity.model_validate({"sub": "resident-1", "role": "resident"})
-
-
-@pytest.fixture(scope="module")
-async def intake_engine(infra: Infra) -> AsyncIterator[AsyncEngine]:
-    await create_database(infra.database_url, "zg_intake_media")
-    engine = create_async_engine(to_async_url(infra.url_for("zg_intake_media")))
-    await migrate.upgrade(engine, migrate.find_migrations(intake_main.__file__), "intake")
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture

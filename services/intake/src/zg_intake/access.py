@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy import ColumnElement, false, or_, select, true
 
 from zg_common.identity import Identity
-from zg_intake.models import Case
+from zg_intake.models import Case, CaseFollower
 
 SEES_EVERY_CASE = frozenset({"intake_operator", "dispatcher", "shift_leader", "manager", "admin"})
 
@@ -18,13 +18,14 @@ def may_see_reporter(caller: Identity, case: Case) -> bool:
     )
 
 
-def may_read(caller: Identity, case: Case) -> bool:
+def may_read(caller: Identity, case: Case, *, follows: bool = False) -> bool:
     """Row rules: the command centre sees all; a resident their own reports; department staff
-    and partner keys their departments' cases; officers their grids' cases; and whoever
-    reported a case sees it."""
+    and partner keys their departments' cases; officers their grids' cases; whoever reported a
+    case sees it, and so does whoever follows it (`follows`: their duplicate report was merged
+    into it)."""
     if caller.role in SEES_EVERY_CASE:
         return True
-    if caller.role != "anonymous" and case.reporter_sub == caller.sub:
+    if caller.role != "anonymous" and (case.reporter_sub == caller.sub or follows):
         return True
     if caller.role in ("department_staff", "partner"):
         return case.department_id is not None and case.department_id in caller.department_ids
@@ -39,7 +40,10 @@ def readable_cases(caller: Identity) -> ColumnElement[bool]:
         return true()
     if caller.role == "anonymous":
         return false()
-    own = Case.reporter_sub == caller.sub
+    own = or_(
+        Case.reporter_sub == caller.sub,
+        Case.id.in_(select(CaseFollower.case_id).where(CaseFollower.sub == caller.sub)),
+    )
     if caller.role in ("department_staff", "partner") and caller.department_ids:
         return or_(own, Case.department_id.in_(caller.department_ids))
     if caller.role == "officer" and caller.grid_ids:

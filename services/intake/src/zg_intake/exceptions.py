@@ -48,3 +48,8 @@ class IdempotencyKeyReused(Conflict):
 
 def invalid_field(field: str, code: str, message: str) -> ValidationFailed:
     return ValidationFailed(message, errors=[FieldError(field=field, code=code, message=message)])
+
+
+class CaseStateConflict(Conflict):
+    code = "case_state_conflict"
+    title = "The case is not in a state that allows this"

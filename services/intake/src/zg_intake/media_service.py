@@ -23,7 +23,7 @@ from zg_common.errors import (
     ValidationFailed,
 )
 from zg_common.identity import Identity
-from zg_intake import media
+from zg_intake import media, repository
 from zg_intake.access import SEES_EVERY_CASE, may_read
 from zg_intake.config import IntakeSettings
 from zg_intake.exceptions import MediaNotFound
@@ -236,7 +236,9 @@ async def readable_media(
     visible = row.uploaded_by_sub == caller.sub and caller.role != "anonymous"
     if not visible and row.case_id is not None:
         case = await session.get(Case, row.case_id)
-        visible = case is not None and may_read(caller, case)
+        visible = case is not None and may_read(
+            caller, case, follows=await repository.follows(session, case.id, caller.sub)
+        )
     if not visible and caller.role not in SEES_ORIGINALS:
         raise MediaNotFound(f"No media with id {media_id}")
     if variant == "original" and caller.role not in SEES_ORIGINALS:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Computed,
     DateTime,
     FetchedValue,
     Float,
@@ -26,6 +27,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from zg_common.outbox import Outbox
 
 SCHEMA = "intake"
+# statuses in which a case takes no more duplicates (migration 0007 generates `is_open` from it)
+CLOSED_STATUSES = ("closed", "cancelled", "not_accepted", "merged", "self_handled")
 metadata = MetaData(schema=SCHEMA)
 outbox = Outbox(metadata, source="/zongguan/intake")
 
@@ -129,6 +132,12 @@ class Case(Base):
     camera_id: Mapped[str | None] = mapped_column(String(50))
     media_url: Mapped[str | None] = mapped_column(String(500))
     resolved_on_site: Mapped[bool] = mapped_column(Boolean, default=False)
+    # a duplicate report points at the open case it joined; that case counts its reports
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("intake.cases.id"))
+    report_count: Mapped[int] = mapped_column(Integer, default=1)
+    is_open: Mapped[bool] = mapped_column(
+        Boolean, Computed(f"status NOT IN ({', '.join(repr(s) for s in CLOSED_STATUSES)})")
+    )
     reported_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
@@ -138,6 +147,16 @@ class Case(Base):
     history: Mapped[list[CaseStatusChange]] = relationship(
         order_by="CaseStatusChange.id", lazy="raise", back_populates="case"
     )
+
+
+class CaseFollower(Base):
+    """Someone whose duplicate report was merged into this case: they may read and follow it."""
+
+    __tablename__ = "case_follower"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("intake.cases.id"), primary_key=True)
+    sub: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+    via_case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("intake.cases.id"))
 
 
 class CaseStatusChange(Base):

@@ -107,7 +107,11 @@ async def load(runtime: Runtime) -> None:
     runtime.state["reference"] = Reference(
         district=DistrictOutline.from_geojson(district.geometry),
         categories=CategoryIndex(
-            {c.code: CategoryRef(c.code, c.kind) for c in categories if c.level == "minor"}
+            {
+                c.code: CategoryRef(c.code, c.kind, c.duplicate_radius_m, c.duplicate_window_h)
+                for c in categories
+                if c.level == "minor"
+            }
         ),
         territory=Territory(
             [(g.geometry, GridRef(g.id, g.zone_type)) for g in grids],

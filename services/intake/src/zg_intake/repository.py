@@ -9,7 +9,15 @@ from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from zg_intake.models import Case, Category, District, Grid, IdempotencyKey, PatrolPoint
+from zg_intake.models import (
+    Case,
+    CaseFollower,
+    Category,
+    District,
+    Grid,
+    IdempotencyKey,
+    PatrolPoint,
+)
 from zg_intake.schemas import CaseFilters
 
 
@@ -17,10 +25,20 @@ async def list_categories(session: AsyncSession) -> list[Category]:
     return list(await session.scalars(select(Category).order_by(Category.code)))
 
 
-async def get_case(session: AsyncSession, case_id: uuid.UUID) -> Case | None:
-    return await session.scalar(
-        select(Case).where(Case.id == case_id).options(selectinload(Case.history))
+async def get_case(
+    session: AsyncSession, case_id: uuid.UUID, *, for_update: bool = False
+) -> Case | None:
+    query = select(Case).where(Case.id == case_id).options(selectinload(Case.history))
+    if for_update:
+        query = query.with_for_update()
+    return await session.scalar(query)
+
+
+async def follows(session: AsyncSession, case_id: uuid.UUID, sub: str) -> bool:
+    found = await session.scalar(
+        select(CaseFollower.sub).where(CaseFollower.case_id == case_id, CaseFollower.sub == sub)
     )
+    return found is not None
 
 
 async def set_dispatched(

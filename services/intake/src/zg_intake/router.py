@@ -32,6 +32,8 @@ from zg_intake.schemas import (
     CaseFilters,
     CasePage,
     CaseRead,
+    CaseRef,
+    CaseSplitRequest,
     CaseSummary,
     CategoryRead,
     ExternalRef,
@@ -79,7 +81,11 @@ async def create_case(
         if replayed:
             response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = f"/api/v1/cases/{case.id}"
-    return CaseCreated(id=case.id, number=case.number, status=case.status)
+    merged_into = None
+    if case.merged_into_id is not None:
+        parent = await service.get_case(session, case.merged_into_id, caller=caller)
+        merged_into = CaseRef(id=parent.id, number=parent.number, status=parent.status)
+    return CaseCreated(id=case.id, number=case.number, status=case.status, merged_into=merged_into)
 
 
 @router.get(
@@ -129,6 +135,8 @@ def case_summary(case: Case) -> CaseSummary:
         department=case.department_id,
         patrol_point=case.patrol_point_id,
         description=case.description,
+        report_count=case.report_count,
+        merged_into=case.merged_into_id,
         reported_at=case.reported_at,
         updated_at=case.updated_at,
     )
@@ -161,6 +169,8 @@ async def read_case(
         else None,
         camera_id=case.camera_id,
         media_url=case.media_url,
+        report_count=case.report_count,
+        merged_into=case.merged_into_id,
         department=case.department_id,
         department_name=case.department_name,
         reported_at=case.reported_at,
@@ -264,6 +274,24 @@ async def read_media(
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
     return StreamingResponse(store.stream(key), media_type=content_type, headers=headers)
+
+
+@router.post(
+    "/cases/{case_id}/split",
+    response_model=CaseRef,
+    summary="Split a wrongly merged report off into a case of its own (routed afresh)",
+)
+async def split_case(
+    caller: Annotated[Identity, require("cases.split")],
+    case_id: uuid.UUID,
+    body: CaseSplitRequest,
+    session: Session,
+    reference: ReferenceDep,
+) -> CaseRef:
+    case = await service.split_case(
+        session, case_id=case_id, reason=body.reason, reference=reference, caller=caller
+    )
+    return CaseRef(id=case.id, number=case.number, status=case.status)
 
 
 @router.get(

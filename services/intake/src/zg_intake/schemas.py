@@ -152,6 +152,8 @@ class CaseRead(BaseModel):
     department_name: str | None
     reported_at: datetime
     updated_at: datetime
+    report_count: int = Field(description="reports of this problem, merged duplicates included")
+    merged_into: uuid.UUID | None = Field(description="the open case this report joined")
     history: list[StatusChangeRead]
     media: list[MediaRead] = Field(default_factory=list)
     reporter: ReporterRead | None = Field(
@@ -159,10 +161,26 @@ class CaseRead(BaseModel):
     )
 
 
-class CaseCreated(BaseModel):
+class CaseRef(BaseModel):
     id: uuid.UUID
     number: str
     status: str
+
+
+class CaseCreated(BaseModel):
+    """The new report. `status: merged` means the same problem was already reported and this
+    report joined that case (`merged_into`), which its reporter now follows."""
+
+    id: uuid.UUID
+    number: str
+    status: str
+    merged_into: CaseRef | None = None
+
+
+class CaseSplitRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: str = Field(min_length=2, max_length=500, examples=["a different stall, 80 m away"])
 
 
 class CategoryRead(BaseModel):
@@ -192,6 +210,8 @@ class CaseSummary(BaseModel):
     department: str | None
     patrol_point: str | None
     description: str
+    report_count: int
+    merged_into: uuid.UUID | None
     reported_at: datetime
     updated_at: datetime
 

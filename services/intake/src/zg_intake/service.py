@@ -15,18 +15,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.app import Runtime
 from zg_common.consumer import PermanentError
-from zg_common.contracts.intake import CaseReported
+from zg_common.contracts.intake import CaseMerged, CaseReported, CaseSplit
 from zg_common.contracts.routing import CaseDispatched
 from zg_common.contracts.video_index import CameraAlarmRaised
 from zg_common.db import unit_of_work
 from zg_common.errors import FieldError, ValidationFailed
 from zg_common.events import CloudEvent
-from zg_common.geo import to_wgs84
+from zg_common.geo import haversine_m, to_wgs84
 from zg_common.identity import Identity
-from zg_intake import repository
+from zg_intake import duplicates, repository
 from zg_intake.access import may_read, readable_cases
 from zg_intake.exceptions import (
     CaseNotFound,
+    CaseStateConflict,
     ExternalRefTaken,
     IdempotencyKeyReused,
     invalid_field,
@@ -36,11 +37,12 @@ from zg_intake.exceptions import (
 from zg_intake.media_service import attach_media, media_of_case
 from zg_intake.models import Case, CaseStatusChange, Category, IdempotencyKey, outbox
 from zg_intake.schemas import CaseCreate, CaseFilters, CategoryRead, ExternalRef
-from zg_intake.territory import Place, Reference
+from zg_intake.territory import CategoryRef, Place, Reference
 
 STATUS_REPORTED = "reported"
 STATUS_SELF_HANDLED = "self_handled"
 STATUS_DISPATCHED = "dispatched"
+STATUS_MERGED = "merged"
 HOTLINE_SYSTEM = "12345"
 IDEMPOTENCY_KEY_RETENTION = timedelta(days=7)
 COMMAND_CENTRE = frozenset({"intake_operator", "dispatcher", "shift_leader", "manager", "admin"})
@@ -85,6 +87,14 @@ async def report_case(
         await _check_external_ref(session, data.external_ref)
     now = datetime.now(UTC)
     status = STATUS_SELF_HANDLED if data.resolved_on_site else STATUS_REPORTED
+    parent = None
+    if not data.resolved_on_site:
+        await duplicates.lock_category(session, category.code)
+        parent = await duplicates.find_open_duplicate(
+            session, category=category, lat=place.lat, lon=place.lon, now=now
+        )
+        if parent is not None:
+            status = STATUS_MERGED
     case = Case(
         id=case_id or uuid.uuid4(),
         category=category.code,
@@ -110,6 +120,7 @@ async def report_case(
         camera_id=camera_id,
         media_url=data.media_url,
         resolved_on_site=data.resolved_on_site,
+        merged_into_id=parent.id if parent else None,
         reported_at=now,
         updated_at=now,
     )
@@ -121,36 +132,119 @@ async def report_case(
             raise
         # the same external reference committed by a concurrent request after our check
         raise ExternalRefTaken(f"{data.external_ref.system} {data.external_ref.id} exists") from exc
+    first_status = STATUS_REPORTED if parent is not None else status  # then: merged
     session.add(
-        CaseStatusChange(case_id=case.id, status=status, at=now, note=f"reported through {source}")
+        CaseStatusChange(
+            case_id=case.id, status=first_status, at=now, note=f"reported through {source}"
+        )
     )
     await attach_media(session, case_id=case.id, media_ids=data.media, owner=reporter)
     if data.resolved_on_site:
         await _check_before_and_after(session, case.id)
+    if parent is None:
+        await outbox.add(session, reported_event(case, category), subject=str(case.id))
+        return case
+    await duplicates.merge_into(session, report=case, parent=parent, at=now)
+    session.add(
+        CaseStatusChange(
+            case_id=case.id,
+            status=STATUS_MERGED,
+            at=now,
+            note=f"the same problem is already case {parent.number}: this report follows it",
+        )
+    )
     await outbox.add(
         session,
-        CaseReported(
+        CaseMerged(
             case_id=str(case.id),
             number=case.number,
+            into_case_id=str(parent.id),
+            into_number=parent.number,
             category=category.code,
-            category_kind=category.kind,
-            lat=case.lat,
-            lon=case.lon,
-            description=case.description,
             source=source,
-            reported_at=now,
-            grid_id=case.grid_id,
-            zone_type=case.zone_type,
-            patrol_point_id=case.patrol_point_id,
-            urgency=case.urgency,
-            address=case.address,
-            resolved_on_site=case.resolved_on_site,
-            external_system=case.external_system,
-            external_id=case.external_id,
-            camera_id=camera_id,
+            distance_m=round(haversine_m(case.lat, case.lon, parent.lat, parent.lon), 1),
+            merged_at=now,
+            by="intake",
         ),
         subject=str(case.id),
     )
+    return case
+
+
+def reported_event(case: Case, category: CategoryRef) -> CaseReported:
+    return CaseReported(
+        case_id=str(case.id),
+        number=case.number,
+        category=category.code,
+        category_kind=category.kind,
+        lat=case.lat,
+        lon=case.lon,
+        description=case.description,
+        source=case.source,
+        reported_at=case.reported_at,
+        grid_id=case.grid_id,
+        zone_type=case.zone_type,
+        patrol_point_id=case.patrol_point_id,
+        urgency=case.urgency,
+        address=case.address,
+        resolved_on_site=case.resolved_on_site,
+        external_system=case.external_system,
+        external_id=case.external_id,
+        camera_id=case.camera_id,
+    )
+
+
+async def split_case(
+    session: AsyncSession,
+    *,
+    case_id: uuid.UUID,
+    reason: str,
+    reference: Reference,
+    caller: Identity,
+) -> Case:
+    """Undo a wrong merge: the report becomes a case of its own and goes to routing."""
+    case = await repository.get_case(session, case_id, for_update=True)
+    if case is None:
+        raise CaseNotFound(f"No case with id {case_id}")
+    if case.status != STATUS_MERGED or case.merged_into_id is None:
+        raise CaseStateConflict(
+            f"Case {case.number} is {case.status}, not merged: there is nothing to split"
+        )
+    parent = await repository.get_case(session, case.merged_into_id)
+    category = reference.categories.minor(case.category)
+    assert parent is not None and category is not None
+    now = datetime.now(UTC)
+    await duplicates.unmerge(session, report=case, parent=parent, at=now)
+    case.status, case.merged_into_id, case.updated_at = STATUS_REPORTED, None, now
+    session.add_all(
+        [
+            CaseStatusChange(
+                case_id=case.id,
+                status=STATUS_REPORTED,
+                at=now,
+                note=f"split from {parent.number} by {caller.role}: {reason}",
+            ),
+            CaseStatusChange(
+                case_id=parent.id,
+                status=parent.status,
+                at=now,
+                note=f"report {case.number} split off by {caller.role}: {reason}",
+            ),
+        ]
+    )
+    await session.flush()
+    await outbox.add(
+        session,
+        CaseSplit(
+            case_id=str(case.id),
+            from_case_id=str(parent.id),
+            reason=reason,
+            by_role=caller.role,
+            split_at=now,
+        ),
+        subject=str(case.id),
+    )
+    await outbox.add(session, reported_event(case, category), subject=str(case.id))
     return case
 
 
@@ -292,7 +386,9 @@ async def list_cases(
 async def get_case(session: AsyncSession, case_id: uuid.UUID, *, caller: Identity) -> Case:
     case = await repository.get_case(session, case_id)
     # A case the caller may not see is answered as absent: its existence is not revealed.
-    if case is None or not may_read(caller, case):
+    if case is None or not may_read(
+        caller, case, follows=await repository.follows(session, case_id, caller.sub)
+    ):
         raise CaseNotFound(f"No case with id {case_id}")
     return case
 

@@ -32,6 +32,9 @@ class DistrictOutline:
 class CategoryRef:
     code: str
     kind: str
+    # a report within this radius and window of an open case of the category joins it
+    duplicate_radius_m: int | None = None
+    duplicate_window_h: int | None = None
 
 
 class CategoryIndex:

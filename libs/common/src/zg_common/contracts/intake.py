@@ -44,4 +44,37 @@ class CaseReported(EventContract):
     camera_id: str | None = None
 
 
-CONTRACTS: tuple[type[EventContract], ...] = (CaseReported,)
+class CaseMerged(EventContract):
+    """A report was the same problem as an open case (same minor category, within the
+    category's radius and time window) and joined it instead of opening a case: nothing to
+    dispatch; its reporter follows the open case."""
+
+    event_type: ClassVar[str] = "intake.case.merged.v1"
+    topic: ClassVar[str] = TOPIC_CASE
+
+    case_id: str = Field(description="the report that joined")
+    number: str
+    into_case_id: str
+    into_number: str
+    category: str
+    source: str
+    distance_m: float
+    merged_at: datetime
+    by: str = Field(description="intake (automatic) or the operator's role")
+
+
+class CaseSplit(EventContract):
+    """An operator undid a wrong merge: the report is a case of its own; a `reported` event
+    for it follows."""
+
+    event_type: ClassVar[str] = "intake.case.split.v1"
+    topic: ClassVar[str] = TOPIC_CASE
+
+    case_id: str
+    from_case_id: str
+    reason: str
+    by_role: str
+    split_at: datetime
+
+
+CONTRACTS: tuple[type[EventContract], ...] = (CaseReported, CaseMerged, CaseSplit)

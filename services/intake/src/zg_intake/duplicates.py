@@ -1,0 +1,98 @@
+"""Duplicate merging: a report of the same minor category within the category's radius and
+time window of an open case joins that case instead of opening a new one (its reporter follows
+it); an operator can split a wrong merge. The radius and window are data (categories.json)."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zg_common.geo import haversine_m
+from zg_intake.models import Case, CaseFollower, CaseStatusChange
+from zg_intake.territory import CategoryRef
+
+METRES_PER_DEGREE = 111_320.0
+CANDIDATES = 8
+
+
+async def lock_category(session: AsyncSession, category: str) -> None:
+    """Serialise the duplicate check and insert of one category's reports (two reports of the
+    same problem arriving together must not both open a case); other categories go on."""
+    await session.execute(
+        select(func.pg_advisory_xact_lock(func.hashtext(f"intake.duplicates:{category}")))
+    )
+
+
+def candidates_query(category: CategoryRef, lat: float, lon: float, now: datetime) -> Select[Case]:
+    """Open cases of the category in the radius's bounding box and the window, nearest first.
+    The box and the ordering use the GiST index on open cases' positions (migration 0007)."""
+    radius = float(category.duplicate_radius_m or 0)
+    window = timedelta(hours=category.duplicate_window_h or 0)
+    dlat = radius / METRES_PER_DEGREE
+    dlon = radius / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
+    position = func.point(Case.lon, Case.lat)
+    box = func.box(func.point(lon - dlon, lat - dlat), func.point(lon + dlon, lat + dlat))
+    return (
+        select(Case)
+        .where(
+            Case.is_open,
+            position.op("<@")(box),
+            Case.category == category.code,
+            Case.reported_at >= now - window,
+        )
+        .order_by(position.op("<->")(func.point(lon, lat)), Case.reported_at)
+        .limit(CANDIDATES)
+    )
+
+
+async def find_open_duplicate(
+    session: AsyncSession, *, category: CategoryRef, lat: float, lon: float, now: datetime
+) -> Case | None:
+    """The nearest open case of the category within its radius and window, if any."""
+    if not category.duplicate_radius_m or not category.duplicate_window_h:
+        return None
+    radius = float(category.duplicate_radius_m)
+    for case in await session.scalars(candidates_query(category, lat, lon, now)):
+        if haversine_m(lat, lon, case.lat, case.lon) <= radius:
+            return case
+    return None
+
+
+async def merge_into(session: AsyncSession, *, report: Case, parent: Case, at: datetime) -> None:
+    """Record `report` (flushed, status merged) as one more report of `parent`."""
+    await session.execute(
+        update(Case)
+        .where(Case.id == parent.id)
+        .values(report_count=Case.report_count + 1, updated_at=at)
+    )
+    if report.reporter_sub is not None:
+        await session.execute(
+            pg_insert(CaseFollower)
+            .values(case_id=parent.id, sub=report.reporter_sub, via_case_id=report.id)
+            .on_conflict_do_nothing()
+        )
+    session.add(
+        CaseStatusChange(
+            case_id=parent.id,
+            status=parent.status,
+            at=at,
+            note=f"another report of this problem joined: {report.number} via {report.source}",
+        )
+    )
+
+
+async def unmerge(session: AsyncSession, *, report: Case, parent: Case, at: datetime) -> None:
+    await session.execute(
+        update(Case)
+        .where(Case.id == parent.id)
+        .values(report_count=Case.report_count - 1, updated_at=at)
+    )
+    await session.execute(
+        delete(CaseFollower).where(
+            CaseFollower.case_id == parent.id, CaseFollower.via_case_id == report.id
+        )
+    )

@@ -1,0 +1,147 @@
+"""Duplicate merging through the gateway: a second report of the same problem joins the open
+case and its reporter follows it; an operator splits a wrong merge off again."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import Platform, demo_credentials
+from tests.e2e.support import a_patrol_point, assert_problem, login, report_and_wait_dispatched
+from tests.helpers import eventually
+
+pytestmark = pytest.mark.e2e
+
+NORTH_1M = 1 / 111_320  # a metre of latitude, in degrees
+
+
+def near(lat: float, lon: float, metres_north: float) -> dict[str, float]:
+    return {"lat": lat + metres_north * NORTH_1M, "lon": lon}
+
+
+async def test_a_second_report_joins_the_open_case_and_its_reporter_follows_it(
+    api: httpx.AsyncClient, anon: httpx.AsyncClient, platform: Platform
+) -> None:
+    lat, lon = a_patrol_point("road")
+    first = await report_and_wait_dispatched(
+        api, {"category": "E0104", "lat": lat, "lon": lon, "description": "Mud across the road"}
+    )
+    hotline = {"X-API-Key": demo_credentials(platform)["api_keys"][0]["key"]}
+    assert_problem(
+        await anon.get(f"/api/v1/cases/{first['id']}", headers=hotline), 404, "case_not_found"
+    )
+
+    second = await anon.post(
+        "/api/v1/cases",
+        json={"category": "E0104", **near(lat, lon, 30), "description": "Caller: muddy road"},
+        headers=hotline,
+    )
+    assert second.status_code == 201, second.text
+    joined = second.json()
+    assert joined["status"] == "merged"
+    assert joined["merged_into"] == {
+        "id": first["id"],
+        "number": first["number"],
+        "status": "dispatched",
+    }
+    followed = await anon.get(f"/api/v1/cases/{first['id']}", headers=hotline)
+    assert followed.status_code == 200, "the merged report's reporter follows the open case"
+    assert followed.json()["report_count"] == 2
+    assert followed.json()["reporter"] is None, "following is not seeing who else reported"
+    assert "joined" in followed.json()["history"][-1]["note"]
+    own = (await anon.get(f"/api/v1/cases/{joined['id']}", headers=hotline)).json()
+    assert own["merged_into"] == first["id"] and own["status"] == "merged"
+
+    # another category at the same place, and the same category beyond its radius (50 m):
+    # separate problems
+    other = await api.post(
+        "/api/v1/cases",
+        json={"category": "E0402", **near(lat, lon, 10), "description": "Stall"},
+    )
+    far = await api.post(
+        "/api/v1/cases",
+        json={"category": "E0104", **near(lat, lon, 90), "description": "More mud"},
+    )
+    assert other.json()["status"] == far.json()["status"] == "reported"
+
+
+async def test_an_operator_splits_a_wrong_merge(
+    api: httpx.AsyncClient, anon: httpx.AsyncClient, platform: Platform
+) -> None:
+    lat, lon = a_patrol_point("road")
+    first = await report_and_wait_dispatched(
+        api, {"category": "E0104", "lat": lat, "lon": lon, "description": "Mud"}
+    )
+    hotline = {"X-API-Key": demo_credentials(platform)["api_keys"][0]["key"]}
+    joined = (
+        await anon.post(
+            "/api/v1/cases",
+            json={"category": "E0104", **near(lat, lon, 40), "description": "Oil, not mud"},
+            headers=hotline,
+        )
+    ).json()
+    assert joined["status"] == "merged"
+
+    assert_problem(
+        await api.post(f"/api/v1/cases/{joined['id']}/split", json={"reason": "oil"}),
+        403,
+        "operation_forbidden",
+    )
+    dispatcher = await login(anon, platform, "dispatcher")
+    split = await anon.post(
+        f"/api/v1/cases/{joined['id']}/split",
+        json={"reason": "an oil spill, not the mud"},
+        headers=dispatcher,
+    )
+    assert split.status_code == 200, split.text
+    assert split.json()["status"] == "reported"
+    body = assert_problem(
+        await anon.post(
+            f"/api/v1/cases/{joined['id']}/split", json={"reason": "again"}, headers=dispatcher
+        ),
+        409,
+        "case_state_conflict",
+    )
+    assert "reported" in body["detail"] or "dispatched" in body["detail"]
+
+    async def dispatched() -> dict[str, Any] | None:
+        case: dict[str, Any] = (
+            await anon.get(f"/api/v1/cases/{joined['id']}", headers=hotline)
+        ).json()
+        return case if case["status"] == "dispatched" else None
+
+    now_own = await eventually(dispatched, what="the split report to be routed")
+    assert now_own["merged_into"] is None
+    assert [h["status"] for h in now_own["history"]] == [
+        "reported",
+        "merged",
+        "reported",
+        "dispatched",
+    ]
+    assert "split from" in now_own["history"][2]["note"]
+    parent = (await anon.get(f"/api/v1/cases/{first['id']}", headers=dispatcher)).json()
+    assert parent["report_count"] == 1
+    assert_problem(
+        await anon.get(f"/api/v1/cases/{first['id']}", headers=hotline), 404, "case_not_found"
+    )
+
+
+async def test_simultaneous_reports_of_one_problem_open_one_case(api: httpx.AsyncClient) -> None:
+    lat, lon = a_patrol_point("road")
+    responses = await asyncio.gather(
+        *(
+            api.post(
+                "/api/v1/cases",
+                json={"category": "E0104", **near(lat, lon, i), "description": f"mud {i}"},
+            )
+            for i in range(6)
+        )
+    )
+    assert {r.status_code for r in responses} == {201}
+    statuses = sorted(r.json()["status"] for r in responses)
+    assert statuses == ["merged"] * 5 + ["reported"]
+    opened = next(r.json()["id"] for r in responses if r.json()["status"] == "reported")
+    assert {r.json()["merged_into"]["id"] for r in responses if r.json()["merged_into"]} == {opened}
