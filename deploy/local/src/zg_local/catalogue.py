@@ -418,3 +418,82 @@ SURNAMES = (
 GIVEN = (
     "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍鹏辉斌宇浩凯健俊帆帅旭宁博文杰婷雪琳晨阳"
 )
+
+
+def _choices(*pairs: tuple[str, str]) -> list[dict[str, str]]:
+    return [{"key": key, "name": name} for key, name in pairs]
+
+
+_COVER_CONDITION = {
+    "code": "condition",
+    "datatype": "singlevaluelist",
+    "required": False,
+    "description": "井盖状况 What is wrong with the cover?",
+    "values": _choices(
+        ("missing", "缺失 missing"),
+        ("broken", "破损 broken"),
+        ("displaced", "移位 displaced"),
+        ("noisy", "异响 rattles"),
+    ),
+}
+
+# Extra questions per minor category (Open311 service attributes). `order` follows the list.
+ATTRIBUTES: dict[str, list[dict[str, object]]] = {
+    **{f"C010{n}": [_COVER_CONDITION] for n in range(1, 7)},
+    "C0109": [
+        {
+            "code": "fault",
+            "datatype": "singlevaluelist",
+            "required": True,
+            "description": "路灯故障 What is wrong with the light?",
+            "values": _choices(
+                ("off", "不亮 off at night"),
+                ("flicker", "闪烁 flickers"),
+                ("on_by_day", "白天亮 on by day"),
+                ("damaged", "损坏 damaged"),
+            ),
+        }
+    ],
+    "E0101": [
+        {
+            "code": "area_m2",
+            "datatype": "number",
+            "required": False,
+            "description": "估计面积 Estimated area (m²)",
+        }
+    ],
+    "E0401": [
+        {
+            "code": "goods",
+            "datatype": "multivaluelist",
+            "required": False,
+            "description": "经营品种 What is being sold?",
+            "values": _choices(
+                ("food", "食品 cooked food"),
+                ("fruit", "水果 fruit and vegetables"),
+                ("clothing", "服装 clothing"),
+                ("other", "其他 other"),
+            ),
+        }
+    ],
+    "E0403": [
+        {
+            "code": "vehicle",
+            "datatype": "singlevaluelist",
+            "required": False,
+            "description": "车辆类型 Which kind of vehicle?",
+            "values": _choices(
+                ("car", "小汽车 car"),
+                ("truck", "货车 truck"),
+                ("motorbike", "摩托车 motorbike"),
+                ("ebike", "电动车 e-bike"),
+            ),
+        },
+        {
+            "code": "plate",
+            "datatype": "string",
+            "required": False,
+            "description": "车牌号 Plate number, if readable",
+        },
+    ],
+}

@@ -18,7 +18,7 @@ from shapely.geometry import Point, Polygon
 
 from zg_local import catalogue as cat
 
-VERSION = "2026.11.1"
+VERSION = "2026.11.2"
 SEED = 20160401  # the month the 大综管 reform started
 CENTER_LAT, CENTER_LON = 31.8000, 117.3000
 COLS, ROWS = 7, 2  # 14 grids
@@ -251,6 +251,12 @@ def generate() -> dict[str, Any]:
                     "level": "minor",
                     "duplicate_radius_m": radius,
                     "duplicate_window_h": window,
+                    "attributes": [
+                        {"order": i, **attribute}
+                        for i, attribute in enumerate(
+                            cat.ATTRIBUTES.get(f"{prefix}{mcode}{code}", []), start=1
+                        )
+                    ],
                 }
                 for code, zh, en, radius, window in minors
             ]

@@ -50,6 +50,7 @@ class Category(Base):
     name_en: Mapped[str] = mapped_column(String(200))
     duplicate_radius_m: Mapped[int | None] = mapped_column(Integer)
     duplicate_window_h: Mapped[int | None] = mapped_column(Integer)
+    attributes: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
 
 
 class District(Base):
@@ -132,6 +133,8 @@ class Case(Base):
     camera_id: Mapped[str | None] = mapped_column(String(50))
     media_url: Mapped[str | None] = mapped_column(String(500))
     resolved_on_site: Mapped[bool] = mapped_column(Boolean, default=False)
+    # answers to the category's questions (Open311 attributes), checked at intake
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     # a duplicate report points at the open case it joined; that case counts its reports
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("intake.cases.id"))
     report_count: Mapped[int] = mapped_column(Integer, default=1)

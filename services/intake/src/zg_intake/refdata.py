@@ -9,6 +9,7 @@ from zg_common.app import Runtime
 from zg_common.db import unit_of_work
 from zg_common.refdata import RefData, load_part_once
 from zg_intake import repository
+from zg_intake.attributes import AttributeDef
 from zg_intake.models import SCHEMA, Category, District, Grid, PatrolPoint
 from zg_intake.territory import (
     CategoryIndex,
@@ -49,6 +50,7 @@ async def load(runtime: Runtime) -> None:
                         name_en=minor["name_en"],
                         duplicate_radius_m=minor["duplicate_radius_m"],
                         duplicate_window_h=minor["duplicate_window_h"],
+                        attributes=minor.get("attributes", []),
                     )
                 )
 
@@ -104,11 +106,21 @@ async def load(runtime: Runtime) -> None:
         grids = await repository.list_grids(session)
         points = await repository.list_patrol_points(session)
     assert district is not None
+    majors = {c.code: c.name for c in categories if c.level == "major"}
     runtime.state["reference"] = Reference(
         district=DistrictOutline.from_geojson(district.geometry),
         categories=CategoryIndex(
             {
-                c.code: CategoryRef(c.code, c.kind, c.duplicate_radius_m, c.duplicate_window_h)
+                c.code: CategoryRef(
+                    c.code,
+                    c.kind,
+                    c.duplicate_radius_m,
+                    c.duplicate_window_h,
+                    name=c.name,
+                    name_en=c.name_en,
+                    major_name=majors.get(c.parent_code or "", ""),
+                    attributes=tuple(AttributeDef.from_data(a) for a in c.attributes),
+                )
                 for c in categories
                 if c.level == "minor"
             }

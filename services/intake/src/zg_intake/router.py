@@ -171,6 +171,7 @@ async def read_case(
         media_url=case.media_url,
         report_count=case.report_count,
         merged_into=case.merged_into_id,
+        attributes=case.attributes,
         department=case.department_id,
         department_name=case.department_name,
         reported_at=case.reported_at,

@@ -93,6 +93,12 @@ class CaseCreate(BaseModel):
         max_length=9,
         description="ids of the caller's own uploads (POST /api/v1/media) to attach",
     )
+    attributes: dict[str, str | float | list[str]] = Field(
+        default_factory=dict,
+        max_length=20,
+        description="answers to the category's questions (GET /api/v1/categories: attributes)",
+        examples=[{"vehicle": "car", "plate": "皖A12345"}],
+    )
 
 
 class MediaRead(BaseModel):
@@ -148,6 +154,7 @@ class CaseRead(BaseModel):
     external_ref: ExternalRef | None
     camera_id: str | None
     media_url: str | None
+    attributes: dict[str, str | float | list[str]]
     department: str | None = Field(description="id of the department the case is dispatched to")
     department_name: str | None
     reported_at: datetime
@@ -183,6 +190,23 @@ class CaseSplitRequest(BaseModel):
     reason: str = Field(min_length=2, max_length=500, examples=["a different stall, 80 m away"])
 
 
+class AttributeValue(BaseModel):
+    key: str
+    name: str
+
+
+class AttributeRead(BaseModel):
+    """One question of a category (the Open311 attribute model)."""
+
+    code: str
+    datatype: Literal["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]
+    required: bool
+    description: str
+    order: int
+    datatype_description: str = ""
+    values: list[AttributeValue] = Field(default_factory=list)
+
+
 class CategoryRead(BaseModel):
     code: str
     kind: Literal["component", "event"]
@@ -191,6 +215,9 @@ class CategoryRead(BaseModel):
     name_en: str
     duplicate_radius_m: int | None = None
     duplicate_window_h: int | None = None
+    attributes: list[AttributeRead] = Field(
+        default_factory=list, description="questions a report of this category answers"
+    )
     children: list[CategoryRead] = Field(default_factory=list)
 
 

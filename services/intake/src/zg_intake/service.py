@@ -25,6 +25,7 @@ from zg_common.geo import haversine_m, to_wgs84
 from zg_common.identity import Identity
 from zg_intake import duplicates, repository
 from zg_intake.access import may_read, readable_cases
+from zg_intake.attributes import check_answers
 from zg_intake.exceptions import (
     CaseNotFound,
     CaseStateConflict,
@@ -36,7 +37,7 @@ from zg_intake.exceptions import (
 )
 from zg_intake.media_service import attach_media, media_of_case
 from zg_intake.models import Case, CaseStatusChange, Category, IdempotencyKey, outbox
-from zg_intake.schemas import CaseCreate, CaseFilters, CategoryRead, ExternalRef
+from zg_intake.schemas import AttributeRead, CaseCreate, CaseFilters, CategoryRead, ExternalRef
 from zg_intake.territory import CategoryRef, Place, Reference
 
 STATUS_REPORTED = "reported"
@@ -83,6 +84,10 @@ async def report_case(
         )
     place = _place(data, reference)
     source = source or channel_of(reporter, data)
+    # machines (camera analytics) cannot answer questions; people must answer required ones
+    answers = check_answers(
+        category.attributes, data.attributes, enforce_required=source != "camera"
+    )
     if data.external_ref is not None:
         await _check_external_ref(session, data.external_ref)
     now = datetime.now(UTC)
@@ -120,6 +125,7 @@ async def report_case(
         camera_id=camera_id,
         media_url=data.media_url,
         resolved_on_site=data.resolved_on_site,
+        attributes=answers,
         merged_into_id=parent.id if parent else None,
         reported_at=now,
         updated_at=now,
@@ -483,4 +489,5 @@ def _category_read(c: Category) -> CategoryRead:
         name_en=c.name_en,
         duplicate_radius_m=c.duplicate_radius_m,
         duplicate_window_h=c.duplicate_window_h,
+        attributes=[AttributeRead.model_validate(a) for a in c.attributes],
     )

@@ -12,6 +12,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.prepared import PreparedGeometry, prep
 
 from zg_common.geo import AreaIndex, PointIndex, haversine_m
+from zg_intake.attributes import AttributeDef
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,10 @@ class CategoryRef:
     # a report within this radius and window of an open case of the category joins it
     duplicate_radius_m: int | None = None
     duplicate_window_h: int | None = None
+    name: str = ""
+    name_en: str = ""
+    major_name: str = ""
+    attributes: tuple[AttributeDef, ...] = ()
 
 
 class CategoryIndex:
@@ -45,6 +50,9 @@ class CategoryIndex:
 
     def minor(self, code: str) -> CategoryRef | None:
         return self.minors.get(code)
+
+    def all(self) -> list[CategoryRef]:
+        return [self.minors[code] for code in sorted(self.minors)]
 
 
 @dataclass(frozen=True)
