@@ -17,12 +17,18 @@ T = TypeVar("T")
 SAMPLE_PATH_VALUES = {
     "case_id": str(uuid.uuid4()),
     "media_id": str(uuid.uuid4()),
+    # Open311
+    "fmt": "json",
+    "service_code": "E0403",
+    "service_request_id": "FX20260101000001",
+    "token": str(uuid.uuid4()),
+    "rest": "unknown.json",
     "grid_id": "G01",
     "key_id": str(uuid.uuid4()),
     "account_id": str(uuid.uuid4()),
 }
 # The gateway's catch-all forwards; the service behind it checks the operation.
-PROXY_PATH = "/api/v1/{path:path}"
+PROXY_PATHS = frozenset({"/api/v1/{path:path}", "/open311/v2/{path:path}"})
 
 
 def unique(prefix: str) -> str:

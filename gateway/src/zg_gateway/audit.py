@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zg_common.db import unit_of_work
 from zg_common.identity import ANONYMOUS, Identity
+from zg_common.open311 import is_open311
 from zg_gateway.models import AuditEntry
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ AUDIT_FAILURES = Counter("zg_audit_write_failures_total", "Audit entries that co
 
 
 class AuditMiddleware:
-    """Writes one entry per state-changing /api/v1 call once its answer is known."""
+    """Writes one entry per state-changing /api/v1 or Open311 call once its answer is known."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -37,7 +38,9 @@ class AuditMiddleware:
         if (
             scope["type"] != "http"
             or scope.get("method") not in STATE_CHANGING
-            or not scope.get("path", "").startswith("/api/v1/")
+            or not (
+                scope.get("path", "").startswith("/api/v1/") or is_open311(scope.get("path", ""))
+            )
         ):
             await self.app(scope, receive, send)
             return

@@ -59,7 +59,15 @@ async def create_demo_accounts(session: AsyncSession, credentials_file: Path) ->
         session,
         name="12345 hotline (demo)",
         department_ids=["command-centre"],
-        operations=["cases.create", "cases.read", "media.upload", "media.read"],
+        operations=[
+            "cases.create",
+            "cases.read",
+            "media.upload",
+            "media.read",
+            "open311.read",
+            "open311.submit",
+            "open311.updates",
+        ],
     )
     document = {"accounts": written, "api_keys": [{"name": "12345 hotline (demo)", "key": key}]}
     await asyncio.to_thread(_write_private, credentials_file, document)

@@ -22,10 +22,10 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from zg_common import migrate
+from zg_common import migrate, open311
 from zg_common.app import create_base_app
 from zg_common.db import create_engine, create_sessionmaker, unit_of_work
-from zg_common.errors import ServiceUnavailable, Unauthorized, problem_response
+from zg_common.errors import ProblemError, ServiceUnavailable, Unauthorized, problem_response
 from zg_common.identity import ANONYMOUS, Identity
 from zg_common.logging import configure_logging
 from zg_gateway.admin import accounts_router, audit_router
@@ -37,7 +37,7 @@ from zg_gateway.keys import identity_for_key
 from zg_gateway.models import SCHEMA
 from zg_gateway.oidc import OidcVerifier
 from zg_gateway.openapi import MergedOpenAPI
-from zg_gateway.proxy import Upstreams
+from zg_gateway.proxy import Upstreams, form_api_key
 from zg_gateway.ratelimit import Limit, RateLimiter
 from zg_gateway.router import router
 from zg_gateway.service import TokenPolicy
@@ -74,7 +74,11 @@ class GatewayRuntime:
     async def identify(self, request: Request) -> Identity:
         """The caller: a bearer token's account, a partner's API key (header `X-API-Key` or
         Open311's `api_key` parameter), or anonymous without credentials."""
-        api_key = request.headers.get("x-api-key") or request.query_params.get("api_key")
+        api_key = (
+            request.headers.get("x-api-key")
+            or request.query_params.get("api_key")
+            or await form_api_key(request)
+        )
         if api_key:
             async with unit_of_work(self.sessions) as session:
                 return await identity_for_key(session, api_key)
@@ -265,5 +269,17 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         runtime: GatewayRuntime = request.app.state.runtime
         identity = await runtime.authenticate(request)
         return await runtime.upstreams.forward(request, identity)
+
+    @app.api_route(
+        open311.PREFIX + "/{path:path}", methods=["GET", "POST"], include_in_schema=False
+    )
+    async def forward_open311(request: Request) -> Response:
+        """Open311 clients: the key may come in the form body too, and errors are the spec's."""
+        runtime: GatewayRuntime = request.app.state.runtime
+        try:
+            identity = await runtime.authenticate(request)
+            return await runtime.upstreams.forward(request, identity)
+        except ProblemError as exc:
+            return open311.problem_as_open311(request.url.path, exc)
 
     return app

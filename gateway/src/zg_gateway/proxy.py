@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
 import aiohttp
 from fastapi import Request, Response
@@ -22,6 +23,7 @@ from zg_common.errors import BadGateway, GatewayTimeout, NotFound, ServiceUnavai
 from zg_common.http import UPLOAD_PATHS
 from zg_common.identity import IDENTITY_HEADER, Identity, sign_identity
 from zg_common.logging import correlation_id_var, request_id_var
+from zg_common.open311 import is_open311
 from zg_gateway.routes import owner_of
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,32 @@ RESPONSE_DROP = HOP_BY_HOP | {
 STREAM_ABOVE_BYTES = 256 * 1024
 CHUNK = 64 * 1024
 MEDIA_PREFIX = "/api/v1/media"
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def _is_form(request: Request) -> bool:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower() == FORM
+
+
+async def form_api_key(request: Request) -> str | None:
+    """Open311 clients (FixMyStreet among them) send `api_key` as a field of the form they
+    POST; read it there, on Open311 paths only."""
+    if request.method != "POST" or not is_open311(request.url.path) or not _is_form(request):
+        return None
+    fields = parse_qs((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+    values = fields.get("api_key")
+    return values[0] if values and values[0] else None
+
+
+async def _body_without_api_key(request: Request) -> bytes:
+    """The form as the client sent it, less its `api_key`: credentials stay at the gateway."""
+    raw = await request.body()
+    if not (is_open311(request.url.path) and _is_form(request)):
+        return raw
+    pairs = parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)
+    return urlencode([(k, v) for k, v in pairs if k != "api_key"]).encode()
 
 
 class Upstreams:
@@ -142,7 +170,7 @@ class Upstreams:
         if path in UPLOAD_PATHS and request.method == "POST":
             data: Any = request.stream()
         else:
-            data = await request.body() or None
+            data = await _body_without_api_key(request) or None
         try:
             upstream = await self.session.request(
                 request.method, url, headers=headers, data=data, allow_redirects=False, **options

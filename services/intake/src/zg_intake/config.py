@@ -33,3 +33,8 @@ class IntakeSettings(ServiceSettings):
     media_max_per_case: int = Field(default=9, ge=1)
     # an upload never attached to a case is removed after this many hours
     media_unattached_ttl_h: int = Field(default=24, ge=1)
+
+    # Open311 GeoReport v2 (/open311/v2): the jurisdiction this endpoint serves, and whether
+    # anyone may list requests (the spec's public GETs) or only partner keys, by their rules
+    open311_jurisdiction_id: str = "fangxing.baohe.hefei"
+    open311_public_requests: bool = True

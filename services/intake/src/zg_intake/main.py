@@ -10,6 +10,7 @@ from zg_intake import media_service, refdata, service
 from zg_intake.config import IntakeSettings
 from zg_intake.consumers import consumers
 from zg_intake.models import SCHEMA, outbox
+from zg_intake.open311 import router as open311_router
 from zg_intake.router import router
 
 
@@ -22,7 +23,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
             description="Case intake: every channel, one case per problem.",
             schema=SCHEMA,
             package_file=__file__,
-            routers=[router],
+            routers=[router, open311_router],
             outbox=outbox,
             produces=[CaseReported],
             consumers=consumers,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from zg_intake.models import (
     Case,
     CaseFollower,
+    CaseStatusChange,
     Category,
     District,
     Grid,
@@ -138,3 +139,53 @@ async def list_cases(
         query = query.where(Case.seq < before_seq)
     query = query.order_by(Case.seq.desc()).limit(filters.limit)
     return list(await session.scalars(query))
+
+
+async def cases_by_number(
+    session: AsyncSession, numbers: list[str], *, visible: ColumnElement[bool] | None
+) -> list[Case]:
+    query = select(Case).where(Case.number.in_(numbers))
+    if visible is not None:
+        query = query.where(visible)
+    return list(await session.scalars(query.order_by(Case.seq.desc())))
+
+
+async def open311_requests(
+    session: AsyncSession,
+    *,
+    visible: ColumnElement[bool] | None,
+    codes: list[str],
+    start: datetime,
+    end: datetime,
+    open_only: bool,
+    closed_only: bool,
+    limit: int,
+) -> list[Case]:
+    query = select(Case).where(Case.reported_at >= start, Case.reported_at < end)
+    if visible is not None:
+        query = query.where(visible)
+    if codes:
+        query = query.where(Case.category.in_(codes))
+    if open_only:
+        query = query.where(Case.is_open)
+    if closed_only:
+        query = query.where(~Case.is_open)
+    return list(await session.scalars(query.order_by(Case.seq.desc()).limit(limit)))
+
+
+async def status_changes(
+    session: AsyncSession,
+    *,
+    visible: ColumnElement[bool],
+    start: datetime,
+    end: datetime,
+    limit: int,
+) -> list[tuple[CaseStatusChange, str]]:
+    rows = await session.execute(
+        select(CaseStatusChange, Case.number)
+        .join(Case, Case.id == CaseStatusChange.case_id)
+        .where(visible, CaseStatusChange.at >= start, CaseStatusChange.at < end)
+        .order_by(CaseStatusChange.at, CaseStatusChange.id)
+        .limit(limit)
+    )
+    return [(change, number) for change, number in rows.tuples()]

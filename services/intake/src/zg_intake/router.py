@@ -21,7 +21,7 @@ from zg_common.geojson import (
     Geometry,
 )
 from zg_common.identity import Identity
-from zg_intake import media_service, service
+from zg_intake import media_service, service, wording
 from zg_intake.access import may_see_reporter
 from zg_intake.dependencies import MediaStoreDep, ReferenceDep, Session
 from zg_intake.media_service import SEES_ORIGINALS
@@ -176,7 +176,10 @@ async def read_case(
         department_name=case.department_name,
         reported_at=case.reported_at,
         updated_at=case.updated_at,
-        history=[StatusChangeRead(status=h.status, at=h.at, note=h.note) for h in case.history],
+        history=[
+            StatusChangeRead(status=h.status, at=h.at, note=h.note, text=wording.plain(h.status))
+            for h in case.history
+        ],
         media=[media_read(m, caller) for m in attached],
         reporter=ReporterRead(name=case.reporter_name, phone=case.reporter_phone)
         if may_see_reporter(caller, case)

@@ -75,7 +75,7 @@ class CaseCreate(BaseModel):
         pattern=r"^https?://",
         description="a photo elsewhere (Open311 clients, camera snapshots)",
     )
-    description: str = Field(min_length=1, max_length=2000, examples=["Car parked on the pavement"])
+    description: str = Field(min_length=1, max_length=4000, examples=["Car parked on the pavement"])
     reporter_name: str | None = Field(
         default=None,
         min_length=1,
@@ -125,6 +125,7 @@ class StatusChangeRead(BaseModel):
     status: str
     at: datetime
     note: str
+    text: str = Field(description="the status in plain words (Chinese / English), for the app")
 
 
 class ReporterRead(BaseModel):

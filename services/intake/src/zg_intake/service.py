@@ -419,7 +419,7 @@ async def report_camera_alarm(
             category=alarm.category,
             lat=alarm.lat,
             lon=alarm.lon,
-            description=description[:2000],
+            description=description[:4000],
             external_ref=ExternalRef(system=CAMERA_ALARM_SYSTEM, id=alarm.alarm_id[:100]),
             media_url=alarm.snapshot_url,
         )

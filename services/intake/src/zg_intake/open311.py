@@ -1,0 +1,446 @@
+"""Open311 GeoReport v2 at /open311/v2, for FixMyStreet and other Open311 clients: services
+(our minor categories, their questions as attributes), requests (our cases), tokens, and
+FixMyStreet's servicerequestupdates to sync status. JSON and XML by the path's extension;
+errors exactly as the spec says, never problem+json.
+Facts: shared/reference/open311-and-fixmystreet.md."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException
+
+from zg_common import open311 as wire
+from zg_common.authz import require
+from zg_common.errors import (
+    FieldError,
+    ProblemError,
+    ValidationFailed,
+    field_errors_from_validation,
+)
+from zg_common.identity import Identity
+from zg_intake import repository, service, wording
+from zg_intake.access import readable_cases
+from zg_intake.config import IntakeSettings
+from zg_intake.dependencies import ReferenceDep, Session
+from zg_intake.models import Case, CaseStatusChange
+from zg_intake.schemas import CaseCreate
+from zg_intake.territory import CategoryRef, Reference
+
+CHINA = timezone(timedelta(hours=8), "CST")
+MAX_REQUESTS = 1000
+MAX_SPAN = timedelta(days=90)
+Fmt = Literal["json", "xml"]
+
+
+class Open311Error(Exception):
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+class Open311Route(APIRoute):
+    """Every error of these routes (a refused caller, a bad parameter, an unknown id) in the
+    spec's format instead of problem+json."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            path = request.url.path
+            try:
+                return await handler(request)
+            except Open311Error as exc:
+                return wire.error_response(path, exc.status, [(exc.status, exc.description)])
+            except ProblemError as exc:
+                return wire.problem_as_open311(path, exc)
+            except (RequestValidationError, ValidationError) as exc:
+                errors = field_errors_from_validation(exc.errors())
+                return wire.error_response(
+                    path, 400, [(400, f"{e.field}: {e.message}") for e in errors]
+                )
+            except HTTPException as exc:
+                status = wire.status_for(exc.status_code)
+                return wire.error_response(path, status, [(status, str(exc.detail))])
+
+        return route
+
+
+router = APIRouter(prefix=wire.PREFIX, tags=["Open311 GeoReport v2"], route_class=Open311Route)
+Jurisdiction = Annotated[str | None, Query(max_length=100)]
+
+
+def _settings(request: Request) -> IntakeSettings:
+    settings: IntakeSettings = request.app.state.runtime.settings
+    return settings
+
+
+def _check_jurisdiction(request: Request, jurisdiction_id: str | None) -> None:
+    # "a parameter sent empty must behave the same as one not sent"
+    if jurisdiction_id and jurisdiction_id != _settings(request).open311_jurisdiction_id:
+        raise Open311Error(404, f"jurisdiction_id {jurisdiction_id} not found")
+
+
+def w3c(moment: datetime) -> str:
+    return moment.astimezone(CHINA).isoformat(timespec="seconds")
+
+
+def _parse_w3c(name: str, value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise Open311Error(400, f"{name} is not a W3C date and time: {value}") from exc
+    if moment.tzinfo is None:
+        raise Open311Error(400, f"{name} needs a timezone, e.g. 2026-11-27T08:00:00+08:00")
+    return moment
+
+
+# --- discovery and services -------------------------------------------------------------------
+
+
+@router.get("/discovery.{fmt}", summary="Service discovery: endpoints and formats")
+async def discovery(
+    caller: Annotated[Identity, require("open311.read")], request: Request, fmt: Fmt
+) -> Response:
+    base = str(request.base_url).rstrip("/") + wire.PREFIX + "/"
+    value: dict[str, Any] = {
+        "changeset": "2026-11-27T00:00:00+08:00",
+        "contact": "Zongguan command centre",
+        "key_service": "API keys are issued by the platform's administrators",
+        "endpoints": [
+            {
+                "specification": "http://wiki.open311.org/GeoReport_v2",
+                "url": base,
+                "changeset": "2026-11-27T00:00:00+08:00",
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
+    return wire.render(request.url.path, value, xml_root="discovery", xml_item=None)
+
+
+def _service(category: CategoryRef) -> dict[str, Any]:
+    return {
+        "service_code": category.code,
+        "service_name": category.name,
+        "description": category.name_en,
+        "metadata": bool(category.attributes),
+        "type": "realtime",
+        "keywords": category.kind,
+        "group": category.major_name,
+    }
+
+
+@router.get("/services.{fmt}", summary="The service list: every minor category")
+async def services(
+    caller: Annotated[Identity, require("open311.read")],
+    request: Request,
+    fmt: Fmt,
+    reference: ReferenceDep,
+    jurisdiction_id: Jurisdiction = None,
+) -> Response:
+    _check_jurisdiction(request, jurisdiction_id)
+    items = [_service(c) for c in reference.categories.all()]
+    return wire.render(request.url.path, items, xml_root="services", xml_item="service")
+
+
+@router.get("/services/{service_code}.{fmt}", summary="A service definition: its attributes")
+async def service_definition(
+    caller: Annotated[Identity, require("open311.read")],
+    request: Request,
+    service_code: str,
+    fmt: Fmt,
+    reference: ReferenceDep,
+    jurisdiction_id: Jurisdiction = None,
+) -> Response:
+    _check_jurisdiction(request, jurisdiction_id)
+    category = reference.categories.minor(service_code)
+    if category is None:
+        raise Open311Error(404, f"service_code {service_code} not found")
+    value = {
+        "service_code": category.code,
+        "attributes": [{"variable": True, **a.to_data()} for a in category.attributes],
+    }
+    return wire.render(request.url.path, value, xml_root="service_definition", xml_item=None)
+
+
+# --- requests -------------------------------------------------------------------------------
+
+
+def _request(case: Case, reference: Reference) -> dict[str, Any]:
+    category = reference.categories.minor(case.category)
+    notes = wording.plain(case.status)
+    if case.merged_into_id is not None:
+        notes += " (duplicate)"
+    return {
+        "service_request_id": case.number,
+        "status": wording.open311_status(case.status),
+        "status_notes": notes,
+        "service_name": category.name if category else case.category,
+        "service_code": case.category,
+        "description": case.description,
+        "agency_responsible": case.department_name or "",
+        "service_notice": "",
+        "requested_datetime": w3c(case.reported_at),
+        "updated_datetime": w3c(case.updated_at),
+        "address": case.address or "",
+        "address_id": case.patrol_point_id or "",
+        "zipcode": "",
+        "lat": case.lat,
+        "long": case.lon,
+        "media_url": case.media_url or "",
+    }
+
+
+async def _visibility(request: Request, caller: Identity) -> Any:
+    if _settings(request).open311_public_requests:
+        return None
+    if caller.role == "anonymous":
+        raise Open311Error(403, "api_key required: requests are not public here")
+    return readable_cases(caller)
+
+
+@router.get("/requests.{fmt}", summary="Requests (cases): by id, or by service, date and status")
+async def list_requests(
+    caller: Annotated[Identity, require("open311.read")],
+    request: Request,
+    fmt: Fmt,
+    session: Session,
+    reference: ReferenceDep,
+    jurisdiction_id: Jurisdiction = None,
+    service_request_id: Annotated[str | None, Query(max_length=2000)] = None,
+    service_code: Annotated[str | None, Query(max_length=2000)] = None,
+    start_date: Annotated[str | None, Query(max_length=40)] = None,
+    end_date: Annotated[str | None, Query(max_length=40)] = None,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+) -> Response:
+    _check_jurisdiction(request, jurisdiction_id)
+    visible = await _visibility(request, caller)
+    if service_request_id:  # overrides every other argument
+        numbers = [n.strip() for n in service_request_id.split(",") if n.strip()][:MAX_REQUESTS]
+        cases = await repository.cases_by_number(session, numbers, visible=visible)
+    else:
+        start = _parse_w3c("start_date", start_date)
+        end = _parse_w3c("end_date", end_date)
+        end = end or datetime.now(UTC)
+        start = start or end - MAX_SPAN
+        if end <= start:
+            raise Open311Error(400, "end_date must be later than start_date")
+        if end - start > MAX_SPAN:
+            raise Open311Error(400, "start_date and end_date may span 90 days at most")
+        statuses = {s.strip() for s in status.split(",") if s.strip()} if status else set()
+        if statuses - {"open", "closed"}:
+            raise Open311Error(400, "status is open, closed or both (comma-separated)")
+        codes = [c.strip() for c in service_code.split(",") if c.strip()] if service_code else []
+        unknown = [c for c in codes if reference.categories.minor(c) is None]
+        if unknown:
+            raise Open311Error(404, f"service_code {', '.join(unknown)} not found")
+        cases = await repository.open311_requests(
+            session,
+            visible=visible,
+            codes=codes,
+            start=start,
+            end=end,
+            open_only=statuses == {"open"},
+            closed_only=statuses == {"closed"},
+            limit=MAX_REQUESTS,
+        )
+    items = [_request(c, reference) for c in cases]
+    return wire.render(request.url.path, items, xml_root="service_requests", xml_item="request")
+
+
+@router.get("/requests/{service_request_id}.{fmt}", summary="One request")
+async def read_request(
+    caller: Annotated[Identity, require("open311.read")],
+    request: Request,
+    service_request_id: str,
+    fmt: Fmt,
+    session: Session,
+    reference: ReferenceDep,
+    jurisdiction_id: Jurisdiction = None,
+) -> Response:
+    _check_jurisdiction(request, jurisdiction_id)
+    visible = await _visibility(request, caller)
+    cases = await repository.cases_by_number(session, [service_request_id], visible=visible)
+    if not cases:
+        raise Open311Error(404, f"service_request_id {service_request_id} not found")
+    items = [_request(cases[0], reference)]
+    return wire.render(request.url.path, items, xml_root="service_requests", xml_item="request")
+
+
+@router.get("/tokens/{token}.{fmt}", summary="The request a token stands for")
+async def read_token(
+    caller: Annotated[Identity, require("open311.read")],
+    request: Request,
+    token: str,
+    fmt: Fmt,
+    session: Session,
+    jurisdiction_id: Jurisdiction = None,
+) -> Response:
+    """Requests are realtime (POST answers the id), so a token is the case's uuid."""
+    _check_jurisdiction(request, jurisdiction_id)
+    try:
+        case_id = uuid.UUID(token)
+    except ValueError as exc:
+        raise Open311Error(404, f"token {token} not found") from exc
+    case = await repository.get_case(session, case_id)
+    if case is None:
+        raise Open311Error(404, f"token {token} not found")
+    items = [{"service_request_id": case.number, "token": token}]
+    return wire.render(request.url.path, items, xml_root="service_requests", xml_item="request")
+
+
+@router.post("/requests.{fmt}", summary="Submit a request (form-encoded; api_key required)")
+async def create_request(
+    caller: Annotated[Identity, require("open311.submit")],
+    request: Request,
+    fmt: Fmt,
+    session: Session,
+    reference: ReferenceDep,
+) -> Response:
+    form = await request.form()
+    _check_jurisdiction(request, _one(form, "jurisdiction_id"))
+    code = _one(form, "service_code")
+    if not code:
+        raise Open311Error(400, "service_code is required")
+    category = reference.categories.minor(code)
+    if category is None:
+        raise Open311Error(404, f"service_code {code} not found")
+    body: dict[str, Any] = {"category": code}
+    lat, lon = _one(form, "lat"), _one(form, "long")
+    address_id = _one(form, "address_id")
+    if lat or lon:
+        if not (lat and lon):
+            raise Open311Error(400, "lat and long go together: give both")
+        body["lat"], body["lon"] = lat, lon
+    elif address_id:
+        body["patrol_point"] = address_id
+    elif _one(form, "address_string"):
+        raise Open311Error(
+            400, "address_string alone cannot be placed here: give lat and long, or address_id"
+        )
+    else:
+        raise Open311Error(400, "a location is required: lat and long, or address_id")
+    if address := _one(form, "address_string"):
+        body["address"] = address[:200]
+    body["description"] = _one(form, "description") or f"{category.name} (Open311)"
+    name = " ".join(p for p in (_one(form, "first_name"), _one(form, "last_name")) if p)
+    if name:
+        body["reporter_name"] = name[:50]
+    if phone := _one(form, "phone"):
+        body["reporter_phone"] = phone
+    if media_url := _one(form, "media_url"):
+        body["media_url"] = media_url
+    body["attributes"] = _attributes(form, category)
+    try:
+        data = CaseCreate.model_validate(body)
+        case = await service.report_case(session, data=data, reference=reference, reporter=caller)
+    except ValidationError as exc:
+        raise _in_open311_terms(field_errors_from_validation(exc.errors())) from exc
+    except ValidationFailed as exc:
+        raise _in_open311_terms(exc.errors, exc.detail) from exc
+    notice = ""
+    if case.merged_into_id is not None:
+        parent = await repository.get_case(session, case.merged_into_id)
+        notice = f"Already reported as {parent.number if parent else ''}: this report follows it"
+    items = [{"service_request_id": case.number, "service_notice": notice, "account_id": None}]
+    return wire.render(
+        request.url.path, items, xml_root="service_requests", xml_item="request", status=201
+    )
+
+
+def _one(form: Any, name: str) -> str | None:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _attributes(form: Any, category: CategoryRef) -> dict[str, Any]:
+    """`attribute[code]=v`, and `attribute[code][]=v1&attribute[code][]=v2` for lists."""
+    answers: dict[str, Any] = {}
+    for key in form:
+        if not key.startswith("attribute[") or not key.endswith("]"):
+            continue
+        inner = key[len("attribute[") : -1]
+        if inner.endswith("]["):  # attribute[code][]
+            answers[inner[:-2]] = [v for v in form.getlist(key) if isinstance(v, str)]
+        else:
+            value = form.get(key)
+            if isinstance(value, str) and value.strip():
+                answers[inner] = value
+    return answers
+
+
+def _open311_name(field: str) -> str:
+    if field.startswith("attributes."):
+        return f"attribute[{field.removeprefix('attributes.')}]"
+    return {"lon": "long", "category": "service_code", "patrol_point": "address_id"}.get(
+        field, field
+    )
+
+
+def _in_open311_terms(errors: list[FieldError], detail: str | None = None) -> Open311Error:
+    """Our field errors named as the Open311 form names them."""
+    if not errors:
+        return Open311Error(400, detail or "invalid request")
+    return Open311Error(400, "; ".join(f"{_open311_name(e.field)}: {e.message}" for e in errors))
+
+
+# --- FixMyStreet's status sync --------------------------------------------------------------
+
+
+@router.get(
+    "/servicerequestupdates.{fmt}",
+    summary="Status updates of the requests the key may see, in a time range (FixMyStreet)",
+)
+async def request_updates(
+    caller: Annotated[Identity, require("open311.updates")],
+    request: Request,
+    fmt: Fmt,
+    session: Session,
+    jurisdiction_id: Jurisdiction = None,
+    start_date: Annotated[str | None, Query(max_length=40)] = None,
+    end_date: Annotated[str | None, Query(max_length=40)] = None,
+) -> Response:
+    _check_jurisdiction(request, jurisdiction_id)
+    end = _parse_w3c("end_date", end_date) or datetime.now(UTC)
+    start = _parse_w3c("start_date", start_date) or end - timedelta(days=1)
+    if end <= start or end - start > MAX_SPAN:
+        raise Open311Error(400, "end_date must follow start_date, at most 90 days later")
+    rows = await repository.status_changes(
+        session, visible=readable_cases(caller), start=start, end=end, limit=MAX_REQUESTS
+    )
+    updates = [_update(change, number) for change, number in rows]
+    if fmt == "xml":
+        return wire.render(
+            request.url.path, updates, xml_root="service_request_updates", xml_item="request_update"
+        )
+    return wire.render(
+        request.url.path, {"service_request_updates": updates}, xml_root="", xml_item=None
+    )
+
+
+def _update(change: CaseStatusChange, number: str) -> dict[str, Any]:
+    return {
+        "update_id": str(change.id),
+        "service_request_id": number,
+        "status": wording.extended_status(change.status),
+        "updated_datetime": w3c(change.at),
+        "description": f"{wording.plain(change.status)}. {change.note}".strip(),
+        "media_url": "",
+    }
+
+
+@router.api_route("/{rest:path}", methods=["GET", "POST"], summary="Anything else: 404")
+async def unknown(caller: Annotated[Identity, require("open311.read")], rest: str) -> Response:
+    raise Open311Error(404, f"{wire.PREFIX}/{rest} is not an Open311 resource here")
