@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -29,6 +30,11 @@ SAMPLE_PATH_VALUES = {
 }
 # The gateway's catch-all forwards; the service behind it checks the operation.
 PROXY_PATHS = frozenset({"/api/v1/{path:path}", "/open311/v2/{path:path}"})
+
+
+def sample_path(template: str) -> str:
+    """A route's path with sample values ({name} and {name:converter} alike)."""
+    return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: SAMPLE_PATH_VALUES[m.group(1)], template)
 
 
 def unique(prefix: str) -> str:

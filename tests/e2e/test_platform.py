@@ -340,7 +340,7 @@ async def test_every_route_admits_every_role_the_policy_lists(platform: Platform
     each service route, called directly with each role its operation lists, is not refused."""
     from fastapi.routing import APIRoute
 
-    from tests.helpers import PROXY_PATHS, SAMPLE_PATH_VALUES
+    from tests.helpers import PROXY_PATHS, sample_path
     from zg_common.authz import OPEN_PATHS, api_routes, declared_operations, policy
     from zg_intake.main import create_app as intake_app
     from zg_patrol.main import create_app as patrol_app
@@ -378,7 +378,7 @@ async def test_every_route_admits_every_role_the_policy_lists(platform: Platform
                     )
                     response = await direct.request(
                         method,
-                        path.format(**SAMPLE_PATH_VALUES),
+                        sample_path(path),
                         json=bodies.get(path),
                         headers={"x-zg-identity": sign_identity(who, IDENTITY_SECRET)},
                     )

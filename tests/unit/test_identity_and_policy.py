@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from tests.helpers import PROXY_PATHS, SAMPLE_PATH_VALUES
+from tests.helpers import PROXY_PATHS, sample_path
 from zg_common.authz import OPEN_PATHS, api_routes, declared_operations, policy
 from zg_common.errors import Unauthorized
 from zg_common.identity import ANONYMOUS, ROLES, Identity, sign_identity, verify_identity
@@ -92,7 +92,7 @@ async def test_callers_outside_the_policy_are_refused(item: tuple[FastAPI, str, 
     (The roles it does list reach the handler; the e2e tests cover those with the database.)"""
     app, template, route = item
     (operation,) = declared_operations(route)
-    path = template.format(**SAMPLE_PATH_VALUES)
+    path = sample_path(template)
     method = sorted(route.methods or {"GET"})[0]
     transport = httpx.ASGITransport(app=app)
 
