@@ -24,6 +24,7 @@ SAMPLE_PATH_VALUES = {
     "service_request_id": "FX20260101000001",
     "token": str(uuid.uuid4()),
     "rest": "unknown.json",
+    "webhook_id": str(uuid.uuid4()),
     "grid_id": "G01",
     "key_id": str(uuid.uuid4()),
     "account_id": str(uuid.uuid4()),

@@ -59,6 +59,9 @@ def platform(infra: Infra, e2e_database: str) -> Iterator[Platform]:
         # small limits, so that the tests of them send little
         ZG_INTAKE_MEDIA_MAX_PHOTO_BYTES=str(MAX_PHOTO_BYTES),
         ZG_MAX_UPLOAD_BYTES=str(MAX_UPLOAD_BYTES),
+        # webhook retries 0.2 s, 0.4 s, ... apart instead of 10 s, 20 s, ...
+        ZG_INTAKE_WEBHOOK_RETRY_BASE_S="0.2",
+        ZG_INTAKE_WEBHOOK_POLL_INTERVAL_S="0.1",
     )
     with log_path.open("wb") as log:
         proc = subprocess.Popen(

@@ -67,6 +67,8 @@ async def create_demo_accounts(session: AsyncSession, credentials_file: Path) ->
             "open311.read",
             "open311.submit",
             "open311.updates",
+            "cases.rate",
+            "webhooks.manage",
         ],
     )
     document = {"accounts": written, "api_keys": [{"name": "12345 hotline (demo)", "key": key}]}

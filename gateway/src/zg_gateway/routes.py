@@ -7,6 +7,7 @@ ROUTES: dict[str, str] = {
     "/api/v1/cases": "intake",
     "/api/v1/categories": "intake",
     "/api/v1/media": "intake",
+    "/api/v1/webhooks": "intake",
     "/open311/v2": "intake",
     "/api/v1/departments": "routing",
     "/api/v1/routing-rules": "routing",

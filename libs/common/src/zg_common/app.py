@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -57,6 +58,8 @@ class ServiceSpec:
     consumers: Callable[[Runtime], Sequence[ConsumerSpec]] = lambda _runtime: ()
     on_startup: Sequence[StartupHook] = ()
     purges: Sequence[PurgeHook] = ()
+    # background loops of the service's own (webhook deliveries, ...), restarted if they fail
+    workers: Sequence[Callable[[Runtime], Coroutine[Any, Any, None]]] = ()
     produces: Sequence[type[EventContract]] = ()
     version: str = "0.1.0"
 
@@ -274,6 +277,11 @@ def create_service_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
             for hook in spec.on_startup:
                 await hook(runtime)
             runtime.tasks.append(asyncio.create_task(_start_messaging(runtime)))
+            for worker in spec.workers:
+                loop = _keep_running(
+                    getattr(worker, "__name__", "worker"), partial(worker, runtime)
+                )
+                runtime.tasks.append(asyncio.create_task(loop))
             log.info("service started", extra={"port": settings.http_port})
             yield
         finally:

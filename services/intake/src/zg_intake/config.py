@@ -38,3 +38,10 @@ class IntakeSettings(ServiceSettings):
     # anyone may list requests (the spec's public GETs) or only partner keys, by their rules
     open311_jurisdiction_id: str = "fangxing.baohe.hefei"
     open311_public_requests: bool = True
+
+    # Webhooks: delivery attempts (retried base, 2 x base, 4 x base ... seconds apart, at most
+    # an hour), the per-attempt timeout and how often the worker looks for due deliveries
+    webhook_max_attempts: int = Field(default=10, ge=1)
+    webhook_retry_base_s: float = Field(default=10.0, gt=0)
+    webhook_timeout_s: float = Field(default=10.0, gt=0)
+    webhook_poll_interval_s: float = Field(default=1.0, gt=0)

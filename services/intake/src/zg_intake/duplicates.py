@@ -12,7 +12,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.geo import haversine_m
-from zg_intake.models import Case, CaseFollower, CaseStatusChange
+from zg_intake import history
+from zg_intake.models import Case, CaseFollower
 from zg_intake.territory import CategoryRef
 
 METRES_PER_DEGREE = 111_320.0
@@ -75,13 +76,12 @@ async def merge_into(session: AsyncSession, *, report: Case, parent: Case, at: d
             .values(case_id=parent.id, sub=report.reporter_sub, via_case_id=report.id)
             .on_conflict_do_nothing()
         )
-    session.add(
-        CaseStatusChange(
-            case_id=parent.id,
-            status=parent.status,
-            at=at,
-            note=f"another report of this problem joined: {report.number} via {report.source}",
-        )
+    await history.record(
+        session,
+        parent,
+        status=parent.status,
+        at=at,
+        note=f"another report of this problem joined: {report.number} via {report.source}",
     )
 
 

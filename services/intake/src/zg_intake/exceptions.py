@@ -53,3 +53,8 @@ def invalid_field(field: str, code: str, message: str) -> ValidationFailed:
 class CaseStateConflict(Conflict):
     code = "case_state_conflict"
     title = "The case is not in a state that allows this"
+
+
+class AlreadyRated(Conflict):
+    code = "already_rated"
+    title = "This case was rated already"

@@ -5,13 +5,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from zg_common.app import ServiceSpec, create_service_app
-from zg_common.contracts.intake import CaseReported
-from zg_intake import media_service, refdata, service
+from zg_common.contracts.intake import CONTRACTS
+from zg_intake import media_service, refdata, service, webhooks
 from zg_intake.config import IntakeSettings
 from zg_intake.consumers import consumers
 from zg_intake.models import SCHEMA, outbox
 from zg_intake.open311 import router as open311_router
 from zg_intake.router import router
+from zg_intake.webhooks_router import router as webhooks_router
 
 
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:
@@ -23,11 +24,12 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
             description="Case intake: every channel, one case per problem.",
             schema=SCHEMA,
             package_file=__file__,
-            routers=[router, open311_router],
+            routers=[router, webhooks_router, open311_router],
             outbox=outbox,
-            produces=[CaseReported],
+            produces=CONTRACTS,
             consumers=consumers,
             on_startup=[refdata.load, media_service.start_store],
             purges=[media_service.purge_unattached, service.purge_idempotency_keys],
+            workers=[webhooks.run_worker],
         ),
     )

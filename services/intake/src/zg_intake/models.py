@@ -197,3 +197,50 @@ class Media(Base):
     uploaded_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+
+
+class WebhookSubscription(Base):
+    __tablename__ = "webhook_subscription"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    owner_sub: Mapped[str] = mapped_column(String(100), index=True)
+    owner_identity: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    url: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(100))
+    statuses: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class WebhookDelivery(Base):
+    """One status change for one subscriber: its id is the delivery id receivers de-duplicate
+    on; kept as the delivery log."""
+
+    __tablename__ = "webhook_delivery"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    subscription_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("intake.webhook_subscription.id", ondelete="CASCADE")
+    )
+    case_id: Mapped[uuid.UUID] = mapped_column()
+    status_change_id: Mapped[int] = mapped_column(BigInteger)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CaseRating(Base):
+    """A reporter's rating of how their closed case was handled (1-5)."""
+
+    __tablename__ = "case_rating"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("intake.cases.id"), primary_key=True)
+    rater_sub: Mapped[str] = mapped_column(String(100), primary_key=True)
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    rated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -40,32 +40,6 @@ async def follows(session: AsyncSession, case_id: uuid.UUID, sub: str) -> bool:
         select(CaseFollower.sub).where(CaseFollower.case_id == case_id, CaseFollower.sub == sub)
     )
     return found is not None
-
-
-async def set_dispatched(
-    session: AsyncSession,
-    case_id: uuid.UUID,
-    *,
-    status: str,
-    grid_id: str,
-    zone_type: str,
-    department_id: str,
-    department_name: str,
-) -> bool:
-    result = await session.execute(
-        update(Case)
-        .where(Case.id == case_id)
-        .values(
-            status=status,
-            grid_id=grid_id,
-            zone_type=zone_type,
-            department_id=department_id,
-            department_name=department_name,
-            updated_at=func.now(),
-        )
-        .returning(Case.id)
-    )
-    return result.first() is not None
 
 
 async def get_district(session: AsyncSession) -> District | None:

@@ -38,6 +38,8 @@ from zg_intake.schemas import (
     CategoryRead,
     ExternalRef,
     MediaRead,
+    RatingCreate,
+    RatingRead,
     ReporterRead,
     StatusChangeRead,
 )
@@ -296,6 +298,26 @@ async def split_case(
         session, case_id=case_id, reason=body.reason, reference=reference, caller=caller
     )
     return CaseRef(id=case.id, number=case.number, status=case.status)
+
+
+@router.post(
+    "/cases/{case_id}/rating",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RatingRead,
+    summary="Rate how a closed case was handled (its reporter, once)",
+)
+async def rate_case(
+    caller: Annotated[Identity, require("cases.rate")],
+    case_id: uuid.UUID,
+    body: RatingCreate,
+    session: Session,
+) -> RatingRead:
+    rating = await service.rate_case(
+        session, case_id=case_id, score=body.score, comment=body.comment, caller=caller
+    )
+    return RatingRead(
+        case_id=rating.case_id, score=rating.score, comment=rating.comment, rated_at=rating.rated_at
+    )
 
 
 @router.get(

@@ -281,3 +281,61 @@ class CaseFilters(BaseModel):
     def values(self, name: str) -> list[str] | None:
         raw: str | None = getattr(self, name)
         return raw.split(",") if raw else None
+
+
+class RatingCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    score: int = Field(ge=1, le=5, description="1 very dissatisfied ... 5 very satisfied")
+    comment: str = Field(default="", max_length=1000)
+
+
+class RatingRead(BaseModel):
+    case_id: uuid.UUID
+    score: int
+    comment: str
+    rated_at: datetime
+
+
+class WebhookCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    url: str = Field(
+        max_length=500,
+        pattern=r"^https?://[^\s/$.?#][^\s]*$",
+        examples=["https://hotline.example.gov.cn/zongguan/status"],
+        description="receives a POST per status change (https in production)",
+    )
+    statuses: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="only changes to these statuses; empty: every change",
+    )
+
+
+class WebhookRead(BaseModel):
+    """A subscription. Deliveries carry `X-Zongguan-Delivery` (the same id on every retry:
+    de-duplicate on it) and `X-Zongguan-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret,
+    "<t>." + body)>`."""
+
+    id: uuid.UUID
+    url: str
+    statuses: list[str]
+    created_at: datetime
+
+
+class WebhookCreated(WebhookRead):
+    secret: str = Field(description="the signing secret: shown this once")
+
+
+class DeliveryRead(BaseModel):
+    id: uuid.UUID
+    case_id: uuid.UUID
+    state: Literal["pending", "delivered", "failed", "cancelled"]
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
+    next_attempt_at: datetime | None
+    created_at: datetime
+    delivered_at: datetime | None
+    payload: dict[str, object]

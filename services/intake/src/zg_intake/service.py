@@ -15,18 +15,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.app import Runtime
 from zg_common.consumer import PermanentError
-from zg_common.contracts.intake import CaseMerged, CaseReported, CaseSplit
+from zg_common.contracts.intake import CaseMerged, CaseRated, CaseReported, CaseSplit
 from zg_common.contracts.routing import CaseDispatched
 from zg_common.contracts.video_index import CameraAlarmRaised
 from zg_common.db import unit_of_work
-from zg_common.errors import FieldError, ValidationFailed
+from zg_common.errors import FieldError, Forbidden, ValidationFailed
 from zg_common.events import CloudEvent
 from zg_common.geo import haversine_m, to_wgs84
 from zg_common.identity import Identity
-from zg_intake import duplicates, repository
+from zg_intake import duplicates, history, repository
 from zg_intake.access import may_read, readable_cases
 from zg_intake.attributes import check_answers
 from zg_intake.exceptions import (
+    AlreadyRated,
     CaseNotFound,
     CaseStateConflict,
     ExternalRefTaken,
@@ -36,7 +37,7 @@ from zg_intake.exceptions import (
     unknown_category,
 )
 from zg_intake.media_service import attach_media, media_of_case
-from zg_intake.models import Case, CaseStatusChange, Category, IdempotencyKey, outbox
+from zg_intake.models import Case, CaseRating, Category, IdempotencyKey, outbox
 from zg_intake.schemas import AttributeRead, CaseCreate, CaseFilters, CategoryRead, ExternalRef
 from zg_intake.territory import CategoryRef, Place, Reference
 
@@ -139,10 +140,8 @@ async def report_case(
         # the same external reference committed by a concurrent request after our check
         raise ExternalRefTaken(f"{data.external_ref.system} {data.external_ref.id} exists") from exc
     first_status = STATUS_REPORTED if parent is not None else status  # then: merged
-    session.add(
-        CaseStatusChange(
-            case_id=case.id, status=first_status, at=now, note=f"reported through {source}"
-        )
+    await history.record(
+        session, case, status=first_status, at=now, note=f"reported through {source}"
     )
     await attach_media(session, case_id=case.id, media_ids=data.media, owner=reporter)
     if data.resolved_on_site:
@@ -151,13 +150,12 @@ async def report_case(
         await outbox.add(session, reported_event(case, category), subject=str(case.id))
         return case
     await duplicates.merge_into(session, report=case, parent=parent, at=now)
-    session.add(
-        CaseStatusChange(
-            case_id=case.id,
-            status=STATUS_MERGED,
-            at=now,
-            note=f"the same problem is already case {parent.number}: this report follows it",
-        )
+    await history.record(
+        session,
+        case,
+        status=STATUS_MERGED,
+        at=now,
+        note=f"the same problem is already case {parent.number}: this report follows it",
     )
     await outbox.add(
         session,
@@ -222,23 +220,20 @@ async def split_case(
     now = datetime.now(UTC)
     await duplicates.unmerge(session, report=case, parent=parent, at=now)
     case.status, case.merged_into_id, case.updated_at = STATUS_REPORTED, None, now
-    session.add_all(
-        [
-            CaseStatusChange(
-                case_id=case.id,
-                status=STATUS_REPORTED,
-                at=now,
-                note=f"split from {parent.number} by {caller.role}: {reason}",
-            ),
-            CaseStatusChange(
-                case_id=parent.id,
-                status=parent.status,
-                at=now,
-                note=f"report {case.number} split off by {caller.role}: {reason}",
-            ),
-        ]
+    await history.record(
+        session,
+        case,
+        status=STATUS_REPORTED,
+        at=now,
+        note=f"split from {parent.number} by {caller.role}: {reason}",
     )
-    await session.flush()
+    await history.record(
+        session,
+        parent,
+        status=parent.status,
+        at=now,
+        note=f"report {case.number} split off by {caller.role}: {reason}",
+    )
     await outbox.add(
         session,
         CaseSplit(
@@ -441,30 +436,72 @@ async def report_camera_alarm(
         raise PermanentError(f"camera alarm {alarm.alarm_id} refused: {exc.detail}") from exc
 
 
+RATEABLE = frozenset({"closed"})
+
+
+async def rate_case(
+    session: AsyncSession,
+    *,
+    case_id: uuid.UUID,
+    score: int,
+    comment: str,
+    caller: Identity,
+) -> CaseRating:
+    """The reporter (or a follower, whose report was merged into it) rates a closed case once;
+    the rating is published for scoring."""
+    case = await get_case(session, case_id, caller=caller)
+    follows = await repository.follows(session, case_id, caller.sub)
+    if case.reporter_sub != caller.sub and not follows:
+        raise Forbidden("Only who reported the case rates it", code="not_the_reporter")
+    if case.status not in RATEABLE:
+        raise CaseStateConflict(f"Case {case.number} is {case.status}: rate it once it is closed")
+    now = datetime.now(UTC)
+    inserted = await session.scalar(
+        pg_insert(CaseRating)
+        .values(case_id=case.id, rater_sub=caller.sub, score=score, comment=comment, rated_at=now)
+        .on_conflict_do_nothing()
+        .returning(CaseRating.case_id)
+    )
+    if inserted is None:
+        raise AlreadyRated(f"You rated case {case.number} already")
+    await outbox.add(
+        session,
+        CaseRated(
+            case_id=str(case.id),
+            number=case.number,
+            category=case.category,
+            department_id=case.department_id,
+            grid_id=case.grid_id,
+            score=score,
+            comment=comment,
+            rater_role=caller.role,
+            rated_at=now,
+        ),
+        subject=str(case.id),
+    )
+    rating = await session.get(CaseRating, (case.id, caller.sub))
+    assert rating is not None
+    return rating
+
+
 async def record_dispatch(session: AsyncSession, event: CloudEvent) -> None:
     """Follow routing's decision in intake's read model (idempotent by the consumer)."""
     data = CaseDispatched.parse(event)
-    case_id = uuid.UUID(data.case_id)
-    updated = await repository.set_dispatched(
-        session,
-        case_id,
-        status=STATUS_DISPATCHED,
-        grid_id=data.grid_id,
-        zone_type=data.zone_type,
-        department_id=data.department_id,
-        department_name=data.department_name,
-    )
-    if not updated:
+    case = await repository.get_case(session, uuid.UUID(data.case_id), for_update=True)
+    if case is None:
         # Only intake creates cases, and its event is committed before routing can see it.
         raise CaseNotFound(f"dispatch of unknown case {data.case_id}")
-    session.add(
-        CaseStatusChange(
-            case_id=case_id,
-            status=STATUS_DISPATCHED,
-            at=data.dispatched_at,
-            event_id=event.id,
-            note=f"dispatched to {data.department_name}",
-        )
+    case.status = STATUS_DISPATCHED
+    case.grid_id, case.zone_type = data.grid_id, data.zone_type
+    case.department_id, case.department_name = data.department_id, data.department_name
+    case.updated_at = datetime.now(UTC)
+    await history.record(
+        session,
+        case,
+        status=STATUS_DISPATCHED,
+        at=data.dispatched_at,
+        event_id=event.id,
+        note=f"dispatched to {data.department_name}",
     )
 
 

@@ -77,4 +77,22 @@ class CaseSplit(EventContract):
     split_at: datetime
 
 
-CONTRACTS: tuple[type[EventContract], ...] = (CaseReported, CaseMerged, CaseSplit)
+class CaseRated(EventContract):
+    """The reporter rated how their closed case was handled (satisfaction, 满意度): scoring
+    counts it for the department that handled the case."""
+
+    event_type: ClassVar[str] = "intake.case.rated.v1"
+    topic: ClassVar[str] = TOPIC_CASE
+
+    case_id: str
+    number: str
+    category: str
+    department_id: str | None
+    grid_id: str | None
+    score: int = Field(ge=1, le=5, description="1 very dissatisfied ... 5 very satisfied")
+    comment: str = ""
+    rater_role: str
+    rated_at: datetime
+
+
+CONTRACTS: tuple[type[EventContract], ...] = (CaseReported, CaseMerged, CaseSplit, CaseRated)

@@ -1,0 +1,305 @@
+"""Webhooks: partner systems (the 12345 hotline, department systems) subscribe to the status
+changes of the cases they may see. Each change becomes one delivery per subscriber, written in
+the transaction that records the change (nothing is lost), then POSTed by a background worker:
+HMAC-signed, retried with exponential backoff, the delivery id stable across retries so that
+receivers can de-duplicate, every attempt's outcome kept as the delivery log."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import random
+import secrets
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zg_common.app import Runtime
+from zg_common.db import unit_of_work
+from zg_common.errors import FieldError, NotFound, ValidationFailed
+from zg_common.identity import Identity
+from zg_intake import wording
+from zg_intake.access import may_read
+from zg_intake.config import IntakeSettings
+from zg_intake.models import Case, CaseStatusChange, WebhookDelivery, WebhookSubscription
+
+log = logging.getLogger(__name__)
+
+EVENT = "case.status_changed"
+SIGNATURE_HEADER = "X-Zongguan-Signature"
+DELIVERY_HEADER = "X-Zongguan-Delivery"
+EVENT_HEADER = "X-Zongguan-Event"
+LEASE = timedelta(minutes=2)  # a claimed delivery is tried again after this if its worker died
+BATCH = 20
+MANAGES_ALL = frozenset({"admin"})
+
+
+class WebhookNotFound(NotFound):
+    code = "webhook_not_found"
+    title = "Webhook subscription not found"
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>." + body>`: receivers recompute it and
+    refuse old timestamps (replays)."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={mac}"
+
+
+def verify(secret: str, header: str, body: bytes, *, tolerance_s: int = 300) -> bool:
+    """What a receiver does (and the tests do) with the signature header."""
+    parts = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
+    try:
+        timestamp = int(parts["t"])
+    except (KeyError, ValueError):
+        return False
+    if abs(time.time() - timestamp) > tolerance_s:
+        return False
+    return hmac.compare_digest(sign(secret, timestamp, body), header)
+
+
+# --- subscriptions --------------------------------------------------------------------------
+
+
+async def subscribe(
+    session: AsyncSession,
+    *,
+    owner: Identity,
+    url: str,
+    statuses: Sequence[str],
+    settings: IntakeSettings,
+) -> WebhookSubscription:
+    if settings.environment == "production" and not url.startswith("https://"):
+        raise ValidationFailed(
+            "Webhook URLs must use https",
+            errors=[FieldError(field="url", code="https_required", message="use https://")],
+        )
+    subscription = WebhookSubscription(
+        id=uuid.uuid4(),
+        owner_sub=owner.sub,
+        owner_identity=owner.model_dump(mode="json"),
+        url=url,
+        secret="whsec_" + secrets.token_urlsafe(32),
+        statuses=list(dict.fromkeys(statuses)),
+        active=True,
+        created_at=datetime.now(UTC),
+    )
+    session.add(subscription)
+    await session.flush()
+    return subscription
+
+
+async def subscriptions_of(session: AsyncSession, caller: Identity) -> list[WebhookSubscription]:
+    query = select(WebhookSubscription).where(WebhookSubscription.active)
+    if caller.role not in MANAGES_ALL:
+        query = query.where(WebhookSubscription.owner_sub == caller.sub)
+    return list(await session.scalars(query.order_by(WebhookSubscription.created_at)))
+
+
+async def owned_subscription(
+    session: AsyncSession, subscription_id: uuid.UUID, caller: Identity
+) -> WebhookSubscription:
+    found = await session.get(WebhookSubscription, subscription_id)
+    if (
+        found is None
+        or not found.active
+        or (caller.role not in MANAGES_ALL and found.owner_sub != caller.sub)
+    ):
+        raise WebhookNotFound(f"No webhook subscription {subscription_id}")
+    return found
+
+
+async def unsubscribe(session: AsyncSession, subscription_id: uuid.UUID, caller: Identity) -> None:
+    """Deactivated, not deleted: its delivery log stays; pending deliveries stop."""
+    found = await owned_subscription(session, subscription_id, caller)
+    found.active = False
+    await session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.subscription_id == found.id, WebhookDelivery.state == "pending")
+        .values(state="cancelled")
+    )
+
+
+async def deliveries_of(
+    session: AsyncSession, subscription_id: uuid.UUID, caller: Identity, *, limit: int
+) -> list[WebhookDelivery]:
+    found = await owned_subscription(session, subscription_id, caller)
+    return list(
+        await session.scalars(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.subscription_id == found.id)
+            .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id)
+            .limit(limit)
+        )
+    )
+
+
+# --- enqueueing, in the transaction of the change -------------------------------------------
+
+
+def payload(case: Case, change: CaseStatusChange, delivery_id: uuid.UUID) -> dict[str, Any]:
+    return {
+        "id": str(delivery_id),
+        "type": EVENT,
+        "case": {
+            "id": str(case.id),
+            "number": case.number,
+            "status": case.status,
+            "category": case.category,
+            "department": case.department_id,
+            "grid_id": case.grid_id,
+            "merged_into": str(case.merged_into_id) if case.merged_into_id else None,
+            "external_ref": {"system": case.external_system, "id": case.external_id}
+            if case.external_system
+            else None,
+        },
+        "change": {
+            "status": change.status,
+            "at": change.at.isoformat(),
+            "note": change.note,
+            "text": wording.plain(change.status),
+        },
+    }
+
+
+async def enqueue(session: AsyncSession, case: Case, change: CaseStatusChange) -> int:
+    """One delivery per active subscription whose owner may read the case (and that wants
+    this status). Returns how many were queued."""
+    subscriptions = await session.scalars(
+        select(WebhookSubscription).where(WebhookSubscription.active)
+    )
+    now = datetime.now(UTC)
+    queued = 0
+    for subscription in subscriptions:
+        owner = Identity.model_validate(subscription.owner_identity)
+        if subscription.statuses and change.status not in subscription.statuses:
+            continue
+        if not may_read(owner, case):
+            continue
+        delivery_id = uuid.uuid4()
+        session.add(
+            WebhookDelivery(
+                id=delivery_id,
+                subscription_id=subscription.id,
+                case_id=case.id,
+                status_change_id=change.id,
+                payload=payload(case, change, delivery_id),
+                state="pending",
+                attempts=0,
+                next_attempt_at=now,
+            )
+        )
+        queued += 1
+    return queued
+
+
+# --- the worker -----------------------------------------------------------------------------
+
+
+def backoff(attempts: int, base_s: float) -> timedelta:
+    """base, 2 x base, 4 x base ... capped at an hour, with up to 10 % jitter."""
+    delay = min(base_s * 2 ** (attempts - 1), 3600.0)
+    return timedelta(seconds=delay * (1 + random.random() / 10))
+
+
+async def run_worker(runtime: Runtime) -> None:
+    """Background task: deliver what is due, forever."""
+    settings: IntakeSettings = runtime.settings  # type: ignore[assignment]
+    async with httpx.AsyncClient(
+        timeout=settings.webhook_timeout_s,
+        follow_redirects=False,
+        headers={"User-Agent": "Zongguan-Webhooks/1"},
+    ) as client:
+        while True:
+            done = await deliver_due(runtime, client, settings)
+            if done == 0:
+                await asyncio.sleep(settings.webhook_poll_interval_s)
+
+
+async def deliver_due(runtime: Runtime, client: httpx.AsyncClient, settings: IntakeSettings) -> int:
+    """Claim up to a batch of due deliveries (a lease, committed, so that several replicas
+    share the work and a dead worker's claims come back), then POST them concurrently."""
+    now = datetime.now(UTC)
+    async with unit_of_work(runtime.sessions) as session:
+        rows = (
+            await session.execute(
+                select(WebhookDelivery, WebhookSubscription.url, WebhookSubscription.secret)
+                .join(WebhookSubscription)
+                .where(WebhookDelivery.state == "pending", WebhookDelivery.next_attempt_at <= now)
+                .order_by(WebhookDelivery.next_attempt_at)
+                .limit(BATCH)
+                .with_for_update(of=WebhookDelivery, skip_locked=True)
+            )
+        ).all()
+        for delivery, _, _ in rows:
+            delivery.next_attempt_at = now + LEASE
+        claimed = [(d.id, d.payload, url, secret) for d, url, secret in rows]
+    if not claimed:
+        return 0
+    await asyncio.gather(
+        *(attempt(runtime, client, settings, *item) for item in claimed),
+        return_exceptions=True,
+    )
+    return len(claimed)
+
+
+async def attempt(
+    runtime: Runtime,
+    client: httpx.AsyncClient,
+    settings: IntakeSettings,
+    delivery_id: uuid.UUID,
+    body_json: dict[str, Any],
+    url: str,
+    secret: str,
+) -> None:
+    body = json.dumps(body_json, ensure_ascii=False, separators=(",", ":")).encode()
+    headers = {
+        "Content-Type": "application/json",
+        DELIVERY_HEADER: str(delivery_id),
+        EVENT_HEADER: EVENT,
+        SIGNATURE_HEADER: sign(secret, int(time.time()), body),
+    }
+    status_code: int | None = None
+    error: str | None = None
+    try:
+        response = await client.post(url, content=body, headers=headers)
+        status_code = response.status_code
+    except httpx.HTTPError as exc:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+    delivered = status_code is not None and 200 <= status_code < 300
+    async with unit_of_work(runtime.sessions) as session:
+        delivery = await session.get(WebhookDelivery, delivery_id, with_for_update=True)
+        if delivery is None or delivery.state != "pending":
+            return  # the subscription was cancelled meanwhile
+        delivery.attempts += 1
+        delivery.last_status_code = status_code
+        delivery.last_error = error or (None if delivered else f"HTTP {status_code}")
+        now = datetime.now(UTC)
+        if delivered:
+            delivery.state, delivery.delivered_at = "delivered", now
+        elif status_code == 410:  # the receiver says the subscription is gone
+            delivery.state = "failed"
+            await session.execute(
+                update(WebhookSubscription)
+                .where(WebhookSubscription.id == delivery.subscription_id)
+                .values(active=False)
+            )
+        elif delivery.attempts >= settings.webhook_max_attempts:
+            delivery.state = "failed"
+            log.warning(
+                "webhook delivery failed for good",
+                extra={"delivery": str(delivery_id), "attempts": delivery.attempts},
+            )
+        else:
+            delivery.next_attempt_at = now + backoff(
+                delivery.attempts, settings.webhook_retry_base_s
+            )
