@@ -200,6 +200,59 @@ async def test_bad_submissions_get_the_specs_errors(
         assert says in open311_error(response, status)
 
 
+async def test_a_partner_pushes_a_citizens_update_once(
+    anon: httpx.AsyncClient, api_key: str, platform: Platform
+) -> None:
+    lat, lon = a_patrol_point("road")
+    created = await post_request(
+        anon,
+        "json",
+        {"api_key": api_key, "service_code": "E0104", "lat": str(lat), "long": str(lon)},
+    )
+    number = created.json()[0]["service_request_id"]
+    update = {
+        "api_key": api_key,
+        "service_request_id": number,
+        "update_id": "fms-update-77",
+        "status": "FIXED",
+        "updated_datetime": "2026-11-27T10:00:00+08:00",
+        "description": "Resident says the road was swept this morning",
+    }
+    pushed = await anon.post(
+        f"{BASE}/servicerequestupdates.json",
+        content=urlencode(update),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert pushed.status_code == 200, pushed.text
+    (ours,) = pushed.json()["service_request_updates"]
+    again = await anon.post(
+        f"{BASE}/servicerequestupdates.xml",
+        content=urlencode(update),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert ET.fromstring(again.content).findtext("request_update/update_id") == ours["update_id"]
+    (request,) = (await anon.get(f"{BASE}/requests/{number}.json")).json()
+    assert request["status"] == "open", "a citizen's claim does not close a case"
+    missing = {k: v for k, v in update.items() if k != "update_id"}
+    assert "update_id" in open311_error(
+        await anon.post(
+            f"{BASE}/servicerequestupdates.json",
+            content=urlencode(missing),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        ),
+        400,
+    )
+    unknown = {**update, "service_request_id": "FX19990101000001"}
+    open311_error(
+        await anon.post(
+            f"{BASE}/servicerequestupdates.json",
+            content=urlencode(unknown),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        ),
+        404,
+    )
+
+
 async def test_keys_and_query_errors(anon: httpx.AsyncClient, api_key: str) -> None:
     form = {"service_code": "E0104", "lat": "31.8", "long": "117.3"}
     open311_error(await post_request(anon, "json", form), 403)

@@ -430,6 +430,56 @@ async def request_updates(
     )
 
 
+@router.post(
+    "/servicerequestupdates.{fmt}",
+    summary="A citizen's update pushed by the partner (FixMyStreet): kept in the case's history",
+)
+async def post_request_update(
+    caller: Annotated[Identity, require("open311.updates")],
+    request: Request,
+    fmt: Fmt,
+    session: Session,
+) -> Response:
+    """The update is recorded as a note in the case's history; the status a citizen claims
+    (FIXED, CLOSED ...) never changes the case: only the closed loop does. Idempotent by the
+    partner's update_id."""
+    form = await request.form()
+    _check_jurisdiction(request, _one(form, "jurisdiction_id"))
+    missing = [
+        name
+        for name in ("service_request_id", "update_id", "status", "updated_datetime")
+        if not _one(form, name)
+    ]
+    if missing:
+        raise Open311Error(400, f"required: {', '.join(missing)}")
+    description = _one(form, "description") or ""
+    if len(description) > 4000:
+        raise Open311Error(400, "description: at most 4000 characters")
+    claimed_at = _parse_w3c("updated_datetime", _one(form, "updated_datetime"))
+    assert claimed_at is not None
+    number, update_id = _one(form, "service_request_id"), _one(form, "update_id")
+    assert number is not None and update_id is not None
+    change = await service.record_partner_update(
+        session,
+        number=number,
+        update_id=update_id[:40],
+        claimed_status=(_one(form, "status") or "")[:30],
+        description=description,
+        at=claimed_at,
+        caller=caller,
+    )
+    if change is None:
+        raise Open311Error(404, f"service_request_id {number} not found")
+    value = [{"update_id": str(change.id)}]
+    if fmt == "xml":
+        return wire.render(
+            request.url.path, value, xml_root="service_request_updates", xml_item="request_update"
+        )
+    return wire.render(
+        request.url.path, {"service_request_updates": value}, xml_root="", xml_item=None
+    )
+
+
 def _update(change: CaseStatusChange, number: str) -> dict[str, Any]:
     return {
         "update_id": str(change.id),

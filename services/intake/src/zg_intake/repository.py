@@ -163,3 +163,13 @@ async def status_changes(
         .limit(limit)
     )
     return [(change, number) for change, number in rows.tuples()]
+
+
+async def change_by_event_id(
+    session: AsyncSession, case_id: uuid.UUID, event_id: str
+) -> CaseStatusChange | None:
+    return await session.scalar(
+        select(CaseStatusChange).where(
+            CaseStatusChange.case_id == case_id, CaseStatusChange.event_id == event_id
+        )
+    )

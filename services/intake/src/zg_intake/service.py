@@ -37,7 +37,14 @@ from zg_intake.exceptions import (
     unknown_category,
 )
 from zg_intake.media_service import attach_media, media_of_case
-from zg_intake.models import Case, CaseRating, Category, IdempotencyKey, outbox
+from zg_intake.models import (
+    Case,
+    CaseRating,
+    CaseStatusChange,
+    Category,
+    IdempotencyKey,
+    outbox,
+)
 from zg_intake.schemas import AttributeRead, CaseCreate, CaseFilters, CategoryRead, ExternalRef
 from zg_intake.territory import CategoryRef, Place, Reference
 
@@ -434,6 +441,34 @@ async def report_camera_alarm(
         )
     except ValidationFailed as exc:  # unknown category, outside the district: never succeeds
         raise PermanentError(f"camera alarm {alarm.alarm_id} refused: {exc.detail}") from exc
+
+
+async def record_partner_update(
+    session: AsyncSession,
+    *,
+    number: str,
+    update_id: str,
+    claimed_status: str,
+    description: str,
+    at: datetime,
+    caller: Identity,
+) -> CaseStatusChange | None:
+    """A partner's update of a case it may see, as a history note (once per update_id); None
+    when there is no such case for this caller."""
+    (case,) = await repository.cases_by_number(
+        session, [number], visible=readable_cases(caller)
+    ) or (None,)
+    if case is None:
+        return None
+    # the partner's update id, as the history entry's event id (64 characters at most)
+    marker = "open311:" + hashlib.sha256(f"{caller.sub}:{update_id}".encode()).hexdigest()[:48]
+    earlier = await repository.change_by_event_id(session, case.id, marker)
+    if earlier is not None:
+        return earlier
+    note = f"update from {caller.name or caller.role} ({claimed_status}): {description}".strip()
+    return await history.record(
+        session, case, status=case.status, at=at, note=note[:4000], event_id=marker
+    )
 
 
 RATEABLE = frozenset({"closed"})
