@@ -147,8 +147,12 @@ async def main() -> None:
         (f["geometry"]["coordinates"][1], f["geometry"]["coordinates"][0])
         for f in json.loads((data / "patrol_points.geojson").read_text())["features"]
     ]
+    # reports answer no questions: categories with a required one would be refused (422)
     categories = [
-        m["code"] for c in json.loads((data / "categories.json").read_text()) for m in c["children"]
+        m["code"]
+        for c in json.loads((data / "categories.json").read_text())
+        for m in c["children"]
+        if not any(a["required"] for a in m["attributes"])
     ]
 
     cores, py = os.cpu_count(), f"{platform.python_implementation()} {platform.python_version()}"

@@ -18,8 +18,13 @@ pytestmark = pytest.mark.e2e
 NORTH_1M = 1 / 111_320  # a metre of latitude, in degrees
 
 
-def near(lat: float, lon: float, metres_north: float) -> dict[str, float]:
-    return {"lat": lat + metres_north * NORTH_1M, "lon": lon}
+CENTRE_LAT = 31.80  # the district's middle: offsets point inwards, never out of the district
+
+
+def near(lat: float, lon: float, metres: float) -> dict[str, float]:
+    """A place `metres` north or south of (lat, lon), towards the district's middle."""
+    inwards = 1 if lat < CENTRE_LAT else -1
+    return {"lat": lat + inwards * metres * NORTH_1M, "lon": lon}
 
 
 async def test_a_second_report_joins_the_open_case_and_its_reporter_follows_it(
@@ -55,16 +60,17 @@ async def test_a_second_report_joins_the_open_case_and_its_reporter_follows_it(
     own = (await anon.get(f"/api/v1/cases/{joined['id']}", headers=hotline)).json()
     assert own["merged_into"] == first["id"] and own["status"] == "merged"
 
-    # another category at the same place, and the same category beyond its radius (50 m):
-    # separate problems
+    # another category at the same place, and the same category beyond its radius (50 m, and
+    # 60 m from the second report): separate problems
     other = await api.post(
         "/api/v1/cases",
         json={"category": "E0402", **near(lat, lon, 10), "description": "Stall"},
     )
     far = await api.post(
         "/api/v1/cases",
-        json={"category": "E0104", **near(lat, lon, 90), "description": "More mud"},
+        json={"category": "E0104", **near(lat, lon, 95), "description": "More mud"},
     )
+    assert other.status_code == far.status_code == 201, (other.text, far.text)
     assert other.json()["status"] == far.json()["status"] == "reported"
 
 

@@ -1,5 +1,6 @@
-"""A case's history: every status change (and note) is recorded here, and only here, so that
-each one reaches the webhook subscribers in the same transaction."""
+"""A case's history: every status change (and note) is recorded here, and only here. The webhook
+worker fans each entry out to the subscribers after the transaction commits (the entry is the
+durable record; nothing is lost, and the request does not wait for it)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_intake import webhooks
 from zg_intake.models import Case, CaseStatusChange
 
 
@@ -20,8 +20,8 @@ async def record(
     note: str,
     event_id: str | None = None,
 ) -> CaseStatusChange:
-    change = CaseStatusChange(case_id=case.id, status=status, at=at, note=note, event_id=event_id)
+    change = CaseStatusChange(
+        case_id=case.id, status=status, at=at, note=note, event_id=event_id, fanned_out=False
+    )
     session.add(change)
-    await session.flush()  # the change's id: what deliveries of it refer to
-    await webhooks.enqueue(session, case, change)
     return change

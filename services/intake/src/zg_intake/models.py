@@ -171,6 +171,8 @@ class CaseStatusChange(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     note: Mapped[str] = mapped_column(Text, default="")
     event_id: Mapped[str | None] = mapped_column(String(64))
+    # set by the webhook worker once deliveries of this entry were queued
+    fanned_out: Mapped[bool] = mapped_column(Boolean, default=False)
     case: Mapped[Case] = relationship(back_populates="history", lazy="raise")
 
 

@@ -466,9 +466,11 @@ async def record_partner_update(
     if earlier is not None:
         return earlier
     note = f"update from {caller.name or caller.role} ({claimed_status}): {description}".strip()
-    return await history.record(
+    change = await history.record(
         session, case, status=case.status, at=at, note=note[:4000], event_id=marker
     )
+    await session.flush()  # its id is the update id the partner gets back
+    return change
 
 
 RATEABLE = frozenset({"closed"})

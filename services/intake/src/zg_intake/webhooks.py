@@ -1,6 +1,7 @@
 """Webhooks: partner systems (the 12345 hotline, department systems) subscribe to the status
-changes of the cases they may see. Each change becomes one delivery per subscriber, written in
-the transaction that records the change (nothing is lost), then POSTed by a background worker:
+changes of the cases they may see. Each history entry (written in the transaction of the change,
+so nothing is lost) is fanned out by a background worker into one delivery per subscriber, then
+POSTed:
 HMAC-signed, retried with exponential backoff, the delivery id stable across retries so that
 receivers can de-duplicate, every attempt's outcome kept as the delivery log."""
 
@@ -21,6 +22,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.app import Runtime
@@ -171,35 +173,66 @@ def payload(case: Case, change: CaseStatusChange, delivery_id: uuid.UUID) -> dic
     }
 
 
-async def enqueue(session: AsyncSession, case: Case, change: CaseStatusChange) -> int:
-    """One delivery per active subscription whose owner may read the case (and that wants
-    this status). Returns how many were queued."""
-    subscriptions = await session.scalars(
-        select(WebhookSubscription).where(WebhookSubscription.active)
-    )
-    now = datetime.now(UTC)
-    queued = 0
-    for subscription in subscriptions:
-        owner = Identity.model_validate(subscription.owner_identity)
-        if subscription.statuses and change.status not in subscription.statuses:
-            continue
-        if not may_read(owner, case):
-            continue
-        delivery_id = uuid.uuid4()
-        session.add(
-            WebhookDelivery(
-                id=delivery_id,
-                subscription_id=subscription.id,
-                case_id=case.id,
-                status_change_id=change.id,
-                payload=payload(case, change, delivery_id),
-                state="pending",
-                attempts=0,
-                next_attempt_at=now,
+FAN_OUT_BATCH = 500
+
+
+async def fan_out(runtime: Runtime) -> int:
+    """Queue one delivery per active subscription whose owner may read the case (and that
+    wants the status) for each history entry not fanned out yet; mark the entries. Entries are
+    claimed with SKIP LOCKED, so replicas share the work; the unique (subscription, entry)
+    constraint keeps a delivery from being queued twice."""
+    async with unit_of_work(runtime.sessions) as session:
+        changes = list(
+            await session.scalars(
+                select(CaseStatusChange)
+                .where(~CaseStatusChange.fanned_out)
+                .order_by(CaseStatusChange.id)
+                .limit(FAN_OUT_BATCH)
+                .with_for_update(skip_locked=True)
             )
         )
-        queued += 1
-    return queued
+        if not changes:
+            return 0
+        subscriptions = [
+            (s, Identity.model_validate(s.owner_identity))
+            for s in await session.scalars(
+                select(WebhookSubscription).where(WebhookSubscription.active)
+            )
+        ]
+        if subscriptions:
+            case_ids = {c.case_id for c in changes}
+            cases = {
+                c.id: c for c in await session.scalars(select(Case).where(Case.id.in_(case_ids)))
+            }
+            now = datetime.now(UTC)
+            for change in changes:
+                case = cases[change.case_id]
+                for subscription, owner in subscriptions:
+                    if subscription.statuses and change.status not in subscription.statuses:
+                        continue
+                    if not may_read(owner, case):
+                        continue
+                    delivery_id = uuid.uuid4()
+                    await session.execute(
+                        pg_insert(WebhookDelivery)
+                        .values(
+                            id=delivery_id,
+                            subscription_id=subscription.id,
+                            case_id=case.id,
+                            status_change_id=change.id,
+                            payload=payload(case, change, delivery_id),
+                            state="pending",
+                            attempts=0,
+                            next_attempt_at=now,
+                        )
+                        .on_conflict_do_nothing()
+                    )
+        await session.execute(
+            update(CaseStatusChange)
+            .where(CaseStatusChange.id.in_([c.id for c in changes]))
+            .values(fanned_out=True)
+        )
+        return len(changes)
 
 
 # --- the worker -----------------------------------------------------------------------------
@@ -220,8 +253,9 @@ async def run_worker(runtime: Runtime) -> None:
         headers={"User-Agent": "Zongguan-Webhooks/1"},
     ) as client:
         while True:
+            fanned = await fan_out(runtime)
             done = await deliver_due(runtime, client, settings)
-            if done == 0:
+            if fanned == 0 and done == 0:
                 await asyncio.sleep(settings.webhook_poll_interval_s)
 
 
