@@ -27,9 +27,15 @@ async def list_categories(session: AsyncSession) -> list[Category]:
 
 
 async def get_case(
-    session: AsyncSession, case_id: uuid.UUID, *, for_update: bool = False
+    session: AsyncSession,
+    case_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+    with_history: bool = True,
 ) -> Case | None:
-    query = select(Case).where(Case.id == case_id).options(selectinload(Case.history))
+    query = select(Case).where(Case.id == case_id)
+    if with_history:
+        query = query.options(selectinload(Case.history))
     if for_update:
         query = query.with_for_update()
     return await session.scalar(query)

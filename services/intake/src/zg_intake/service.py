@@ -524,7 +524,9 @@ async def rate_case(
 async def record_dispatch(session: AsyncSession, event: CloudEvent) -> None:
     """Follow routing's decision in intake's read model (idempotent by the consumer)."""
     data = CaseDispatched.parse(event)
-    case = await repository.get_case(session, uuid.UUID(data.case_id), for_update=True)
+    case = await repository.get_case(
+        session, uuid.UUID(data.case_id), for_update=True, with_history=False
+    )
     if case is None:
         # Only intake creates cases, and its event is committed before routing can see it.
         raise CaseNotFound(f"dispatch of unknown case {data.case_id}")
