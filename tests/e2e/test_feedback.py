@@ -200,3 +200,40 @@ async def test_ratings_after_closure_by_the_reporter_once(
     assert_problem(await api.post(path, json={"score": 6}), 422, "validation_failed")
     key = {"X-API-Key": demo_credentials(platform)["api_keys"][0]["key"]}
     assert_problem(await anon.post(path, json={"score": 3}, headers=key), 404, "case_not_found")
+
+
+async def test_a_merged_hotline_order_follows_the_case_it_joined(
+    anon: httpx.AsyncClient, api: httpx.AsyncClient, platform: Platform, receiver: Receiver
+) -> None:
+    key = {"X-API-Key": demo_credentials(platform)["api_keys"][0]["key"]}
+    created = await anon.post("/api/v1/webhooks", json={"url": receiver.url}, headers=key)
+    lat, lon = a_patrol_point("road")
+    first = await report_and_wait_dispatched(
+        api, {"category": "E0104", "lat": lat, "lon": lon, "description": "Mud"}
+    )
+    order = unique("BH")
+    joined = await anon.post(
+        "/api/v1/cases",
+        headers=key,
+        json={
+            "category": "E0104",
+            "lat": lat,
+            "lon": lon,
+            "description": "Caller: the same mud",
+            "external_ref": {"system": "12345", "id": order},
+        },
+    )
+    assert joined.json()["status"] == "merged"
+
+    async def parent_change_delivered() -> dict[str, Any] | None:
+        for call in receiver.calls:
+            body: dict[str, Any] = json.loads(call["body"])
+            if body["case"]["id"] == first["id"]:
+                return body
+        return None
+
+    body = await eventually(parent_change_delivered, what="the joined case's change to arrive")
+    assert body["via_report"]["external_ref"] == {"system": "12345", "id": order}
+    assert body["via_report"]["id"] == joined.json()["id"]
+    assert "joined" in body["change"]["note"]
+    await anon.delete(f"/api/v1/webhooks/{created.json()['id']}", headers=key)

@@ -70,6 +70,8 @@ async def test_a_reported_photo_shows_without_its_location_except_to_the_command
         },
     )
     assert [m["id"] for m in case["media"]] == [photo["id"]]
+    listed = (await api.get("/api/v1/cases", params={"number": case["number"]})).json()
+    assert listed["items"][0]["thumbnail_url"] == photo["thumbnail_url"], "the list's pin"
     assert case["department"] == "roads-contractor"
 
     department = await login(anon, platform, "roads-staff")

@@ -17,6 +17,7 @@ from zg_intake.models import (
     District,
     Grid,
     IdempotencyKey,
+    Media,
     PatrolPoint,
 )
 from zg_intake.schemas import CaseFilters
@@ -179,3 +180,18 @@ async def change_by_event_id(
             CaseStatusChange.case_id == case_id, CaseStatusChange.event_id == event_id
         )
     )
+
+
+async def first_photos(
+    session: AsyncSession, case_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
+    """The first photo of each case (for list rows and map pins)."""
+    if not case_ids:
+        return {}
+    rows = await session.execute(
+        select(Media.case_id, Media.id)
+        .where(Media.case_id.in_(case_ids), Media.kind == "photo")
+        .order_by(Media.case_id, Media.uploaded_at, Media.id)
+        .distinct(Media.case_id)
+    )
+    return {case_id: media_id for case_id, media_id in rows.tuples() if case_id is not None}

@@ -104,8 +104,8 @@ async def list_cases(
     filters: Annotated[CaseFilters, Query()],
     session: Session,
 ) -> CasePage | GeoJSONResponse:
-    cases, next_cursor = await service.list_cases(session, filters=filters, caller=caller)
-    summaries = [case_summary(c) for c in cases]
+    cases, photos, next_cursor = await service.list_cases(session, filters=filters, caller=caller)
+    summaries = [case_summary(c, photos.get(c.id)) for c in cases]
     if filters.format == "geojson":
         collection = FeatureCollection[CaseSummary](
             features=[
@@ -122,7 +122,7 @@ async def list_cases(
     return CasePage(items=summaries, next_cursor=next_cursor)
 
 
-def case_summary(case: Case) -> CaseSummary:
+def case_summary(case: Case, photo: uuid.UUID | None) -> CaseSummary:
     return CaseSummary(
         id=case.id,
         number=case.number,
@@ -139,6 +139,7 @@ def case_summary(case: Case) -> CaseSummary:
         description=case.description,
         report_count=case.report_count,
         merged_into=case.merged_into_id,
+        thumbnail_url=f"/api/v1/media/{photo}?variant=thumbnail" if photo else None,
         reported_at=case.reported_at,
         updated_at=case.updated_at,
     )

@@ -240,6 +240,7 @@ class CaseSummary(BaseModel):
     description: str
     report_count: int
     merged_into: uuid.UUID | None
+    thumbnail_url: str | None = Field(description="the first photo's thumbnail, for rows and pins")
     reported_at: datetime
     updated_at: datetime
 

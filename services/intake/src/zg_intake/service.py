@@ -369,8 +369,9 @@ def decode_cursor(cursor: str) -> int:
 
 async def list_cases(
     session: AsyncSession, *, filters: CaseFilters, caller: Identity
-) -> tuple[list[Case], str | None]:
-    """The cases the caller may read, filtered, newest first; and the next page's cursor."""
+) -> tuple[list[Case], dict[uuid.UUID, uuid.UUID], str | None]:
+    """The cases the caller may read, filtered, newest first; each one's first photo; and the
+    next page's cursor."""
     if (
         filters.reported_from is not None
         and filters.reported_to is not None
@@ -388,7 +389,8 @@ async def list_cases(
         session, visible=readable_cases(caller), filters=filters, before_seq=before
     )
     next_cursor = encode_cursor(cases[-1].seq) if len(cases) == filters.limit else None
-    return cases, next_cursor
+    photos = await repository.first_photos(session, [c.id for c in cases])
+    return cases, photos, next_cursor
 
 
 async def get_case(session: AsyncSession, case_id: uuid.UUID, *, caller: Identity) -> Case:

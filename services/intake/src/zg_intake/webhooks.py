@@ -32,7 +32,13 @@ from zg_common.identity import Identity
 from zg_intake import wording
 from zg_intake.access import may_read
 from zg_intake.config import IntakeSettings
-from zg_intake.models import Case, CaseStatusChange, WebhookDelivery, WebhookSubscription
+from zg_intake.models import (
+    Case,
+    CaseFollower,
+    CaseStatusChange,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 
 log = logging.getLogger(__name__)
 
@@ -148,8 +154,19 @@ async def deliveries_of(
 # --- enqueueing, in the transaction of the change -------------------------------------------
 
 
-def payload(case: Case, change: CaseStatusChange, delivery_id: uuid.UUID) -> dict[str, Any]:
-    return {
+def _ref(case: Case) -> dict[str, Any] | None:
+    if not case.external_system:
+        return None
+    return {"system": case.external_system, "id": case.external_id}
+
+
+def payload(
+    case: Case, change: CaseStatusChange, delivery_id: uuid.UUID, via: Case | None = None
+) -> dict[str, Any]:
+    """`via`: the subscriber's own report that was merged into this case (a 12345 order
+    merged into an earlier report): so that the subscriber can match the change to its
+    order."""
+    body = {
         "id": str(delivery_id),
         "type": EVENT,
         "case": {
@@ -160,9 +177,7 @@ def payload(case: Case, change: CaseStatusChange, delivery_id: uuid.UUID) -> dic
             "department": case.department_id,
             "grid_id": case.grid_id,
             "merged_into": str(case.merged_into_id) if case.merged_into_id else None,
-            "external_ref": {"system": case.external_system, "id": case.external_id}
-            if case.external_system
-            else None,
+            "external_ref": _ref(case),
         },
         "change": {
             "status": change.status,
@@ -171,6 +186,9 @@ def payload(case: Case, change: CaseStatusChange, delivery_id: uuid.UUID) -> dic
             "text": wording.plain(change.status),
         },
     }
+    if via is not None:
+        body["via_report"] = {"id": str(via.id), "number": via.number, "external_ref": _ref(via)}
+    return body
 
 
 FAN_OUT_BATCH = 500
@@ -204,13 +222,22 @@ async def fan_out(runtime: Runtime) -> int:
             cases = {
                 c.id: c for c in await session.scalars(select(Case).where(Case.id.in_(case_ids)))
             }
+            # who follows these cases through a merged report of theirs, and which report
+            follows: dict[tuple[uuid.UUID, str], Case] = {}
+            for follower, report in await session.execute(
+                select(CaseFollower, Case)
+                .join(Case, Case.id == CaseFollower.via_case_id)
+                .where(CaseFollower.case_id.in_(case_ids))
+            ):
+                follows[(follower.case_id, follower.sub)] = report
             now = datetime.now(UTC)
             for change in changes:
                 case = cases[change.case_id]
                 for subscription, owner in subscriptions:
                     if subscription.statuses and change.status not in subscription.statuses:
                         continue
-                    if not may_read(owner, case):
+                    via = follows.get((case.id, owner.sub))
+                    if not may_read(owner, case, follows=via is not None):
                         continue
                     delivery_id = uuid.uuid4()
                     await session.execute(
@@ -220,7 +247,7 @@ async def fan_out(runtime: Runtime) -> int:
                             subscription_id=subscription.id,
                             case_id=case.id,
                             status_change_id=change.id,
-                            payload=payload(case, change, delivery_id),
+                            payload=payload(case, change, delivery_id, via),
                             state="pending",
                             attempts=0,
                             next_attempt_at=now,
