@@ -7,7 +7,7 @@ import shutil
 import tempfile
 import uuid
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Header, Query, Request, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
@@ -122,26 +122,33 @@ async def list_cases(
     return CasePage(items=summaries, next_cursor=next_cursor)
 
 
+def _common(case: Case) -> dict[str, Any]:
+    """The fields a case shows in a list row and in full alike."""
+    return {
+        "id": case.id,
+        "number": case.number,
+        "status": case.status,
+        "category": case.category,
+        "lat": case.lat,
+        "lon": case.lon,
+        "address": case.address,
+        "urgency": case.urgency,
+        "description": case.description,
+        "source": case.source,
+        "grid_id": case.grid_id,
+        "department": case.department_id,
+        "patrol_point": case.patrol_point_id,
+        "report_count": case.report_count,
+        "merged_into": case.merged_into_id,
+        "reported_at": case.reported_at,
+        "updated_at": case.updated_at,
+    }
+
+
 def case_summary(case: Case, photo: uuid.UUID | None) -> CaseSummary:
     return CaseSummary(
-        id=case.id,
-        number=case.number,
-        status=case.status,
-        category=case.category,
-        lat=case.lat,
-        lon=case.lon,
-        address=case.address,
-        urgency=case.urgency,
-        source=case.source,
-        grid_id=case.grid_id,
-        department=case.department_id,
-        patrol_point=case.patrol_point_id,
-        description=case.description,
-        report_count=case.report_count,
-        merged_into=case.merged_into_id,
+        **_common(case),
         thumbnail_url=f"/api/v1/media/{photo}?variant=thumbnail" if photo else None,
-        reported_at=case.reported_at,
-        updated_at=case.updated_at,
     )
 
 
@@ -152,19 +159,8 @@ async def read_case(
     case = await service.get_case(session, case_id, caller=caller)
     attached = await media_service.media_of_case(session, case.id)
     return CaseRead(
-        id=case.id,
-        number=case.number,
-        status=case.status,
-        category=case.category,
-        lat=case.lat,
-        lon=case.lon,
-        address=case.address,
-        urgency=case.urgency,
-        description=case.description,
-        source=case.source,
-        grid_id=case.grid_id,
+        **_common(case),
         zone_type=case.zone_type,
-        patrol_point=case.patrol_point_id,
         patrol_task=case.patrol_task_id,
         resolved_on_site=case.resolved_on_site,
         external_ref=ExternalRef(system=case.external_system, id=case.external_id)
@@ -172,13 +168,8 @@ async def read_case(
         else None,
         camera_id=case.camera_id,
         media_url=case.media_url,
-        report_count=case.report_count,
-        merged_into=case.merged_into_id,
         attributes=case.attributes,
-        department=case.department_id,
         department_name=case.department_name,
-        reported_at=case.reported_at,
-        updated_at=case.updated_at,
         history=[
             StatusChangeRead(status=h.status, at=h.at, note=h.note, text=wording.plain(h.status))
             for h in case.history
