@@ -131,3 +131,22 @@ async def test_bad_list_parameters_are_named(
 ) -> None:
     body = assert_problem(await api.get("/api/v1/cases", params=params), 422, "validation_failed")
     assert [(e["field"].split(".")[-1], e["code"]) for e in body["errors"]] == [(field, code)]
+
+
+async def test_text_the_database_cannot_store_is_a_clear_422(
+    api: httpx.AsyncClient, anon: httpx.AsyncClient, platform: Platform
+) -> None:
+    """Found by schemathesis: a NUL character reached PostgreSQL and answered 500."""
+    lat, lon = a_patrol_point("road")
+    body = {"category": "E0104", "lat": lat, "lon": lon, "description": "mud\u0000here"}
+    assert_problem(await api.post("/api/v1/cases", json=body), 422, "invalid_characters")
+    assert_problem(
+        await api.get("/api/v1/cases", params={"q": "a\u0000b"}), 422, "invalid_characters"
+    )
+    key = {"X-API-Key": demo_credentials(platform)["api_keys"][0]["key"]}
+    hook = {"url": "https://partner.example/hook", "statuses": ["\u0000"]}
+    assert_problem(
+        await anon.post("/api/v1/webhooks", json=hook, headers=key), 422, "invalid_characters"
+    )
+    open311 = await anon.get("/open311/v2/requests/FX%00.json")
+    assert open311.status_code == 400 and open311.json()[0]["code"] == 400

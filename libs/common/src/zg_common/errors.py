@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zg_common.logging import request_id_var
@@ -216,9 +217,41 @@ async def _http_exception_handler(request: Request, exc: Exception) -> JSONRespo
     return problem_response(error, instance=request.url.path)
 
 
+# PostgreSQL's "character not in repertoire" (a NUL in text) and "untranslatable character"
+# (a NUL escape in JSON): text the database cannot store, which came from the request.
+UNSTORABLE_SQLSTATES = frozenset({"22021", "22P05"})
+
+
+def unstorable_text(exc: BaseException) -> ValidationFailed | None:
+    """A 422 for an input the database refused for its characters (NUL, lone surrogates), or
+    None for any other database error. The safety net behind the models' own checks."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, UnicodeEncodeError) or (
+            getattr(seen, "sqlstate", None) in UNSTORABLE_SQLSTATES
+        ):
+            return ValidationFailed(
+                "The request holds characters that cannot be stored (NUL or unpaired surrogates)",
+                code="invalid_characters",
+            )
+        seen = seen.__cause__ or getattr(seen, "orig", None)
+        if seen is exc:
+            break
+    return None
+
+
+async def _database_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    error = unstorable_text(exc)
+    if error is None:
+        raise exc  # a real fault: the last-resort handler logs it and answers 500
+    return problem_response(error, instance=request.url.path)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Framework and domain errors. Unexpected exceptions are rendered by
     RequestContextMiddleware, inside the scope of the request id."""
     app.add_exception_handler(ProblemError, _problem_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
+    app.add_exception_handler(DBAPIError, _database_error_handler)
+    app.add_exception_handler(UnicodeEncodeError, _database_error_handler)

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
 from zg_common import open311 as wire
@@ -24,6 +25,7 @@ from zg_common.errors import (
     ProblemError,
     ValidationFailed,
     field_errors_from_validation,
+    unstorable_text,
 )
 from zg_common.identity import Identity
 from zg_intake import repository, service, wording
@@ -62,6 +64,11 @@ class Open311Route(APIRoute):
                 return wire.error_response(path, exc.status, [(exc.status, exc.description)])
             except ProblemError as exc:
                 return wire.problem_as_open311(path, exc)
+            except (DBAPIError, UnicodeEncodeError) as exc:
+                problem = unstorable_text(exc)
+                if problem is None:
+                    raise
+                return wire.problem_as_open311(path, problem)
             except (RequestValidationError, ValidationError) as exc:
                 errors = field_errors_from_validation(exc.errors())
                 return wire.error_response(

@@ -24,6 +24,7 @@ from zg_common.identity import Identity
 from zg_intake import media_service, service, wording
 from zg_intake.access import may_see_reporter
 from zg_intake.dependencies import MediaStoreDep, ReferenceDep, Session
+from zg_intake.exceptions import MediaNotFound
 from zg_intake.media_service import SEES_ORIGINALS
 from zg_intake.models import Case, Media
 from zg_intake.schemas import (
@@ -271,6 +272,8 @@ async def read_media(
     }
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    if not await store.exists(key):  # checked before the first byte: a stream cannot fail cleanly
+        raise MediaNotFound(f"The file of media {media_id} is no longer stored")
     return StreamingResponse(store.stream(key), media_type=content_type, headers=headers)
 
 
