@@ -497,3 +497,93 @@ ATTRIBUTES: dict[str, list[dict[str, object]]] = {
         },
     ],
 }
+
+
+# --- working calendars and time limits (issue #5) ------------------------------------------
+
+_OFFICE_DAY = [["08:30", "12:00"], ["14:00", "17:30"]]
+# Working hours per calendar and weekday (mon..sun); `holidays`: whether the calendar closes on
+# public holidays and opens on their make-up working days (调休).
+CALENDARS = {
+    "24x7": {
+        "name": "全天候 24×7",
+        "week": {
+            day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        },
+        "holidays": False,
+    },
+    "office": {
+        "name": "工作日 office hours",
+        "week": {
+            **{day: _OFFICE_DAY for day in ("mon", "tue", "wed", "thu", "fri")},
+            "sat": [],
+            "sun": [],
+        },
+        "holidays": True,
+    },
+    "extended": {
+        "name": "作业时段 06:00-22:00 daily",
+        "week": {
+            day: [["06:00", "22:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        },
+        "holidays": False,
+    },
+}
+
+# 国务院办公厅关于2026年部分节假日安排的通知 (2025-11-04): days off, and weekend days worked.
+PUBLIC_HOLIDAYS = {
+    "2026": {
+        "source": "国务院办公厅关于2026年部分节假日安排的通知 (2025-11-04)",
+        "off": [
+            ("2026-01-01", "2026-01-03"),
+            ("2026-02-15", "2026-02-23"),
+            ("2026-04-04", "2026-04-06"),
+            ("2026-05-01", "2026-05-05"),
+            ("2026-06-19", "2026-06-21"),
+            ("2026-09-25", "2026-09-27"),
+            ("2026-10-01", "2026-10-07"),
+        ],
+        "work": [
+            "2026-01-04",
+            "2026-02-14",
+            "2026-02-28",
+            "2026-05-09",
+            "2026-09-20",
+            "2026-10-10",
+        ],
+    }
+}
+
+# Disposal limits (处置时限) in working time of the department's calendar, by urgency:
+# (normal, urgent) as (value, unit). By major class, then per minor category where local
+# catalogues are more specific (shared/reference/domain-digital-city-management.md §1.3).
+H, D = "working_hours", "working_days"
+DISPOSAL_BY_MAJOR = {
+    "C01": ((2, D), (4, H)),
+    "C02": ((3, D), (8, H)),
+    "C03": ((1, D), (4, H)),
+    "C04": ((5, D), (1, D)),
+    "C05": ((5, D), (1, D)),
+    "C06": ((5, D), (1, D)),
+    "E01": ((1, D), (4, H)),
+    "E02": ((1, D), (4, H)),
+    "E03": ((1, D), (2, H)),
+    "E04": ((4, H), (1, H)),
+    "E05": ((2, H), (1, H)),
+    "E06": ((3, D), (4, H)),
+    "E07": ((2, H), (1, H)),
+}
+DISPOSAL_BY_MINOR = {
+    "E0101": ((15, D), (4, H)),  # illegal construction: stop work 4 h, demolition 15 working days
+    "E0102": ((4, H), (2, H)),  # exposed garbage
+    "E0103": ((3, D), (1, D)),  # accumulated muck 2-4 working days
+    "E0104": ((4, H), (2, H)),  # dirty road 2-5 working hours
+    "E0105": ((15, D), (1, D)),  # dirty water surface
+    "E0106": ((4, H), (2, H)),  # littered green space
+    "C0402": ((5, D), (1, D)),  # green space upkeep
+}
+# Stage limits (环节时限) of the command centre and the officers, in minutes of the 24x7 clock.
+STAGE_LIMITS = {
+    "normal": {"verify": 30, "accept": 30, "file": 60, "dispatch": 30, "check": 30},
+    "urgent": {"verify": 15, "accept": 10, "file": 15, "dispatch": 10, "check": 15},
+}

@@ -18,7 +18,7 @@ from shapely.geometry import Point, Polygon
 
 from zg_local import catalogue as cat
 
-VERSION = "2026.11.2"
+VERSION = "2026.11.3"
 SEED = 20160401  # the month the 大综管 reform started
 CENTER_LAT, CENTER_LON = 31.8000, 117.3000
 COLS, ROWS = 7, 2  # 14 grids
@@ -331,6 +331,39 @@ def generate() -> dict[str, Any]:
             for k, v in cat.OBJECT_TYPES.items()
         ],
         "departments.json": departments,
+        "calendars.json": {
+            "timezone": "+08:00",
+            "calendars": [{"id": k, **v} for k, v in cat.CALENDARS.items()],
+            "public_holidays": [
+                {
+                    "year": year,
+                    "source": spec["source"],
+                    "off": [{"from": a, "to": b} for a, b in spec["off"]],
+                    "work": spec["work"],
+                }
+                for year, spec in cat.PUBLIC_HOLIDAYS.items()
+            ],
+        },
+        "time_limits.json": {
+            "stage_minutes": cat.STAGE_LIMITS,
+            "disposal": [
+                {
+                    "category": minor["code"],
+                    **{
+                        urgency: {"value": value, "unit": unit}
+                        for urgency, (value, unit) in zip(
+                            ("normal", "urgent"),
+                            cat.DISPOSAL_BY_MINOR.get(
+                                minor["code"], cat.DISPOSAL_BY_MAJOR[major["code"]]
+                            ),
+                            strict=True,
+                        )
+                    },
+                }
+                for major in categories
+                for minor in major["children"]
+            ],
+        },
         "routing_rules.json": {"fallback_department_id": cat.FALLBACK_DEPARTMENT, "rules": rules},
     }
 
