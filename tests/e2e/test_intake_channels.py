@@ -4,6 +4,7 @@ self-handled path, partner systems with idempotency keys, 12345 orders, camera a
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 
 import asyncpg
 import httpx
@@ -18,6 +19,7 @@ from tests.e2e.support import (
     a_patrol_point,
     assert_problem,
     login,
+    refdata,
     report_and_wait_dispatched,
 )
 from tests.helpers import eventually, unique
@@ -25,6 +27,7 @@ from zg_common.contracts.video_index import CameraAlarmRaised
 from zg_common.db import to_asyncpg_dsn
 from zg_common.events import CloudEvent
 from zg_common.geo import haversine_m, wgs84_to_gcj02
+from zg_routing.calendar import load_calendars
 
 pytestmark = pytest.mark.e2e
 
@@ -250,3 +253,30 @@ async def test_a_camera_alarm_becomes_one_case_however_often_it_is_raised(
     assert len(rows) == 1
     assert rows[0]["source"] == "camera" and rows[0]["camera_id"] == "TW-00042"
     assert rows[0]["media_url"] == "https://analytics.example/snapshots/42.jpg"
+
+
+async def test_dispatch_sets_the_deadline_in_the_departments_calendar(
+    api: httpx.AsyncClient,
+) -> None:
+    """Traffic police work 24x7: an urgent parking case is due an hour after dispatch. The
+    roads contractor works office hours: two working days of its calendar."""
+    calendars = load_calendars(refdata("calendars.json"))
+    lat, lon = a_patrol_point("intersection")
+    parking = await report_and_wait_dispatched(
+        api,
+        {"category": "E0403", "lat": lat, "lon": lon, "description": "x", "urgency": "urgent"},
+    )
+    assert parking["department"] == "traffic-police" and parking["time_limit"] == "1 working_hours"
+    dispatched = datetime.fromisoformat(parking["history"][-1]["at"])
+    due = datetime.fromisoformat(parking["due_at"])
+    assert due - dispatched == timedelta(hours=1)
+
+    lat, lon = a_patrol_point("road")
+    cover = await report_and_wait_dispatched(
+        api, {"category": "C0104", "lat": lat, "lon": lon, "description": "Cover broken"}
+    )
+    assert cover["department"] == "roads-contractor" and cover["time_limit"] == "2 working_days"
+    dispatched = datetime.fromisoformat(cover["history"][-1]["at"])
+    expected = calendars["office"].add(dispatched, timedelta(hours=14))
+    assert datetime.fromisoformat(cover["due_at"]) == expected
+    assert calendars["office"].between(dispatched, expected) == timedelta(hours=14)

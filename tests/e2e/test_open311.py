@@ -116,6 +116,7 @@ async def test_a_request_round_trip_in_json_and_xml(anon: httpx.AsyncClient, api
     assert request["status"] == "open" and request["service_code"] == "E0104"
     assert request["lat"] == lat and request["long"] == lon
     assert request["requested_datetime"].endswith("+08:00")
+    assert request["expected_datetime"].endswith("+08:00"), "the SLA deadline"
     assert "Li" not in str(request) and "13900000000" not in str(request), "reporter private"
 
     xml = await anon.get(f"{BASE}/requests/{number}.xml")

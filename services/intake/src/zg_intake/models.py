@@ -122,6 +122,9 @@ class Case(Base):
     zone_type: Mapped[str | None] = mapped_column(String(20))
     department_id: Mapped[str | None] = mapped_column(String(50))
     department_name: Mapped[str | None] = mapped_column(String(200))
+    # the disposal deadline routing set at dispatch (working calendar of the department)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    time_limit: Mapped[str | None] = mapped_column(String(40))
     address: Mapped[str | None] = mapped_column(String(200))
     urgency: Mapped[str] = mapped_column(String(10), default="normal")
     crs: Mapped[str] = mapped_column(String(10), default="WGS84")  # the datum it was given in

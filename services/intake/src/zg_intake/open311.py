@@ -190,7 +190,7 @@ def _request(case: Case, reference: Reference) -> dict[str, Any]:
     notes = wording.plain(case.status)
     if case.merged_into_id is not None:
         notes += " (duplicate)"
-    return {
+    request = {
         "service_request_id": case.number,
         "status": wording.open311_status(case.status),
         "status_notes": notes,
@@ -201,6 +201,7 @@ def _request(case: Case, reference: Reference) -> dict[str, Any]:
         "service_notice": "",
         "requested_datetime": w3c(case.reported_at),
         "updated_datetime": w3c(case.updated_at),
+        "expected_datetime": w3c(case.due_at) if case.due_at else None,
         "address": case.address or "",
         "address_id": case.patrol_point_id or "",
         "zipcode": "",
@@ -208,6 +209,8 @@ def _request(case: Case, reference: Reference) -> dict[str, Any]:
         "long": case.lon,
         "media_url": case.media_url or "",
     }
+    # "may not be returned": fields we do not know are left out rather than null
+    return {key: value for key, value in request.items() if value is not None}
 
 
 async def _visibility(request: Request, caller: Identity) -> Any:

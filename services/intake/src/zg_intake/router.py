@@ -171,6 +171,8 @@ async def read_case(
         media_url=case.media_url,
         attributes=case.attributes,
         department_name=case.department_name,
+        due_at=case.due_at,
+        time_limit=case.time_limit,
         history=[
             StatusChangeRead(status=h.status, at=h.at, note=h.note, text=wording.plain(h.status))
             for h in case.history

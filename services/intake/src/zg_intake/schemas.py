@@ -158,6 +158,10 @@ class CaseRead(BaseModel):
     attributes: dict[str, str | float | list[str]]
     department: str | None = Field(description="id of the department the case is dispatched to")
     department_name: str | None
+    due_at: datetime | None = Field(
+        default=None, description="disposal deadline in the department's working calendar"
+    )
+    time_limit: str | None = Field(default=None, examples=["4 working_hours"])
     reported_at: datetime
     updated_at: datetime
     report_count: int = Field(description="reports of this problem, merged duplicates included")

@@ -535,6 +535,7 @@ async def record_dispatch(session: AsyncSession, event: CloudEvent) -> None:
     case.status = STATUS_DISPATCHED
     case.grid_id, case.zone_type = data.grid_id, data.zone_type
     case.department_id, case.department_name = data.department_id, data.department_name
+    case.due_at, case.time_limit = data.due_at, data.time_limit
     case.updated_at = datetime.now(UTC)
     await history.record(
         session,

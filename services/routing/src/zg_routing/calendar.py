@@ -184,3 +184,18 @@ def load_calendars(data: Mapping[str, Any]) -> dict[str, WorkingCalendar]:
         c["id"]: WorkingCalendar.from_data(c, zone=data["timezone"], holidays=holidays)
         for c in data["calendars"]
     }
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The calendars and the limits, loaded at start from the data set."""
+
+    calendars: Mapping[str, WorkingCalendar]
+    limits: TimeLimits
+
+    def disposal_deadline(
+        self, *, category: str, urgency: Urgency, calendar_id: str, start: datetime
+    ) -> tuple[Limit, datetime]:
+        calendar = self.calendars[calendar_id]
+        limit = self.limits.disposal_limit(category, urgency)
+        return limit, calendar.add(start, limit.working_time(calendar))

@@ -19,7 +19,9 @@ def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
             topics=(INTAKE_CASE,),
             handlers={
                 CaseReported.event_type: partial(
-                    service.dispatch_reported_case, grids=runtime.state["grids"]
+                    service.dispatch_reported_case,
+                    grids=runtime.state["grids"],
+                    clock=runtime.state["clock"],
                 )
             },
         ),

@@ -79,3 +79,8 @@ class Assignment(Base):
     department_id: Mapped[str] = mapped_column(ForeignKey("routing.department.id"), index=True)
     rule_id: Mapped[str | None] = mapped_column(String(30))
     dispatched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    urgency: Mapped[str] = mapped_column(String(10), default="normal")
+    calendar_id: Mapped[str | None] = mapped_column(String(20))
+    time_limit: Mapped[str | None] = mapped_column(String(40))  # e.g. "4 working_hours"
+    # the disposal deadline in the department's working calendar
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)

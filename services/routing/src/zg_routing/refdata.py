@@ -9,6 +9,7 @@ from zg_common.app import Runtime
 from zg_common.db import unit_of_work
 from zg_common.refdata import RefData, load_part_once
 from zg_routing import repository
+from zg_routing.calendar import Clock, TimeLimits, load_calendars
 from zg_routing.models import SCHEMA, Department, Grid, RoutingRule, RoutingSetting
 from zg_routing.territory import grid_index
 
@@ -71,3 +72,7 @@ async def load(runtime: Runtime) -> None:
         )
         grids = await repository.list_grids(session)
     runtime.state["grids"] = grid_index(grids)
+    runtime.state["clock"] = Clock(
+        calendars=load_calendars(data.read("calendars.json")),
+        limits=TimeLimits(data.read("time_limits.json")),
+    )

@@ -11,12 +11,13 @@ from zg_common.contracts.intake import CaseReported
 from zg_common.contracts.routing import CaseDispatched
 from zg_common.events import CloudEvent
 from zg_routing import repository
+from zg_routing.calendar import Clock, Urgency
 from zg_routing.models import Assignment, outbox
 from zg_routing.territory import GridIndex, GridRef
 
 
 async def dispatch_reported_case(
-    session: AsyncSession, event: CloudEvent, *, grids: GridIndex
+    session: AsyncSession, event: CloudEvent, *, grids: GridIndex, clock: Clock
 ) -> None:
     """Resolve the grid, match the rules (this grid, then any grid, then the fallback owner),
     store the assignment and publish `dispatched` in the same transaction."""
@@ -37,6 +38,10 @@ async def dispatch_reported_case(
     if department is None:
         raise LookupError(f"routing rule points at unknown department {department_id}")
     now = datetime.now(UTC)
+    urgency: Urgency = "urgent" if data.urgency == "urgent" else "normal"
+    limit, due_at = clock.disposal_deadline(
+        category=data.category, urgency=urgency, calendar_id=department.calendar, start=now
+    )
     session.add(
         Assignment(
             case_id=case_id,
@@ -47,6 +52,10 @@ async def dispatch_reported_case(
             department_id=department.id,
             rule_id=rule.id if rule else None,
             dispatched_at=now,
+            urgency=urgency,
+            calendar_id=department.calendar,
+            time_limit=f"{limit.value} {limit.unit}",
+            due_at=due_at,
         )
     )
     await outbox.add(
@@ -59,6 +68,9 @@ async def dispatch_reported_case(
             department_name=department.name,
             rule_id=rule.id if rule else None,
             dispatched_at=now,
+            due_at=due_at,
+            time_limit=f"{limit.value} {limit.unit}",
+            calendar_id=department.calendar,
         ),
         subject=data.case_id,
     )

@@ -27,6 +27,14 @@ class CaseDispatched(EventContract):
         description="routing rule that matched; null for the fallback owner"
     )
     dispatched_at: datetime
+    # added fields (v1 stays: each has a default for events published before them)
+    due_at: datetime | None = Field(
+        default=None,
+        description="disposal deadline: the category's limit for the urgency, counted in the "
+        "department's working calendar",
+    )
+    time_limit: str | None = Field(default=None, examples=["4 working_hours", "2 working_days"])
+    calendar_id: str | None = Field(default=None, examples=["office", "24x7"])
 
 
 CONTRACTS: tuple[type[EventContract], ...] = (CaseDispatched,)
