@@ -11,6 +11,7 @@ ROUTES: dict[str, str] = {
     "/open311/v2": "intake",
     "/api/v1/departments": "routing",
     "/api/v1/routing-rules": "routing",
+    "/api/v1/workflow": "routing",
     "/api/v1/zone-types": "patrol",
     "/api/v1/grids": "patrol",
     "/api/v1/patrol-points": "patrol",

@@ -285,11 +285,15 @@ def actions_for(state: CaseState, actor: Identity) -> list[str]:
 
 
 def apply(
-    state: CaseState, action: str, actor: Identity, params: Mapping[str, Any] | None = None
+    state: CaseState,
+    action: str,
+    actor: Identity | None,
+    params: Mapping[str, Any] | None = None,
 ) -> Outcome:
     """The case after `action`, or the reason it cannot happen: 409 illegal_transition naming
     the state, 403 for a role or a department/grid that is not the actor's, 422 for a missing
-    or bad parameter."""
+    or bad parameter. `actor` None is the platform itself (automatic accept, file and dispatch
+    by the rules): the state guards hold for it, the role guards do not."""
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise ValidationFailed(
@@ -314,13 +318,23 @@ def apply(
 
 
 def _check(
-    transition: Transition, state: CaseState, actor: Identity, *, params: dict[str, Any] | None
+    transition: Transition,
+    state: CaseState,
+    actor: Identity | None,
+    *,
+    params: dict[str, Any] | None,
 ) -> None:
     if state.status not in transition.sources:
         raise IllegalTransition(
             f"A case that is {state.status} cannot be {transition.action}: "
             f"it must be {' or '.join(sorted(transition.sources))}"
         )
+    if actor is not None:
+        _check_actor(transition, state, actor)
+    _check_rules(transition, state, params)
+
+
+def _check_actor(transition: Transition, state: CaseState, actor: Identity) -> None:
     if actor.role not in transition.roles:
         raise Forbidden(
             f"{transition.action} is for {', '.join(sorted(transition.roles))}",
@@ -330,6 +344,9 @@ def _check(
         raise Forbidden("The case is not dispatched to your department", code="action_forbidden")
     if actor.role == "officer" and actor.grid_ids and state.grid_id not in actor.grid_ids:
         raise Forbidden("The case is not in your grids", code="action_forbidden")
+
+
+def _check_rules(transition: Transition, state: CaseState, params: dict[str, Any] | None) -> None:
     if transition.action == "accept" and state.source in MUST_VERIFY and not state.verified:
         raise IllegalTransition(
             f"A report through {state.source} is accepted after an officer verified it on site"

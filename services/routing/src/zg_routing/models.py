@@ -6,7 +6,18 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, MetaData, String, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Identity,
+    Integer,
+    MetaData,
+    String,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -84,3 +95,46 @@ class Assignment(Base):
     time_limit: Mapped[str | None] = mapped_column(String(40))  # e.g. "4 working_hours"
     # the disposal deadline in the department's working calendar
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class TrackedCase(Base):
+    """Where a case stands in the lifecycle, and its disposal clock (timers live here, in the
+    database, so they survive restarts)."""
+
+    __tablename__ = "case_state"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(30))
+    category: Mapped[str] = mapped_column(String(10))
+    source: Mapped[str] = mapped_column(String(30))
+    urgency: Mapped[str] = mapped_column(String(10))
+    grid_id: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    department_id: Mapped[str | None] = mapped_column(String(50))
+    calendar_id: Mapped[str | None] = mapped_column(String(20))
+    limit_minutes: Mapped[int | None] = mapped_column(Integer)
+    clock_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    paused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reworks: Mapped[int] = mapped_column(Integer, default=0)
+    returns: Mapped[int] = mapped_column(Integer, default=0)
+    extensions: Mapped[int] = mapped_column(Integer, default=0)
+    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CaseTransition(Base):
+    """Who moved a case from which state to which, when, and why."""
+
+    __tablename__ = "case_transition"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("routing.case_state.case_id"), index=True)
+    action: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str] = mapped_column(String(30))
+    to_status: Mapped[str] = mapped_column(String(30))
+    actor_sub: Mapped[str] = mapped_column(String(100))
+    actor_role: Mapped[str] = mapped_column(String(30))
+    params: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

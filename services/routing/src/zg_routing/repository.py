@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_routing.models import Assignment, Department, Grid, RoutingRule, RoutingSetting
+from zg_routing.lifecycle import TERMINAL
+from zg_routing.models import (
+    Assignment,
+    Department,
+    Grid,
+    RoutingRule,
+    RoutingSetting,
+    TrackedCase,
+)
 
 
 async def find_rule(session: AsyncSession, *, category: str, grid_id: str) -> RoutingRule | None:
@@ -56,3 +65,22 @@ async def list_rules(
 
 async def get_assignment(session: AsyncSession, case_id: uuid.UUID) -> Assignment | None:
     return await session.get(Assignment, case_id)
+
+
+async def open_cases(
+    session: AsyncSession,
+    *,
+    department_ids: Sequence[str] | None,
+    grid_ids: Sequence[str] | None,
+    limit: int,
+) -> list[TrackedCase]:
+    """Open cases, the earliest deadline first (cases without one after), then the oldest."""
+    query = select(TrackedCase).where(TrackedCase.status.not_in(TERMINAL))
+    if department_ids is not None:
+        query = query.where(TrackedCase.department_id.in_(department_ids))
+    if grid_ids is not None:
+        query = query.where(TrackedCase.grid_id.in_(grid_ids))
+    query = query.order_by(
+        TrackedCase.due_at.asc().nulls_last(), TrackedCase.reported_at, TrackedCase.case_id
+    )
+    return list(await session.scalars(query.limit(limit)))

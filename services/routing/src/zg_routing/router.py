@@ -1,17 +1,24 @@
-"""HTTP endpoints of routing (read-only for now: departments and the rules table)."""
+"""HTTP endpoints of routing: departments, the rules table, work queues."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.authz import require
 from zg_common.db import request_session
 from zg_common.identity import Identity
-from zg_routing import repository
-from zg_routing.schemas import DepartmentRead, RoutingRuleRead, RoutingRulesRead
+from zg_routing import repository, service
+from zg_routing.schemas import (
+    DepartmentRead,
+    QueueItemRead,
+    QueueRead,
+    RoutingRuleRead,
+    RoutingRulesRead,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["routing"])
 Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
@@ -38,4 +45,50 @@ async def read_rules(
     return RoutingRulesRead(
         fallback_department_id=await repository.fallback_department_id(session),
         rules=[RoutingRuleRead.model_validate(r, from_attributes=True) for r in rules],
+    )
+
+
+@router.get(
+    "/workflow/queue",
+    response_model=QueueRead,
+    tags=["workflow"],
+    summary="My work queue: open cases, the earliest deadline first, with what I may do now",
+    description="Department staff see what is dispatched to their departments, officers the "
+    "cases of their grids, the command centre every open case.",
+)
+async def work_queue(
+    caller: Annotated[Identity, require("workflow.queue")],
+    request: Request,
+    session: Session,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> QueueRead:
+    items = await service.work_queue(
+        session,
+        caller=caller,
+        clock=request.app.state.runtime.state["clock"],
+        limit=limit,
+        now=datetime.now(UTC),
+    )
+    return QueueRead(
+        items=[
+            QueueItemRead(
+                case_id=i.case.case_id,
+                number=i.case.number,
+                category=i.case.category,
+                urgency=i.case.urgency,
+                status=i.case.status,
+                source=i.case.source,
+                grid_id=i.case.grid_id,
+                department_id=i.case.department_id,
+                due_at=i.case.due_at,
+                light=i.light,
+                used_minutes=int(i.used.total_seconds() // 60) if i.used is not None else None,
+                limit_minutes=i.case.limit_minutes,
+                reworks=i.case.reworks,
+                returns=i.case.returns,
+                extensions=i.case.extensions,
+                actions=i.actions,
+            )
+            for i in items
+        ]
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -27,3 +29,28 @@ class RoutingRuleRead(BaseModel):
 class RoutingRulesRead(BaseModel):
     fallback_department_id: str
     rules: list[RoutingRuleRead]
+
+
+class QueueItemRead(BaseModel):
+    case_id: uuid.UUID
+    number: str
+    category: str
+    urgency: str
+    status: str
+    source: str
+    grid_id: str | None
+    department_id: str | None
+    due_at: datetime | None = Field(description="disposal deadline (working calendar)")
+    light: Literal["green", "yellow", "red"] | None = Field(
+        description="green below 80 % of the limit used, yellow from 80 %, red when overdue"
+    )
+    used_minutes: int | None = Field(description="working minutes of the limit used so far")
+    limit_minutes: int | None
+    reworks: int
+    returns: int
+    extensions: int
+    actions: list[str] = Field(description="what the caller may do with the case now")
+
+
+class QueueRead(BaseModel):
+    items: list[QueueItemRead]
