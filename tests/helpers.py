@@ -25,6 +25,7 @@ SAMPLE_PATH_VALUES = {
     "token": str(uuid.uuid4()),
     "rest": "unknown.json",
     "webhook_id": str(uuid.uuid4()),
+    "action": "accept",
     "grid_id": "G01",
     "key_id": str(uuid.uuid4()),
     "account_id": str(uuid.uuid4()),

@@ -125,6 +125,8 @@ async def test_an_operator_splits_a_wrong_merge(
         "reported",
         "merged",
         "reported",
+        "accepted",
+        "filed",
         "dispatched",
     ]
     assert "split from" in now_own["history"][2]["note"]

@@ -39,7 +39,12 @@ async def test_reported_case_is_dispatched_by_the_rules(api: httpx.AsyncClient) 
     grid, department = expected_department("E0403", lat, lon)
     assert case["grid_id"] == grid
     assert case["department"] == department == "traffic-police"
-    assert [h["status"] for h in case["history"]] == ["reported", "dispatched"]
+    assert [h["status"] for h in case["history"]] == [
+        "reported",
+        "accepted",
+        "filed",
+        "dispatched",
+    ]
 
 
 async def test_grid_specific_rule_wins(api: httpx.AsyncClient) -> None:
@@ -86,7 +91,7 @@ async def test_ids_travel_through_http_and_kafka(api: httpx.AsyncClient, infra: 
     seen: dict[str, dict[str, Any]] = {}
     try:
         deadline = time.monotonic() + 20
-        while len(seen) < 2 and time.monotonic() < deadline:
+        while len(seen) < 3 and time.monotonic() < deadline:
             for records in (await consumer.getmany(timeout_ms=500)).values():
                 for r in records:
                     if r.key == created.json()["id"].encode():
@@ -94,7 +99,11 @@ async def test_ids_travel_through_http_and_kafka(api: httpx.AsyncClient, infra: 
                         seen[event["type"]] = {"event": event, "headers": dict(r.headers or ())}
     finally:
         await consumer.stop()
-    assert set(seen) == {"intake.case.reported.v1", "routing.case.dispatched.v1"}
+    assert set(seen) == {
+        "intake.case.reported.v1",
+        "routing.case.transitioned.v1",
+        "routing.case.dispatched.v1",
+    }
     for item in seen.values():
         assert item["event"]["correlationid"] == correlation
         assert item["event"]["specversion"] == "1.0"

@@ -92,6 +92,13 @@ class NotFound(ProblemError):
     status, code, title = 404, "not_found", "Not found"
 
 
+class CaseNotFound(NotFound):
+    """Shared by every service that answers about cases: one code for clients to handle."""
+
+    code = "case_not_found"
+    title = "Case not found"
+
+
 class MethodNotAllowed(ProblemError):
     status, code, title = 405, "method_not_allowed", "Method not allowed"
 

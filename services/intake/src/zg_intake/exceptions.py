@@ -3,11 +3,6 @@
 from zg_common.errors import Conflict, FieldError, NotFound, ValidationFailed
 
 
-class CaseNotFound(NotFound):
-    code = "case_not_found"
-    title = "Case not found"
-
-
 def unknown_category(code: str) -> ValidationFailed:
     return ValidationFailed(
         f"{code!r} is not a minor category code (see GET /api/v1/categories)",

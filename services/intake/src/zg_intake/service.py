@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zg_common.app import Runtime
 from zg_common.consumer import PermanentError
 from zg_common.contracts.intake import CaseMerged, CaseRated, CaseReported, CaseSplit
-from zg_common.contracts.routing import CaseDispatched
+from zg_common.contracts.routing import CaseTransitioned
 from zg_common.contracts.video_index import CameraAlarmRaised
 from zg_common.db import unit_of_work
-from zg_common.errors import FieldError, Forbidden, ValidationFailed
+from zg_common.errors import CaseNotFound, FieldError, Forbidden, ValidationFailed
 from zg_common.events import CloudEvent
 from zg_common.geo import haversine_m, to_wgs84
 from zg_common.identity import Identity
@@ -28,7 +28,6 @@ from zg_intake.access import may_read, readable_cases
 from zg_intake.attributes import check_answers
 from zg_intake.exceptions import (
     AlreadyRated,
-    CaseNotFound,
     CaseStateConflict,
     ExternalRefTaken,
     IdempotencyKeyReused,
@@ -50,7 +49,6 @@ from zg_intake.territory import CategoryRef, Place, Reference
 
 STATUS_REPORTED = "reported"
 STATUS_SELF_HANDLED = "self_handled"
-STATUS_DISPATCHED = "dispatched"
 STATUS_MERGED = "merged"
 HOTLINE_SYSTEM = "12345"
 IDEMPOTENCY_KEY_RETENTION = timedelta(days=7)
@@ -523,27 +521,28 @@ async def rate_case(
     return rating
 
 
-async def record_dispatch(session: AsyncSession, event: CloudEvent) -> None:
-    """Follow routing's decision in intake's read model (idempotent by the consumer)."""
-    data = CaseDispatched.parse(event)
+async def record_transition(session: AsyncSession, event: CloudEvent) -> None:
+    """Follow routing's lifecycle in intake's read model (idempotent by the consumer): the
+    status, the department and the deadline, and one history entry per step."""
+    data = CaseTransitioned.parse(event)
     case = await repository.get_case(
         session, uuid.UUID(data.case_id), for_update=True, with_history=False
     )
     if case is None:
         # Only intake creates cases, and its event is committed before routing can see it.
-        raise CaseNotFound(f"dispatch of unknown case {data.case_id}")
-    case.status = STATUS_DISPATCHED
-    case.grid_id, case.zone_type = data.grid_id, data.zone_type
+        raise CaseNotFound(f"transition of unknown case {data.case_id}")
+    case.status = data.to_status
     case.department_id, case.department_name = data.department_id, data.department_name
     case.due_at, case.time_limit = data.due_at, data.time_limit
     case.updated_at = datetime.now(UTC)
+    if data.action == "dispatch":
+        note = f"dispatched to {data.department_name}"
+    else:
+        note = f"{data.action.replace('_', ' ')} ({data.actor_role})"
+        if data.reason:
+            note += f": {data.reason}"
     await history.record(
-        session,
-        case,
-        status=STATUS_DISPATCHED,
-        at=data.dispatched_at,
-        event_id=event.id,
-        note=f"dispatched to {data.department_name}",
+        session, case, status=data.to_status, at=data.at, event_id=event.id, note=note
     )
 
 

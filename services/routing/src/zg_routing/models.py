@@ -120,6 +120,9 @@ class TrackedCase(Base):
     reworks: Mapped[int] = mapped_column(Integer, default=0)
     returns: Mapped[int] = mapped_column(Integer, default=0)
     extensions: Mapped[int] = mapped_column(Integer, default=0)
+    used_before_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    time_limit: Mapped[str | None] = mapped_column(String(80))  # "2 working_days + 8 h"
+    pending: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from zg_common.db import request_session
 from zg_common.identity import Identity
 from zg_routing import repository, service
 from zg_routing.schemas import (
+    ActionRequest,
     DepartmentRead,
     QueueItemRead,
     QueueRead,
@@ -69,26 +71,55 @@ async def work_queue(
         limit=limit,
         now=datetime.now(UTC),
     )
-    return QueueRead(
-        items=[
-            QueueItemRead(
-                case_id=i.case.case_id,
-                number=i.case.number,
-                category=i.case.category,
-                urgency=i.case.urgency,
-                status=i.case.status,
-                source=i.case.source,
-                grid_id=i.case.grid_id,
-                department_id=i.case.department_id,
-                due_at=i.case.due_at,
-                light=i.light,
-                used_minutes=int(i.used.total_seconds() // 60) if i.used is not None else None,
-                limit_minutes=i.case.limit_minutes,
-                reworks=i.case.reworks,
-                returns=i.case.returns,
-                extensions=i.case.extensions,
-                actions=i.actions,
-            )
-            for i in items
-        ]
+    return QueueRead(items=[_item(i) for i in items])
+
+
+def _item(i: service.QueueItem) -> QueueItemRead:
+    used = i.clock.used
+    return QueueItemRead(
+        case_id=i.case.case_id,
+        number=i.case.number,
+        category=i.case.category,
+        urgency=i.case.urgency,
+        status=i.case.status,
+        source=i.case.source,
+        grid_id=i.case.grid_id,
+        department_id=i.case.department_id,
+        due_at=i.case.due_at,
+        light=i.clock.light,
+        used_minutes=int(used.total_seconds() // 60) if used is not None else None,
+        limit_minutes=i.case.limit_minutes,
+        reworks=i.case.reworks,
+        returns=i.case.returns,
+        extensions=i.case.extensions,
+        actions=i.actions,
     )
+
+
+@router.post(
+    "/workflow/cases/{case_id}/actions/{action}",
+    response_model=QueueItemRead,
+    tags=["workflow"],
+    summary="Act on a case: accept, file, dispatch, request or approve an extension, a return "
+    "or a hang, dispose, check, close, call back, cancel ...",
+    description="Each action belongs to named roles and starts from named states (409 "
+    "illegal_transition names the case's state); the work queue lists what the caller may do.",
+)
+async def act_on_case(
+    caller: Annotated[Identity, require("workflow.act")],
+    case_id: uuid.UUID,
+    action: str,
+    body: ActionRequest,
+    request: Request,
+    session: Session,
+) -> QueueItemRead:
+    item = await service.act_on_case(
+        session,
+        case_id=case_id,
+        action=action,
+        params=body.model_dump(exclude_none=True),
+        caller=caller,
+        clock=request.app.state.runtime.state["clock"],
+        now=datetime.now(UTC),
+    )
+    return _item(item)

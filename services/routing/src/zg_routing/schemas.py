@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class DepartmentRead(BaseModel):
@@ -54,3 +54,17 @@ class QueueItemRead(BaseModel):
 
 class QueueRead(BaseModel):
     items: list[QueueItemRead]
+
+
+class ActionRequest(BaseModel):
+    """What an action needs: a reason (reject, refute, requests, denials, failed checks,
+    cancel), the department (dispatch), the hours (request_extension), the result (dispose),
+    the close type (close: normal, overdue, error, special)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: str | None = Field(default=None, max_length=2000)
+    department_id: str | None = Field(default=None, max_length=50)
+    hours: float | None = Field(default=None, gt=0, le=720)
+    result: str | None = Field(default=None, max_length=2000)
+    close_type: Literal["normal", "overdue", "error", "special"] | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,48 +13,15 @@ from zg_common.contracts.intake import CaseReported
 from zg_common.contracts.routing import CaseDispatched
 from zg_common.events import CloudEvent
 from zg_common.identity import Identity
-from zg_routing import lifecycle, repository
-from zg_routing.calendar import Clock, Light, Urgency, light
+from zg_routing import lifecycle, repository, workflow
+from zg_routing.calendar import Clock, Urgency
 from zg_routing.lifecycle import MUST_VERIFY
-from zg_routing.models import Assignment, CaseTransition, TrackedCase, outbox
+from zg_routing.models import Assignment, TrackedCase, outbox
 from zg_routing.territory import GridIndex, GridRef
 
-MINUTE = timedelta(minutes=1)
 # Until officers' verification tasks are wired (the patrol service, issue #6), reports from the
 # public are accepted without the on-site check; the transition says so.
 VERIFICATION_WAIVED = "waived: officers' verification tasks are not wired yet"
-
-
-async def _auto_dispatch(
-    session: AsyncSession, tracked: TrackedCase, department_id: str, *, at: datetime
-) -> None:
-    """Accept, file and dispatch by the rules, as the platform itself, through the lifecycle
-    table (its state guards hold), each step logged."""
-    state = lifecycle.CaseState(
-        status=tracked.status, source=tracked.source, grid_id=tracked.grid_id, verified=True
-    )
-    steps: list[tuple[str, dict[str, Any]]] = [
-        ("accept", {"verification": VERIFICATION_WAIVED} if tracked.source in MUST_VERIFY else {}),
-        ("file", {}),
-        ("dispatch", {"department_id": department_id, "by": "routing rules"}),
-    ]
-    for action, params in steps:
-        outcome = lifecycle.apply(state, action, None, params)
-        session.add(
-            CaseTransition(
-                case_id=tracked.case_id,
-                action=action,
-                from_status=state.status,
-                to_status=outcome.state.status,
-                actor_sub="system",
-                actor_role="system",
-                params=params,
-                at=at,
-            )
-        )
-        state = outcome.state
-    tracked.status, tracked.verified = state.status, state.verified
-    tracked.department_id, tracked.updated_at = state.department_id, at
 
 
 async def dispatch_reported_case(
@@ -96,14 +63,19 @@ async def dispatch_reported_case(
     if department is None:
         raise LookupError(f"routing rule points at unknown department {department_id}")
     now = datetime.now(UTC)
-    limit, due_at = clock.disposal_deadline(
-        category=data.category, urgency=urgency, calendar_id=department.calendar, start=now
-    )
     tracked.grid_id = grid.id
-    await _auto_dispatch(session, tracked, department.id, at=now)
-    tracked.calendar_id = department.calendar
-    tracked.limit_minutes = int(limit.working_time(clock.calendars[department.calendar]) / MINUTE)
-    tracked.clock_started_at, tracked.due_at = now, due_at
+    # accept, file and dispatch by the rules, as the platform itself, through the lifecycle
+    # table (its state guards hold for the platform too), each step logged and published
+    tracked.verified = True
+    accept = {"verification": VERIFICATION_WAIVED} if data.source in MUST_VERIFY else {}
+    for action, params in (
+        ("accept", accept),
+        ("file", {}),
+        ("dispatch", {"department_id": department.id, "by": "routing rules"}),
+    ):
+        await workflow.act(session, tracked, action, None, params, clock=clock, now=now)
+    assert tracked.due_at is not None and tracked.time_limit is not None
+    due_at, time_limit = tracked.due_at, tracked.time_limit
     session.add(
         Assignment(
             case_id=case_id,
@@ -116,7 +88,7 @@ async def dispatch_reported_case(
             dispatched_at=now,
             urgency=urgency,
             calendar_id=department.calendar,
-            time_limit=f"{limit.value} {limit.unit}",
+            time_limit=time_limit,
             due_at=due_at,
         )
     )
@@ -131,7 +103,7 @@ async def dispatch_reported_case(
             rule_id=rule.id if rule else None,
             dispatched_at=now,
             due_at=due_at,
-            time_limit=f"{limit.value} {limit.unit}",
+            time_limit=time_limit,
             calendar_id=department.calendar,
         ),
         subject=data.case_id,
@@ -141,8 +113,7 @@ async def dispatch_reported_case(
 @dataclass(frozen=True)
 class QueueItem:
     case: TrackedCase
-    light: Light | None
-    used: timedelta | None
+    clock: workflow.ClockReading
     actions: list[str]
 
 
@@ -154,25 +125,34 @@ async def work_queue(
     rows = await repository.open_cases(
         session,
         department_ids=caller.department_ids if caller.role == "department_staff" else None,
-        grid_ids=caller.grid_ids if caller.role == "officer" else None,
+        grid_ids=caller.grid_ids if caller.role == "officer" and caller.grid_ids else None,
         limit=limit,
     )
-    items = []
-    for row in rows:
-        used = light_ = None
-        if row.clock_started_at is not None and row.limit_minutes and row.calendar_id:
-            calendar = clock.calendars[row.calendar_id]
-            used = calendar.between(row.clock_started_at, row.paused_at or now)
-            light_ = light(used, row.limit_minutes * MINUTE)
-        state = lifecycle.CaseState(
-            status=row.status,
-            source=row.source,
-            grid_id=row.grid_id,
-            department_id=row.department_id,
-            verified=row.verified,
-            reworks=row.reworks,
-            returns=row.returns,
-            extensions=row.extensions,
+    return [
+        QueueItem(
+            row,
+            workflow.read_clock(row, clock, now),
+            lifecycle.actions_for(workflow.state_of(row), caller),
         )
-        items.append(QueueItem(row, light_, used, lifecycle.actions_for(state, caller)))
-    return items
+        for row in rows
+    ]
+
+
+async def act_on_case(
+    session: AsyncSession,
+    *,
+    case_id: uuid.UUID,
+    action: str,
+    params: dict[str, Any],
+    caller: Identity,
+    clock: Clock,
+    now: datetime,
+) -> QueueItem:
+    """A person's action on a case (the lifecycle decides whether it may happen)."""
+    tracked = await workflow.load_for_action(session, case_id, caller)
+    await workflow.act(session, tracked, action, caller, params, clock=clock, now=now)
+    return QueueItem(
+        tracked,
+        workflow.read_clock(tracked, clock, now),
+        lifecycle.actions_for(workflow.state_of(tracked), caller),
+    )

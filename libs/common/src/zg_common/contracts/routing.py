@@ -37,4 +37,24 @@ class CaseDispatched(EventContract):
     calendar_id: str | None = Field(default=None, examples=["office", "24x7"])
 
 
-CONTRACTS: tuple[type[EventContract], ...] = (CaseDispatched,)
+class CaseTransitioned(EventContract):
+    """A step of the case's lifecycle (受理, 立案, 派遣, 延时, 回退, 挂账, 处置, 核查, 结案 ...):
+    who did what, from which state to which, and where the case and its clock stand now."""
+
+    event_type: ClassVar[str] = "routing.case.transitioned.v1"
+    topic: ClassVar[str] = TOPIC_CASE
+
+    case_id: str
+    action: str = Field(examples=["dispatch", "approve_extension", "pass_check"])
+    from_status: str
+    to_status: str
+    actor_role: str = Field(description="the role that acted, or `system` for the rules")
+    reason: str = ""
+    department_id: str | None = None
+    department_name: str | None = None
+    due_at: datetime | None = None
+    time_limit: str | None = None
+    at: datetime
+
+
+CONTRACTS: tuple[type[EventContract], ...] = (CaseDispatched, CaseTransitioned)

@@ -1,0 +1,225 @@
+"""Driving a case through its lifecycle: one function applies any action, from the rules
+(automatic accept, file, dispatch) or from a person through the API, with its effect on the
+disposal clock, the transition log, the assignment, and the events — all in the caller's
+transaction. The clock's state lives in `case_state`, so a restart loses no deadline."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zg_common.contracts.routing import CaseDispatched, CaseTransitioned
+from zg_common.errors import CaseNotFound, FieldError, ValidationFailed
+from zg_common.identity import Identity
+from zg_routing import lifecycle, repository
+from zg_routing.calendar import Clock, Light, Urgency, light
+from zg_routing.models import Assignment, CaseTransition, Department, TrackedCase, outbox
+
+MINUTE = timedelta(minutes=1)
+SEES_EVERY_CASE = frozenset({"intake_operator", "dispatcher", "shift_leader", "manager", "admin"})
+
+
+def state_of(tracked: TrackedCase) -> lifecycle.CaseState:
+    return lifecycle.CaseState(
+        status=tracked.status,
+        source=tracked.source,
+        grid_id=tracked.grid_id,
+        department_id=tracked.department_id,
+        verified=tracked.verified,
+        reworks=tracked.reworks,
+        returns=tracked.returns,
+        extensions=tracked.extensions,
+    )
+
+
+def may_see(caller: Identity, tracked: TrackedCase) -> bool:
+    """Row rules of the workflow: the command centre, the case's department, the officers of its
+    grid, a partner for the cases of its departments."""
+    if caller.role in SEES_EVERY_CASE:
+        return True
+    if caller.role in ("department_staff", "partner"):
+        return tracked.department_id in caller.department_ids
+    if caller.role == "officer":
+        return not caller.grid_ids or tracked.grid_id in caller.grid_ids
+    return False
+
+
+@dataclass(frozen=True)
+class ClockReading:
+    used: timedelta | None
+    light: Light | None
+
+
+def read_clock(tracked: TrackedCase, clock: Clock, now: datetime) -> ClockReading:
+    """Working time used of the limit, and the light; none while the case is not in disposal."""
+    if tracked.limit_minutes is None or tracked.calendar_id is None:
+        return ClockReading(None, None)
+    used = tracked.used_before_minutes * MINUTE
+    if tracked.clock_started_at is not None:
+        used += clock.calendars[tracked.calendar_id].between(tracked.clock_started_at, now)
+    running = tracked.clock_started_at is not None or tracked.paused_at is not None
+    return ClockReading(used, light(used, tracked.limit_minutes * MINUTE) if running else None)
+
+
+async def act(
+    session: AsyncSession,
+    tracked: TrackedCase,
+    action: str,
+    actor: Identity | None,
+    params: dict[str, Any],
+    *,
+    clock: Clock,
+    now: datetime,
+) -> lifecycle.Outcome:
+    """Apply `action` (actor None: the platform by its rules) and everything it implies."""
+    outcome = lifecycle.apply(state_of(tracked), action, actor, params)
+    before = tracked.status
+    department = None
+    if action == "dispatch":
+        department = await repository.get_department(session, params["department_id"])
+        if department is None:
+            raise ValidationFailed(
+                f"No department {params['department_id']}",
+                errors=[
+                    FieldError(field="department_id", code="unknown_department", message="unknown")
+                ],
+            )
+    new = outcome.state
+    tracked.status, tracked.verified = new.status, new.verified
+    tracked.department_id = new.department_id
+    tracked.reworks, tracked.returns, tracked.extensions = new.reworks, new.returns, new.extensions
+    tracked.updated_at = now
+    _run_clock(tracked, outcome.transition.clock, action, department, clock=clock, now=now)
+    if action.startswith("request_"):
+        tracked.pending = {"action": action, **params}
+    elif action.startswith(("approve_", "deny_")):
+        tracked.pending = {}
+    if department is not None:
+        await _assign(session, tracked, department)
+    reason = str(params.get("reason") or params.get("result") or params.get("verification") or "")
+    session.add(
+        CaseTransition(
+            case_id=tracked.case_id,
+            action=action,
+            from_status=before,
+            to_status=new.status,
+            actor_sub=actor.sub if actor else "system",
+            actor_role=actor.role if actor else "system",
+            params=params,
+            at=now,
+        )
+    )
+    names = {department.id: department.name} if department else {}
+    if tracked.department_id and tracked.department_id not in names:
+        known = await repository.get_department(session, tracked.department_id)
+        names[tracked.department_id] = known.name if known else tracked.department_id
+    await outbox.add(
+        session,
+        CaseTransitioned(
+            case_id=str(tracked.case_id),
+            action=action,
+            from_status=before,
+            to_status=new.status,
+            actor_role=actor.role if actor else "system",
+            reason=reason[:2000],
+            department_id=tracked.department_id,
+            department_name=names.get(tracked.department_id or ""),
+            due_at=tracked.due_at,
+            time_limit=tracked.time_limit,
+            at=now,
+        ),
+        subject=str(tracked.case_id),
+    )
+    return outcome
+
+
+def _run_clock(
+    tracked: TrackedCase,
+    effect: str,
+    action: str,
+    department: Department | None,
+    *,
+    clock: Clock,
+    now: datetime,
+) -> None:
+    calendar = clock.calendars.get(tracked.calendar_id or "")
+    if effect == "start" and department is not None:  # a (re)dispatch: this department's clock
+        urgency: Urgency = "urgent" if tracked.urgency == "urgent" else "normal"
+        limit, due = clock.disposal_deadline(
+            category=tracked.category, urgency=urgency, calendar_id=department.calendar, start=now
+        )
+        calendar = clock.calendars[department.calendar]
+        tracked.calendar_id = department.calendar
+        tracked.limit_minutes = int(limit.working_time(calendar) / MINUTE)
+        tracked.time_limit = f"{limit.value} {limit.unit}"
+        tracked.used_before_minutes, tracked.paused_at = 0, None
+        tracked.clock_started_at, tracked.due_at = now, due
+    elif effect == "start" and calendar is not None and tracked.limit_minutes is not None:
+        # rework (failed check, unsatisfied call-back): the same department, a fresh limit
+        tracked.used_before_minutes, tracked.paused_at = 0, None
+        tracked.clock_started_at = now
+        tracked.due_at = calendar.add(now, tracked.limit_minutes * MINUTE)
+    elif effect in ("stop", "pause") and calendar is not None:
+        if tracked.clock_started_at is not None:
+            used = calendar.between(tracked.clock_started_at, now)
+            tracked.used_before_minutes += int(used / MINUTE)
+        tracked.clock_started_at = None
+        tracked.paused_at = now if effect == "pause" else None
+    elif effect == "resume" and calendar is not None and tracked.limit_minutes is not None:
+        left = max(tracked.limit_minutes - tracked.used_before_minutes, 0) * MINUTE
+        tracked.clock_started_at, tracked.paused_at = now, None
+        tracked.due_at = calendar.add(now, left)
+    elif effect == "extend" and calendar is not None and tracked.due_at is not None:
+        hours = float(tracked.pending.get("hours", 0))
+        tracked.limit_minutes = (tracked.limit_minutes or 0) + int(hours * 60)
+        tracked.time_limit = f"{tracked.time_limit} + {hours:g} working_hours"
+        tracked.due_at = calendar.add(tracked.due_at, timedelta(hours=hours))
+
+
+async def _assign(session: AsyncSession, tracked: TrackedCase, department: Department) -> None:
+    """The dispatch record (latest department) and the `dispatched` event scoring counts."""
+    assert tracked.due_at is not None and tracked.clock_started_at is not None
+    time_limit = tracked.time_limit
+    values = {
+        "department_id": department.id,
+        "dispatched_at": tracked.clock_started_at,
+        "urgency": tracked.urgency,
+        "calendar_id": department.calendar,
+        "time_limit": time_limit,
+        "due_at": tracked.due_at,
+    }
+    existing = await session.get(Assignment, tracked.case_id)
+    if existing is None:
+        return  # the first dispatch by the rules writes its own record (with the rule)
+    for key, value in values.items():
+        setattr(existing, key, value)
+    existing.rule_id = None
+    await outbox.add(
+        session,
+        CaseDispatched(
+            case_id=str(tracked.case_id),
+            grid_id=existing.grid_id,
+            zone_type="",
+            department_id=department.id,
+            department_name=department.name,
+            rule_id=None,
+            dispatched_at=tracked.clock_started_at,
+            due_at=tracked.due_at,
+            time_limit=time_limit,
+            calendar_id=department.calendar,
+        ),
+        subject=str(tracked.case_id),
+    )
+
+
+async def load_for_action(
+    session: AsyncSession, case_id: uuid.UUID, caller: Identity
+) -> TrackedCase:
+    tracked = await session.get(TrackedCase, case_id, with_for_update=True)
+    if tracked is None or not may_see(caller, tracked):
+        raise CaseNotFound(f"No case with id {case_id} in your work")
+    return tracked
