@@ -11,7 +11,7 @@ import httpx
 from shapely.geometry import Point, shape
 
 from tests.conftest import REPO
-from tests.e2e.conftest import IDENTITY_SECRET, Platform, demo_credentials
+from tests.e2e.conftest import E2E_PORT_OFFSET, IDENTITY_SECRET, Platform, demo_credentials
 from tests.helpers import eventually
 from zg_common.geo import haversine_m
 from zg_common.identity import Identity, sign_identity
@@ -84,14 +84,45 @@ async def report_and_wait_dispatched(
     assert body["status"] == "reported"
     assert created.headers["location"] == f"/api/v1/cases/{body['id']}"
 
+    started = time.monotonic()
+    await confirm_if_verifying(api, body["id"])
+
     async def dispatched() -> dict[str, Any] | None:
         case: dict[str, Any] = (await api.get(f"/api/v1/cases/{body['id']}")).json()
         return case if case["status"] == "dispatched" else None
 
-    started = time.monotonic()
     case = await eventually(dispatched, timeout=20, what="the case to be dispatched")
     print(f"dispatched {time.monotonic() - started:.3f}s after the 201")  # shown with -s
     return case
+
+
+ROUTING = f"http://127.0.0.1:{8002 + E2E_PORT_OFFSET}"
+
+
+def officer_of(grid_id: str) -> dict[str, str]:
+    """An officer whose grids include this one (the demo officer patrols G01 only)."""
+    who = Identity(sub=f"e2e-officer-{grid_id}", role="officer", grid_ids=(grid_id,))
+    return {"x-zg-identity": sign_identity(who, IDENTITY_SECRET)}
+
+
+async def confirm_if_verifying(reader: httpx.AsyncClient, case_id: str) -> None:
+    """A report from the public waits for an officer to verify it on site: be that officer
+    (straight to routing, as the gateway would forward the officer's app)."""
+
+    async def settled() -> dict[str, Any] | None:
+        case: dict[str, Any] = (await reader.get(f"/api/v1/cases/{case_id}")).json()
+        return case if case["status"] not in ("reported",) or len(case["history"]) > 1 else None
+
+    case = await eventually(settled, timeout=20, what="routing to take the case on")
+    if case["status"] != "verifying":
+        return
+    async with httpx.AsyncClient(base_url=ROUTING, timeout=15) as routing:
+        confirmed = await routing.post(
+            f"/api/v1/workflow/cases/{case_id}/actions/confirm",
+            json={},
+            headers=officer_of(case["grid_id"]),
+        )
+    assert confirmed.status_code == 200, confirmed.text
 
 
 def as_role(role: str) -> dict[str, str]:

@@ -15,7 +15,13 @@ import pytest
 from aiohttp import web
 
 from tests.e2e.conftest import Platform, demo_credentials
-from tests.e2e.support import a_patrol_point, assert_problem, login, report_and_wait_dispatched
+from tests.e2e.support import (
+    a_patrol_point,
+    assert_problem,
+    confirm_if_verifying,
+    login,
+    report_and_wait_dispatched,
+)
 from tests.helpers import eventually, unique
 from zg_common.db import to_asyncpg_dsn
 from zg_intake.webhooks import verify
@@ -67,7 +73,8 @@ async def test_status_history_reads_in_plain_words(api: httpx.AsyncClient) -> No
     )
     texts = [h["text"] for h in case["history"]]
     assert texts[0].startswith("已受理") and "Received" in texts[0]
-    assert "Registered" in texts[2] and "department responsible" in texts[-1]
+    assert "checking it on site" in texts[1]
+    assert any("Registered" in t for t in texts) and "department responsible" in texts[-1]
 
 
 async def test_a_partner_gets_every_change_signed_retried_and_once_per_id(
@@ -98,6 +105,8 @@ async def test_a_partner_gets_every_change_signed_retried_and_once_per_id(
         },
     )
     assert reported.status_code == 201
+    async with httpx.AsyncClient(base_url=anon.base_url, headers=key, timeout=15) as hotline:
+        await confirm_if_verifying(hotline, reported.json()["id"])
 
     def delivered_bodies() -> list[dict[str, Any]]:
         return [
@@ -106,9 +115,11 @@ async def test_a_partner_gets_every_change_signed_retried_and_once_per_id(
             if json.loads(c["body"])["case"]["id"] == reported.json()["id"]
         ]
 
+    steps = ["reported", "verifying", "reported", "accepted", "filed", "dispatched"]
+
     async def both_accepted() -> bool:
         statuses = [b["change"]["status"] for b in delivered_bodies()]
-        return all(statuses.count(s) == 3 for s in ("reported", "accepted", "filed", "dispatched"))
+        return all(statuses.count(s) == 3 * steps.count(s) for s in steps)
 
     await eventually(both_accepted, timeout=30, what="reported and dispatched to be delivered")
     for call in receiver.calls:
@@ -117,10 +128,10 @@ async def test_a_partner_gets_every_change_signed_retried_and_once_per_id(
         assert not verify("whsec_wrong", headers["x-zongguan-signature"], call["body"])
         assert headers["x-zongguan-event"] == "case.status_changed"
         assert headers["x-zongguan-delivery"] == json.loads(call["body"])["id"]
-    # each change (reported, accepted, filed, dispatched): two failed calls and the accepted
-    # one, all under one delivery id
+    # each change (the six steps to dispatch): two failed calls and the accepted one, all
+    # under one delivery id
     ids = [c["headers"]["X-Zongguan-Delivery"] for c in receiver.calls]
-    assert sorted(ids.count(i) for i in set(ids)) == [3, 3, 3, 3], "retried under the same id"
+    assert sorted(ids.count(i) for i in set(ids)) == [3] * len(steps), "retried under one id"
     first = next(b for b in delivered_bodies() if b["change"]["status"] == "reported")
     assert first["case"]["external_ref"] == {"system": "12345", "id": order}
     assert first["change"]["text"].startswith("已受理")

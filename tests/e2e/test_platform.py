@@ -39,7 +39,10 @@ async def test_reported_case_is_dispatched_by_the_rules(api: httpx.AsyncClient) 
     grid, department = expected_department("E0403", lat, lon)
     assert case["grid_id"] == grid
     assert case["department"] == department == "traffic-police"
+    # a resident's report: verified on site by an officer of the grid, then by the rules
     assert [h["status"] for h in case["history"]] == [
+        "reported",
+        "verifying",
         "reported",
         "accepted",
         "filed",
@@ -91,7 +94,7 @@ async def test_ids_travel_through_http_and_kafka(api: httpx.AsyncClient, infra: 
     seen: dict[str, dict[str, Any]] = {}
     try:
         deadline = time.monotonic() + 20
-        while len(seen) < 3 and time.monotonic() < deadline:
+        while len(seen) < 3 and time.monotonic() < deadline:  # what the report itself causes
             for records in (await consumer.getmany(timeout_ms=500)).values():
                 for r in records:
                     if r.key == created.json()["id"].encode():
@@ -99,10 +102,12 @@ async def test_ids_travel_through_http_and_kafka(api: httpx.AsyncClient, infra: 
                         seen[event["type"]] = {"event": event, "headers": dict(r.headers or ())}
     finally:
         await consumer.stop()
+    # a resident's report: routing sends an officer to verify it (the dispatch follows the
+    # officer's confirmation, a request of its own with its own correlation id)
     assert set(seen) == {
         "intake.case.reported.v1",
         "routing.case.transitioned.v1",
-        "routing.case.dispatched.v1",
+        "routing.case.task_requested.v1",
     }
     for item in seen.values():
         assert item["event"]["correlationid"] == correlation

@@ -15,6 +15,7 @@ from tests.e2e.support import (
     a_patrol_point,
     assert_problem,
     login,
+    officer_of,
     refdata,
     report_and_wait_dispatched,
 )
@@ -96,12 +97,6 @@ async def test_a_self_handled_report_waits_for_the_operators_review(
     item = await eventually(queued, what="the self-handled report in the operator's queue")
     assert item["status"] == "self_handled" and item["due_at"] is None
     assert item["actions"] == ["approve_self_handled", "reject_self_handled"]
-
-
-def officer_of(grid_id: str) -> dict[str, str]:
-    """An officer whose grids include the case's (the demo officer patrols G01 only)."""
-    who = Identity(sub=f"e2e-officer-{grid_id}", role="officer", grid_ids=(grid_id,))
-    return {"x-zg-identity": sign_identity(who, IDENTITY_SECRET)}
 
 
 async def test_the_closed_loop_through_the_api_to_a_rating(

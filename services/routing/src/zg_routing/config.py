@@ -11,3 +11,8 @@ class RoutingSettings(ServiceSettings):
     )
 
     http_port: int = 8002
+
+    # reports from the public (resident app, QR scan, 12345) wait for an officer's on-site
+    # verification before they are accepted; after it the platform accepts, files and
+    # dispatches them by the rules, as it does other reports at once
+    verify_public_reports: bool = True

@@ -22,6 +22,7 @@ def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
                     service.dispatch_reported_case,
                     grids=runtime.state["grids"],
                     clock=runtime.state["clock"],
+                    verify_public_reports=runtime.settings.verify_public_reports,  # type: ignore[attr-defined]
                 )
             },
         ),

@@ -14,37 +14,46 @@ from zg_common.contracts.routing import CaseDispatched
 from zg_common.events import CloudEvent
 from zg_common.identity import Identity
 from zg_routing import lifecycle, repository, workflow
-from zg_routing.calendar import Clock, Urgency
+from zg_routing.calendar import Clock
 from zg_routing.lifecycle import MUST_VERIFY
 from zg_routing.models import Assignment, TrackedCase, outbox
 from zg_routing.territory import GridIndex, GridRef
 
-# Until officers' verification tasks are wired (the patrol service, issue #6), reports from the
-# public are accepted without the on-site check; the transition says so.
-VERIFICATION_WAIVED = "waived: officers' verification tasks are not wired yet"
-
 
 async def dispatch_reported_case(
-    session: AsyncSession, event: CloudEvent, *, grids: GridIndex, clock: Clock
+    session: AsyncSession,
+    event: CloudEvent,
+    *,
+    grids: GridIndex,
+    clock: Clock,
+    verify_public_reports: bool = True,
 ) -> None:
-    """Resolve the grid, match the rules (this grid, then any grid, then the fallback owner),
-    store the assignment and publish `dispatched` in the same transaction."""
+    """Track a reported case. Reports from the public first go to an officer of the grid for
+    verification; the others are accepted, filed and dispatched by the rules at once."""
     data = CaseReported.parse(event)
     case_id = uuid.UUID(data.case_id)
     if await session.get(TrackedCase, case_id) is not None:
-        return  # known already: a redelivery under a new event id must not dispatch twice
-    urgency: Urgency = "urgent" if data.urgency == "urgent" else "normal"
+        return  # known already: a redelivery under a new event id must not act twice
+    # intake places the case (a scanned QR point fixes its grid); older events carry no grid
+    if data.grid_id is not None and data.zone_type is not None:
+        grid = GridRef(data.grid_id, data.zone_type)
+    else:
+        grid = grids.locate(data.lat, data.lon)
+    now = datetime.now(UTC)
     tracked = TrackedCase(
         case_id=case_id,
         number=data.number,
         category=data.category,
         source=data.source,
-        urgency=urgency,
-        grid_id=data.grid_id,
+        urgency="urgent" if data.urgency == "urgent" else "normal",
+        grid_id=grid.id,
+        zone_type=grid.zone_type,
+        lat=data.lat,
+        lon=data.lon,
         status="reported",
         verified=False,
         reported_at=data.reported_at,
-        updated_at=datetime.now(UTC),
+        updated_at=now,
     )
     session.add(tracked)
     await session.flush()  # before its transitions, which refer to it
@@ -52,61 +61,72 @@ async def dispatch_reported_case(
         # an officer fixed it on the spot: it waits for the intake operator's review (自处理审核)
         tracked.status = "self_handled"
         return
-    # intake places the case (a scanned QR point fixes its grid); older events carry no grid
-    if data.grid_id is not None and data.zone_type is not None:
-        grid = GridRef(data.grid_id, data.zone_type)
-    else:
-        grid = grids.locate(data.lat, data.lon)
-    rule = await repository.find_rule(session, category=data.category, grid_id=grid.id)
+    if data.source in MUST_VERIFY:
+        if verify_public_reports:
+            await workflow.act(
+                session,
+                tracked,
+                "request_verification",
+                None,
+                {"reason": f"a report through {data.source}"},
+                clock=clock,
+                now=now,
+            )
+            return
+        tracked.verified = True  # verification switched off for this deployment
+    await dispatch_by_rules(session, tracked, clock=clock, now=now)
+
+
+async def dispatch_by_rules(
+    session: AsyncSession, tracked: TrackedCase, *, clock: Clock, now: datetime
+) -> None:
+    """Accept, file and dispatch as the platform itself, through the lifecycle table (its state
+    guards hold for the platform too), each step logged and published: the rule of this grid,
+    then of any grid, then the fallback owner."""
+    assert tracked.grid_id is not None
+    rule = await repository.find_rule(session, category=tracked.category, grid_id=tracked.grid_id)
     department_id = rule.department_id if rule else await repository.fallback_department_id(session)
     department = await repository.get_department(session, department_id)
     if department is None:
         raise LookupError(f"routing rule points at unknown department {department_id}")
-    now = datetime.now(UTC)
-    tracked.grid_id = grid.id
-    # accept, file and dispatch by the rules, as the platform itself, through the lifecycle
-    # table (its state guards hold for the platform too), each step logged and published
-    tracked.verified = True
-    accept = {"verification": VERIFICATION_WAIVED} if data.source in MUST_VERIFY else {}
     for action, params in (
-        ("accept", accept),
+        ("accept", {}),
         ("file", {}),
         ("dispatch", {"department_id": department.id, "by": "routing rules"}),
     ):
         await workflow.act(session, tracked, action, None, params, clock=clock, now=now)
-    assert tracked.due_at is not None and tracked.time_limit is not None
-    due_at, time_limit = tracked.due_at, tracked.time_limit
+    assert tracked.due_at is not None
     session.add(
         Assignment(
-            case_id=case_id,
-            category=data.category,
-            lat=data.lat,
-            lon=data.lon,
-            grid_id=grid.id,
+            case_id=tracked.case_id,
+            category=tracked.category,
+            lat=tracked.lat or 0.0,
+            lon=tracked.lon or 0.0,
+            grid_id=tracked.grid_id,
             department_id=department.id,
             rule_id=rule.id if rule else None,
             dispatched_at=now,
-            urgency=urgency,
+            urgency=tracked.urgency,
             calendar_id=department.calendar,
-            time_limit=time_limit,
-            due_at=due_at,
+            time_limit=tracked.time_limit,
+            due_at=tracked.due_at,
         )
     )
     await outbox.add(
         session,
         CaseDispatched(
-            case_id=data.case_id,
-            grid_id=grid.id,
-            zone_type=grid.zone_type,
+            case_id=str(tracked.case_id),
+            grid_id=tracked.grid_id,
+            zone_type=tracked.zone_type or "",
             department_id=department.id,
             department_name=department.name,
             rule_id=rule.id if rule else None,
             dispatched_at=now,
-            due_at=due_at,
-            time_limit=time_limit,
+            due_at=tracked.due_at,
+            time_limit=tracked.time_limit,
             calendar_id=department.calendar,
         ),
-        subject=data.case_id,
+        subject=str(tracked.case_id),
     )
 
 
@@ -151,6 +171,8 @@ async def act_on_case(
     """A person's action on a case (the lifecycle decides whether it may happen)."""
     tracked = await workflow.load_for_action(session, case_id, caller)
     await workflow.act(session, tracked, action, caller, params, clock=clock, now=now)
+    if action == "confirm":  # verified on site: the platform takes it on by the rules
+        await dispatch_by_rules(session, tracked, clock=clock, now=now)
     return QueueItem(
         tracked,
         workflow.read_clock(tracked, clock, now),

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.contracts.routing import CaseDispatched, CaseTransitioned
+from zg_common.contracts.routing import CaseDispatched, CaseTaskRequested, CaseTransitioned
 from zg_common.errors import CaseNotFound, FieldError, ValidationFailed
 from zg_common.identity import Identity
 from zg_routing import lifecycle, repository
@@ -113,6 +113,8 @@ async def act(
             at=now,
         )
     )
+    if action in TASKS:
+        await _request_task(session, tracked, TASKS[action], clock=clock, now=now)
     names = {department.id: department.name} if department else {}
     if tracked.department_id and tracked.department_id not in names:
         known = await repository.get_department(session, tracked.department_id)
@@ -135,6 +137,32 @@ async def act(
         subject=str(tracked.case_id),
     )
     return outcome
+
+
+# actions that send an officer of the grid to the place, and the stage limit that applies
+TASKS = {"request_verification": "verify", "request_check": "check"}
+
+
+async def _request_task(
+    session: AsyncSession, tracked: TrackedCase, task: str, *, clock: Clock, now: datetime
+) -> None:
+    urgency: Urgency = "urgent" if tracked.urgency == "urgent" else "normal"
+    limit = clock.limits.stage_limit(task, urgency)
+    await outbox.add(
+        session,
+        CaseTaskRequested(
+            case_id=str(tracked.case_id),
+            number=tracked.number,
+            task=task,
+            category=tracked.category,
+            grid_id=tracked.grid_id,
+            lat=tracked.lat,
+            lon=tracked.lon,
+            due_at=now + timedelta(minutes=limit.value),
+            requested_at=now,
+        ),
+        subject=str(tracked.case_id),
+    )
 
 
 def _run_clock(

@@ -57,4 +57,24 @@ class CaseTransitioned(EventContract):
     at: datetime
 
 
-CONTRACTS: tuple[type[EventContract], ...] = (CaseDispatched, CaseTransitioned)
+class CaseTaskRequested(EventContract):
+    """An officer of the case's grid must go and look: verify that a reported problem exists
+    (核实) or check that a disposed one is fixed (核查). The patrol service folds these tasks
+    into the officers' routes; an officer answers with the confirm/refute or pass_check/
+    fail_check action."""
+
+    event_type: ClassVar[str] = "routing.case.task_requested.v1"
+    topic: ClassVar[str] = TOPIC_CASE
+
+    case_id: str
+    number: str
+    task: str = Field(examples=["verify", "check"])
+    category: str
+    grid_id: str | None
+    lat: float | None
+    lon: float | None
+    due_at: datetime = Field(description="the stage limit (minutes of the 24x7 clock)")
+    requested_at: datetime
+
+
+CONTRACTS: tuple[type[EventContract], ...] = (CaseDispatched, CaseTransitioned, CaseTaskRequested)
