@@ -62,3 +62,16 @@ async def intake_engine(infra: Infra) -> AsyncIterator[AsyncEngine]:
     await migrate.upgrade(engine, migrate.find_migrations(intake_main.__file__), "intake")
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def routing_engine(infra: Infra) -> AsyncIterator[AsyncEngine]:
+    """A database with the routing service's migrations applied (its own schema)."""
+    from zg_common import migrate
+    from zg_routing import main as routing_main
+
+    await create_database(infra.database_url, "zg_routing")
+    engine = create_async_engine(to_async_url(infra.url_for("zg_routing")))
+    await migrate.upgrade(engine, migrate.find_migrations(routing_main.__file__), "routing")
+    yield engine
+    await engine.dispose()

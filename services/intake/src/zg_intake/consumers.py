@@ -9,7 +9,7 @@ from functools import partial
 from zg_common.app import Runtime
 from zg_common.consumer import ConsumerSpec
 from zg_common.contracts.routing import TOPIC_CASE as ROUTING_CASE
-from zg_common.contracts.routing import CaseTransitioned
+from zg_common.contracts.routing import CaseDeadlineApproached, CaseOverdue, CaseTransitioned
 from zg_common.contracts.video_index import TOPIC_CAMERA, CameraAlarmRaised
 from zg_intake import service
 
@@ -19,7 +19,11 @@ def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
         ConsumerSpec(
             name="intake.case-status",
             topics=(ROUTING_CASE,),
-            handlers={CaseTransitioned.event_type: service.record_transition},
+            handlers={
+                CaseTransitioned.event_type: service.record_transition,
+                CaseOverdue.event_type: service.record_deadline,
+                CaseDeadlineApproached.event_type: service.record_deadline,
+            },
         ),
         ConsumerSpec(
             name="intake.camera-alarms",

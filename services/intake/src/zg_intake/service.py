@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zg_common.app import Runtime
 from zg_common.consumer import PermanentError
 from zg_common.contracts.intake import CaseMerged, CaseRated, CaseReported, CaseSplit
-from zg_common.contracts.routing import CaseTransitioned
+from zg_common.contracts.routing import CaseDeadlineApproached, CaseOverdue, CaseTransitioned
 from zg_common.contracts.video_index import CameraAlarmRaised
 from zg_common.db import unit_of_work
 from zg_common.errors import CaseNotFound, FieldError, Forbidden, ValidationFailed
@@ -544,6 +544,24 @@ async def record_transition(session: AsyncSession, event: CloudEvent) -> None:
     await history.record(
         session, case, status=data.to_status, at=data.at, event_id=event.id, note=note
     )
+
+
+async def record_deadline(session: AsyncSession, event: CloudEvent) -> None:
+    """The deadline watch's announcements, as notes in the case's history (status unchanged)."""
+    if event.type == CaseOverdue.event_type:
+        overdue = CaseOverdue.parse(event)
+        case_id, at = overdue.case_id, overdue.at
+        note = (
+            f"overdue since {overdue.due_at.isoformat()}: escalated to the {overdue.escalated_to}"
+        )
+    else:
+        near = CaseDeadlineApproached.parse(event)
+        case_id, at = near.case_id, near.at
+        note = f"80 % of the time limit used; due {near.due_at.isoformat()}"
+    case = await repository.get_case(session, uuid.UUID(case_id), with_history=False)
+    if case is None:
+        raise CaseNotFound(f"deadline of unknown case {case_id}")
+    await history.record(session, case, status=case.status, at=at, event_id=event.id, note=note)
 
 
 async def category_tree(session: AsyncSession) -> list[CategoryRead]:

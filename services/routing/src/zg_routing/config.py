@@ -1,5 +1,6 @@
 """Settings of the routing service (env prefix ZG_ROUTING_)."""
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from zg_common.settings import ServiceSettings
@@ -16,3 +17,5 @@ class RoutingSettings(ServiceSettings):
     # verification before they are accepted; after it the platform accepts, files and
     # dispatches them by the rules, as it does other reports at once
     verify_public_reports: bool = True
+    # how often the deadline watch looks for clocks past 80 % of their limit or their deadline
+    deadline_watch_interval_s: float = Field(default=15.0, gt=0)

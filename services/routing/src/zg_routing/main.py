@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from zg_common.app import ServiceSpec, create_service_app
-from zg_common.contracts.routing import CaseDispatched
-from zg_routing import refdata
+from zg_common.contracts.routing import CONTRACTS
+from zg_routing import deadlines, refdata
 from zg_routing.config import RoutingSettings
 from zg_routing.consumers import consumers
 from zg_routing.models import SCHEMA, outbox
@@ -24,8 +24,9 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
             package_file=__file__,
             routers=[router],
             outbox=outbox,
-            produces=[CaseDispatched],
+            produces=CONTRACTS,
             consumers=consumers,
             on_startup=[refdata.load],
+            workers=[deadlines.watch],
         ),
     )

@@ -119,6 +119,10 @@ class TrackedCase(Base):
     limit_minutes: Mapped[int | None] = mapped_column(Integer)
     clock_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the deadline watch: 80 % of the limit, and the flags that each was announced
+    warn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    warned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    overdue_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     paused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reworks: Mapped[int] = mapped_column(Integer, default=0)
     returns: Mapped[int] = mapped_column(Integer, default=0)

@@ -94,6 +94,8 @@ async def act(
     tracked.reworks, tracked.returns, tracked.extensions = new.reworks, new.returns, new.extensions
     tracked.updated_at = now
     _run_clock(tracked, outcome.transition.clock, action, department, clock=clock, now=now)
+    if outcome.transition.clock in ("start", "resume", "extend"):
+        _arm_watch(tracked, clock=clock, now=now)
     if action.startswith("request_"):
         tracked.pending = {"action": action, **params}
     elif action.startswith(("approve_", "deny_")):
@@ -206,6 +208,22 @@ def _run_clock(
         tracked.limit_minutes = (tracked.limit_minutes or 0) + int(hours * 60)
         tracked.time_limit = f"{tracked.time_limit} + {hours:g} working_hours"
         tracked.due_at = calendar.add(tracked.due_at, timedelta(hours=hours))
+
+
+WARN_SHARE = 0.8
+
+
+def _arm_watch(tracked: TrackedCase, *, clock: Clock, now: datetime) -> None:
+    """The moments the watch announces for this run of the clock: 80 % of the limit used, and
+    the deadline. A moved deadline (extension) or a new run announces them again."""
+    calendar = clock.calendars.get(tracked.calendar_id or "")
+    if calendar is None or tracked.limit_minutes is None or tracked.clock_started_at is None:
+        return
+    used = tracked.used_before_minutes * MINUTE + calendar.between(tracked.clock_started_at, now)
+    to_warning = tracked.limit_minutes * MINUTE * WARN_SHARE - used
+    tracked.warn_at = calendar.add(now, max(to_warning, timedelta(0)))
+    tracked.warned_at = None
+    tracked.overdue_at = None
 
 
 async def _assign(session: AsyncSession, tracked: TrackedCase, department: Department) -> None:

@@ -77,4 +77,39 @@ class CaseTaskRequested(EventContract):
     requested_at: datetime
 
 
-CONTRACTS: tuple[type[EventContract], ...] = (CaseDispatched, CaseTransitioned, CaseTaskRequested)
+class CaseDeadlineApproached(EventContract):
+    """80 % of the disposal limit is used (the light turns yellow): a reminder to the
+    department."""
+
+    event_type: ClassVar[str] = "routing.case.deadline_approached.v1"
+    topic: ClassVar[str] = TOPIC_CASE
+
+    case_id: str
+    number: str
+    department_id: str | None
+    due_at: datetime
+    at: datetime
+
+
+class CaseOverdue(EventContract):
+    """The disposal deadline passed while the clock ran (the light turns red): escalated to
+    the shift leader (督办)."""
+
+    event_type: ClassVar[str] = "routing.case.overdue.v1"
+    topic: ClassVar[str] = TOPIC_CASE
+
+    case_id: str
+    number: str
+    department_id: str | None
+    due_at: datetime
+    escalated_to: str = "shift_leader"
+    at: datetime
+
+
+CONTRACTS: tuple[type[EventContract], ...] = (
+    CaseDispatched,
+    CaseTransitioned,
+    CaseTaskRequested,
+    CaseDeadlineApproached,
+    CaseOverdue,
+)

@@ -1,0 +1,79 @@
+"""The deadline watch: a background loop announces, once per run of a case's clock, when 80 %
+of its limit is used and when its deadline passes (escalated to the shift leader). The moments
+and the flags live in `case_state`: a restart loses none and announces none twice, and several
+replicas share the work (SKIP LOCKED)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from zg_common.app import Runtime
+from zg_common.contracts.routing import CaseDeadlineApproached, CaseOverdue
+from zg_common.db import unit_of_work
+from zg_routing.models import TrackedCase, outbox
+
+BATCH = 200
+
+
+async def check_deadlines(sessions: async_sessionmaker[AsyncSession], *, now: datetime) -> int:
+    """Announce what is due now; returns how many announcements were made."""
+    announced = 0
+    async with unit_of_work(sessions) as session:
+        running = TrackedCase.clock_started_at.is_not(None)
+        near = await session.scalars(
+            select(TrackedCase)
+            .where(running, TrackedCase.warned_at.is_(None), TrackedCase.warn_at <= now)
+            .order_by(TrackedCase.warn_at)
+            .limit(BATCH)
+            .with_for_update(skip_locked=True)
+        )
+        for case in near:
+            assert case.due_at is not None
+            case.warned_at = now
+            await outbox.add(
+                session,
+                CaseDeadlineApproached(
+                    case_id=str(case.case_id),
+                    number=case.number,
+                    department_id=case.department_id,
+                    due_at=case.due_at,
+                    at=now,
+                ),
+                subject=str(case.case_id),
+            )
+            announced += 1
+        late = await session.scalars(
+            select(TrackedCase)
+            .where(running, TrackedCase.overdue_at.is_(None), TrackedCase.due_at <= now)
+            .order_by(TrackedCase.due_at)
+            .limit(BATCH)
+            .with_for_update(skip_locked=True)
+        )
+        for case in late:
+            assert case.due_at is not None
+            case.overdue_at = now
+            await outbox.add(
+                session,
+                CaseOverdue(
+                    case_id=str(case.case_id),
+                    number=case.number,
+                    department_id=case.department_id,
+                    due_at=case.due_at,
+                    at=now,
+                ),
+                subject=str(case.case_id),
+            )
+            announced += 1
+    return announced
+
+
+async def watch(runtime: Runtime) -> None:
+    """Background task of the routing service."""
+    interval = float(getattr(runtime.settings, "deadline_watch_interval_s", 15.0))
+    while True:
+        if await check_deadlines(runtime.sessions, now=datetime.now(UTC)) < BATCH:
+            await asyncio.sleep(interval)
