@@ -26,6 +26,7 @@ SAMPLE_PATH_VALUES = {
     "rest": "unknown.json",
     "webhook_id": str(uuid.uuid4()),
     "action": "accept",
+    "rule_id": "RR0001",
     "grid_id": "G01",
     "key_id": str(uuid.uuid4()),
     "account_id": str(uuid.uuid4()),

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -147,4 +148,20 @@ class CaseTransition(Base):
     actor_sub: Mapped[str] = mapped_column(String(100))
     actor_role: Mapped[str] = mapped_column(String(30))
     params: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RoutingRuleChange(Base):
+    """The audit trail of the rules table: who changed which rule, how, when and why."""
+
+    __tablename__ = "routing_rule_change"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    rule_id: Mapped[str] = mapped_column(String(30), index=True)
+    change: Mapped[str] = mapped_column(String(20))  # created, updated, deactivated
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    actor_sub: Mapped[str] = mapped_column(String(100))
+    actor_role: Mapped[str] = mapped_column(String(30))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -6,20 +6,25 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.authz import require
 from zg_common.db import request_session
 from zg_common.identity import Identity
-from zg_routing import repository, service
+from zg_routing import repository, rules, service
 from zg_routing.schemas import (
     ActionRequest,
     DepartmentRead,
+    FallbackRead,
+    FallbackUpdate,
     QueueItemRead,
     QueueRead,
     RoutingRuleRead,
     RoutingRulesRead,
+    RuleChangeRead,
+    RuleCreate,
+    RuleUpdate,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["routing"])
@@ -48,6 +53,77 @@ async def read_rules(
         fallback_department_id=await repository.fallback_department_id(session),
         rules=[RoutingRuleRead.model_validate(r, from_attributes=True) for r in rules],
     )
+
+
+Manager = Annotated[Identity, require("routing_rules.manage")]
+
+
+@router.post(
+    "/routing-rules",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RoutingRuleRead,
+    summary="Add a rule (category x grid or every grid -> department); cases already "
+    "dispatched stay where they are",
+)
+async def create_rule(
+    caller: Manager, body: RuleCreate, request: Request, session: Session
+) -> RoutingRuleRead:
+    clock = request.app.state.runtime.state["clock"]
+    rule = await rules.create_rule(
+        session,
+        category=body.category,
+        grid_id=body.grid_id,
+        department_id=body.department_id,
+        reason=body.reason,
+        caller=caller,
+        categories=frozenset(code for code, _ in clock.limits.disposal),
+    )
+    return RoutingRuleRead.model_validate(rule, from_attributes=True)
+
+
+@router.put(
+    "/routing-rules/fallback",
+    response_model=FallbackRead,
+    summary="Change the fallback owner: who gets the cases no rule matches",
+)
+async def set_fallback(caller: Manager, body: FallbackUpdate, session: Session) -> FallbackRead:
+    owner = await rules.set_fallback(
+        session, department_id=body.department_id, reason=body.reason, caller=caller
+    )
+    return FallbackRead(fallback_department_id=owner)
+
+
+@router.patch(
+    "/routing-rules/{rule_id}",
+    response_model=RoutingRuleRead,
+    summary="Change a rule's department or (de)activate it",
+)
+async def update_rule(
+    caller: Manager, rule_id: str, body: RuleUpdate, session: Session
+) -> RoutingRuleRead:
+    rule = await rules.update_rule(
+        session,
+        rule_id,
+        department_id=body.department_id,
+        active=body.active,
+        reason=body.reason,
+        caller=caller,
+    )
+    return RoutingRuleRead.model_validate(rule, from_attributes=True)
+
+
+@router.get(
+    "/routing-rules/{rule_id}/changes",
+    response_model=list[RuleChangeRead],
+    summary="The audit trail of a rule (or of `fallback`)",
+)
+async def rule_changes(
+    caller: Annotated[Identity, require("routing_rules.read")], rule_id: str, session: Session
+) -> list[RuleChangeRead]:
+    return [
+        RuleChangeRead.model_validate(c, from_attributes=True)
+        for c in await rules.changes_of(session, rule_id)
+    ]
 
 
 @router.get(

@@ -68,3 +68,44 @@ class ActionRequest(BaseModel):
     hours: float | None = Field(default=None, gt=0, le=720)
     result: str | None = Field(default=None, max_length=2000)
     close_type: Literal["normal", "overdue", "error", "special"] | None = None
+
+
+class RuleCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    category: str = Field(pattern=r"^[CE]\d{4}$", examples=["E0403"])
+    grid_id: str | None = Field(
+        default=None, pattern=r"^G\d{2,3}$", description="null: the rule applies in every grid"
+    )
+    department_id: str = Field(min_length=1, max_length=50)
+    reason: str = Field(min_length=2, max_length=500, description="why: kept in the audit trail")
+
+
+class RuleUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    department_id: str | None = Field(default=None, min_length=1, max_length=50)
+    active: bool | None = None
+    reason: str = Field(min_length=2, max_length=500)
+
+
+class FallbackUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    department_id: str = Field(min_length=1, max_length=50)
+    reason: str = Field(min_length=2, max_length=500)
+
+
+class FallbackRead(BaseModel):
+    fallback_department_id: str
+
+
+class RuleChangeRead(BaseModel):
+    rule_id: str
+    change: str
+    before: dict[str, object] | None
+    after: dict[str, object] | None
+    reason: str
+    actor_sub: str
+    actor_role: str
+    at: datetime

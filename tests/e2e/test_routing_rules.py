@@ -1,0 +1,117 @@
+"""Managers change the routing rules through the API: new reports follow the change, cases
+already dispatched stay where they are, every change is logged with who and why."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import Platform
+from tests.e2e.support import (
+    a_free_point,
+    assert_problem,
+    login,
+    refdata,
+    report_and_wait_dispatched,
+)
+from zg_common.geo import haversine_m
+
+pytestmark = pytest.mark.e2e
+
+
+def another_point_in(grid_id: str, far_from: tuple[float, float]) -> tuple[float, float]:
+    for feature in refdata("patrol_points.geojson")["features"]:
+        lon, lat = feature["geometry"]["coordinates"]
+        if feature["properties"]["grid_id"] == grid_id and haversine_m(lat, lon, *far_from) > 200:
+            return lat, lon
+    raise LookupError(grid_id)
+
+
+async def parking(api: httpx.AsyncClient, lat: float, lon: float) -> dict[str, Any]:
+    return await report_and_wait_dispatched(
+        api, {"category": "E0403", "lat": lat, "lon": lon, "description": "Car on the kerb"}
+    )
+
+
+async def test_a_rule_change_routes_new_cases_and_leaves_dispatched_ones(
+    api: httpx.AsyncClient, anon: httpx.AsyncClient, platform: Platform
+) -> None:
+    point = a_free_point("intersection")
+    lon, lat = point["geometry"]["coordinates"]
+    grid = point["properties"]["grid_id"]
+    before = await parking(api, lat, lon)
+    assert before["department"] == "traffic-police"
+
+    manager = await login(anon, platform, "manager")
+    rule = {"category": "E0403", "grid_id": grid, "department_id": "special-patrol"}
+    created = await anon.post(
+        "/api/v1/routing-rules", json={**rule, "reason": "event week"}, headers=manager
+    )
+    assert created.status_code == 201, created.text
+    rule_id = created.json()["id"]
+    try:
+        after = await parking(api, *another_point_in(grid, (lat, lon)))
+        assert after["department"] == "special-patrol"
+        still = (await api.get(f"/api/v1/cases/{before['id']}")).json()
+        assert still["department"] == "traffic-police", "a dispatched case is not moved"
+
+        assert_problem(
+            await anon.post(
+                "/api/v1/routing-rules", json={**rule, "reason": "again"}, headers=manager
+            ),
+            409,
+            "routing_rule_exists",
+        )
+    finally:
+        off = await anon.patch(
+            f"/api/v1/routing-rules/{rule_id}",
+            json={"active": False, "reason": "event over"},
+            headers=manager,
+        )
+        assert off.status_code == 200 and off.json()["active"] is False
+    trail = (await anon.get(f"/api/v1/routing-rules/{rule_id}/changes", headers=manager)).json()
+    assert [(c["change"], c["reason"], c["actor_role"]) for c in trail] == [
+        ("created", "event week", "manager"),
+        ("deactivated", "event over", "manager"),
+    ]
+    assert trail[1]["before"]["active"] is True and trail[1]["after"]["active"] is False
+
+
+async def test_rule_changes_are_checked_and_kept_for_managers(
+    api: httpx.AsyncClient, anon: httpx.AsyncClient, platform: Platform
+) -> None:
+    manager = await login(anon, platform, "manager")
+    body = {"category": "E0403", "department_id": "nowhere", "reason": "test"}
+    bad = assert_problem(
+        await anon.post("/api/v1/routing-rules", json=body, headers=manager),
+        422,
+        "validation_failed",
+    )
+    assert bad["errors"][0]["code"] == "unknown_department"
+    unknown = {**body, "category": "E0999", "department_id": "police-station"}
+    assert (
+        assert_problem(
+            await anon.post("/api/v1/routing-rules", json=unknown, headers=manager),
+            422,
+            "validation_failed",
+        )["errors"][0]["code"]
+        == "unknown_category"
+    )
+    assert_problem(
+        await anon.patch("/api/v1/routing-rules/RR9999", json={"reason": "x y"}, headers=manager),
+        404,
+        "routing_rule_not_found",
+    )
+    assert_problem(await api.post("/api/v1/routing-rules", json=body), 403, "operation_forbidden")
+    staff = await login(anon, platform, "roads-staff")
+    assert_problem(
+        await anon.put(
+            "/api/v1/routing-rules/fallback",
+            json={"department_id": "police-station", "reason": "x y"},
+            headers=staff,
+        ),
+        403,
+        "operation_forbidden",
+    )
