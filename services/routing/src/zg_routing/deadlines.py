@@ -19,55 +19,45 @@ from zg_routing.models import TrackedCase, outbox
 BATCH = 200
 
 
+# what is announced: the flag set once, the moment it is due, the event that says it
+ANNOUNCEMENTS: tuple[tuple[str, str, type[CaseDeadlineApproached | CaseOverdue]], ...] = (
+    ("warned_at", "warn_at", CaseDeadlineApproached),
+    ("overdue_at", "due_at", CaseOverdue),
+)
+
+
 async def check_deadlines(sessions: async_sessionmaker[AsyncSession], *, now: datetime) -> int:
     """Announce what is due now; returns how many announcements were made."""
     announced = 0
     async with unit_of_work(sessions) as session:
-        running = TrackedCase.clock_started_at.is_not(None)
-        near = await session.scalars(
-            select(TrackedCase)
-            .where(running, TrackedCase.warned_at.is_(None), TrackedCase.warn_at <= now)
-            .order_by(TrackedCase.warn_at)
-            .limit(BATCH)
-            .with_for_update(skip_locked=True)
-        )
-        for case in near:
-            assert case.due_at is not None
-            case.warned_at = now
-            await outbox.add(
-                session,
-                CaseDeadlineApproached(
-                    case_id=str(case.case_id),
-                    number=case.number,
-                    department_id=case.department_id,
-                    due_at=case.due_at,
-                    at=now,
-                ),
-                subject=str(case.case_id),
+        for flag, moment, contract in ANNOUNCEMENTS:
+            due = getattr(TrackedCase, moment)
+            cases = await session.scalars(
+                select(TrackedCase)
+                .where(
+                    TrackedCase.clock_started_at.is_not(None),  # running clocks only
+                    getattr(TrackedCase, flag).is_(None),
+                    due <= now,
+                )
+                .order_by(due)
+                .limit(BATCH)
+                .with_for_update(skip_locked=True)
             )
-            announced += 1
-        late = await session.scalars(
-            select(TrackedCase)
-            .where(running, TrackedCase.overdue_at.is_(None), TrackedCase.due_at <= now)
-            .order_by(TrackedCase.due_at)
-            .limit(BATCH)
-            .with_for_update(skip_locked=True)
-        )
-        for case in late:
-            assert case.due_at is not None
-            case.overdue_at = now
-            await outbox.add(
-                session,
-                CaseOverdue(
-                    case_id=str(case.case_id),
-                    number=case.number,
-                    department_id=case.department_id,
-                    due_at=case.due_at,
-                    at=now,
-                ),
-                subject=str(case.case_id),
-            )
-            announced += 1
+            for case in cases:
+                assert case.due_at is not None
+                setattr(case, flag, now)
+                await outbox.add(
+                    session,
+                    contract(
+                        case_id=str(case.case_id),
+                        number=case.number,
+                        department_id=case.department_id,
+                        due_at=case.due_at,
+                        at=now,
+                    ),
+                    subject=str(case.case_id),
+                )
+                announced += 1
     return announced
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import select
@@ -10,7 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_routing.lifecycle import TERMINAL
 from zg_routing.models import (
-    Assignment,
     Department,
     Grid,
     RoutingRule,
@@ -61,10 +59,6 @@ async def list_rules(
     if department_id:
         query = query.where(RoutingRule.department_id == department_id)
     return list(await session.scalars(query))
-
-
-async def get_assignment(session: AsyncSession, case_id: uuid.UUID) -> Assignment | None:
-    return await session.get(Assignment, case_id)
 
 
 async def open_cases(
