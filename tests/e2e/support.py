@@ -91,7 +91,7 @@ async def report_and_wait_dispatched(
         case: dict[str, Any] = (await api.get(f"/api/v1/cases/{body['id']}")).json()
         return case if case["status"] == "dispatched" else None
 
-    case = await eventually(dispatched, timeout=20, what="the case to be dispatched")
+    case = await eventually(dispatched, timeout=30, what="the case to be dispatched")
     print(f"dispatched {time.monotonic() - started:.3f}s after the 201")  # shown with -s
     return case
 
@@ -113,7 +113,7 @@ async def confirm_if_verifying(reader: httpx.AsyncClient, case_id: str) -> None:
         case: dict[str, Any] = (await reader.get(f"/api/v1/cases/{case_id}")).json()
         return case if case["status"] not in ("reported",) or len(case["history"]) > 1 else None
 
-    case = await eventually(settled, timeout=20, what="routing to take the case on")
+    case = await eventually(settled, timeout=30, what="routing to take the case on")
     if case["status"] != "verifying":
         return
     async with httpx.AsyncClient(base_url=ROUTING, timeout=15) as routing:
