@@ -41,6 +41,7 @@ class Policy:
                 raise ValueError(f"unknown roles in the policy: {sorted(unknown)}")
             return frozenset(out)
 
+        self.groups = {name: expand([f"@{name}"]) for name in groups}
         self.operations = {
             name: Operation(name, expand(spec["roles"]), spec.get("description", ""))
             for name, spec in document["operations"].items()
@@ -57,6 +58,12 @@ class Policy:
 def policy() -> Policy:
     text = resources.files("zg_common").joinpath("policy/operations.json").read_text("utf-8")
     return Policy(json.loads(text))
+
+
+def command_centre() -> frozenset[str]:
+    """The roles of the command centre (the policy's `command_centre` group): they see every
+    case, its reporter's contact and the originals of its media."""
+    return policy().groups["command_centre"]
 
 
 class Authorize:

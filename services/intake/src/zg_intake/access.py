@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, false, or_, select, true
 
+from zg_common.authz import command_centre
 from zg_common.identity import Identity
 from zg_intake.models import Case, CaseFollower
-
-SEES_EVERY_CASE = frozenset({"intake_operator", "dispatcher", "shift_leader", "manager", "admin"})
 
 
 def may_see_reporter(caller: Identity, case: Case) -> bool:
     """Privacy: the reporter's contact is for the reporter and the command centre only, never
     for departments, officers or partner systems."""
-    return caller.role in SEES_EVERY_CASE or (
+    return caller.role in command_centre() or (
         caller.role != "anonymous" and case.reporter_sub == caller.sub
     )
 
@@ -23,7 +22,7 @@ def may_read(caller: Identity, case: Case, *, follows: bool = False) -> bool:
     and partner keys their departments' cases; officers their grids' cases; whoever reported a
     case sees it, and so does whoever follows it (`follows`: their duplicate report was merged
     into it)."""
-    if caller.role in SEES_EVERY_CASE:
+    if caller.role in command_centre():
         return True
     if caller.role != "anonymous" and (case.reporter_sub == caller.sub or follows):
         return True
@@ -36,7 +35,7 @@ def may_read(caller: Identity, case: Case, *, follows: bool = False) -> bool:
 
 def readable_cases(caller: Identity) -> ColumnElement[bool]:
     """`may_read` as a SQL condition, for lists: the same rules, applied by the database."""
-    if caller.role in SEES_EVERY_CASE:
+    if caller.role in command_centre():
         return true()
     if caller.role == "anonymous":
         return false()

@@ -13,6 +13,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.app import Runtime
+from zg_common.authz import command_centre
 from zg_common.db import unit_of_work
 from zg_common.errors import (
     FieldError,
@@ -24,15 +25,13 @@ from zg_common.errors import (
 )
 from zg_common.identity import Identity
 from zg_intake import media, repository
-from zg_intake.access import SEES_EVERY_CASE, may_read
+from zg_intake.access import may_read
 from zg_intake.config import IntakeSettings
 from zg_intake.exceptions import MediaNotFound
 from zg_intake.models import Case, Media
 from zg_intake.storage import LocalMediaStore, MediaStore, S3MediaStore, spooled_copy
 
 PURPOSES = ("report", "before", "after", "disposal", "evidence")
-# the original keeps the photo's location: the command centre only
-SEES_ORIGINALS = SEES_EVERY_CASE
 
 
 def original_key(sha256: str) -> str:
@@ -239,9 +238,9 @@ async def readable_media(
         visible = case is not None and may_read(
             caller, case, follows=await repository.follows(session, case.id, caller.sub)
         )
-    if not visible and caller.role not in SEES_ORIGINALS:
+    if not visible and caller.role not in command_centre():
         raise MediaNotFound(f"No media with id {media_id}")
-    if variant == "original" and caller.role not in SEES_ORIGINALS:
+    if variant == "original" and caller.role not in command_centre():
         raise Forbidden(
             "Originals keep the photo's location; only the command centre may fetch them",
             code="original_media_forbidden",

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Form, Header, Query, Request, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
 
-from zg_common.authz import require
+from zg_common.authz import command_centre, require
 from zg_common.geojson import (
     GEOJSON_MEDIA_TYPE,
     Feature,
@@ -25,7 +25,6 @@ from zg_intake import media_service, service, wording
 from zg_intake.access import may_see_reporter
 from zg_intake.dependencies import MediaStoreDep, ReferenceDep, Session
 from zg_intake.exceptions import MediaNotFound
-from zg_intake.media_service import SEES_ORIGINALS
 from zg_intake.models import Case, Media
 from zg_intake.schemas import (
     CaseCreate,
@@ -199,7 +198,7 @@ def media_read(row: Media, caller: Identity) -> MediaRead:
         location_removed=row.location_removed,
         url=url,
         thumbnail_url=f"{url}?variant=thumbnail" if row.has_thumbnail else None,
-        original_url=f"{url}?variant=original" if caller.role in SEES_ORIGINALS else None,
+        original_url=f"{url}?variant=original" if caller.role in command_centre() else None,
         uploaded_at=row.uploaded_at,
     )
 

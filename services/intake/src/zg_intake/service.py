@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.app import Runtime
+from zg_common.authz import command_centre
 from zg_common.consumer import PermanentError
 from zg_common.contracts.intake import CaseMerged, CaseRated, CaseReported, CaseSplit
 from zg_common.contracts.routing import CaseDeadlineApproached, CaseOverdue, CaseTransitioned
@@ -52,7 +53,6 @@ STATUS_SELF_HANDLED = "self_handled"
 STATUS_MERGED = "merged"
 HOTLINE_SYSTEM = "12345"
 IDEMPOTENCY_KEY_RETENTION = timedelta(days=7)
-COMMAND_CENTRE = frozenset({"intake_operator", "dispatcher", "shift_leader", "manager", "admin"})
 
 
 def channel_of(reporter: Identity, data: CaseCreate) -> str:
@@ -65,7 +65,7 @@ def channel_of(reporter: Identity, data: CaseCreate) -> str:
         if data.external_ref is not None and data.external_ref.system == HOTLINE_SYSTEM:
             return "hotline_12345"
         return "partner_api"
-    if reporter.role in COMMAND_CENTRE:
+    if reporter.role in command_centre():
         return "command_centre"
     return "api"
 

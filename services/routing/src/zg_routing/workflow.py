@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zg_common.authz import command_centre
 from zg_common.contracts.routing import CaseDispatched, CaseTaskRequested, CaseTransitioned
 from zg_common.errors import CaseNotFound, FieldError, ValidationFailed
 from zg_common.identity import Identity
@@ -20,7 +21,6 @@ from zg_routing.calendar import Clock, Light, Urgency, light
 from zg_routing.models import Assignment, CaseTransition, Department, TrackedCase, outbox
 
 MINUTE = timedelta(minutes=1)
-SEES_EVERY_CASE = frozenset({"intake_operator", "dispatcher", "shift_leader", "manager", "admin"})
 
 
 def state_of(tracked: TrackedCase) -> lifecycle.CaseState:
@@ -39,7 +39,7 @@ def state_of(tracked: TrackedCase) -> lifecycle.CaseState:
 def may_see(caller: Identity, tracked: TrackedCase) -> bool:
     """Row rules of the workflow: the command centre, the case's department, the officers of its
     grid, a partner for the cases of its departments."""
-    if caller.role in SEES_EVERY_CASE:
+    if caller.role in command_centre():
         return True
     if caller.role in ("department_staff", "partner"):
         return tracked.department_id in caller.department_ids
