@@ -10,13 +10,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.contracts.intake import CaseReported
-from zg_common.contracts.routing import CaseDispatched
 from zg_common.events import CloudEvent
 from zg_common.identity import Identity
 from zg_routing import lifecycle, repository, workflow
 from zg_routing.calendar import Clock
 from zg_routing.lifecycle import MUST_VERIFY
-from zg_routing.models import Assignment, TrackedCase, outbox
+from zg_routing.models import TrackedCase
 from zg_routing.territory import GridIndex, GridRef
 
 
@@ -89,45 +88,9 @@ async def dispatch_by_rules(
     department = await repository.get_department(session, department_id)
     if department is None:
         raise LookupError(f"routing rule points at unknown department {department_id}")
-    for action, params in (
-        ("accept", {}),
-        ("file", {}),
-        ("dispatch", {"department_id": department.id, "by": "routing rules"}),
-    ):
+    dispatch = {"department_id": department.id, "rule_id": rule.id if rule else None}
+    for action, params in (("accept", {}), ("file", {}), ("dispatch", dispatch)):
         await workflow.act(session, tracked, action, None, params, clock=clock, now=now)
-    assert tracked.due_at is not None
-    session.add(
-        Assignment(
-            case_id=tracked.case_id,
-            category=tracked.category,
-            lat=tracked.lat or 0.0,
-            lon=tracked.lon or 0.0,
-            grid_id=tracked.grid_id,
-            department_id=department.id,
-            rule_id=rule.id if rule else None,
-            dispatched_at=now,
-            urgency=tracked.urgency,
-            calendar_id=department.calendar,
-            time_limit=tracked.time_limit,
-            due_at=tracked.due_at,
-        )
-    )
-    await outbox.add(
-        session,
-        CaseDispatched(
-            case_id=str(tracked.case_id),
-            grid_id=tracked.grid_id,
-            zone_type=tracked.zone_type or "",
-            department_id=department.id,
-            department_name=department.name,
-            rule_id=rule.id if rule else None,
-            dispatched_at=now,
-            due_at=tracked.due_at,
-            time_limit=tracked.time_limit,
-            calendar_id=department.calendar,
-        ),
-        subject=str(tracked.case_id),
-    )
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.authz import command_centre
@@ -101,7 +102,7 @@ async def act(
     elif action.startswith(("approve_", "deny_")):
         tracked.pending = {}
     if department is not None:
-        await _assign(session, tracked, department)
+        await _assign(session, tracked, department, params.get("rule_id"))
     reason = str(params.get("reason") or params.get("result") or params.get("verification") or "")
     session.add(
         CaseTransition(
@@ -226,36 +227,46 @@ def _arm_watch(tracked: TrackedCase, *, clock: Clock, now: datetime) -> None:
     tracked.overdue_at = None
 
 
-async def _assign(session: AsyncSession, tracked: TrackedCase, department: Department) -> None:
-    """The dispatch record (latest department) and the `dispatched` event scoring counts."""
+async def _assign(
+    session: AsyncSession, tracked: TrackedCase, department: Department, rule_id: str | None
+) -> None:
+    """Every dispatch, by the rules or by a dispatcher: the dispatch record (the latest
+    department, the rule that chose it) and the `dispatched` event scoring counts."""
     assert tracked.due_at is not None and tracked.clock_started_at is not None
-    time_limit = tracked.time_limit
+    assert tracked.grid_id is not None
     values = {
         "department_id": department.id,
+        "rule_id": rule_id,
         "dispatched_at": tracked.clock_started_at,
         "urgency": tracked.urgency,
         "calendar_id": department.calendar,
-        "time_limit": time_limit,
+        "time_limit": tracked.time_limit,
         "due_at": tracked.due_at,
     }
-    existing = await session.get(Assignment, tracked.case_id)
-    if existing is None:
-        return  # the first dispatch by the rules writes its own record (with the rule)
-    for key, value in values.items():
-        setattr(existing, key, value)
-    existing.rule_id = None
+    await session.execute(
+        pg_insert(Assignment)
+        .values(
+            case_id=tracked.case_id,
+            category=tracked.category,
+            lat=tracked.lat or 0.0,
+            lon=tracked.lon or 0.0,
+            grid_id=tracked.grid_id,
+            **values,
+        )
+        .on_conflict_do_update(index_elements=[Assignment.case_id], set_=values)
+    )
     await outbox.add(
         session,
         CaseDispatched(
             case_id=str(tracked.case_id),
-            grid_id=existing.grid_id,
-            zone_type="",
+            grid_id=tracked.grid_id,
+            zone_type=tracked.zone_type or "",
             department_id=department.id,
             department_name=department.name,
-            rule_id=None,
+            rule_id=rule_id,
             dispatched_at=tracked.clock_started_at,
             due_at=tracked.due_at,
-            time_limit=time_limit,
+            time_limit=tracked.time_limit,
             calendar_id=department.calendar,
         ),
         subject=str(tracked.case_id),
