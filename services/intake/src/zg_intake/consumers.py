@@ -11,7 +11,7 @@ from zg_common.consumer import ConsumerSpec
 from zg_common.contracts.routing import TOPIC_CASE as ROUTING_CASE
 from zg_common.contracts.routing import CaseDeadlineApproached, CaseOverdue, CaseTransitioned
 from zg_common.contracts.video_index import TOPIC_CAMERA, CameraAlarmRaised
-from zg_intake import service
+from zg_intake import follow, service
 
 
 def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
@@ -20,9 +20,9 @@ def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
             name="intake.case-status",
             topics=(ROUTING_CASE,),
             handlers={
-                CaseTransitioned.event_type: service.record_transition,
-                CaseOverdue.event_type: service.record_deadline,
-                CaseDeadlineApproached.event_type: service.record_deadline,
+                CaseTransitioned.event_type: follow.record_transition,
+                CaseOverdue.event_type: follow.record_deadline,
+                CaseDeadlineApproached.event_type: follow.record_deadline,
             },
         ),
         ConsumerSpec(

@@ -28,7 +28,7 @@ from zg_common.errors import (
     unstorable_text,
 )
 from zg_common.identity import Identity
-from zg_intake import repository, service, wording
+from zg_intake import feedback, repository, service, wording
 from zg_intake.access import readable_cases
 from zg_intake.config import IntakeSettings
 from zg_intake.dependencies import ReferenceDep, Session
@@ -469,7 +469,7 @@ async def post_request_update(
     assert claimed_at is not None
     number, update_id = _one(form, "service_request_id"), _one(form, "update_id")
     assert number is not None and update_id is not None
-    change = await service.record_partner_update(
+    change = await feedback.record_partner_update(
         session,
         number=number,
         update_id=update_id[:40],

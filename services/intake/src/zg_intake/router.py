@@ -21,7 +21,7 @@ from zg_common.geojson import (
     Geometry,
 )
 from zg_common.identity import Identity
-from zg_intake import media_service, service, wording
+from zg_intake import feedback, media_service, service, wording
 from zg_intake.access import may_see_reporter
 from zg_intake.dependencies import MediaStoreDep, ReferenceDep, Session
 from zg_intake.exceptions import MediaNotFound
@@ -308,7 +308,7 @@ async def rate_case(
     body: RatingCreate,
     session: Session,
 ) -> RatingRead:
-    rating = await service.rate_case(
+    rating = await feedback.rate_case(
         session, case_id=case_id, score=body.score, comment=body.comment, caller=caller
     )
     return RatingRead(

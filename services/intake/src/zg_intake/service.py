@@ -16,11 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zg_common.app import Runtime
 from zg_common.authz import command_centre
 from zg_common.consumer import PermanentError
-from zg_common.contracts.intake import CaseMerged, CaseRated, CaseReported, CaseSplit
-from zg_common.contracts.routing import CaseDeadlineApproached, CaseOverdue, CaseTransitioned
+from zg_common.contracts.intake import CaseMerged, CaseReported, CaseSplit
 from zg_common.contracts.video_index import CameraAlarmRaised
 from zg_common.db import unit_of_work
-from zg_common.errors import CaseNotFound, FieldError, Forbidden, ValidationFailed
+from zg_common.errors import CaseNotFound, FieldError, ValidationFailed
 from zg_common.events import CloudEvent
 from zg_common.geo import haversine_m, to_wgs84
 from zg_common.identity import Identity
@@ -28,7 +27,6 @@ from zg_intake import duplicates, history, repository
 from zg_intake.access import may_read, readable_cases
 from zg_intake.attributes import check_answers
 from zg_intake.exceptions import (
-    AlreadyRated,
     CaseStateConflict,
     ExternalRefTaken,
     IdempotencyKeyReused,
@@ -39,8 +37,6 @@ from zg_intake.exceptions import (
 from zg_intake.media_service import attach_media, media_of_case
 from zg_intake.models import (
     Case,
-    CaseRating,
-    CaseStatusChange,
     Category,
     IdempotencyKey,
     outbox,
@@ -441,127 +437,6 @@ async def report_camera_alarm(
         )
     except ValidationFailed as exc:  # unknown category, outside the district: never succeeds
         raise PermanentError(f"camera alarm {alarm.alarm_id} refused: {exc.detail}") from exc
-
-
-async def record_partner_update(
-    session: AsyncSession,
-    *,
-    number: str,
-    update_id: str,
-    claimed_status: str,
-    description: str,
-    at: datetime,
-    caller: Identity,
-) -> CaseStatusChange | None:
-    """A partner's update of a case it may see, as a history note (once per update_id); None
-    when there is no such case for this caller."""
-    (case,) = await repository.cases_by_number(
-        session, [number], visible=readable_cases(caller)
-    ) or (None,)
-    if case is None:
-        return None
-    # the partner's update id, as the history entry's event id (64 characters at most)
-    marker = "open311:" + hashlib.sha256(f"{caller.sub}:{update_id}".encode()).hexdigest()[:48]
-    earlier = await repository.change_by_event_id(session, case.id, marker)
-    if earlier is not None:
-        return earlier
-    note = f"update from {caller.name or caller.role} ({claimed_status}): {description}".strip()
-    change = await history.record(
-        session, case, status=case.status, at=at, note=note[:4000], event_id=marker
-    )
-    await session.flush()  # its id is the update id the partner gets back
-    return change
-
-
-RATEABLE = frozenset({"closed"})
-
-
-async def rate_case(
-    session: AsyncSession,
-    *,
-    case_id: uuid.UUID,
-    score: int,
-    comment: str,
-    caller: Identity,
-) -> CaseRating:
-    """The reporter (or a follower, whose report was merged into it) rates a closed case once;
-    the rating is published for scoring."""
-    case = await get_case(session, case_id, caller=caller)
-    follows = await repository.follows(session, case_id, caller.sub)
-    if case.reporter_sub != caller.sub and not follows:
-        raise Forbidden("Only who reported the case rates it", code="not_the_reporter")
-    if case.status not in RATEABLE:
-        raise CaseStateConflict(f"Case {case.number} is {case.status}: rate it once it is closed")
-    now = datetime.now(UTC)
-    inserted = await session.scalar(
-        pg_insert(CaseRating)
-        .values(case_id=case.id, rater_sub=caller.sub, score=score, comment=comment, rated_at=now)
-        .on_conflict_do_nothing()
-        .returning(CaseRating.case_id)
-    )
-    if inserted is None:
-        raise AlreadyRated(f"You rated case {case.number} already")
-    await outbox.add(
-        session,
-        CaseRated(
-            case_id=str(case.id),
-            number=case.number,
-            category=case.category,
-            department_id=case.department_id,
-            grid_id=case.grid_id,
-            score=score,
-            comment=comment,
-            rater_role=caller.role,
-            rated_at=now,
-        ),
-        subject=str(case.id),
-    )
-    rating = await session.get(CaseRating, (case.id, caller.sub))
-    assert rating is not None
-    return rating
-
-
-async def record_transition(session: AsyncSession, event: CloudEvent) -> None:
-    """Follow routing's lifecycle in intake's read model (idempotent by the consumer): the
-    status, the department and the deadline, and one history entry per step."""
-    data = CaseTransitioned.parse(event)
-    case = await repository.get_case(
-        session, uuid.UUID(data.case_id), for_update=True, with_history=False
-    )
-    if case is None:
-        # Only intake creates cases, and its event is committed before routing can see it.
-        raise CaseNotFound(f"transition of unknown case {data.case_id}")
-    case.status = data.to_status
-    case.department_id, case.department_name = data.department_id, data.department_name
-    case.due_at, case.time_limit = data.due_at, data.time_limit
-    case.updated_at = datetime.now(UTC)
-    if data.action == "dispatch":
-        note = f"dispatched to {data.department_name}"
-    else:
-        note = f"{data.action.replace('_', ' ')} ({data.actor_role})"
-        if data.reason:
-            note += f": {data.reason}"
-    await history.record(
-        session, case, status=data.to_status, at=data.at, event_id=event.id, note=note
-    )
-
-
-async def record_deadline(session: AsyncSession, event: CloudEvent) -> None:
-    """The deadline watch's announcements, as notes in the case's history (status unchanged)."""
-    if event.type == CaseOverdue.event_type:
-        overdue = CaseOverdue.parse(event)
-        case_id, at = overdue.case_id, overdue.at
-        note = (
-            f"overdue since {overdue.due_at.isoformat()}: escalated to the {overdue.escalated_to}"
-        )
-    else:
-        near = CaseDeadlineApproached.parse(event)
-        case_id, at = near.case_id, near.at
-        note = f"80 % of the time limit used; due {near.due_at.isoformat()}"
-    case = await repository.get_case(session, uuid.UUID(case_id), with_history=False)
-    if case is None:
-        raise CaseNotFound(f"deadline of unknown case {case_id}")
-    await history.record(session, case, status=case.status, at=at, event_id=event.id, note=note)
 
 
 async def category_tree(session: AsyncSession) -> list[CategoryRead]:

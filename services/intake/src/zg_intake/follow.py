@@ -1,0 +1,57 @@
+"""Following the other services: routing's lifecycle steps and deadline announcements in the
+case read model and its history."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zg_common.contracts.routing import CaseDeadlineApproached, CaseOverdue, CaseTransitioned
+from zg_common.errors import CaseNotFound
+from zg_common.events import CloudEvent
+from zg_intake import history, repository
+
+
+async def record_transition(session: AsyncSession, event: CloudEvent) -> None:
+    """Follow routing's lifecycle in intake's read model (idempotent by the consumer): the
+    status, the department and the deadline, and one history entry per step."""
+    data = CaseTransitioned.parse(event)
+    case = await repository.get_case(
+        session, uuid.UUID(data.case_id), for_update=True, with_history=False
+    )
+    if case is None:
+        # Only intake creates cases, and its event is committed before routing can see it.
+        raise CaseNotFound(f"transition of unknown case {data.case_id}")
+    case.status = data.to_status
+    case.department_id, case.department_name = data.department_id, data.department_name
+    case.due_at, case.time_limit = data.due_at, data.time_limit
+    case.updated_at = datetime.now(UTC)
+    if data.action == "dispatch":
+        note = f"dispatched to {data.department_name}"
+    else:
+        note = f"{data.action.replace('_', ' ')} ({data.actor_role})"
+        if data.reason:
+            note += f": {data.reason}"
+    await history.record(
+        session, case, status=data.to_status, at=data.at, event_id=event.id, note=note
+    )
+
+
+async def record_deadline(session: AsyncSession, event: CloudEvent) -> None:
+    """The deadline watch's announcements, as notes in the case's history (status unchanged)."""
+    if event.type == CaseOverdue.event_type:
+        overdue = CaseOverdue.parse(event)
+        case_id, at = overdue.case_id, overdue.at
+        note = (
+            f"overdue since {overdue.due_at.isoformat()}: escalated to the {overdue.escalated_to}"
+        )
+    else:
+        near = CaseDeadlineApproached.parse(event)
+        case_id, at = near.case_id, near.at
+        note = f"80 % of the time limit used; due {near.due_at.isoformat()}"
+    case = await repository.get_case(session, uuid.UUID(case_id), with_history=False)
+    if case is None:
+        raise CaseNotFound(f"deadline of unknown case {case_id}")
+    await history.record(session, case, status=case.status, at=at, event_id=event.id, note=note)
