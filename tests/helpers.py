@@ -28,6 +28,9 @@ SAMPLE_PATH_VALUES = {
     "action": "accept",
     "rule_id": "RR0001",
     "grid_id": "G01",
+    "department_id": "roads-contractor",
+    "calendar_id": "office",
+    "year": "2026",
     "key_id": str(uuid.uuid4()),
     "account_id": str(uuid.uuid4()),
 }

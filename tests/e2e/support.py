@@ -34,7 +34,9 @@ def expected_department(category: str, lat: float, lon: float) -> tuple[str, str
     )
     table = refdata("routing_rules.json")
     rules = [r for r in table["rules"] if r["category"] == category]
-    for r in sorted(rules, key=lambda r: r["grid_id"] is None):
+    # components: the owner (every grid's rule) first; events: the grid's rule first
+    owner_first = category.startswith("C")
+    for r in sorted(rules, key=lambda r: (r["grid_id"] is None) != owner_first):
         if r["grid_id"] in (grid, None):
             return grid, r["department_id"]
     return grid, table["fallback_department_id"]
@@ -46,10 +48,14 @@ SPACING_M = 150.0
 _used: list[tuple[float, float]] = []
 
 
-def a_free_point(object_type: str) -> dict[str, Any]:
-    """A patrol point (GeoJSON feature) of this type not near any place handed out before."""
+def a_free_point(object_type: str | None = None, *, grid_id: str | None = None) -> dict[str, Any]:
+    """A patrol point (GeoJSON feature) of this type (or any) in this grid (or any) not near
+    any place handed out before."""
     for feature in refdata("patrol_points.geojson")["features"]:
-        if feature["properties"]["object_type"] != object_type:
+        properties = feature["properties"]
+        if object_type not in (None, properties["object_type"]):
+            continue
+        if grid_id not in (None, properties["grid_id"]):
             continue
         lon, lat = feature["geometry"]["coordinates"]
         if all(haversine_m(lat, lon, u_lat, u_lon) > SPACING_M for u_lat, u_lon in _used):

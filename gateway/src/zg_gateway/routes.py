@@ -10,6 +10,7 @@ ROUTES: dict[str, str] = {
     "/api/v1/webhooks": "intake",
     "/open311/v2": "intake",
     "/api/v1/departments": "routing",
+    "/api/v1/calendars": "routing",
     "/api/v1/routing-rules": "routing",
     "/api/v1/workflow": "routing",
     "/api/v1/zone-types": "patrol",

@@ -18,7 +18,7 @@ from shapely.geometry import Point, Polygon
 
 from zg_local import catalogue as cat
 
-VERSION = "2026.11.3"
+VERSION = "2026.11.4"
 SEED = 20160401  # the month the 大综管 reform started
 CENTER_LAT, CENTER_LON = 31.8000, 117.3000
 COLS, ROWS = 7, 2  # 14 grids
@@ -283,8 +283,9 @@ def generate() -> dict[str, Any]:
                 for g in grids
                 if not d.startswith("sanitation-") or g["properties"]["section"] == d.split("-")[1]
             ],
+            "contacts": _contacts(number, d, calendar),
         }
-        for d, zh, en, mode, calendar in cat.DEPARTMENTS
+        for number, (d, zh, en, mode, calendar) in enumerate(cat.DEPARTMENTS, start=1)
     ]
 
     rules: list[dict[str, Any]] = []
@@ -387,3 +388,19 @@ def write(out: Path) -> Path:
     }
     (out / "manifest.json").write_bytes(dump(manifest))
     return out
+
+
+def _contacts(number: int, department_id: str, calendar: str) -> list[dict[str, str]]:
+    """Made-up contacts: a duty line (24x7 units answer it around the clock), a liaison for
+    the platform's cases, the person in charge; e-mail under the reserved .example domain."""
+    mail = f"{department_id}@fangxing.example"
+    duty = "值班室 duty desk" if calendar == "24x7" else "办公室 office"
+    return [
+        {"role": "duty", "name": duty, "phone": f"0551-6300 {number:02d}10", "email": mail},
+        {
+            "role": "liaison",
+            "name": "平台联络员 platform liaison",
+            "phone": f"0551-6300 {number:02d}20",
+        },
+        {"role": "head", "name": "负责人 person in charge", "phone": f"0551-6300 {number:02d}30"},
+    ]

@@ -179,19 +179,35 @@ class TimeLimits:
 
 
 def load_calendars(data: Mapping[str, Any]) -> dict[str, WorkingCalendar]:
+    """Calendars from their data (calendars.json's shape; a calendar may name its own `zone`,
+    else the file's `timezone` applies)."""
     holidays = PublicHolidays.from_data(data["public_holidays"])
     return {
-        c["id"]: WorkingCalendar.from_data(c, zone=data["timezone"], holidays=holidays)
+        c["id"]: WorkingCalendar.from_data(
+            c, zone=c.get("zone") or data["timezone"], holidays=holidays
+        )
         for c in data["calendars"]
     }
 
 
-@dataclass(frozen=True)
 class Clock:
-    """The calendars and the limits, loaded at start from the data set."""
+    """The calendars and the limits. The calendars live in the database and change while the
+    service runs (next year's holidays, a department's new hours): `reload` swaps them for
+    every holder of this clock at once; `stamp` says which version of the rows it holds."""
 
-    calendars: Mapping[str, WorkingCalendar]
-    limits: TimeLimits
+    def __init__(
+        self,
+        *,
+        calendars: Mapping[str, WorkingCalendar],
+        limits: TimeLimits,
+        stamp: object = None,
+    ) -> None:
+        self.calendars = calendars
+        self.limits = limits
+        self.stamp = stamp
+
+    def reload(self, calendars: Mapping[str, WorkingCalendar], stamp: object) -> None:
+        self.calendars, self.stamp = calendars, stamp
 
     def disposal_deadline(
         self, *, category: str, urgency: Urgency, calendar_id: str, start: datetime

@@ -19,3 +19,5 @@ class RoutingSettings(ServiceSettings):
     verify_public_reports: bool = True
     # how often the deadline watch looks for clocks past 80 % of their limit or their deadline
     deadline_watch_interval_s: float = Field(default=15.0, gt=0)
+    # how often a routing process looks for calendar changes made through another one
+    calendar_refresh_interval_s: float = Field(default=30.0, gt=0)

@@ -42,6 +42,9 @@ class Department(Base):
     mode: Mapped[str] = mapped_column(String(20))  # command, coordinated, entrusted, assessed
     calendar: Mapped[str] = mapped_column(String(20))
     grids: Mapped[list[str]] = mapped_column(JSONB)
+    # who to call: [{"role": "duty", "name": ..., "phone": ..., "email": ...}]
+    contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class Grid(Base):
@@ -57,16 +60,23 @@ class Grid(Base):
 
 
 class RoutingRule(Base):
-    """Minor category x grid (or any grid when null) -> department. Data, not code."""
+    """Minor category x grid, or x zone type, or in every grid (the category's owner or line
+    department when both are null) -> department. Data, not code."""
 
     __tablename__ = "routing_rule"
 
     id: Mapped[str] = mapped_column(String(30), primary_key=True)
     category: Mapped[str] = mapped_column(String(10), index=True)
     grid_id: Mapped[str | None] = mapped_column(ForeignKey("routing.grid.id"))
+    zone_type: Mapped[str | None] = mapped_column(String(20))
     department_id: Mapped[str] = mapped_column(ForeignKey("routing.department.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    @property
+    def scope(self) -> str:
+        """grid or zone: the territory's rule; owner: the category's in every grid."""
+        return "grid" if self.grid_id else "zone" if self.zone_type else "owner"
 
 
 class RoutingSetting(Base):
@@ -151,13 +161,15 @@ class CaseTransition(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class RoutingRuleChange(Base):
-    """The audit trail of the rules table: who changed which rule, how, when and why."""
+class ConfigChange(Base):
+    """The audit trail of what managers edit: who changed which rule, department or calendar,
+    how, when and why. `subject` is a rule id, `fallback`, `department/<id>`, `calendar/<id>`
+    or `holidays/<year>`."""
 
-    __tablename__ = "routing_rule_change"
+    __tablename__ = "config_change"
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
-    rule_id: Mapped[str] = mapped_column(String(30), index=True)
+    subject: Mapped[str] = mapped_column(String(80), index=True)
     change: Mapped[str] = mapped_column(String(20))  # created, updated, deactivated
     before: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
@@ -165,3 +177,28 @@ class RoutingRuleChange(Base):
     actor_sub: Mapped[str] = mapped_column(String(100))
     actor_role: Mapped[str] = mapped_column(String(30))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WorkingCalendarRow(Base):
+    """A working calendar: its hours per weekday, and whether public holidays stop it."""
+
+    __tablename__ = "working_calendar"
+
+    id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    zone: Mapped[str] = mapped_column(String(6))  # UTC offset of its hours, "+08:00"
+    week: Mapped[dict[str, list[list[str]]]] = mapped_column(JSONB)
+    holidays: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class HolidayYear(Base):
+    """One year of the State Council's holiday schedule: days off and make-up working days."""
+
+    __tablename__ = "holiday_year"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(Text, default="")
+    off: Mapped[list[dict[str, str]]] = mapped_column(JSONB)
+    work: Mapped[list[str]] = mapped_column(JSONB)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -17,17 +17,21 @@ from zg_routing.models import (
 )
 
 
-async def find_rule(session: AsyncSession, *, category: str, grid_id: str) -> RoutingRule | None:
-    """The most specific active rule: this grid first, then any grid."""
-    return await session.scalar(
-        select(RoutingRule)
-        .where(
-            RoutingRule.category == category,
-            RoutingRule.active.is_(True),
-            (RoutingRule.grid_id == grid_id) | RoutingRule.grid_id.is_(None),
+async def rules_for(
+    session: AsyncSession, *, category: str, grid_id: str, zone_type: str | None
+) -> list[RoutingRule]:
+    """The active rules that may decide a case of this category in this grid and zone type."""
+    return list(
+        await session.scalars(
+            select(RoutingRule)
+            .where(
+                RoutingRule.category == category,
+                RoutingRule.active.is_(True),
+                RoutingRule.grid_id.is_(None) | (RoutingRule.grid_id == grid_id),
+                RoutingRule.zone_type.is_(None) | (RoutingRule.zone_type == zone_type),
+            )
+            .order_by(RoutingRule.id)
         )
-        .order_by(RoutingRule.grid_id.is_(None), RoutingRule.id)
-        .limit(1)
     )
 
 

@@ -1,28 +1,36 @@
-"""HTTP endpoints of routing: departments, the rules table, work queues."""
+"""HTTP endpoints of routing: departments, calendars, the rules table, work queues, actions."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Path, Query, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.authz import require
 from zg_common.db import request_session
 from zg_common.identity import Identity
-from zg_routing import repository, rules, service
+from zg_routing import audit, directory, repository, rules, service
+from zg_routing.models import Department, HolidayYear
 from zg_routing.schemas import (
     ActionRequest,
+    CalendarRead,
+    CalendarUpdate,
+    ChangeRead,
+    Contact,
+    DaySpan,
     DepartmentRead,
+    DepartmentUpdate,
     FallbackRead,
     FallbackUpdate,
+    HolidayYearRead,
+    HolidayYearUpdate,
     QueueItemRead,
     QueueRead,
     RoutingRuleRead,
     RoutingRulesRead,
-    RuleChangeRead,
     RuleCreate,
     RuleUpdate,
 )
@@ -35,10 +43,200 @@ Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
 async def read_departments(
     caller: Annotated[Identity, require("departments.read")], session: Session
 ) -> list[DepartmentRead]:
+    return [_department(d) for d in await repository.list_departments(session)]
+
+
+def _department(d: Department) -> DepartmentRead:
+    return DepartmentRead.model_validate(d, from_attributes=True)
+
+
+DepartmentId = Annotated[str, Path(max_length=50)]
+
+
+@router.get("/departments/{department_id}", response_model=DepartmentRead, summary="A department")
+async def read_department(
+    caller: Annotated[Identity, require("departments.read")],
+    department_id: DepartmentId,
+    session: Session,
+) -> DepartmentRead:
+    return _department(await directory.get_department(session, department_id))
+
+
+@router.get(
+    "/departments/{department_id}/contacts",
+    response_model=list[Contact],
+    summary="Who to call at a department: duty line, liaison, person in charge",
+)
+async def read_contacts(
+    caller: Annotated[Identity, require("departments.contacts")],
+    department_id: DepartmentId,
+    session: Session,
+) -> list[Contact]:
+    department = await directory.get_department(session, department_id)
+    return [Contact.model_validate(c) for c in department.contacts]
+
+
+Director = Annotated[Identity, require("directory.manage")]
+Auditor = Annotated[Identity, require("directory.changes")]
+
+
+@router.patch(
+    "/departments/{department_id}",
+    response_model=DepartmentRead,
+    summary="Change a department's names, calendar, grids or contacts (logged); cases already "
+    "dispatched keep their deadlines",
+)
+async def update_department(
+    caller: Director,
+    department_id: DepartmentId,
+    body: DepartmentUpdate,
+    request: Request,
+    session: Session,
+) -> DepartmentRead:
+    changes = body.model_dump(exclude_none=True, exclude={"reason"})
+    department = await directory.update_department(
+        session,
+        department_id,
+        changes,
+        reason=body.reason,
+        caller=caller,
+        clock=request.app.state.runtime.state["clock"],
+    )
+    return _department(department)
+
+
+@router.get(
+    "/departments/{department_id}/changes",
+    response_model=list[ChangeRead],
+    summary="The change log of a department",
+)
+async def department_changes(
+    caller: Auditor, department_id: DepartmentId, session: Session
+) -> list[ChangeRead]:
+    return await _changes(session, f"department/{department_id}")
+
+
+async def _changes(session: AsyncSession, subject: str) -> list[ChangeRead]:
     return [
-        DepartmentRead.model_validate(d, from_attributes=True)
-        for d in await repository.list_departments(session)
+        ChangeRead.model_validate(c, from_attributes=True)
+        for c in await audit.changes_of(session, subject)
     ]
+
+
+@router.get(
+    "/calendars/holidays",
+    response_model=list[HolidayYearRead],
+    summary="The public holiday schedule, year by year",
+)
+async def read_holidays(
+    caller: Annotated[Identity, require("calendars.read")], session: Session
+) -> list[HolidayYearRead]:
+    return [_year(y) for y in await directory.list_holiday_years(session)]
+
+
+def _year(y: HolidayYear) -> HolidayYearRead:
+    return HolidayYearRead(
+        year=y.year,
+        source=y.source,
+        off=[DaySpan.model_validate(span) for span in y.off],
+        work=[date.fromisoformat(d) for d in y.work],
+        updated_at=y.updated_at,
+    )
+
+
+Year = Annotated[int, Path(ge=2000, le=2100)]
+
+
+@router.put(
+    "/calendars/holidays/{year}",
+    response_model=HolidayYearRead,
+    summary="Set a year's holiday schedule (logged); running deadlines in calendars that keep "
+    "public holidays are recounted",
+)
+async def put_holidays(
+    caller: Director, year: Year, body: HolidayYearUpdate, request: Request, session: Session
+) -> HolidayYearRead:
+    row, _ = await directory.put_holiday_year(
+        session,
+        year,
+        source=body.source,
+        off=[(span.from_, span.to) for span in body.off],
+        work=body.work,
+        reason=body.reason,
+        caller=caller,
+        clock=request.app.state.runtime.state["clock"],
+    )
+    return _year(row)
+
+
+@router.get(
+    "/calendars/holidays/{year}/changes",
+    response_model=list[ChangeRead],
+    summary="The change log of a year's holiday schedule",
+)
+async def holiday_changes(caller: Auditor, year: Year, session: Session) -> list[ChangeRead]:
+    return await _changes(session, f"holidays/{year}")
+
+
+@router.get("/calendars", response_model=list[CalendarRead], summary="Working calendars")
+async def read_calendars(
+    caller: Annotated[Identity, require("calendars.read")], session: Session
+) -> list[CalendarRead]:
+    return [
+        CalendarRead.model_validate(c, from_attributes=True)
+        for c in await directory.list_calendars(session)
+    ]
+
+
+CalendarId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,19}$")]
+
+
+@router.get("/calendars/{calendar_id}", response_model=CalendarRead, summary="A working calendar")
+async def read_calendar(
+    caller: Annotated[Identity, require("calendars.read")],
+    calendar_id: CalendarId,
+    session: Session,
+) -> CalendarRead:
+    return CalendarRead.model_validate(
+        await directory.get_calendar(session, calendar_id), from_attributes=True
+    )
+
+
+@router.put(
+    "/calendars/{calendar_id}",
+    response_model=CalendarRead,
+    summary="Set a calendar's working hours, or add a calendar (logged); running deadlines in "
+    "it are recounted in the new hours",
+)
+async def put_calendar(
+    caller: Director,
+    calendar_id: CalendarId,
+    body: CalendarUpdate,
+    request: Request,
+    session: Session,
+) -> CalendarRead:
+    row, _ = await directory.put_calendar(
+        session,
+        calendar_id,
+        name=body.name,
+        week=body.week,
+        holidays=body.holidays,
+        reason=body.reason,
+        caller=caller,
+        clock=request.app.state.runtime.state["clock"],
+    )
+    return CalendarRead.model_validate(row, from_attributes=True)
+
+
+@router.get(
+    "/calendars/{calendar_id}/changes",
+    response_model=list[ChangeRead],
+    summary="The change log of a working calendar",
+)
+async def calendar_changes(
+    caller: Auditor, calendar_id: CalendarId, session: Session
+) -> list[ChangeRead]:
+    return await _changes(session, f"calendar/{calendar_id}")
 
 
 @router.get("/routing-rules", response_model=RoutingRulesRead, summary="The routing rules table")
@@ -62,8 +260,8 @@ Manager = Annotated[Identity, require("routing_rules.manage")]
     "/routing-rules",
     status_code=status.HTTP_201_CREATED,
     response_model=RoutingRuleRead,
-    summary="Add a rule (category x grid or every grid -> department); cases already "
-    "dispatched stay where they are",
+    summary="Add a rule (category x grid, zone type or every grid -> department); cases "
+    "already dispatched stay where they are",
 )
 async def create_rule(
     caller: Manager, body: RuleCreate, request: Request, session: Session
@@ -73,10 +271,12 @@ async def create_rule(
         session,
         category=body.category,
         grid_id=body.grid_id,
+        zone_type=body.zone_type,
         department_id=body.department_id,
         reason=body.reason,
         caller=caller,
         categories=frozenset(code for code, _ in clock.limits.disposal),
+        zone_types=request.app.state.runtime.state["zone_types"],
     )
     return RoutingRuleRead.model_validate(rule, from_attributes=True)
 
@@ -114,16 +314,15 @@ async def update_rule(
 
 @router.get(
     "/routing-rules/{rule_id}/changes",
-    response_model=list[RuleChangeRead],
+    response_model=list[ChangeRead],
     summary="The audit trail of a rule (or of `fallback`)",
 )
 async def rule_changes(
-    caller: Annotated[Identity, require("routing_rules.read")], rule_id: str, session: Session
-) -> list[RuleChangeRead]:
-    return [
-        RuleChangeRead.model_validate(c, from_attributes=True)
-        for c in await rules.changes_of(session, rule_id)
-    ]
+    caller: Annotated[Identity, require("routing_rules.read")],
+    rule_id: Annotated[str, Path(max_length=30)],
+    session: Session,
+) -> list[ChangeRead]:
+    return await _changes(session, rule_id)
 
 
 @router.get(

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zg_common.contracts.intake import CaseReported
 from zg_common.events import CloudEvent
 from zg_common.identity import Identity
-from zg_routing import lifecycle, repository, workflow
+from zg_routing import lifecycle, repository, rules, workflow
 from zg_routing.calendar import Clock
 from zg_routing.lifecycle import MUST_VERIFY
 from zg_routing.models import TrackedCase
@@ -80,11 +80,12 @@ async def dispatch_by_rules(
     session: AsyncSession, tracked: TrackedCase, *, clock: Clock, now: datetime
 ) -> None:
     """Accept, file and dispatch as the platform itself, through the lifecycle table (its state
-    guards hold for the platform too), each step logged and published: the rule of this grid,
-    then of any grid, then the fallback owner."""
+    guards hold for the platform too), each step logged and published, to the department of
+    the rule that decides the case (`rules.choose`) or the fallback owner."""
     assert tracked.grid_id is not None
-    rule = await repository.find_rule(session, category=tracked.category, grid_id=tracked.grid_id)
-    department_id = rule.department_id if rule else await repository.fallback_department_id(session)
+    rule, department_id = await rules.responsible(
+        session, category=tracked.category, grid_id=tracked.grid_id, zone_type=tracked.zone_type
+    )
     department = await repository.get_department(session, department_id)
     if department is None:
         raise LookupError(f"routing rule points at unknown department {department_id}")

@@ -227,6 +227,28 @@ def _arm_watch(tracked: TrackedCase, *, clock: Clock, now: datetime) -> None:
     tracked.overdue_at = None
 
 
+def recount_deadline(tracked: TrackedCase, clock: Clock, *, now: datetime) -> int:
+    """A running clock after its calendar changed: the deadline and the 80 % moment counted
+    again in the new hours from when this run started; a moment moved past the time it was
+    announced is announced again. Returns 1 if the deadline moved."""
+    calendar = clock.calendars.get(tracked.calendar_id or "")
+    start = tracked.clock_started_at
+    if calendar is None or tracked.limit_minutes is None or start is None:
+        return 0
+    left = max(tracked.limit_minutes - tracked.used_before_minutes, 0) * MINUTE
+    warn_left = max(tracked.limit_minutes * WARN_SHARE - tracked.used_before_minutes, 0) * MINUTE
+    due, warn = calendar.add(start, left), calendar.add(start, warn_left)
+    if tracked.warned_at is not None and warn > tracked.warned_at:
+        tracked.warned_at = None
+    if tracked.overdue_at is not None and due > tracked.overdue_at:
+        tracked.overdue_at = None
+    moved = due != tracked.due_at
+    tracked.due_at, tracked.warn_at = due, warn
+    if moved:
+        tracked.updated_at = now
+    return int(moved)
+
+
 async def _assign(
     session: AsyncSession, tracked: TrackedCase, department: Department, rule_id: str | None
 ) -> None:

@@ -1,0 +1,213 @@
+"""Departments and calendars kept by managers, against the real database: a year's holiday
+schedule or a calendar's new hours recount the deadlines of the clocks running in it (and only
+those), other routing processes pick the change up, every change is logged with who and why,
+and bad schedules are refused with the field that is wrong."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from zg_common.db import unit_of_work
+from zg_common.errors import ValidationFailed
+from zg_common.identity import Identity
+from zg_routing import audit, directory, refdata
+from zg_routing.calendar import Clock
+from zg_routing.models import HolidayYear, TrackedCase
+
+pytestmark = pytest.mark.integration
+
+DATA = Path(__file__).resolve().parents[2] / "deploy" / "data" / "fangxing"
+LOCAL = timezone(timedelta(hours=8))
+MANAGER = Identity(sub="mgr-1", role="manager", name="Manager")
+HOUR = timedelta(hours=1)
+
+
+async def loaded(engine: AsyncEngine) -> tuple[async_sessionmaker[AsyncSession], Clock]:
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    runtime: Any = SimpleNamespace(
+        settings=SimpleNamespace(refdata_dir=DATA), sessions=sessions, state={}
+    )
+    await refdata.load(runtime)
+    return sessions, runtime.state["clock"]
+
+
+def running(calendar_id: str, start: datetime, limit: timedelta, clock: Clock) -> TrackedCase:
+    due = clock.calendars[calendar_id].add(start, limit)
+    return TrackedCase(
+        case_id=uuid.uuid4(),
+        number=f"DIR-{uuid.uuid4().hex[:8]}",
+        category="E0104",
+        source="officer_handset",
+        urgency="normal",
+        status="dispatched",
+        department_id="roads-contractor",
+        calendar_id=calendar_id,
+        limit_minutes=int(limit / timedelta(minutes=1)),
+        clock_started_at=start,
+        due_at=due,
+        warn_at=clock.calendars[calendar_id].add(start, limit * 0.8),
+        reported_at=start,
+        updated_at=start,
+    )
+
+
+async def test_a_new_years_holidays_recount_running_office_clocks_only(
+    routing_engine: AsyncEngine,
+) -> None:
+    sessions, clock = await loaded(routing_engine)
+    other_process = Clock(calendars=clock.calendars, limits=clock.limits, stamp=clock.stamp)
+    start = datetime(2030, 2, 1, 9, 0, tzinfo=LOCAL)  # a Friday of a year with no schedule yet
+    office = running("office", start, 14 * HOUR, clock)  # two working days
+    police = running("24x7", start, 14 * HOUR, clock)
+    office.warned_at = office.warn_at  # its 80 % was announced already
+    async with unit_of_work(sessions) as session:
+        session.add_all([office, police])
+    before_office, before_police = office.due_at, police.due_at
+    assert before_office == datetime(2030, 2, 5, 9, 0, tzinfo=LOCAL)  # Tue: Fri and Mon worked
+
+    async with unit_of_work(sessions) as session:
+        _, recounted = await directory.put_holiday_year(
+            session,
+            2030,
+            source="a test schedule",
+            off=[(date(2030, 2, 4), date(2030, 2, 8))],  # Mon-Fri off
+            work=[date(2030, 2, 9)],  # Saturday worked instead
+            reason="the State Council notice is out",
+            caller=MANAGER,
+            clock=clock,
+        )
+    assert recounted >= 1
+    async with unit_of_work(sessions) as session:
+        office_now = await session.get(TrackedCase, office.case_id)
+        police_now = await session.get(TrackedCase, police.case_id)
+        assert office_now is not None and police_now is not None
+        # Friday's 6.5 h from 09:00, the make-up Saturday's 7 h, half an hour the Monday after
+        assert office_now.due_at == datetime(2030, 2, 11, 9, 0, tzinfo=LOCAL)
+        assert office_now.warn_at is not None and office_now.warn_at > start + 24 * HOUR
+        assert office_now.warned_at is None  # moved later than announced: announced again
+        assert police_now.due_at == before_police  # 24x7 works through holidays
+        trail = await audit.changes_of(session, "holidays/2030")
+        assert [(c.change, c.actor_sub, c.reason) for c in trail] == [
+            ("created", "mgr-1", "the State Council notice is out")
+        ]
+
+    # the process that made the change has the new calendars; another one picks them up
+    assert clock.calendars["office"].add(start, 14 * HOUR) == office_now.due_at
+    assert other_process.calendars["office"].add(start, 14 * HOUR) == before_office
+    async with unit_of_work(sessions) as session:
+        assert await directory.refresh(session, other_process) is True
+        assert await directory.refresh(session, other_process) is False
+    assert other_process.calendars["office"].add(start, 14 * HOUR) == office_now.due_at
+
+    async with unit_of_work(sessions) as session:  # the same schedule again changes nothing
+        _, again = await directory.put_holiday_year(
+            session, 2030, source="a test schedule", off=[(date(2030, 2, 4), date(2030, 2, 8))],
+            work=[date(2030, 2, 9)], reason="again", caller=MANAGER, clock=clock,
+        )  # fmt: skip
+        assert again == 0
+        assert len(await audit.changes_of(session, "holidays/2030")) == 1
+        await session.execute(delete(HolidayYear).where(HolidayYear.year == 2030))
+    async with unit_of_work(sessions) as session:
+        await directory.refresh(session, clock)
+
+
+@pytest.mark.parametrize(
+    ("off", "work", "field", "code"),
+    [
+        ([(date(2031, 5, 5), date(2031, 5, 1))], [], "off[0]", "range_inverted"),
+        ([(date(2032, 5, 1), date(2032, 5, 5))], [], "off[0]", "other_year"),
+        ([(date(2031, 5, 1), date(2031, 5, 5))], [date(2031, 5, 3)], "work[0]", "both"),
+        ([], [date(2032, 1, 3)], "work[0]", "other_year"),
+    ],
+)
+async def test_a_bad_schedule_is_refused_naming_the_field(
+    routing_engine: AsyncEngine, off: list[tuple[date, date]], work: list[date], field: str,
+    code: str,
+) -> None:  # fmt: skip
+    sessions, clock = await loaded(routing_engine)
+    with pytest.raises(ValidationFailed) as refused:
+        async with unit_of_work(sessions) as session:
+            await directory.put_holiday_year(
+                session, 2031, source="s", off=off, work=work, reason="r", caller=MANAGER,
+                clock=clock,
+            )  # fmt: skip
+    assert [(e.field, e.code) for e in refused.value.errors] == [(field, code)]
+
+
+async def test_new_hours_recount_the_calendars_running_clocks(routing_engine: AsyncEngine) -> None:
+    sessions, clock = await loaded(routing_engine)
+    start = datetime(2026, 12, 1, 8, 0, tzinfo=LOCAL)
+    case = running("extended", start, 20 * HOUR, clock)  # 06-22: 14 h on day one, 6 h after
+    async with unit_of_work(sessions) as session:
+        session.add(case)
+    assert case.due_at == datetime(2026, 12, 2, 12, 0, tzinfo=LOCAL)
+    week = {d: [("07:00", "21:00")] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    try:
+        async with unit_of_work(sessions) as session:
+            _, recounted = await directory.put_calendar(
+                session, "extended", name="作业时段 07:00-21:00 daily", week=week,
+                holidays=False, reason="winter hours", caller=MANAGER, clock=clock,
+            )  # fmt: skip
+        assert recounted >= 1
+        async with unit_of_work(sessions) as session:
+            now = await session.get(TrackedCase, case.case_id)
+            assert now is not None
+            assert now.due_at == datetime(2026, 12, 2, 14, 0, tzinfo=LOCAL)  # 13 h + 7 h
+    finally:  # the data set's hours back, for the other tests
+        original = {d: [("06:00", "22:00")] for d in week}
+        async with unit_of_work(sessions) as session:
+            await directory.put_calendar(
+                session, "extended", name="作业时段 06:00-22:00 daily", week=original,
+                holidays=False, reason="back", caller=MANAGER, clock=clock,
+            )  # fmt: skip
+
+    with pytest.raises(ValidationFailed) as refused:
+        async with unit_of_work(sessions) as session:
+            await directory.put_calendar(
+                session, "night", name="night", week={"mon": [("22:00", "06:00")]},
+                holidays=False, reason="r", caller=MANAGER, clock=clock,
+            )  # fmt: skip
+    assert refused.value.errors[0].code == "invalid_hours"
+    with pytest.raises(ValidationFailed) as refused:
+        async with unit_of_work(sessions) as session:
+            await directory.put_calendar(
+                session, "never", name="never", week={}, holidays=False, reason="r",
+                caller=MANAGER, clock=clock,
+            )  # fmt: skip
+    assert refused.value.errors[0].code == "no_working_time"
+
+
+async def test_department_changes_are_checked_and_logged(routing_engine: AsyncEngine) -> None:
+    sessions, clock = await loaded(routing_engine)
+    contacts = [{"role": "duty", "name": "值班室", "phone": "0551-6300 9999"}]
+    async with unit_of_work(sessions) as session:
+        department = await directory.update_department(
+            session, "transport", {"calendar": "24x7", "contacts": contacts},
+            reason="a 24-hour desk from December", caller=MANAGER, clock=clock,
+        )  # fmt: skip
+        assert department.calendar == "24x7"
+        trail = await audit.changes_of(session, "department/transport")
+        last = trail[-1]
+        assert last.before is not None and last.after is not None
+        assert set(last.after) == {"calendar", "contacts"}
+        assert last.before["calendar"] == "office"
+        await directory.update_department(
+            session, "transport", {"calendar": "office"}, reason="back", caller=MANAGER,
+            clock=clock,
+        )  # fmt: skip
+    for changes, code in (({"calendar": "lunar"}, "unknown_calendar"), ({"grids": ["G99"]},
+                          "unknown_grid")):  # fmt: skip
+        with pytest.raises(ValidationFailed) as refused:
+            async with unit_of_work(sessions) as session:
+                await directory.update_department(
+                    session, "transport", changes, reason="r", caller=MANAGER, clock=clock
+                )
+        assert refused.value.errors[0].code == code
