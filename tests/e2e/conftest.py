@@ -62,6 +62,8 @@ def platform(infra: Infra, e2e_database: str) -> Iterator[Platform]:
         # webhook retries 0.2 s, 0.4 s, ... apart instead of 10 s, 20 s, ...
         ZG_INTAKE_WEBHOOK_RETRY_BASE_S="0.2",
         ZG_INTAKE_WEBHOOK_POLL_INTERVAL_S="0.1",
+        # the deadline watch looks twice a second instead of every 15 s
+        ZG_ROUTING_DEADLINE_WATCH_INTERVAL_S="0.5",
     )
     with log_path.open("wb") as log:
         proc = subprocess.Popen(

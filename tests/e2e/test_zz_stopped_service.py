@@ -1,4 +1,5 @@
-"""Runs after every other e2e module (file names sort it last): it stops a service for good."""
+"""Runs after every other e2e module (file names sort it last): it kills a service, which the
+gateway answers for with 503 until the supervisor has started it again."""
 
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ from tests.helpers import eventually
 pytestmark = pytest.mark.e2e
 
 
-async def test_zz_stopped_service_gives_503_within_the_timeout(
+async def test_zz_a_killed_service_is_503_until_the_supervisor_restarts_it(
     api: httpx.AsyncClient, anon: httpx.AsyncClient, platform: Platform
 ) -> None:
-    """Runs last in this module: it stops the scoring service for good."""
+    """Scoring killed: 503 at once (not after a timeout), the rest answers, and the supervisor
+    starts scoring again (after 2 s)."""
     # reachable (an anonymous caller is refused by the service itself) ...
     assert_problem(await anon.get("/api/v1/scores/departments"), 401, "authentication_required")
     os.kill(platform.pids["scoring"], signal.SIGKILL)
@@ -41,3 +43,9 @@ async def test_zz_stopped_service_gives_503_within_the_timeout(
     # the rest of the platform still answers
     assert (await api.get("/api/v1/categories")).status_code == 200
     assert_problem(await api.get("/readyz"), 503, "service_unavailable")
+
+    async def back() -> bool:
+        return (await api.get("/readyz")).status_code == 200
+
+    await eventually(back, timeout=90, interval=0.5, what="the supervisor to restart scoring")
+    assert (await api.get("/api/v1/scores/departments")).status_code == 403  # a resident

@@ -49,3 +49,9 @@ def test_dockerfile_copies_what_exists() -> None:
         if line.startswith("COPY ") and "--from" not in line:
             source = line.split()[1]
             assert (REPO / source).exists(), source
+
+
+def test_a_crashed_service_is_restarted_sooner_first_then_at_most_every_minute() -> None:
+    from zg_local.supervisor import restart_delay
+
+    assert [restart_delay(n) for n in range(7)] == [2, 4, 8, 16, 32, 60, 60]

@@ -1,4 +1,6 @@
 """One supervisor for the local platform: PostgreSQL, Kafka, five services and the gateway.
+A service or the gateway that exits on its own is started again with a growing delay; the
+broker or the database stopping stops the platform.
 
 Children run in their own sessions, so Ctrl-C reaches only the supervisor, which stops them in
 reverse order (gateway, services, broker, database) and waits for each. Their output is merged
@@ -62,6 +64,22 @@ class Child:
     pump: asyncio.Task[None] | None = None
     watcher: asyncio.Task[None] | None = None
     stopping: bool = False
+    # how to start it again, and its recent restarts (monotonic times) for the backoff
+    command: list[str] = field(default_factory=list)
+    env: dict[str, str] | None = None
+    run_as: pwd.struct_passwd | None = None
+    restarts: list[float] = field(default_factory=list)
+
+
+# A service that exits on its own is started again (the broker and the database stop the
+# platform instead): after 2 s, doubling with each restart in the last 5 minutes, at most 60 s.
+RESTART_FIRST_S = 2.0
+RESTART_MAX_S = 60.0
+RESTART_WINDOW_S = 300.0
+
+
+def restart_delay(recent: int) -> float:
+    return float(min(RESTART_FIRST_S * 2.0**recent, RESTART_MAX_S))
 
 
 @dataclass
@@ -104,6 +122,7 @@ class Supervisor:
         stop_signal: int = signal.SIGTERM,
         critical: bool = False,
         run_as: pwd.struct_passwd | None = None,
+        restarts: list[float] | None = None,
     ) -> Child:
         proc = await asyncio.create_subprocess_exec(
             *cmd,
@@ -117,9 +136,14 @@ class Supervisor:
             user=run_as.pw_uid if run_as else None,
             group=run_as.pw_gid if run_as else None,
         )
-        child = Child(name, proc, stop_signal, critical)
-        child.pump = asyncio.create_task(self._pump(child, len(self.children)))
-        self.children.append(child)
+        child = Child(
+            name, proc, stop_signal, critical, command=cmd, env=env, run_as=run_as,
+            restarts=restarts or [],
+        )  # fmt: skip
+        colour = next((i for i, c in enumerate(self.children) if c.name == name), None)
+        index = colour if colour is not None else len(self.children)
+        child.pump = asyncio.create_task(self._pump(child, index))
+        self.children = [c for c in self.children if c.name != name] + [child]
         child.watcher = asyncio.create_task(self._watch(child))
         return child
 
@@ -131,6 +155,23 @@ class Supervisor:
         if child.critical:
             self.say("supervisor", "a piece of infrastructure stopped; stopping everything")
             self.stop.set()
+            return
+        now = time.monotonic()
+        recent = [t for t in child.restarts if now - t < RESTART_WINDOW_S]
+        delay = restart_delay(len(recent))
+        self.say("supervisor", f"starting {child.name} again in {delay:.0f}s")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.stop.wait(), delay)
+        if self.stop.is_set():
+            return
+        await self.spawn(
+            child.name,
+            child.command,
+            env=child.env,
+            stop_signal=child.stop_signal,
+            run_as=child.run_as,
+            restarts=[*recent, time.monotonic()],
+        )
 
     async def stop_child(self, child: Child, timeout: float) -> None:
         child.stopping = True
