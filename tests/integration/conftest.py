@@ -4,13 +4,14 @@ a private schema with the common tables, and unique topics per test."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from tests.conftest import Infra
+from tests.conftest import REPO, Infra
 from tests.helpers import create_database, unique
 from zg_common.db import to_async_url
 from zg_common.kafka import create_producer
@@ -75,3 +76,35 @@ async def routing_engine(infra: Infra) -> AsyncIterator[AsyncEngine]:
     await migrate.upgrade(engine, migrate.find_migrations(routing_main.__file__), "routing")
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def scoring_engine(infra: Infra) -> AsyncIterator[AsyncEngine]:
+    """A database with the scoring service's migrations applied (its own schema)."""
+    from zg_common import migrate
+    from zg_scoring import main as scoring_main
+
+    await create_database(infra.database_url, "zg_scoring")
+    engine = create_async_engine(to_async_url(infra.url_for("zg_scoring")))
+    await migrate.upgrade(engine, migrate.find_migrations(scoring_main.__file__), "scoring")
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def routing_loaded(routing_engine: AsyncEngine) -> tuple[Any, Any]:
+    """Routing's database with the default data set loaded: its sessions and its clock."""
+    from types import SimpleNamespace
+
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from zg_routing import refdata
+
+    sessions = async_sessionmaker(routing_engine, expire_on_commit=False)
+    runtime: Any = SimpleNamespace(
+        settings=SimpleNamespace(refdata_dir=REPO / "deploy" / "data" / "fangxing"),
+        sessions=sessions,
+        state={},
+    )
+    await refdata.load(runtime)
+    return sessions, runtime.state["clock"]

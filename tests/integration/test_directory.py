@@ -7,36 +7,24 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
 
 import pytest
 from sqlalchemy import delete
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from zg_common.db import unit_of_work
 from zg_common.errors import ValidationFailed
 from zg_common.identity import Identity
-from zg_routing import audit, directory, refdata
+from zg_routing import audit, directory
 from zg_routing.calendar import Clock
 from zg_routing.models import HolidayYear, TrackedCase
 
 pytestmark = pytest.mark.integration
 
-DATA = Path(__file__).resolve().parents[2] / "deploy" / "data" / "fangxing"
 LOCAL = timezone(timedelta(hours=8))
 MANAGER = Identity(sub="mgr-1", role="manager", name="Manager")
 HOUR = timedelta(hours=1)
-
-
-async def loaded(engine: AsyncEngine) -> tuple[async_sessionmaker[AsyncSession], Clock]:
-    sessions = async_sessionmaker(engine, expire_on_commit=False)
-    runtime: Any = SimpleNamespace(
-        settings=SimpleNamespace(refdata_dir=DATA), sessions=sessions, state={}
-    )
-    await refdata.load(runtime)
-    return sessions, runtime.state["clock"]
+Loaded = tuple[async_sessionmaker[AsyncSession], Clock]
 
 
 def running(calendar_id: str, start: datetime, limit: timedelta, clock: Clock) -> TrackedCase:
@@ -60,9 +48,9 @@ def running(calendar_id: str, start: datetime, limit: timedelta, clock: Clock) -
 
 
 async def test_a_new_years_holidays_recount_running_office_clocks_only(
-    routing_engine: AsyncEngine,
+    routing_loaded: Loaded,
 ) -> None:
-    sessions, clock = await loaded(routing_engine)
+    sessions, clock = routing_loaded
     other_process = Clock(calendars=clock.calendars, limits=clock.limits, stamp=clock.stamp)
     start = datetime(2030, 2, 1, 9, 0, tzinfo=LOCAL)  # a Friday of a year with no schedule yet
     office = running("office", start, 14 * HOUR, clock)  # two working days
@@ -129,10 +117,10 @@ async def test_a_new_years_holidays_recount_running_office_clocks_only(
     ],
 )
 async def test_a_bad_schedule_is_refused_naming_the_field(
-    routing_engine: AsyncEngine, off: list[tuple[date, date]], work: list[date], field: str,
+    routing_loaded: Loaded, off: list[tuple[date, date]], work: list[date], field: str,
     code: str,
 ) -> None:  # fmt: skip
-    sessions, clock = await loaded(routing_engine)
+    sessions, clock = routing_loaded
     with pytest.raises(ValidationFailed) as refused:
         async with unit_of_work(sessions) as session:
             await directory.put_holiday_year(
@@ -142,8 +130,8 @@ async def test_a_bad_schedule_is_refused_naming_the_field(
     assert [(e.field, e.code) for e in refused.value.errors] == [(field, code)]
 
 
-async def test_new_hours_recount_the_calendars_running_clocks(routing_engine: AsyncEngine) -> None:
-    sessions, clock = await loaded(routing_engine)
+async def test_new_hours_recount_the_calendars_running_clocks(routing_loaded: Loaded) -> None:
+    sessions, clock = routing_loaded
     start = datetime(2026, 12, 1, 8, 0, tzinfo=LOCAL)
     case = running("extended", start, 20 * HOUR, clock)  # 06-22: 14 h on day one, 6 h after
     async with unit_of_work(sessions) as session:
@@ -185,8 +173,8 @@ async def test_new_hours_recount_the_calendars_running_clocks(routing_engine: As
     assert refused.value.errors[0].code == "no_working_time"
 
 
-async def test_department_changes_are_checked_and_logged(routing_engine: AsyncEngine) -> None:
-    sessions, clock = await loaded(routing_engine)
+async def test_department_changes_are_checked_and_logged(routing_loaded: Loaded) -> None:
+    sessions, clock = routing_loaded
     contacts = [{"role": "duty", "name": "值班室", "phone": "0551-6300 9999"}]
     async with unit_of_work(sessions) as session:
         department = await directory.update_department(

@@ -78,7 +78,7 @@ async def act(
 ) -> lifecycle.Outcome:
     """Apply `action` (actor None: the platform by its rules) and everything it implies."""
     outcome = lifecycle.apply(state_of(tracked), action, actor, params)
-    before = tracked.status
+    before, before_department = tracked.status, tracked.department_id
     department = None
     if action == "dispatch":
         department = await repository.get_department(session, params["department_id"])
@@ -136,6 +136,10 @@ async def act(
             due_at=tracked.due_at,
             time_limit=tracked.time_limit,
             at=now,
+            from_department_id=before_department,
+            reworks=tracked.reworks,
+            returns=tracked.returns,
+            extensions=tracked.extensions,
         ),
         subject=str(tracked.case_id),
     )

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from zg_common.app import Runtime
 from zg_common.consumer import ConsumerSpec
 from zg_common.contracts.routing import TOPIC_CASE as ROUTING_CASE
-from zg_common.contracts.routing import CaseDispatched
+from zg_common.contracts.routing import CaseOverdue, CaseTransitioned
 from zg_scoring import service
 
 
@@ -16,6 +16,9 @@ def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
         ConsumerSpec(
             name="scoring.case-counters",
             topics=(ROUTING_CASE,),
-            handlers={CaseDispatched.event_type: service.count_dispatch},
+            handlers={
+                CaseTransitioned.event_type: service.count_transition,
+                CaseOverdue.event_type: service.count_overdue,
+            },
         ),
     )

@@ -22,7 +22,8 @@ Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
 @router.get(
     "/scores/departments",
     response_model=DepartmentCounts,
-    summary="Cases dispatched to each department in a period (local days, inclusive)",
+    summary="Each department's base counters in a period (local days, inclusive): dispatched, "
+    "re-dispatched, returned, reworked, extended, hung, disposed (on time), overdue",
 )
 async def read_department_counts(
     caller: Annotated[Identity, require("scores.read")],
@@ -43,5 +44,5 @@ async def read_department_counts(
     return DepartmentCounts(
         since=since,
         until=until,
-        departments=[DepartmentCount(department_id=d, dispatched=n) for d, n in rows],
+        departments=[DepartmentCount(department_id=d, **counts) for d, counts in rows],
     )

@@ -1,40 +1,77 @@
-"""Use cases of scoring: fold case events into counters (projections rebuilt from the log)."""
+"""Use cases of scoring: fold case events into counters (projections rebuilt from the log).
+The consumer is idempotent (each event id is processed once), so a redelivered event never
+counts twice."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.contracts.routing import CaseDispatched
+from zg_common.contracts.routing import CaseOverdue, CaseTransitioned
 from zg_common.events import CloudEvent
-from zg_scoring.models import DepartmentDay
+from zg_scoring.models import COUNTERS, DepartmentDay
 
 # Counted in the district's local day (Asia/Shanghai), as the standard's periods are.
-LOCAL_TZ = "Asia/Shanghai"
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
-async def count_dispatch(session: AsyncSession, event: CloudEvent) -> None:
-    from zoneinfo import ZoneInfo
+def counters_of(step: CaseTransitioned) -> tuple[str | None, list[str]]:
+    """Which department a lifecycle step counts for, and which of its counters it adds to."""
+    action = step.action
+    if action == "dispatch":
+        return step.department_id, ["dispatched"] + (["redispatched"] if step.returns else [])
+    if action == "approve_return":
+        return step.from_department_id, ["returned"]
+    if action in ("fail_check", "callback_unsatisfied"):
+        return step.department_id, ["reworked"]
+    if action == "approve_extension":
+        return step.department_id, ["extended"]
+    if action == "approve_hang":
+        return step.department_id, ["hung"]
+    if action == "dispose":
+        on_time = step.due_at is not None and step.at <= step.due_at
+        return step.department_id, ["disposed"] + (["disposed_on_time"] if on_time else [])
+    return None, []
 
-    data = CaseDispatched.parse(event)
-    day = data.dispatched_at.astimezone(ZoneInfo(LOCAL_TZ)).date()
-    stmt = pg_insert(DepartmentDay).values(department_id=data.department_id, day=day, dispatched=1)
+
+async def _add(
+    session: AsyncSession, department_id: str | None, at: datetime, counters: Sequence[str]
+) -> None:
+    if department_id is None or not counters:
+        return
+    day = at.astimezone(LOCAL_TZ).date()
+    ones = dict.fromkeys(counters, 1)
+    stmt = pg_insert(DepartmentDay).values(department_id=department_id, day=day, **ones)
     await session.execute(
         stmt.on_conflict_do_update(
             index_elements=[DepartmentDay.department_id, DepartmentDay.day],
-            set_={"dispatched": DepartmentDay.dispatched + 1},
+            set_={name: getattr(DepartmentDay, name) + 1 for name in counters},
         )
     )
 
 
+async def count_transition(session: AsyncSession, event: CloudEvent) -> None:
+    step = CaseTransitioned.parse(event)
+    department_id, counters = counters_of(step)
+    await _add(session, department_id, step.at, counters)
+
+
+async def count_overdue(session: AsyncSession, event: CloudEvent) -> None:
+    overdue = CaseOverdue.parse(event)
+    await _add(session, overdue.department_id, overdue.at, ["overdue"])
+
+
 async def department_counts(
     session: AsyncSession, *, since: date | None, until: date | None
-) -> list[tuple[str, int]]:
+) -> list[tuple[str, dict[str, int]]]:
+    columns = [func.sum(getattr(DepartmentDay, name)) for name in COUNTERS]
     query = (
-        select(DepartmentDay.department_id, func.sum(DepartmentDay.dispatched))
+        select(DepartmentDay.department_id, *columns)
         .group_by(DepartmentDay.department_id)
         .order_by(DepartmentDay.department_id)
     )
@@ -42,4 +79,7 @@ async def department_counts(
         query = query.where(DepartmentDay.day >= since)
     if until:
         query = query.where(DepartmentDay.day <= until)
-    return [(row[0], int(row[1])) for row in (await session.execute(query)).all()]
+    return [
+        (row[0], {name: int(value) for name, value in zip(COUNTERS, row[1:], strict=True)})
+        for row in (await session.execute(query)).all()
+    ]

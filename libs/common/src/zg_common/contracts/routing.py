@@ -55,6 +55,13 @@ class CaseTransitioned(EventContract):
     due_at: datetime | None = None
     time_limit: str | None = None
     at: datetime
+    # added fields (v1 stays: each has a default for events published before them)
+    from_department_id: str | None = Field(
+        default=None, description="the department before the step (who returned a case)"
+    )
+    reworks: int = Field(default=0, description="the case's reworks so far (返工)")
+    returns: int = Field(default=0, description="the case's approved returns so far (回退)")
+    extensions: int = Field(default=0, description="the case's approved extensions so far (延期)")
 
 
 class CaseTaskRequested(EventContract):
