@@ -79,13 +79,13 @@ async def test_every_step_counts_for_the_department_that_took_it(
     assert tracked.due_at is not None
     await check_deadlines(sessions, now=tracked.due_at + timedelta(minutes=1))
     async with unit_of_work(sessions) as session:
-        tracked = await session.get(TrackedCase, case_id, with_for_update=True)
-        assert tracked is not None
+        again = await session.get(TrackedCase, case_id, with_for_update=True)
+        assert again is not None
         for action, actor, params, after in steps[11:]:
             await workflow.act(
-                session, tracked, action, actor, params, clock=clock, now=START + after
+                session, again, action, actor, params, clock=clock, now=START + after
             )
-        assert (tracked.returns, tracked.extensions, tracked.reworks) == (1, 1, 1)
+        assert (again.returns, again.extensions, again.reworks) == (1, 1, 1)
 
     async with routing_engine_of(sessions).connect() as conn:
         rows = await conn.execute(
