@@ -10,12 +10,13 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from aiohttp import web
 
 from tests.conftest import REPO, TEST_DATA, Infra
 from tests.helpers import create_database
@@ -142,3 +143,40 @@ async def anon(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
     """The gateway without credentials."""
     async with httpx.AsyncClient(base_url=platform.gateway, timeout=15) as client:
         yield client
+
+
+@dataclass
+class Receiver:
+    """A partner's webhook endpoint: fails the first `failures` calls of each delivery id,
+    then accepts it."""
+
+    url: str = ""
+    failures: int = 0
+    calls: list[dict[str, Any]] = field(default_factory=list)
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    state = Receiver()
+
+    async def hook(request: web.Request) -> web.Response:
+        body = await request.read()
+        state.calls.append({"headers": dict(request.headers), "body": body})
+        delivery = request.headers.get("X-Zongguan-Delivery")
+        tries = sum(c["headers"].get("X-Zongguan-Delivery") == delivery for c in state.calls)
+        if tries <= state.failures:
+            return web.Response(status=503)
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    state.url = f"http://127.0.0.1:{port}/hook"
+    try:
+        yield state
+    finally:
+        await runner.cleanup()

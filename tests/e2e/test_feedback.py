@@ -5,65 +5,25 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
-from aiohttp import web
 
-from tests.e2e.conftest import Platform, demo_credentials
+from tests.e2e.conftest import Platform, Receiver, demo_credentials
 from tests.e2e.support import (
     a_patrol_point,
+    act,
     assert_problem,
     confirm_if_verifying,
+    dispose_and_pass_check,
     login,
     report_and_wait_dispatched,
 )
 from tests.helpers import eventually, unique
-from zg_common.db import to_asyncpg_dsn
 from zg_intake.webhooks import verify
 
 pytestmark = pytest.mark.e2e
-
-
-@dataclass
-class Receiver:
-    """A partner's webhook endpoint: fails the first `failures` calls of each delivery id,
-    then accepts it."""
-
-    url: str = ""
-    failures: int = 0
-    calls: list[dict[str, Any]] = field(default_factory=list)
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    state = Receiver()
-
-    async def hook(request: web.Request) -> web.Response:
-        body = await request.read()
-        state.calls.append({"headers": dict(request.headers), "body": body})
-        delivery = request.headers.get("X-Zongguan-Delivery")
-        tries = sum(c["headers"].get("X-Zongguan-Delivery") == delivery for c in state.calls)
-        if tries <= state.failures:
-            return web.Response(status=503)
-        return web.Response(status=204)
-
-    app = web.Application()
-    app.router.add_post("/hook", hook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    state.url = f"http://127.0.0.1:{port}/hook"
-    try:
-        yield state
-    finally:
-        await runner.cleanup()
 
 
 async def test_status_history_reads_in_plain_words(api: httpx.AsyncClient) -> None:
@@ -190,21 +150,23 @@ async def test_only_the_cases_a_partner_may_see_are_sent(
 
 
 async def test_ratings_after_closure_by_the_reporter_once(
-    api: httpx.AsyncClient, anon: httpx.AsyncClient, platform: Platform, e2e_database: str
+    api: httpx.AsyncClient, anon: httpx.AsyncClient, platform: Platform
 ) -> None:
     lat, lon = a_patrol_point("road")
     case = await report_and_wait_dispatched(
-        api, {"category": "E0104", "lat": lat, "lon": lon, "description": "Mud"}
+        api, {"category": "C0104", "lat": lat, "lon": lon, "description": "Cover broken"}
     )
     path = f"/api/v1/cases/{case['id']}/rating"
     body = assert_problem(await api.post(path, json={"score": 5}), 409, "case_state_conflict")
     assert "dispatched" in body["detail"]
-    # closure arrives with the lifecycle (routing); here the read model is closed directly
-    conn = await asyncpg.connect(to_asyncpg_dsn(e2e_database))
-    try:
-        await conn.execute("UPDATE intake.cases SET status = 'closed' WHERE id = $1", case["id"])
-    finally:
-        await conn.close()
+    await dispose_and_pass_check(anon, platform, case, "cover replaced")
+    leader = await login(anon, platform, "shift-leader")
+    await act(anon, case["id"], "close", leader, close_type="normal")
+
+    async def closed() -> bool:
+        return bool((await api.get(f"/api/v1/cases/{case['id']}")).json()["status"] == "closed")
+
+    await eventually(closed, what="intake to follow the closure")
     rated = await api.post(path, json={"score": 4, "comment": "Cleaned in a day"})
     assert rated.status_code == 201, rated.text
     assert rated.json()["score"] == 4

@@ -69,6 +69,7 @@ async def create_demo_accounts(session: AsyncSession, credentials_file: Path) ->
             "open311.updates",
             "cases.rate",
             "webhooks.manage",
+            "workflow.act",  # the call-back results of its orders
         ],
     )
     document = {"accounts": written, "api_keys": [{"name": "12345 hotline (demo)", "key": key}]}

@@ -196,6 +196,7 @@ def reported_event(case: Case, category: CategoryRef) -> CaseReported:
         external_system=case.external_system,
         external_id=case.external_id,
         camera_id=case.camera_id,
+        partner_key_id=case.reporter_sub if case.reporter_role == "partner" else None,
     )
 
 

@@ -118,6 +118,8 @@ class TrackedCase(Base):
     number: Mapped[str] = mapped_column(String(30))
     category: Mapped[str] = mapped_column(String(10))
     source: Mapped[str] = mapped_column(String(30))
+    # the partner key that reported it: a 12345 hotline answers its call-backs
+    partner_key_id: Mapped[str | None] = mapped_column(String(100))
     urgency: Mapped[str] = mapped_column(String(10))
     grid_id: Mapped[str | None] = mapped_column(String(20))
     zone_type: Mapped[str | None] = mapped_column(String(20))

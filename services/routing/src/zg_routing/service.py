@@ -14,7 +14,7 @@ from zg_common.events import CloudEvent
 from zg_common.identity import Identity
 from zg_routing import lifecycle, repository, rules, workflow
 from zg_routing.calendar import Clock
-from zg_routing.lifecycle import MUST_VERIFY
+from zg_routing.lifecycle import HOTLINE, MUST_VERIFY
 from zg_routing.models import TrackedCase
 from zg_routing.territory import GridIndex, GridRef
 
@@ -44,6 +44,7 @@ async def dispatch_reported_case(
         number=data.number,
         category=data.category,
         source=data.source,
+        partner_key_id=data.partner_key_id,
         urgency="urgent" if data.urgency == "urgent" else "normal",
         grid_id=grid.id,
         zone_type=grid.zone_type,
@@ -137,6 +138,12 @@ async def act_on_case(
     await workflow.act(session, tracked, action, caller, params, clock=clock, now=now)
     if action == "confirm":  # verified on site: the platform takes it on by the rules
         await dispatch_by_rules(session, tracked, clock=clock, now=now)
+    elif action == "pass_check" and tracked.source == HOTLINE:
+        # fixed: the 12345 hotline calls the citizen back (回访), whose answer closes the case
+        # or sends it back for rework
+        reason = "checked on site: the hotline calls back"
+        params = {"reason": reason}
+        await workflow.act(session, tracked, "request_callback", None, params, clock=clock, now=now)
     return QueueItem(
         tracked,
         workflow.read_clock(tracked, clock, now),

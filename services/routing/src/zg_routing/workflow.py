@@ -39,8 +39,10 @@ def state_of(tracked: TrackedCase) -> lifecycle.CaseState:
 
 def may_see(caller: Identity, tracked: TrackedCase) -> bool:
     """Row rules of the workflow: the command centre, the case's department, the officers of its
-    grid, a partner for the cases of its departments."""
+    grid, a partner key for the cases of its departments and the cases it reported."""
     if caller.role in command_centre():
+        return True
+    if caller.role == "partner" and tracked.partner_key_id == caller.sub:
         return True
     if caller.role in ("department_staff", "partner"):
         return tracked.department_id in caller.department_ids

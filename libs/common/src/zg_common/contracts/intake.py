@@ -42,6 +42,10 @@ class CaseReported(EventContract):
     external_system: str | None = None
     external_id: str | None = None
     camera_id: str | None = None
+    partner_key_id: str | None = Field(
+        default=None,
+        description="the partner key that reported it (a 12345 hotline answers its call-backs)",
+    )
 
 
 class CaseMerged(EventContract):
