@@ -17,6 +17,9 @@ class RoutingSettings(ServiceSettings):
     # verification before they are accepted; after it the platform accepts, files and
     # dispatches them by the rules, as it does other reports at once
     verify_public_reports: bool = True
+    # false: nothing is dispatched by the rules; operators accept, shift leaders file and
+    # dispatchers dispatch each case by hand, the work queue suggesting the rules' department
+    auto_dispatch: bool = True
     # how often the deadline watch looks for clocks past 80 % of their limit or their deadline
     deadline_watch_interval_s: float = Field(default=15.0, gt=0)
     # how often a routing process looks for calendar changes made through another one

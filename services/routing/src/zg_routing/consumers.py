@@ -23,6 +23,7 @@ def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
                     grids=runtime.state["grids"],
                     clock=runtime.state["clock"],
                     verify_public_reports=runtime.settings.verify_public_reports,  # type: ignore[attr-defined]
+                    auto_dispatch=runtime.settings.auto_dispatch,  # type: ignore[attr-defined]
                 )
             },
         ),

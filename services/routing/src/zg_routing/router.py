@@ -368,6 +368,7 @@ def _item(i: service.QueueItem) -> QueueItemRead:
         returns=i.case.returns,
         extensions=i.case.extensions,
         actions=i.actions,
+        suggested_department_id=i.suggested_department_id,
     )
 
 
@@ -396,5 +397,6 @@ async def act_on_case(
         caller=caller,
         clock=request.app.state.runtime.state["clock"],
         now=datetime.now(UTC),
+        auto_dispatch=request.app.state.runtime.settings.auto_dispatch,
     )
     return _item(item)

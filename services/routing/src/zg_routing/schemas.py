@@ -147,6 +147,9 @@ class QueueItemRead(BaseModel):
     returns: int
     extensions: int
     actions: list[str] = Field(description="what the caller may do with the case now")
+    suggested_department_id: str | None = Field(
+        default=None, description="when the caller may dispatch it: the department the rules name"
+    )
 
 
 class QueueRead(BaseModel):

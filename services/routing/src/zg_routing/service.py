@@ -26,9 +26,11 @@ async def dispatch_reported_case(
     grids: GridIndex,
     clock: Clock,
     verify_public_reports: bool = True,
+    auto_dispatch: bool = True,
 ) -> None:
     """Track a reported case. Reports from the public first go to an officer of the grid for
-    verification; the others are accepted, filed and dispatched by the rules at once."""
+    verification; the others are accepted, filed and dispatched by the rules at once (with
+    `auto_dispatch`; else they wait for the operators)."""
     data = CaseReported.parse(event)
     case_id = uuid.UUID(data.case_id)
     if await session.get(TrackedCase, case_id) is not None:
@@ -74,7 +76,8 @@ async def dispatch_reported_case(
             )
             return
         tracked.verified = True  # verification switched off for this deployment
-    await dispatch_by_rules(session, tracked, clock=clock, now=now)
+    if auto_dispatch:
+        await dispatch_by_rules(session, tracked, clock=clock, now=now)
 
 
 async def dispatch_by_rules(
@@ -100,27 +103,34 @@ class QueueItem:
     case: TrackedCase
     clock: workflow.ClockReading
     actions: list[str]
+    suggested_department_id: str | None = None
+
+
+async def _item(
+    session: AsyncSession, tracked: TrackedCase, caller: Identity, clock: Clock, now: datetime
+) -> QueueItem:
+    actions = lifecycle.actions_for(workflow.state_of(tracked), caller)
+    suggestion = None
+    if "dispatch" in actions and tracked.grid_id is not None:  # what the rules would do
+        _, suggestion = await rules.responsible(
+            session, category=tracked.category, grid_id=tracked.grid_id, zone_type=tracked.zone_type
+        )
+    return QueueItem(tracked, workflow.read_clock(tracked, clock, now), actions, suggestion)
 
 
 async def work_queue(
     session: AsyncSession, *, caller: Identity, clock: Clock, limit: int, now: datetime
 ) -> list[QueueItem]:
     """The open cases the caller acts on, the most urgent deadline first, each with its traffic
-    light and the actions the caller may take on it now."""
+    light, the actions the caller may take on it now and, for a dispatcher, the department the
+    rules name."""
     rows = await repository.open_cases(
         session,
         department_ids=caller.department_ids if caller.role == "department_staff" else None,
         grid_ids=caller.grid_ids if caller.role == "officer" and caller.grid_ids else None,
         limit=limit,
     )
-    return [
-        QueueItem(
-            row,
-            workflow.read_clock(row, clock, now),
-            lifecycle.actions_for(workflow.state_of(row), caller),
-        )
-        for row in rows
-    ]
+    return [await _item(session, row, caller, clock, now) for row in rows]
 
 
 async def act_on_case(
@@ -132,11 +142,12 @@ async def act_on_case(
     caller: Identity,
     clock: Clock,
     now: datetime,
+    auto_dispatch: bool = True,
 ) -> QueueItem:
     """A person's action on a case (the lifecycle decides whether it may happen)."""
     tracked = await workflow.load_for_action(session, case_id, caller)
     await workflow.act(session, tracked, action, caller, params, clock=clock, now=now)
-    if action == "confirm":  # verified on site: the platform takes it on by the rules
+    if action == "confirm" and auto_dispatch:  # verified: the platform takes it on by the rules
         await dispatch_by_rules(session, tracked, clock=clock, now=now)
     elif action == "pass_check" and tracked.source == HOTLINE:
         # fixed: the 12345 hotline calls the citizen back (回访), whose answer closes the case
@@ -144,8 +155,4 @@ async def act_on_case(
         reason = "checked on site: the hotline calls back"
         params = {"reason": reason}
         await workflow.act(session, tracked, "request_callback", None, params, clock=clock, now=now)
-    return QueueItem(
-        tracked,
-        workflow.read_clock(tracked, clock, now),
-        lifecycle.actions_for(workflow.state_of(tracked), caller),
-    )
+    return await _item(session, tracked, caller, clock, now)

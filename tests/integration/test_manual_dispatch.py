@@ -1,0 +1,74 @@
+"""With auto-dispatch off, a case waits for people at each step: the intake operator accepts
+it, the shift leader files it, the dispatcher dispatches it, the work queue suggesting the
+department the rules name; against the real database."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from zg_common.contracts.intake import CaseReported
+from zg_common.db import unit_of_work
+from zg_common.events import CloudEvent
+from zg_common.identity import Identity
+from zg_routing import repository, service
+from zg_routing.models import TrackedCase
+from zg_routing.territory import grid_index
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+OPERATOR = Identity(sub="op", role="intake_operator")
+LEADER = Identity(sub="sl", role="shift_leader")
+DISPATCHER = Identity(sub="dp", role="dispatcher")
+
+
+def reported(category: str, grid_id: str, zone_type: str) -> CloudEvent:
+    return CloudEvent.of(
+        CaseReported(
+            case_id=str(uuid.uuid4()), number=f"MAN-{uuid.uuid4().hex[:6]}", category=category,
+            category_kind="event", lat=31.8, lon=117.29, description="by hand",
+            source="officer_handset", reported_at=NOW, grid_id=grid_id, zone_type=zone_type,
+        ),
+        source="/test",
+        subject="case",
+    )  # fmt: skip
+
+
+async def test_each_step_waits_for_its_person_and_the_queue_suggests(
+    routing_loaded: tuple[Any, Any],
+) -> None:
+    sessions, clock = routing_loaded
+    event = reported("E0403", "G04", "core")
+    case_id = uuid.UUID(event.data["case_id"])
+    async with unit_of_work(sessions) as session:
+        grids = grid_index(await repository.list_grids(session))
+        await service.dispatch_reported_case(
+            session, event, grids=grids, clock=clock, auto_dispatch=False
+        )
+    async with unit_of_work(sessions) as session:
+        tracked = await session.get(TrackedCase, case_id)
+        assert tracked is not None and tracked.status == "reported"
+
+        async def step(action: str, who: Identity, **params: Any) -> service.QueueItem:
+            return await service.act_on_case(
+                session, case_id=case_id, action=action, params=params, caller=who,
+                clock=clock, now=NOW, auto_dispatch=False,
+            )  # fmt: skip
+
+        accepted = await step("accept", OPERATOR)
+        assert accepted.case.status == "accepted" and accepted.suggested_department_id is None
+        filed = await step("file", LEADER)
+        assert filed.case.status == "filed"
+        queue = await service.work_queue(
+            session, caller=DISPATCHER, clock=clock, limit=500, now=NOW
+        )
+        mine = next(i for i in queue if i.case.case_id == case_id)
+        assert "dispatch" in mine.actions
+        assert mine.suggested_department_id == "traffic-police"  # the rules' choice for parking
+        done = await step("dispatch", DISPATCHER, department_id=mine.suggested_department_id)
+        assert done.case.status == "dispatched" and done.case.due_at is not None
+        assert done.suggested_department_id is None
