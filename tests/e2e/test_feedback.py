@@ -166,7 +166,7 @@ async def test_ratings_after_closure_by_the_reporter_once(
     async def closed() -> bool:
         return bool((await api.get(f"/api/v1/cases/{case['id']}")).json()["status"] == "closed")
 
-    await eventually(closed, what="intake to follow the closure")
+    await eventually(closed, timeout=30, what="intake to follow the closure")
     rated = await api.post(path, json={"score": 4, "comment": "Cleaned in a day"})
     assert rated.status_code == 201, rated.text
     assert rated.json()["score"] == 4

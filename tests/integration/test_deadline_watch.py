@@ -108,3 +108,31 @@ async def test_each_deadline_is_announced_once_however_many_watch(
             .where(TrackedCase.number.like("WATCH-%"), TrackedCase.overdue_at == NOW)
         )
     assert flagged == 1
+
+
+async def test_a_stage_that_ran_over_is_escalated_once(routing_engine: AsyncEngine) -> None:
+    sessions = async_sessionmaker(routing_engine, expire_on_commit=False)
+    waiting = tracked("stage-late", stage="dispatch", stage_due_at=NOW - timedelta(minutes=1))
+    waiting.status, waiting.department_id, waiting.calendar_id = "filed", None, None
+    moved_on = tracked("stage-done", stage=None, stage_due_at=None)
+    in_time = tracked("stage-early", stage="file", stage_due_at=NOW + timedelta(minutes=5))
+    in_time.status = "accepted"
+    async with unit_of_work(sessions) as session:
+        session.add_all([waiting, moved_on, in_time])
+
+    watchers = await asyncio.gather(*(check_deadlines(sessions, now=NOW) for _ in range(3)))
+    assert sum(watchers) >= 1
+    assert await check_deadlines(sessions, now=NOW) == 0
+    said = await announcements(routing_engine)
+    assert said[str(waiting.case_id)] == ["stage_overdue"]
+    assert str(moved_on.case_id) not in said and str(in_time.case_id) not in said
+    async with routing_engine.connect() as conn:
+        payload = await conn.scalar(
+            text(
+                "SELECT payload FROM routing.outbox WHERE key = :key "
+                "AND event_type = 'routing.case.stage_overdue.v1'"
+            ),
+            {"key": str(waiting.case_id)},
+        )
+    assert payload["data"]["stage"] == "dispatch"
+    assert payload["data"]["escalated_to"] == "shift_leader"

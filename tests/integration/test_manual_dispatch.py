@@ -5,10 +5,11 @@ department the rules name; against the real database."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from zg_common.contracts.intake import CaseReported
 from zg_common.db import unit_of_work
@@ -20,7 +21,7 @@ from zg_routing.territory import grid_index
 
 pytestmark = pytest.mark.integration
 
-NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+NOW = datetime.now(UTC)  # routing takes a reported case on at the wall clock's time
 OPERATOR = Identity(sub="op", role="intake_operator")
 LEADER = Identity(sub="sl", role="shift_leader")
 DISPATCHER = Identity(sub="dp", role="dispatcher")
@@ -52,6 +53,9 @@ async def test_each_step_waits_for_its_person_and_the_queue_suggests(
     async with unit_of_work(sessions) as session:
         tracked = await session.get(TrackedCase, case_id)
         assert tracked is not None and tracked.status == "reported"
+        # the operator has the stage limit (30 min for a normal case) to accept it
+        assert tracked.stage == "accept"
+        assert tracked.stage_due_at == tracked.updated_at + timedelta(minutes=30)
 
         async def step(action: str, who: Identity, **params: Any) -> service.QueueItem:
             return await service.act_on_case(
@@ -62,13 +66,34 @@ async def test_each_step_waits_for_its_person_and_the_queue_suggests(
         accepted = await step("accept", OPERATOR)
         assert accepted.case.status == "accepted" and accepted.suggested_department_id is None
         filed = await step("file", LEADER)
-        assert filed.case.status == "filed"
+        assert filed.case.status == "filed" and filed.case.stage == "dispatch"
         queue = await service.work_queue(
             session, caller=DISPATCHER, clock=clock, limit=500, now=NOW
         )
         mine = next(i for i in queue if i.case.case_id == case_id)
         assert "dispatch" in mine.actions
         assert mine.suggested_department_id == "traffic-police"  # the rules' choice for parking
-        done = await step("dispatch", DISPATCHER, department_id=mine.suggested_department_id)
+        late = NOW + timedelta(minutes=45)  # the dispatch stage's 30 minutes ran out
+        done = await service.act_on_case(
+            session, case_id=case_id, action="dispatch",
+            params={"department_id": mine.suggested_department_id}, caller=DISPATCHER,
+            clock=clock, now=late, auto_dispatch=False,
+        )  # fmt: skip
         assert done.case.status == "dispatched" and done.case.due_at is not None
         assert done.suggested_department_id is None
+        assert done.case.stage is None and done.case.stage_due_at is None
+        steps = (
+            await session.execute(
+                text(
+                    "SELECT payload->'data'->>'action', payload->'data'->'stage_on_time' "
+                    "FROM routing.outbox WHERE key = :key "
+                    "AND event_type = 'routing.case.transitioned.v1' ORDER BY seq"
+                ),
+                {"key": str(case_id)},
+            )
+        ).all()
+        assert [(a, t) for a, t in steps] == [
+            ("accept", True),
+            ("file", True),
+            ("dispatch", False),
+        ]

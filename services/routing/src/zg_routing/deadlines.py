@@ -1,28 +1,59 @@
 """The deadline watch: a background loop announces, once per run of a case's clock, when 80 %
-of its limit is used and when its deadline passes (escalated to the shift leader). The moments
-and the flags live in `case_state`: a restart loses none and announces none twice, and several
+of its limit is used and when its deadline passes (escalated to the shift leader), and once per
+stage when a case waited past the stage's limit for the command centre. The moments and the
+flags live in `case_state`: a restart loses none and announces none twice, and several
 replicas share the work (SKIP LOCKED)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from zg_common.app import Runtime
-from zg_common.contracts.routing import CaseDeadlineApproached, CaseOverdue
+from zg_common.contracts.routing import CaseDeadlineApproached, CaseOverdue, CaseStageOverdue
 from zg_common.db import unit_of_work
+from zg_common.events import EventContract
 from zg_routing.models import TrackedCase, outbox
 
 BATCH = 200
 
 
-# what is announced: the flag set once, the moment it is due, the event that says it
-ANNOUNCEMENTS: tuple[tuple[str, str, type[CaseDeadlineApproached | CaseOverdue]], ...] = (
-    ("warned_at", "warn_at", CaseDeadlineApproached),
-    ("overdue_at", "due_at", CaseOverdue),
+def _disposal(contract: type[CaseDeadlineApproached | CaseOverdue]) -> Announce:
+    def event(case: TrackedCase, now: datetime) -> EventContract:
+        assert case.due_at is not None
+        return contract(
+            case_id=str(case.case_id),
+            number=case.number,
+            department_id=case.department_id,
+            due_at=case.due_at,
+            at=now,
+        )
+
+    return event
+
+
+def _stage(case: TrackedCase, now: datetime) -> EventContract:
+    assert case.stage is not None and case.stage_due_at is not None
+    return CaseStageOverdue(
+        case_id=str(case.case_id),
+        number=case.number,
+        stage=case.stage,
+        grid_id=case.grid_id,
+        due_at=case.stage_due_at,
+        at=now,
+    )
+
+
+Announce = Callable[[TrackedCase, datetime], EventContract]
+# what is announced: the clock that must run, the flag set once, the moment it is due, the event
+ANNOUNCEMENTS: tuple[tuple[str, str, str, Announce], ...] = (
+    ("clock_started_at", "warned_at", "warn_at", _disposal(CaseDeadlineApproached)),
+    ("clock_started_at", "overdue_at", "due_at", _disposal(CaseOverdue)),
+    ("stage", "stage_overdue_at", "stage_due_at", _stage),
 )
 
 
@@ -30,12 +61,12 @@ async def check_deadlines(sessions: async_sessionmaker[AsyncSession], *, now: da
     """Announce what is due now; returns how many announcements were made."""
     announced = 0
     async with unit_of_work(sessions) as session:
-        for flag, moment, contract in ANNOUNCEMENTS:
+        for running, flag, moment, announce in ANNOUNCEMENTS:
             due = getattr(TrackedCase, moment)
             cases = await session.scalars(
                 select(TrackedCase)
                 .where(
-                    TrackedCase.clock_started_at.is_not(None),  # running clocks only
+                    getattr(TrackedCase, running).is_not(None),  # running clocks only
                     getattr(TrackedCase, flag).is_(None),
                     due <= now,
                 )
@@ -44,19 +75,8 @@ async def check_deadlines(sessions: async_sessionmaker[AsyncSession], *, now: da
                 .with_for_update(skip_locked=True)
             )
             for case in cases:
-                assert case.due_at is not None
                 setattr(case, flag, now)
-                await outbox.add(
-                    session,
-                    contract(
-                        case_id=str(case.case_id),
-                        number=case.number,
-                        department_id=case.department_id,
-                        due_at=case.due_at,
-                        at=now,
-                    ),
-                    subject=str(case.case_id),
-                )
+                await outbox.add(session, announce(case, now), subject=str(case.case_id))
                 announced += 1
     return announced
 

@@ -137,6 +137,10 @@ class TrackedCase(Base):
     warned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     overdue_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     paused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the stage clock: the command centre's limit for the step the case waits for now
+    stage: Mapped[str | None] = mapped_column(String(20))  # verify, accept, file, dispatch, check
+    stage_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    stage_overdue_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reworks: Mapped[int] = mapped_column(Integer, default=0)
     returns: Mapped[int] = mapped_column(Integer, default=0)
     extensions: Mapped[int] = mapped_column(Integer, default=0)

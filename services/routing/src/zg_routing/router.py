@@ -364,6 +364,8 @@ def _item(i: service.QueueItem) -> QueueItemRead:
         light=i.clock.light,
         used_minutes=int(used.total_seconds() // 60) if used is not None else None,
         limit_minutes=i.case.limit_minutes,
+        stage=i.case.stage,
+        stage_due_at=i.case.stage_due_at,
         reworks=i.case.reworks,
         returns=i.case.returns,
         extensions=i.case.extensions,

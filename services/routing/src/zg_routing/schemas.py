@@ -143,6 +143,10 @@ class QueueItemRead(BaseModel):
     )
     used_minutes: int | None = Field(description="working minutes of the limit used so far")
     limit_minutes: int | None
+    stage: str | None = Field(
+        description="the command centre's step it waits for: verify, accept, file, dispatch, check"
+    )
+    stage_due_at: datetime | None = Field(description="that step's limit (wall clock)")
     reworks: int
     returns: int
     extensions: int

@@ -57,6 +57,7 @@ async def dispatch_reported_case(
         reported_at=data.reported_at,
         updated_at=now,
     )
+    workflow.enter_stage(tracked, clock=clock, now=now)
     session.add(tracked)
     await session.flush()  # before its transitions, which refer to it
     if data.resolved_on_site:

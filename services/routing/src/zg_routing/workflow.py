@@ -92,6 +92,9 @@ async def act(
                 ],
             )
     new = outcome.state
+    stage_on_time = None
+    if new.status != before and tracked.stage is not None and tracked.stage_due_at is not None:
+        stage_on_time = now <= tracked.stage_due_at
     tracked.status, tracked.verified = new.status, new.verified
     tracked.department_id = new.department_id
     tracked.reworks, tracked.returns, tracked.extensions = new.reworks, new.returns, new.extensions
@@ -103,6 +106,8 @@ async def act(
         tracked.pending = {"action": action, **params}
     elif action.startswith(("approve_", "deny_")):
         tracked.pending = {}
+    if new.status != before:
+        enter_stage(tracked, clock=clock, now=now)
     if department is not None:
         await _assign(session, tracked, department, params.get("rule_id"))
     reason = str(params.get("reason") or params.get("result") or params.get("verification") or "")
@@ -119,7 +124,7 @@ async def act(
         )
     )
     if action in TASKS:
-        await _request_task(session, tracked, TASKS[action], clock=clock, now=now)
+        await _request_task(session, tracked, TASKS[action], now=now)
     names = {department.id: department.name} if department else {}
     if tracked.department_id and tracked.department_id not in names:
         known = await repository.get_department(session, tracked.department_id)
@@ -142,10 +147,35 @@ async def act(
             reworks=tracked.reworks,
             returns=tracked.returns,
             extensions=tracked.extensions,
+            stage_on_time=stage_on_time,
         ),
         subject=str(tracked.case_id),
     )
     return outcome
+
+
+# the states that wait for the command centre's next step, and the stage limit that applies
+STAGES = {
+    "verifying": "verify",
+    "reported": "accept",
+    "accepted": "file",
+    "filed": "dispatch",
+    "checking": "check",
+}
+
+
+def enter_stage(tracked: TrackedCase, *, clock: Clock, now: datetime) -> None:
+    """Start the stage clock of the case's state (the command centre works 24x7: wall-clock
+    minutes), or stop it in a state that waits for nobody in the centre."""
+    stage = STAGES.get(tracked.status)
+    if stage == "accept" and tracked.source in lifecycle.MUST_VERIFY and not tracked.verified:
+        stage = None  # a public report is first sent to an officer (request_verification)
+    tracked.stage, tracked.stage_overdue_at = stage, None
+    tracked.stage_due_at = None
+    if stage is not None:
+        urgency: Urgency = "urgent" if tracked.urgency == "urgent" else "normal"
+        limit = clock.limits.stage_limit(stage, urgency)
+        tracked.stage_due_at = now + timedelta(minutes=limit.value)
 
 
 # actions that send an officer of the grid to the place, and the stage limit that applies
@@ -153,10 +183,9 @@ TASKS = {"request_verification": "verify", "request_check": "check"}
 
 
 async def _request_task(
-    session: AsyncSession, tracked: TrackedCase, task: str, *, clock: Clock, now: datetime
+    session: AsyncSession, tracked: TrackedCase, task: str, *, now: datetime
 ) -> None:
-    urgency: Urgency = "urgent" if tracked.urgency == "urgent" else "normal"
-    limit = clock.limits.stage_limit(task, urgency)
+    assert tracked.stage == task and tracked.stage_due_at is not None
     await outbox.add(
         session,
         CaseTaskRequested(
@@ -167,7 +196,7 @@ async def _request_task(
             grid_id=tracked.grid_id,
             lat=tracked.lat,
             lon=tracked.lon,
-            due_at=now + timedelta(minutes=limit.value),
+            due_at=tracked.stage_due_at,
             requested_at=now,
         ),
         subject=str(tracked.case_id),

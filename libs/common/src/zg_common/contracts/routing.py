@@ -62,6 +62,11 @@ class CaseTransitioned(EventContract):
     reworks: int = Field(default=0, description="the case's reworks so far (返工)")
     returns: int = Field(default=0, description="the case's approved returns so far (回退)")
     extensions: int = Field(default=0, description="the case's approved extensions so far (延期)")
+    stage_on_time: bool | None = Field(
+        default=None,
+        description="the step ended a stage (verify, accept, file, dispatch, check) within its "
+        "limit (按时); null when it ended none",
+    )
 
 
 class CaseTaskRequested(EventContract):
@@ -113,10 +118,28 @@ class CaseOverdue(EventContract):
     at: datetime
 
 
+class CaseStageOverdue(EventContract):
+    """A case waited longer than the stage's limit for the command centre's next step (an
+    officer's verification or check, the operator's acceptance, the shift leader's filing, the
+    dispatcher's dispatch): escalated to the shift leader."""
+
+    event_type: ClassVar[str] = "routing.case.stage_overdue.v1"
+    topic: ClassVar[str] = TOPIC_CASE
+
+    case_id: str
+    number: str
+    stage: str = Field(examples=["verify", "accept", "file", "dispatch", "check"])
+    grid_id: str | None = None
+    due_at: datetime
+    escalated_to: str = "shift_leader"
+    at: datetime
+
+
 CONTRACTS: tuple[type[EventContract], ...] = (
     CaseDispatched,
     CaseTransitioned,
     CaseTaskRequested,
     CaseDeadlineApproached,
     CaseOverdue,
+    CaseStageOverdue,
 )
