@@ -88,26 +88,6 @@ class RoutingSetting(Base):
     fallback_department_id: Mapped[str] = mapped_column(ForeignKey("routing.department.id"))
 
 
-class Assignment(Base):
-    """Which department a case was dispatched to, and why."""
-
-    __tablename__ = "assignment"
-
-    case_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    category: Mapped[str] = mapped_column(String(10))
-    lat: Mapped[float] = mapped_column(Float)
-    lon: Mapped[float] = mapped_column(Float)
-    grid_id: Mapped[str] = mapped_column(String(20))
-    department_id: Mapped[str] = mapped_column(ForeignKey("routing.department.id"), index=True)
-    rule_id: Mapped[str | None] = mapped_column(String(30))
-    dispatched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    urgency: Mapped[str] = mapped_column(String(10), default="normal")
-    calendar_id: Mapped[str | None] = mapped_column(String(20))
-    time_limit: Mapped[str | None] = mapped_column(String(40))  # e.g. "4 working_hours"
-    # the disposal deadline in the department's working calendar
-    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
-
-
 class TrackedCase(Base):
     """Where a case stands in the lifecycle, and its disposal clock (timers live here, in the
     database, so they survive restarts)."""

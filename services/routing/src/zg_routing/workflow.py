@@ -1,6 +1,6 @@
 """Driving a case through its lifecycle: one function applies any action, from the rules
 (automatic accept, file, dispatch) or from a person through the API, with its effect on the
-disposal clock, the transition log, the assignment, and the events — all in the caller's
+disposal clock, the transition log and the events — all in the caller's
 transaction. The clock's state lives in `case_state`, so a restart loses no deadline."""
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.authz import command_centre
@@ -19,7 +18,7 @@ from zg_common.errors import CaseNotFound, FieldError, ValidationFailed
 from zg_common.identity import Identity
 from zg_routing import lifecycle, repository
 from zg_routing.calendar import Clock, Light, Urgency, light
-from zg_routing.models import Assignment, CaseTransition, Department, TrackedCase, outbox
+from zg_routing.models import CaseTransition, Department, TrackedCase, outbox
 
 MINUTE = timedelta(minutes=1)
 
@@ -109,7 +108,7 @@ async def act(
     if new.status != before:
         enter_stage(tracked, clock=clock, now=now)
     if department is not None:
-        await _assign(session, tracked, department, params.get("rule_id"))
+        await _announce_dispatch(session, tracked, department, params.get("rule_id"))
     reason = str(params.get("reason") or params.get("result") or params.get("verification") or "")
     session.add(
         CaseTransition(
@@ -284,34 +283,13 @@ def recount_deadline(tracked: TrackedCase, clock: Clock, *, now: datetime) -> in
     return int(moved)
 
 
-async def _assign(
+async def _announce_dispatch(
     session: AsyncSession, tracked: TrackedCase, department: Department, rule_id: str | None
 ) -> None:
-    """Every dispatch, by the rules or by a dispatcher: the dispatch record (the latest
-    department, the rule that chose it) and the `dispatched` event scoring counts."""
+    """Every dispatch, by the rules or by a dispatcher: the `dispatched` event (the department,
+    its deadline, the rule that chose it)."""
     assert tracked.due_at is not None and tracked.clock_started_at is not None
     assert tracked.grid_id is not None
-    values = {
-        "department_id": department.id,
-        "rule_id": rule_id,
-        "dispatched_at": tracked.clock_started_at,
-        "urgency": tracked.urgency,
-        "calendar_id": department.calendar,
-        "time_limit": tracked.time_limit,
-        "due_at": tracked.due_at,
-    }
-    await session.execute(
-        pg_insert(Assignment)
-        .values(
-            case_id=tracked.case_id,
-            category=tracked.category,
-            lat=tracked.lat or 0.0,
-            lon=tracked.lon or 0.0,
-            grid_id=tracked.grid_id,
-            **values,
-        )
-        .on_conflict_do_update(index_elements=[Assignment.case_id], set_=values)
-    )
     await outbox.add(
         session,
         CaseDispatched(
