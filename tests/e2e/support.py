@@ -65,6 +65,18 @@ def a_free_point(object_type: str | None = None, *, grid_id: str | None = None) 
     raise LookupError(f"no unused patrol point of type {object_type!r} is left")
 
 
+def roomiest_grid() -> str:
+    """The grid with the most patrol points not near a place handed out before (for a test
+    that reports several times in one grid)."""
+    free: dict[str, int] = {}
+    for feature in refdata("patrol_points.geojson")["features"]:
+        lon, lat = feature["geometry"]["coordinates"]
+        if all(haversine_m(lat, lon, u_lat, u_lon) > SPACING_M for u_lat, u_lon in _used):
+            grid = feature["properties"]["grid_id"]
+            free[grid] = free.get(grid, 0) + 1
+    return max(sorted(free), key=lambda g: free[g])
+
+
 def a_patrol_point(object_type: str) -> tuple[float, float]:
     """(lat, lon) of a_free_point."""
     lon, lat = a_free_point(object_type)["geometry"]["coordinates"]

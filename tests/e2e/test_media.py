@@ -186,3 +186,45 @@ async def test_only_ones_own_unattached_uploads_can_be_attached(
         "unknown_media",
     )
     assert (await api.post("/api/v1/cases", json={**report, "media": [spare]})).status_code == 201
+
+
+async def test_a_department_attaches_its_disposal_photos_to_the_case(
+    api: httpx.AsyncClient, anon: httpx.AsyncClient, platform: Platform
+) -> None:
+    lat, lon = a_patrol_point("road")
+    case = await report_and_wait_dispatched(
+        api, {"category": "C0104", "lat": lat, "lon": lon, "description": "Cover broken"}
+    )
+    staff = await login(anon, platform, "roads-staff")
+    photo = (await upload(anon, samples.jpeg(), headers=staff, purpose="disposal")).json()["id"]
+    path = f"/api/v1/cases/{case['id']}/media"
+    assert_problem(await api.post(path, json={"media": [photo]}), 403, "operation_forbidden")
+    centre = await login(anon, platform, "dispatcher")
+    theirs = (await upload(anon, samples.jpeg(), headers=centre)).json()["id"]
+    assert_problem(
+        await anon.post(path, json={"media": [theirs]}, headers=staff), 422, "unknown_media"
+    )
+    assert_problem(
+        await anon.post(path, json={"media": []}, headers=staff), 422, "validation_failed"
+    )
+
+    added = await anon.post(path, json={"media": [photo]}, headers=staff)
+    assert added.status_code == 200, added.text
+    assert [(m["id"], m["purpose"]) for m in added.json()] == [(photo, "disposal")]
+    seen = (await api.get(f"/api/v1/cases/{case['id']}")).json()  # the reporter sees it
+    assert photo in {m["id"] for m in seen["media"]}
+    assert "added (disposal) by department_staff" in seen["history"][-1]["note"]
+
+    # a case of another department's is not theirs to add to
+    lat, lon = a_patrol_point("intersection")
+    parking = await report_and_wait_dispatched(
+        api, {"category": "E0403", "lat": lat, "lon": lon, "description": "Car on the kerb"}
+    )
+    other = (await upload(anon, samples.png(), headers=staff, purpose="disposal")).json()["id"]
+    assert_problem(
+        await anon.post(
+            f"/api/v1/cases/{parking['id']}/media", json={"media": [other]}, headers=staff
+        ),
+        404,
+        "case_not_found",
+    )

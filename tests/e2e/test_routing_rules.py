@@ -15,6 +15,7 @@ from tests.e2e.support import (
     login,
     refdata,
     report_and_wait_dispatched,
+    roomiest_grid,
 )
 
 pytestmark = pytest.mark.e2e
@@ -34,9 +35,9 @@ async def parking(api: httpx.AsyncClient, lat: float, lon: float) -> dict[str, A
 async def test_a_rule_change_routes_new_cases_and_leaves_dispatched_ones(
     api: httpx.AsyncClient, anon: httpx.AsyncClient, platform: Platform
 ) -> None:
-    point = a_free_point("intersection")
+    grid = roomiest_grid()
+    point = a_free_point(grid_id=grid)
     lon, lat = point["geometry"]["coordinates"]
-    grid = point["properties"]["grid_id"]
     before = await parking(api, lat, lon)
     assert before["department"] == "traffic-police"
 
@@ -116,9 +117,9 @@ async def test_rule_changes_are_checked_and_kept_for_managers(
 async def test_events_go_to_the_territory_first_grid_before_zone(
     api: httpx.AsyncClient, anon: httpx.AsyncClient, platform: Platform
 ) -> None:
-    point = a_free_point("intersection")
+    grid = roomiest_grid()
+    point = a_free_point(grid_id=grid)
     lon, lat = point["geometry"]["coordinates"]
-    grid = point["properties"]["grid_id"]
     zone = next(
         f["properties"]["zone_type"]
         for f in refdata("grids.geojson")["features"]
@@ -164,9 +165,9 @@ async def test_events_go_to_the_territory_first_grid_before_zone(
 async def test_components_go_to_their_owner_first_then_the_territory(
     api: httpx.AsyncClient, anon: httpx.AsyncClient, platform: Platform
 ) -> None:
-    point = a_free_point("intersection")
+    grid = roomiest_grid()
+    point = a_free_point(grid_id=grid)
     lon, lat = point["geometry"]["coordinates"]
-    grid = point["properties"]["grid_id"]
     manager = await login(anon, platform, "manager")
     owner = next(
         r

@@ -16,6 +16,7 @@ from zg_common.app import Runtime
 from zg_common.authz import command_centre
 from zg_common.db import unit_of_work
 from zg_common.errors import (
+    CaseNotFound,
     FieldError,
     Forbidden,
     PayloadTooLarge,
@@ -24,7 +25,7 @@ from zg_common.errors import (
     ValidationFailed,
 )
 from zg_common.identity import Identity
-from zg_intake import media, repository
+from zg_intake import history, media, repository
 from zg_intake.access import may_read
 from zg_intake.config import IntakeSettings
 from zg_intake.exceptions import MediaNotFound
@@ -256,6 +257,24 @@ def stored_key(row: Media, variant: str) -> tuple[str, str]:
     if variant == "thumbnail":
         return thumbnail_key(row.sha256), "image/jpeg"
     return public_key(row.sha256), row.public_type
+
+
+async def add_to_case(
+    session: AsyncSession, *, case_id: uuid.UUID, media_ids: Sequence[uuid.UUID], caller: Identity
+) -> list[Media]:
+    """Photos taken while working a case (a department's disposal, an officer's verification
+    or check) attached to it: the caller's own uploads, on a case the caller may read; one
+    history note says who added how many."""
+    case = await repository.get_case(session, case_id, for_update=True, with_history=False)
+    if case is None or not may_read(caller, case):
+        raise CaseNotFound(f"No case with id {case_id}")
+    await attach_media(session, case_id=case.id, media_ids=media_ids, owner=caller)
+    rows = list(await session.scalars(select(Media).where(Media.id.in_(list(media_ids)))))
+    purposes = sorted({row.purpose for row in rows})
+    note = f"{len(rows)} photo(s) or video(s) added ({', '.join(purposes)}) by {caller.role}"
+    await history.record(session, case, status=case.status, at=datetime.now(UTC), note=note)
+    case.updated_at = datetime.now(UTC)
+    return rows
 
 
 async def purge_unattached(runtime: Runtime) -> int:

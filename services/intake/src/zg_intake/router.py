@@ -30,6 +30,7 @@ from zg_intake.schemas import (
     CaseCreate,
     CaseCreated,
     CaseFilters,
+    CaseMediaAdd,
     CasePage,
     CaseRead,
     CaseRef,
@@ -276,6 +277,28 @@ async def read_media(
     if not await store.exists(key):  # checked before the first byte: a stream cannot fail cleanly
         raise MediaNotFound(f"The file of media {media_id} is no longer stored")
     return StreamingResponse(store.stream(key), media_type=content_type, headers=headers)
+
+
+@router.post(
+    "/cases/{case_id}/media",
+    response_model=list[MediaRead],
+    tags=["media"],
+    summary="Attach photos taken while working a case: a department's disposal, an officer's "
+    "verification or check",
+    description="The caller's own uploads not yet attached, on a case the caller may read (the "
+    "department it is dispatched to, the officers of its grid, the command centre). The "
+    "history notes who added them.",
+)
+async def add_case_media(
+    caller: Annotated[Identity, require("cases.media")],
+    case_id: uuid.UUID,
+    body: CaseMediaAdd,
+    session: Session,
+) -> list[MediaRead]:
+    rows = await media_service.add_to_case(
+        session, case_id=case_id, media_ids=body.media, caller=caller
+    )
+    return [media_read(row, caller) for row in rows]
 
 
 @router.post(

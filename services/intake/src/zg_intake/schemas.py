@@ -101,6 +101,17 @@ class CaseCreate(BaseModel):
     )
 
 
+class CaseMediaAdd(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    media: list[uuid.UUID] = Field(
+        min_length=1,
+        max_length=9,
+        description="ids of the caller's own uploads (POST /api/v1/media, purpose `disposal`, "
+        "`before`, `after` or `evidence`) to attach",
+    )
+
+
 class MediaRead(BaseModel):
     """An uploaded photo or video. `url` and `thumbnail_url` serve the copy without location;
     `original_url` (command centre only) the file as uploaded."""
