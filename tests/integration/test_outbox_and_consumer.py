@@ -481,3 +481,29 @@ async def test_database_outage_waits_instead_of_dead_lettering(
     assert await times_applied(engine, applied, "o") == 1
     dead = await read_all(infra, dlq_topic(topic), 1, timeout=3)
     assert dead == [], "an outage must dead-letter nothing"
+
+
+async def test_a_consumer_is_ready_only_once_it_joined_its_group(
+    engine: AsyncEngine,
+    schema: MetaData,
+    producer: AIOKafkaProducer,
+    topic: str,
+    applied: Table,
+    infra: Infra,
+) -> None:
+    contract = make_contract(topic)
+    consumer = consumer_for(infra, engine, schema, producer, contract, counting_handler(applied))
+    assert not consumer.joined, "not before it ran"
+    async with running(consumer):
+
+        async def joined() -> bool:
+            return consumer.joined
+
+        await eventually(joined, what="the consumer to join its group")
+        assert consumer.consumer.assignment(), "it owns the topic's partition"
+        # an event published once it is ready is consumed
+        event = CloudEvent.of(
+            contract(thing_id="j", at=datetime.now().astimezone()), source="/test", subject="j"
+        )
+        await producer.send_and_wait(topic, event.to_bytes(), key=b"j")
+        await eventually(lambda: times_applied(engine, applied, "j"), what="the event applied")

@@ -312,10 +312,14 @@ def create_service_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
         settings.identity_secret.get_secret_value() if settings.identity_secret else None
     )
 
-    @app.get("/readyz", tags=["ops"], summary="Readiness: database and broker reachable")
+    @app.get(
+        "/readyz",
+        tags=["ops"],
+        summary="Readiness: database and broker reachable, every consumer in its group",
+    )
     async def readyz(request: Request) -> JSONResponse:
         runtime: Runtime = request.app.state.runtime
-        checks = {"database": False, "broker": False}
+        checks = {"database": False, "broker": False, "consumers": False}
         try:
             async with runtime.engine.connect() as conn:
                 await asyncio.wait_for(conn.execute(text("SELECT 1")), 2.0)
@@ -325,12 +329,16 @@ def create_service_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
         checks["broker"] = runtime.messaging_ready.is_set() and await broker_reachable(
             runtime.producer
         )
+        checks["consumers"] = checks["broker"] and all(c.joined for c in runtime.consumers)
         if all(checks.values()):
             return JSONResponse({"status": "ready", "checks": checks})
-        failed = ", ".join(k for k, ok in checks.items() if not ok)
-        return problem_response(
-            ServiceUnavailable(f"Not ready: {failed} unreachable"), instance="/readyz"
-        )
+        why = {
+            "database": "database unreachable",
+            "broker": "broker unreachable",
+            "consumers": "consumers not in their groups yet",
+        }
+        failed = ", ".join(why[k] for k, ok in checks.items() if not ok)
+        return problem_response(ServiceUnavailable(f"Not ready: {failed}"), instance="/readyz")
 
     for router in spec.routers:
         app.include_router(router)

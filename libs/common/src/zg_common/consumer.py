@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord
 from aiokafka.errors import CommitFailedError
 from prometheus_client import Counter
 from pydantic import ValidationError
@@ -73,6 +73,20 @@ class ConsumerSpec:
     handlers: Mapping[str, Handler] = field(default_factory=dict)
 
 
+class _GroupMembership(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Tells when the consumer has joined its group (an assignment arrived, possibly empty when
+    other replicas own every partition): before that, events wait in the broker."""
+
+    def __init__(self) -> None:
+        self.joined = asyncio.Event()
+
+    async def on_partitions_revoked(self, revoked: object) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: object) -> None:
+        self.joined.set()
+
+
 class IdempotentConsumer:
     def __init__(
         self,
@@ -102,8 +116,7 @@ class IdempotentConsumer:
         self.started = asyncio.Event()
 
     def _new_client(self) -> AIOKafkaConsumer:
-        return AIOKafkaConsumer(
-            *self.spec.topics,
+        consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap_servers,
             group_id=self.group_id,
             client_id=self.group_id,
@@ -111,6 +124,14 @@ class IdempotentConsumer:
             auto_offset_reset="earliest",
             isolation_level="read_committed",
         )
+        self.membership = _GroupMembership()
+        consumer.subscribe(list(self.spec.topics), listener=self.membership)
+        return consumer
+
+    @property
+    def joined(self) -> bool:
+        """In its group with an assignment: events published now will be consumed."""
+        return self.membership.joined.is_set()
 
     async def run(self) -> None:
         """Consume until cancelled. Can be called again after it failed: a stopped aiokafka
