@@ -22,6 +22,7 @@ async def test_departments_are_public_their_contacts_are_for_staff(
     assert modes["roads-contractor"] == "assessed"
     one = (await anon.get("/api/v1/departments/transport")).json()
     assert one["calendar"] == "office" and len(one["grids"]) == 14
+    assert "contacts" not in one and all("contacts" not in d for d in departments)
     assert_problem(
         await anon.get("/api/v1/departments/nowhere"), 404, "department_not_found"
     )  # fmt: skip

@@ -37,7 +37,6 @@ class DepartmentRead(BaseModel):
     )
     calendar: str = Field(description="the working calendar its time limits count in")
     grids: list[str]
-    contacts: list[Contact]
     updated_at: datetime
 
 
