@@ -587,3 +587,28 @@ STAGE_LIMITS = {
     "normal": {"verify": 30, "accept": 30, "file": 60, "dispatch": 30, "check": 30},
     "urgent": {"verify": 15, "accept": 10, "file": 15, "dispatch": 10, "check": 15},
 }
+
+
+# Patrol requirements (domain reference §5: the frequencies are a configurable proposal, no
+# source gives them). Three eight-hour shifts; each rule is a span of the day cut into windows
+# of `every_min` minutes, one visit per window. An object type's rule replaces its zone's.
+SHIFTS = [("day", "07:00", "15:00"), ("evening", "15:00", "23:00"), ("night", "23:00", "07:00")]
+ZONE_PATROL = {
+    # core area: every 2 h by day, every 4 h at night
+    "core": [("07:00", "23:00", 120), ("23:00", "07:00", 240)],
+    # scenic area: every 2 h while open
+    "scenic": [("08:00", "22:00", 120)],
+    # residential: three times a day
+    "residential": [("07:00", "11:00", 240), ("11:00", "17:00", 360), ("17:00", "21:00", 240)],
+    # vacant land: once a day, in daylight
+    "vacant": [("08:00", "18:00", 600)],
+}
+OBJECT_PATROL = {
+    # construction sites twice a day (the district's practice, domain reference §5)
+    "construction_site": [("07:00", "12:00", 300), ("14:00", "22:00", 480)],
+    # schools at the start and the end of the school day
+    "school": [("07:00", "08:30", 90), ("16:00", "17:30", 90)],
+}
+SERVICE_MINUTES = {"default": 3, "construction_site": 8, "market": 6, "school": 5, "park": 5}
+WALKING = {"speed_m_per_min": 70, "detour_factor": 1.3}
+CHECKIN = {"radius_m": 50, "max_accuracy_m": 100, "token_valid_days": 400}

@@ -18,7 +18,7 @@ from shapely.geometry import Point, Polygon
 
 from zg_local import catalogue as cat
 
-VERSION = "2026.11.4"
+VERSION = "2026.11.5"
 SEED = 20160401  # the month the 大综管 reform started
 CENTER_LAT, CENTER_LON = 31.8000, 117.3000
 COLS, ROWS = 7, 2  # 14 grids
@@ -366,6 +366,21 @@ def generate() -> dict[str, Any]:
             ],
         },
         "routing_rules.json": {"fallback_department_id": cat.FALLBACK_DEPARTMENT, "rules": rules},
+        "patrol_requirements.json": {
+            "timezone": "+08:00",
+            "shifts": [{"id": s, "start": a, "end": b} for s, a, b in cat.SHIFTS],
+            "zone_types": {
+                zone: [{"from": a, "to": b, "every_min": m} for a, b, m in spans]
+                for zone, spans in cat.ZONE_PATROL.items()
+            },
+            "object_types": {
+                kind: [{"from": a, "to": b, "every_min": m} for a, b, m in spans]
+                for kind, spans in cat.OBJECT_PATROL.items()
+            },
+            "service_minutes": cat.SERVICE_MINUTES,
+            "walking": cat.WALKING,
+            "checkin": cat.CHECKIN,
+        },
     }
 
 

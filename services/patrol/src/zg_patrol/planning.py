@@ -1,0 +1,164 @@
+"""The day's patrol plan: the required visits of every point, given to the officers on shift in
+the point's grid, each officer's visits ordered into a walking route that keeps the windows
+and the shift. One routing problem per grid and shift, solved side by side in worker
+processes within one time budget; every visit is planned or comes back with the reason it
+cannot be."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from zg_patrol.requirements import Requirements, Visit
+from zg_patrol.solver import Job, Solved, Walker, Walking, solve
+
+NO_OFFICER = "no_officer_on_shift"
+UNREACHABLE = "not_reachable_in_window"
+MIN_SLICE_S = 0.05
+
+
+@dataclass(frozen=True)
+class OfficerRef:
+    badge: str
+    grid_id: str
+    shift: str
+
+
+@dataclass(frozen=True)
+class Planned:
+    visit: Visit
+    officer: str | None
+    seq: int | None
+    eta: datetime | None
+    reason: str | None = None  # why it is not planned
+
+
+@dataclass
+class DayPlan:
+    day: date
+    visits: list[Planned]
+    length_m: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    problems: int = 0
+
+    @property
+    def total_length_m(self) -> int:
+        return sum(self.length_m.values())
+
+    @property
+    def unplanned(self) -> list[Planned]:
+        return [p for p in self.visits if p.officer is None]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One grid's visits in one shift, and the officers who walk them."""
+
+    grid_id: str
+    shift: str
+    visits: tuple[Visit, ...]
+    walkers: tuple[Walker, ...]
+
+
+def problems_of(
+    day: date,
+    visits: Iterable[Visit],
+    officers: Iterable[OfficerRef],
+    bases: Mapping[str, tuple[float, float]],
+    requirements: Requirements,
+) -> list[Problem]:
+    """Visits grouped by grid and shift, each group with its officers, who start and end the
+    shift at the grid's base."""
+    grouped: dict[tuple[str, str], list[Visit]] = defaultdict(list)
+    for v in visits:
+        grouped[(v.grid_id, v.shift)].append(v)
+    crews: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for o in officers:
+        crews[(o.grid_id, o.shift)].append(o.badge)
+    out = []
+    for (grid_id, shift_id), group in sorted(grouped.items()):
+        begin, end = requirements.shift(shift_id).on(day, requirements.zone)
+        base = bases[grid_id]
+        walkers = tuple(
+            Walker(badge, base, begin, base, end) for badge in sorted(crews[(grid_id, shift_id)])
+        )
+        out.append(Problem(grid_id, shift_id, tuple(group), walkers))
+    return out
+
+
+def _solve_problem(problem: Problem, walking: Walking, limit_s: float, seed: int) -> Solved:
+    jobs = [
+        Job(v.id, v.lat, v.lon, v.window_start, v.window_end, v.service_s) for v in problem.visits
+    ]
+    return solve(jobs, problem.walkers, walking=walking, time_limit_s=limit_s, seed=seed)
+
+
+def solve_problems(
+    problems: Sequence[Problem],
+    *,
+    walking: Walking,
+    time_limit_s: float,
+    workers: int,
+    seed: int = 1,
+) -> list[Solved]:
+    """Solve the problems side by side in `workers` processes; the budget is shared in
+    proportion to their visits, so that the whole takes about `time_limit_s`."""
+    total = sum(len(p.visits) for p in problems if p.walkers) or 1
+    slices = [
+        max(time_limit_s * workers * len(p.visits) / total, MIN_SLICE_S) if p.walkers else 0.0
+        for p in problems
+    ]
+    if workers <= 1:
+        return [_solve_problem(p, walking, s, seed) for p, s in zip(problems, slices, strict=True)]
+    # the largest first, so the workers finish together; fresh processes (not forks of a
+    # process with an event loop and threads)
+    order = sorted(range(len(problems)), key=lambda i: -slices[i])
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["zg_patrol.solver"])  # workers start with PyVRP loaded
+    results: dict[int, Solved] = {}
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {
+            i: pool.submit(_solve_problem, problems[i], walking, slices[i], seed) for i in order
+        }
+        for i, future in futures.items():
+            results[i] = future.result()
+    return [results[i] for i in range(len(problems))]
+
+
+def plan_day(
+    day: date,
+    visits: Sequence[Visit],
+    officers: Sequence[OfficerRef],
+    bases: Mapping[str, tuple[float, float]],
+    requirements: Requirements,
+    *,
+    time_limit_s: float,
+    workers: int,
+    seed: int = 1,
+) -> DayPlan:
+    started = time.perf_counter()
+    problems = problems_of(day, visits, officers, bases, requirements)
+    solved = solve_problems(
+        problems,
+        walking=requirements.walking,
+        time_limit_s=time_limit_s,
+        workers=workers,
+        seed=seed,
+    )
+    plan = DayPlan(day=day, visits=[], problems=len(problems))
+    for problem, result in zip(problems, solved, strict=True):
+        by_id = {v.id: v for v in problem.visits}
+        for badge, stops in result.routes.items():
+            plan.length_m[badge] = result.length_m[badge]
+            for seq, stop in enumerate(stops, start=1):
+                plan.visits.append(Planned(by_id[stop.job_id], badge, seq, stop.arrive_at))
+        reason = UNREACHABLE if problem.walkers else NO_OFFICER
+        for job_id in result.unassigned:
+            plan.visits.append(Planned(by_id[job_id], None, None, None, reason))
+    plan.seconds = time.perf_counter() - started
+    return plan
