@@ -31,6 +31,8 @@ SAMPLE_PATH_VALUES = {
     "department_id": "roads-contractor",
     "calendar_id": "office",
     "year": "2026",
+    "day": "2020-01-01",  # outside the days plans are made for: answered at once
+    "badge": "ZG001",
     "key_id": str(uuid.uuid4()),
     "account_id": str(uuid.uuid4()),
 }

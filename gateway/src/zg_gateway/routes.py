@@ -18,6 +18,7 @@ ROUTES: dict[str, str] = {
     "/api/v1/patrol-points": "patrol",
     "/api/v1/routes": "patrol",
     "/api/v1/officers": "patrol",
+    "/api/v1/patrol": "patrol",
     "/api/v1/scores": "scoring",
 }
 

@@ -1,5 +1,6 @@
 """Settings of the patrol service (env prefix ZG_PATROL_)."""
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from zg_common.settings import ServiceSettings
@@ -11,3 +12,8 @@ class PatrolSettings(ServiceSettings):
     )
 
     http_port: int = 8003
+
+    # the route solver's budget for a whole day's plan, and its worker processes (0: one per
+    # core)
+    plan_time_limit_s: float = Field(default=7.0, gt=0, le=600)
+    plan_workers: int = Field(default=0, ge=0, le=64)

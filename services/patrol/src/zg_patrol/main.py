@@ -1,11 +1,11 @@
-"""Patrol service: the territory, and (next) daily patrol plans and QR check-in."""
+"""Patrol service: the territory and the daily patrol plans (next: QR check-in)."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
 from zg_common.app import ServiceSpec, create_service_app
-from zg_common.contracts.patrol import TerritoryLoaded
+from zg_common.contracts.patrol import CONTRACTS
 from zg_patrol import refdata
 from zg_patrol.config import PatrolSettings
 from zg_patrol.models import SCHEMA, outbox
@@ -18,12 +18,13 @@ def create_app(settings: PatrolSettings | None = None) -> FastAPI:
         ServiceSpec(
             name="patrol",
             title="Zongguan patrol",
-            description="The territory: zone types, grids, patrol points, routes and officers.",
+            description="The territory (zone types, grids, points, routes, officers) and the "
+            "daily patrol plans.",
             schema=SCHEMA,
             package_file=__file__,
             routers=[router],
             outbox=outbox,
-            produces=[TerritoryLoaded],
+            produces=CONTRACTS,
             on_startup=[refdata.load],
         ),
     )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Integer, MetaData, String, Text
+from sqlalchemy import Date, DateTime, Float, ForeignKey, Identity, Integer, MetaData, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -74,3 +75,43 @@ class Officer(Base):
     grid_id: Mapped[str] = mapped_column(ForeignKey("patrol.grid.id"), index=True)
     shift: Mapped[str] = mapped_column(String(20))
     certificate: Mapped[str] = mapped_column(String(50))
+
+
+class PlanRun(Base):
+    """One making of a day's plan."""
+
+    __tablename__ = "plan_run"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(always=True), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    generated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    generated_by: Mapped[str] = mapped_column(String(100))
+    seconds: Mapped[float] = mapped_column(Float)
+    visits: Mapped[int] = mapped_column(Integer)
+    planned: Mapped[int] = mapped_column(Integer)
+    length_m: Mapped[int] = mapped_column(Integer)
+    unplanned_by_reason: Mapped[dict[str, int]] = mapped_column(JSONB)
+
+
+class PlanVisit(Base):
+    """A visit the day requires: its window, the officer and the place in the route that take
+    it (none: `reason` says why), and what became of it."""
+
+    __tablename__ = "plan_visit"
+
+    id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    run_id: Mapped[int] = mapped_column(ForeignKey("patrol.plan_run.id"))
+    grid_id: Mapped[str] = mapped_column(String(20))
+    shift: Mapped[str] = mapped_column(String(20))
+    point_id: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))
+    case_id: Mapped[str | None] = mapped_column(String(36))
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    window_end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    officer_badge: Mapped[str | None] = mapped_column(String(10))
+    seq: Mapped[int | None] = mapped_column(Integer)
+    eta: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20))  # planned, unplanned (later: done, missed)
+    reason: Mapped[str | None] = mapped_column(String(40))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

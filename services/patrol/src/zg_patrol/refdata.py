@@ -9,6 +9,7 @@ from zg_common.contracts.patrol import TerritoryLoaded
 from zg_common.db import unit_of_work
 from zg_common.refdata import RefData, load_part_once
 from zg_patrol.models import SCHEMA, Grid, Officer, PatrolPoint, Route, ZoneType, outbox
+from zg_patrol.requirements import Requirements
 
 
 async def load(runtime: Runtime) -> None:
@@ -92,3 +93,4 @@ async def load(runtime: Runtime) -> None:
         await load_part_once(
             session, schema=SCHEMA, part="territory", version=data.version, loader=load_territory
         )
+    runtime.state["requirements"] = Requirements(data.read("patrol_requirements.json"))

@@ -1,24 +1,29 @@
-"""HTTP endpoints of patrol: the territory, read as JSON and GeoJSON."""
+"""HTTP endpoints of patrol: the territory (JSON and GeoJSON) and the daily plans."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.authz import require
-from zg_common.db import request_session
+from zg_common.authz import command_centre, require
+from zg_common.db import request_session, unit_of_work
 from zg_common.geojson import Feature, FeatureCollection, GeoJSONResponse, Geometry
 from zg_common.identity import Identity
-from zg_patrol import repository
+from zg_patrol import plans, repository
 from zg_patrol.exceptions import GridNotFound
-from zg_patrol.models import Grid
+from zg_patrol.models import Grid, PlanRun
 from zg_patrol.schemas import (
     GridProperties,
+    OfficerPlanRead,
     OfficerRead,
     PatrolPointProperties,
+    PlanRead,
     RouteProperties,
+    TaskRead,
+    UnplannedVisit,
     ZoneTypeId,
     ZoneTypeRead,
 )
@@ -143,3 +148,101 @@ async def read_officers(
         OfficerRead.model_validate(o, from_attributes=True)
         for o in await repository.list_officers(session, grid_id=grid_id, shift=shift)
     ]
+
+
+PlanDay = Annotated[date, Path(description="the plan's day (shifts that start on it), local")]
+
+
+@router.post(
+    "/patrol/plans/{day}",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PlanRead,
+    tags=["patrol plans"],
+    summary="Make the day's patrol plan (today up to 14 days ahead): every required visit "
+    "given to an officer on shift and ordered into a walking route, or named as unplannable",
+    description="Runs the route solver within the configured budget (ZG_PATROL_PLAN_TIME_LIMIT_S"
+    ", 7 s by default) and publishes each officer's tasks. Visits already done are kept; the "
+    "open visits of an earlier run for the day are replaced.",
+)
+async def make_plan(
+    caller: Annotated[Identity, require("patrol.plan")], day: PlanDay, request: Request
+) -> PlanRead:
+    runtime = request.app.state.runtime
+    run = await plans.generate(runtime, day, caller)
+    async with unit_of_work(runtime.sessions) as session:
+        return await _plan_read(session, run)
+
+
+async def _plan_read(session: AsyncSession, run: PlanRun, limit: int = 200) -> PlanRead:
+    left = await plans.unplanned(session, run.day, limit)
+    return PlanRead(
+        day=run.day,
+        version=run.id,
+        generated_at=run.generated_at,
+        seconds=run.seconds,
+        visits=run.visits,
+        planned=run.planned,
+        length_m=run.length_m,
+        unplanned_by_reason=run.unplanned_by_reason,
+        unplanned=[UnplannedVisit.model_validate(v, from_attributes=True) for v in left],
+    )
+
+
+@router.get(
+    "/patrol/plans/{day}",
+    response_model=PlanRead,
+    tags=["patrol plans"],
+    summary="The day's plan: its numbers and the visits it could not plan, with why",
+)
+async def read_plan(
+    caller: Annotated[Identity, require("patrol.plan_read")],
+    day: PlanDay,
+    session: Session,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 200,
+) -> PlanRead:
+    return await _plan_read(session, await plans.latest_run(session, day), limit)
+
+
+@router.get(
+    "/patrol/plans/{day}/officers/{badge}",
+    response_model=OfficerPlanRead,
+    tags=["patrol plans"],
+    summary="An officer's tasks of the day in walking order, with each point's work focus and "
+    "standard",
+    description="For the command centre, and for the officers of the officer's grid.",
+)
+async def read_officer_plan(
+    caller: Annotated[Identity, require("patrol.plan_read")],
+    day: PlanDay,
+    badge: Annotated[str, Path(pattern=r"^[A-Z]{2}\d{3,6}$")],
+    session: Session,
+) -> OfficerPlanRead:
+    officer, rows = await plans.officer_tasks(session, day, badge, caller, command_centre())
+    return OfficerPlanRead(
+        day=day,
+        badge=officer.badge,
+        name=officer.name,
+        grid_id=officer.grid_id,
+        tasks=[
+            TaskRead(
+                visit_id=v.id,
+                seq=v.seq,
+                shift=v.shift,
+                kind=v.kind,
+                case_id=v.case_id,
+                point_id=p.id,
+                point_code=p.code,
+                point_name=p.name,
+                address=p.address,
+                lat=p.lat,
+                lon=p.lon,
+                work_focus=p.work_focus,
+                standard=p.standard,
+                window_start=v.window_start,
+                window_end=v.window_end,
+                eta=v.eta,
+                status=v.status,
+            )
+            for v, p in rows
+        ],
+    )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 ZoneTypeId = Literal["core", "residential", "scenic", "vacant"]
 
@@ -50,3 +51,56 @@ class OfficerRead(BaseModel):
     grid_id: str
     shift: Literal["day", "evening", "night"]
     certificate: str
+
+
+class UnplannedVisit(BaseModel):
+    id: str
+    point_id: str
+    grid_id: str
+    shift: str
+    window_start: datetime
+    window_end: datetime
+    reason: str | None = Field(
+        description="no_officer_on_shift: nobody of the grid works that shift; "
+        "not_reachable_in_window: the shift's officers cannot reach it in its window"
+    )
+
+
+class PlanRead(BaseModel):
+    day: date
+    version: int = Field(description="the run; a later run replaces the open visits")
+    generated_at: datetime
+    seconds: float
+    visits: int
+    planned: int
+    length_m: int
+    unplanned_by_reason: dict[str, int]
+    unplanned: list[UnplannedVisit] = Field(description="the first of them, by window")
+
+
+class TaskRead(BaseModel):
+    visit_id: str
+    seq: int | None
+    shift: str
+    kind: str
+    case_id: str | None
+    point_id: str
+    point_code: str
+    point_name: str
+    address: str
+    lat: float
+    lon: float
+    work_focus: str
+    standard: str
+    window_start: datetime
+    window_end: datetime
+    eta: datetime | None
+    status: str
+
+
+class OfficerPlanRead(BaseModel):
+    day: date
+    badge: str
+    name: str
+    grid_id: str
+    tasks: list[TaskRead]

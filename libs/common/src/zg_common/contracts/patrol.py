@@ -1,12 +1,16 @@
-"""Events published by the patrol service (topic `patrol.territory`)."""
+"""Events published by the patrol service (topics `patrol.territory`, `patrol.plan`)."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import ClassVar
+
+from pydantic import BaseModel, Field
 
 from zg_common.events import EventContract
 
 TOPIC_TERRITORY = "patrol.territory"
+TOPIC_PLAN = "patrol.plan"
 
 
 class TerritoryLoaded(EventContract):
@@ -22,4 +26,46 @@ class TerritoryLoaded(EventContract):
     officers: int
 
 
-CONTRACTS: tuple[type[EventContract], ...] = (TerritoryLoaded,)
+class PlannedVisit(BaseModel):
+    visit_id: str
+    seq: int
+    point_id: str
+    kind: str = Field(examples=["patrol", "makeup", "verify", "check"])
+    case_id: str | None = None
+    window_start: datetime
+    window_end: datetime
+    eta: datetime = Field(description="when the route reaches the point")
+
+
+class OfficerTasksPublished(EventContract):
+    """An officer's tasks for one shift: the visits in walking order with their windows (the
+    officer's app shows them; a new version replaces the previous one of the same shift)."""
+
+    event_type: ClassVar[str] = "patrol.plan.officer_tasks.v1"
+    topic: ClassVar[str] = TOPIC_PLAN
+
+    day: date
+    shift: str
+    badge: str
+    grid_id: str
+    version: int = Field(description="the plan run that made it; higher replaces lower")
+    length_m: int
+    visits: list[PlannedVisit]
+
+
+class PlanGenerated(EventContract):
+    """A day's plan was made: how many visits, how many could not be planned and why."""
+
+    event_type: ClassVar[str] = "patrol.plan.generated.v1"
+    topic: ClassVar[str] = TOPIC_PLAN
+
+    day: date
+    version: int
+    visits: int
+    planned: int
+    unplanned_by_reason: dict[str, int]
+    length_m: int
+    seconds: float
+
+
+CONTRACTS: tuple[type[EventContract], ...] = (TerritoryLoaded, OfficerTasksPublished, PlanGenerated)

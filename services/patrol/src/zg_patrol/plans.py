@@ -1,0 +1,220 @@
+"""Making and reading the day's patrol plan: the territory and the officers from the database,
+the requirements from the data set, the routes from the planner (in worker processes, off the
+event loop), the result stored visit by visit and each officer's tasks published."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections import Counter, defaultdict
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zg_common.app import Runtime
+from zg_common.contracts.patrol import OfficerTasksPublished, PlanGenerated, PlannedVisit
+from zg_common.db import unit_of_work
+from zg_common.errors import FieldError, ValidationFailed
+from zg_common.identity import Identity
+from zg_patrol.exceptions import OfficerNotFound, PlanNotFound
+from zg_patrol.models import Grid, Officer, PatrolPoint, PlanRun, PlanVisit, outbox
+from zg_patrol.planning import DayPlan, OfficerRef, plan_day
+from zg_patrol.requirements import PointRef, Requirements
+from zg_patrol.territory import grid_base
+
+OPEN = ("planned", "unplanned")  # states a new run replaces; the others are history
+PLAN_AHEAD_DAYS = 14
+
+
+def check_day(day: date, requirements: Requirements, now: datetime) -> None:
+    today = now.astimezone(requirements.zone).date()
+    if not today <= day <= today + timedelta(days=PLAN_AHEAD_DAYS):
+        message = f"plans are made for today ({today}) up to {PLAN_AHEAD_DAYS} days ahead"
+        raise ValidationFailed(
+            message, errors=[FieldError(field="day", code="out_of_range", message=message)]
+        )
+
+
+async def _territory(
+    session: AsyncSession,
+) -> tuple[list[PointRef], list[OfficerRef], dict[str, tuple[float, float]]]:
+    grids = list(await session.scalars(select(Grid)))
+    zone_of = {g.id: g.zone_type for g in grids}
+    points = [
+        PointRef(p.id, p.grid_id, zone_of[p.grid_id], p.object_type, p.lat, p.lon)
+        for p in await session.scalars(select(PatrolPoint).order_by(PatrolPoint.id))
+    ]
+    officers = [
+        OfficerRef(o.badge, o.grid_id, o.shift)
+        for o in await session.scalars(select(Officer).order_by(Officer.badge))
+    ]
+    return points, officers, {g.id: grid_base(g.geometry) for g in grids}
+
+
+async def generate(runtime: Runtime, day: date, caller: Identity) -> PlanRun:
+    """Make `day`'s plan: every visit the requirements ask for, minus those already done; the
+    previous run's open visits are replaced."""
+    requirements: Requirements = runtime.state["requirements"]
+    check_day(day, requirements, datetime.now(UTC))
+    settings = runtime.settings
+    async with unit_of_work(runtime.sessions) as session:
+        points, officers, bases = await _territory(session)
+        settled = set(
+            await session.scalars(
+                select(PlanVisit.id).where(PlanVisit.day == day, PlanVisit.status.not_in(OPEN))
+            )
+        )
+    visits = [v for v in requirements.visits(day, points) if v.id not in settled]
+    workers = int(getattr(settings, "plan_workers", 0)) or os.cpu_count() or 1
+    plan = await asyncio.to_thread(
+        plan_day,
+        day,
+        visits,
+        officers,
+        bases,
+        requirements,
+        time_limit_s=float(getattr(settings, "plan_time_limit_s", 7.0)),
+        workers=workers,
+    )
+    async with unit_of_work(runtime.sessions) as session:
+        # one writer per day at a time; the later run replaces the earlier's open visits
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext('patrol.plan'), :day)"),
+            {"day": day.toordinal()},
+        )
+        return await _store(session, plan, caller)
+
+
+async def _store(session: AsyncSession, plan: DayPlan, caller: Identity) -> PlanRun:
+    now = datetime.now(UTC)
+    reasons = Counter(p.reason or "" for p in plan.unplanned)
+    run = PlanRun(
+        day=plan.day,
+        generated_at=now,
+        generated_by=caller.sub,
+        seconds=round(plan.seconds, 3),
+        visits=len(plan.visits),
+        planned=len(plan.visits) - len(plan.unplanned),
+        length_m=plan.total_length_m,
+        unplanned_by_reason=dict(reasons),
+    )
+    session.add(run)
+    await session.flush()
+    await session.execute(
+        delete(PlanVisit).where(PlanVisit.day == plan.day, PlanVisit.status.in_(OPEN))
+    )
+    rows = [
+        {
+            "id": p.visit.id,
+            "day": plan.day,
+            "run_id": run.id,
+            "grid_id": p.visit.grid_id,
+            "shift": p.visit.shift,
+            "point_id": p.visit.point_id,
+            "kind": p.visit.kind,
+            "case_id": p.visit.case_id,
+            "window_start": p.visit.window_start,
+            "window_end": p.visit.window_end,
+            "officer_badge": p.officer,
+            "seq": p.seq,
+            "eta": p.eta,
+            "status": "planned" if p.officer else "unplanned",
+            "reason": p.reason,
+            "updated_at": now,
+        }
+        for p in plan.visits
+    ]
+    if rows:
+        await session.execute(insert(PlanVisit), rows)
+    tasks: dict[tuple[str, str, str], list[PlannedVisit]] = defaultdict(list)
+    for p in plan.visits:
+        if p.officer is None or p.seq is None or p.eta is None:
+            continue
+        tasks[(p.officer, p.visit.shift, p.visit.grid_id)].append(
+            PlannedVisit(
+                visit_id=p.visit.id,
+                seq=p.seq,
+                point_id=p.visit.point_id,
+                kind=p.visit.kind,
+                case_id=p.visit.case_id,
+                window_start=p.visit.window_start,
+                window_end=p.visit.window_end,
+                eta=p.eta,
+            )
+        )
+    for (badge, shift, grid_id), visits in sorted(tasks.items()):
+        await outbox.add(
+            session,
+            OfficerTasksPublished(
+                day=plan.day,
+                shift=shift,
+                badge=badge,
+                grid_id=grid_id,
+                version=run.id,
+                length_m=plan.length_m.get(badge, 0),
+                visits=sorted(visits, key=lambda v: v.seq),
+            ),
+            subject=f"{plan.day.isoformat()}/{badge}",
+        )
+    await outbox.add(
+        session,
+        PlanGenerated(
+            day=plan.day,
+            version=run.id,
+            visits=run.visits,
+            planned=run.planned,
+            unplanned_by_reason=dict(reasons),
+            length_m=run.length_m,
+            seconds=run.seconds,
+        ),
+        subject=plan.day.isoformat(),
+    )
+    return run
+
+
+async def latest_run(session: AsyncSession, day: date) -> PlanRun:
+    run = await session.scalar(
+        select(PlanRun).where(PlanRun.day == day).order_by(PlanRun.id.desc()).limit(1)
+    )
+    if run is None:
+        raise PlanNotFound(f"No plan has been made for {day}")
+    return run
+
+
+async def unplanned(session: AsyncSession, day: date, limit: int) -> list[PlanVisit]:
+    return list(
+        await session.scalars(
+            select(PlanVisit)
+            .where(PlanVisit.day == day, PlanVisit.status == "unplanned")
+            .order_by(PlanVisit.window_start, PlanVisit.point_id)
+            .limit(limit)
+        )
+    )
+
+
+async def officer_tasks(
+    session: AsyncSession, day: date, badge: str, caller: Identity, command: frozenset[str]
+) -> tuple[Officer, list[tuple[PlanVisit, PatrolPoint]]]:
+    """An officer's visits of the day in walking order, with the points: for the command
+    centre and the officers of the same grid."""
+    officer = await session.get(Officer, badge)
+    visible = officer is not None and (
+        caller.role in command or (caller.role == "officer" and officer.grid_id in caller.grid_ids)
+    )
+    if officer is None or not visible:
+        raise OfficerNotFound(f"No officer {badge} in your grids")
+    rows = await session.execute(
+        select(PlanVisit, PatrolPoint)
+        .join(PatrolPoint, PatrolPoint.id == PlanVisit.point_id)
+        .where(PlanVisit.day == day, PlanVisit.officer_badge == badge)
+        .order_by(PlanVisit.shift, PlanVisit.seq)
+    )
+    return officer, [(v, p) for v, p in rows.tuples()]
+
+
+async def count_runs(session: AsyncSession, day: date) -> int:
+    return int(
+        await session.scalar(select(func.count()).select_from(PlanRun).where(PlanRun.day == day))
+        or 0
+    )

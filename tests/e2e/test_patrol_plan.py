@@ -1,0 +1,76 @@
+"""The day's patrol plan through the gateway: made by the command centre, every required visit
+given to an officer on shift in walking order or named with why it cannot be, each officer's
+tasks readable by the officers of the grid and published as events."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import asyncpg
+import httpx
+import pytest
+
+from tests.e2e.conftest import Platform
+from tests.e2e.support import assert_problem, login
+from zg_common.db import to_asyncpg_dsn
+
+pytestmark = pytest.mark.e2e
+
+LOCAL = timezone(timedelta(hours=8))
+
+
+async def test_a_day_plan_routes_every_officer_and_names_what_it_cannot(
+    api: httpx.AsyncClient, anon: httpx.AsyncClient, platform: Platform, e2e_database: str
+) -> None:
+    tomorrow = (datetime.now(UTC).astimezone(LOCAL) + timedelta(days=1)).date()
+    path = f"/api/v1/patrol/plans/{tomorrow.isoformat()}"
+    officer = await login(anon, platform, "ZG001")
+    assert_problem(await anon.post(path, headers=officer), 403, "operation_forbidden")
+    assert_problem(await api.get(path), 403, "operation_forbidden")
+    leader = await login(anon, platform, "shift-leader")
+    too_far = (tomorrow + timedelta(days=30)).isoformat()
+    refused = assert_problem(
+        await anon.post(f"/api/v1/patrol/plans/{too_far}", headers=leader), 422, "validation_failed"
+    )
+    assert refused["errors"][0]["code"] == "out_of_range"
+
+    made = await anon.post(path, headers=leader, timeout=120)
+    assert made.status_code == 201, made.text
+    plan = made.json()
+    assert plan["visits"] > 6000, "every point's visits of the day"
+    assert plan["planned"] >= 0.97 * plan["visits"]
+    assert plan["planned"] + sum(plan["unplanned_by_reason"].values()) == plan["visits"]
+    assert {v["reason"] for v in plan["unplanned"]} <= {
+        "not_reachable_in_window",
+        "no_officer_on_shift",
+    }
+    again = (await anon.get(path, headers=officer)).json()
+    assert again["version"] == plan["version"]
+
+    tasks = await anon.get(f"{path}/officers/ZG001", headers=officer)
+    assert tasks.status_code == 200, tasks.text
+    mine = tasks.json()["tasks"]
+    assert mine, "the demo officer has visits"
+    assert [t["seq"] for t in mine] == list(range(1, len(mine) + 1))
+    for t in mine:
+        assert t["window_start"] <= t["eta"] <= t["window_end"], t
+        assert t["work_focus"] and t["standard"] and t["status"] == "planned"
+    etas = [datetime.fromisoformat(t["eta"]) for t in mine]
+    assert etas == sorted(etas), "in walking order"
+    # an officer of another grid is not theirs to read
+    assert_problem(
+        await anon.get(f"{path}/officers/ZG008", headers=officer), 404, "officer_not_found"
+    )
+    colleague = await anon.get(f"{path}/officers/ZG002", headers=officer)
+    assert colleague.status_code == 200 and colleague.json()["grid_id"] == "G01"
+
+    db = await asyncpg.connect(to_asyncpg_dsn(e2e_database))
+    try:
+        published = await db.fetchval(
+            "SELECT count(*) FROM patrol.outbox WHERE event_type = "
+            "'patrol.plan.officer_tasks.v1' AND key LIKE $1",
+            f"{tomorrow.isoformat()}/%",
+        )
+    finally:
+        await db.close()
+    assert published >= 100, "each officer on shift gets their tasks"
