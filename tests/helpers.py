@@ -33,6 +33,7 @@ SAMPLE_PATH_VALUES = {
     "year": "2026",
     "day": "2020-01-01",  # outside the days plans are made for: answered at once
     "badge": "ZG001",
+    "point_id": "P0001",
     "key_id": str(uuid.uuid4()),
     "account_id": str(uuid.uuid4()),
 }

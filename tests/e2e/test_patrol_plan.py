@@ -74,3 +74,51 @@ async def test_a_day_plan_routes_every_officer_and_names_what_it_cannot(
     finally:
         await db.close()
     assert published >= 100, "each officer on shift gets their tasks"
+
+
+async def test_an_officer_checks_in_with_a_genuine_code_where_the_point_is(
+    api: httpx.AsyncClient, anon: httpx.AsyncClient, platform: Platform
+) -> None:
+    leader = await login(anon, platform, "shift-leader")
+    officer = await login(anon, platform, "ZG001")
+    code = await anon.get("/api/v1/patrol/points/P0001/code", headers=leader)
+    assert code.status_code == 200, code.text
+    token = code.json()["token"]
+    assert_problem(
+        await anon.get("/api/v1/patrol/points/P0001/code", headers=officer),
+        403,
+        "operation_forbidden",
+    )
+    card = await anon.get(f"/api/v1/patrol/points/by-code/{token}")  # a resident's scan
+    assert card.status_code == 200 and card.json()["id"] == "P0001" and card.json()["standard"]
+    forged = token[:-3] + ("xyz" if not token.endswith("xyz") else "abc")
+    bad = assert_problem(
+        await anon.get(f"/api/v1/patrol/points/by-code/{forged}"), 422, "point_code_refused"
+    )
+    assert bad["errors"][0]["code"] == "bad_signature"
+
+    point = card.json()
+    points = (await anon.get("/api/v1/patrol-points", params={"grid_id": "G01"})).json()
+    lon, lat = next(f for f in points["features"] if f["id"] == "P0001")["geometry"]["coordinates"]
+    since = datetime.now(UTC).isoformat()
+    scan = {"token": token, "lat": lat, "lon": lon, "accuracy_m": 6}
+    assert_problem(await api.post("/api/v1/patrol/checkins", json=scan), 403, "operation_forbidden")
+    far = assert_problem(
+        await anon.post(
+            "/api/v1/patrol/checkins", json={**scan, "lat": lat + 0.002}, headers=officer
+        ),
+        422,
+        "checkin_refused",
+    )
+    assert far["errors"][0]["code"] == "too_far"
+    forged_scan = {**scan, "token": forged}
+    refused = await anon.post("/api/v1/patrol/checkins", json=forged_scan, headers=officer)
+    assert_problem(refused, 422, "checkin_refused")
+    done = await anon.post("/api/v1/patrol/checkins", json=scan, headers=officer)
+    assert done.status_code == 201, done.text
+    assert done.json()["outcome"] in ("on_time", "early", "late", "unplanned")
+    assert done.json()["point"]["work_focus"] == point["work_focus"]
+    counted = await anon.get(
+        "/api/v1/patrol/checkins/refusals", params={"since": since}, headers=leader
+    )
+    assert counted.json()["too_far"] >= 1 and counted.json()["bad_signature"] >= 1

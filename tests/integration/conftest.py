@@ -108,3 +108,28 @@ async def routing_loaded(routing_engine: AsyncEngine) -> tuple[Any, Any]:
     )
     await refdata.load(runtime)
     return sessions, runtime.state["clock"]
+
+
+@pytest.fixture(scope="session")
+async def patrol_db(infra: Infra) -> AsyncIterator[tuple[AsyncEngine, Any]]:
+    """A database with the patrol service's migrations applied and the data set loaded: its
+    engine and the requirements."""
+    from types import SimpleNamespace
+
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from zg_common import migrate
+    from zg_patrol import main as patrol_main
+    from zg_patrol import refdata
+
+    await create_database(infra.database_url, "zg_patrol")
+    engine = create_async_engine(to_async_url(infra.url_for("zg_patrol")))
+    await migrate.upgrade(engine, migrate.find_migrations(patrol_main.__file__), "patrol")
+    runtime: Any = SimpleNamespace(
+        settings=SimpleNamespace(refdata_dir=REPO / "deploy" / "data" / "fangxing"),
+        sessions=async_sessionmaker(engine, expire_on_commit=False),
+        state={},
+    )
+    await refdata.load(runtime)
+    yield engine, runtime.state["requirements"]
+    await engine.dispose()

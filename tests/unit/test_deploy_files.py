@@ -40,7 +40,7 @@ def test_compose_demands_the_secrets_and_shares_the_environment() -> None:
         env = services[name]["environment"]
         assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
         assert env["DATABASE_URL"].startswith("postgresql+asyncpg://")
-        for secret in ("ZG_IDENTITY_SECRET", "ZG_JWT_SECRET"):
+        for secret in ("ZG_IDENTITY_SECRET", "ZG_JWT_SECRET", "ZG_PATROL_QR_SECRET"):
             assert re.fullmatch(r"\$\{" + secret + r":\?[^}]+\}", env[secret]), (name, secret)
 
 

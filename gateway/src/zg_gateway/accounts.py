@@ -29,6 +29,7 @@ async def create_account(
     name: str,
     department_ids: list[str],
     grid_ids: list[str],
+    badge: str | None = None,
 ) -> Account:
     account = Account(
         id=uuid.uuid4(),
@@ -38,12 +39,15 @@ async def create_account(
         name=name,
         department_ids=department_ids,
         grid_ids=grid_ids,
+        badge=badge,
     )
     session.add(account)
     try:
         async with session.begin_nested():
             await session.flush()
     except IntegrityError as exc:
+        if badge is not None and "badge" in str(exc.orig):
+            raise Conflict(f"The badge {badge} has an account", code="badge_taken") from exc
         raise Conflict(f"The username {username!r} is taken", code="username_taken") from exc
     return account
 

@@ -123,6 +123,7 @@ async def create_account(
         name=body.name,
         department_ids=body.department_ids,
         grid_ids=body.grid_ids,
+        badge=body.badge,
     )
     return AccountRead.model_validate(account, from_attributes=True)
 

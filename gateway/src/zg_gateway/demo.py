@@ -52,6 +52,7 @@ async def create_demo_accounts(session: AsyncSession, credentials_file: Path) ->
                 name=name,
                 department_ids=departments,
                 grid_ids=grids,
+                badge=username if role == "officer" else None,
             )
         )
         written.append({"username": username, "password": password, "role": role})

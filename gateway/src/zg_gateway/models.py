@@ -36,6 +36,7 @@ class Account(Base):
     name: Mapped[str] = mapped_column(String(100), default="")
     department_ids: Mapped[list[str]] = mapped_column(JSONB, default=list)
     grid_ids: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    badge: Mapped[str | None] = mapped_column(String(20), unique=True)  # officers
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

@@ -103,6 +103,11 @@ class AccountCreate(BaseModel):
     grid_ids: list[Annotated[str, Field(pattern=r"^G\d{2,3}$")]] = Field(
         default_factory=list, max_length=50
     )
+    badge: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{2}\d{3,6}$",
+        description="officers: the badge number the patrol service knows them by",
+    )
 
 
 class AccountRead(BaseModel):
@@ -112,5 +117,6 @@ class AccountRead(BaseModel):
     name: str
     department_ids: list[str]
     grid_ids: list[str]
+    badge: str | None
     active: bool
     created_at: datetime

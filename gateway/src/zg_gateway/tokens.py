@@ -36,6 +36,7 @@ class AccessTokens:
             "name": identity.name,
             "department_ids": list(identity.department_ids),
             "grid_ids": list(identity.grid_ids),
+            "badge": identity.badge,
         }
         return jwt.encode(claims, self.secret, algorithm=ALGORITHM)
 
@@ -62,6 +63,7 @@ class AccessTokens:
                 name=claims.get("name", ""),
                 department_ids=tuple(claims.get("department_ids", ())),
                 grid_ids=tuple(claims.get("grid_ids", ())),
+                badge=claims.get("badge"),
             )
         except (KeyError, ValueError) as exc:
             raise Unauthorized("The access token is not valid", code="token_invalid") from exc

@@ -198,6 +198,10 @@ class Supervisor:
                     self.cfg.data_dir, "ZG_IDENTITY_SECRET", "identity.key"
                 ),
                 "ZG_JWT_SECRET": local_secret(self.cfg.data_dir, "ZG_JWT_SECRET", "jwt.key"),
+                # signs the patrol points' QR codes: printed codes stay valid across restarts
+                "ZG_PATROL_QR_SECRET": local_secret(
+                    self.cfg.data_dir, "ZG_PATROL_QR_SECRET", "patrol-qr.key"
+                ),
                 "ZG_GATEWAY_DEMO_CREDENTIALS_FILE": str(self.demo_credentials),
                 # uploaded photos and videos, unless an S3 endpoint is configured
                 "ZG_INTAKE_MEDIA_ROOT": os.environ.get(

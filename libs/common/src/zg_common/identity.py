@@ -49,6 +49,7 @@ class Identity(BaseModel):
     name: str = ""
     department_ids: tuple[str, ...] = ()
     grid_ids: tuple[str, ...] = ()
+    badge: str | None = Field(default=None, description="an officer's badge number (ZG001)")
     operations: tuple[str, ...] | None = Field(
         default=None, description="partner keys: the only operations allowed; None: the role's"
     )

@@ -1,6 +1,6 @@
 """Settings of the patrol service (env prefix ZG_PATROL_)."""
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from zg_common.settings import ServiceSettings
@@ -17,3 +17,6 @@ class PatrolSettings(ServiceSettings):
     # core)
     plan_time_limit_s: float = Field(default=7.0, gt=0, le=600)
     plan_workers: int = Field(default=0, ge=0, le=64)
+    # signs the patrol points' QR codes; no default (never in the repository): `make run`
+    # keeps one under .data/, compose demands it
+    qr_secret: SecretStr | None = None

@@ -1,6 +1,6 @@
 """Domain errors of patrol."""
 
-from zg_common.errors import NotFound
+from zg_common.errors import NotFound, ProblemError
 
 
 class GridNotFound(NotFound):
@@ -16,3 +16,12 @@ class PlanNotFound(NotFound):
 class OfficerNotFound(NotFound):
     code = "officer_not_found"
     title = "Officer not found"
+
+
+class PointNotFound(NotFound):
+    code = "point_not_found"
+    title = "Patrol point not found"
+
+
+class PointCodeRefused(ProblemError):
+    status, code, title = 422, "point_code_refused", "The point's code is refused"

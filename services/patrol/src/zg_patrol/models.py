@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Float, ForeignKey, Identity, Integer, MetaData, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Identity,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -112,6 +124,30 @@ class PlanVisit(Base):
     officer_badge: Mapped[str | None] = mapped_column(String(10))
     seq: Mapped[int | None] = mapped_column(Integer)
     eta: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    status: Mapped[str] = mapped_column(String(20))  # planned, unplanned (later: done, missed)
+    # planned, unplanned; done, early, late (checked in); missed
+    status: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(String(40))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_by: Mapped[str | None] = mapped_column(String(20))
+
+
+class Checkin(Base):
+    """A scan of a point's code by an officer: accepted (on time, early, late, unplanned) or
+    refused with the reason; all kept, so refusals are counted."""
+
+    __tablename__ = "checkin"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    badge: Mapped[str | None] = mapped_column(String(20))
+    actor_sub: Mapped[str] = mapped_column(String(100))
+    point_id: Mapped[str | None] = mapped_column(String(20))
+    visit_id: Mapped[str | None] = mapped_column(String(60))
+    outcome: Mapped[str] = mapped_column(String(20))  # on_time, early, late, unplanned, refused
+    reason: Mapped[str | None] = mapped_column(String(30))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    accuracy_m: Mapped[float] = mapped_column(Float)
+    distance_m: Mapped[float | None] = mapped_column(Float)
+    mock_location: Mapped[bool] = mapped_column(Boolean)

@@ -210,7 +210,7 @@ async def officer_tasks(
         .where(PlanVisit.day == day, PlanVisit.officer_badge == badge)
         .order_by(PlanVisit.shift, PlanVisit.seq)
     )
-    return officer, [(v, p) for v, p in rows.tuples()]
+    return officer, [(v, p) for v, p in rows.all()]
 
 
 async def count_runs(session: AsyncSession, day: date) -> int:

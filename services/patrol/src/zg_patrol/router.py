@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
@@ -10,17 +10,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.authz import command_centre, require
 from zg_common.db import request_session, unit_of_work
+from zg_common.errors import FieldError, ValidationFailed
 from zg_common.geojson import Feature, FeatureCollection, GeoJSONResponse, Geometry
 from zg_common.identity import Identity
-from zg_patrol import plans, repository
-from zg_patrol.exceptions import GridNotFound
-from zg_patrol.models import Grid, PlanRun
+from zg_patrol import checkin, plans, qr, repository
+from zg_patrol.exceptions import GridNotFound, PointCodeRefused, PointNotFound
+from zg_patrol.models import Grid, PatrolPoint, PlanRun
+from zg_patrol.requirements import Requirements
 from zg_patrol.schemas import (
+    CheckinCreate,
+    CheckinRead,
     GridProperties,
     OfficerPlanRead,
     OfficerRead,
     PatrolPointProperties,
     PlanRead,
+    PointCard,
+    PointCodeRead,
     RouteProperties,
     TaskRead,
     UnplannedVisit,
@@ -246,3 +252,120 @@ async def read_officer_plan(
             for v, p in rows
         ],
     )
+
+
+@router.post(
+    "/patrol/checkins",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CheckinRead,
+    tags=["patrol check-in"],
+    summary="Check in at a patrol point: scan its code where it is, with the phone's fix",
+    description="The code's signature and age, the fix (not mocked, accurate enough, within "
+    "the radius of the point) and the visit's window are checked. A refusal is 422 "
+    "`checkin_refused` naming the reason (malformed, bad_signature, expired, unknown_point, "
+    "no_badge, mock_location, inaccurate_fix, too_far) and is recorded and counted.",
+)
+async def check_in(
+    caller: Annotated[Identity, require("patrol.checkin")], body: CheckinCreate, request: Request
+) -> CheckinRead:
+    runtime = request.app.state.runtime
+    secret = checkin.secret_of(runtime.settings)
+    scan = checkin.Scan(body.token, body.lat, body.lon, body.accuracy_m, body.mock_location)
+    async with unit_of_work(runtime.sessions) as session:  # committed, refused scans too
+        outcome = await checkin.check_in(
+            session,
+            scan,
+            caller=caller,
+            now=datetime.now(UTC),
+            requirements=runtime.state["requirements"],
+            secret=secret,
+        )
+    if outcome.outcome == "refused" or outcome.point is None or outcome.distance_m is None:
+        raise checkin.refusal(outcome)
+    return CheckinRead(
+        outcome=outcome.outcome,
+        visit_id=outcome.visit.id if outcome.visit else None,
+        window_start=outcome.visit.window_start if outcome.visit else None,
+        window_end=outcome.visit.window_end if outcome.visit else None,
+        distance_m=round(outcome.distance_m, 1),
+        point=PointCard.model_validate(outcome.point, from_attributes=True),
+    )
+
+
+@router.get(
+    "/patrol/checkins/refusals",
+    response_model=dict[str, int],
+    tags=["patrol check-in"],
+    summary="Refused check-ins since a moment, counted by reason",
+)
+async def count_refusals(
+    caller: Annotated[Identity, require("patrol.plan_read")],
+    session: Session,
+    since: Annotated[datetime, Query(description="ISO 8601 with offset")],
+) -> dict[str, int]:
+    if since.tzinfo is None:
+        raise ValidationFailed(
+            "since needs a UTC offset",
+            errors=[FieldError(field="since", code="naive_datetime", message="add an offset")],
+        )
+    return await checkin.refusals(session, since)
+
+
+@router.get(
+    "/patrol/points/{point_id}/code",
+    response_model=PointCodeRead,
+    tags=["patrol check-in"],
+    summary="Issue a point's code (the token its QR carries), valid from today",
+)
+async def issue_code(
+    caller: Annotated[Identity, require("patrol.plan")],
+    point_id: Annotated[str, Path(pattern=r"^P\d{4,6}$")],
+    request: Request,
+    session: Session,
+) -> PointCodeRead:
+    runtime = request.app.state.runtime
+    requirements: Requirements = runtime.state["requirements"]
+    if await session.get(PatrolPoint, point_id) is None:
+        raise PointNotFound(f"No patrol point {point_id}")
+    today = datetime.now(UTC).astimezone(requirements.zone).date()
+    return PointCodeRead(
+        point_id=point_id,
+        token=qr.issue(point_id, today, checkin.secret_of(runtime.settings)),
+        issued=today,
+        valid_until=today + timedelta(days=requirements.checkin.token_valid_days),
+    )
+
+
+@router.get(
+    "/patrol/points/by-code/{token}",
+    response_model=PointCard,
+    tags=["patrol check-in"],
+    summary="What a scanned code shows anyone (a resident's supervision): the point, its work "
+    "focus and standard",
+    description="A forged or expired code is 422 `point_code_refused` with the reason.",
+)
+async def read_point_by_code(
+    caller: Annotated[Identity, require("territory.read")],
+    token: Annotated[str, Path(max_length=200)],
+    request: Request,
+    session: Session,
+) -> PointCard:
+    runtime = request.app.state.runtime
+    requirements: Requirements = runtime.state["requirements"]
+    today = datetime.now(UTC).astimezone(requirements.zone).date()
+    try:
+        point_id, _ = qr.verify(
+            token,
+            checkin.secret_of(runtime.settings),
+            today=today,
+            valid_days=requirements.checkin.token_valid_days,
+        )
+    except qr.TokenRefused as refused:
+        raise PointCodeRefused(
+            refused.message,
+            errors=[FieldError(field="token", code=refused.reason, message=refused.message)],
+        ) from refused
+    point = await session.get(PatrolPoint, point_id)
+    if point is None:
+        raise PointNotFound(f"No patrol point {point_id}")
+    return PointCard.model_validate(point, from_attributes=True)

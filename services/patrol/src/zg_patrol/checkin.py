@@ -1,0 +1,187 @@
+"""An officer scans a patrol point's code: the check-in. The code's signature and age, the
+phone's fix (not mocked, accurate enough, within the radius of the point) and the time are
+checked; a scan inside a visit's window marks the visit done, before it early, after it late
+(the standard's 早到/迟到: partial credit), and a point without a visit of the day counts as an
+unplanned visit. Every scan is recorded, refused ones with their reason, so refusals can be
+counted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zg_common.errors import FieldError, ProblemError, ServiceUnavailable
+from zg_common.geo import haversine_m
+from zg_common.identity import Identity
+from zg_patrol import qr
+from zg_patrol.models import Checkin, PatrolPoint, PlanVisit
+from zg_patrol.requirements import Requirements
+
+OPEN_VISIT = ("planned", "unplanned", "missed")  # a scan may still settle these
+
+
+class CheckinRefused(ProblemError):
+    status, code, title = 422, "checkin_refused", "The check-in is refused"
+
+
+class QrNotConfigured(ServiceUnavailable):
+    code = "qr_not_configured"
+    title = "Patrol point codes are not configured (ZG_PATROL_QR_SECRET)"
+
+
+@dataclass(frozen=True)
+class Scan:
+    token: str
+    lat: float
+    lon: float
+    accuracy_m: float
+    mock_location: bool
+
+
+@dataclass(frozen=True)
+class Outcome:
+    outcome: str  # on_time, early, late, unplanned, refused
+    point: PatrolPoint | None
+    visit: PlanVisit | None
+    distance_m: float | None
+    reason: str | None = None
+    message: str = ""
+    field: str = "token"
+
+
+def secret_of(settings: object) -> bytes:
+    secret = getattr(settings, "qr_secret", None)
+    if secret is None:
+        raise QrNotConfigured("Set ZG_PATROL_QR_SECRET to issue and check point codes")
+    return bytes(secret.get_secret_value(), "utf-8")
+
+
+async def check_in(
+    session: AsyncSession,
+    scan: Scan,
+    *,
+    caller: Identity,
+    now: datetime,
+    requirements: Requirements,
+    secret: bytes,
+) -> Outcome:
+    """Judge the scan and record it (refused too); the caller raises for a refusal after the
+    record is committed."""
+    outcome = await _judge(
+        session, scan, caller=caller, now=now, requirements=requirements, secret=secret
+    )
+    if outcome.visit is not None and outcome.outcome in ("on_time", "early", "late"):
+        outcome.visit.status = {"on_time": "done"}.get(outcome.outcome, outcome.outcome)
+        outcome.visit.done_at, outcome.visit.done_by = now, caller.badge
+        outcome.visit.updated_at = now
+    session.add(
+        Checkin(
+            at=now,
+            badge=caller.badge,
+            actor_sub=caller.sub,
+            point_id=outcome.point.id if outcome.point else None,
+            visit_id=outcome.visit.id if outcome.visit else None,
+            outcome=outcome.outcome,
+            reason=outcome.reason,
+            lat=scan.lat,
+            lon=scan.lon,
+            accuracy_m=scan.accuracy_m,
+            distance_m=outcome.distance_m,
+            mock_location=scan.mock_location,
+        )
+    )
+    return outcome
+
+
+def refusal(outcome: Outcome) -> CheckinRefused:
+    return CheckinRefused(
+        outcome.message,
+        errors=[
+            FieldError(field=outcome.field, code=outcome.reason or "", message=outcome.message)
+        ],
+    )
+
+
+async def _judge(
+    session: AsyncSession,
+    scan: Scan,
+    *,
+    caller: Identity,
+    now: datetime,
+    requirements: Requirements,
+    secret: bytes,
+) -> Outcome:
+    rules = requirements.checkin
+    today = now.astimezone(requirements.zone).date()
+    try:
+        point_id, _ = qr.verify(scan.token, secret, today=today, valid_days=rules.token_valid_days)
+    except qr.TokenRefused as refused:
+        return Outcome("refused", None, None, None, refused.reason, refused.message)
+    point = await session.get(PatrolPoint, point_id)
+    if point is None:
+        return Outcome("refused", None, None, None, "unknown_point", f"no point {point_id}")
+    if caller.badge is None:
+        message = "only an officer's account with a badge number checks in"
+        return Outcome("refused", point, None, None, "no_badge", message, "badge")
+    if scan.mock_location:
+        message = "the phone reports a mocked location"
+        return Outcome("refused", point, None, None, "mock_location", message, "mock_location")
+    if scan.accuracy_m > rules.max_accuracy_m:
+        message = (
+            f"the fix is accurate to {scan.accuracy_m:.0f} m; "
+            f"at most {rules.max_accuracy_m:.0f} m is accepted"
+        )
+        return Outcome("refused", point, None, None, "inaccurate_fix", message, "accuracy_m")
+    distance = haversine_m(scan.lat, scan.lon, point.lat, point.lon)
+    if distance > rules.radius_m:
+        message = f"{distance:.0f} m from the point; check in within {rules.radius_m:.0f} m"
+        return Outcome("refused", point, None, distance, "too_far", message, "lat")
+    visit = await _visit_for(session, point.id, caller, now)
+    if visit is None:
+        return Outcome("unplanned", point, None, distance)
+    if visit.window_start <= now <= visit.window_end:
+        return Outcome("on_time", point, visit, distance)
+    return Outcome("early" if now < visit.window_start else "late", point, visit, distance)
+
+
+async def _visit_for(
+    session: AsyncSession, point_id: str, caller: Identity, now: datetime
+) -> PlanVisit | None:
+    """The visit of this point the scan settles: the one whose window holds now (the caller's
+    own first), else the latest one past still open (late), else the next one of the same
+    day (early)."""
+    day_ago, day_ahead = now - timedelta(hours=24), now + timedelta(hours=24)
+    candidates = list(
+        await session.scalars(
+            select(PlanVisit)
+            .where(
+                PlanVisit.point_id == point_id,
+                PlanVisit.status.in_(OPEN_VISIT),
+                PlanVisit.window_end >= day_ago,
+                PlanVisit.window_start <= day_ahead,
+            )
+            .order_by(PlanVisit.window_start)
+            .with_for_update()
+        )
+    )
+    mine = sorted(candidates, key=lambda v: v.officer_badge != caller.badge)
+    current = [v for v in mine if v.window_start <= now <= v.window_end]
+    if current:
+        return current[0]
+    past = [v for v in candidates if v.window_end < now]
+    if past:
+        return past[-1]
+    soon = [v for v in candidates if now < v.window_start < now + timedelta(hours=8)]
+    return soon[0] if soon else None
+
+
+async def refusals(session: AsyncSession, since: datetime) -> dict[str, int]:
+    rows = await session.execute(
+        select(Checkin.reason, func.count())
+        .where(Checkin.outcome == "refused", Checkin.at >= since)
+        .group_by(Checkin.reason)
+    )
+    return {reason or "": int(n) for reason, n in rows.all()}
