@@ -10,14 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.errors import FieldError, ProblemError, ServiceUnavailable
 from zg_common.geo import haversine_m
 from zg_common.identity import Identity
 from zg_patrol import qr
-from zg_patrol.models import Checkin, PatrolPoint, PlanVisit
+from zg_patrol.models import Checkin, MakeupVisit, PatrolPoint, PlanVisit
 from zg_patrol.requirements import Requirements
 
 OPEN_VISIT = ("planned", "unplanned", "missed")  # a scan may still settle these
@@ -74,6 +74,13 @@ async def check_in(
         session, scan, caller=caller, now=now, requirements=requirements, secret=secret
     )
     if outcome.visit is not None and outcome.outcome in ("on_time", "early", "late"):
+        if outcome.visit.status == "missed":  # visited late after all: no make-up owed
+            await session.execute(
+                delete(MakeupVisit).where(
+                    MakeupVisit.missed_visit_id == outcome.visit.id,
+                    MakeupVisit.planned_day.is_(None),
+                )
+            )
         outcome.visit.status = {"on_time": "done"}.get(outcome.outcome, outcome.outcome)
         outcome.visit.done_at, outcome.visit.done_by = now, caller.badge
         outcome.visit.updated_at = now

@@ -20,3 +20,5 @@ class PatrolSettings(ServiceSettings):
     # signs the patrol points' QR codes; no default (never in the repository): `make run`
     # keeps one under .data/, compose demands it
     qr_secret: SecretStr | None = None
+    # how often the windows that closed are looked at for missed visits
+    missed_watch_interval_s: float = Field(default=30.0, gt=0)

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from zg_common.app import ServiceSpec, create_service_app
 from zg_common.contracts.patrol import CONTRACTS
-from zg_patrol import refdata
+from zg_patrol import missed, refdata
 from zg_patrol.config import PatrolSettings
 from zg_patrol.models import SCHEMA, outbox
 from zg_patrol.router import router
@@ -26,5 +26,6 @@ def create_app(settings: PatrolSettings | None = None) -> FastAPI:
             outbox=outbox,
             produces=CONTRACTS,
             on_startup=[refdata.load],
+            workers=[missed.watch],
         ),
     )

@@ -151,3 +151,15 @@ class Checkin(Base):
     accuracy_m: Mapped[float] = mapped_column(Float)
     distance_m: Mapped[float | None] = mapped_column(Float)
     mock_location: Mapped[bool] = mapped_column(Boolean)
+
+
+class MakeupVisit(Base):
+    """A missed visit's make-up (补巡), owed until a plan takes it (`planned_day`)."""
+
+    __tablename__ = "makeup_visit"
+
+    missed_visit_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    point_id: Mapped[str] = mapped_column(String(20))
+    grid_id: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    planned_day: Mapped[date | None] = mapped_column(Date)

@@ -5,11 +5,12 @@ event loop), the result stored visit by visit and each officer's tasks published
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.app import Runtime
@@ -18,9 +19,17 @@ from zg_common.db import unit_of_work
 from zg_common.errors import FieldError, ValidationFailed
 from zg_common.identity import Identity
 from zg_patrol.exceptions import OfficerNotFound, PlanNotFound
-from zg_patrol.models import Grid, Officer, PatrolPoint, PlanRun, PlanVisit, outbox
+from zg_patrol.models import (
+    Grid,
+    MakeupVisit,
+    Officer,
+    PatrolPoint,
+    PlanRun,
+    PlanVisit,
+    outbox,
+)
 from zg_patrol.planning import DayPlan, OfficerRef, plan_day
-from zg_patrol.requirements import PointRef, Requirements
+from zg_patrol.requirements import PointRef, Requirements, Visit
 from zg_patrol.territory import grid_base
 
 OPEN = ("planned", "unplanned")  # states a new run replaces; the others are history
@@ -65,7 +74,15 @@ async def generate(runtime: Runtime, day: date, caller: Identity) -> PlanRun:
                 select(PlanVisit.id).where(PlanVisit.day == day, PlanVisit.status.not_in(OPEN))
             )
         )
+        owed = list(
+            await session.scalars(
+                select(MakeupVisit).where(
+                    (MakeupVisit.planned_day.is_(None)) | (MakeupVisit.planned_day == day)
+                )
+            )
+        )
     visits = [v for v in requirements.visits(day, points) if v.id not in settled]
+    visits += [m for m in makeups(day, owed, points, requirements) if m.id not in settled]
     workers = int(getattr(settings, "plan_workers", 0)) or os.cpu_count() or 1
     plan = await asyncio.to_thread(
         plan_day,
@@ -84,6 +101,36 @@ async def generate(runtime: Runtime, day: date, caller: Identity) -> PlanRun:
             {"day": day.toordinal()},
         )
         return await _store(session, plan, caller)
+
+
+def makeups(
+    day: date, owed: list[MakeupVisit], points: list[PointRef], requirements: Requirements
+) -> list[Visit]:
+    """The make-up visits (补巡) owed for missed ones: once each, in the day shift of `day`."""
+    by_id = {p.id: p for p in points}
+    first = requirements.shifts[0]
+    begin, end = first.on(day, requirements.zone)
+    out = []
+    for m in owed:
+        point = by_id.get(m.point_id)
+        if point is None:
+            continue  # the point was removed since
+        out.append(
+            Visit(
+                id=f"M:{day.isoformat()}:{hashlib.sha1(m.missed_visit_id.encode()).hexdigest()[:16]}",
+                point_id=point.id,
+                grid_id=point.grid_id,
+                shift=first.id,
+                lat=point.lat,
+                lon=point.lon,
+                window_start=begin,
+                window_end=end,
+                service_s=requirements.service_s(point.object_type),
+                kind="makeup",
+                origin=m.missed_visit_id,
+            )
+        )
+    return out
 
 
 async def _store(session: AsyncSession, plan: DayPlan, caller: Identity) -> PlanRun:
@@ -127,6 +174,13 @@ async def _store(session: AsyncSession, plan: DayPlan, caller: Identity) -> Plan
     ]
     if rows:
         await session.execute(insert(PlanVisit), rows)
+    made_up = [p.visit.origin for p in plan.visits if p.visit.kind == "makeup"]
+    if made_up:
+        await session.execute(
+            update(MakeupVisit)
+            .where(MakeupVisit.missed_visit_id.in_(made_up))
+            .values(planned_day=plan.day)
+        )
     tasks: dict[tuple[str, str, str], list[PlannedVisit]] = defaultdict(list)
     for p in plan.visits:
         if p.officer is None or p.seq is None or p.eta is None:

@@ -74,6 +74,7 @@ class Visit:
     service_s: int
     kind: str = "patrol"  # patrol, makeup, verify, check
     case_id: str | None = None
+    origin: str | None = None  # a make-up's missed visit
 
 
 @dataclass(frozen=True)

@@ -68,4 +68,27 @@ class PlanGenerated(EventContract):
     seconds: float
 
 
-CONTRACTS: tuple[type[EventContract], ...] = (TerritoryLoaded, OfficerTasksPublished, PlanGenerated)
+class VisitMissed(EventContract):
+    """A required visit's window closed without a check-in (漏巡): the grid leader is told, a
+    make-up visit goes into the next plan, and scoring deducts."""
+
+    event_type: ClassVar[str] = "patrol.plan.visit_missed.v1"
+    topic: ClassVar[str] = TOPIC_PLAN
+
+    visit_id: str
+    day: date
+    point_id: str
+    grid_id: str
+    shift: str
+    officer_badge: str | None = Field(description="who it was planned for; null: nobody")
+    window_start: datetime
+    window_end: datetime
+    at: datetime
+
+
+CONTRACTS: tuple[type[EventContract], ...] = (
+    TerritoryLoaded,
+    OfficerTasksPublished,
+    PlanGenerated,
+    VisitMissed,
+)
