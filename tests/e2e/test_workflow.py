@@ -96,6 +96,7 @@ async def test_a_self_handled_report_waits_for_the_operators_review(
 
     item = await eventually(queued, what="the self-handled report in the operator's queue")
     assert item["status"] == "self_handled" and item["due_at"] is None
+    assert item["stage"] is None, "no stage clock of the centre runs while it waits for review"
     assert item["actions"] == ["approve_self_handled", "reject_self_handled"]
 
 

@@ -63,6 +63,7 @@ async def dispatch_reported_case(
     if data.resolved_on_site:
         # an officer fixed it on the spot: it waits for the intake operator's review (自处理审核)
         tracked.status = "self_handled"
+        workflow.enter_stage(tracked, clock=clock, now=now)  # no centre's stage: the review
         return
     if data.source in MUST_VERIFY:
         if verify_public_reports:
