@@ -3,13 +3,16 @@ a private schema with the common tables, and unique topics per test."""
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import MetaData, text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from tests.conftest import REPO, Infra
 from tests.helpers import create_database, unique
@@ -52,84 +55,62 @@ async def producer(infra: Infra) -> AsyncIterator[AIOKafkaProducer]:
     await producer.stop()
 
 
-@pytest.fixture(scope="session")
-async def intake_engine(infra: Infra) -> AsyncIterator[AsyncEngine]:
-    """A database with the intake service's migrations applied (its own schema)."""
+@contextlib.asynccontextmanager
+async def service_database(infra: Infra, service: str) -> AsyncIterator[AsyncEngine]:
+    """A database of its own with a service's migrations applied (its schema)."""
     from zg_common import migrate
-    from zg_intake import main as intake_main
 
-    await create_database(infra.database_url, "zg_intake")
-    engine = create_async_engine(to_async_url(infra.url_for("zg_intake")))
-    await migrate.upgrade(engine, migrate.find_migrations(intake_main.__file__), "intake")
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture(scope="session")
-async def routing_engine(infra: Infra) -> AsyncIterator[AsyncEngine]:
-    """A database with the routing service's migrations applied (its own schema)."""
-    from zg_common import migrate
-    from zg_routing import main as routing_main
-
-    await create_database(infra.database_url, "zg_routing")
-    engine = create_async_engine(to_async_url(infra.url_for("zg_routing")))
-    await migrate.upgrade(engine, migrate.find_migrations(routing_main.__file__), "routing")
-    yield engine
-    await engine.dispose()
+    main = importlib.import_module(f"zg_{service}.main")
+    assert main.__file__ is not None
+    await create_database(infra.database_url, f"zg_{service}")
+    engine = create_async_engine(to_async_url(infra.url_for(f"zg_{service}")))
+    await migrate.upgrade(engine, migrate.find_migrations(main.__file__), service)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
 
 
-@pytest.fixture(scope="session")
-async def scoring_engine(infra: Infra) -> AsyncIterator[AsyncEngine]:
-    """A database with the scoring service's migrations applied (its own schema)."""
-    from zg_common import migrate
-    from zg_scoring import main as scoring_main
-
-    await create_database(infra.database_url, "zg_scoring")
-    engine = create_async_engine(to_async_url(infra.url_for("zg_scoring")))
-    await migrate.upgrade(engine, migrate.find_migrations(scoring_main.__file__), "scoring")
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
-async def routing_loaded(routing_engine: AsyncEngine) -> tuple[Any, Any]:
-    """Routing's database with the default data set loaded: its sessions and its clock."""
-    from types import SimpleNamespace
-
-    from sqlalchemy.ext.asyncio import async_sessionmaker
-
-    from zg_routing import refdata
-
-    sessions = async_sessionmaker(routing_engine, expire_on_commit=False)
-    runtime: Any = SimpleNamespace(
-        settings=SimpleNamespace(refdata_dir=REPO / "deploy" / "data" / "fangxing"),
-        sessions=sessions,
-        state={},
-    )
-    await refdata.load(runtime)
-    return sessions, runtime.state["clock"]
-
-
-@pytest.fixture(scope="session")
-async def patrol_db(infra: Infra) -> AsyncIterator[tuple[AsyncEngine, Any]]:
-    """A database with the patrol service's migrations applied and the data set loaded: its
-    engine and the requirements."""
-    from types import SimpleNamespace
-
-    from sqlalchemy.ext.asyncio import async_sessionmaker
-
-    from zg_common import migrate
-    from zg_patrol import main as patrol_main
-    from zg_patrol import refdata
-
-    await create_database(infra.database_url, "zg_patrol")
-    engine = create_async_engine(to_async_url(infra.url_for("zg_patrol")))
-    await migrate.upgrade(engine, migrate.find_migrations(patrol_main.__file__), "patrol")
+async def load_data_set(engine: AsyncEngine, service: str) -> Any:
+    """Run a service's loader of the default data set on the database; its runtime state."""
+    refdata = importlib.import_module(f"zg_{service}.refdata")
     runtime: Any = SimpleNamespace(
         settings=SimpleNamespace(refdata_dir=REPO / "deploy" / "data" / "fangxing"),
         sessions=async_sessionmaker(engine, expire_on_commit=False),
         state={},
     )
     await refdata.load(runtime)
-    yield engine, runtime.state["requirements"]
-    await engine.dispose()
+    return runtime
+
+
+@pytest.fixture(scope="session")
+async def intake_engine(infra: Infra) -> AsyncIterator[AsyncEngine]:
+    async with service_database(infra, "intake") as engine:
+        yield engine
+
+
+@pytest.fixture(scope="session")
+async def routing_engine(infra: Infra) -> AsyncIterator[AsyncEngine]:
+    async with service_database(infra, "routing") as engine:
+        yield engine
+
+
+@pytest.fixture(scope="session")
+async def scoring_engine(infra: Infra) -> AsyncIterator[AsyncEngine]:
+    async with service_database(infra, "scoring") as engine:
+        yield engine
+
+
+@pytest.fixture
+async def routing_loaded(routing_engine: AsyncEngine) -> tuple[Any, Any]:
+    """Routing's database with the default data set loaded: its sessions and its clock."""
+    runtime = await load_data_set(routing_engine, "routing")
+    return runtime.sessions, runtime.state["clock"]
+
+
+@pytest.fixture(scope="session")
+async def patrol_db(infra: Infra) -> AsyncIterator[tuple[AsyncEngine, Any]]:
+    """Patrol's database with the data set loaded: its engine and the requirements."""
+    async with service_database(infra, "patrol") as engine:
+        runtime = await load_data_set(engine, "patrol")
+        yield engine, runtime.state["requirements"]
