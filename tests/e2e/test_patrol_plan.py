@@ -64,6 +64,15 @@ async def test_a_day_plan_routes_every_officer_and_names_what_it_cannot(
     colleague = await anon.get(f"{path}/officers/ZG002", headers=officer)
     assert colleague.status_code == 200 and colleague.json()["grid_id"] == "G01"
 
+    # ZG002 will not come: the day shift of G01 is planned again for the others
+    dropped = await anon.post(
+        f"{path}/officers/ZG002/drop-out", json={"reason": "on leave"}, headers=leader
+    )
+    assert dropped.status_code == 200, dropped.text
+    assert dropped.json()["moved"] >= len(colleague.json()["tasks"]) > 0
+    left = (await anon.get(f"{path}/officers/ZG002", headers=officer)).json()["tasks"]
+    assert left == [], "nothing is left to the officer who dropped out"
+
     db = await asyncpg.connect(to_asyncpg_dsn(e2e_database))
     try:
         published = await db.fetchval(

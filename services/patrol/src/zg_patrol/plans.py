@@ -28,8 +28,9 @@ from zg_patrol.models import (
     PlanVisit,
     outbox,
 )
-from zg_patrol.planning import DayPlan, OfficerRef, plan_day
+from zg_patrol.planning import UNREACHABLE, DayPlan, OfficerRef, plan_day
 from zg_patrol.requirements import PointRef, Requirements, Visit
+from zg_patrol.solver import Job, Walker, solve
 from zg_patrol.territory import grid_base
 
 OPEN = ("planned", "unplanned")  # states a new run replaces; the others are history
@@ -272,3 +273,150 @@ async def count_runs(session: AsyncSession, day: date) -> int:
         await session.scalar(select(func.count()).select_from(PlanRun).where(PlanRun.day == day))
         or 0
     )
+
+
+async def drop_out(
+    runtime: Runtime,
+    *,
+    day: date,
+    badge: str,
+    caller: Identity,
+    now: datetime,
+    time_limit_s: float = 2.0,
+) -> tuple[PlanRun, list[PlanVisit]]:
+    """An officer leaves mid-shift: the rest of the shift in their grid is planned again for the
+    colleagues still on it, each starting from where they last checked in (or the base), now.
+    Visits already settled (done, early, late, missed) do not move; whatever cannot be reached
+    any more comes back unplanned with its reason. Returns the run and the visits it moved."""
+    requirements: Requirements = runtime.state["requirements"]
+    async with unit_of_work(runtime.sessions) as session:
+        officer = await session.get(Officer, badge)
+        if officer is None:
+            raise OfficerNotFound(f"No officer {badge}")
+        grid = await session.get(Grid, officer.grid_id)
+        assert grid is not None
+        open_visits = list(
+            await session.scalars(
+                select(PlanVisit)
+                .where(
+                    PlanVisit.day == day,
+                    PlanVisit.grid_id == officer.grid_id,
+                    PlanVisit.shift == officer.shift,
+                    PlanVisit.status.in_(OPEN),
+                    PlanVisit.window_end > now,
+                )
+                .with_for_update()
+            )
+        )
+        crew = [
+            o.badge
+            for o in await session.scalars(
+                select(Officer).where(
+                    Officer.grid_id == officer.grid_id,
+                    Officer.shift == officer.shift,
+                    Officer.badge != badge,
+                )
+            )
+        ]
+        points = {
+            p.id: p
+            for p in await session.scalars(
+                select(PatrolPoint).where(PatrolPoint.grid_id == officer.grid_id)
+            )
+        }
+        where = {b: await _last_place(session, day, b, points) for b in crew}
+    base = grid_base(grid.geometry)
+    _, shift_end = requirements.shift(officer.shift).on(day, requirements.zone)
+    start = max(now, requirements.shift(officer.shift).on(day, requirements.zone)[0])
+    walkers = [Walker(b, where[b] or base, start, base, shift_end) for b in sorted(crew)]
+    jobs = [
+        Job(
+            v.id,
+            points[v.point_id].lat,
+            points[v.point_id].lon,
+            max(v.window_start, start),
+            v.window_end,
+            requirements.service_s(points[v.point_id].object_type),
+        )
+        for v in open_visits
+        if v.point_id in points
+    ]
+    solved = await asyncio.to_thread(
+        solve, jobs, walkers, walking=requirements.walking, time_limit_s=time_limit_s
+    )
+    async with unit_of_work(runtime.sessions) as session:
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext('patrol.plan'), :day)"),
+            {"day": day.toordinal()},
+        )
+        run = PlanRun(
+            day=day,
+            generated_at=datetime.now(UTC),
+            generated_by=caller.sub,
+            seconds=round(solved.seconds, 3),
+            visits=len(jobs),
+            planned=len(jobs) - len(solved.unassigned),
+            length_m=solved.total_length_m,
+            unplanned_by_reason={UNREACHABLE: len(solved.unassigned)} if solved.unassigned else {},
+        )
+        session.add(run)
+        await session.flush()
+        moved: dict[str, PlanVisit] = {}
+        for v in open_visits:  # still there (a new day plan may have replaced them)
+            row = await session.get(PlanVisit, v.id, with_for_update=True)
+            if row is not None and row.status in OPEN:
+                moved[v.id] = row
+        stamp = datetime.now(UTC)
+        for walker_id, stops in solved.routes.items():
+            solved.routes[walker_id] = stops = [s for s in stops if s.job_id in moved]
+            for seq, stop in enumerate(stops, start=1):
+                row = moved[stop.job_id]
+                row.officer_badge, row.seq, row.eta = walker_id, seq, stop.arrive_at
+                row.status, row.reason = "planned", None
+                row.run_id, row.updated_at = run.id, stamp
+        for job_id in solved.unassigned:
+            if job_id in moved:
+                row = moved[job_id]
+                row.officer_badge, row.seq, row.eta = None, None, None
+                row.status, row.reason = "unplanned", UNREACHABLE
+                row.run_id, row.updated_at = run.id, stamp
+        for walker_id, stops in solved.routes.items():
+            await outbox.add(
+                session,
+                OfficerTasksPublished(
+                    day=day,
+                    shift=officer.shift,
+                    badge=walker_id,
+                    grid_id=officer.grid_id,
+                    version=run.id,
+                    length_m=solved.length_m.get(walker_id, 0),
+                    visits=[
+                        PlannedVisit(
+                            visit_id=s.job_id,
+                            seq=n,
+                            point_id=moved[s.job_id].point_id,
+                            kind=moved[s.job_id].kind,
+                            window_start=moved[s.job_id].window_start,
+                            window_end=moved[s.job_id].window_end,
+                            eta=s.arrive_at,
+                        )
+                        for n, s in enumerate(stops, start=1)
+                    ],
+                ),
+                subject=f"{day.isoformat()}/{walker_id}",
+            )
+        return run, list(moved.values())
+
+
+async def _last_place(
+    session: AsyncSession, day: date, badge: str, points: dict[str, PatrolPoint]
+) -> tuple[float, float] | None:
+    """Where an officer last checked in today (their position to go on from)."""
+    point_id = await session.scalar(
+        select(PlanVisit.point_id)
+        .where(PlanVisit.day == day, PlanVisit.done_by == badge, PlanVisit.done_at.is_not(None))
+        .order_by(PlanVisit.done_at.desc())
+        .limit(1)
+    )
+    point = points.get(point_id) if point_id else None
+    return (point.lat, point.lon) if point else None

@@ -20,6 +20,8 @@ from zg_patrol.requirements import Requirements
 from zg_patrol.schemas import (
     CheckinCreate,
     CheckinRead,
+    DropOut,
+    DropOutRead,
     GridProperties,
     OfficerPlanRead,
     OfficerRead,
@@ -251,6 +253,31 @@ async def read_officer_plan(
             )
             for v, p in rows
         ],
+    )
+
+
+@router.post(
+    "/patrol/plans/{day}/officers/{badge}/drop-out",
+    response_model=DropOutRead,
+    tags=["patrol plans"],
+    summary="An officer leaves mid-shift: the rest of the shift in their grid is planned again "
+    "for the colleagues still on it, from where they are; visits already done do not move",
+)
+async def drop_out(
+    caller: Annotated[Identity, require("patrol.plan")],
+    day: PlanDay,
+    badge: Annotated[str, Path(pattern=r"^[A-Z]{2}\d{3,6}$")],
+    body: DropOut,
+    request: Request,
+) -> DropOutRead:
+    run, moved = await plans.drop_out(
+        request.app.state.runtime, day=day, badge=badge, caller=caller, now=datetime.now(UTC)
+    )
+    return DropOutRead(
+        version=run.id,
+        moved=len(moved),
+        planned=sum(v.status == "planned" for v in moved),
+        unplanned=sum(v.status == "unplanned" for v in moved),
     )
 
 

@@ -148,3 +148,16 @@ class PointCodeRead(BaseModel):
     token: str
     issued: date
     valid_until: date
+
+
+class DropOut(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: str = Field(min_length=2, max_length=500, examples=["taken ill at 10:40"])
+
+
+class DropOutRead(BaseModel):
+    version: int = Field(description="the re-planning run")
+    moved: int = Field(description="open visits of the shift planned again")
+    planned: int
+    unplanned: int = Field(description="of them, no longer reachable by the colleagues")
