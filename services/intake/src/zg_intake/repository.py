@@ -169,7 +169,7 @@ async def status_changes(
         .order_by(CaseStatusChange.at, CaseStatusChange.id)
         .limit(limit)
     )
-    return [(change, number) for change, number in rows.tuples()]
+    return [(change, number) for change, number in rows.all()]
 
 
 async def change_by_event_id(
@@ -194,4 +194,4 @@ async def first_photos(
         .order_by(Media.case_id, Media.uploaded_at, Media.id)
         .distinct(Media.case_id)
     )
-    return {case_id: media_id for case_id, media_id in rows.tuples() if case_id is not None}
+    return {case_id: media_id for case_id, media_id in rows.all() if case_id is not None}
