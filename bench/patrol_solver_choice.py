@@ -21,9 +21,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "services" / "patrol" / "src"))
 
+from zg_common.geo import haversine_m  # noqa: E402
 from zg_patrol.planning import OfficerRef, Problem, problems_of  # noqa: E402
 from zg_patrol.requirements import PointRef, Requirements  # noqa: E402
-from zg_patrol.solver import PRIZE, Job, Walking, solve, straight_m  # noqa: E402
+from zg_patrol.solver import PRIZE, Job, Walking, solve  # noqa: E402
 from zg_patrol.territory import grid_base  # noqa: E402
 
 DATA = ROOT / "deploy" / "data" / "fangxing"
@@ -70,7 +71,7 @@ def with_ortools(problem: Problem, walking: Walking, limit: float) -> tuple[int,
     started = time.perf_counter()
     base = problem.walkers[0].start
     places = [base] + [(v.lat, v.lon) for v in problem.visits]
-    meters = [[int(straight_m(a, b) * walking.detour_factor) for b in places] for a in places]
+    meters = [[int(haversine_m(*a, *b) * walking.detour_factor) for b in places] for a in places]
     t0 = problem.walkers[0].start_at
     shift_s = int((problem.walkers[0].end_at - t0).total_seconds())
     manager = pywrapcp.RoutingIndexManager(len(places), len(problem.walkers), 0)

@@ -10,7 +10,7 @@ import os
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.app import Runtime
@@ -116,17 +116,14 @@ def makeups(
         point = by_id.get(m.point_id)
         if point is None:
             continue  # the point was removed since
+        digest = hashlib.sha1(m.missed_visit_id.encode()).hexdigest()[:16]
         out.append(
-            Visit(
-                id=f"M:{day.isoformat()}:{hashlib.sha1(m.missed_visit_id.encode()).hexdigest()[:16]}",
-                point_id=point.id,
-                grid_id=point.grid_id,
-                shift=first.id,
-                lat=point.lat,
-                lon=point.lon,
-                window_start=begin,
-                window_end=end,
-                service_s=requirements.service_s(point.object_type),
+            requirements.visit(
+                f"M:{day.isoformat()}:{digest}",
+                point,
+                first,
+                begin,
+                end,
                 kind="makeup",
                 origin=m.missed_visit_id,
             )
@@ -268,13 +265,6 @@ async def officer_tasks(
     return officer, [(v, p) for v, p in rows.all()]
 
 
-async def count_runs(session: AsyncSession, day: date) -> int:
-    return int(
-        await session.scalar(select(func.count()).select_from(PlanRun).where(PlanRun.day == day))
-        or 0
-    )
-
-
 async def drop_out(
     runtime: Runtime,
     *,
@@ -326,8 +316,8 @@ async def drop_out(
         }
         where = {b: await _last_place(session, day, b, points) for b in crew}
     base = grid_base(grid.geometry)
-    _, shift_end = requirements.shift(officer.shift).on(day, requirements.zone)
-    start = max(now, requirements.shift(officer.shift).on(day, requirements.zone)[0])
+    shift_begin, shift_end = requirements.shift(officer.shift).on(day, requirements.zone)
+    start = max(now, shift_begin)
     walkers = [Walker(b, where[b] or base, start, base, shift_end) for b in sorted(crew)]
     jobs = [
         Job(

@@ -148,18 +148,33 @@ class Requirements:
             for span in self.spans_for(point):
                 for start, end in self.windows(day, span):
                     shift, a, b = self.shift_of(day, start, end)
-                    out.append(
-                        Visit(
-                            id=f"{day.isoformat()}:{point.id}:{a.strftime('%H%M')}",
-                            point_id=point.id,
-                            grid_id=point.grid_id,
-                            shift=shift.id,
-                            lat=point.lat,
-                            lon=point.lon,
-                            window_start=a,
-                            window_end=b,
-                            service_s=self.service_s(point.object_type),
-                        )
-                    )
+                    vid = f"{day.isoformat()}:{point.id}:{a.strftime('%H%M')}"
+                    out.append(self.visit(vid, point, shift, a, b))
         out.sort(key=lambda v: (v.window_start, v.point_id))
         return out
+
+    def visit(
+        self,
+        visit_id: str,
+        point: PointRef,
+        shift: Shift,
+        start: datetime,
+        end: datetime,
+        *,
+        kind: str = "patrol",
+        origin: str | None = None,
+    ) -> Visit:
+        """A visit of `point` in the window, in `shift`, with the point's service time."""
+        return Visit(
+            id=visit_id,
+            point_id=point.id,
+            grid_id=point.grid_id,
+            shift=shift.id,
+            lat=point.lat,
+            lon=point.lon,
+            window_start=start,
+            window_end=end,
+            service_s=self.service_s(point.object_type),
+            kind=kind,
+            origin=origin,
+        )

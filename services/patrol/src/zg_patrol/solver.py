@@ -17,8 +17,6 @@ import numpy as np
 import pyvrp
 from pyvrp.stop import MaxRuntime
 
-from zg_common.geo import haversine_m
-
 # a visit is worth far more than any walk: one is dropped only when it cannot be reached
 PRIZE = 10_000_000
 
@@ -177,7 +175,3 @@ def solve(
         unassigned=[j.id for k, j in enumerate(jobs) if k not in served],
         seconds=time.perf_counter() - started,
     )
-
-
-def straight_m(a: tuple[float, float], b: tuple[float, float]) -> float:
-    return haversine_m(a[0], a[1], b[0], b[1])
