@@ -112,6 +112,35 @@ def platform(infra: Infra, e2e_database: str) -> Iterator[Platform]:
                 proc.kill()
 
 
+LOG_START = pytest.StashKey[int]()
+NOTEWORTHY = (" WARNING ", " ERROR ", " CRITICAL ", "Traceback", "Error:")
+
+
+@pytest.fixture(autouse=True)
+def _platform_log_mark(request: pytest.FixtureRequest) -> None:
+    """Remember where the platform log stood when the test began (see the report hook)."""
+    log = TEST_DATA / "platform" / "platform.log"
+    request.node.stash[LOG_START] = log.stat().st_size if log.exists() else 0
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A failed e2e test's report carries what the platform logged meanwhile that looks wrong
+    (and its last lines), so that a failure on CI explains itself without the log file."""
+    report = yield
+    log = TEST_DATA / "platform" / "platform.log"
+    if report.failed and call.when == "call" and log.exists():
+        with log.open("rb") as f:
+            f.seek(item.stash.get(LOG_START, 0))
+            lines = f.read().decode(errors="replace").splitlines()
+        flagged = [line for line in lines if any(mark in line for mark in NOTEWORTHY)]
+        text = "\n".join(
+            ["-- warnings and errors --", *flagged[-40:], "-- last lines --", *lines[-25:]]
+        )
+        report.sections.append(("platform log during the test", text))
+    return report
+
+
 def demo_credentials(platform: Platform) -> dict[str, Any]:
     document: dict[str, Any] = json.loads(
         (Path(platform.log).parent / "demo-credentials.json").read_text()

@@ -81,7 +81,12 @@ async def test_a_partner_gets_every_change_signed_retried_and_once_per_id(
         statuses = [b["change"]["status"] for b in delivered_bodies()]
         return all(statuses.count(s) == 3 * steps.count(s) for s in steps)
 
-    await eventually(both_accepted, timeout=30, what="reported and dispatched to be delivered")
+    try:
+        await eventually(both_accepted, timeout=30, what="reported and dispatched to be delivered")
+    except AssertionError as exc:  # say how far it got
+        statuses = [b["change"]["status"] for b in delivered_bodies()]
+        case = (await anon.get(f"/api/v1/cases/{reported.json()['id']}", headers=key)).json()
+        raise AssertionError(f"{exc}; delivered {statuses}; case now {case['status']}") from exc
     for call in receiver.calls:
         headers = {k.lower(): v for k, v in call["headers"].items()}
         assert verify(secret, headers["x-zongguan-signature"], call["body"])

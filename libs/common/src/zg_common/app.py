@@ -154,16 +154,24 @@ def create_base_app(
     return app
 
 
+HEALTHY_RUN_S = 60.0
+
+
 async def _keep_running(name: str, factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    """Run a background loop; if it fails, log and start it again after a pause."""
+    """Run a background loop; if it fails, log and start it again after a pause (1 s, doubling
+    up to 30 s while it keeps failing; back to 1 s once a run has lasted a minute)."""
     delay = 1.0
+    clock = asyncio.get_running_loop().time
     while True:
+        started = clock()
         try:
             await factory()
             return
         except asyncio.CancelledError:
             raise
         except Exception:
+            if clock() - started >= HEALTHY_RUN_S:
+                delay = 1.0
             log.exception(
                 "background task failed; restarting", extra={"task": name, "retry_in_s": delay}
             )
