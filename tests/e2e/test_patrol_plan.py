@@ -5,13 +5,15 @@ tasks readable by the officers of the grid and published as events."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import asyncpg
 import httpx
 import pytest
 
-from tests.e2e.conftest import Platform
-from tests.e2e.support import assert_problem, login
+from tests.e2e.conftest import E2E_PORT_OFFSET, Platform
+from tests.e2e.support import ROUTING, a_free_point, as_role, assert_problem, login, officer_of
+from tests.helpers import eventually
 from zg_common.db import to_asyncpg_dsn
 
 pytestmark = pytest.mark.e2e
@@ -131,3 +133,61 @@ async def test_an_officer_checks_in_with_a_genuine_code_where_the_point_is(
         "/api/v1/patrol/checkins/refusals", params={"since": since}, headers=leader
     )
     assert counted.json()["too_far"] >= 1 and counted.json()["bad_signature"] >= 1
+
+
+PATROL = f"http://127.0.0.1:{8003 + E2E_PORT_OFFSET}"
+
+
+async def test_a_verification_task_goes_into_an_officers_route_and_is_settled_by_the_answer(
+    api: httpx.AsyncClient,
+) -> None:
+    point = a_free_point()
+    lon, lat = point["geometry"]["coordinates"]
+    grid = point["properties"]["grid_id"]
+    created = await api.post(
+        "/api/v1/cases",
+        json={"category": "E0104", "lat": lat, "lon": lon, "description": "Mud on the pavement"},
+    )
+    assert created.status_code == 201, created.text
+    case_id = created.json()["id"]
+
+    async def verifying() -> bool:
+        return bool((await api.get(f"/api/v1/cases/{case_id}")).json()["status"] == "verifying")
+
+    await eventually(verifying, timeout=30, what="routing to ask for verification")
+
+    leader = as_role("shift_leader")
+    today = datetime.now(UTC).astimezone(LOCAL).date()
+    async with httpx.AsyncClient(base_url=PATROL, timeout=15, headers=leader) as patrol:
+        crew = [o["badge"] for o in (await patrol.get(f"/api/v1/officers?grid_id={grid}")).json()]
+
+        async def the_task() -> dict[str, Any] | None:
+            for day in (today, today - timedelta(days=1)):  # the night shift began yesterday
+                for badge in crew:
+                    plan = await patrol.get(f"/api/v1/patrol/plans/{day}/officers/{badge}")
+                    for task in plan.json()["tasks"] if plan.status_code == 200 else []:
+                        if task["case_id"] == case_id:
+                            return {**task, "badge": badge, "day": day}
+            return None
+
+        task = await eventually(
+            the_task, timeout=30, interval=0.5, what="the task in an officer's route"
+        )
+        assert (task["kind"], task["point_id"], task["status"]) == ("verify", None, "planned")
+        assert task["lat"] == pytest.approx(lat) and task["lon"] == pytest.approx(lon)
+        assert task["work_focus"].startswith("核实") and task["eta"] is not None
+
+        async with httpx.AsyncClient(base_url=ROUTING, timeout=15) as routing:
+            confirmed = await routing.post(
+                f"/api/v1/workflow/cases/{case_id}/actions/confirm",
+                json={},
+                headers=officer_of(grid),
+            )
+        assert confirmed.status_code == 200, confirmed.text
+
+        async def settled() -> bool:
+            plan = await patrol.get(f"/api/v1/patrol/plans/{task['day']}/officers/{task['badge']}")
+            mine = [t for t in plan.json()["tasks"] if t["visit_id"] == task["visit_id"]]
+            return bool(mine and mine[0]["status"] == "done")
+
+        await eventually(settled, timeout=30, interval=0.3, what="the answer to settle the task")

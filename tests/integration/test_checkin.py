@@ -106,7 +106,8 @@ async def test_a_scan_settles_the_visit_of_its_window(patrol_db: tuple[AsyncEngi
         await session.flush()
         for n, (a, b) in enumerate(windows):
             session.add(PlanVisit(id=f"T:{n}", day=day, run_id=run.id, grid_id="G01",
-                                  shift="day", point_id=point.id, kind="patrol", window_start=a,
+                                  shift="day", point_id=point.id, lat=point.lat, lon=point.lon,
+                                  kind="patrol", window_start=a,
                                   window_end=b, officer_badge="ZG001", seq=n + 1, eta=a,
                                   status="planned", updated_at=NOW))  # fmt: skip
     token = qr.issue(point.id, NOW.date(), SECRET)

@@ -39,12 +39,16 @@ async def test_a_closed_window_is_missed_once_and_owes_a_makeup(
                       planned=4, length_m=0, unplanned_by_reason={})  # fmt: skip
         session.add(run)
         await session.flush()
+        await session.execute(delete(PlanVisit).where(PlanVisit.id == "X:task"))
         for vid, ends, status in (
             ("X:closed", NOW - timedelta(minutes=5), "planned"),
             ("X:nobody", NOW - timedelta(minutes=5), "unplanned"),
             ("X:open", NOW + timedelta(hours=3), "planned"),  # opens in an hour
             ("X:done", NOW - timedelta(hours=1), "done"),
+            # a case task past its limit: routing escalates it, patrol still routes it
+            ("X:task", NOW - timedelta(minutes=5), "planned"),
         ):
+            task = vid == "X:task"
             session.add(
                 PlanVisit(
                     id=vid,
@@ -52,8 +56,11 @@ async def test_a_closed_window_is_missed_once_and_owes_a_makeup(
                     run_id=run.id,
                     grid_id="G01",
                     shift="day",
-                    point_id="P0002",
-                    kind="patrol",
+                    point_id=None if task else "P0002",
+                    lat=31.8,
+                    lon=117.29,
+                    kind="verify" if task else "patrol",
+                    case_id="00000000-0000-0000-0000-000000000001" if task else None,
                     window_start=ends - timedelta(hours=2),
                     window_end=ends,
                     officer_badge="ZG001" if status != "unplanned" else None,
@@ -78,6 +85,7 @@ async def test_a_closed_window_is_missed_once_and_owes_a_makeup(
             "X:open": "planned",
             "X:done": "done",
         }
+        assert (await session.get(PlanVisit, "X:task")).status == "planned"  # type: ignore[union-attr]
         missed = "SELECT key FROM patrol.outbox WHERE event_type = 'patrol.plan.visit_missed.v1'"
         announced = (await session.execute(text(missed))).scalars().all()
         assert sorted(announced) == ["X:closed", "X:nobody"]

@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from zg_common.contracts.patrol import OfficerTasksPublished
 from zg_common.db import unit_of_work
 from zg_common.identity import Identity
-from zg_patrol import plans
-from zg_patrol.models import PlanRun, PlanVisit
+from zg_patrol import replan
+from zg_patrol.models import OfficerAbsence, PatrolPoint, PlanRun, PlanVisit, outbox
 
 pytestmark = pytest.mark.integration
 
@@ -43,18 +44,28 @@ async def test_a_drop_out_moves_only_what_is_left(patrol_db: tuple[AsyncEngine, 
                       planned=len(rows), length_m=0, unplanned_by_reason={})  # fmt: skip
         session.add(run)
         await session.flush()
+        await session.execute(delete(OfficerAbsence).where(OfficerAbsence.day == DAY))
         for n, (vid, point, badge, status, done_at) in enumerate(rows):
+            place = await session.get(PatrolPoint, point)
+            assert place is not None
             session.add(
                 PlanVisit(
                     id=vid, day=DAY, run_id=run.id, grid_id="G07", shift="day", point_id=point,
+                    lat=place.lat, lon=place.lon,
                     kind="patrol", window_start=NOW - timedelta(hours=3), window_end=shift_end,
                     officer_badge=badge, seq=n + 1, eta=NOW, status=status,
                     updated_at=NOW, done_at=done_at, done_by=badge if done_at else None,
                 )
             )  # fmt: skip
     runtime: Any = SimpleNamespace(sessions=sessions, state={"requirements": requirements})
-    new_run, moved = await plans.drop_out(
-        runtime, day=DAY, badge="ZG062", caller=LEADER, now=NOW, time_limit_s=0.3
+    new_run, moved = await replan.drop_out(
+        runtime,
+        day=DAY,
+        badge="ZG062",
+        reason="taken ill",
+        caller=LEADER,
+        now=NOW,
+        time_limit_s=0.3,
     )
     assert {v.id for v in moved} == {"R:a1", "R:a2", "R:a3", "R:b1"}
     async with sessions() as session:
@@ -72,3 +83,30 @@ async def test_a_drop_out_moves_only_what_is_left(patrol_db: tuple[AsyncEngine, 
     kept = [v for v in after.values() if v.officer_badge == "ZG063" and v.status == "planned"]
     seqs = sorted(v.seq or 0 for v in kept)
     assert seqs == list(range(1, len(seqs) + 1)) and len(seqs) == 4
+
+    # each officer of the shift hears: ZG063 the new list, ZG062 that nothing is left
+    async with sessions() as session:
+        published = [
+            OfficerTasksPublished.model_validate(payload["data"])
+            for payload in await session.scalars(
+                select(outbox.table.c.payload).where(
+                    outbox.table.c.event_type == OfficerTasksPublished.event_type
+                )
+            )
+        ]
+    mine = {t.badge: t for t in published if t.version == new_run.id}
+    assert mine["ZG062"].visits == []
+    assert {v.visit_id for v in mine["ZG063"].visits} == {v.id for v in kept}
+
+    # the absence holds: planning the shift again later (a case task, say) leaves ZG062 out
+    later_run, again = await replan.replan_shift(
+        runtime,
+        day=DAY,
+        grid_id="G07",
+        shift_id="day",
+        by="t",
+        now=NOW + timedelta(minutes=5),
+        time_limit_s=0.3,
+    )
+    assert later_run.id > new_run.id
+    assert all(v.officer_badge in ("ZG063", None) for v in again)

@@ -609,6 +609,15 @@ OBJECT_PATROL = {
     # schools at the start and the end of the school day
     "school": [("07:00", "08:30", 90), ("16:00", "17:30", 90)],
 }
-SERVICE_MINUTES = {"default": 3, "construction_site": 8, "market": 6, "school": 5, "park": 5}
+# minutes at a point by object type; a case task (核实 verify, 核查 check) by its task
+SERVICE_MINUTES = {
+    "default": 3,
+    "construction_site": 8,
+    "market": 6,
+    "school": 5,
+    "park": 5,
+    "verify": 10,
+    "check": 10,
+}
 WALKING = {"speed_m_per_min": 70, "detour_factor": 1.3}
 CHECKIN = {"radius_m": 50, "max_accuracy_m": 100, "token_valid_days": 400}

@@ -18,7 +18,7 @@ from shapely.geometry import Point, Polygon
 
 from zg_local import catalogue as cat
 
-VERSION = "2026.11.5"
+VERSION = "2026.11.6"
 SEED = 20160401  # the month the 大综管 reform started
 CENTER_LAT, CENTER_LON = 31.8000, 117.3000
 COLS, ROWS = 7, 2  # 14 grids

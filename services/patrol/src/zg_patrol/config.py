@@ -22,3 +22,7 @@ class PatrolSettings(ServiceSettings):
     qr_secret: SecretStr | None = None
     # how often the windows that closed are looked at for missed visits
     missed_watch_interval_s: float = Field(default=30.0, gt=0)
+    # how often case tasks waiting for a route are looked for, and the solver's budget for
+    # planning the rest of one grid's shift again (a task, a drop-out)
+    task_watch_interval_s: float = Field(default=2.0, gt=0)
+    replan_time_limit_s: float = Field(default=1.0, gt=0, le=60)

@@ -1,4 +1,4 @@
-"""Patrol service: the territory and the daily patrol plans (next: QR check-in)."""
+"""Patrol service: the territory, the daily patrol plans with the case tasks, QR check-in."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from zg_common.app import ServiceSpec, create_service_app
 from zg_common.contracts.patrol import CONTRACTS
-from zg_patrol import missed, refdata
+from zg_patrol import missed, refdata, tasks
 from zg_patrol.config import PatrolSettings
 from zg_patrol.models import SCHEMA, outbox
 from zg_patrol.router import router
@@ -26,6 +26,7 @@ def create_app(settings: PatrolSettings | None = None) -> FastAPI:
             outbox=outbox,
             produces=CONTRACTS,
             on_startup=[refdata.load],
-            workers=[missed.watch],
+            consumers=tasks.consumers,
+            workers=[missed.watch, tasks.watch],
         ),
     )

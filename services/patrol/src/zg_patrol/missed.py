@@ -16,6 +16,7 @@ from zg_common.app import Runtime
 from zg_common.contracts.patrol import VisitMissed
 from zg_common.db import unit_of_work
 from zg_patrol.models import MakeupVisit, PlanVisit, outbox
+from zg_patrol.plans import OPEN, TASKS
 
 BATCH = 500
 
@@ -26,7 +27,11 @@ async def close_windows(sessions: async_sessionmaker[AsyncSession], *, now: date
         visits = list(
             await session.scalars(
                 select(PlanVisit)
-                .where(PlanVisit.status.in_(("planned", "unplanned")), PlanVisit.window_end < now)
+                .where(
+                    PlanVisit.status.in_(OPEN),
+                    PlanVisit.window_end < now,
+                    PlanVisit.kind.not_in(TASKS),  # a task's lateness is routing's (督办)
+                )
                 .order_by(PlanVisit.window_end)
                 .limit(BATCH)
                 .with_for_update(skip_locked=True)

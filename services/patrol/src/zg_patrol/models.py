@@ -113,18 +113,22 @@ class PlanVisit(Base):
 
     id: Mapped[str] = mapped_column(String(60), primary_key=True)
     day: Mapped[date] = mapped_column(Date)
-    run_id: Mapped[int] = mapped_column(ForeignKey("patrol.plan_run.id"))
+    # the run that planned it last; none: a case task not routed yet
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("patrol.plan_run.id"))
     grid_id: Mapped[str] = mapped_column(String(20))
     shift: Mapped[str] = mapped_column(String(20))
-    point_id: Mapped[str] = mapped_column(String(20))
-    kind: Mapped[str] = mapped_column(String(20))
+    point_id: Mapped[str | None] = mapped_column(String(20))  # none: a case task's place
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    kind: Mapped[str] = mapped_column(String(20))  # patrol, makeup; verify, check (case tasks)
     case_id: Mapped[str | None] = mapped_column(String(36))
     window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     window_end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     officer_badge: Mapped[str | None] = mapped_column(String(10))
     seq: Mapped[int | None] = mapped_column(Integer)
     eta: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # planned, unplanned; done, early, late (checked in); missed
+    # planned, unplanned; done, early, late (checked in); missed; cancelled (a case task the
+    # case no longer needs)
     status: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(String(40))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -163,3 +167,19 @@ class MakeupVisit(Base):
     grid_id: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     planned_day: Mapped[date | None] = mapped_column(Date)
+
+
+class OfficerAbsence(Base):
+    """An officer off a shift from a moment on (dropped out mid-shift, on leave): plans made
+    after it leave them out from then."""
+
+    __tablename__ = "officer_absence"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(always=True), primary_key=True)
+    badge: Mapped[str] = mapped_column(ForeignKey("patrol.officer.badge"))
+    day: Mapped[date] = mapped_column(Date)
+    shift: Mapped[str] = mapped_column(String(20))
+    from_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(String(500))
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

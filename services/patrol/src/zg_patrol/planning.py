@@ -71,9 +71,12 @@ def problems_of(
     officers: Iterable[OfficerRef],
     bases: Mapping[str, tuple[float, float]],
     requirements: Requirements,
+    absent: Mapping[tuple[str, str], datetime] | None = None,
 ) -> list[Problem]:
     """Visits grouped by grid and shift, each group with its officers, who start and end the
-    shift at the grid's base."""
+    shift at the grid's base; an officer absent from a moment of the shift (`absent`, by badge
+    and shift) walks until then, one absent from its start not at all."""
+    absent = absent or {}
     grouped: dict[tuple[str, str], list[Visit]] = defaultdict(list)
     for v in visits:
         grouped[(v.grid_id, v.shift)].append(v)
@@ -85,7 +88,9 @@ def problems_of(
         begin, end = requirements.shift(shift_id).on(day, requirements.zone)
         base = bases[grid_id]
         walkers = tuple(
-            Walker(badge, base, begin, base, end) for badge in sorted(crews[(grid_id, shift_id)])
+            Walker(badge, base, begin, base, min(end, absent.get((badge, shift_id), end)))
+            for badge in sorted(crews[(grid_id, shift_id)])
+            if absent.get((badge, shift_id), end) > begin
         )
         out.append(Problem(grid_id, shift_id, tuple(group), walkers))
     return out
@@ -140,9 +145,10 @@ def plan_day(
     time_limit_s: float,
     workers: int,
     seed: int = 1,
+    absent: Mapping[tuple[str, str], datetime] | None = None,
 ) -> DayPlan:
     started = time.perf_counter()
-    problems = problems_of(day, visits, officers, bases, requirements)
+    problems = problems_of(day, visits, officers, bases, requirements, absent)
     solved = solve_problems(
         problems,
         walking=requirements.walking,

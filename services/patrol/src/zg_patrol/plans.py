@@ -9,8 +9,9 @@ import hashlib
 import os
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.app import Runtime
@@ -23,17 +24,19 @@ from zg_patrol.models import (
     Grid,
     MakeupVisit,
     Officer,
+    OfficerAbsence,
     PatrolPoint,
     PlanRun,
     PlanVisit,
     outbox,
 )
-from zg_patrol.planning import UNREACHABLE, DayPlan, OfficerRef, plan_day
+from zg_patrol.planning import DayPlan, OfficerRef, plan_day
 from zg_patrol.requirements import PointRef, Requirements, Visit
-from zg_patrol.solver import Job, Walker, solve
 from zg_patrol.territory import grid_base
 
 OPEN = ("planned", "unplanned")  # states a new run replaces; the others are history
+TASKS = ("verify", "check")  # case tasks: routed with the patrol visits, not required by them
+AWAITING = "awaiting_route"  # a case task's reason until the re-planning of its shift
 PLAN_AHEAD_DAYS = 14
 
 
@@ -82,6 +85,7 @@ async def generate(runtime: Runtime, day: date, caller: Identity) -> PlanRun:
                 )
             )
         )
+        absent = await absences(session, day)
     visits = [v for v in requirements.visits(day, points) if v.id not in settled]
     visits += [m for m in makeups(day, owed, points, requirements) if m.id not in settled]
     workers = int(getattr(settings, "plan_workers", 0)) or os.cpu_count() or 1
@@ -94,6 +98,7 @@ async def generate(runtime: Runtime, day: date, caller: Identity) -> PlanRun:
         requirements,
         time_limit_s=float(getattr(settings, "plan_time_limit_s", 7.0)),
         workers=workers,
+        absent=absent,
     )
     async with unit_of_work(runtime.sessions) as session:
         # one writer per day at a time; the later run replaces the earlier's open visits
@@ -146,8 +151,13 @@ async def _store(session: AsyncSession, plan: DayPlan, caller: Identity) -> Plan
     )
     session.add(run)
     await session.flush()
+    is_open = (PlanVisit.day == plan.day) & PlanVisit.status.in_(OPEN)
+    await session.execute(delete(PlanVisit).where(is_open, PlanVisit.kind.not_in(TASKS)))
+    # the day's open case tasks join the new routes when their shifts are planned again
     await session.execute(
-        delete(PlanVisit).where(PlanVisit.day == plan.day, PlanVisit.status.in_(OPEN))
+        update(PlanVisit)
+        .where(is_open, PlanVisit.kind.in_(TASKS))
+        .values(status="unplanned", reason=AWAITING, officer_badge=None, seq=None, eta=None)
     )
     rows = [
         {
@@ -157,6 +167,8 @@ async def _store(session: AsyncSession, plan: DayPlan, caller: Identity) -> Plan
             "grid_id": p.visit.grid_id,
             "shift": p.visit.shift,
             "point_id": p.visit.point_id,
+            "lat": p.visit.lat,
+            "lon": p.visit.lon,
             "kind": p.visit.kind,
             "case_id": p.visit.case_id,
             "window_start": p.visit.window_start,
@@ -184,19 +196,10 @@ async def _store(session: AsyncSession, plan: DayPlan, caller: Identity) -> Plan
         if p.officer is None or p.seq is None or p.eta is None:
             continue
         tasks[(p.officer, p.visit.shift, p.visit.grid_id)].append(
-            PlannedVisit(
-                visit_id=p.visit.id,
-                seq=p.seq,
-                point_id=p.visit.point_id,
-                kind=p.visit.kind,
-                case_id=p.visit.case_id,
-                window_start=p.visit.window_start,
-                window_end=p.visit.window_end,
-                eta=p.eta,
-            )
+            planned_visit(p.visit, p.seq, p.eta)
         )
     for (badge, shift, grid_id), visits in sorted(tasks.items()):
-        await outbox.add(
+        await publish_tasks(
             session,
             OfficerTasksPublished(
                 day=plan.day,
@@ -207,7 +210,6 @@ async def _store(session: AsyncSession, plan: DayPlan, caller: Identity) -> Plan
                 length_m=plan.length_m.get(badge, 0),
                 visits=sorted(visits, key=lambda v: v.seq),
             ),
-            subject=f"{plan.day.isoformat()}/{badge}",
         )
     await outbox.add(
         session,
@@ -223,6 +225,57 @@ async def _store(session: AsyncSession, plan: DayPlan, caller: Identity) -> Plan
         subject=plan.day.isoformat(),
     )
     return run
+
+
+class VisitLike(Protocol):
+    """A visit as planned (requirements.Visit) or as stored (models.PlanVisit)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def point_id(self) -> str | None: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def case_id(self) -> str | None: ...
+    @property
+    def window_start(self) -> datetime: ...
+    @property
+    def window_end(self) -> datetime: ...
+    @property
+    def lat(self) -> float: ...
+    @property
+    def lon(self) -> float: ...
+
+
+def planned_visit(visit: VisitLike, seq: int, eta: datetime) -> PlannedVisit:
+    return PlannedVisit(
+        visit_id=visit.id,
+        seq=seq,
+        point_id=visit.point_id,
+        kind=visit.kind,
+        case_id=visit.case_id,
+        window_start=visit.window_start,
+        window_end=visit.window_end,
+        eta=eta,
+        lat=visit.lat,
+        lon=visit.lon,
+    )
+
+
+async def publish_tasks(session: AsyncSession, tasks: OfficerTasksPublished) -> None:
+    """An officer's tasks of a shift (a later version replaces the earlier in the app)."""
+    await outbox.add(session, tasks, subject=f"{tasks.day.isoformat()}/{tasks.badge}")
+
+
+async def absences(session: AsyncSession, day: date) -> dict[tuple[str, str], datetime]:
+    """From when each officer is off each shift of `day` (the earliest absence)."""
+    rows = await session.execute(
+        select(OfficerAbsence.badge, OfficerAbsence.shift, func.min(OfficerAbsence.from_at))
+        .where(OfficerAbsence.day == day)
+        .group_by(OfficerAbsence.badge, OfficerAbsence.shift)
+    )
+    return {(badge, shift): at for badge, shift, at in rows.all()}
 
 
 async def latest_run(session: AsyncSession, day: date) -> PlanRun:
@@ -247,9 +300,9 @@ async def unplanned(session: AsyncSession, day: date, limit: int) -> list[PlanVi
 
 async def officer_tasks(
     session: AsyncSession, day: date, badge: str, caller: Identity, command: frozenset[str]
-) -> tuple[Officer, list[tuple[PlanVisit, PatrolPoint]]]:
-    """An officer's visits of the day in walking order, with the points: for the command
-    centre and the officers of the same grid."""
+) -> tuple[Officer, list[tuple[PlanVisit, PatrolPoint | None]]]:
+    """An officer's visits of the day in walking order, with the points (none for a case
+    task): for the command centre and the officers of the same grid."""
     officer = await session.get(Officer, badge)
     visible = officer is not None and (
         caller.role in command or (caller.role == "officer" and officer.grid_id in caller.grid_ids)
@@ -258,155 +311,8 @@ async def officer_tasks(
         raise OfficerNotFound(f"No officer {badge} in your grids")
     rows = await session.execute(
         select(PlanVisit, PatrolPoint)
-        .join(PatrolPoint, PatrolPoint.id == PlanVisit.point_id)
+        .outerjoin(PatrolPoint, PatrolPoint.id == PlanVisit.point_id)
         .where(PlanVisit.day == day, PlanVisit.officer_badge == badge)
         .order_by(PlanVisit.shift, PlanVisit.seq)
     )
     return officer, [(v, p) for v, p in rows.all()]
-
-
-async def drop_out(
-    runtime: Runtime,
-    *,
-    day: date,
-    badge: str,
-    caller: Identity,
-    now: datetime,
-    time_limit_s: float = 2.0,
-) -> tuple[PlanRun, list[PlanVisit]]:
-    """An officer leaves mid-shift: the rest of the shift in their grid is planned again for the
-    colleagues still on it, each starting from where they last checked in (or the base), now.
-    Visits already settled (done, early, late, missed) do not move; whatever cannot be reached
-    any more comes back unplanned with its reason. Returns the run and the visits it moved."""
-    requirements: Requirements = runtime.state["requirements"]
-    async with unit_of_work(runtime.sessions) as session:
-        officer = await session.get(Officer, badge)
-        if officer is None:
-            raise OfficerNotFound(f"No officer {badge}")
-        grid = await session.get(Grid, officer.grid_id)
-        assert grid is not None
-        open_visits = list(
-            await session.scalars(
-                select(PlanVisit)
-                .where(
-                    PlanVisit.day == day,
-                    PlanVisit.grid_id == officer.grid_id,
-                    PlanVisit.shift == officer.shift,
-                    PlanVisit.status.in_(OPEN),
-                    PlanVisit.window_end > now,
-                )
-                .with_for_update()
-            )
-        )
-        crew = [
-            o.badge
-            for o in await session.scalars(
-                select(Officer).where(
-                    Officer.grid_id == officer.grid_id,
-                    Officer.shift == officer.shift,
-                    Officer.badge != badge,
-                )
-            )
-        ]
-        points = {
-            p.id: p
-            for p in await session.scalars(
-                select(PatrolPoint).where(PatrolPoint.grid_id == officer.grid_id)
-            )
-        }
-        where = {b: await _last_place(session, day, b, points) for b in crew}
-    base = grid_base(grid.geometry)
-    shift_begin, shift_end = requirements.shift(officer.shift).on(day, requirements.zone)
-    start = max(now, shift_begin)
-    walkers = [Walker(b, where[b] or base, start, base, shift_end) for b in sorted(crew)]
-    jobs = [
-        Job(
-            v.id,
-            points[v.point_id].lat,
-            points[v.point_id].lon,
-            max(v.window_start, start),
-            v.window_end,
-            requirements.service_s(points[v.point_id].object_type),
-        )
-        for v in open_visits
-        if v.point_id in points
-    ]
-    solved = await asyncio.to_thread(
-        solve, jobs, walkers, walking=requirements.walking, time_limit_s=time_limit_s
-    )
-    async with unit_of_work(runtime.sessions) as session:
-        await session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtext('patrol.plan'), :day)"),
-            {"day": day.toordinal()},
-        )
-        run = PlanRun(
-            day=day,
-            generated_at=datetime.now(UTC),
-            generated_by=caller.sub,
-            seconds=round(solved.seconds, 3),
-            visits=len(jobs),
-            planned=len(jobs) - len(solved.unassigned),
-            length_m=solved.total_length_m,
-            unplanned_by_reason={UNREACHABLE: len(solved.unassigned)} if solved.unassigned else {},
-        )
-        session.add(run)
-        await session.flush()
-        moved: dict[str, PlanVisit] = {}
-        for v in open_visits:  # still there (a new day plan may have replaced them)
-            row = await session.get(PlanVisit, v.id, with_for_update=True)
-            if row is not None and row.status in OPEN:
-                moved[v.id] = row
-        stamp = datetime.now(UTC)
-        for walker_id, stops in solved.routes.items():
-            solved.routes[walker_id] = stops = [s for s in stops if s.job_id in moved]
-            for seq, stop in enumerate(stops, start=1):
-                row = moved[stop.job_id]
-                row.officer_badge, row.seq, row.eta = walker_id, seq, stop.arrive_at
-                row.status, row.reason = "planned", None
-                row.run_id, row.updated_at = run.id, stamp
-        for job_id in solved.unassigned:
-            if job_id in moved:
-                row = moved[job_id]
-                row.officer_badge, row.seq, row.eta = None, None, None
-                row.status, row.reason = "unplanned", UNREACHABLE
-                row.run_id, row.updated_at = run.id, stamp
-        for walker_id, stops in solved.routes.items():
-            await outbox.add(
-                session,
-                OfficerTasksPublished(
-                    day=day,
-                    shift=officer.shift,
-                    badge=walker_id,
-                    grid_id=officer.grid_id,
-                    version=run.id,
-                    length_m=solved.length_m.get(walker_id, 0),
-                    visits=[
-                        PlannedVisit(
-                            visit_id=s.job_id,
-                            seq=n,
-                            point_id=moved[s.job_id].point_id,
-                            kind=moved[s.job_id].kind,
-                            window_start=moved[s.job_id].window_start,
-                            window_end=moved[s.job_id].window_end,
-                            eta=s.arrive_at,
-                        )
-                        for n, s in enumerate(stops, start=1)
-                    ],
-                ),
-                subject=f"{day.isoformat()}/{walker_id}",
-            )
-        return run, list(moved.values())
-
-
-async def _last_place(
-    session: AsyncSession, day: date, badge: str, points: dict[str, PatrolPoint]
-) -> tuple[float, float] | None:
-    """Where an officer last checked in today (their position to go on from)."""
-    point_id = await session.scalar(
-        select(PlanVisit.point_id)
-        .where(PlanVisit.day == day, PlanVisit.done_by == badge, PlanVisit.done_at.is_not(None))
-        .order_by(PlanVisit.done_at.desc())
-        .limit(1)
-    )
-    point = points.get(point_id) if point_id else None
-    return (point.lat, point.lon) if point else None

@@ -61,10 +61,11 @@ class PointRef:
 
 @dataclass(frozen=True)
 class Visit:
-    """One required visit of a point: inside its window, during one shift."""
+    """One required visit of a point (or a case task's place): inside its window, during one
+    shift."""
 
     id: str
-    point_id: str
+    point_id: str | None
     grid_id: str
     shift: str
     lat: float
@@ -125,6 +126,16 @@ class Requirements:
             out.append((begin, min(begin + timedelta(minutes=span.every), end)))
             begin += timedelta(minutes=span.every)
         return out
+
+    def shift_at(self, moment: datetime) -> tuple[date, Shift, datetime, datetime]:
+        """The shift running at `moment`: the day it started on, the shift, its begin and end."""
+        local = moment.astimezone(self.zone).date()
+        for day in (local, local - timedelta(days=1)):
+            for shift in self.shifts:
+                begin, end = shift.on(day, self.zone)
+                if begin <= moment < end:
+                    return day, shift, begin, end
+        raise AssertionError("the shifts cover the day")  # checked in __init__
 
     def shift_of(
         self, day: date, start: datetime, end: datetime

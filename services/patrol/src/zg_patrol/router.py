@@ -13,7 +13,7 @@ from zg_common.db import request_session, unit_of_work
 from zg_common.errors import FieldError, ValidationFailed
 from zg_common.geojson import Feature, FeatureCollection, GeoJSONResponse, Geometry
 from zg_common.identity import Identity
-from zg_patrol import checkin, plans, qr, repository
+from zg_patrol import checkin, plans, qr, replan, repository
 from zg_patrol.exceptions import GridNotFound, PointCodeRefused, PointNotFound
 from zg_patrol.models import Grid, PatrolPoint, PlanRun
 from zg_patrol.requirements import Requirements
@@ -158,6 +158,12 @@ async def read_officers(
     ]
 
 
+# what an officer does at a case task's place (the case's own report says what to look at)
+TASK_FOCUS = {
+    "verify": "核实: confirm on site that the reported problem exists, or refute it",
+    "check": "核查: check on site that the department fixed the problem, pass or fail it",
+}
+
 PlanDay = Annotated[date, Path(description="the plan's day (shifts that start on it), local")]
 
 
@@ -238,14 +244,14 @@ async def read_officer_plan(
                 shift=v.shift,
                 kind=v.kind,
                 case_id=v.case_id,
-                point_id=p.id,
-                point_code=p.code,
-                point_name=p.name,
-                address=p.address,
-                lat=p.lat,
-                lon=p.lon,
-                work_focus=p.work_focus,
-                standard=p.standard,
+                point_id=v.point_id,
+                point_code=p.code if p else None,
+                point_name=p.name if p else None,
+                address=p.address if p else None,
+                lat=v.lat,
+                lon=v.lon,
+                work_focus=p.work_focus if p else TASK_FOCUS.get(v.kind, ""),
+                standard=p.standard if p else "",
                 window_start=v.window_start,
                 window_end=v.window_end,
                 eta=v.eta,
@@ -270,8 +276,15 @@ async def drop_out(
     body: DropOut,
     request: Request,
 ) -> DropOutRead:
-    run, moved = await plans.drop_out(
-        request.app.state.runtime, day=day, badge=badge, caller=caller, now=datetime.now(UTC)
+    runtime = request.app.state.runtime
+    run, moved = await replan.drop_out(
+        runtime,
+        day=day,
+        badge=badge,
+        reason=body.reason,
+        caller=caller,
+        now=datetime.now(UTC),
+        time_limit_s=float(runtime.settings.replan_time_limit_s),
     )
     return DropOutRead(
         version=run.id,

@@ -55,14 +55,17 @@ class OfficerRead(BaseModel):
 
 class UnplannedVisit(BaseModel):
     id: str
-    point_id: str
+    point_id: str | None = Field(description="null for a case task")
+    kind: str
+    case_id: str | None
     grid_id: str
     shift: str
     window_start: datetime
     window_end: datetime
     reason: str | None = Field(
-        description="no_officer_on_shift: nobody of the grid works that shift; "
-        "not_reachable_in_window: the shift's officers cannot reach it in its window"
+        description="no_officer_on_shift: nobody of the grid works that shift (or all are "
+        "off); not_reachable_in_window: the shift's officers cannot reach it in its window; "
+        "awaiting_route: a case task just arrived, its shift is being planned again"
     )
 
 
@@ -82,12 +85,15 @@ class TaskRead(BaseModel):
     visit_id: str
     seq: int | None
     shift: str
-    kind: str
+    kind: str = Field(
+        description="patrol, makeup (补巡); verify (核实), check (核查): a case task at the "
+        "case's place, answered by the case's action"
+    )
     case_id: str | None
-    point_id: str
-    point_code: str
-    point_name: str
-    address: str
+    point_id: str | None = Field(description="null for a case task")
+    point_code: str | None
+    point_name: str | None
+    address: str | None
     lat: float
     lon: float
     work_focus: str

@@ -17,14 +17,23 @@ import numpy as np
 import pyvrp
 from pyvrp.stop import MaxRuntime
 
+from zg_common.geo import haversine_m
+
 # a visit is worth far more than any walk: one is dropped only when it cannot be reached
 PRIZE = 10_000_000
+# a case task (verify, check) is worth ten patrol visits: dropped last when not all fit
+TASK_PRIZE = 10 * PRIZE
 
 
 @dataclass(frozen=True)
 class Walking:
     speed_m_per_min: float = 70.0
     detour_factor: float = 1.3  # streets are longer than the straight line
+
+    def seconds(self, a: tuple[float, float], b: tuple[float, float]) -> float:
+        """Walking time between two places (lat, lon)."""
+        meters = haversine_m(a[0], a[1], b[0], b[1]) * self.detour_factor
+        return meters / self.speed_m_per_min * 60
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,7 @@ class Job:
     window_start: datetime
     window_end: datetime  # the visit must begin by then
     service_s: int
+    prize: int = PRIZE
 
 
 @dataclass(frozen=True)
@@ -120,7 +130,7 @@ def solve(
             service_duration=j.service_s,
             tw_early=max(secs(j.window_start), 0),
             tw_late=max(secs(j.window_end), 0),
-            prize=PRIZE,
+            prize=j.prize,
             required=False,
         )
         for k, j in enumerate(jobs)

@@ -29,12 +29,19 @@ class TerritoryLoaded(EventContract):
 class PlannedVisit(BaseModel):
     visit_id: str
     seq: int
-    point_id: str
-    kind: str = Field(examples=["patrol", "makeup", "verify", "check"])
+    point_id: str | None = Field(description="the patrol point; null for a case task")
+    kind: str = Field(
+        examples=["patrol", "makeup", "verify", "check"],
+        description="patrol, makeup (补巡); verify (核实) and check (核查): a case task at the "
+        "case's place, answered by the case's action",
+    )
     case_id: str | None = None
     window_start: datetime
     window_end: datetime
     eta: datetime = Field(description="when the route reaches the point")
+    # added fields (v1 stays: each has a default for events published before them)
+    lat: float | None = Field(default=None, description="the place (WGS84)")
+    lon: float | None = None
 
 
 class OfficerTasksPublished(EventContract):

@@ -1,0 +1,236 @@
+"""Planning the rest of one grid's shift again, from now: when an officer drops out, when a case
+task (核实, 核查) arrives, when a new day plan leaves the day's tasks to be routed. The
+officers still on the shift start from where they are; visits already settled (done, early,
+late, missed) do not move; whatever cannot be reached any more comes back unplanned with its
+reason, and every officer of the shift gets the new version of their tasks."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+
+from sqlalchemy import or_, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zg_common.app import Runtime
+from zg_common.contracts.patrol import OfficerTasksPublished
+from zg_common.db import unit_of_work
+from zg_common.identity import Identity
+from zg_patrol.exceptions import OfficerNotFound
+from zg_patrol.models import Grid, Officer, OfficerAbsence, PatrolPoint, PlanRun, PlanVisit
+from zg_patrol.planning import NO_OFFICER, UNREACHABLE
+from zg_patrol.plans import OPEN, TASKS, absences, planned_visit, publish_tasks
+from zg_patrol.requirements import Requirements
+from zg_patrol.solver import TASK_PRIZE, Job, Walker, solve
+from zg_patrol.territory import grid_base
+
+
+async def replan_shift(
+    runtime: Runtime,
+    *,
+    day: date,
+    grid_id: str,
+    shift_id: str,
+    by: str,
+    now: datetime,
+    time_limit_s: float,
+) -> tuple[PlanRun, list[PlanVisit]]:
+    """Plan the open visits of `grid_id`'s `shift_id` of `day` again from `now` (or the
+    shift's start). Returns the run and the visits it planned or left out."""
+    requirements: Requirements = runtime.state["requirements"]
+    shift_begin, shift_end = requirements.shift(shift_id).on(day, requirements.zone)
+    start = max(now, shift_begin)
+    async with unit_of_work(runtime.sessions) as session:
+        grid = await session.get(Grid, grid_id)
+        if grid is None:
+            raise ValueError(f"no grid {grid_id}")
+        open_visits = list(
+            await session.scalars(
+                select(PlanVisit).where(
+                    PlanVisit.day == day,
+                    PlanVisit.grid_id == grid_id,
+                    PlanVisit.shift == shift_id,
+                    PlanVisit.status.in_(OPEN),
+                    or_(PlanVisit.window_end > start, PlanVisit.kind.in_(TASKS)),
+                )
+            )
+        )
+        on_shift = list(
+            await session.scalars(
+                select(Officer.badge).where(Officer.grid_id == grid_id, Officer.shift == shift_id)
+            )
+        )
+        leaves = await absences(session, day)
+        object_type = {
+            p.id: p.object_type
+            for p in await session.scalars(
+                select(PatrolPoint).where(PatrolPoint.grid_id == grid_id)
+            )
+        }
+        where = {b: await last_place(session, day, b) for b in on_shift}
+    base = grid_base(grid.geometry)
+    walkers = [
+        Walker(
+            b, where[b] or base, start, base, min(shift_end, leaves.get((b, shift_id), shift_end))
+        )
+        for b in sorted(on_shift)
+        if leaves.get((b, shift_id), shift_end) > start
+    ]
+    jobs = [
+        job
+        for v in open_visits
+        if (job := _job(v, requirements, object_type, walkers, start, shift_end)) is not None
+    ]
+    solved = await asyncio.to_thread(
+        solve, jobs, walkers, walking=requirements.walking, time_limit_s=time_limit_s
+    )
+    reason = UNREACHABLE if walkers else NO_OFFICER
+    async with unit_of_work(runtime.sessions) as session:
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext('patrol.plan'), :day)"),
+            {"day": day.toordinal()},
+        )
+        run = PlanRun(
+            day=day,
+            generated_at=datetime.now(UTC),
+            generated_by=by,
+            seconds=round(solved.seconds, 3),
+            visits=len(jobs),
+            planned=len(jobs) - len(solved.unassigned),
+            length_m=solved.total_length_m,
+            unplanned_by_reason={reason: len(solved.unassigned)} if solved.unassigned else {},
+        )
+        session.add(run)
+        await session.flush()
+        moved: dict[str, PlanVisit] = {}
+        for v in open_visits:  # still open (a check-in or a new day plan may have come between)
+            row = await session.get(PlanVisit, v.id, with_for_update=True)
+            if row is not None and row.status in OPEN:
+                moved[v.id] = row
+        stamp = datetime.now(UTC)
+        before = {row.officer_badge for row in moved.values() if row.officer_badge}
+        for walker_id, stops in solved.routes.items():
+            solved.routes[walker_id] = stops = [s for s in stops if s.job_id in moved]
+            for seq, stop in enumerate(stops, start=1):
+                row = moved[stop.job_id]
+                row.officer_badge, row.seq, row.eta = walker_id, seq, stop.arrive_at
+                row.status, row.reason = "planned", None
+                row.run_id, row.updated_at = run.id, stamp
+        for job_id in solved.unassigned:
+            if job_id in moved:
+                row = moved[job_id]
+                row.officer_badge, row.seq, row.eta = None, None, None
+                row.status, row.reason = "unplanned", reason
+                row.run_id, row.updated_at = run.id, stamp
+        # every walker's new list; an officer who is off now hears that nothing is left
+        for badge in sorted(set(solved.routes) | before):
+            stops = solved.routes.get(badge, [])
+            await publish_tasks(
+                session,
+                OfficerTasksPublished(
+                    day=day,
+                    shift=shift_id,
+                    badge=badge,
+                    grid_id=grid_id,
+                    version=run.id,
+                    length_m=solved.length_m.get(badge, 0),
+                    visits=[
+                        planned_visit(moved[s.job_id], n, s.arrive_at)
+                        for n, s in enumerate(stops, start=1)
+                    ],
+                ),
+            )
+        return run, list(moved.values())
+
+
+def _job(
+    visit: PlanVisit,
+    requirements: Requirements,
+    object_type: dict[str, str],
+    walkers: list[Walker],
+    start: datetime,
+    shift_end: datetime,
+) -> Job | None:
+    """The visit as a job from `start`. A case task's limit is a target: when no walker can be
+    there in time, the task is still walked to within the shift (routing escalates the lateness);
+    it outweighs patrol visits when not all fit."""
+    begin = max(visit.window_start, start)
+    if visit.kind in TASKS:
+        place = (visit.lat, visit.lon)
+        left_s = (visit.window_end - begin).total_seconds()
+        reachable = any(requirements.walking.seconds(w.start, place) <= left_s for w in walkers)
+        end = visit.window_end if reachable else shift_end
+        return Job(
+            visit.id,
+            visit.lat,
+            visit.lon,
+            begin,
+            max(end, begin),
+            requirements.service_s(visit.kind),
+            prize=TASK_PRIZE,
+        )
+    if visit.point_id not in object_type:
+        return None  # the point was removed since
+    return Job(
+        visit.id,
+        visit.lat,
+        visit.lon,
+        begin,
+        visit.window_end,
+        requirements.service_s(object_type[visit.point_id]),
+    )
+
+
+async def drop_out(
+    runtime: Runtime,
+    *,
+    day: date,
+    badge: str,
+    reason: str,
+    caller: Identity,
+    now: datetime,
+    time_limit_s: float = 2.0,
+) -> tuple[PlanRun, list[PlanVisit]]:
+    """An officer leaves mid-shift: recorded as an absence from now (later plans of the shift
+    leave them out too), and the rest of the shift in their grid planned again for the
+    colleagues still on it."""
+    requirements: Requirements = runtime.state["requirements"]
+    async with unit_of_work(runtime.sessions) as session:
+        officer = await session.get(Officer, badge)
+        if officer is None:
+            raise OfficerNotFound(f"No officer {badge}")
+        grid_id, shift_id = officer.grid_id, officer.shift
+        begin, _ = requirements.shift(shift_id).on(day, requirements.zone)
+        session.add(
+            OfficerAbsence(
+                badge=badge,
+                day=day,
+                shift=shift_id,
+                from_at=max(now, begin),
+                reason=reason,
+                recorded_by=caller.sub,
+                recorded_at=now,
+            )
+        )
+    return await replan_shift(
+        runtime,
+        day=day,
+        grid_id=grid_id,
+        shift_id=shift_id,
+        by=caller.sub,
+        now=now,
+        time_limit_s=time_limit_s,
+    )
+
+
+async def last_place(session: AsyncSession, day: date, badge: str) -> tuple[float, float] | None:
+    """Where an officer last checked in or answered a task today (to go on from)."""
+    row = (
+        await session.execute(
+            select(PlanVisit.lat, PlanVisit.lon)
+            .where(PlanVisit.day == day, PlanVisit.done_by == badge, PlanVisit.done_at.is_not(None))
+            .order_by(PlanVisit.done_at.desc())
+            .limit(1)
+        )
+    ).first()
+    return (row[0], row[1]) if row else None

@@ -1,0 +1,193 @@
+"""Case tasks from routing in the officers' routes: an officer of the case's grid must verify a
+report on site (核实) or check a fix (核查). A task becomes a visit of the shift running when it
+is asked for, at the case's place, due at routing's stage limit; the shift is planned again
+(by the watch loop, after the event is committed, so a crash loses no task). The case's next
+step (confirm or refute, pass or fail the check; or a cancellation) settles the visit. A task
+still open when its shift ends moves on to the next shift."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from zg_common.app import Runtime
+from zg_common.consumer import ConsumerSpec
+from zg_common.contracts.routing import TOPIC_CASE as ROUTING_CASE
+from zg_common.contracts.routing import CaseTaskRequested, CaseTransitioned
+from zg_common.db import unit_of_work
+from zg_common.events import CloudEvent
+from zg_patrol.models import Grid, PlanVisit
+from zg_patrol.plans import AWAITING, OPEN, TASKS
+from zg_patrol.replan import replan_shift
+from zg_patrol.requirements import Requirements
+
+log = logging.getLogger(__name__)
+
+WAITS_IN = {"verify": "verifying", "check": "checking"}  # the case's state while a task is open
+ANSWERS = {"verify": {"confirm", "refute"}, "check": {"pass_check", "fail_check"}}
+MIN_WINDOW = timedelta(minutes=5)
+
+
+def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
+    async def requested(session: AsyncSession, event: CloudEvent) -> None:
+        await add_task(session, CaseTaskRequested.parse(event), runtime.state["requirements"])
+
+    async def transitioned(session: AsyncSession, event: CloudEvent) -> None:
+        await settle_tasks(session, CaseTransitioned.parse(event))
+
+    return (
+        ConsumerSpec(
+            name="patrol.case-tasks",
+            topics=(ROUTING_CASE,),
+            handlers={
+                CaseTaskRequested.event_type: requested,
+                CaseTransitioned.event_type: transitioned,
+            },
+        ),
+    )
+
+
+def task_visit_id(task: CaseTaskRequested) -> str:
+    """Stable per request (a redelivered event makes no second visit); at most 60 characters."""
+    case = task.case_id.replace("-", "")
+    return f"T:{case}:{task.task}:{task.requested_at.astimezone(UTC):%Y%m%d%H%M%S}"
+
+
+async def add_task(
+    session: AsyncSession, task: CaseTaskRequested, requirements: Requirements
+) -> PlanVisit | None:
+    """The task as a visit of the shift running at its request, waiting for its route."""
+    if task.grid_id is None or task.lat is None or task.lon is None:
+        log.warning("case task without a grid or place", extra={"case_id": task.case_id})
+        return None
+    if task.task not in WAITS_IN or await session.get(Grid, task.grid_id) is None:
+        log.warning(
+            "case task patrol cannot route",
+            extra={"case_id": task.case_id, "task": task.task, "grid_id": task.grid_id},
+        )
+        return None
+    day, shift, _, shift_end = requirements.shift_at(task.requested_at)
+    end = min(task.due_at, shift_end)
+    if end - task.requested_at < MIN_WINDOW:
+        end = shift_end  # due after the shift or too soon to plan: this shift, as soon as it can
+    now = datetime.now(UTC)
+    visit_id = task_visit_id(task)
+    await session.execute(
+        pg_insert(PlanVisit)
+        .values(
+            id=visit_id,
+            day=day,
+            run_id=None,
+            grid_id=task.grid_id,
+            shift=shift.id,
+            point_id=None,
+            lat=task.lat,
+            lon=task.lon,
+            kind=task.task,
+            case_id=task.case_id,
+            window_start=task.requested_at,
+            window_end=end,
+            status="unplanned",
+            reason=AWAITING,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing()
+    )
+    return await session.get(PlanVisit, visit_id)
+
+
+async def settle_tasks(session: AsyncSession, step: CaseTransitioned) -> int:
+    """The case left the state a task waits in: the task is done (the officer's answer) or no
+    longer needed (cancelled). How many tasks it settled."""
+    open_tasks = list(
+        await session.scalars(
+            select(PlanVisit)
+            .where(
+                PlanVisit.case_id == step.case_id,
+                PlanVisit.kind.in_(TASKS),
+                PlanVisit.status.in_(OPEN),
+            )
+            .with_for_update()
+        )
+    )
+    settled = 0
+    for visit in open_tasks:
+        if WAITS_IN[visit.kind] != step.from_status or step.to_status == step.from_status:
+            continue
+        answered = step.action in ANSWERS[visit.kind]
+        visit.status = "done" if answered else "cancelled"
+        if answered:  # by an officer of the grid (the event does not say which one)
+            visit.done_at = step.at
+        visit.updated_at = datetime.now(UTC)
+        settled += 1
+    return settled
+
+
+async def carry_over(
+    sessions: async_sessionmaker[AsyncSession], requirements: Requirements, *, now: datetime
+) -> int:
+    """Open tasks of shifts that have ended move to the shift running now (their limit has
+    passed: as soon as the shift can). How many moved."""
+    day, shift, _, shift_end = requirements.shift_at(now)
+    async with unit_of_work(sessions) as session:
+        tasks = list(
+            await session.scalars(
+                select(PlanVisit)
+                .where(PlanVisit.kind.in_(TASKS), PlanVisit.status.in_(OPEN))
+                .with_for_update(skip_locked=True)
+            )
+        )
+        moved = 0
+        for visit in tasks:
+            _, ended = requirements.shift(visit.shift).on(visit.day, requirements.zone)
+            if ended > now:
+                continue
+            visit.day, visit.shift = day, shift.id
+            visit.window_start, visit.window_end = now, shift_end
+            visit.status, visit.reason = "unplanned", AWAITING
+            visit.officer_badge, visit.seq, visit.eta = None, None, None
+            visit.updated_at = now
+            moved += 1
+        return moved
+
+
+async def route_waiting(runtime: Runtime, *, now: datetime, time_limit_s: float) -> int:
+    """Plan again each shift with tasks waiting for a route; how many shifts."""
+    async with unit_of_work(runtime.sessions) as session:
+        shifts = (
+            await session.execute(
+                select(PlanVisit.day, PlanVisit.grid_id, PlanVisit.shift)
+                .where(PlanVisit.status == "unplanned", PlanVisit.reason == AWAITING)
+                .distinct()
+            )
+        ).all()
+    for day, grid_id, shift_id in shifts:
+        await replan_shift(
+            runtime,
+            day=day,
+            grid_id=grid_id,
+            shift_id=shift_id,
+            by="patrol:case-tasks",
+            now=now,
+            time_limit_s=time_limit_s,
+        )
+    return len(shifts)
+
+
+async def watch(runtime: Runtime) -> None:
+    """Background loop: carry tasks over ended shifts, route the tasks waiting."""
+    settings = runtime.settings
+    interval = float(getattr(settings, "task_watch_interval_s", 2.0))
+    limit = float(getattr(settings, "replan_time_limit_s", 1.0))
+    requirements: Requirements = runtime.state["requirements"]
+    while True:
+        now = datetime.now(UTC)
+        await carry_over(runtime.sessions, requirements, now=now)
+        await route_waiting(runtime, now=now, time_limit_s=limit)
+        await asyncio.sleep(interval)
