@@ -191,3 +191,46 @@ async def test_a_verification_task_goes_into_an_officers_route_and_is_settled_by
             return bool(mine and mine[0]["status"] == "done")
 
         await eventually(settled, timeout=30, interval=0.3, what="the answer to settle the task")
+
+
+async def test_an_officers_positions_reach_the_live_map_and_the_track(
+    api: httpx.AsyncClient, anon: httpx.AsyncClient, platform: Platform
+) -> None:
+    officer = await login(anon, platform, "ZG001")
+    leader = await login(anon, platform, "shift-leader")
+    now = datetime.now(UTC)
+    fixes = [
+        {"at": (now - timedelta(seconds=s)).isoformat(), "lat": 31.8 + s / 1e5, "lon": 117.29,
+         "accuracy_m": 7}
+        for s in (90, 60, 30)
+    ]  # fmt: skip
+    reported = await anon.post("/api/v1/patrol/positions", json={"fixes": fixes}, headers=officer)
+    assert reported.status_code == 201, reported.text
+    assert reported.json()["badge"] == "ZG001" and reported.json()["lat"] == pytest.approx(31.8003)
+    assert_problem(
+        await api.post("/api/v1/patrol/positions", json={"fixes": fixes}),
+        403,
+        "operation_forbidden",
+    )
+    future = [{**fixes[0], "at": (now + timedelta(hours=1)).isoformat()}]
+    refused = assert_problem(
+        await anon.post("/api/v1/patrol/positions", json={"fixes": future}, headers=officer),
+        422,
+        "validation_failed",
+    )
+    assert refused["errors"][0]["code"] == "in_future"
+
+    live = await anon.get("/api/v1/patrol/positions", headers=leader)
+    assert live.status_code == 200 and live.headers["content-type"] == "application/geo+json"
+    mine = next(f for f in live.json()["features"] if f["id"] == "ZG001")
+    assert mine["geometry"]["coordinates"] == pytest.approx([117.29, 31.8003])
+    assert mine["properties"]["grid_id"] == "G01" and not mine["properties"]["stale"]
+    assert_problem(await api.get("/api/v1/patrol/positions"), 403, "operation_forbidden")
+    other = await anon.get("/api/v1/patrol/positions?grid_id=G05", headers=officer)
+    assert other.json()["features"] == [], "an officer sees the officers of their own grids"
+
+    day = now.astimezone(LOCAL).date().isoformat()
+    track = await anon.get(f"/api/v1/patrol/officers/ZG001/track?day={day}", headers=leader)
+    assert track.status_code == 200, track.text
+    assert track.json()["geometry"]["type"] == "LineString"
+    assert track.json()["properties"]["fixes"] >= 3

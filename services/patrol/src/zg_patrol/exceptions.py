@@ -25,3 +25,12 @@ class PointNotFound(NotFound):
 
 class PointCodeRefused(ProblemError):
     status, code, title = 422, "point_code_refused", "The point's code is refused"
+
+
+class BadgeRequired(ProblemError):
+    status, code, title = 403, "badge_required", "Only an officer with a badge number"
+
+
+class TrackNotFound(NotFound):
+    code = "track_not_found"
+    title = "No positions of the officer that day"

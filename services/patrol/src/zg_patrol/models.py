@@ -183,3 +183,29 @@ class OfficerAbsence(Base):
     reason: Mapped[str] = mapped_column(String(500))
     recorded_by: Mapped[str] = mapped_column(String(100))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OfficerPosition(Base):
+    """A fix an officer's app reported during a shift (the track; kept 30 days)."""
+
+    __tablename__ = "officer_position"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    badge: Mapped[str] = mapped_column(String(10))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    accuracy_m: Mapped[float] = mapped_column(Float)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OfficerLatest(Base):
+    """Each officer's latest fix (the live map)."""
+
+    __tablename__ = "officer_latest"
+
+    badge: Mapped[str] = mapped_column(ForeignKey("patrol.officer.badge"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    accuracy_m: Mapped[float] = mapped_column(Float)

@@ -16,6 +16,7 @@ from zg_common.app import Runtime
 from zg_common.contracts.patrol import OfficerTasksPublished
 from zg_common.db import unit_of_work
 from zg_common.identity import Identity
+from zg_patrol import positions
 from zg_patrol.exceptions import OfficerNotFound
 from zg_patrol.models import Grid, Officer, OfficerAbsence, PatrolPoint, PlanRun, PlanVisit
 from zg_patrol.planning import NO_OFFICER, UNREACHABLE
@@ -67,7 +68,7 @@ async def replan_shift(
                 select(PatrolPoint).where(PatrolPoint.grid_id == grid_id)
             )
         }
-        where = {b: await last_place(session, day, b) for b in on_shift}
+        where = {b: await last_place(session, day, b, now=now) for b in on_shift}
     base = grid_base(grid.geometry)
     walkers = [
         Walker(
@@ -223,14 +224,20 @@ async def drop_out(
     )
 
 
-async def last_place(session: AsyncSession, day: date, badge: str) -> tuple[float, float] | None:
-    """Where an officer last checked in or answered a task today (to go on from)."""
+async def last_place(
+    session: AsyncSession, day: date, badge: str, *, now: datetime
+) -> tuple[float, float] | None:
+    """Where an officer is, to go on from: the latest fix the app reported if it is fresh,
+    else where they last checked in today."""
+    fix = await positions.fresh_position(session, badge, now=now)
     row = (
         await session.execute(
-            select(PlanVisit.lat, PlanVisit.lon)
+            select(PlanVisit.lat, PlanVisit.lon, PlanVisit.done_at)
             .where(PlanVisit.day == day, PlanVisit.done_by == badge, PlanVisit.done_at.is_not(None))
             .order_by(PlanVisit.done_at.desc())
             .limit(1)
         )
     ).first()
+    if fix is not None and (row is None or row[2] is None or fix.at >= row[2]):
+        return fix.lat, fix.lon
     return (row[0], row[1]) if row else None

@@ -13,9 +13,15 @@ from zg_common.db import request_session, unit_of_work
 from zg_common.errors import FieldError, ValidationFailed
 from zg_common.geojson import Feature, FeatureCollection, GeoJSONResponse, Geometry
 from zg_common.identity import Identity
-from zg_patrol import checkin, plans, qr, replan, repository
-from zg_patrol.exceptions import GridNotFound, PointCodeRefused, PointNotFound
-from zg_patrol.models import Grid, PatrolPoint, PlanRun
+from zg_patrol import checkin, plans, positions, qr, replan, repository
+from zg_patrol.exceptions import (
+    GridNotFound,
+    OfficerNotFound,
+    PointCodeRefused,
+    PointNotFound,
+    TrackNotFound,
+)
+from zg_patrol.models import Grid, Officer, PatrolPoint, PlanRun
 from zg_patrol.requirements import Requirements
 from zg_patrol.schemas import (
     CheckinCreate,
@@ -23,14 +29,18 @@ from zg_patrol.schemas import (
     DropOut,
     DropOutRead,
     GridProperties,
+    OfficerOnMap,
     OfficerPlanRead,
     OfficerRead,
     PatrolPointProperties,
     PlanRead,
     PointCard,
     PointCodeRead,
+    PositionRead,
+    PositionsReport,
     RouteProperties,
     TaskRead,
+    TrackProperties,
     UnplannedVisit,
     ZoneTypeId,
     ZoneTypeRead,
@@ -409,3 +419,111 @@ async def read_point_by_code(
     if point is None:
         raise PointNotFound(f"No patrol point {point_id}")
     return PointCard.model_validate(point, from_attributes=True)
+
+
+Badge = Annotated[str, Path(pattern=r"^[A-Z]{2}\d{3,6}$")]
+
+
+@router.post(
+    "/patrol/positions",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PositionRead,
+    tags=["patrol positions"],
+    summary="Report one's positions during a shift (up to 100 fixes at once)",
+    description="All fixes are stored or none: one from the future (beyond 2 minutes of clock "
+    "skew), older than 12 hours or mocked is 422 `validation_failed` naming it. The latest "
+    "position is published for the live map (`patrol.officer.position_reported.v1`).",
+)
+async def report_positions(
+    caller: Annotated[Identity, require("patrol.position")],
+    body: PositionsReport,
+    request: Request,
+) -> PositionRead:
+    runtime = request.app.state.runtime
+    fixes = [positions.Fix(f.at, f.lat, f.lon, f.accuracy_m, f.mock_location) for f in body.fixes]
+    async with unit_of_work(runtime.sessions) as session:
+        latest = await positions.report(session, fixes, caller=caller, now=datetime.now(UTC))
+        return PositionRead.model_validate(latest, from_attributes=True)
+
+
+@router.get(
+    "/patrol/positions",
+    response_model=FeatureCollection[OfficerOnMap],
+    response_class=GeoJSONResponse,
+    tags=["patrol positions"],
+    summary="The live map: each officer's latest position (GeoJSON points)",
+    description="Officers heard from within `max_age_min`; an officer sees those of their "
+    "grids, the command centre all.",
+)
+async def read_positions(
+    caller: Annotated[Identity, require("patrol.live")],
+    session: Session,
+    grid_id: Annotated[str | None, Query(pattern=r"^G\d{2,3}$")] = None,
+    max_age_min: Annotated[int, Query(ge=1, le=24 * 60)] = 60,
+) -> FeatureCollection[OfficerOnMap]:
+    now = datetime.now(UTC)
+    grids: tuple[str, ...] | None = None if caller.role in command_centre() else caller.grid_ids
+    if grid_id is not None:
+        grids = (grid_id,) if grids is None or grid_id in grids else ()
+    rows = await positions.live(session, grid_ids=grids, since=now - timedelta(minutes=max_age_min))
+    return FeatureCollection[OfficerOnMap](
+        features=[
+            Feature[OfficerOnMap](
+                id=o.badge,
+                geometry=Geometry(type="Point", coordinates=[p.lon, p.lat]),
+                properties=OfficerOnMap(
+                    badge=o.badge,
+                    name=o.name,
+                    grid_id=o.grid_id,
+                    shift=o.shift,
+                    at=p.at,
+                    accuracy_m=p.accuracy_m,
+                    age_s=max(int((now - p.at).total_seconds()), 0),
+                    stale=now - p.at > positions.STALE_AFTER,
+                ),
+            )
+            for o, p in rows
+        ]
+    )
+
+
+@router.get(
+    "/patrol/officers/{badge}/track",
+    response_model=Feature[TrackProperties],
+    response_class=GeoJSONResponse,
+    tags=["patrol positions"],
+    summary="An officer's track of a day (a GeoJSON LineString; a Point for a single fix)",
+    description="For the command centre, and for the officers of the officer's grid.",
+)
+async def read_track(
+    caller: Annotated[Identity, require("patrol.live")],
+    badge: Badge,
+    day: Annotated[date, Query(description="local day")],
+    request: Request,
+    session: Session,
+) -> Feature[TrackProperties]:
+    requirements: Requirements = request.app.state.runtime.state["requirements"]
+    officer = await session.get(Officer, badge)
+    visible = officer is not None and (
+        caller.role in command_centre() or officer.grid_id in caller.grid_ids
+    )
+    if officer is None or not visible:
+        raise OfficerNotFound(f"No officer {badge} in your grids")
+    fixes = await positions.track(session, badge, day, requirements)
+    if not fixes:
+        raise TrackNotFound(f"No positions of {badge} on {day}")
+    line = [[f.lon, f.lat] for f in fixes]
+    return Feature[TrackProperties](
+        id=f"{badge}/{day.isoformat()}",
+        geometry=Geometry(type="LineString", coordinates=line)
+        if len(line) > 1
+        else Geometry(type="Point", coordinates=line[0]),
+        properties=TrackProperties(
+            badge=badge,
+            day=day,
+            fixes=len(fixes),
+            first_at=fixes[0].at,
+            last_at=fixes[-1].at,
+            length_m=positions.length_m(fixes),
+        ),
+    )

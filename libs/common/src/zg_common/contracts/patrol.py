@@ -1,4 +1,5 @@
-"""Events published by the patrol service (topics `patrol.territory`, `patrol.plan`)."""
+"""Events published by the patrol service (topics `patrol.territory`, `patrol.plan`,
+`patrol.officer`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from zg_common.events import EventContract
 
 TOPIC_TERRITORY = "patrol.territory"
 TOPIC_PLAN = "patrol.plan"
+TOPIC_OFFICER = "patrol.officer"
 
 
 class TerritoryLoaded(EventContract):
@@ -93,9 +95,26 @@ class VisitMissed(EventContract):
     at: datetime
 
 
+class OfficerPositionReported(EventContract):
+    """An officer's latest position during a shift (the live map); one per report the app
+    sends, however many fixes it carried."""
+
+    event_type: ClassVar[str] = "patrol.officer.position_reported.v1"
+    topic: ClassVar[str] = TOPIC_OFFICER
+
+    badge: str
+    grid_id: str
+    shift: str
+    at: datetime = Field(description="when the phone took the fix")
+    lat: float
+    lon: float
+    accuracy_m: float
+
+
 CONTRACTS: tuple[type[EventContract], ...] = (
     TerritoryLoaded,
     OfficerTasksPublished,
     PlanGenerated,
     VisitMissed,
+    OfficerPositionReported,
 )
