@@ -234,3 +234,42 @@ async def test_an_officers_positions_reach_the_live_map_and_the_track(
     assert track.status_code == 200, track.text
     assert track.json()["geometry"]["type"] == "LineString"
     assert track.json()["properties"]["fixes"] >= 3
+
+
+async def test_a_resident_who_scans_a_code_rates_the_point_once_a_day(
+    api: httpx.AsyncClient, anon: httpx.AsyncClient, platform: Platform
+) -> None:
+    leader = await login(anon, platform, "shift-leader")
+    officer = await login(anon, platform, "ZG001")
+    point = a_free_point()["properties"]["id"]  # its place is this test's to report at
+    token = (await anon.get(f"/api/v1/patrol/points/{point}/code", headers=leader)).json()["token"]
+    card = (await api.get(f"/api/v1/patrol/points/by-code/{token}")).json()
+    assert card["id"] == point and {"lat", "lon"} <= set(card), "the place to report from"
+    before = (await anon.get(f"/api/v1/patrol/points/{point}/ratings")).json()
+
+    path = f"/api/v1/patrol/points/by-code/{token}/ratings"
+    first = await api.post(path, json={"score": 2, "comment": "litter by the bins"})
+    assert first.status_code == 201, first.text
+    assert (first.json()["score"], first.json()["replaced"]) == (2, False)
+    second = await api.post(path, json={"score": 4})
+    assert (second.json()["score"], second.json()["replaced"]) == (4, True)
+    after = (await anon.get(f"/api/v1/patrol/points/{point}/ratings")).json()
+    assert after["count"] == before["count"] + 1, "one rating a day per resident"
+    assert after["by_score"]["4"] == before["by_score"]["4"] + 1
+
+    assert_problem(await anon.post(path, json={"score": 4}, headers=officer), 403,
+                   "operation_forbidden")  # fmt: skip
+    assert_problem(await api.post(path, json={"score": 9}), 422, "validation_failed")
+    forged = token[:-3] + ("xyz" if not token.endswith("xyz") else "abc")
+    assert_problem(
+        await api.post(f"/api/v1/patrol/points/by-code/{forged}/ratings", json={"score": 3}),
+        422,
+        "point_code_refused",
+    )
+    # a problem seen there goes to intake with the card's place
+    reported = await api.post(
+        "/api/v1/cases",
+        json={"category": "E0104", "lat": card["lat"], "lon": card["lon"],
+              "description": "Seen after scanning the point's code"},
+    )  # fmt: skip
+    assert reported.status_code == 201, reported.text

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Identity,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Text,
 )
@@ -209,3 +210,18 @@ class OfficerLatest(Base):
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     accuracy_m: Mapped[float] = mapped_column(Float)
+
+
+class PointRating(Base):
+    """A resident's rating of a point, after scanning its code: once a day per resident (a
+    second rating the same day replaces the first)."""
+
+    __tablename__ = "point_rating"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    point_id: Mapped[str] = mapped_column(ForeignKey("patrol.patrol_point.id"))
+    rater_sub: Mapped[str] = mapped_column(String(100))
+    day: Mapped[date] = mapped_column(Date)
+    score: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str] = mapped_column(String(1000))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -13,11 +13,10 @@ from zg_common.db import request_session, unit_of_work
 from zg_common.errors import FieldError, ValidationFailed
 from zg_common.geojson import Feature, FeatureCollection, GeoJSONResponse, Geometry
 from zg_common.identity import Identity
-from zg_patrol import checkin, plans, positions, qr, replan, repository
+from zg_patrol import checkin, plans, positions, qr, replan, repository, supervision
 from zg_patrol.exceptions import (
     GridNotFound,
     OfficerNotFound,
-    PointCodeRefused,
     PointNotFound,
     TrackNotFound,
 )
@@ -36,6 +35,9 @@ from zg_patrol.schemas import (
     PlanRead,
     PointCard,
     PointCodeRead,
+    PointRatingCreate,
+    PointRatingRead,
+    PointRatingSummary,
     PositionRead,
     PositionsReport,
     RouteProperties,
@@ -400,24 +402,7 @@ async def read_point_by_code(
     request: Request,
     session: Session,
 ) -> PointCard:
-    runtime = request.app.state.runtime
-    requirements: Requirements = runtime.state["requirements"]
-    today = datetime.now(UTC).astimezone(requirements.zone).date()
-    try:
-        point_id, _ = qr.verify(
-            token,
-            checkin.secret_of(runtime.settings),
-            today=today,
-            valid_days=requirements.checkin.token_valid_days,
-        )
-    except qr.TokenRefused as refused:
-        raise PointCodeRefused(
-            refused.message,
-            errors=[FieldError(field="token", code=refused.reason, message=refused.message)],
-        ) from refused
-    point = await session.get(PatrolPoint, point_id)
-    if point is None:
-        raise PointNotFound(f"No patrol point {point_id}")
+    point = await _point_of_code(request, session, token)
     return PointCard.model_validate(point, from_attributes=True)
 
 
@@ -526,4 +511,81 @@ async def read_track(
             last_at=fixes[-1].at,
             length_m=positions.length_m(fixes),
         ),
+    )
+
+
+async def _point_of_code(request: Request, session: AsyncSession, token: str) -> PatrolPoint:
+    runtime = request.app.state.runtime
+    requirements: Requirements = runtime.state["requirements"]
+    return await supervision.point_of_code(
+        session,
+        token,
+        checkin.secret_of(runtime.settings),
+        today=datetime.now(UTC).astimezone(requirements.zone).date(),
+        valid_days=requirements.checkin.token_valid_days,
+    )
+
+
+@router.post(
+    "/patrol/points/by-code/{token}/ratings",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PointRatingRead,
+    tags=["patrol check-in"],
+    summary="A resident rates a point after scanning its code (once a day; a second rating "
+    "that day replaces the first)",
+    description="To report a problem at the point instead, `POST /api/v1/cases` with the "
+    "card's `lat`/`lon` (intake). A forged or expired code is 422 `point_code_refused`.",
+)
+async def rate_point(
+    caller: Annotated[Identity, require("patrol.rate_point")],
+    token: Annotated[str, Path(max_length=200)],
+    body: PointRatingCreate,
+    request: Request,
+    session: Session,
+) -> PointRatingRead:
+    requirements: Requirements = request.app.state.runtime.state["requirements"]
+    point = await _point_of_code(request, session, token)
+    now = datetime.now(UTC)
+    rating, replaced = await supervision.rate(
+        session,
+        point,
+        score=body.score,
+        comment=body.comment,
+        caller=caller,
+        today=now.astimezone(requirements.zone).date(),
+        now=now,
+    )
+    return PointRatingRead(
+        point_id=point.id,
+        score=rating.score,
+        comment=rating.comment,
+        day=rating.day,
+        replaced=replaced,
+    )
+
+
+@router.get(
+    "/patrol/points/{point_id}/ratings",
+    response_model=PointRatingSummary,
+    tags=["territory"],
+    summary="How residents rated a point over the last days (counts and average; public)",
+)
+async def read_point_ratings(
+    caller: Annotated[Identity, require("territory.read")],
+    point_id: Annotated[str, Path(pattern=r"^P\d{4,6}$")],
+    request: Request,
+    session: Session,
+    days: Annotated[int, Query(ge=1, le=366)] = 30,
+) -> PointRatingSummary:
+    requirements: Requirements = request.app.state.runtime.state["requirements"]
+    if await session.get(PatrolPoint, point_id) is None:
+        raise PointNotFound(f"No patrol point {point_id}")
+    today = datetime.now(UTC).astimezone(requirements.zone).date()
+    found = await supervision.summary(session, point_id, today=today, days=days)
+    return PointRatingSummary(
+        point_id=point_id,
+        days=days,
+        count=found.count,
+        average=found.average,
+        by_score={str(k): v for k, v in found.by_score.items()},
     )

@@ -135,6 +135,8 @@ class PointCard(BaseModel):
     object_type: str
     work_focus: str
     standard: str
+    lat: float = Field(description="where it is: a report of a problem here uses this place")
+    lon: float
 
 
 class CheckinRead(BaseModel):
@@ -215,3 +217,26 @@ class TrackProperties(BaseModel):
     first_at: datetime
     last_at: datetime
     length_m: int = Field(description="along the fixes (straight lines between them)")
+
+
+class PointRatingCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    score: int = Field(ge=1, le=5, description="1 badly kept ... 5 well kept")
+    comment: str = Field(default="", max_length=1000)
+
+
+class PointRatingRead(BaseModel):
+    point_id: str
+    score: int
+    comment: str
+    day: date
+    replaced: bool = Field(description="an earlier rating of today by the same resident")
+
+
+class PointRatingSummary(BaseModel):
+    point_id: str
+    days: int
+    count: int
+    average: float | None
+    by_score: dict[str, int] = Field(description='ratings per score, "1" to "5"')

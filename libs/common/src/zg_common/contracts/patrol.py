@@ -1,5 +1,5 @@
 """Events published by the patrol service (topics `patrol.territory`, `patrol.plan`,
-`patrol.officer`)."""
+`patrol.officer`, `patrol.point`)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from zg_common.events import EventContract
 TOPIC_TERRITORY = "patrol.territory"
 TOPIC_PLAN = "patrol.plan"
 TOPIC_OFFICER = "patrol.officer"
+TOPIC_POINT = "patrol.point"
 
 
 class TerritoryLoaded(EventContract):
@@ -111,10 +112,26 @@ class OfficerPositionReported(EventContract):
     accuracy_m: float
 
 
+class PointRated(EventContract):
+    """A resident rated a patrol point after scanning its code (supervision of the officers
+    and contractors who keep it)."""
+
+    event_type: ClassVar[str] = "patrol.point.rated.v1"
+    topic: ClassVar[str] = TOPIC_POINT
+
+    point_id: str
+    grid_id: str
+    object_type: str
+    score: int = Field(ge=1, le=5)
+    day: date
+    at: datetime
+
+
 CONTRACTS: tuple[type[EventContract], ...] = (
     TerritoryLoaded,
     OfficerTasksPublished,
     PlanGenerated,
     VisitMissed,
     OfficerPositionReported,
+    PointRated,
 )

@@ -1,0 +1,102 @@
+"""A resident's scan of a point's code (supervision, 监督): the card shows the point's work
+focus and standard, the resident may rate how the point is kept (once a day; published for
+scoring) or report a problem there through intake with the card's place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, literal_column, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zg_common.contracts.patrol import PointRated
+from zg_common.errors import FieldError
+from zg_common.identity import Identity
+from zg_patrol import qr
+from zg_patrol.exceptions import PointCodeRefused, PointNotFound
+from zg_patrol.models import PatrolPoint, PointRating, outbox
+
+
+async def point_of_code(
+    session: AsyncSession, token: str, secret: bytes, *, today: date, valid_days: int
+) -> PatrolPoint:
+    """The point a scanned code stands for; a forged or expired code is refused with why."""
+    try:
+        point_id, _ = qr.verify(token, secret, today=today, valid_days=valid_days)
+    except qr.TokenRefused as refused:
+        raise PointCodeRefused(
+            refused.message,
+            errors=[FieldError(field="token", code=refused.reason, message=refused.message)],
+        ) from refused
+    point = await session.get(PatrolPoint, point_id)
+    if point is None:
+        raise PointNotFound(f"No patrol point {point_id}")
+    return point
+
+
+async def rate(
+    session: AsyncSession,
+    point: PatrolPoint,
+    *,
+    score: int,
+    comment: str,
+    caller: Identity,
+    today: date,
+    now: datetime,
+) -> tuple[PointRating, bool]:
+    """The caller's rating of the point today (replacing an earlier one of today); whether it
+    replaced one."""
+    upsert = pg_insert(PointRating).values(
+        point_id=point.id, rater_sub=caller.sub, day=today, score=score, comment=comment, at=now
+    )
+    row: Any = (
+        await session.execute(
+            upsert.on_conflict_do_update(
+                constraint="uq_point_rating_once_a_day",
+                set_={
+                    "score": upsert.excluded.score,
+                    "comment": upsert.excluded.comment,
+                    "at": now,
+                },
+            ).returning(PointRating.id, literal_column("xmax = 0").label("inserted"))
+        )
+    ).one()
+    rating = await session.get(PointRating, row.id, populate_existing=True)
+    assert rating is not None
+    replaced = not row.inserted
+    await outbox.add(
+        session,
+        PointRated(
+            point_id=point.id,
+            grid_id=point.grid_id,
+            object_type=point.object_type,
+            score=score,
+            day=today,
+            at=now,
+        ),
+        subject=point.id,
+    )
+    return rating, replaced
+
+
+@dataclass(frozen=True)
+class Summary:
+    count: int
+    average: float | None
+    by_score: dict[int, int]
+
+
+async def summary(session: AsyncSession, point_id: str, *, today: date, days: int) -> Summary:
+    """The point's ratings of the last `days` days (today included)."""
+    rows = await session.execute(
+        select(PointRating.score, func.count())
+        .where(PointRating.point_id == point_id, PointRating.day > today - timedelta(days=days))
+        .group_by(PointRating.score)
+    )
+    by_score = {score: n for score, n in rows.all()}
+    count = sum(by_score.values())
+    average = round(sum(s * n for s, n in by_score.items()) / count, 2) if count else None
+    return Summary(count, average, {s: by_score.get(s, 0) for s in range(1, 6)})
