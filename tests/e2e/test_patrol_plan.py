@@ -273,3 +273,38 @@ async def test_a_resident_who_scans_a_code_rates_the_point_once_a_day(
               "description": "Seen after scanning the point's code"},
     )  # fmt: skip
     assert reported.status_code == 201, reported.text
+
+
+async def test_printable_qr_sheets_of_a_grid_and_a_route(
+    anon: httpx.AsyncClient, platform: Platform
+) -> None:
+    leader = await login(anon, platform, "shift-leader")
+    officer = await login(anon, platform, "ZG001")
+    whole = await anon.get("/api/v1/patrol/qr-sheets?grid_id=G01", headers=leader, timeout=60)
+    assert whole.status_code == 200, whole.text
+    assert whole.headers["content-type"] == "application/pdf" and whole.content[:4] == b"%PDF"
+    pages = int(whole.headers["x-page-count"])
+    points = (await anon.get("/api/v1/patrol-points", params={"grid_id": "G01"})).json()
+    assert pages == -(-len(points["features"]) // 6), "six cards a page"
+    one = await anon.get("/api/v1/patrol/qr-sheets?grid_id=G01&format=png&page=2", headers=leader)
+    assert one.headers["content-type"] == "image/png" and one.content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert 'filename="qr-G01-2.png"' in one.headers["content-disposition"]
+    route = await anon.get("/api/v1/patrol/qr-sheets?route_id=R01", headers=leader, timeout=60)
+    assert route.status_code == 200 and route.content[:4] == b"%PDF"
+
+    for query, code in (
+        ("", "validation_failed"),
+        ("grid_id=G01&route_id=R01", "validation_failed"),
+        (f"grid_id=G01&format=png&page={pages + 1}", "validation_failed"),
+        ("grid_id=G01&format=svg", "validation_failed"),
+    ):
+        assert_problem(await anon.get(f"/api/v1/patrol/qr-sheets?{query}", headers=leader), 422,
+                       code)  # fmt: skip
+    assert_problem(
+        await anon.get("/api/v1/patrol/qr-sheets?grid_id=G99", headers=leader), 404,
+        "grid_not_found",
+    )  # fmt: skip
+    assert_problem(
+        await anon.get("/api/v1/patrol/qr-sheets?grid_id=G01", headers=officer), 403,
+        "operation_forbidden",
+    )  # fmt: skip

@@ -34,3 +34,8 @@ class BadgeRequired(ProblemError):
 class TrackNotFound(NotFound):
     code = "track_not_found"
     title = "No positions of the officer that day"
+
+
+class RouteNotFound(NotFound):
+    code = "route_not_found"
+    title = "Route not found"

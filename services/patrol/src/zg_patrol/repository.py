@@ -41,6 +41,10 @@ async def list_points(
     return list(await session.scalars(query))
 
 
+async def points_by_id(session: AsyncSession, ids: list[str]) -> list[PatrolPoint]:
+    return list(await session.scalars(select(PatrolPoint).where(PatrolPoint.id.in_(ids))))
+
+
 async def list_routes(session: AsyncSession, *, grid_id: str | None) -> list[Route]:
     query = select(Route).order_by(Route.id)
     if grid_id:

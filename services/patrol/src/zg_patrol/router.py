@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.authz import command_centre, require
@@ -13,14 +14,24 @@ from zg_common.db import request_session, unit_of_work
 from zg_common.errors import FieldError, ValidationFailed
 from zg_common.geojson import Feature, FeatureCollection, GeoJSONResponse, Geometry
 from zg_common.identity import Identity
-from zg_patrol import checkin, plans, positions, qr, replan, repository, supervision
+from zg_patrol import (
+    checkin,
+    plans,
+    positions,
+    qr,
+    replan,
+    repository,
+    sheets,
+    supervision,
+)
 from zg_patrol.exceptions import (
     GridNotFound,
     OfficerNotFound,
     PointNotFound,
+    RouteNotFound,
     TrackNotFound,
 )
-from zg_patrol.models import Grid, Officer, PatrolPoint, PlanRun
+from zg_patrol.models import Grid, Officer, PatrolPoint, PlanRun, Route
 from zg_patrol.requirements import Requirements
 from zg_patrol.schemas import (
     CheckinCreate,
@@ -588,4 +599,78 @@ async def read_point_ratings(
         count=found.count,
         average=found.average,
         by_score={str(k): v for k, v in found.by_score.items()},
+    )
+
+
+SHEET_TYPES = {"pdf": "application/pdf", "png": "image/png"}
+
+
+@router.get(
+    "/patrol/qr-sheets",
+    tags=["patrol check-in"],
+    summary="Printable QR codes of a grid's or a route's points: A4 pages, six cards a page",
+    description="One of `grid_id` or `route_id`. `format=pdf` (all pages) or `png` (the page "
+    "`page`; `X-Page-Count` says how many). The codes are issued today and valid for the "
+    "token lifetime of the requirements (400 days by default).",
+    response_class=Response,
+    responses={200: {"content": {t: {} for t in SHEET_TYPES.values()}}},
+)
+async def read_qr_sheet(
+    caller: Annotated[Identity, require("patrol.plan")],
+    request: Request,
+    session: Session,
+    grid_id: Annotated[str | None, Query(pattern=r"^G\d{2,3}$")] = None,
+    route_id: Annotated[str | None, Query(pattern=r"^R\d{2,4}$")] = None,
+    kind: Annotated[str, Query(alias="format", pattern="^(pdf|png)$")] = "pdf",
+    page: Annotated[int, Query(ge=1, le=1000)] = 1,
+) -> Response:
+    if (grid_id is None) == (route_id is None):
+        message = "give either grid_id or route_id"
+        raise ValidationFailed(
+            message, errors=[FieldError(field="grid_id", code="one_of", message=message)]
+        )
+    runtime = request.app.state.runtime
+    requirements: Requirements = runtime.state["requirements"]
+    if grid_id is not None:
+        grid = await repository.get_grid(session, grid_id)
+        if grid is None:
+            raise GridNotFound(f"No grid {grid_id}")
+        title = f"{grid.name} {grid.id} · 巡查点二维码 patrol point codes"
+        points = await repository.list_points(
+            session, grid_id=grid_id, object_type=None, after=None, limit=100_000
+        )
+    else:
+        route = await session.get(Route, route_id)
+        if route is None:
+            raise RouteNotFound(f"No route {route_id}")
+        title = f"{route.name} {route.id} · 巡查点二维码 patrol point codes"
+        by_id = {p.id: p for p in await repository.points_by_id(session, route.point_ids)}
+        points = [by_id[i] for i in route.point_ids if i in by_id]
+    today = datetime.now(UTC).astimezone(requirements.zone).date()
+    secret = checkin.secret_of(runtime.settings)
+    cards = [
+        sheets.Card(p.id, p.code, p.name, p.address, p.object_type, qr.issue(p.id, today, secret))
+        for p in points
+    ]
+    valid_until = today + timedelta(days=requirements.checkin.token_valid_days)
+    count = sheets.pages(len(cards))
+    name = f"qr-{grid_id or route_id}"
+    if kind == "pdf":
+        body = await asyncio.to_thread(sheets.pdf, title, cards, valid_until=valid_until)
+    else:
+        if page > count:
+            message = f"the sheet has {count} pages"
+            raise ValidationFailed(
+                message, errors=[FieldError(field="page", code="out_of_range", message=message)]
+            )
+        body = await asyncio.to_thread(sheets.png, title, cards, page=page, valid_until=valid_until)
+        name += f"-{page}"
+    return Response(
+        body,
+        media_type=SHEET_TYPES[kind],
+        headers={
+            "Content-Disposition": f'inline; filename="{name}.{kind}"',
+            "X-Page-Count": str(count),
+            "Cache-Control": "no-store",
+        },
     )
