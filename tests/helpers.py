@@ -34,6 +34,8 @@ SAMPLE_PATH_VALUES = {
     "day": "2020-01-01",  # outside the days plans are made for: answered at once
     "badge": "ZG001",
     "point_id": "P0001",
+    "route_id": "R01",
+    "absence_id": "1",
     "key_id": str(uuid.uuid4()),
     "account_id": str(uuid.uuid4()),
 }

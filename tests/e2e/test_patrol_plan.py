@@ -308,3 +308,61 @@ async def test_printable_qr_sheets_of_a_grid_and_a_route(
         await anon.get("/api/v1/patrol/qr-sheets?grid_id=G01", headers=officer), 403,
         "operation_forbidden",
     )  # fmt: skip
+
+
+async def test_a_manager_edits_the_territory_through_the_gateway(
+    anon: httpx.AsyncClient, platform: Platform
+) -> None:
+    manager = await login(anon, platform, "manager")
+    leader = await login(anon, platform, "shift-leader")
+    point = a_free_point(grid_id="G12")
+    lon, lat = point["geometry"]["coordinates"]
+    body = {"grid_id": "G12", "object_type": "market", "name": "早市", "address": "某路1号",
+            "lat": lat, "lon": lon, "reason": "a new morning market"}  # fmt: skip
+    assert_problem(await anon.post("/api/v1/patrol-points", json=body, headers=leader), 403,
+                   "operation_forbidden")  # fmt: skip
+    created = await anon.post("/api/v1/patrol-points", json=body, headers=manager)
+    assert created.status_code == 201, created.text
+    new = created.json()
+    assert new["properties"]["code"].startswith("FX-G12-") and new["properties"]["standard"]
+    wrong = assert_problem(
+        await anon.post("/api/v1/patrol-points", json={**body, "grid_id": "G01"}, headers=manager),
+        422,
+        "validation_failed",
+    )
+    assert wrong["errors"][0]["code"] == "outside_grid"
+    renamed = await anon.patch(
+        f"/api/v1/patrol-points/{new['id']}", json={"name": "早市（北）", "reason": "two markets"},
+        headers=manager,
+    )  # fmt: skip
+    assert renamed.status_code == 200 and renamed.json()["properties"]["name"] == "早市（北）"
+    log = await anon.get(
+        "/api/v1/patrol/territory-changes", params={"subject": f"point/{new['id']}"},
+        headers=leader,
+    )  # fmt: skip
+    assert [c["change"] for c in log.json()] == ["created", "updated"]
+    retired = await anon.post(
+        f"/api/v1/patrol-points/{new['id']}/retire", json={"reason": "market moved"},
+        headers=manager,
+    )  # fmt: skip
+    assert retired.status_code == 200
+    points = (await anon.get("/api/v1/patrol-points", params={"grid_id": "G12"})).json()
+    assert new["id"] not in {f["id"] for f in points["features"]}
+
+    tomorrow = (datetime.now(UTC).astimezone(LOCAL) + timedelta(days=1)).date().isoformat()
+    leave = await anon.post(
+        "/api/v1/officers/ZG100/absences", json={"day": tomorrow, "reason": "annual leave"},
+        headers=manager,
+    )  # fmt: skip
+    assert leave.status_code == 201, leave.text
+    listed = await anon.get("/api/v1/officers/ZG100/absences", headers=leader)
+    assert leave.json()["id"] in {a["id"] for a in listed.json()}
+    called_off = await anon.delete(
+        f"/api/v1/officers/ZG100/absences/{leave.json()['id']}", headers=manager
+    )
+    assert called_off.status_code == 204
+    assert_problem(
+        await anon.patch("/api/v1/officers/ZG100", json={"shift": "noon", "reason": "x"},
+                         headers=manager),
+        422, "validation_failed",
+    )  # fmt: skip

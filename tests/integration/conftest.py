@@ -56,14 +56,18 @@ async def producer(infra: Infra) -> AsyncIterator[AIOKafkaProducer]:
 
 
 @contextlib.asynccontextmanager
-async def service_database(infra: Infra, service: str) -> AsyncIterator[AsyncEngine]:
-    """A database of its own with a service's migrations applied (its schema)."""
+async def service_database(
+    infra: Infra, service: str, database: str | None = None
+) -> AsyncIterator[AsyncEngine]:
+    """A database of its own (`zg_<service>` unless named) with a service's migrations applied
+    (its schema)."""
     from zg_common import migrate
 
     main = importlib.import_module(f"zg_{service}.main")
     assert main.__file__ is not None
-    await create_database(infra.database_url, f"zg_{service}")
-    engine = create_async_engine(to_async_url(infra.url_for(f"zg_{service}")))
+    database = database or f"zg_{service}"
+    await create_database(infra.database_url, database)
+    engine = create_async_engine(to_async_url(infra.url_for(database)))
     await migrate.upgrade(engine, migrate.find_migrations(main.__file__), service)
     try:
         yield engine

@@ -128,7 +128,7 @@ async def _judge(
     except qr.TokenRefused as refused:
         return Outcome("refused", None, None, None, refused.reason, refused.message)
     point = await session.get(PatrolPoint, point_id)
-    if point is None:
+    if point is None or point.retired_at is not None:
         return Outcome("refused", None, None, None, "unknown_point", f"no point {point_id}")
     if caller.badge is None:
         message = "only an officer's account with a badge number checks in"

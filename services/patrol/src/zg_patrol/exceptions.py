@@ -39,3 +39,8 @@ class TrackNotFound(NotFound):
 class RouteNotFound(NotFound):
     code = "route_not_found"
     title = "Route not found"
+
+
+class AbsenceNotFound(NotFound):
+    code = "absence_not_found"
+    title = "Absence not found"

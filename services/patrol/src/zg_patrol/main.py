@@ -10,6 +10,7 @@ from zg_patrol import missed, positions, refdata, tasks
 from zg_patrol.config import PatrolSettings
 from zg_patrol.models import SCHEMA, outbox
 from zg_patrol.router import router
+from zg_patrol.territory_api import router as territory_router
 
 
 def create_app(settings: PatrolSettings | None = None) -> FastAPI:
@@ -22,7 +23,7 @@ def create_app(settings: PatrolSettings | None = None) -> FastAPI:
             "daily patrol plans.",
             schema=SCHEMA,
             package_file=__file__,
-            routers=[router],
+            routers=[territory_router, router],
             outbox=outbox,
             produces=CONTRACTS,
             on_startup=[refdata.load],

@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from zg_common.changelog import ChangeLogColumns
 from zg_common.outbox import Outbox
 
 SCHEMA = "patrol"
@@ -66,6 +67,9 @@ class PatrolPoint(Base):
     standard: Mapped[str] = mapped_column(Text)
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
+    # changed through the API since the data set (a newer data set leaves it as it is)
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Route(Base):
@@ -78,6 +82,7 @@ class Route(Base):
     point_ids: Mapped[list[str]] = mapped_column(JSONB)
     length_m: Mapped[int] = mapped_column(Integer)
     geometry: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Officer(Base):
@@ -88,6 +93,8 @@ class Officer(Base):
     grid_id: Mapped[str] = mapped_column(ForeignKey("patrol.grid.id"), index=True)
     shift: Mapped[str] = mapped_column(String(20))
     certificate: Mapped[str] = mapped_column(String(50))
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class PlanRun(Base):
@@ -225,3 +232,10 @@ class PointRating(Base):
     score: Mapped[int] = mapped_column(SmallInteger)
     comment: Mapped[str] = mapped_column(String(1000))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TerritoryChange(ChangeLogColumns, Base):
+    """Who changed which point, officer, absence or route, from what to what, when and why.
+    `subject` is `point/<id>`, `officer/<badge>` or `route/<id>`."""
+
+    __tablename__ = "territory_change"

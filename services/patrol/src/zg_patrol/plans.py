@@ -56,11 +56,15 @@ async def _territory(
     zone_of = {g.id: g.zone_type for g in grids}
     points = [
         PointRef(p.id, p.grid_id, zone_of[p.grid_id], p.object_type, p.lat, p.lon)
-        for p in await session.scalars(select(PatrolPoint).order_by(PatrolPoint.id))
+        for p in await session.scalars(
+            select(PatrolPoint).where(PatrolPoint.retired_at.is_(None)).order_by(PatrolPoint.id)
+        )
     ]
     officers = [
         OfficerRef(o.badge, o.grid_id, o.shift)
-        for o in await session.scalars(select(Officer).order_by(Officer.badge))
+        for o in await session.scalars(
+            select(Officer).where(Officer.retired_at.is_(None)).order_by(Officer.badge)
+        )
     ]
     return points, officers, {g.id: grid_base(g.geometry) for g in grids}
 

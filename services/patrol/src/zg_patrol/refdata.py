@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.app import Runtime
@@ -34,9 +35,21 @@ async def load(runtime: Runtime) -> None:
                 )
             )
         await session.flush()
+        # what managers changed through the API since stays as they left it
+        edited = {
+            f"{kind}/{key}"
+            for kind, key_column, column in (
+                ("point", PatrolPoint.id, PatrolPoint.edited_at),
+                ("route", Route.id, Route.edited_at),
+                ("officer", Officer.badge, Officer.edited_at),
+            )
+            for key in await session.scalars(select(key_column).where(column.is_not(None)))
+        }
         points = data.read("patrol_points.geojson")["features"]
         for f in points:
             p = f["properties"]
+            if f"point/{p['id']}" in edited:
+                continue
             lon, lat = f["geometry"]["coordinates"]
             await session.merge(
                 PatrolPoint(
@@ -55,6 +68,8 @@ async def load(runtime: Runtime) -> None:
         routes = data.read("routes.geojson")["features"]
         for f in routes:
             p = f["properties"]
+            if f"route/{p['id']}" in edited:
+                continue
             await session.merge(
                 Route(
                     id=p["id"],
@@ -68,6 +83,8 @@ async def load(runtime: Runtime) -> None:
             )
         officers = data.read("officers.json")
         for o in officers:
+            if f"officer/{o['badge']}" in edited:
+                continue
             await session.merge(
                 Officer(
                     badge=o["badge"],
@@ -94,3 +111,4 @@ async def load(runtime: Runtime) -> None:
             session, schema=SCHEMA, part="territory", version=data.version, loader=load_territory
         )
     runtime.state["requirements"] = Requirements(data.read("patrol_requirements.json"))
+    runtime.state["object_types"] = {o["id"]: o for o in data.read("object_types.json")}

@@ -58,14 +58,20 @@ async def replan_shift(
         )
         on_shift = list(
             await session.scalars(
-                select(Officer.badge).where(Officer.grid_id == grid_id, Officer.shift == shift_id)
+                select(Officer.badge).where(
+                    Officer.grid_id == grid_id,
+                    Officer.shift == shift_id,
+                    Officer.retired_at.is_(None),
+                )
             )
         )
         leaves = await absences(session, day)
         object_type = {
             p.id: p.object_type
             for p in await session.scalars(
-                select(PatrolPoint).where(PatrolPoint.grid_id == grid_id)
+                select(PatrolPoint).where(
+                    PatrolPoint.grid_id == grid_id, PatrolPoint.retired_at.is_(None)
+                )
             )
         }
         where = {b: await last_place(session, day, b, now=now) for b in on_shift}

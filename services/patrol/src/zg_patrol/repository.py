@@ -31,7 +31,8 @@ async def list_points(
     after: str | None,
     limit: int,
 ) -> list[PatrolPoint]:
-    query = select(PatrolPoint).order_by(PatrolPoint.id).limit(limit)
+    query = select(PatrolPoint).where(PatrolPoint.retired_at.is_(None))
+    query = query.order_by(PatrolPoint.id).limit(limit)
     if grid_id:
         query = query.where(PatrolPoint.grid_id == grid_id)
     if object_type:
@@ -55,7 +56,7 @@ async def list_routes(session: AsyncSession, *, grid_id: str | None) -> list[Rou
 async def list_officers(
     session: AsyncSession, *, grid_id: str | None, shift: str | None
 ) -> list[Officer]:
-    query = select(Officer).order_by(Officer.badge)
+    query = select(Officer).where(Officer.retired_at.is_(None)).order_by(Officer.badge)
     if grid_id:
         query = query.where(Officer.grid_id == grid_id)
     if shift:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -240,3 +240,70 @@ class PointRatingSummary(BaseModel):
     count: int
     average: float | None
     by_score: dict[str, int] = Field(description='ratings per score, "1" to "5"')
+
+
+class Reasoned(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: str = Field(min_length=2, max_length=500, description="why (kept in the change log)")
+
+
+class PointCreate(Reasoned):
+    grid_id: str = Field(pattern=r"^G\d{2,3}$")
+    object_type: str = Field(min_length=1, max_length=40, examples=["construction_site"])
+    name: str = Field(min_length=1, max_length=200)
+    address: str = Field(min_length=1, max_length=300)
+    lat: float = Field(ge=-90, le=90, description="WGS84, inside the grid")
+    lon: float = Field(ge=-180, le=180)
+    work_focus: str | None = Field(
+        default=None, max_length=2000, description="the object type's when not given"
+    )
+    standard: str | None = Field(default=None, max_length=2000)
+
+
+class PointUpdate(Reasoned):
+    grid_id: str | None = Field(default=None, pattern=r"^G\d{2,3}$")
+    object_type: str | None = Field(default=None, min_length=1, max_length=40)
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    address: str | None = Field(default=None, min_length=1, max_length=300)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    work_focus: str | None = Field(default=None, min_length=1, max_length=2000)
+    standard: str | None = Field(default=None, min_length=1, max_length=2000)
+
+
+class OfficerCreate(Reasoned):
+    badge: str = Field(pattern=r"^[A-Z]{2}\d{3,6}$")
+    name: str = Field(min_length=1, max_length=50)
+    grid_id: str = Field(pattern=r"^G\d{2,3}$")
+    shift: Literal["day", "evening", "night"]
+    certificate: str = Field(min_length=1, max_length=50, description="the law-enforcement card")
+
+
+class OfficerUpdate(Reasoned):
+    name: str | None = Field(default=None, min_length=1, max_length=50)
+    grid_id: str | None = Field(default=None, pattern=r"^G\d{2,3}$")
+    shift: Literal["day", "evening", "night"] | None = None
+    certificate: str | None = Field(default=None, min_length=1, max_length=50)
+
+
+class AbsenceCreate(Reasoned):
+    day: date = Field(description="the day the officer's shift starts on")
+    from_time: time | None = Field(
+        default=None, description="local time of day; the shift's start when not given"
+    )
+
+
+class AbsenceRead(BaseModel):
+    id: int
+    badge: str
+    day: date
+    shift: str
+    from_at: datetime
+    reason: str
+    recorded_by: str
+    recorded_at: datetime
+
+
+class RouteUpdate(Reasoned):
+    point_ids: list[str] = Field(min_length=2, max_length=500, description="in walking order")

@@ -32,7 +32,7 @@ async def point_of_code(
             errors=[FieldError(field="token", code=refused.reason, message=refused.message)],
         ) from refused
     point = await session.get(PatrolPoint, point_id)
-    if point is None:
+    if point is None or point.retired_at is not None:
         raise PointNotFound(f"No patrol point {point_id}")
     return point
 

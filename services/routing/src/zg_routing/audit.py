@@ -1,14 +1,13 @@
-"""One change log for everything managers edit (rules, the fallback owner, departments,
-calendars, holiday schedules): who changed what, from what to what, when and why."""
+"""Routing's change log of what managers edit (rules, the fallback owner, departments,
+calendars, holiday schedules), on the shared change log (zg_common.changelog)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zg_common import changelog
 from zg_common.identity import Identity
 from zg_routing.models import ConfigChange
 
@@ -23,23 +22,10 @@ def record(
     reason: str,
     caller: Identity,
 ) -> None:
-    session.add(
-        ConfigChange(
-            subject=subject,
-            change=change,
-            before=before,
-            after=after,
-            reason=reason,
-            actor_sub=caller.sub,
-            actor_role=caller.role,
-            at=datetime.now(UTC),
-        )
+    changelog.record(
+        session, ConfigChange, subject, change, before, after, reason=reason, caller=caller
     )
 
 
 async def changes_of(session: AsyncSession, subject: str) -> list[ConfigChange]:
-    return list(
-        await session.scalars(
-            select(ConfigChange).where(ConfigChange.subject == subject).order_by(ConfigChange.id)
-        )
-    )
+    return await changelog.changes_of(session, ConfigChange, subject)

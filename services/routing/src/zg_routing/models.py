@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from zg_common.changelog import ChangeLogColumns
 from zg_common.outbox import Outbox
 
 SCHEMA = "routing"
@@ -147,22 +148,12 @@ class CaseTransition(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class ConfigChange(Base):
+class ConfigChange(ChangeLogColumns, Base):
     """The audit trail of what managers edit: who changed which rule, department or calendar,
     how, when and why. `subject` is a rule id, `fallback`, `department/<id>`, `calendar/<id>`
     or `holidays/<year>`."""
 
     __tablename__ = "config_change"
-
-    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
-    subject: Mapped[str] = mapped_column(String(80), index=True)
-    change: Mapped[str] = mapped_column(String(20))  # created, updated, deactivated
-    before: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
-    after: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
-    reason: Mapped[str] = mapped_column(Text, default="")
-    actor_sub: Mapped[str] = mapped_column(String(100))
-    actor_role: Mapped[str] = mapped_column(String(30))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class WorkingCalendarRow(Base):

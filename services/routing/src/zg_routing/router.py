@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.authz import require
+from zg_common.changelog import ChangeRead
 from zg_common.db import request_session
 from zg_common.identity import Identity
 from zg_routing import audit, directory, repository, rules, service
@@ -18,7 +19,6 @@ from zg_routing.schemas import (
     ActionRequest,
     CalendarRead,
     CalendarUpdate,
-    ChangeRead,
     Contact,
     DaySpan,
     DepartmentRead,

@@ -202,16 +202,3 @@ class FallbackUpdate(BaseModel):
 
 class FallbackRead(BaseModel):
     fallback_department_id: str
-
-
-class ChangeRead(BaseModel):
-    subject: str = Field(
-        examples=["RR0001", "fallback", "department/city-management", "calendar/office"]
-    )
-    change: str
-    before: dict[str, object] | None
-    after: dict[str, object] | None
-    reason: str
-    actor_sub: str
-    actor_role: str
-    at: datetime

@@ -29,6 +29,18 @@ class TerritoryLoaded(EventContract):
     officers: int
 
 
+class TerritoryChanged(EventContract):
+    """A manager changed a point, an officer (or their absences) or a route; the change log of
+    patrol (`GET /api/v1/patrol/territory-changes`) says from what to what and why."""
+
+    event_type: ClassVar[str] = "patrol.territory.changed.v1"
+    topic: ClassVar[str] = TOPIC_TERRITORY
+
+    subject: str = Field(examples=["point/P1150", "officer/ZG131", "route/R03"])
+    change: str = Field(examples=["created", "updated", "retired", "absence_added"])
+    at: datetime
+
+
 class PlannedVisit(BaseModel):
     visit_id: str
     seq: int
@@ -129,6 +141,7 @@ class PointRated(EventContract):
 
 CONTRACTS: tuple[type[EventContract], ...] = (
     TerritoryLoaded,
+    TerritoryChanged,
     OfficerTasksPublished,
     PlanGenerated,
     VisitMissed,
