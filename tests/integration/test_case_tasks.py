@@ -141,6 +141,7 @@ async def test_a_task_is_routed_in_time_and_settled_by_the_cases_step(
             to_status=target,
             actor_role="officer",
             at=NOW + timedelta(minutes=20),
+            actor_badge="ZG076",
         )
 
     async with unit_of_work(sessions) as session:
@@ -148,7 +149,12 @@ async def test_a_task_is_routed_in_time_and_settled_by_the_cases_step(
         assert await tasks.settle_tasks(session, step("confirm", "verifying", "reported")) == 1
     async with sessions() as session:
         done = await session.get(PlanVisit, routed.id)
-    assert done is not None and (done.status, done.done_at) == ("done", NOW + timedelta(minutes=20))
+    assert done is not None
+    assert (done.status, done.done_at, done.done_by) == (
+        "done",
+        NOW + timedelta(minutes=20),
+        "ZG076",
+    )
 
     # a check task of a case cancelled meanwhile is not walked to
     check = _task("check", at=NOW, due_in=timedelta(minutes=30), place=place)

@@ -122,8 +122,8 @@ async def settle_tasks(session: AsyncSession, step: CaseTransitioned) -> int:
             continue
         answered = step.action in ANSWERS[visit.kind]
         visit.status = "done" if answered else "cancelled"
-        if answered:  # by an officer of the grid (the event does not say which one)
-            visit.done_at = step.at
+        if answered:
+            visit.done_at, visit.done_by = step.at, step.actor_badge
         visit.updated_at = datetime.now(UTC)
         settled += 1
     return settled

@@ -147,6 +147,7 @@ async def act(
             returns=tracked.returns,
             extensions=tracked.extensions,
             stage_on_time=stage_on_time,
+            actor_badge=actor.badge if actor else None,
         ),
         subject=str(tracked.case_id),
     )

@@ -67,6 +67,9 @@ class CaseTransitioned(EventContract):
         description="the step ended a stage (verify, accept, file, dispatch, check) within its "
         "limit (按时); null when it ended none",
     )
+    actor_badge: str | None = Field(
+        default=None, description="the officer's badge when an officer acted (核实, 核查, 自处置)"
+    )
 
 
 class CaseTaskRequested(EventContract):
