@@ -59,6 +59,12 @@ async def test_a_day_plan_routes_every_officer_and_names_what_it_cannot(
         assert t["work_focus"] and t["standard"] and t["status"] == "planned"
     etas = [datetime.fromisoformat(t["eta"]) for t in mine]
     assert etas == sorted(etas), "in walking order"
+    drawn = await anon.get(f"{path}/officers/ZG001/route", headers=officer)
+    assert drawn.status_code == 200 and drawn.headers["content-type"] == "application/geo+json"
+    walks = [f for f in drawn.json()["features"] if f["properties"]["feature"] == "walk"]
+    stops = [f for f in drawn.json()["features"] if f["properties"]["feature"] == "visit"]
+    assert len(stops) == len(mine) and walks and walks[0]["geometry"]["type"] == "LineString"
+    assert sum(len(w["geometry"]["coordinates"]) - 2 for w in walks) == len(mine)
     # an officer of another grid is not theirs to read
     assert_problem(
         await anon.get(f"{path}/officers/ZG008", headers=officer), 404, "officer_not_found"

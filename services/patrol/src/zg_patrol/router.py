@@ -32,7 +32,7 @@ from zg_patrol.exceptions import (
     RouteNotFound,
     TrackNotFound,
 )
-from zg_patrol.models import Officer, PatrolPoint, PlanRun, Route
+from zg_patrol.models import Grid, Officer, PatrolPoint, PlanRun, Route
 from zg_patrol.requirements import Requirements
 from zg_patrol.schemas import (
     CheckinCreate,
@@ -41,6 +41,7 @@ from zg_patrol.schemas import (
     DropOutRead,
     OfficerOnMap,
     OfficerPlanRead,
+    PlannedRouteProperties,
     PlanRead,
     PointCard,
     PointCodeRead,
@@ -53,6 +54,7 @@ from zg_patrol.schemas import (
     TrackProperties,
     UnplannedVisit,
 )
+from zg_patrol.territory import grid_base
 
 router = APIRouter(prefix="/api/v1", tags=["patrol plans"])
 Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
@@ -161,6 +163,62 @@ async def read_officer_plan(
             for v, p in rows
         ],
     )
+
+
+@router.get(
+    "/patrol/plans/{day}/officers/{badge}/route",
+    response_model=FeatureCollection[PlannedRouteProperties],
+    response_class=GeoJSONResponse,
+    tags=["patrol plans"],
+    summary="An officer's planned walk of the day for a map: a line per shift (from the grid's "
+    "base through the visits in order and back) and a point per visit",
+    description="For the command centre, and for the officers of the officer's grid.",
+)
+async def read_officer_route(
+    caller: Annotated[Identity, require("patrol.plan_read")],
+    day: PlanDay,
+    badge: Annotated[str, Path(pattern=r"^[A-Z]{2}\d{3,6}$")],
+    session: Session,
+) -> FeatureCollection[PlannedRouteProperties]:
+    officer, rows = await plans.officer_tasks(session, day, badge, caller, command_centre())
+    grid = await session.get(Grid, officer.grid_id)
+    assert grid is not None
+    base_lat, base_lon = grid_base(grid.geometry)
+    features: list[Feature[PlannedRouteProperties]] = []
+    for shift in dict.fromkeys(v.shift for v, _ in rows):
+        stops = [v for v, _ in rows if v.shift == shift and v.seq is not None]
+        line = [[base_lon, base_lat], *([v.lon, v.lat] for v in stops), [base_lon, base_lat]]
+        features.append(
+            Feature[PlannedRouteProperties](
+                id=f"{badge}/{day.isoformat()}/{shift}",
+                geometry=Geometry(type="LineString", coordinates=line),
+                properties=PlannedRouteProperties(
+                    feature="walk", badge=badge, shift=shift, visits=len(stops)
+                ),
+            )
+        )
+        features += [
+            Feature[PlannedRouteProperties](
+                id=v.id,
+                geometry=Geometry(type="Point", coordinates=[v.lon, v.lat]),
+                properties=PlannedRouteProperties(
+                    feature="visit",
+                    badge=badge,
+                    shift=shift,
+                    visit_id=v.id,
+                    seq=v.seq,
+                    kind=v.kind,
+                    point_id=v.point_id,
+                    case_id=v.case_id,
+                    window_start=v.window_start,
+                    window_end=v.window_end,
+                    eta=v.eta,
+                    status=v.status,
+                ),
+            )
+            for v in stops
+        ]
+    return FeatureCollection[PlannedRouteProperties](features=features)
 
 
 @router.post(

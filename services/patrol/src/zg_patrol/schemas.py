@@ -307,3 +307,22 @@ class AbsenceRead(BaseModel):
 
 class RouteUpdate(Reasoned):
     point_ids: list[str] = Field(min_length=2, max_length=500, description="in walking order")
+
+
+class PlannedRouteProperties(BaseModel):
+    """A feature of an officer's planned walk: the walk of a shift (`feature: walk`, a line
+    from the grid's base through the visits in order and back) or one visit (`visit`)."""
+
+    feature: Literal["walk", "visit"]
+    badge: str
+    shift: str
+    visits: int | None = Field(default=None, description="walk: how many visits it strings")
+    visit_id: str | None = None
+    seq: int | None = None
+    kind: str | None = None
+    point_id: str | None = None
+    case_id: str | None = None
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    eta: datetime | None = None
+    status: str | None = None
