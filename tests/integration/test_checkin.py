@@ -11,11 +11,12 @@ import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from zg_common.contracts.patrol import CheckinRecorded
 from zg_common.db import unit_of_work
 from zg_common.geo import haversine_m
 from zg_common.identity import Identity
 from zg_patrol import checkin, qr
-from zg_patrol.models import Checkin, PatrolPoint, PlanRun, PlanVisit
+from zg_patrol.models import Checkin, PatrolPoint, PlanRun, PlanVisit, outbox
 
 pytestmark = pytest.mark.integration
 
@@ -86,7 +87,19 @@ async def test_each_refusal_names_its_reason_and_is_counted(
     sessions = async_sessionmaker(patrol_engine, expire_on_commit=False)
     async with sessions() as session:
         counted = await checkin.refusals(session, NOW - timedelta(minutes=1))
+        published = [
+            CheckinRecorded.model_validate(payload["data"])
+            for payload in await session.scalars(
+                select(outbox.table.c.payload).where(
+                    outbox.table.c.event_type == CheckinRecorded.event_type
+                )
+            )
+        ]
     assert counted["bad_signature"] >= 3 and counted["too_far"] >= 1 and counted["expired"] >= 1
+    mine = [e for e in published if e.at == NOW and e.outcome == "refused"]
+    assert {e.reason for e in mine} >= {r for _, _, r in cases}, "every refusal is published"
+    too_far = next(e for e in mine if e.reason == "too_far")
+    assert too_far.point_id == point.id and too_far.distance_m and too_far.distance_m > 50
     assert haversine_m(point.lat, point.lon, north, point.lon) > 50
 
 

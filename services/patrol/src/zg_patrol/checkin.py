@@ -2,8 +2,8 @@
 phone's fix (not mocked, accurate enough, within the radius of the point) and the time are
 checked; a scan inside a visit's window marks the visit done, before it early, after it late
 (the standard's 早到/迟到: partial credit), and a point without a visit of the day counts as an
-unplanned visit. Every scan is recorded, refused ones with their reason, so refusals can be
-counted."""
+unplanned visit. Every scan is recorded and published (`patrol.checkin.recorded.v1`), refused
+ones with their reason, so refusals can be counted."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zg_common.contracts.patrol import CheckinRecorded
 from zg_common.errors import FieldError, ProblemError, ServiceUnavailable
 from zg_common.geo import haversine_m
 from zg_common.identity import Identity
 from zg_patrol import qr
-from zg_patrol.models import Checkin, MakeupVisit, PatrolPoint, PlanVisit
+from zg_patrol.models import Checkin, MakeupVisit, PatrolPoint, PlanVisit, outbox
 from zg_patrol.requirements import Requirements
 
 OPEN_VISIT = ("planned", "unplanned", "missed")  # a scan may still settle these
@@ -84,6 +85,23 @@ async def check_in(
         outcome.visit.status = {"on_time": "done"}.get(outcome.outcome, outcome.outcome)
         outcome.visit.done_at, outcome.visit.done_by = now, caller.badge
         outcome.visit.updated_at = now
+    await outbox.add(
+        session,
+        CheckinRecorded(
+            outcome=outcome.outcome,
+            reason=outcome.reason,
+            badge=caller.badge,
+            point_id=outcome.point.id if outcome.point else None,
+            grid_id=outcome.point.grid_id if outcome.point else None,
+            visit_id=outcome.visit.id if outcome.visit else None,
+            window_start=outcome.visit.window_start if outcome.visit else None,
+            window_end=outcome.visit.window_end if outcome.visit else None,
+            distance_m=round(outcome.distance_m, 1) if outcome.distance_m is not None else None,
+            accuracy_m=scan.accuracy_m,
+            at=now,
+        ),
+        subject=caller.badge or caller.sub,
+    )
     session.add(
         Checkin(
             at=now,

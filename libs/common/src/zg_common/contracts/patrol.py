@@ -1,5 +1,5 @@
 """Events published by the patrol service (topics `patrol.territory`, `patrol.plan`,
-`patrol.officer`, `patrol.point`)."""
+`patrol.officer`, `patrol.point`, `patrol.checkin`)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ TOPIC_TERRITORY = "patrol.territory"
 TOPIC_PLAN = "patrol.plan"
 TOPIC_OFFICER = "patrol.officer"
 TOPIC_POINT = "patrol.point"
+TOPIC_CHECKIN = "patrol.checkin"
 
 
 class TerritoryLoaded(EventContract):
@@ -108,6 +109,28 @@ class VisitMissed(EventContract):
     at: datetime
 
 
+class CheckinRecorded(EventContract):
+    """An officer scanned a point's code: on time (inside the visit's window), early or late
+    (outside it: partial credit), unplanned (no visit of the point was due), or refused with
+    the reason (forged, expired, too far, mocked fix ...). For the operators' dashboards and
+    for scoring."""
+
+    event_type: ClassVar[str] = "patrol.checkin.recorded.v1"
+    topic: ClassVar[str] = TOPIC_CHECKIN
+
+    outcome: str = Field(examples=["on_time", "early", "late", "unplanned", "refused"])
+    reason: str | None = Field(default=None, description="why it was refused")
+    badge: str | None
+    point_id: str | None
+    grid_id: str | None
+    visit_id: str | None
+    window_start: datetime | None
+    window_end: datetime | None
+    distance_m: float | None
+    accuracy_m: float
+    at: datetime
+
+
 class OfficerPositionReported(EventContract):
     """An officer's latest position during a shift (the live map); one per report the app
     sends, however many fixes it carried."""
@@ -145,6 +168,7 @@ CONTRACTS: tuple[type[EventContract], ...] = (
     OfficerTasksPublished,
     PlanGenerated,
     VisitMissed,
+    CheckinRecorded,
     OfficerPositionReported,
     PointRated,
 )
