@@ -140,7 +140,7 @@ async def _judge(
     secret: bytes,
 ) -> Outcome:
     rules = requirements.checkin
-    today = now.astimezone(requirements.zone).date()
+    today = requirements.local_day(now)
     try:
         point_id, _ = qr.verify(scan.token, secret, today=today, valid_days=rules.token_valid_days)
     except qr.TokenRefused as refused:

@@ -41,7 +41,7 @@ PLAN_AHEAD_DAYS = 14
 
 
 def check_day(day: date, requirements: Requirements, now: datetime) -> None:
-    today = now.astimezone(requirements.zone).date()
+    today = requirements.local_day(now)
     if not today <= day <= today + timedelta(days=PLAN_AHEAD_DAYS):
         message = f"plans are made for today ({today}) up to {PLAN_AHEAD_DAYS} days ahead"
         raise ValidationFailed(

@@ -127,9 +127,13 @@ class Requirements:
             begin += timedelta(minutes=span.every)
         return out
 
+    def local_day(self, moment: datetime) -> date:
+        """The district's calendar day at `moment`."""
+        return moment.astimezone(self.zone).date()
+
     def shift_at(self, moment: datetime) -> tuple[date, Shift, datetime, datetime]:
         """The shift running at `moment`: the day it started on, the shift, its begin and end."""
-        local = moment.astimezone(self.zone).date()
+        local = self.local_day(moment)
         for day in (local, local - timedelta(days=1)):
             for shift in self.shifts:
                 begin, end = shift.on(day, self.zone)

@@ -324,9 +324,10 @@ async def issue_code(
 ) -> PointCodeRead:
     runtime = request.app.state.runtime
     requirements: Requirements = runtime.state["requirements"]
-    if await session.get(PatrolPoint, point_id) is None:
+    point = await session.get(PatrolPoint, point_id)
+    if point is None or point.retired_at is not None:
         raise PointNotFound(f"No patrol point {point_id}")
-    today = datetime.now(UTC).astimezone(requirements.zone).date()
+    today = requirements.local_day(datetime.now(UTC))
     return PointCodeRead(
         point_id=point_id,
         token=qr.issue(point_id, today, checkin.secret_of(runtime.settings)),
@@ -468,7 +469,7 @@ async def _point_of_code(request: Request, session: AsyncSession, token: str) ->
         session,
         token,
         checkin.secret_of(runtime.settings),
-        today=datetime.now(UTC).astimezone(requirements.zone).date(),
+        today=requirements.local_day(datetime.now(UTC)),
         valid_days=requirements.checkin.token_valid_days,
     )
 
@@ -499,7 +500,7 @@ async def rate_point(
         score=body.score,
         comment=body.comment,
         caller=caller,
-        today=now.astimezone(requirements.zone).date(),
+        today=requirements.local_day(now),
         now=now,
     )
     return PointRatingRead(
@@ -525,9 +526,10 @@ async def read_point_ratings(
     days: Annotated[int, Query(ge=1, le=366)] = 30,
 ) -> PointRatingSummary:
     requirements: Requirements = request.app.state.runtime.state["requirements"]
-    if await session.get(PatrolPoint, point_id) is None:
+    point = await session.get(PatrolPoint, point_id)
+    if point is None or point.retired_at is not None:
         raise PointNotFound(f"No patrol point {point_id}")
-    today = datetime.now(UTC).astimezone(requirements.zone).date()
+    today = requirements.local_day(datetime.now(UTC))
     found = await supervision.summary(session, point_id, today=today, days=days)
     return PointRatingSummary(
         point_id=point_id,
@@ -582,7 +584,7 @@ async def read_qr_sheet(
         title = f"{route.name} {route.id} · 巡查点二维码 patrol point codes"
         by_id = {p.id: p for p in await repository.points_by_id(session, route.point_ids)}
         points = [by_id[i] for i in route.point_ids if i in by_id]
-    today = datetime.now(UTC).astimezone(requirements.zone).date()
+    today = requirements.local_day(datetime.now(UTC))
     secret = checkin.secret_of(runtime.settings)
     cards = [
         sheets.Card(p.id, p.code, p.name, p.address, p.object_type, qr.issue(p.id, today, secret))

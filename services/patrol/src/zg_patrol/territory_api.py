@@ -327,10 +327,12 @@ async def retire_officer(
 async def read_absences(
     caller: Annotated[Identity, require("territory.changes")],
     badge: Badge,
+    request: Request,
     session: Session,
     since: Annotated[date | None, Query(description="from this day; today by default")] = None,
 ) -> list[AbsenceRead]:
-    absences = await editing.absences_of(session, badge, since or datetime.now(UTC).date())
+    today = _state(request, "requirements").local_day(datetime.now(UTC))
+    absences = await editing.absences_of(session, badge, since or today)
     return [AbsenceRead.model_validate(a, from_attributes=True) for a in absences]
 
 
