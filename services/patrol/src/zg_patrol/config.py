@@ -26,3 +26,6 @@ class PatrolSettings(ServiceSettings):
     # planning the rest of one grid's shift again (a task, a drop-out)
     task_watch_interval_s: float = Field(default=2.0, gt=0)
     replan_time_limit_s: float = Field(default=1.0, gt=0, le=60)
+    # the platform makes today's plan when nobody has, and tomorrow's from this hour (local)
+    auto_plan: bool = True
+    auto_plan_ahead_hour: int = Field(default=18, ge=0, le=23)

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from zg_common.app import ServiceSpec, create_service_app
 from zg_common.contracts.patrol import CONTRACTS
-from zg_patrol import missed, positions, refdata, tasks
+from zg_patrol import missed, plans, positions, refdata, tasks
 from zg_patrol.config import PatrolSettings
 from zg_patrol.models import SCHEMA, outbox
 from zg_patrol.router import router
@@ -28,7 +28,7 @@ def create_app(settings: PatrolSettings | None = None) -> FastAPI:
             produces=CONTRACTS,
             on_startup=[refdata.load],
             consumers=tasks.consumers,
-            workers=[missed.watch, tasks.watch],
+            workers=[plans.daily, missed.watch, tasks.watch],
             purges=[positions.purge_track],
         ),
     )

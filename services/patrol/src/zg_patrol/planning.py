@@ -72,10 +72,12 @@ def problems_of(
     bases: Mapping[str, tuple[float, float]],
     requirements: Requirements,
     absent: Mapping[tuple[str, str], datetime] | None = None,
+    now: datetime | None = None,
 ) -> list[Problem]:
     """Visits grouped by grid and shift, each group with its officers, who start and end the
-    shift at the grid's base; an officer absent from a moment of the shift (`absent`, by badge
-    and shift) walks until then, one absent from its start not at all."""
+    shift at the grid's base (a shift under way: from `now`); an officer absent from a moment
+    of the shift (`absent`, by badge and shift) walks until then, one absent from its start
+    not at all."""
     absent = absent or {}
     grouped: dict[tuple[str, str], list[Visit]] = defaultdict(list)
     for v in visits:
@@ -86,6 +88,8 @@ def problems_of(
     out = []
     for (grid_id, shift_id), group in sorted(grouped.items()):
         begin, end = requirements.shift(shift_id).on(day, requirements.zone)
+        if now is not None:
+            begin = max(begin, now)
         base = bases[grid_id]
         walkers = tuple(
             Walker(badge, base, begin, base, min(end, absent.get((badge, shift_id), end)))
@@ -146,9 +150,10 @@ def plan_day(
     workers: int,
     seed: int = 1,
     absent: Mapping[tuple[str, str], datetime] | None = None,
+    now: datetime | None = None,
 ) -> DayPlan:
     started = time.perf_counter()
-    problems = problems_of(day, visits, officers, bases, requirements, absent)
+    problems = problems_of(day, visits, officers, bases, requirements, absent, now)
     solved = solve_problems(
         problems,
         walking=requirements.walking,

@@ -69,17 +69,24 @@ async def _territory(
     return points, officers, {g.id: grid_base(g.geometry) for g in grids}
 
 
-async def generate(runtime: Runtime, day: date, caller: Identity) -> PlanRun:
-    """Make `day`'s plan: every visit the requirements ask for, minus those already done; the
-    previous run's open visits are replaced."""
+async def generate(runtime: Runtime, day: date, by: str) -> PlanRun:
+    """Make `day`'s plan: every visit the requirements ask for, minus those already done and
+    those whose window has closed (a plan made during the day starts from now: what it could
+    not have planned is not missed); the previous run's open visits are replaced."""
     requirements: Requirements = runtime.state["requirements"]
-    check_day(day, requirements, datetime.now(UTC))
+    now = datetime.now(UTC)
+    check_day(day, requirements, now)
     settings = runtime.settings
     async with unit_of_work(runtime.sessions) as session:
         points, officers, bases = await _territory(session)
+        # kept as they are: settled visits, and open ones whose window has closed (the
+        # missed-visit watch's)
         settled = set(
             await session.scalars(
-                select(PlanVisit.id).where(PlanVisit.day == day, PlanVisit.status.not_in(OPEN))
+                select(PlanVisit.id).where(
+                    PlanVisit.day == day,
+                    PlanVisit.status.not_in(OPEN) | (PlanVisit.window_end <= now),
+                )
             )
         )
         owed = list(
@@ -92,6 +99,7 @@ async def generate(runtime: Runtime, day: date, caller: Identity) -> PlanRun:
         absent = await absences(session, day)
     visits = [v for v in requirements.visits(day, points) if v.id not in settled]
     visits += [m for m in makeups(day, owed, points, requirements) if m.id not in settled]
+    visits = [v for v in visits if v.window_end > now]
     workers = int(getattr(settings, "plan_workers", 0)) or os.cpu_count() or 1
     plan = await asyncio.to_thread(
         plan_day,
@@ -103,6 +111,7 @@ async def generate(runtime: Runtime, day: date, caller: Identity) -> PlanRun:
         time_limit_s=float(getattr(settings, "plan_time_limit_s", 7.0)),
         workers=workers,
         absent=absent,
+        now=now,
     )
     async with unit_of_work(runtime.sessions) as session:
         # one writer per day at a time; the later run replaces the earlier's open visits
@@ -110,7 +119,7 @@ async def generate(runtime: Runtime, day: date, caller: Identity) -> PlanRun:
             text("SELECT pg_advisory_xact_lock(hashtext('patrol.plan'), :day)"),
             {"day": day.toordinal()},
         )
-        return await _store(session, plan, caller)
+        return await _store(session, plan, by, now)
 
 
 def makeups(
@@ -140,13 +149,12 @@ def makeups(
     return out
 
 
-async def _store(session: AsyncSession, plan: DayPlan, caller: Identity) -> PlanRun:
-    now = datetime.now(UTC)
+async def _store(session: AsyncSession, plan: DayPlan, by: str, now: datetime) -> PlanRun:
     reasons = Counter(p.reason or "" for p in plan.unplanned)
     run = PlanRun(
         day=plan.day,
-        generated_at=now,
-        generated_by=caller.sub,
+        generated_at=datetime.now(UTC),
+        generated_by=by,
         seconds=round(plan.seconds, 3),
         visits=len(plan.visits),
         planned=len(plan.visits) - len(plan.unplanned),
@@ -156,7 +164,9 @@ async def _store(session: AsyncSession, plan: DayPlan, caller: Identity) -> Plan
     session.add(run)
     await session.flush()
     is_open = (PlanVisit.day == plan.day) & PlanVisit.status.in_(OPEN)
-    await session.execute(delete(PlanVisit).where(is_open, PlanVisit.kind.not_in(TASKS)))
+    # windows closed since are left to the missed-visit watch
+    replaced = is_open & (PlanVisit.window_end > now) & PlanVisit.kind.not_in(TASKS)
+    await session.execute(delete(PlanVisit).where(replaced))
     # the day's open case tasks join the new routes when their shifts are planned again
     await session.execute(
         update(PlanVisit)
@@ -320,3 +330,36 @@ async def officer_tasks(
         .order_by(PlanVisit.shift, PlanVisit.seq)
     )
     return officer, [(v, p) for v, p in rows.all()]
+
+
+AUTO_PLANNER = "patrol:daily-plan"
+
+
+async def keep_ahead(runtime: Runtime, *, now: datetime) -> list[date]:
+    """Make the plans nobody has made yet: today's (from now on) and, from the configured hour
+    of the evening, tomorrow's, so the officers' apps have their tasks before the shift. The
+    days it planned."""
+    requirements: Requirements = runtime.state["requirements"]
+    today = requirements.local_day(now)
+    days = [today]
+    if now.astimezone(requirements.zone).hour >= int(
+        getattr(runtime.settings, "auto_plan_ahead_hour", 18)
+    ):
+        days.append(today + timedelta(days=1))
+    made = []
+    for day in days:
+        async with unit_of_work(runtime.sessions) as session:
+            exists = await session.scalar(select(PlanRun.id).where(PlanRun.day == day).limit(1))
+        if exists is None:
+            await generate(runtime, day, AUTO_PLANNER)
+            made.append(day)
+    return made
+
+
+async def daily(runtime: Runtime) -> None:
+    """Background loop: keep today's and tomorrow's plans made (ZG_PATROL_AUTO_PLAN)."""
+    if not getattr(runtime.settings, "auto_plan", True):
+        return
+    while True:
+        await keep_ahead(runtime, now=datetime.now(UTC))
+        await asyncio.sleep(60)

@@ -85,7 +85,7 @@ async def make_plan(
     caller: Annotated[Identity, require("patrol.plan")], day: PlanDay, request: Request
 ) -> PlanRead:
     runtime = request.app.state.runtime
-    run = await plans.generate(runtime, day, caller)
+    run = await plans.generate(runtime, day, caller.sub)
     async with unit_of_work(runtime.sessions) as session:
         return await _plan_read(session, run)
 
