@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import os
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
@@ -33,6 +34,8 @@ from zg_patrol.models import (
 from zg_patrol.planning import DayPlan, OfficerRef, plan_day
 from zg_patrol.requirements import PointRef, Requirements, Visit
 from zg_patrol.territory import grid_base
+
+log = logging.getLogger(__name__)
 
 OPEN = ("planned", "unplanned")  # states a new run replaces; the others are history
 TASKS = ("verify", "check")  # case tasks: routed with the patrol visits, not required by them
@@ -351,7 +354,16 @@ async def keep_ahead(runtime: Runtime, *, now: datetime) -> list[date]:
         async with unit_of_work(runtime.sessions) as session:
             exists = await session.scalar(select(PlanRun.id).where(PlanRun.day == day).limit(1))
         if exists is None:
-            await generate(runtime, day, AUTO_PLANNER)
+            run = await generate(runtime, day, AUTO_PLANNER)
+            log.info(
+                "made the day's plan nobody had made",
+                extra={
+                    "day": day.isoformat(),
+                    "visits": run.visits,
+                    "planned": run.planned,
+                    "seconds": run.seconds,
+                },
+            )
             made.append(day)
     return made
 
