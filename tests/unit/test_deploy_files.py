@@ -55,3 +55,11 @@ def test_a_crashed_service_is_restarted_sooner_first_then_at_most_every_minute()
     from zg_local.supervisor import restart_delay
 
     assert [restart_delay(n) for n in range(7)] == [2, 4, 8, 16, 32, 60, 60]
+
+
+def test_kraft_cluster_ids_never_look_like_an_option() -> None:
+    from zg_local.kafka import new_cluster_id
+
+    ids = [new_cluster_id() for _ in range(5000)]  # about 78 would start with '-' unguarded
+    assert not any(i.startswith("-") for i in ids)
+    assert all(len(i) == 22 for i in ids) and len(set(ids)) == len(ids)
