@@ -10,7 +10,8 @@ import random
 import pytest
 from shapely.geometry import Point, Polygon
 
-from zg_video_index.spatial import CameraIndex, Projection, View
+from zg_common.geo import Projection
+from zg_video_index.spatial import CameraIndex, View
 
 LAT, LON = 31.80, 117.29
 PLANE = Projection(LAT, LON)

@@ -82,6 +82,30 @@ def to_wgs84(lat: float, lon: float, crs: str) -> tuple[float, float]:
     raise ValueError(f"unknown coordinate reference system {crs!r}")
 
 
+class Projection:
+    """Latitude/longitude to metres east and north of a reference point, and back (the local
+    tangent plane, equirectangular: exact enough over a district)."""
+
+    def __init__(self, lat0: float, lon0: float) -> None:
+        self.lat0, self.lon0 = lat0, lon0
+        self.m_per_deg_lat = EARTH_RADIUS_M * math.pi / 180
+        self.m_per_deg_lon = self.m_per_deg_lat * math.cos(math.radians(lat0))
+
+    def to_xy(self, lat: float, lon: float) -> tuple[float, float]:
+        return (lon - self.lon0) * self.m_per_deg_lon, (lat - self.lat0) * self.m_per_deg_lat
+
+    def to_latlon(self, x: float, y: float) -> tuple[float, float]:
+        return self.lat0 + y / self.m_per_deg_lat, self.lon0 + x / self.m_per_deg_lon
+
+    def offset(
+        self, lat: float, lon: float, bearing_deg: float, distance_m: float
+    ) -> tuple[float, float]:
+        """The place `distance_m` from (lat, lon) towards `bearing_deg`, in this plane."""
+        x, y = self.to_xy(lat, lon)
+        b = math.radians(bearing_deg)
+        return self.to_latlon(x + distance_m * math.sin(b), y + distance_m * math.cos(b))
+
+
 # --- spatial indexes ------------------------------------------------------------------------
 
 

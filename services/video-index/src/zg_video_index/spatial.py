@@ -24,7 +24,8 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-EARTH_RADIUS_M = 6_371_008.8
+from zg_common.geo import Projection
+
 EPS_M = 1e-6  # a point exactly at a camera's range is seen
 EPS_DEG = 1e-9  # and exactly on the edge of its wedge
 
@@ -42,29 +43,6 @@ class View:
             raise ValueError("the field of view is between 0 (excluded) and 360 degrees")
         if not self.range_m > 0:
             raise ValueError("the range is positive")
-
-
-class Projection:
-    """Latitude/longitude to metres east and north of a reference point, and back."""
-
-    def __init__(self, lat0: float, lon0: float) -> None:
-        self.lat0, self.lon0 = lat0, lon0
-        self.m_per_deg_lat = EARTH_RADIUS_M * math.pi / 180
-        self.m_per_deg_lon = self.m_per_deg_lat * math.cos(math.radians(lat0))
-
-    def to_xy(self, lat: float, lon: float) -> tuple[float, float]:
-        return (lon - self.lon0) * self.m_per_deg_lon, (lat - self.lat0) * self.m_per_deg_lat
-
-    def to_latlon(self, x: float, y: float) -> tuple[float, float]:
-        return self.lat0 + y / self.m_per_deg_lat, self.lon0 + x / self.m_per_deg_lon
-
-    def offset(
-        self, lat: float, lon: float, bearing_deg: float, distance_m: float
-    ) -> tuple[float, float]:
-        """The place `distance_m` from (lat, lon) towards `bearing_deg`, in this plane."""
-        x, y = self.to_xy(lat, lon)
-        b = math.radians(bearing_deg)
-        return self.to_latlon(x + distance_m * math.sin(b), y + distance_m * math.cos(b))
 
 
 class CameraIndex:
