@@ -84,3 +84,22 @@ def test_rules_name_real_categories_grids_and_departments() -> None:
         "entrusted",
         "assessed",
     }
+
+
+def test_the_cameras_are_the_briefs_in_plausible_places() -> None:
+    cameras = load("cameras.geojson")["features"]
+    kinds = Counter(c["properties"]["kind"] for c in cameras)
+    assert kinds == {"public_security": 1187, "compound": 538, "body": 130, "vehicle": 3}
+    assert len({c["properties"]["id"] for c in cameras}) == 1858
+    district = unary_union([shape(g["geometry"]) for g in load("grids.geojson")["features"]])
+    near = district.buffer(0.0005)  # poles on the boundary roads stand a few metres either side
+    assert all(near.covers(Point(c["geometry"]["coordinates"])) for c in cameras)
+    badges = {o["badge"] for o in load("officers.json")}
+    assert {c["properties"]["id"][3:] for c in cameras if c["properties"]["kind"] == "body"} == (
+        badges
+    )
+    for c in cameras:
+        p = c["properties"]
+        assert 0 < p["fov_deg"] <= 360 and p["range_m"] > 0
+        assert (p["heading_deg"] is None) == (p["fov_deg"] == 360), p["id"]
+        assert p["stream_url"].startswith("rtsp://") and ".invalid/" in p["stream_url"]
