@@ -106,10 +106,10 @@ async def report_and_wait_dispatched(
     await confirm_if_verifying(api, body["id"])
 
     async def dispatched() -> dict[str, Any] | None:
-        case: dict[str, Any] = (await api.get(f"/api/v1/cases/{body['id']}")).json()
-        return case if case["status"] == "dispatched" else None
+        case = await read_case(api, body["id"])
+        return case if case is not None and case["status"] == "dispatched" else None
 
-    case = await eventually(dispatched, timeout=30, what="the case to be dispatched")
+    case = await eventually(dispatched, timeout=30, interval=0.2, what="the case to be dispatched")
     print(f"dispatched {time.monotonic() - started:.3f}s after the 201")  # shown with -s
     return case
 
@@ -123,15 +123,27 @@ def officer_of(grid_id: str) -> dict[str, str]:
     return {"x-zg-identity": sign_identity(who, IDENTITY_SECRET)}
 
 
+async def read_case(reader: httpx.AsyncClient, case_id: str) -> dict[str, Any] | None:
+    """The case as the reader sees it now; None for anything but a 200 (a poll that ran into
+    the gateway's rate limit is a 429 problem, whose `status` is no case status)."""
+    response = await reader.get(f"/api/v1/cases/{case_id}")
+    if response.status_code != 200:
+        return None
+    case: dict[str, Any] = response.json()
+    return case
+
+
 async def confirm_if_verifying(reader: httpx.AsyncClient, case_id: str) -> None:
     """A report from the public waits for an officer to verify it on site: be that officer
     (straight to routing, as the gateway would forward the officer's app)."""
 
     async def settled() -> dict[str, Any] | None:
-        case: dict[str, Any] = (await reader.get(f"/api/v1/cases/{case_id}")).json()
+        case = await read_case(reader, case_id)
+        if case is None:
+            return None
         return case if case["status"] not in ("reported",) or len(case["history"]) > 1 else None
 
-    case = await eventually(settled, timeout=30, what="routing to take the case on")
+    case = await eventually(settled, timeout=30, interval=0.2, what="routing to take the case on")
     if case["status"] != "verifying":
         return
     async with httpx.AsyncClient(base_url=ROUTING, timeout=15) as routing:
