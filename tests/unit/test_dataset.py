@@ -101,5 +101,6 @@ def test_the_cameras_are_the_briefs_in_plausible_places() -> None:
     for c in cameras:
         p = c["properties"]
         assert 0 < p["fov_deg"] <= 360 and p["range_m"] > 0
+        assert p["heading_deg"] is None or 0 <= p["heading_deg"] < 360
         assert (p["heading_deg"] is None) == (p["fov_deg"] == 360), p["id"]
         assert p["stream_url"].startswith("rtsp://") and ".invalid/" in p["stream_url"]

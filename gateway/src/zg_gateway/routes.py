@@ -20,6 +20,8 @@ ROUTES: dict[str, str] = {
     "/api/v1/officers": "patrol",
     "/api/v1/patrol": "patrol",
     "/api/v1/scores": "scoring",
+    "/api/v1/cameras": "video-index",
+    "/api/v1/camera-alarms": "video-index",
 }
 
 

@@ -452,7 +452,7 @@ def cameras(
             name=f"{road}{n}号杆",
             owner="合肥市公安局包河分局",
             height_m=round(rng.uniform(5.5, 8.0), 1),
-            heading_deg=round(heading, 1),
+            heading_deg=round(heading, 1) % 360,
             fov_deg=rng.choice([60, 75, 90]),
             range_m=rng.choice([100, 120, 150]),
         )
@@ -475,7 +475,7 @@ def cameras(
                 name=f"{name}{'出' if side else '入'}口",
                 owner=f"{name[:4]}小区物业",
                 height_m=round(rng.uniform(2.8, 3.5), 1),
-                heading_deg=round((rng.uniform(0, 360) + side) % 360, 1),
+                heading_deg=round((rng.uniform(0, 360) + side) % 360, 1) % 360,
                 fov_deg=90,
                 range_m=rng.choice([30, 40, 50]),
             )

@@ -1,5 +1,6 @@
 """Settings of the video-index service (env prefix ZG_VIDEO_INDEX_)."""
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from zg_common.settings import ServiceSettings
@@ -11,3 +12,6 @@ class VideoIndexSettings(ServiceSettings):
     )
 
     http_port: int = 8005
+    # how often this process reads the registry's changes into its camera index (other
+    # replicas' writes; its own apply at once)
+    index_refresh_interval_s: float = Field(default=1.0, gt=0)

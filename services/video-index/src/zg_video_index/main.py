@@ -1,14 +1,16 @@
-"""Video-index service: the registry of every camera. This foundation gives it its schema,
-outbox and operations endpoints; the registry, coverage queries and alarms are issue #7."""
+"""Video-index service: the registry of every camera, the spatial questions about them (which
+cameras see a place), cameras linked to cases, camera alarms into intake."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
 from zg_common.app import ServiceSpec, create_service_app
-from zg_common.contracts.video_index import CameraAlarmRaised
+from zg_common.contracts.video_index import CONTRACTS
+from zg_video_index import refdata, registry
 from zg_video_index.config import VideoIndexSettings
 from zg_video_index.models import SCHEMA, outbox
+from zg_video_index.router import router
 
 
 def create_app(settings: VideoIndexSettings | None = None) -> FastAPI:
@@ -17,10 +19,14 @@ def create_app(settings: VideoIndexSettings | None = None) -> FastAPI:
         ServiceSpec(
             name="video-index",
             title="Zongguan video index",
-            description="The registry of every camera (天网, compound, body and vehicle cameras).",
+            description="The registry of every camera (天网, compound, body and vehicle "
+            "cameras) and which of them see a place.",
             schema=SCHEMA,
             package_file=__file__,
+            routers=[router],
             outbox=outbox,
-            produces=[CameraAlarmRaised],
+            produces=CONTRACTS,
+            on_startup=[refdata.load],
+            workers=[registry.follow],
         ),
     )

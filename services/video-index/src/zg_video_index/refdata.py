@@ -1,0 +1,68 @@
+"""Loads video-index's part of the default data set: the grids (to place cameras in them) and
+the cameras, then builds this process's camera index from the registry."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zg_common.app import Runtime
+from zg_common.db import unit_of_work
+from zg_common.geo import Projection
+from zg_common.refdata import RefData, load_part_once
+from zg_video_index import registry
+from zg_video_index.models import SCHEMA
+from zg_video_index.registry import LiveIndex, Territory
+
+
+def camera_rows(collection: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+    """A GeoJSON FeatureCollection of cameras as numbered rows (a feature's position from 1)."""
+    rows = []
+    for n, feature in enumerate(collection.get("features", []), start=1):
+        properties = dict(feature.get("properties") or {})
+        geometry = feature.get("geometry") or {}
+        if geometry.get("type") == "Point":
+            lon, lat = geometry["coordinates"][:2]
+            properties.update(lat=lat, lon=lon)
+        rows.append((n, properties))
+    return rows
+
+
+async def load(runtime: Runtime) -> None:
+    data = RefData(runtime.settings.refdata_dir)
+    grids = data.read("grids.geojson")["features"]
+    runtime.state["grids"] = Territory([(g["geometry"], g["properties"]["id"]) for g in grids])
+    runtime.state["grid_shapes"] = {g["properties"]["id"]: g["geometry"] for g in grids}
+
+    async def load_cameras(session: AsyncSession) -> None:
+        checked = registry.check_rows(
+            camera_rows(data.read("cameras.geojson")), runtime.state["grids"]
+        )
+        if checked.errors:
+            raise ValueError(f"the data set's cameras are invalid: {checked.errors[:3]}")
+        # cameras changed through the API since stay as they were changed
+        await registry.store(
+            session,
+            checked.cameras,
+            runtime.state["grids"],
+            now=datetime.now(UTC),
+            overwrite=False,
+        )
+
+    async with unit_of_work(runtime.sessions) as session:
+        await load_part_once(
+            session, schema=SCHEMA, part="cameras", version=data.version, loader=load_cameras
+        )
+    lats = [lat for g in grids for lon, lat in _ring(g["geometry"])]
+    lons = [lon for g in grids for lon, lat in _ring(g["geometry"])]
+    live = LiveIndex(Projection((min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2))
+    await live.catch_up(runtime.sessions)
+    runtime.state["index"] = live
+
+
+def _ring(geometry: dict[str, Any]) -> list[tuple[float, float]]:
+    coords = geometry["coordinates"]
+    ring = coords[0] if geometry["type"] == "Polygon" else coords[0][0]
+    return [(c[0], c[1]) for c in ring]

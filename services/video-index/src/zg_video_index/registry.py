@@ -1,0 +1,192 @@
+"""The camera registry: cameras checked field by field (the same rules for the API, imports and
+the data set), stored, and mirrored in the in-memory index that answers the spatial queries.
+Every process keeps its index right by reading the rows changed since it last looked (its own
+writes and other replicas' alike)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from shapely.geometry import Point, shape
+from shapely.ops import unary_union
+from shapely.prepared import prep
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from zg_common.app import Runtime
+from zg_common.errors import FieldError
+from zg_common.geo import AreaIndex, Projection
+from zg_video_index.models import Camera
+from zg_video_index.schemas import CameraIn
+from zg_video_index.spatial import CameraIndex, View
+
+log = logging.getLogger(__name__)
+
+WRITABLE = (
+    "kind", "name", "owner", "lat", "lon", "height_m", "heading_deg", "fov_deg", "range_m",
+    "stream_url",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    field: str
+    code: str
+    message: str
+
+
+@dataclass
+class Checked:
+    cameras: list[CameraIn] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+MARGIN_M = 500.0  # cameras just outside the district (on its boundary roads) look into it
+
+
+class Territory:
+    """The district's grids: which grid a camera is in, and whether it is near enough."""
+
+    def __init__(self, grids: list[tuple[dict[str, Any], str]]) -> None:
+        self.index = AreaIndex(grids)
+        self.district = prep(unary_union([shape(g) for g, _ in grids]).buffer(MARGIN_M / 111_000))
+
+    def grid_of(self, lat: float, lon: float) -> str | None:
+        return self.index.covering(lat, lon)
+
+    def near(self, lat: float, lon: float) -> bool:
+        return bool(self.district.covers(Point(lon, lat)))
+
+
+def check_rows(rows: Iterable[tuple[int, Mapping[str, Any]]], grids: Territory) -> Checked:
+    """Each row (with its line, for the report) checked as a camera; a camera id given twice
+    is an error at its second line."""
+    out = Checked()
+    seen: dict[str, int] = {}
+    for line, raw in rows:
+        try:
+            camera = CameraIn.model_validate(raw)
+        except ValidationError as exc:
+            for e in exc.errors():
+                where = ".".join(str(p) for p in e["loc"]) or "row"
+                out.errors.append(RowError(line, where, e["type"], e["msg"]))
+            continue
+        if not grids.near(camera.lat, camera.lon):
+            message = f"the place is more than {MARGIN_M:.0f} m outside the district"
+            out.errors.append(RowError(line, "lat", "outside_district", message))
+            continue
+        if camera.id in seen:
+            message = f"camera {camera.id} is also on line {seen[camera.id]}"
+            out.errors.append(RowError(line, "id", "duplicate_id", message))
+            continue
+        seen[camera.id] = line
+        out.cameras.append(camera)
+        out.lines.append(line)
+    return out
+
+
+def field_errors(errors: Iterable[RowError]) -> list[FieldError]:
+    return [
+        FieldError(field=f"rows.{e.line}.{e.field}", code=e.code, message=e.message) for e in errors
+    ]
+
+
+async def store(
+    session: AsyncSession,
+    cameras: list[CameraIn],
+    grids: Territory,
+    *,
+    now: datetime,
+    overwrite: bool = True,
+) -> tuple[int, int]:
+    """Insert the cameras, or update those that exist (`overwrite`; else leave them); how many
+    were created and updated. Health and status stay as they are."""
+    if not cameras:
+        return 0, 0
+    existing = set(
+        await session.scalars(select(Camera.id).where(Camera.id.in_([c.id for c in cameras])))
+    )
+    rows = [
+        {
+            "id": c.id,
+            **{k: getattr(c, k) for k in WRITABLE},
+            "grid_id": grids.grid_of(c.lat, c.lon),
+            "status": "unknown",
+            "status_since": now,
+            "created_at": now,
+            "updated_at": now,
+            "retired_at": None,
+        }
+        for c in cameras
+    ]
+    insert = pg_insert(Camera)
+    statement = (
+        insert.on_conflict_do_update(
+            index_elements=[Camera.id],
+            set_={
+                **{k: insert.excluded[k] for k in (*WRITABLE, "grid_id", "updated_at")},
+                "retired_at": None,
+            },
+        )
+        if overwrite
+        else insert.on_conflict_do_nothing(index_elements=[Camera.id])
+    )
+    for start in range(0, len(rows), 1000):
+        await session.execute(statement, rows[start : start + 1000])
+    updated = len(existing) if overwrite else 0
+    return len(cameras) - len(existing), updated
+
+
+def view_of(camera: Camera) -> View:
+    return View(
+        heading_deg=camera.heading_deg or 0.0, fov_deg=camera.fov_deg, range_m=camera.range_m
+    )
+
+
+LOOK_BACK = timedelta(seconds=10)
+
+
+class LiveIndex:
+    """The index of the cameras in service, and how far it has read the registry."""
+
+    def __init__(self, projection: Projection) -> None:
+        self.index = CameraIndex(projection)
+        self.read_until: datetime | None = None
+
+    def apply(self, camera: Camera) -> None:
+        if camera.retired_at is not None:
+            self.index.remove(camera.id)
+        else:
+            self.index.upsert(camera.id, camera.lat, camera.lon, view_of(camera))
+
+    async def catch_up(self, sessions: async_sessionmaker[AsyncSession]) -> int:
+        """Apply the rows changed since the last look; how many."""
+        async with sessions() as session:
+            query = select(Camera).order_by(Camera.updated_at)
+            if self.read_until is not None:
+                # a little overlap: a transaction committed late with an earlier stamp
+                query = query.where(Camera.updated_at >= self.read_until - LOOK_BACK)
+            changed = list(await session.scalars(query))
+        for camera in changed:
+            self.apply(camera)
+        if changed:
+            self.read_until = max(self.read_until or changed[-1].updated_at, changed[-1].updated_at)
+        return len(changed)
+
+
+async def follow(runtime: Runtime) -> None:
+    """Background loop: keep this process's index right with the registry."""
+    live: LiveIndex = runtime.state["index"]
+    interval = float(getattr(runtime.settings, "index_refresh_interval_s", 1.0))
+    while True:
+        await live.catch_up(runtime.sessions)
+        await asyncio.sleep(interval)

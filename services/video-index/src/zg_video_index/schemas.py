@@ -1,0 +1,86 @@
+"""API models of the video index."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Kind = Literal["public_security", "compound", "body", "vehicle"]
+Status = Literal["unknown", "online", "offline", "fault"]
+CAMERA_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"
+STREAM = r"^(rtsp|rtsps|rtmp|http|https)://[^\s]{1,490}$"
+
+
+class CameraIn(BaseModel):
+    """A camera as the API, imports and the data set give it. Fixed cameras (public security,
+    compound) look along a heading; mobile units (body, vehicle) see all round (fov 360, no
+    heading)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: str = Field(pattern=CAMERA_ID, examples=["TW-00001"])
+    kind: Kind
+    name: str = Field(min_length=1, max_length=200)
+    owner: str = Field(min_length=1, max_length=200)
+    lat: float = Field(ge=-90, le=90, description="WGS84")
+    lon: float = Field(ge=-180, le=180)
+    height_m: float | None = Field(default=None, ge=0, le=300, description="mount height")
+    heading_deg: float | None = Field(
+        default=None, ge=0, lt=360, description="clockwise from north; fixed cameras"
+    )
+    fov_deg: float = Field(gt=0, le=360, description="horizontal field of view")
+    range_m: float = Field(gt=0, le=2000, description="how far it usefully sees")
+    stream_url: str | None = Field(default=None, pattern=STREAM, description="RTSP/HLS address")
+
+    @model_validator(mode="after")
+    def _view(self) -> Self:
+        if self.kind in ("body", "vehicle"):
+            if self.fov_deg != 360 or self.heading_deg is not None:
+                raise ValueError("a mobile unit sees all round: fov_deg 360 and no heading_deg")
+        elif self.fov_deg < 360 and self.heading_deg is None:
+            raise ValueError("a fixed camera with a field of view under 360 needs heading_deg")
+        return self
+
+
+class CameraProperties(BaseModel):
+    id: str
+    kind: Kind
+    name: str
+    owner: str
+    grid_id: str | None
+    height_m: float | None
+    heading_deg: float | None
+    fov_deg: float
+    range_m: float
+    status: Status
+    status_since: datetime
+    last_heartbeat_at: datetime | None
+    position_at: datetime | None = Field(description="mobile units: when the fix was taken")
+    stream_url: str | None = Field(
+        default=None, description="only for the roles allowed to watch (cameras.watch)"
+    )
+
+
+class SeenBy(CameraProperties):
+    distance_m: float
+
+
+class ImportRowError(BaseModel):
+    line: int = Field(
+        description="CSV: the line in the file (the header is line 1); GeoJSON: "
+        "the feature's position, from 1"
+    )
+    field: str
+    code: str
+    message: str
+
+
+class ImportReport(BaseModel):
+    mode: Literal["all_or_nothing", "keep_good"]
+    rows: int
+    created: int
+    updated: int
+    rejected: int
+    errors: list[ImportRowError]
