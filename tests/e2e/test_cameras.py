@@ -117,3 +117,106 @@ async def test_cameras_in_a_grid_and_in_a_drawn_area(
     assert refused["errors"][0]["code"] == "invalid_polygon"
     kinds = await anon.get("/api/v1/cameras", params={"kind": "vehicle"}, headers=leader)
     assert {f["id"] for f in kinds.json()["features"]} == {"CZ-01", "CZ-02", "CZ-03"}
+
+
+async def test_a_manager_registers_changes_retires_imports_and_exports(
+    anon: httpx.AsyncClient, platform: Platform
+) -> None:
+    manager = await login(anon, platform, "manager")
+    officer = await login(anon, platform, "ZG001")
+    pole = first_pole()
+    lon, lat = pole["geometry"]["coordinates"]
+    plane = Projection(lat, lon)
+    spot = plane.offset(lat, lon, 45, 300)  # a place of its own
+    body = {
+        "id": "E2E-POLE-1",
+        "kind": "public_security",
+        "name": "新杆",
+        "owner": "公安",
+        "lat": spot[0],
+        "lon": spot[1],
+        "height_m": 6,
+        "heading_deg": 0,
+        "fov_deg": 60,
+        "range_m": 100,
+    }
+    assert_problem(
+        await anon.post("/api/v1/cameras", json=body, headers=officer), 403, "operation_forbidden"
+    )
+    created = await anon.post("/api/v1/cameras", json=body, headers=manager)
+    assert created.status_code == 201, created.text
+    assert created.json()["properties"]["status"] == "unknown"
+    assert_problem(await anon.post("/api/v1/cameras", json=body, headers=manager), 409, "conflict")
+    north = plane.offset(spot[0], spot[1], 0, 50)
+    south = plane.offset(spot[0], spot[1], 180, 50)
+
+    async def seers(place: tuple[float, float]) -> set[str]:
+        r = await anon.get(
+            "/api/v1/cameras/seeing", params={"lat": place[0], "lon": place[1]}, headers=manager
+        )
+        return {f["id"] for f in r.json()["features"]}
+
+    assert "E2E-POLE-1" in await seers(north) and "E2E-POLE-1" not in await seers(south)
+    turned = await anon.patch(
+        "/api/v1/cameras/E2E-POLE-1", json={"heading_deg": 180}, headers=manager
+    )
+    assert turned.status_code == 200, turned.text
+    assert "E2E-POLE-1" in await seers(south) and "E2E-POLE-1" not in await seers(north)
+    wrong = assert_problem(
+        await anon.patch(
+            "/api/v1/cameras/E2E-POLE-1", json={"fov_deg": 360, "kind": "body"}, headers=manager
+        ),
+        422,
+        "validation_failed",
+    )
+    assert "mobile" in wrong["detail"] or wrong["errors"]
+    retired = await anon.post("/api/v1/cameras/E2E-POLE-1/retire", headers=manager)
+    assert retired.status_code == 200 and "E2E-POLE-1" not in await seers(south)
+    assert_problem(
+        await anon.get("/api/v1/cameras/E2E-POLE-1", headers=manager), 404, "camera_not_found"
+    )
+
+    header = "id,kind,name,owner,lat,lon,height_m,heading_deg,fov_deg,range_m,stream_url"
+    good = f"E2E-IMP-1,compound,门,物业,{spot[0]},{spot[1]},3,90,90,40,"
+    bad = f"E2E-IMP-2,compound,门,物业,{spot[0]},{spot[1]},3,90,400,40,"
+    csv_file = f"{header}\n{good}\n{bad}\n"
+    csv_type = {**manager, "Content-Type": "text/csv"}
+    rejected = assert_problem(
+        await anon.post("/api/v1/cameras/import", content=csv_file, headers=csv_type),
+        422,
+        "import_rejected",
+    )
+    assert [e["field"] for e in rejected["errors"]] == ["rows.3.fov_deg"]
+    assert_problem(
+        await anon.get("/api/v1/cameras/E2E-IMP-1", headers=manager), 404, "camera_not_found"
+    )  # all or nothing
+    kept = await anon.post(
+        "/api/v1/cameras/import", params={"mode": "keep_good"}, content=csv_file, headers=csv_type
+    )
+    assert kept.status_code == 200, kept.text
+    report = kept.json()
+    assert (report["rows"], report["created"], report["rejected"]) == (2, 1, 1)
+    assert report["errors"][0]["line"] == 3
+    assert (await anon.get("/api/v1/cameras/E2E-IMP-1", headers=manager)).status_code == 200
+    assert_problem(
+        await anon.post(
+            "/api/v1/cameras/import",
+            content="x",
+            headers={**manager, "Content-Type": "application/pdf"},
+        ),
+        415,
+        "unsupported_media_type",
+    )
+
+    exported = await anon.get("/api/v1/cameras/export", headers=manager)
+    assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
+    lines = exported.text.strip().splitlines()
+    assert lines[0] == header and len(lines) - 1 >= 1858
+    as_geojson = await anon.get("/api/v1/cameras/export?format=geojson", headers=manager)
+    again = await anon.post(
+        "/api/v1/cameras/import",
+        content=as_geojson.content,
+        headers={**manager, "Content-Type": "application/geo+json"},
+    )
+    assert again.status_code == 200, again.text
+    assert again.json()["created"] == 0 and again.json()["updated"] == len(lines) - 1

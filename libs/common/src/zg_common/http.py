@@ -110,7 +110,7 @@ class RequestContextMiddleware:
 
 
 # Paths that take file uploads, with their own (larger) body limit, in the gateway and services.
-UPLOAD_PATHS = frozenset({"/api/v1/media"})
+UPLOAD_PATHS = frozenset({"/api/v1/media", "/api/v1/cameras/import"})
 
 
 class BodyLimitMiddleware:

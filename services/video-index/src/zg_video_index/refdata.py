@@ -12,22 +12,9 @@ from zg_common.app import Runtime
 from zg_common.db import unit_of_work
 from zg_common.geo import Projection
 from zg_common.refdata import RefData, load_part_once
-from zg_video_index import registry
+from zg_video_index import registry, transfer
 from zg_video_index.models import SCHEMA
 from zg_video_index.registry import LiveIndex, Territory
-
-
-def camera_rows(collection: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
-    """A GeoJSON FeatureCollection of cameras as numbered rows (a feature's position from 1)."""
-    rows = []
-    for n, feature in enumerate(collection.get("features", []), start=1):
-        properties = dict(feature.get("properties") or {})
-        geometry = feature.get("geometry") or {}
-        if geometry.get("type") == "Point":
-            lon, lat = geometry["coordinates"][:2]
-            properties.update(lat=lat, lon=lon)
-        rows.append((n, properties))
-    return rows
 
 
 async def load(runtime: Runtime) -> None:
@@ -38,7 +25,7 @@ async def load(runtime: Runtime) -> None:
 
     async def load_cameras(session: AsyncSession) -> None:
         checked = registry.check_rows(
-            camera_rows(data.read("cameras.geojson")), runtime.state["grids"]
+            transfer.rows_of_features(data.read("cameras.geojson")), runtime.state["grids"]
         )
         if checked.errors:
             raise ValueError(f"the data set's cameras are invalid: {checked.errors[:3]}")

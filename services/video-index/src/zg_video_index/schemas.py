@@ -44,6 +44,23 @@ class CameraIn(BaseModel):
         return self
 
 
+class CameraPatch(BaseModel):
+    """What changes of a camera; the result is checked as a whole (CameraIn's rules)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    kind: Kind | None = None
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    owner: str | None = Field(default=None, min_length=1, max_length=200)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    height_m: float | None = Field(default=None, ge=0, le=300)
+    heading_deg: float | None = Field(default=None, ge=0, lt=360)
+    fov_deg: float | None = Field(default=None, gt=0, le=360)
+    range_m: float | None = Field(default=None, gt=0, le=2000)
+    stream_url: str | None = Field(default=None, pattern=STREAM)
+
+
 class CameraProperties(BaseModel):
     id: str
     kind: Kind
