@@ -35,6 +35,7 @@ SAMPLE_PATH_VALUES = {
     "badge": "ZG001",
     "point_id": "P0001",
     "route_id": "R01",
+    "camera_id": "TW-00001",
     "absence_id": "1",
     "key_id": str(uuid.uuid4()),
     "account_id": str(uuid.uuid4()),

@@ -73,7 +73,20 @@ async def create_demo_accounts(session: AsyncSession, credentials_file: Path) ->
             "workflow.act",  # the call-back results of its orders
         ],
     )
-    document = {"accounts": written, "api_keys": [{"name": "12345 hotline (demo)", "key": key}]}
+    # the video platform (天网 / compound NVRs, AI analytics): heartbeats and alarms only
+    _, video_key = await create_key(
+        session,
+        name="video platform (demo)",
+        department_ids=[],
+        operations=["cameras.report", "camera_alarms.raise"],
+    )
+    document = {
+        "accounts": written,
+        "api_keys": [
+            {"name": "12345 hotline (demo)", "key": key},
+            {"name": "video platform (demo)", "key": video_key},
+        ],
+    }
     await asyncio.to_thread(_write_private, credentials_file, document)
     log.warning("demo accounts created; their passwords are in %s", credentials_file)
     return True

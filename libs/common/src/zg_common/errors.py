@@ -99,6 +99,13 @@ class CaseNotFound(NotFound):
     title = "Case not found"
 
 
+class GridNotFound(NotFound):
+    """No grid of that id (the territory's grids; patrol and the video index answer it)."""
+
+    code = "grid_not_found"
+    title = "Grid not found"
+
+
 class MethodNotAllowed(ProblemError):
     status, code, title = 405, "method_not_allowed", "Method not allowed"
 

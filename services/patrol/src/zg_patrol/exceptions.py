@@ -1,11 +1,8 @@
 """Domain errors of patrol."""
 
-from zg_common.errors import NotFound, ProblemError
+from zg_common.errors import GridNotFound, NotFound, ProblemError
 
-
-class GridNotFound(NotFound):
-    code = "grid_not_found"
-    title = "Grid not found"
+__all__ = ["GridNotFound"]  # the territory's, shared with the video index
 
 
 class PlanNotFound(NotFound):

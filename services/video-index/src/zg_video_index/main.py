@@ -7,7 +7,7 @@ from fastapi import FastAPI
 
 from zg_common.app import ServiceSpec, create_service_app
 from zg_common.contracts.video_index import CONTRACTS
-from zg_video_index import refdata, registry, registry_api
+from zg_video_index import health, links, refdata, registry, registry_api
 from zg_video_index.config import VideoIndexSettings
 from zg_video_index.models import SCHEMA, outbox
 from zg_video_index.router import router
@@ -27,6 +27,7 @@ def create_app(settings: VideoIndexSettings | None = None) -> FastAPI:
             outbox=outbox,
             produces=CONTRACTS,
             on_startup=[refdata.load],
-            workers=[registry.follow],
+            consumers=links.consumers,
+            workers=[registry.follow, health.watch],
         ),
     )

@@ -22,14 +22,17 @@ from zg_common.errors import (
 )
 from zg_common.geojson import Feature, GeoJSONResponse
 from zg_common.identity import Identity
-from zg_video_index import registry, transfer
+from zg_video_index import health, registry, transfer
 from zg_video_index.models import Camera
 from zg_video_index.registry import LiveIndex, RowError
 from zg_video_index.router import CameraNotFound, _feature
 from zg_video_index.schemas import (
+    BeatRefusal,
     CameraIn,
     CameraPatch,
     CameraProperties,
+    HeartbeatsIn,
+    HeartbeatsRead,
     ImportReport,
     ImportRowError,
 )
@@ -240,4 +243,38 @@ async def export_cameras(
         body,
         media_type=media,
         headers={"Content-Disposition": f'attachment; filename="cameras.{format}"'},
+    )
+
+
+@router.post(
+    "/cameras/heartbeats",
+    response_model=HeartbeatsRead,
+    summary="Heartbeats from a video platform (up to 1,000 a call): each camera online, or in "
+    "fault; mobile units with their fix",
+    description="A camera not heard from within ZG_VIDEO_INDEX_HEARTBEAT_TIMEOUT_S (300 s) goes "
+    "offline. Every change of status is published (`video.camera.status_changed.v1`). Beats "
+    "for unknown cameras or with a time over an hour old or in the future are listed as "
+    "refused; the others are taken.",
+)
+async def receive_heartbeats(
+    caller: Annotated[Identity, require("cameras.report")], body: HeartbeatsIn, request: Request
+) -> HeartbeatsRead:
+    runtime = request.app.state.runtime
+    if any(b.at.tzinfo is None for b in body.beats):
+        raise ValidationFailed(
+            "heartbeat times need a UTC offset",
+            errors=[FieldError(field="beats.at", code="naive_datetime", message="add an offset")],
+        )
+    beats = [health.Beat(b.camera_id, b.at, b.state, b.fault, b.lat, b.lon) for b in body.beats]
+    async with unit_of_work(runtime.sessions) as session:
+        taken, refused = await health.receive(
+            session, beats, now=datetime.now(UTC), grid_of=runtime.state["grids"].grid_of
+        )
+    await _applied(request)
+    return HeartbeatsRead(
+        taken=taken,
+        refused=[
+            BeatRefusal(index=r.index, camera_id=r.camera_id, code=r.code, message=r.message)
+            for r in refused
+        ],
     )

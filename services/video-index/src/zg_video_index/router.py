@@ -5,22 +5,25 @@ stream addresses only for the roles allowed to watch."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, status
 from pydantic import BaseModel, Field
 from shapely.geometry import shape
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.authz import policy, require
-from zg_common.db import request_session
-from zg_common.errors import FieldError, NotFound, ValidationFailed
+from zg_common.db import request_session, unit_of_work
+from zg_common.errors import FieldError, GridNotFound, NotFound, ValidationFailed
 from zg_common.geojson import Feature, FeatureCollection, GeoJSONResponse, Geometry
 from zg_common.identity import Identity
+from zg_video_index import alarms, links
 from zg_video_index.models import Camera
 from zg_video_index.registry import LiveIndex
-from zg_video_index.schemas import CameraProperties, Kind, SeenBy, Status
+from zg_video_index.schemas import AlarmIn, AlarmRead, CameraProperties, Kind, SeenBy, Status
 
 router = APIRouter(prefix="/api/v1", tags=["cameras"])
 Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
@@ -32,11 +35,6 @@ Lon = Annotated[float, Query(ge=-180, le=180)]
 class CameraNotFound(NotFound):
     code = "camera_not_found"
     title = "Camera not found"
-
-
-class GridNotFound(NotFound):
-    code = "grid_not_found"
-    title = "Grid not found"
 
 
 def _properties(camera: Camera, caller: Identity) -> dict[str, Any]:
@@ -204,6 +202,72 @@ async def _inside(
 
 
 @router.get(
+    "/cameras/by-case/{case_id}",
+    response_model=FeatureCollection[SeenBy],
+    response_class=GeoJSONResponse,
+    summary="The cameras that saw a case's place when it was reported, nearest first",
+)
+async def read_case_cameras(
+    caller: Reader, case_id: uuid.UUID, session: Session
+) -> FeatureCollection[SeenBy]:
+    return FeatureCollection[SeenBy](
+        features=[
+            Feature[SeenBy](
+                id=camera.id,
+                geometry=Geometry(type="Point", coordinates=[camera.lon, camera.lat]),
+                properties=SeenBy(**_properties(camera, caller), distance_m=distance),
+            )
+            for camera, distance in await links.cameras_of(session, case_id)
+        ]
+    )
+
+
+@router.post(
+    "/camera-alarms",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=AlarmRead,
+    tags=["camera alarms"],
+    summary="A video-analytics platform raises an alarm at a camera; intake makes it a case",
+    description="The camera must be in the registry (422 `unknown_camera`); its place is the "
+    "case's. The same alarm id from the same platform is taken once (`repeated`); another "
+    "alarm of the same thing near the same place joins the open case (intake's duplicate rule "
+    "of the category).",
+)
+async def raise_alarm(
+    caller: Annotated[Identity, require("camera_alarms.raise")],
+    body: AlarmIn,
+    request: Request,
+) -> AlarmRead:
+    if body.detected_at.tzinfo is None:
+        message = "detected_at needs a UTC offset"
+        raise ValidationFailed(
+            message,
+            errors=[FieldError(field="detected_at", code="naive_datetime", message=message)],
+        )
+    runtime = request.app.state.runtime
+    alarm = alarms.Alarm(
+        body.alarm_id,
+        body.camera_id,
+        body.category,
+        body.detected_at,
+        body.confidence,
+        body.snapshot_url,
+        body.description,
+    )
+    async with unit_of_work(runtime.sessions) as session:
+        camera, new = await alarms.raise_alarm(
+            session, alarm, partner=caller.sub, now=datetime.now(UTC)
+        )
+    return AlarmRead(
+        alarm_id=body.alarm_id,
+        camera_id=camera.id,
+        lat=camera.lat,
+        lon=camera.lon,
+        repeated=not new,
+    )
+
+
+@router.get(
     "/cameras/{camera_id}",
     response_model=Feature[CameraProperties],
     response_class=GeoJSONResponse,
@@ -218,3 +282,25 @@ async def read_camera(
     if camera is None or camera.retired_at is not None:
         raise CameraNotFound(f"No camera {camera_id}")
     return _feature(camera, caller)
+
+
+class StreamRead(BaseModel):
+    camera_id: str
+    stream_url: str | None = Field(description="RTSP/HLS; null when the camera has none")
+    status: Status
+
+
+@router.get(
+    "/cameras/{camera_id}/stream",
+    response_model=StreamRead,
+    summary="Watch a camera: its stream address (the roles allowed to watch)",
+)
+async def read_stream(
+    caller: Annotated[Identity, require("cameras.watch")],
+    camera_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")],
+    session: Session,
+) -> StreamRead:
+    camera = await session.get(Camera, camera_id)
+    if camera is None or camera.retired_at is not None:
+        raise CameraNotFound(f"No camera {camera_id}")
+    return StreamRead(camera_id=camera.id, stream_url=camera.stream_url, status=camera.status)

@@ -101,3 +101,56 @@ class ImportReport(BaseModel):
     updated: int
     rejected: int
     errors: list[ImportRowError]
+
+
+class BeatIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    camera_id: str = Field(pattern=CAMERA_ID)
+    at: datetime = Field(description="when the platform last heard the camera (with offset)")
+    state: Literal["ok", "fault"]
+    fault: str = Field(default="", max_length=200, examples=["lens covered", "no video signal"])
+    lat: float | None = Field(default=None, ge=-90, le=90, description="mobile units: the fix")
+    lon: float | None = Field(default=None, ge=-180, le=180)
+
+
+class HeartbeatsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    beats: list[BeatIn] = Field(min_length=1, max_length=1000)
+
+
+class BeatRefusal(BaseModel):
+    index: int = Field(description="the beat's position in the batch, from 0")
+    camera_id: str
+    code: str = Field(examples=["unknown_camera", "stale_or_future"])
+    message: str
+
+
+class HeartbeatsRead(BaseModel):
+    taken: int
+    refused: list[BeatRefusal]
+
+
+class AlarmIn(BaseModel):
+    """What a video-analytics platform detected at a camera."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    alarm_id: str = Field(
+        pattern=r"^[A-Za-z0-9_.:-]{1,60}$", description="the platform's id (repeats are ignored)"
+    )
+    camera_id: str = Field(pattern=CAMERA_ID)
+    category: str = Field(pattern=r"^[CE]\d{4}$", examples=["E0301"], description="minor category")
+    detected_at: datetime
+    confidence: float = Field(ge=0, le=1)
+    snapshot_url: str | None = Field(default=None, pattern=r"^https?://[^\s]{1,490}$")
+    description: str = Field(default="", max_length=2000)
+
+
+class AlarmRead(BaseModel):
+    alarm_id: str
+    camera_id: str
+    lat: float
+    lon: float
+    repeated: bool = Field(description="this platform sent this alarm id before: nothing new")
