@@ -4,9 +4,10 @@ changes (a camera moved or retired by another process)."""
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,9 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from tests.conftest import Infra
 from tests.integration.conftest import load_data_set, service_database
+from zg_common.contracts.intake import CaseReported
+from zg_common.contracts.video_index import (
+    CameraAlarmRaised,
+    CameraStatusChanged,
+    CaseCamerasLinked,
+)
 from zg_common.db import unit_of_work
-from zg_video_index import registry
-from zg_video_index.models import Camera
+from zg_common.errors import ValidationFailed
+from zg_video_index import alarms, health, links, registry
+from zg_video_index.models import Camera, outbox
 
 pytestmark = pytest.mark.integration
 
@@ -120,3 +128,134 @@ async def test_the_index_follows_changes_made_elsewhere(video: tuple[AsyncEngine
     assert "CZ-01" in {c for c, _ in live.index.covering(*far)}
     assert "TW-00001" not in {c for c, _ in live.index.covering(*place)}
     assert len(live.index) == 1857
+
+
+async def _events(sessions: Any, event_type: str) -> list[dict[str, Any]]:
+    async with sessions() as session:
+        rows = await session.scalars(
+            select(outbox.table.c.payload).where(outbox.table.c.event_type == event_type)
+        )
+        return [row["data"] for row in rows]
+
+
+async def test_heartbeats_faults_and_silence_change_the_status_once_each(
+    video: tuple[AsyncEngine, Any],
+) -> None:
+    engine, runtime = video
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    now = datetime.now(UTC)
+    grid_of = runtime.state["grids"].grid_of
+    beats = [
+        health.Beat("TW-00002", now - timedelta(seconds=30), "ok"),
+        health.Beat("TW-00002", now - timedelta(seconds=10), "ok"),  # still online: no event
+        health.Beat("TW-00003", now - timedelta(seconds=5), "fault", "lens covered"),
+        health.Beat("NOPE", now, "ok"),
+        health.Beat("TW-00004", now - timedelta(hours=2), "ok"),
+        health.Beat("JL-ZG001", now, "ok", lat=31.7955, lon=117.2755),  # a body camera's fix
+        health.Beat("TW-00005", now, "ok", lat=31.7955, lon=117.2755),  # a pole does not move
+    ]
+    async with unit_of_work(sessions) as session:
+        taken, refused = await health.receive(session, beats, now=now, grid_of=grid_of)
+    assert taken == 5
+    assert {(r.camera_id, r.code) for r in refused} == {
+        ("NOPE", "unknown_camera"),
+        ("TW-00004", "stale_or_future"),
+    }
+    async with sessions() as session:
+        cams = {
+            c.id: c
+            for c in await session.scalars(
+                select(Camera).where(
+                    Camera.id.in_(["TW-00002", "TW-00003", "JL-ZG001", "TW-00005"])
+                )
+            )
+        }
+    assert cams["TW-00002"].status == "online" and cams["TW-00003"].status == "fault"
+    assert (cams["JL-ZG001"].lat, cams["JL-ZG001"].lon) == (31.7955, 117.2755)
+    assert cams["JL-ZG001"].position_at == now and cams["JL-ZG001"].status == "online"
+    assert cams["TW-00005"].lat != 31.7955
+    changes = await _events(sessions, CameraStatusChanged.event_type)
+    mine = [(e["camera_id"], e["from_status"], e["to_status"]) for e in changes]
+    assert mine.count(("TW-00002", "unknown", "online")) == 1
+    assert ("TW-00003", "unknown", "fault") in mine
+    assert next(e for e in changes if e["camera_id"] == "TW-00003")["reason"] == "lens covered"
+
+    # five minutes of silence: offline, once, whichever replicas look
+    later = now + timedelta(minutes=6)
+    counts = [
+        await health.mark_silent(sessions, now=later, timeout=timedelta(minutes=5))
+        for _ in range(2)
+    ]
+    assert counts[0] >= 3 and counts[1] == 0
+    async with sessions() as session:
+        assert (await session.get(Camera, "TW-00002")).status == "offline"  # type: ignore[union-attr]
+    offline = [
+        e
+        for e in await _events(sessions, CameraStatusChanged.event_type)
+        if e["to_status"] == "offline" and e["camera_id"] == "TW-00002"
+    ]
+    assert len(offline) == 1 and offline[0]["reason"] == "no heartbeat for 300 s"
+
+
+async def test_a_reported_case_is_linked_to_the_cameras_that_see_it(
+    video: tuple[AsyncEngine, Any],
+) -> None:
+    engine, runtime = video
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    live = runtime.state["index"]
+    async with sessions() as session:
+        pole = await session.get(Camera, "TW-00020")
+    assert pole is not None
+    place = live.index.projection.offset(pole.lat, pole.lon, pole.heading_deg or 0, 30)
+    case = CaseReported(
+        case_id=str(uuid.uuid4()),
+        number="FX1",
+        category="E0403",
+        category_kind="event",
+        lat=place[0],
+        lon=place[1],
+        description="parked",
+        source="resident_app",
+        reported_at=datetime.now(UTC),
+    )
+    async with unit_of_work(sessions) as session:
+        linked = await links.link_case(session, case, live)
+    async with unit_of_work(sessions) as session:
+        assert await links.link_case(session, case, live) == linked, "idempotent"
+    async with sessions() as session:
+        found = await links.cameras_of(session, uuid.UUID(case.case_id))
+    assert linked == len(found) >= 1
+    assert "TW-00020" in {c.id for c, _ in found}
+    assert [d for _, d in found] == sorted(d for _, d in found)
+    published = [
+        e
+        for e in await _events(sessions, CaseCamerasLinked.event_type)
+        if e["case_id"] == case.case_id
+    ]
+    assert "TW-00020" in {c["camera_id"] for c in published[0]["cameras"]}
+
+
+async def test_an_alarm_is_taken_once_per_platform_and_id(video: tuple[AsyncEngine, Any]) -> None:
+    engine, _ = video
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    now = datetime.now(UTC)
+    alarm = alarms.Alarm("A-1", "TW-00030", "E0403", now, 0.93, None, "")
+    async with unit_of_work(sessions) as session:
+        camera, new = await alarms.raise_alarm(session, alarm, partner="key:video", now=now)
+    async with unit_of_work(sessions) as session:
+        _, again = await alarms.raise_alarm(session, alarm, partner="key:video", now=now)
+    async with unit_of_work(sessions) as session:
+        _, other = await alarms.raise_alarm(session, alarm, partner="key:other", now=now)
+    assert (new, again, other) == (True, False, True)
+    raised = [
+        e
+        for e in await _events(sessions, CameraAlarmRaised.event_type)
+        if e["camera_id"] == "TW-00030"
+    ]
+    assert sorted(e["alarm_id"] for e in raised) == ["key:other:A-1", "key:video:A-1"]
+    assert (raised[0]["lat"], raised[0]["lon"]) == (camera.lat, camera.lon)
+    with pytest.raises(ValidationFailed) as unknown:
+        async with unit_of_work(sessions) as session:
+            nowhere = alarms.Alarm("A-2", "NOPE", "E0403", now, 0.5, None, "")
+            await alarms.raise_alarm(session, nowhere, partner="key:video", now=now)
+    assert unknown.value.errors[0].code == "unknown_camera"
