@@ -4,13 +4,17 @@ addresses for those allowed to watch."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
-from tests.e2e.conftest import Platform
+from tests.e2e.conftest import Platform, demo_credentials
 from tests.e2e.support import assert_problem, login, refdata
+from tests.helpers import eventually, unique
+from zg_common.db import to_asyncpg_dsn
 from zg_common.geo import Projection
 
 pytestmark = pytest.mark.e2e
@@ -220,3 +224,94 @@ async def test_a_manager_registers_changes_retires_imports_and_exports(
     )
     assert again.status_code == 200, again.text
     assert again.json()["created"] == 0 and again.json()["updated"] == len(lines) - 1
+
+
+async def test_the_video_platform_reports_health_and_an_alarm_becomes_one_case(
+    anon: httpx.AsyncClient, platform: Platform, e2e_database: str
+) -> None:
+    video = {"X-API-Key": demo_credentials(platform)["api_keys"][1]["key"]}
+    leader = await login(anon, platform, "shift-leader")
+    officer = await login(anon, platform, "ZG001")
+    camera = "XQ-00300"
+    now = datetime.now(UTC)
+    beats = {
+        "beats": [
+            {"camera_id": camera, "at": now.isoformat(), "state": "ok"},
+            {"camera_id": "NOPE-9", "at": now.isoformat(), "state": "ok"},
+        ]
+    }
+    heard = await anon.post("/api/v1/cameras/heartbeats", json=beats, headers=video)
+    assert heard.status_code == 200, heard.text
+    assert heard.json()["taken"] == 1 and heard.json()["refused"][0]["code"] == "unknown_camera"
+    shown = await anon.get(f"/api/v1/cameras/{camera}", headers=leader)
+    assert shown.json()["properties"]["status"] == "online"
+    assert_problem(
+        await anon.post("/api/v1/cameras/heartbeats", json=beats, headers=leader),
+        403,
+        "operation_forbidden",
+    )
+
+    stream = await anon.get(f"/api/v1/cameras/{camera}/stream", headers=leader)
+    assert stream.status_code == 200 and stream.json()["stream_url"].endswith(camera)
+    assert_problem(
+        await anon.get(f"/api/v1/cameras/{camera}/stream", headers=officer),
+        403,
+        "operation_forbidden",
+    )
+
+    first = unique("vend")
+    alarm = {
+        "alarm_id": first,
+        "camera_id": camera,
+        "category": "E0402",
+        "detected_at": now.isoformat(),
+        "confidence": 0.91,
+        "snapshot_url": "https://analytics.example/s/1.jpg",
+    }
+    raised = await anon.post("/api/v1/camera-alarms", json=alarm, headers=video)
+    assert raised.status_code == 202, raised.text
+    assert raised.json()["repeated"] is False
+    again = await anon.post("/api/v1/camera-alarms", json=alarm, headers=video)
+    assert again.json()["repeated"] is True
+    later = {**alarm, "alarm_id": unique("vend"), "detected_at": datetime.now(UTC).isoformat()}
+    assert (await anon.post("/api/v1/camera-alarms", json=later, headers=video)).status_code == 202
+    assert_problem(
+        await anon.post(
+            "/api/v1/camera-alarms", json={**alarm, "camera_id": "NOPE-9"}, headers=video
+        ),
+        422,
+        "validation_failed",
+    )
+    assert_problem(
+        await anon.post("/api/v1/camera-alarms", json=alarm, headers=leader),
+        403,
+        "operation_forbidden",
+    )
+
+    conn = await asyncpg.connect(to_asyncpg_dsn(e2e_database))
+    try:
+
+        async def both_taken() -> list[asyncpg.Record] | None:
+            rows = await conn.fetch(
+                "SELECT id, status, source, media_url FROM intake.cases "
+                "WHERE camera_id = $1 ORDER BY reported_at",
+                camera,
+            )
+            return rows if len(rows) == 2 else None
+
+        rows = await eventually(
+            both_taken, timeout=30, interval=0.3, what="intake to take both alarms"
+        )
+    finally:
+        await conn.close()
+    case, repeat = rows
+    assert case["source"] == "camera" and case["media_url"].endswith("1.jpg")
+    assert repeat["status"] == "merged", "the same thing again joins the open case"
+
+    async def linked() -> list[str] | None:
+        r = await anon.get(f"/api/v1/cameras/by-case/{case['id']}", headers=leader)
+        ids = [f["id"] for f in r.json()["features"]]
+        return ids or None
+
+    ids = await eventually(linked, timeout=30, interval=0.3, what="the case's cameras")
+    assert ids[0] == camera, "the alarm's own camera stands at the case's place"
