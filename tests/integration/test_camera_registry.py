@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from tests.conftest import Infra
 from tests.integration.conftest import load_data_set, service_database
 from zg_common.contracts.intake import CaseReported
+from zg_common.contracts.patrol import OfficerPositionReported
 from zg_common.contracts.video_index import (
     CameraAlarmRaised,
     CameraStatusChanged,
@@ -259,3 +260,32 @@ async def test_an_alarm_is_taken_once_per_platform_and_id(video: tuple[AsyncEngi
             nowhere = alarms.Alarm("A-2", "NOPE", "E0403", now, 0.5, None, "")
             await alarms.raise_alarm(session, nowhere, partner="key:video", now=now)
     assert unknown.value.errors[0].code == "unknown_camera"
+
+
+async def test_a_body_camera_follows_its_officers_reported_positions(
+    video: tuple[AsyncEngine, Any],
+) -> None:
+    engine, runtime = video
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    grid_of = runtime.state["grids"].grid_of
+    now = datetime.now(UTC)
+
+    def moved_to(lat: float, lon: float, at: datetime) -> OfficerPositionReported:
+        return OfficerPositionReported(
+            badge="ZG007", grid_id="G01", shift="day", at=at, lat=lat, lon=lon, accuracy_m=5
+        )
+
+    async with unit_of_work(sessions) as session:
+        assert await links.follow_officer(session, moved_to(31.8001, 117.2901, now), grid_of)
+    async with unit_of_work(sessions) as session:  # an older fix arriving late: no move
+        old = moved_to(31.7, 117.2, now - timedelta(minutes=1))
+        assert not await links.follow_officer(session, old, grid_of)
+    async with unit_of_work(sessions) as session:  # no body camera for that badge
+        stranger = moved_to(31.8, 117.29, now).model_copy(update={"badge": "XX999"})
+        assert not await links.follow_officer(session, stranger, grid_of)
+    async with sessions() as session:
+        camera = await session.get(Camera, "JL-ZG007")
+    assert camera is not None and (camera.lat, camera.lon) == (31.8001, 117.2901)
+    live = runtime.state["index"]
+    await live.catch_up(sessions)
+    assert "JL-ZG007" in {c for c, _ in live.index.covering(31.8001, 117.2902)}

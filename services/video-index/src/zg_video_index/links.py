@@ -1,11 +1,12 @@
-"""Cases and cameras: for every case intake accepts, the cameras that see its place then are
-linked to it (and the link published), so that the operator pulls the footage of the right
-moment from the right cameras."""
+"""What video-index follows in the other services: for every case intake accepts, the cameras
+that see its place then are linked to it (and the link published), so that the operator pulls
+the footage of the right moment from the right cameras; an officer's reported positions
+(patrol) move the body camera they wear."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from zg_common.app import Runtime
 from zg_common.consumer import ConsumerSpec
 from zg_common.contracts.intake import TOPIC_CASE as INTAKE_CASE
 from zg_common.contracts.intake import CaseReported
+from zg_common.contracts.patrol import TOPIC_OFFICER, OfficerPositionReported
 from zg_common.contracts.video_index import CaseCamerasLinked, LinkedCamera
 from zg_common.events import CloudEvent
 from zg_video_index.models import Camera, CaseCamera, outbox
@@ -28,13 +30,46 @@ def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
     async def reported(session: AsyncSession, event: CloudEvent) -> None:
         await link_case(session, CaseReported.parse(event), runtime.state["index"])
 
+    async def officer_moved(session: AsyncSession, event: CloudEvent) -> None:
+        await follow_officer(
+            session, OfficerPositionReported.parse(event), runtime.state["grids"].grid_of
+        )
+
     return (
         ConsumerSpec(
             name="video-index.case-cameras",
             topics=(INTAKE_CASE,),
             handlers={CaseReported.event_type: reported},
         ),
+        ConsumerSpec(
+            name="video-index.body-cameras",
+            topics=(TOPIC_OFFICER,),
+            handlers={OfficerPositionReported.event_type: officer_moved},
+        ),
     )
+
+
+BODY_CAMERA = "JL-{badge}"  # the body camera an officer wears (the data set's numbering)
+
+
+async def follow_officer(
+    session: AsyncSession,
+    position: OfficerPositionReported,
+    grid_of: Callable[[float, float], str | None],
+) -> bool:
+    """An officer's body camera is where the officer's app last said they were (patrol's
+    positions), unless its own platform reported a newer fix; whether it moved."""
+    camera = await session.get(
+        Camera, BODY_CAMERA.format(badge=position.badge), with_for_update=True
+    )
+    if camera is None or camera.retired_at is not None or camera.kind != "body":
+        return False
+    if camera.position_at is not None and camera.position_at >= position.at:
+        return False
+    camera.lat, camera.lon, camera.position_at = position.lat, position.lon, position.at
+    camera.grid_id = grid_of(position.lat, position.lon)
+    camera.updated_at = datetime.now(UTC)
+    return True
 
 
 async def link_case(session: AsyncSession, case: CaseReported, live: LiveIndex) -> int:
