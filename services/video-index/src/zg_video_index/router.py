@@ -91,7 +91,7 @@ async def read_cameras(
     caller: Reader,
     session: Session,
     kind: Kind | None = None,
-    status: Status | None = None,
+    state: Annotated[Status | None, Query(alias="status")] = None,
     grid_id: Annotated[str | None, Query(pattern=r"^G\d{2,3}$")] = None,
     cursor: Annotated[str | None, Query(max_length=40, description="next_cursor")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
@@ -99,8 +99,8 @@ async def read_cameras(
     query = select(Camera).where(Camera.retired_at.is_(None)).order_by(Camera.id).limit(limit)
     if kind:
         query = query.where(Camera.kind == kind)
-    if status:
-        query = query.where(Camera.status == status)
+    if state:
+        query = query.where(Camera.status == state)
     if grid_id:
         query = query.where(Camera.grid_id == grid_id)
     if cursor:

@@ -11,21 +11,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from zg_video_index.models import Camera
-from zg_video_index.registry import RowError
+from zg_video_index.registry import WRITABLE, RowError
 
-COLUMNS = (
-    "id",
-    "kind",
-    "name",
-    "owner",
-    "lat",
-    "lon",
-    "height_m",
-    "heading_deg",
-    "fov_deg",
-    "range_m",
-    "stream_url",
-)
+COLUMNS = ("id", *WRITABLE)  # the registry's columns, in the API's order
 REQUIRED = ("id", "kind", "name", "owner", "lat", "lon", "fov_deg", "range_m")
 
 
