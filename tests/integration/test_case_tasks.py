@@ -33,8 +33,16 @@ async def _fresh_day(sessions: async_sessionmaker[Any]) -> PlanRun:
     async with unit_of_work(sessions) as session:
         await session.execute(delete(PlanVisit).where(PlanVisit.grid_id == GRID))
         await session.execute(delete(OfficerAbsence).where(OfficerAbsence.day == DAY))
-        run = PlanRun(day=DAY, generated_at=NOW, generated_by="t", seconds=0, visits=2,
-                      planned=2, length_m=0, unplanned_by_reason={})  # fmt: skip
+        run = PlanRun(
+            day=DAY,
+            generated_at=NOW,
+            generated_by="t",
+            seconds=0,
+            visits=2,
+            planned=2,
+            length_m=0,
+            unplanned_by_reason={},
+        )
         session.add(run)
         await session.flush()
         points = list(
@@ -45,12 +53,24 @@ async def _fresh_day(sessions: async_sessionmaker[Any]) -> PlanRun:
         for n, (point, badge) in enumerate(zip(points[:2], ("ZG075", "ZG076"), strict=True)):
             session.add(
                 PlanVisit(
-                    id=f"C:{n}", day=DAY, run_id=run.id, grid_id=GRID, shift="day",
-                    point_id=point.id, lat=point.lat, lon=point.lon, kind="patrol",
-                    window_start=NOW, window_end=NOW + timedelta(hours=2), officer_badge=badge,
-                    seq=1, eta=NOW + timedelta(minutes=30), status="planned", updated_at=NOW,
+                    id=f"C:{n}",
+                    day=DAY,
+                    run_id=run.id,
+                    grid_id=GRID,
+                    shift="day",
+                    point_id=point.id,
+                    lat=point.lat,
+                    lon=point.lon,
+                    kind="patrol",
+                    window_start=NOW,
+                    window_end=NOW + timedelta(hours=2),
+                    officer_badge=badge,
+                    seq=1,
+                    eta=NOW + timedelta(minutes=30),
+                    status="planned",
+                    updated_at=NOW,
                 )
-            )  # fmt: skip
+            )
         return run
 
 
@@ -199,14 +219,28 @@ async def test_an_open_task_moves_on_when_its_shift_ends(
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     await _fresh_day(sessions)
     late = _task(
-        "check", at=NOW + timedelta(hours=4, minutes=50), due_in=timedelta(minutes=30),
+        "check",
+        at=NOW + timedelta(hours=4, minutes=20),
+        due_in=timedelta(minutes=30),
         place=(31.8, 117.29),
-    )  # fmt: skip
+    )
     async with unit_of_work(sessions) as session:
         visit = await tasks.add_task(session, late, requirements)
     assert visit is not None and visit.shift == "day"
-    # asked ten minutes before the day shift ends: the rest of the day shift is its window
-    assert visit.window_end == datetime(2026, 12, 8, 15, 0, tzinfo=LOCAL)
+    assert visit.window_end == late.due_at
+
+    # asked ten minutes before the day shift ends: the evening shift's from its start
+    last_minute = _task(
+        "verify",
+        at=NOW + timedelta(hours=4, minutes=50),
+        due_in=timedelta(minutes=30),
+        place=(31.8, 117.29),
+    )
+    async with unit_of_work(sessions) as session:
+        handed = await tasks.add_task(session, last_minute, requirements)
+    assert handed is not None and (handed.day, handed.shift) == (DAY, "evening")
+    assert handed.window_start == datetime(2026, 12, 8, 15, 0, tzinfo=LOCAL)
+    assert handed.window_end == last_minute.due_at
 
     assert await tasks.carry_over(sessions, requirements, now=NOW + timedelta(hours=4)) == 0
     evening = datetime(2026, 12, 8, 15, 5, tzinfo=LOCAL)

@@ -3,7 +3,7 @@ report on site (核实) or check a fix (核查). A task becomes a visit of the s
 is asked for, at the case's place, due at routing's stage limit; the shift is planned again
 (by the watch loop, after the event is committed, so a crash loses no task). The case's next
 step (confirm or refute, pass or fail the check; or a cancellation) settles the visit. A task
-still open when its shift ends moves on to the next shift."""
+asked for in a shift's last half hour, or still open when its shift ends, is the next shift's."""
 
 from __future__ import annotations
 
@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 WAITS_IN = {"verify": "verifying", "check": "checking"}  # the case's state while a task is open
 ANSWERS = {"verify": {"confirm", "refute"}, "check": {"pass_check", "fail_check"}}
 MIN_WINDOW = timedelta(minutes=5)
+# asked for this close to the end of a shift, a task is the next shift's (nobody would walk
+# there in time, and the officers are heading back)
+HANDOVER = timedelta(minutes=30)
 
 
 def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
@@ -73,8 +76,11 @@ async def add_task(
         )
         return None
     day, shift, _, shift_end = requirements.shift_at(task.requested_at)
+    start = task.requested_at
+    if shift_end - start < HANDOVER:  # the shift is nearly over: the next one takes it
+        day, shift, start, shift_end = requirements.shift_at(shift_end)
     end = min(task.due_at, shift_end)
-    if end - task.requested_at < MIN_WINDOW:
+    if end - start < MIN_WINDOW:
         end = shift_end  # due after the shift or too soon to plan: this shift, as soon as it can
     now = datetime.now(UTC)
     visit_id = task_visit_id(task)
@@ -91,7 +97,7 @@ async def add_task(
             lon=task.lon,
             kind=task.task,
             case_id=task.case_id,
-            window_start=task.requested_at,
+            window_start=start,
             window_end=end,
             status="unplanned",
             reason=AWAITING,
