@@ -501,6 +501,8 @@ def _update(change: CaseStatusChange, number: str) -> dict[str, Any]:
     }
 
 
-@router.api_route("/{rest:path}", methods=["GET", "POST"], summary="Anything else: 404")
+@router.api_route(
+    "/{rest:path}", methods=["GET", "POST"], summary="Anything else: 404", include_in_schema=False
+)
 async def unknown(caller: Annotated[Identity, require("open311.read")], rest: str) -> Response:
     raise Open311Error(404, f"{wire.PREFIX}/{rest} is not an Open311 resource here")
