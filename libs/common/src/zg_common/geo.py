@@ -138,15 +138,15 @@ class PointIndex(Generic[T]):
     def __init__(self, points: Sequence[tuple[float, float, T]]) -> None:
         if not points:
             raise ValueError("a point index needs at least one point")
-        self.lat0 = sum(p[0] for p in points) / len(points)
-        self.kx = math.cos(math.radians(self.lat0)) * math.pi / 180 * EARTH_RADIUS_M
-        self.ky = math.pi / 180 * EARTH_RADIUS_M
+        self.projection = Projection(
+            sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points)
+        )
         self.positions = [(lat, lon) for lat, lon, _ in points]
         self.values = [value for _, _, value in points]
         self.tree = STRtree([self._project(lat, lon) for lat, lon, _ in points])
 
     def _project(self, lat: float, lon: float) -> Point:
-        return Point(lon * self.kx, lat * self.ky)
+        return Point(*self.projection.to_xy(lat, lon))
 
     def nearest(self, lat: float, lon: float, *, within_m: float) -> tuple[T, float] | None:
         """The nearest point and its distance in metres, if one lies within `within_m`."""
