@@ -82,6 +82,7 @@ async def load_data_set(engine: AsyncEngine, service: str) -> Any:
         settings=SimpleNamespace(refdata_dir=REPO / "deploy" / "data" / "fangxing"),
         sessions=async_sessionmaker(engine, expire_on_commit=False),
         state={},
+        cleanup=contextlib.AsyncExitStack(),
     )
     await refdata.load(runtime)
     return runtime

@@ -139,3 +139,23 @@ def test_a_grids_base_is_inside_it() -> None:
         ring = g["geometry"]["coordinates"][0]
         assert min(p[0] for p in ring) < lon < max(p[0] for p in ring)
         assert min(p[1] for p in ring) < lat < max(p[1] for p in ring)
+
+
+def test_a_plan_being_solved_gives_up_when_the_service_stops() -> None:
+    """Shutting down sets planning.STOPPING: the worker processes are stopped and the plan
+    raises instead of holding the process for its whole budget."""
+    import threading
+
+    from zg_patrol import planning
+
+    points = [point(f"P{n}", "core", lat=31.80 + n * 0.0005) for n in range(40)]
+    visits = REQ.visits(DAY, points)
+    officers = [OfficerRef("ZG001", "G01", "day"), OfficerRef("ZG002", "G01", "evening")]
+    problems = planning.problems_of(DAY, visits, officers, {"G01": (31.80, 117.29)}, REQ)
+    planning.STOPPING.clear()
+    threading.Timer(1.0, planning.STOPPING.set).start()
+    try:
+        with pytest.raises(planning.PlanningStopped):
+            planning.solve_problems(problems, walking=REQ.walking, time_limit_s=60, workers=2)
+    finally:
+        planning.STOPPING.clear()

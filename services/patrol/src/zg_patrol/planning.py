@@ -7,12 +7,14 @@ cannot be."""
 from __future__ import annotations
 
 import multiprocessing
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from zg_patrol.requirements import Requirements, Visit
 from zg_patrol.solver import Job, Solved, Walker, Walking, solve
@@ -130,13 +132,39 @@ def solve_problems(
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["zg_patrol.solver"])  # workers start with PyVRP loaded
     results: dict[int, Solved] = {}
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    try:
         futures = {
-            i: pool.submit(_solve_problem, problems[i], walking, slices[i], seed) for i in order
+            pool.submit(_solve_problem, problems[i], walking, slices[i], seed): i for i in order
         }
-        for i, future in futures.items():
-            results[i] = future.result()
+        pending = set(futures)
+        while pending:
+            if STOPPING.is_set():
+                _abandon(pool)
+                raise PlanningStopped("the service is stopping")
+            done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+            for future in done:
+                results[futures[future]] = future.result()
+    finally:
+        pool.shutdown(wait=not STOPPING.is_set(), cancel_futures=True)
     return [results[i] for i in range(len(problems))]
+
+
+# Set when the service shuts down: a plan being solved stops at once instead of holding the
+# process until its budget is spent (the supervisor would kill it after 15 s).
+STOPPING = threading.Event()
+
+
+class PlanningStopped(Exception):
+    pass
+
+
+def _abandon(pool: ProcessPoolExecutor) -> None:
+    """Stop the pool's solvers now: queued problems cancelled, running ones terminated."""
+    processes: dict[int, Any] = getattr(pool, "_processes", None) or {}
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in list(processes.values()):
+        process.terminate()
 
 
 def plan_day(

@@ -9,6 +9,7 @@ from zg_common.app import Runtime
 from zg_common.contracts.patrol import TerritoryLoaded
 from zg_common.db import unit_of_work
 from zg_common.refdata import RefData, load_part_once
+from zg_patrol import planning
 from zg_patrol.models import SCHEMA, Grid, Officer, PatrolPoint, Route, ZoneType, outbox
 from zg_patrol.requirements import Requirements
 
@@ -111,4 +112,7 @@ async def load(runtime: Runtime) -> None:
             session, schema=SCHEMA, part="territory", version=data.version, loader=load_territory
         )
     runtime.state["requirements"] = Requirements(data.read("patrol_requirements.json"))
+    # at shutdown, a day plan being solved gives up (planning.STOPPING)
+    planning.STOPPING.clear()
+    runtime.cleanup.callback(planning.STOPPING.set)
     runtime.state["object_types"] = {o["id"]: o for o in data.read("object_types.json")}
