@@ -78,6 +78,14 @@ RESTART_MAX_S = 60.0
 RESTART_WINDOW_S = 300.0
 
 
+def reap_group(pid: int) -> None:
+    """Kill what a child that has exited left behind in its process group (each child leads
+    its own session): worker processes of a service killed mid-work (a solver pool's
+    forkserver and workers) would otherwise outlive it."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
 def restart_delay(recent: int) -> float:
     return float(min(RESTART_FIRST_S * 2.0**recent, RESTART_MAX_S))
 
@@ -149,6 +157,7 @@ class Supervisor:
 
     async def _watch(self, child: Child) -> None:
         code = await child.proc.wait()
+        reap_group(child.proc.pid)
         if child.stopping or self.stop.is_set():
             return
         self.say("supervisor", f"{child.name} exited unexpectedly with code {code}")
@@ -185,6 +194,7 @@ class Supervisor:
                 with contextlib.suppress(ProcessLookupError):
                     child.proc.kill()
                 await child.proc.wait()
+        reap_group(child.proc.pid)
         if child.pump:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(child.pump, 5)
