@@ -78,6 +78,15 @@ RESTART_MAX_S = 60.0
 RESTART_WINDOW_S = 300.0
 
 
+async def exited(proc: asyncio.subprocess.Process) -> int:
+    """The child's exit code, as soon as it has exited. (`proc.wait()` also waits for its
+    output pipe to close, which a grandchild that inherited it — a solver pool's forkserver —
+    can hold open long after: the supervisor then never saw a crash, nor a clean stop.)"""
+    while proc.returncode is None:  # noqa: ASYNC110 (asyncio offers no event for the exit alone)
+        await asyncio.sleep(0.1)
+    return proc.returncode
+
+
 def reap_group(pid: int) -> None:
     """Kill what a child that has exited left behind in its process group (each child leads
     its own session): worker processes of a service killed mid-work (a solver pool's
@@ -156,7 +165,7 @@ class Supervisor:
         return child
 
     async def _watch(self, child: Child) -> None:
-        code = await child.proc.wait()
+        code = await exited(child.proc)
         reap_group(child.proc.pid)
         if child.stopping or self.stop.is_set():
             return
@@ -188,12 +197,12 @@ class Supervisor:
             with contextlib.suppress(ProcessLookupError):
                 child.proc.send_signal(child.stop_signal)
             try:
-                await asyncio.wait_for(child.proc.wait(), timeout)
+                await asyncio.wait_for(exited(child.proc), timeout)
             except TimeoutError:
                 self.say("supervisor", f"{child.name} did not stop in {timeout:.0f}s; killing it")
                 with contextlib.suppress(ProcessLookupError):
                     child.proc.kill()
-                await child.proc.wait()
+                await exited(child.proc)
         reap_group(child.proc.pid)
         if child.pump:
             with contextlib.suppress(Exception):
