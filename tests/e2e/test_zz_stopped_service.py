@@ -49,3 +49,28 @@ async def test_zz_a_killed_service_is_503_until_the_supervisor_restarts_it(
 
     await eventually(back, timeout=90, interval=0.5, what="the supervisor to restart scoring")
     assert (await api.get("/api/v1/scores/departments")).status_code == 403  # a resident
+
+
+async def test_zz_a_service_killed_with_worker_processes_is_restarted_and_they_are_cleared(
+    api: httpx.AsyncClient, platform: Platform
+) -> None:
+    """Patrol has run its solver pool (the day's plan it makes at start): killed, it is
+    restarted like any service, and its pool's processes (which held its output pipe) do not
+    outlive it."""
+    pid = platform.pids["patrol"]
+    assert os.getpgid(pid) == pid, "each service leads its own process group"
+    os.kill(pid, signal.SIGKILL)
+
+    async def restarted() -> bool:
+        return (await api.get("/readyz")).status_code == 200 and _group_gone(pid)
+
+    await eventually(restarted, timeout=90, interval=0.5, what="patrol restarted, no leftovers")
+    assert (await api.get("/api/v1/zone-types")).status_code == 200
+
+
+def _group_gone(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return True
+    return False
