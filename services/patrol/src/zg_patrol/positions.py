@@ -5,7 +5,7 @@ the live map. Re-planning starts an officer from the latest fix when it is fresh
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 
 from sqlalchemy import delete, insert, select
@@ -157,7 +157,7 @@ async def fresh_position(
 
 async def purge_track(runtime: Runtime) -> int:
     """Housekeeping: the track older than the retention."""
-    cutoff = datetime.now().astimezone() - timedelta(days=TRACK_RETENTION_DAYS)
+    cutoff = datetime.now(UTC) - timedelta(days=TRACK_RETENTION_DAYS)
     async with unit_of_work(runtime.sessions) as session:
         result = await session.execute(
             delete(OfficerPosition).where(OfficerPosition.received_at < cutoff)

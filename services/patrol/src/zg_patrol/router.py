@@ -33,6 +33,7 @@ from zg_patrol.exceptions import (
     TrackNotFound,
 )
 from zg_patrol.models import Grid, Officer, PatrolPoint, PlanRun, Route
+from zg_patrol.params import Badge, PointId
 from zg_patrol.requirements import Requirements
 from zg_patrol.schemas import (
     CheckinCreate,
@@ -58,7 +59,6 @@ from zg_patrol.territory import grid_base
 
 router = APIRouter(prefix="/api/v1", tags=["patrol plans"])
 Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
-GridId = Annotated[str, Path(pattern=r"^G\d{2,3}$")]
 
 
 # what an officer does at a case task's place (the case's own report says what to look at)
@@ -131,7 +131,7 @@ async def read_plan(
 async def read_officer_plan(
     caller: Annotated[Identity, require("patrol.plan_read")],
     day: PlanDay,
-    badge: Annotated[str, Path(pattern=r"^[A-Z]{2}\d{3,6}$")],
+    badge: Badge,
     session: Session,
 ) -> OfficerPlanRead:
     officer, rows = await plans.officer_tasks(session, day, badge, caller, command_centre())
@@ -177,7 +177,7 @@ async def read_officer_plan(
 async def read_officer_route(
     caller: Annotated[Identity, require("patrol.plan_read")],
     day: PlanDay,
-    badge: Annotated[str, Path(pattern=r"^[A-Z]{2}\d{3,6}$")],
+    badge: Badge,
     session: Session,
 ) -> FeatureCollection[PlannedRouteProperties]:
     officer, rows = await plans.officer_tasks(session, day, badge, caller, command_centre())
@@ -231,7 +231,7 @@ async def read_officer_route(
 async def drop_out(
     caller: Annotated[Identity, require("patrol.plan")],
     day: PlanDay,
-    badge: Annotated[str, Path(pattern=r"^[A-Z]{2}\d{3,6}$")],
+    badge: Badge,
     body: DropOut,
     request: Request,
 ) -> DropOutRead:
@@ -318,7 +318,7 @@ async def count_refusals(
 )
 async def issue_code(
     caller: Annotated[Identity, require("patrol.plan")],
-    point_id: Annotated[str, Path(pattern=r"^P\d{4,6}$")],
+    point_id: PointId,
     request: Request,
     session: Session,
 ) -> PointCodeRead:
@@ -352,9 +352,6 @@ async def read_point_by_code(
 ) -> PointCard:
     point = await _point_of_code(request, session, token)
     return PointCard.model_validate(point, from_attributes=True)
-
-
-Badge = Annotated[str, Path(pattern=r"^[A-Z]{2}\d{3,6}$")]
 
 
 @router.post(
@@ -520,7 +517,7 @@ async def rate_point(
 )
 async def read_point_ratings(
     caller: Annotated[Identity, require("territory.read")],
-    point_id: Annotated[str, Path(pattern=r"^P\d{4,6}$")],
+    point_id: PointId,
     request: Request,
     session: Session,
     days: Annotated[int, Query(ge=1, le=366)] = 30,

@@ -18,6 +18,7 @@ from zg_common.identity import Identity
 from zg_patrol import editing, repository
 from zg_patrol.exceptions import GridNotFound
 from zg_patrol.models import Grid, PatrolPoint, Route
+from zg_patrol.params import Badge, GridId, PointId, RouteId
 from zg_patrol.schemas import (
     AbsenceCreate,
     AbsenceRead,
@@ -37,10 +38,6 @@ from zg_patrol.schemas import (
 
 router = APIRouter(prefix="/api/v1", tags=["territory"])
 Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
-GridId = Annotated[str, Path(pattern=r"^G\d{2,3}$")]
-PointId = Annotated[str, Path(pattern=r"^P\d{4,6}$")]
-RouteId = Annotated[str, Path(pattern=r"^R\d{2,4}$")]
-Badge = Annotated[str, Path(pattern=r"^[A-Z]{2}\d{3,6}$")]
 Manager = Annotated[Identity, require("territory.manage")]
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -134,6 +134,6 @@ async def watch(runtime: Runtime) -> None:
     timeout = timedelta(seconds=float(getattr(settings, "heartbeat_timeout_s", 300.0)))
     interval = float(getattr(settings, "health_watch_interval_s", 15.0))
     while True:
-        now = datetime.now().astimezone()
+        now = datetime.now(UTC)
         if await mark_silent(runtime.sessions, now=now, timeout=timeout) < BATCH:
             await asyncio.sleep(interval)

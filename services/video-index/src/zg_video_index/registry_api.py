@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import ValidationError
 from sqlalchemy import select
 
@@ -25,7 +25,7 @@ from zg_common.identity import Identity
 from zg_video_index import health, registry, transfer
 from zg_video_index.models import Camera
 from zg_video_index.registry import LiveIndex, RowError
-from zg_video_index.router import CameraNotFound, _feature
+from zg_video_index.router import CameraId, CameraNotFound, camera_feature
 from zg_video_index.schemas import (
     BeatRefusal,
     CameraIn,
@@ -39,7 +39,6 @@ from zg_video_index.schemas import (
 
 router = APIRouter(prefix="/api/v1", tags=["cameras"])
 Manager = Annotated[Identity, require("cameras.manage")]
-CameraId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")]
 Mode = Literal["all_or_nothing", "keep_good"]
 MAX_ROWS = 200_000
 
@@ -51,10 +50,7 @@ class ImportRejected(ProblemError):
 def _invalid(errors: list[RowError]) -> ProblemError:
     return ImportRejected(
         f"{len(errors)} invalid rows or fields; nothing was stored",
-        errors=[
-            FieldError(field=f"rows.{e.line}.{e.field}", code=e.code, message=e.message)
-            for e in errors[:1000]
-        ],
+        errors=registry.field_errors(errors[:1000]),
     )
 
 
@@ -97,7 +93,7 @@ async def _read(request: Request, camera_id: str, caller: Identity) -> Feature[C
     async with request.app.state.runtime.sessions() as session:
         camera = await session.get(Camera, camera_id)
     assert camera is not None
-    return _feature(camera, caller)
+    return camera_feature(camera, caller)
 
 
 @router.patch(
@@ -148,7 +144,7 @@ async def retire_camera(caller: Manager, camera_id: CameraId, request: Request) 
             raise CameraNotFound(f"No camera {camera_id}")
         now = datetime.now(UTC)
         camera.retired_at = camera.updated_at = now
-        shown = _feature(camera, caller)
+        shown = camera_feature(camera, caller)
     await _applied(request)
     return shown
 

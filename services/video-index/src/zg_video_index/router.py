@@ -23,11 +23,20 @@ from zg_common.identity import Identity
 from zg_video_index import alarms, links
 from zg_video_index.models import Camera
 from zg_video_index.registry import LiveIndex
-from zg_video_index.schemas import AlarmIn, AlarmRead, CameraProperties, Kind, SeenBy, Status
+from zg_video_index.schemas import (
+    CAMERA_ID,
+    AlarmIn,
+    AlarmRead,
+    CameraProperties,
+    Kind,
+    SeenBy,
+    Status,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["cameras"])
 Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
 Reader = Annotated[Identity, require("cameras.read")]
+CameraId = Annotated[str, Path(pattern=CAMERA_ID)]
 Lat = Annotated[float, Query(ge=-90, le=90)]
 Lon = Annotated[float, Query(ge=-180, le=180)]
 
@@ -44,11 +53,19 @@ def _properties(camera: Camera, caller: Identity) -> dict[str, Any]:
     return shown
 
 
-def _feature(camera: Camera, caller: Identity) -> Feature[CameraProperties]:
+def camera_feature(camera: Camera, caller: Identity) -> Feature[CameraProperties]:
     return Feature[CameraProperties](
         id=camera.id,
         geometry=Geometry(type="Point", coordinates=[camera.lon, camera.lat]),
         properties=CameraProperties.model_validate(_properties(camera, caller)),
+    )
+
+
+def seen_feature(camera: Camera, distance_m: float, caller: Identity) -> Feature[SeenBy]:
+    return Feature[SeenBy](
+        id=camera.id,
+        geometry=Geometry(type="Point", coordinates=[camera.lon, camera.lat]),
+        properties=SeenBy(**_properties(camera, caller), distance_m=round(distance_m, 2)),
     )
 
 
@@ -60,19 +77,7 @@ async def _ranked(
         for c in await session.scalars(select(Camera).where(Camera.id.in_([i for i, _ in found])))
     }
     return FeatureCollection[SeenBy](
-        features=[
-            Feature[SeenBy](
-                id=camera_id,
-                geometry=Geometry(
-                    type="Point", coordinates=[rows[camera_id].lon, rows[camera_id].lat]
-                ),
-                properties=SeenBy(
-                    **_properties(rows[camera_id], caller), distance_m=round(distance, 2)
-                ),
-            )
-            for camera_id, distance in found
-            if camera_id in rows
-        ]
+        features=[seen_feature(rows[c], d, caller) for c, d in found if c in rows]
     )
 
 
@@ -107,7 +112,7 @@ async def read_cameras(
         query = query.where(Camera.id > cursor)
     cameras = list(await session.scalars(query))
     return FeatureCollection[CameraProperties](
-        features=[_feature(c, caller) for c in cameras],
+        features=[camera_feature(c, caller) for c in cameras],
         next_cursor=cameras[-1].id if len(cameras) == limit else None,
     )
 
@@ -198,7 +203,9 @@ async def _inside(
     cameras = list(
         await session.scalars(select(Camera).where(Camera.id.in_(ids)).order_by(Camera.id))
     )
-    return FeatureCollection[CameraProperties](features=[_feature(c, caller) for c in cameras])
+    return FeatureCollection[CameraProperties](
+        features=[camera_feature(c, caller) for c in cameras]
+    )
 
 
 @router.get(
@@ -212,11 +219,7 @@ async def read_case_cameras(
 ) -> FeatureCollection[SeenBy]:
     return FeatureCollection[SeenBy](
         features=[
-            Feature[SeenBy](
-                id=camera.id,
-                geometry=Geometry(type="Point", coordinates=[camera.lon, camera.lat]),
-                properties=SeenBy(**_properties(camera, caller), distance_m=distance),
-            )
+            seen_feature(camera, distance, caller)
             for camera, distance in await links.cameras_of(session, case_id)
         ]
     )
@@ -275,13 +278,13 @@ async def raise_alarm(
 )
 async def read_camera(
     caller: Reader,
-    camera_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")],
+    camera_id: CameraId,
     session: Session,
 ) -> Feature[CameraProperties]:
     camera = await session.get(Camera, camera_id)
     if camera is None or camera.retired_at is not None:
         raise CameraNotFound(f"No camera {camera_id}")
-    return _feature(camera, caller)
+    return camera_feature(camera, caller)
 
 
 class StreamRead(BaseModel):
@@ -297,7 +300,7 @@ class StreamRead(BaseModel):
 )
 async def read_stream(
     caller: Annotated[Identity, require("cameras.watch")],
-    camera_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")],
+    camera_id: CameraId,
     session: Session,
 ) -> StreamRead:
     camera = await session.get(Camera, camera_id)
