@@ -78,10 +78,11 @@ async def service_database(
 async def load_data_set(engine: AsyncEngine, service: str) -> Any:
     """Run a service's loader of the default data set on the database; its runtime state."""
     refdata = importlib.import_module(f"zg_{service}.refdata")
+    state = importlib.import_module(f"zg_{service}.runtime").State()
     runtime: Any = SimpleNamespace(
         settings=SimpleNamespace(refdata_dir=REPO / "deploy" / "data" / "fangxing"),
         sessions=async_sessionmaker(engine, expire_on_commit=False),
-        state={},
+        state=state,
         cleanup=contextlib.AsyncExitStack(),
     )
     await refdata.load(runtime)
@@ -110,7 +111,7 @@ async def scoring_engine(infra: Infra) -> AsyncIterator[AsyncEngine]:
 async def routing_loaded(routing_engine: AsyncEngine) -> tuple[Any, Any]:
     """Routing's database with the default data set loaded: its sessions and its clock."""
     runtime = await load_data_set(routing_engine, "routing")
-    return runtime.sessions, runtime.state["clock"]
+    return runtime.sessions, runtime.state.clock
 
 
 @pytest.fixture(scope="session")
@@ -118,4 +119,4 @@ async def patrol_db(infra: Infra) -> AsyncIterator[tuple[AsyncEngine, Any]]:
     """Patrol's database with the data set loaded: its engine and the requirements."""
     async with service_database(infra, "patrol") as engine:
         runtime = await load_data_set(engine, "patrol")
-        yield engine, runtime.state["requirements"]
+        yield engine, runtime.state.requirements

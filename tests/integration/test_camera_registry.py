@@ -25,7 +25,7 @@ from zg_common.contracts.video_index import (
 )
 from zg_common.db import unit_of_work
 from zg_common.errors import ValidationFailed
-from zg_video_index import alarms, health, links, registry
+from zg_video_index import alarms, health, links, registry, repository
 from zg_video_index.models import Camera, outbox
 
 pytestmark = pytest.mark.integration
@@ -53,7 +53,7 @@ async def test_the_data_sets_cameras_are_loaded_placed_and_indexed(
     assert kinds == {"public_security": 1187, "compound": 538, "body": 130, "vehicle": 3}
     assert unplaced == 84, "poles on the outer boundary road stand just outside every grid"
     assert statuses == {"unknown"}, "nobody has heard from them yet"
-    live = runtime.state["index"]
+    live = runtime.state.index
     assert len(live.index) == 1858
     # a camera sees the place it stands on; the data set's first pole sees along its road
     async with sessions() as session:
@@ -90,7 +90,7 @@ async def test_rows_are_checked_with_their_line(video: tuple[AsyncEngine, Any]) 
         (9, {**good, "id": "NEW-6", "stream_url": "ftp://x"}),
         (10, {**good, "id": "NEW-7", "colour": "red"}),
     ]
-    checked = registry.check_rows(rows, runtime.state["grids"])
+    checked = registry.check_rows(rows, runtime.state.grids)
     assert [c.id for c in checked.cameras] == ["NEW-1"] and checked.lines == [2]
     codes = Counter((e.line, e.code) for e in checked.errors)
     assert set(codes) == {
@@ -109,7 +109,7 @@ async def test_rows_are_checked_with_their_line(video: tuple[AsyncEngine, Any]) 
 async def test_the_index_follows_changes_made_elsewhere(video: tuple[AsyncEngine, Any]) -> None:
     engine, runtime = video
     sessions = async_sessionmaker(engine, expire_on_commit=False)
-    live = runtime.state["index"]
+    live = runtime.state.index
     far = (31.7955, 117.2755)
     assert "CZ-01" not in {c for c, _ in live.index.covering(*far)}
     async with unit_of_work(sessions) as session:  # another replica moves a vehicle, retires a pole
@@ -145,7 +145,7 @@ async def test_heartbeats_faults_and_silence_change_the_status_once_each(
     engine, runtime = video
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     now = datetime.now(UTC)
-    grid_of = runtime.state["grids"].grid_of
+    grid_of = runtime.state.grids.grid_of
     beats = [
         health.Beat("TW-00002", now - timedelta(seconds=30), "ok"),
         health.Beat("TW-00002", now - timedelta(seconds=10), "ok"),  # still online: no event
@@ -203,7 +203,7 @@ async def test_a_reported_case_is_linked_to_the_cameras_that_see_it(
 ) -> None:
     engine, runtime = video
     sessions = async_sessionmaker(engine, expire_on_commit=False)
-    live = runtime.state["index"]
+    live = runtime.state.index
     async with sessions() as session:
         pole = await session.get(Camera, "TW-00020")
     assert pole is not None
@@ -224,7 +224,7 @@ async def test_a_reported_case_is_linked_to_the_cameras_that_see_it(
     async with unit_of_work(sessions) as session:
         assert await links.link_case(session, case, live) == linked, "idempotent"
     async with sessions() as session:
-        found = await links.cameras_of(session, uuid.UUID(case.case_id))
+        found = await repository.cameras_of_case(session, uuid.UUID(case.case_id))
     assert linked == len(found) >= 1
     assert "TW-00020" in {c.id for c, _ in found}
     assert [d for _, d in found] == sorted(d for _, d in found)
@@ -267,7 +267,7 @@ async def test_a_body_camera_follows_its_officers_reported_positions(
 ) -> None:
     engine, runtime = video
     sessions = async_sessionmaker(engine, expire_on_commit=False)
-    grid_of = runtime.state["grids"].grid_of
+    grid_of = runtime.state.grids.grid_of
     now = datetime.now(UTC)
 
     def moved_to(lat: float, lon: float, at: datetime) -> OfficerPositionReported:
@@ -286,6 +286,6 @@ async def test_a_body_camera_follows_its_officers_reported_positions(
     async with sessions() as session:
         camera = await session.get(Camera, "JL-ZG007")
     assert camera is not None and (camera.lat, camera.lon) == (31.8001, 117.2901)
-    live = runtime.state["index"]
+    live = runtime.state.index
     await live.catch_up(sessions)
     assert "JL-ZG007" in {c for c, _ in live.index.covering(31.8001, 117.2902)}

@@ -104,7 +104,9 @@ async def test_a_task_is_routed_in_time_and_settled_by_the_cases_step(
     engine, requirements = patrol_db
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     await _fresh_day(sessions)
-    runtime: Any = SimpleNamespace(sessions=sessions, state={"requirements": requirements})
+    runtime: Any = SimpleNamespace(
+        sessions=sessions, state=SimpleNamespace(requirements=requirements)
+    )
     async with sessions() as session:
         crew = await _officers_of(session)
         first = await session.get(PlanVisit, "C:0")
@@ -196,7 +198,9 @@ async def test_a_task_nobody_can_reach_in_time_is_still_walked_to_in_the_shift(
     engine, requirements = patrol_db
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     await _fresh_day(sessions)
-    runtime: Any = SimpleNamespace(sessions=sessions, state={"requirements": requirements})
+    runtime: Any = SimpleNamespace(
+        sessions=sessions, state=SimpleNamespace(requirements=requirements)
+    )
     async with sessions() as session:
         first = await session.get(PlanVisit, "C:0")
     assert first is not None

@@ -36,7 +36,7 @@ async def test_todays_plan_is_made_once_and_starts_from_now(
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     settings = SimpleNamespace(plan_time_limit_s=0.5, plan_workers=1, auto_plan_ahead_hour=18)
     runtime: Any = SimpleNamespace(sessions=sessions, state=loaded.state, settings=settings)
-    requirements = loaded.state["requirements"]
+    requirements = loaded.state.requirements
     started = datetime.now(UTC)
     today = requirements.local_day(started)
 

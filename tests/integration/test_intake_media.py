@@ -14,12 +14,12 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from tests import media_samples as samples
-from zg_common.app import Runtime
 from zg_common.db import unit_of_work
 from zg_common.identity import Identity
 from zg_intake import media_service
 from zg_intake.config import IntakeSettings
 from zg_intake.models import Case, Category, Media
+from zg_intake.runtime import IntakeRuntime
 from zg_intake.storage import LocalMediaStore
 
 pytestmark = pytest.mark.integration
@@ -28,33 +28,33 @@ RESIDENT = Identity.model_validate({"sub": "resident-1", "role": "resident"})
 
 
 @pytest.fixture
-async def runtime(intake_engine: AsyncEngine, tmp_path: Path) -> Runtime:
+async def runtime(intake_engine: AsyncEngine, tmp_path: Path) -> IntakeRuntime:
     store = LocalMediaStore(tmp_path / "media")
     await store.start()
     return cast(
-        Runtime,
+        IntakeRuntime,
         SimpleNamespace(
             settings=IntakeSettings(media_root=tmp_path / "media", media_unattached_ttl_h=24),
             sessions=async_sessionmaker(intake_engine, expire_on_commit=False),
-            state={"media_store": store},
+            state=SimpleNamespace(media_store=store),
         ),
     )
 
 
-async def upload(runtime: Runtime, tmp_path: Path, data: bytes) -> Media:
+async def upload(runtime: IntakeRuntime, tmp_path: Path, data: bytes) -> Media:
     path = tmp_path / f"{uuid.uuid4().hex}.upload"
     path.write_bytes(data)
     async with unit_of_work(runtime.sessions) as session:
         return await media_service.upload_media(
             session,
-            store=runtime.state["media_store"],
+            store=runtime.state.media_store,
             upload=media_service.Upload(path=path, size=len(data), purpose="report"),
             uploader=RESIDENT,
-            settings=runtime.settings,  # type: ignore[arg-type]
+            settings=runtime.settings,
         )
 
 
-async def age(runtime: Runtime, media_id: uuid.UUID, hours: int) -> None:
+async def age(runtime: IntakeRuntime, media_id: uuid.UUID, hours: int) -> None:
     async with unit_of_work(runtime.sessions) as session:
         await session.execute(
             update(Media)
@@ -63,8 +63,8 @@ async def age(runtime: Runtime, media_id: uuid.UUID, hours: int) -> None:
         )
 
 
-async def files_of(runtime: Runtime, sha: str) -> list[bool]:
-    store = runtime.state["media_store"]
+async def files_of(runtime: IntakeRuntime, sha: str) -> list[bool]:
+    store = runtime.state.media_store
     keys = (
         media_service.original_key(sha),
         media_service.public_key(sha),
@@ -74,7 +74,7 @@ async def files_of(runtime: Runtime, sha: str) -> list[bool]:
 
 
 async def test_equal_uploads_share_files_until_the_last_one_is_purged(
-    runtime: Runtime, tmp_path: Path
+    runtime: IntakeRuntime, tmp_path: Path
 ) -> None:
     data = samples.jpeg((90, 60))
     first = await upload(runtime, tmp_path, data)
@@ -91,7 +91,7 @@ async def test_equal_uploads_share_files_until_the_last_one_is_purged(
     assert await files_of(runtime, first.sha256) == [False, False, False]
 
 
-async def test_attached_and_recent_uploads_are_kept(runtime: Runtime, tmp_path: Path) -> None:
+async def test_attached_and_recent_uploads_are_kept(runtime: IntakeRuntime, tmp_path: Path) -> None:
     recent = await upload(runtime, tmp_path, samples.jpeg((30, 20)))
     attached = await upload(runtime, tmp_path, samples.png((30, 20)))
     async with unit_of_work(runtime.sessions) as session:

@@ -24,11 +24,13 @@ from zg_common.consumer import (
     ConsumerSpec,
     Handler,
     IdempotentConsumer,
+    MissingReference,
     PermanentError,
     dlq_topic,
     purge_processed,
 )
 from zg_common.db import create_sessionmaker, unit_of_work
+from zg_common.errors import CaseNotFound
 from zg_common.events import CloudEvent, EventContract
 from zg_common.kafka import ensure_topics
 from zg_common.outbox import Outbox, OutboxRelay
@@ -327,6 +329,79 @@ async def test_failing_handler_is_retried_then_dead_lettered(
     assert attempts == 3
     assert dead[0][1]["dlq_attempts"] == b"3"
     assert await times_applied(engine, applied, "f") is None, "failed attempts must roll back"
+
+
+@pytest.mark.parametrize(
+    "missing",
+    [MissingReference("no department d9"), CaseNotFound("no case c9")],
+    ids=["missing-reference", "not-found"],
+)
+async def test_a_handler_that_finds_nothing_is_dead_lettered_without_retries(
+    engine: AsyncEngine,
+    schema: MetaData,
+    producer: AIOKafkaProducer,
+    topic: str,
+    infra: Infra,
+    missing: Exception,
+) -> None:
+    contract = make_contract(topic)
+    attempts = 0
+
+    async def looks_up(session: AsyncSession, event: CloudEvent) -> None:
+        nonlocal attempts
+        attempts += 1
+        raise missing
+
+    event = CloudEvent.of(
+        contract(thing_id="m", at=datetime.now().astimezone()), source="/test", subject="m"
+    )
+    await producer.send_and_wait(topic, event.to_bytes(), key=b"m")
+    consumer = consumer_for(
+        infra, engine, schema, producer, contract, looks_up, max_attempts=5, retry_backoff_s=0.01
+    )
+    async with running(consumer):
+        dead = await read_all(infra, dlq_topic(topic), 1)
+    assert attempts == 1, "looking again finds the same nothing"
+    assert dead[0][1]["dlq_attempts"] == b"1"
+
+
+async def test_an_added_field_is_ignored_and_what_a_handler_publishes_names_its_cause(
+    engine: AsyncEngine,
+    schema: MetaData,
+    producer: AIOKafkaProducer,
+    topic: str,
+    applied: Table,
+    infra: Infra,
+) -> None:
+    """A producer one version ahead adds a field: the consumer applies the event (the field
+    ignored), and the event the handler writes to its outbox carries the cause's id."""
+    contract = make_contract(topic)
+    outbox = Outbox(schema, source="/test")
+    parsed: list[ThingHappened] = []
+
+    async def handle(session: AsyncSession, event: CloudEvent) -> None:
+        parsed.append(contract.parse(event))
+        await counting_handler(applied)(session, event)
+        await outbox.add(session, contract(thing_id="reaction", at=event.time), subject="r")
+
+    ahead = CloudEvent(
+        source="/test",
+        type=contract.event_type,
+        subject="x",
+        correlationid="corr-x",
+        data={"thing_id": "x", "at": "2026-11-30T10:00:00+08:00", "added_in_v1_1": [1, 2]},
+    )
+    await producer.send_and_wait(topic, ahead.to_bytes(), key=b"x")
+    consumer = consumer_for(infra, engine, schema, producer, contract, handle)
+    async with running(consumer):
+        await eventually(lambda: times_applied(engine, applied, "x"), what="the event applied")
+    assert parsed[0].thing_id == "x"
+    async with engine.connect() as conn:
+        payload = await conn.scalar(select(outbox.table.c.payload))
+    assert payload is not None
+    assert payload["causationid"] == ahead.id and payload["correlationid"] == "corr-x"
+    with pytest.raises(ValueError, match="extra"):
+        contract.model_validate(ahead.data)  # producers stay strict
 
 
 async def test_session_factory_rolls_back_on_error(

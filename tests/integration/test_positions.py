@@ -22,7 +22,7 @@ pytestmark = pytest.mark.integration
 
 LOCAL = timezone(timedelta(hours=8))
 NOW = datetime(2026, 12, 9, 10, 0, tzinfo=LOCAL)
-OFFICER = Identity(sub="acc-5", role="officer", grid_ids=("G01",), badge="ZG005")
+OFFICER = Identity(sub="acc-5", role="officer", grid_ids=frozenset({"G01"}), badge="ZG005")
 BADGE = "ZG005"
 
 
@@ -88,9 +88,13 @@ async def test_fixes_move_the_latest_position_forward_only(
             select(func.count()).select_from(OfficerPosition).where(OfficerPosition.badge == BADGE)
         )
         assert stored == 4
-        mine = await positions.live(session, grid_ids=("G01",), since=NOW - timedelta(hours=1))
+        mine = await positions.live(
+            session, grid_ids=frozenset({"G01"}), since=NOW - timedelta(hours=1)
+        )
         assert [o.badge for o, _ in mine if o.badge == BADGE] == [BADGE]
-        theirs = await positions.live(session, grid_ids=("G05",), since=NOW - timedelta(hours=1))
+        theirs = await positions.live(
+            session, grid_ids=frozenset({"G05"}), since=NOW - timedelta(hours=1)
+        )
         assert BADGE not in [o.badge for o, _ in theirs]
         gone = await positions.live(session, grid_ids=None, since=NOW)
         assert BADGE not in [o.badge for o, _ in gone], "not heard from since"

@@ -57,7 +57,9 @@ async def test_a_drop_out_moves_only_what_is_left(patrol_db: tuple[AsyncEngine, 
                     updated_at=NOW, done_at=done_at, done_by=badge if done_at else None,
                 )
             )  # fmt: skip
-    runtime: Any = SimpleNamespace(sessions=sessions, state={"requirements": requirements})
+    runtime: Any = SimpleNamespace(
+        sessions=sessions, state=SimpleNamespace(requirements=requirements)
+    )
     new_run, moved = await replan.drop_out(
         runtime,
         day=DAY,

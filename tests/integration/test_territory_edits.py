@@ -46,7 +46,7 @@ async def test_points_are_added_inside_their_grid_changed_and_retired(
 ) -> None:
     engine, runtime = territory
     sessions = async_sessionmaker(engine, expire_on_commit=False)
-    types = runtime.state["object_types"]
+    types = runtime.state.object_types
     async with sessions() as session:
         anchor = await session.get(PatrolPoint, "P0001")  # in G01
         assert anchor is not None
@@ -137,7 +137,7 @@ async def test_points_are_added_inside_their_grid_changed_and_retired(
             scan,
             caller=officer,
             now=NOW,
-            requirements=runtime.state["requirements"],
+            requirements=runtime.state.requirements,
             secret=secret,
         )
     assert (scanned.outcome, scanned.reason) == ("refused", "unknown_point")
@@ -165,7 +165,7 @@ async def test_points_are_added_inside_their_grid_changed_and_retired(
 async def test_officers_their_absences_and_routes(territory: tuple[AsyncEngine, Any]) -> None:
     engine, runtime = territory
     sessions = async_sessionmaker(engine, expire_on_commit=False)
-    requirements = runtime.state["requirements"]
+    requirements = runtime.state.requirements
     new = {
         "badge": "ZG901",
         "name": "新队员",
@@ -299,7 +299,7 @@ async def test_a_newer_data_set_leaves_what_managers_edited(
             session,
             "P0010",
             {"name": "改过的名字"},
-            object_types=runtime.state["object_types"],
+            object_types=runtime.state.object_types,
             reason="local name",
             caller=MANAGER,
             now=NOW,

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import enum
 import json
 import re
-from datetime import UTC, datetime
+import types
+import typing
+from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from zg_common.contracts import ALL_CONTRACTS, TOPICS, contract_for
 from zg_common.contracts.intake import CaseReported
-from zg_common.events import CloudEvent, UndecodableEvent, decode_event
-from zg_common.logging import correlation_id_var
+from zg_common.events import CloudEvent, EventContract, UndecodableEvent, decode_event
+from zg_common.logging import causation_id_var, correlation_id_var
 
 TYPE = re.compile(r"^[a-z_]+\.[a-z_]+\.[a-z_]+\.v\d+$")
 
@@ -67,6 +72,55 @@ def test_contracts_are_named_by_the_convention() -> None:
 def test_contracts_refuse_unknown_fields() -> None:
     with pytest.raises(ValueError, match="extra"):
         CaseReported.model_validate({**reported().model_dump(), "surprise": 1})
+
+
+def sample(model: type[BaseModel]) -> dict[str, Any]:
+    """A valid payload of the model, every field given, from its field types."""
+    return {name: _value(field.annotation) for name, field in model.model_fields.items()}
+
+
+def _value(annotation: Any) -> Any:
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return _value(next(a for a in args if a is not type(None)))
+    if origin is typing.Literal:
+        return args[0]
+    if origin is list:
+        return [_value(args[0])]
+    if origin is dict:
+        return {}
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return sample(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return next(iter(annotation)).value
+    simple = {str: "x", int: 1, float: 0.5, bool: True, date: "2026-11-30"}
+    simple[datetime] = "2026-11-30T10:00:00+08:00"
+    return simple[annotation]
+
+
+@pytest.mark.parametrize("contract", ALL_CONTRACTS, ids=lambda c: c.event_type)
+def test_incoming_events_ignore_fields_added_later(contract: type[EventContract]) -> None:
+    """A producer one version ahead adds fields, at the top and inside nested objects: every
+    consumer's parse still takes the event, while the producer's own models stay strict."""
+    payload = sample(contract)
+    ahead = {**payload, "added_later": {"any": "shape"}}
+    for name, value in ahead.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            ahead[name] = [{**item, "nested_added_later": 1} for item in value]
+    event = CloudEvent(source="/test", type=contract.event_type, subject="s", data=ahead)
+    assert contract.parse(event) == contract.model_validate(payload)
+    with pytest.raises(ValueError, match="extra"):
+        contract.model_validate(ahead)
+
+
+def test_events_published_while_handling_one_name_it_as_their_cause() -> None:
+    assert CloudEvent.of(reported(), source="/s", subject="c1").causationid is None
+    token = causation_id_var.set("evt-1")
+    try:
+        event = CloudEvent.of(reported(), source="/s", subject="c1")
+    finally:
+        causation_id_var.reset(token)
+    assert decode_event(event.to_bytes()).causationid == "evt-1"
 
 
 def test_committed_asyncapi_matches_the_contracts() -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from zg_common.contracts.routing import CaseAction
 from zg_common.errors import Forbidden, ValidationFailed
 from zg_common.identity import Identity
 from zg_routing.lifecycle import (
@@ -19,7 +20,7 @@ from zg_routing.lifecycle import (
     apply,
 )
 
-STATES = sorted(set(OPEN.split()) | TERMINAL)
+STATES = sorted(OPEN | TERMINAL)
 DEPARTMENT = "roads-contractor"
 GRID = "G03"
 
@@ -132,7 +133,7 @@ def test_self_handled_reports_are_reviewed() -> None:
     assert rejected.status == "cancelled"
 
 
-@pytest.mark.parametrize("status", sorted(OPEN.split()))
+@pytest.mark.parametrize("status", sorted(OPEN))
 def test_any_open_case_can_be_cancelled_by_the_shift_leader(status: str) -> None:
     outcome = apply(case(status), "cancel", ACTORS["shift_leader"], PARAMS)
     assert outcome.state.status == "cancelled"
@@ -140,7 +141,7 @@ def test_any_open_case_can_be_cancelled_by_the_shift_leader(status: str) -> None
 
 @pytest.mark.parametrize("status", STATES)
 @pytest.mark.parametrize("action", sorted(TRANSITIONS))
-def test_every_action_from_every_state(status: str, action: str) -> None:
+def test_every_action_from_every_state(status: str, action: CaseAction) -> None:
     """Allowed exactly from the states the table lists; otherwise 409 naming the state."""
     transition = TRANSITIONS[action]
     role = sorted(transition.roles)[0]
@@ -155,7 +156,7 @@ def test_every_action_from_every_state(status: str, action: str) -> None:
 
 
 @pytest.mark.parametrize("action", sorted(TRANSITIONS))
-def test_every_action_refuses_the_roles_it_does_not_list(action: str) -> None:
+def test_every_action_refuses_the_roles_it_does_not_list(action: CaseAction) -> None:
     transition = TRANSITIONS[action]
     state = case(sorted(transition.sources)[0], verified=True)
     for role, actor in ACTORS.items():
@@ -190,7 +191,7 @@ def test_departments_and_officers_act_on_their_own_cases_only() -> None:
 def test_missing_or_bad_parameters_are_named(
     status: str, action: str, params: dict[str, Any], field: str
 ) -> None:
-    role = sorted(TRANSITIONS[action].roles)[0]
+    role = sorted(TRANSITIONS[CaseAction(action)].roles)[0]
     with pytest.raises(ValidationFailed) as refused:
         apply(case(status), action, ACTORS[role], params)
     assert [e.field for e in refused.value.errors] == [field]

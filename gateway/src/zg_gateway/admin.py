@@ -6,11 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Query, Response, status
 
 from zg_common.authz import require
-from zg_common.db import request_session
+from zg_common.db import SessionDep
 from zg_common.identity import Identity
 from zg_gateway import accounts, audit, keys
 from zg_gateway.models import ApiKey
@@ -25,7 +24,6 @@ from zg_gateway.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1/admin/api-keys", tags=["administration"])
-Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
 Admin = Annotated[Identity, require("api_keys.manage")]
 
 
@@ -43,7 +41,7 @@ def _created(row: ApiKey, key: str) -> ApiKeyCreated:
     response_model=ApiKeyCreated,
     summary="Create a partner key scoped to departments and operations (admin)",
 )
-async def create_key(caller: Admin, body: ApiKeyCreate, session: Session) -> ApiKeyCreated:
+async def create_key(caller: Admin, body: ApiKeyCreate, session: SessionDep) -> ApiKeyCreated:
     row, key = await keys.create_key(
         session, name=body.name, department_ids=body.department_ids, operations=body.operations
     )
@@ -53,7 +51,7 @@ async def create_key(caller: Admin, body: ApiKeyCreate, session: Session) -> Api
 @router.get(
     "", response_model=list[ApiKeyRead], summary="List partner keys, without secrets (admin)"
 )
-async def list_keys(caller: Admin, session: Session) -> list[ApiKeyRead]:
+async def list_keys(caller: Admin, session: SessionDep) -> list[ApiKeyRead]:
     return [_read(row) for row in await keys.list_keys(session)]
 
 
@@ -63,7 +61,7 @@ async def list_keys(caller: Admin, session: Session) -> list[ApiKeyRead]:
     response_model=ApiKeyCreated,
     summary="Replace a key by a new one with the same scope (admin)",
 )
-async def rotate_key(caller: Admin, key_id: uuid.UUID, session: Session) -> ApiKeyCreated:
+async def rotate_key(caller: Admin, key_id: uuid.UUID, session: SessionDep) -> ApiKeyCreated:
     row, key = await keys.rotate_key(session, key_id)
     return _created(row, key)
 
@@ -73,7 +71,7 @@ async def rotate_key(caller: Admin, key_id: uuid.UUID, session: Session) -> ApiK
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Revoke a key: it stops working at once (admin)",
 )
-async def revoke_key(caller: Admin, key_id: uuid.UUID, session: Session) -> Response:
+async def revoke_key(caller: Admin, key_id: uuid.UUID, session: SessionDep) -> Response:
     await keys.revoke_key(session, key_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -86,7 +84,7 @@ audit_router = APIRouter(prefix="/api/v1/admin/audit", tags=["administration"])
 )
 async def read_audit(
     caller: Annotated[Identity, require("audit.read")],
-    session: Session,
+    session: SessionDep,
     since: datetime | None = None,
     until: datetime | None = None,
     sub: Annotated[str | None, Query(max_length=100)] = None,
@@ -113,7 +111,7 @@ AccountsAdmin = Annotated[Identity, require("accounts.manage")]
     summary="Create an account (admin)",
 )
 async def create_account(
-    caller: AccountsAdmin, body: AccountCreate, session: Session
+    caller: AccountsAdmin, body: AccountCreate, session: SessionDep
 ) -> AccountRead:
     account = await accounts.create_account(
         session,
@@ -129,7 +127,7 @@ async def create_account(
 
 
 @accounts_router.get("", response_model=list[AccountRead], summary="List accounts (admin)")
-async def list_accounts(caller: AccountsAdmin, session: Session) -> list[AccountRead]:
+async def list_accounts(caller: AccountsAdmin, session: SessionDep) -> list[AccountRead]:
     return [
         AccountRead.model_validate(a, from_attributes=True)
         for a in await accounts.list_accounts(session)
@@ -142,7 +140,7 @@ async def list_accounts(caller: AccountsAdmin, session: Session) -> list[Account
     summary="Disable an account and end its logins (admin)",
 )
 async def disable_account(
-    caller: AccountsAdmin, account_id: uuid.UUID, session: Session
+    caller: AccountsAdmin, account_id: uuid.UUID, session: SessionDep
 ) -> Response:
     await accounts.disable_account(session, account_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -5,17 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.authz import require
-from zg_common.db import request_session
+from zg_common.db import SessionDep
 from zg_common.errors import Unauthorized, problem_response
 from zg_common.identity import Identity
 from zg_gateway import service
 from zg_gateway.schemas import LoginRequest, Me, RefreshRequest, TokenPair
 
 router = APIRouter(prefix="/api/v1/auth", tags=["authentication"])
-Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
 
 
 def token_policy(request: Request) -> service.TokenPolicy:
@@ -31,7 +29,7 @@ Caller = Annotated[Identity, require("auth.session")]
     "/login", response_model=TokenPair, summary="Log in (anyone): an access and a refresh token"
 )
 async def login(
-    caller: Caller, body: LoginRequest, session: Session, policy: Policy, request: Request
+    caller: Caller, body: LoginRequest, session: SessionDep, policy: Policy, request: Request
 ) -> TokenPair:
     request.state.audit_detail = {"username": body.username[:100]}
     runtime = request.app.state.runtime
@@ -47,7 +45,7 @@ async def login(
     summary="Exchange a refresh token (its holder) for a new pair; the old one is spent",
 )
 async def refresh(
-    caller: Caller, body: RefreshRequest, session: Session, policy: Policy
+    caller: Caller, body: RefreshRequest, session: SessionDep, policy: Policy
 ) -> TokenPair | Response:
     result = await service.refresh(session, refresh_token=body.refresh_token, policy=policy)
     if isinstance(result, service.RefreshReused):
@@ -68,7 +66,7 @@ async def refresh(
     status_code=status.HTTP_204_NO_CONTENT,
     summary="End a login (the refresh token's holder): its refresh tokens are revoked",
 )
-async def logout(caller: Caller, body: RefreshRequest, session: Session) -> Response:
+async def logout(caller: Caller, body: RefreshRequest, session: SessionDep) -> Response:
     await service.log_out(session, refresh_token=body.refresh_token)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

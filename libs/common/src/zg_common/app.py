@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Seque
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI, Request
@@ -38,46 +38,53 @@ from zg_common.settings import CommonSettings, ServiceSettings
 
 log = logging.getLogger(__name__)
 
-StartupHook = Callable[["Runtime"], Awaitable[None]]
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+StateT = TypeVar("StateT")
+
+StartupHook = Callable[["Runtime[SettingsT, StateT]"], Awaitable[None]]
 # an hourly clean-up of the service's own (uploads never used, and the like): rows removed
-PurgeHook = Callable[["Runtime"], Awaitable[int]]
+PurgeHook = Callable[["Runtime[SettingsT, StateT]"], Awaitable[int]]
 
 
 @dataclass(frozen=True)
-class ServiceSpec:
-    """Everything that differs between services; the builder does the rest."""
+class ServiceSpec(Generic[SettingsT, StateT]):
+    """Everything that differs between services; the builder does the rest. `state` makes the
+    service's typed in-memory state (a dataclass whose fields the startup hooks fill)."""
 
     name: str
     title: str
     description: str
     schema: str
     package_file: str
+    state: Callable[[], StateT]
     routers: Sequence[APIRouter] = ()
     outbox: Outbox | None = None
     # built after the startup hooks ran, so handlers can bind in-memory state (indexes)
-    consumers: Callable[[Runtime], Sequence[ConsumerSpec]] = lambda _runtime: ()
-    on_startup: Sequence[StartupHook] = ()
-    purges: Sequence[PurgeHook] = ()
+    consumers: Callable[[Runtime[SettingsT, StateT]], Sequence[ConsumerSpec]] = lambda _runtime: ()
+    on_startup: Sequence[StartupHook[SettingsT, StateT]] = ()
+    purges: Sequence[PurgeHook[SettingsT, StateT]] = ()
     # background loops of the service's own (webhook deliveries, ...), restarted if they fail
-    workers: Sequence[Callable[[Runtime], Coroutine[Any, Any, None]]] = ()
+    workers: Sequence[Callable[[Runtime[SettingsT, StateT]], Coroutine[Any, Any, None]]] = ()
     produces: Sequence[type[EventContract]] = ()
     version: str = "0.1.0"
 
 
 @dataclass
-class Runtime:
-    """Per-process resources built by the lifespan; reached through `request.app.state.runtime`."""
+class Runtime(Generic[SettingsT, StateT]):
+    """Per-process resources built by the lifespan, typed by the service's settings and state;
+    routes reach it through their service's `dependencies`, never through `request.app.state`
+    themselves."""
 
-    settings: ServiceSettings
-    spec: ServiceSpec
+    settings: SettingsT
+    spec: ServiceSpec[SettingsT, StateT]
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     producer: AIOKafkaProducer
+    # service-specific in-memory state built at startup (territory indexes and the like)
+    state: StateT
     relay: OutboxRelay | None = None
     consumers: list[IdempotentConsumer] = field(default_factory=list)
     messaging_ready: asyncio.Event = field(default_factory=asyncio.Event)
-    # service-specific in-memory state built at startup (territory indexes and the like)
-    state: dict[str, Any] = field(default_factory=dict)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     # startup hooks register what must be closed at shutdown (clients, pools)
     cleanup: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
@@ -179,7 +186,12 @@ async def _keep_running(name: str, factory: Callable[[], Coroutine[Any, Any, Non
             delay = min(delay * 2, 30.0)
 
 
-async def _start_messaging(runtime: Runtime) -> None:
+def runtime_of(request: Request) -> Runtime[Any, Any]:
+    """The process's runtime (each service's `dependencies` narrows it to its own type)."""
+    return cast(Runtime[Any, Any], request.app.state.runtime)
+
+
+async def _start_messaging(runtime: Runtime[Any, Any]) -> None:
     """Connect to Kafka (retrying: the HTTP side and the outbox work without it), then start
     the relay and the consumers."""
     settings, spec = runtime.settings, runtime.spec
@@ -242,7 +254,7 @@ OUTBOX_RETENTION_DAYS = 7
 PROCESSED_RETENTION_DAYS = 30
 
 
-async def _housekeeping(runtime: Runtime) -> None:
+async def _housekeeping(runtime: Runtime[Any, Any]) -> None:
     """Outbox backlog gauge every 30 s; purge of old outbox rows and processed ids hourly."""
     last_purge = -PURGE_INTERVAL_S
     while True:
@@ -263,7 +275,7 @@ async def _housekeeping(runtime: Runtime) -> None:
         await asyncio.sleep(HOUSEKEEPING_INTERVAL_S)
 
 
-def create_service_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
+def create_service_app(settings: SettingsT, spec: ServiceSpec[SettingsT, StateT]) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(spec.name, level=settings.log_level, fmt=settings.log_format)
@@ -278,6 +290,7 @@ def create_service_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
             engine=engine,
             sessions=create_sessionmaker(engine),
             producer=create_producer(settings.kafka_bootstrap_servers, client_id=spec.name),
+            state=spec.state(),
         )
         app.state.runtime = runtime
         try:
@@ -326,7 +339,7 @@ def create_service_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
         summary="Readiness: database and broker reachable, every consumer in its group",
     )
     async def readyz(request: Request) -> JSONResponse:
-        runtime: Runtime = request.app.state.runtime
+        runtime = runtime_of(request)
         checks = {"database": False, "broker": False, "consumers": False}
         try:
             async with runtime.engine.connect() as conn:

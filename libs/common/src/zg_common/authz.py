@@ -12,12 +12,15 @@ from typing import Any
 
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
+from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy.orm import QueryableAttribute
 from starlette.routing import BaseRoute
 
 from zg_common.errors import Forbidden, ServiceUnavailable, Unauthorized
 from zg_common.identity import IDENTITY_HEADER, ROLES, Identity, verify_identity
 
 # Infrastructure probes, open by design (load balancers and Prometheus do not log in).
+Column = QueryableAttribute[Any] | ColumnElement[Any]
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"})
 
 
@@ -64,6 +67,76 @@ def command_centre() -> frozenset[str]:
     """The roles of the command centre (the policy's `command_centre` group): they see every
     case, its reporter's contact and the originals of its media."""
     return policy().groups["command_centre"]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which cases, officers and places a caller may see: the one rule every service applies,
+    in Python (`sees`) and in SQL over its own columns (`where`); the live map's stream filters
+    with it too.
+
+    The command centre sees everything. Anyone else sees the union of what their claims give:
+    department staff and partner keys their departments', officers their grids', and everyone
+    signed in what they reported themselves. Empty claims give nothing: an officer with no
+    grids sees no grid (never "all grids")."""
+
+    everything: bool = False
+    grid_ids: frozenset[str] = frozenset()
+    department_ids: frozenset[str] = frozenset()
+    reporter: str | None = None  # the caller's sub: the cases it reported
+
+    @classmethod
+    def of(cls, caller: Identity) -> Scope:
+        if caller.role in command_centre():
+            return cls(everything=True)
+        grids = caller.grid_ids if caller.role == "officer" else ()
+        departments = (
+            caller.department_ids if caller.role in ("department_staff", "partner") else ()
+        )
+        return cls(
+            grid_ids=frozenset(grids),
+            department_ids=frozenset(departments),
+            reporter=None if caller.role == "anonymous" else caller.sub,
+        )
+
+    def sees(
+        self,
+        *,
+        grid_id: str | None = None,
+        department_id: str | None = None,
+        reporter: str | None = None,
+    ) -> bool:
+        """Whether a thing in this grid, of this department, reported by this sub is visible."""
+        return (
+            self.everything
+            or (grid_id is not None and grid_id in self.grid_ids)
+            or (department_id is not None and department_id in self.department_ids)
+            or (reporter is not None and reporter == self.reporter)
+        )
+
+    def where(
+        self,
+        *,
+        grid: Column | None = None,
+        department: Column | None = None,
+        reporter: Column | None = None,
+    ) -> ColumnElement[bool]:
+        """`sees` as a SQL condition over the service's own columns (a dimension the service
+        does not hold is left out: it shows nothing through it)."""
+        if self.everything:
+            return true()
+        conditions: list[ColumnElement[bool]] = []
+        if grid is not None and self.grid_ids:
+            conditions.append(grid.in_(sorted(self.grid_ids)))
+        if department is not None and self.department_ids:
+            conditions.append(department.in_(sorted(self.department_ids)))
+        if reporter is not None and self.reporter is not None:
+            conditions.append(reporter == self.reporter)
+        return or_(*conditions) if conditions else false()
+
+    def grids(self) -> frozenset[str] | None:
+        """For what is placed only by grid (officers, routes): the grids seen, None for all."""
+        return None if self.everything else self.grid_ids
 
 
 class Authorize:

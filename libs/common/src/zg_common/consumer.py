@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from zg_common.db import unit_of_work
+from zg_common.errors import NotFound
 from zg_common.events import (
     HEADER_CORRELATION_ID,
     HEADER_REQUEST_ID,
@@ -33,7 +34,7 @@ from zg_common.events import (
     UndecodableEvent,
     decode_event,
 )
-from zg_common.logging import correlation_id_var, request_id_var
+from zg_common.logging import causation_id_var, correlation_id_var, request_id_var
 from zg_common.messaging import processed_event_table
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,16 @@ Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
 
 class PermanentError(Exception):
     """Raised by a handler for an event that can never succeed: no retries, straight to the DLQ."""
+
+
+class MissingReference(PermanentError, LookupError):
+    """The event names something this service does not know (a department, a case): trying the
+    same event again finds the same nothing, so it is not retried."""
+
+
+# What a handler raises for an event that can never succeed. A `NotFound` is the same "not
+# found" a use case raises to an HTTP caller; from an event it is permanent too.
+PERMANENT: tuple[type[BaseException], ...] = (PermanentError, ValidationError, NotFound)
 
 
 def is_outage(exc: BaseException) -> bool:
@@ -211,7 +222,7 @@ class IdempotentConsumer:
         while True:
             try:
                 applied = await self._apply_once(event, handler)
-            except (PermanentError, ValidationError) as exc:
+            except PERMANENT as exc:
                 await self._dead_letter(record, exc, attempts=attempt)
                 return
             except Exception as exc:
@@ -291,16 +302,19 @@ class IdempotentConsumer:
 
 @contextmanager
 def _bound_ids(record: ConsumerRecord[bytes, bytes], event: CloudEvent | None) -> Iterator[None]:
-    """Bind the request and correlation ids the record carries, for logs and emitted events."""
+    """Bind the request and correlation ids the record carries, and the event's id as the cause
+    of whatever it publishes, for logs and emitted events."""
     headers = {k: v.decode(errors="replace") for k, v in (record.headers or ())}
     correlation = (event.correlationid if event else None) or headers.get(HEADER_CORRELATION_ID)
     req_token = request_id_var.set(headers.get(HEADER_REQUEST_ID))
     corr_token = correlation_id_var.set(correlation)
+    cause_token = causation_id_var.set(event.id if event else None)
     try:
         yield
     finally:
         request_id_var.reset(req_token)
         correlation_id_var.reset(corr_token)
+        causation_id_var.reset(cause_token)
 
 
 async def purge_processed(engine: AsyncEngine, schema: str, *, older_than_days: int) -> int:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -14,6 +16,8 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from zg_common.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
 
 
 def to_async_url(url: str) -> str:
@@ -45,16 +49,33 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
 
 
+_AFTER_COMMIT = "zg_after_commit"
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], Awaitable[object]]) -> None:
+    """Run `callback` once the unit of work that owns `session` has committed (never after a
+    rollback): for what this process keeps in memory and must learn a write at once. A failing
+    callback is logged; the committed write stands."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
 @asynccontextmanager
 async def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """One transaction: services only add and flush; this commits, or rolls back on any error."""
+    """One transaction: services only add and flush; this commits, or rolls back on any error,
+    then runs what the service asked to run after the commit."""
     async with sessions() as session:
         try:
             yield session
             await session.commit()
         except BaseException:
+            session.info.pop(_AFTER_COMMIT, None)
             await session.rollback()
             raise
+        for callback in session.info.pop(_AFTER_COMMIT, ()):
+            try:
+                await callback()
+            except Exception:
+                log.exception("an after-commit callback failed")
 
 
 async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -62,3 +83,8 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
     happens before the response is sent: a 201 is never answered for an uncommitted write."""
     async with unit_of_work(request.app.state.runtime.sessions) as session:
         yield session
+
+
+# The request's unit of work, for routes: `session: SessionDep`. Committed before the response
+# is sent (scope="function"); a route never commits, rolls back or opens another transaction.
+SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]

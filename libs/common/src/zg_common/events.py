@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from zg_common.logging import correlation_id_var, request_id_var
+from zg_common.logging import causation_id_var, correlation_id_var, request_id_var
 
 CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json; charset=UTF-8"
 HEADER_CONTENT_TYPE = "content-type"
@@ -23,6 +23,9 @@ class EventContract(BaseModel):
 
     Types read `<service>.<aggregate>.<past_tense>.v<N>`; the topic is `<service>.<aggregate>`.
     Additive changes keep the version; a breaking change adds a `v<N+1>` class beside this one.
+    Producers are strict (an unknown field is a bug in the producer); consumers are tolerant
+    (`parse` ignores fields added after the consumer was built), so an additive change never
+    sends events to the dead-letter topic of a consumer not yet redeployed.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -32,11 +35,14 @@ class EventContract(BaseModel):
 
     @classmethod
     def parse(cls, event: CloudEvent) -> Self:
-        return cls.model_validate(event.data)
+        """The payload of an incoming event; fields this version does not know are ignored."""
+        return cls.model_validate(event.data, extra="ignore")
 
 
 class CloudEvent(BaseModel):
-    """A CloudEvents 1.0 envelope with Zongguan's `correlationid` extension."""
+    """A CloudEvents 1.0 envelope with Zongguan's `correlationid` and `causationid` extensions:
+    the correlation id follows a whole conversation (the request that started it, through every
+    event it led to); the causation id is the event this one was published in reaction to."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -48,6 +54,7 @@ class CloudEvent(BaseModel):
     time: datetime = Field(default_factory=lambda: datetime.now(UTC))
     datacontenttype: Literal["application/json"] = "application/json"
     correlationid: str | None = None
+    causationid: str | None = None
     data: dict[str, Any]
 
     @classmethod
@@ -60,13 +67,15 @@ class CloudEvent(BaseModel):
         correlation_id: str | None = None,
         time: datetime | None = None,
     ) -> CloudEvent:
-        """Wrap a contract payload; the correlation id defaults to the current request's."""
+        """Wrap a contract payload; the correlation id defaults to the current request's, the
+        causation id is the event being handled (none when a request or a timer caused it)."""
         return cls(
             source=source,
             type=contract.event_type,
             subject=subject,
             time=time or datetime.now(UTC),
             correlationid=correlation_id or correlation_id_var.get() or request_id_var.get(),
+            causationid=causation_id_var.get(),
             data=contract.model_dump(mode="json"),
         )
 

@@ -12,6 +12,8 @@ from typing import Any
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 correlation_id_var: ContextVar[str | None] = ContextVar("correlation_id", default=None)
+# the id of the event a consumer is handling: what events published meanwhile were caused by
+causation_id_var: ContextVar[str | None] = ContextVar("causation_id", default=None)
 
 _STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 

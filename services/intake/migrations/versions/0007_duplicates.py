@@ -15,7 +15,7 @@ branch_labels = None
 depends_on = None
 
 S = "intake"
-# statuses in which a case no longer takes duplicates (kept in step with zg_intake.service)
+# statuses in which a case no longer takes duplicates (as it was then; see 0012)
 CLOSED = "('closed', 'cancelled', 'not_accepted', 'merged', 'self_handled')"
 
 

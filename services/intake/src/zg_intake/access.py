@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, or_, select
 
-from zg_common.authz import command_centre
+from zg_common.authz import Scope, command_centre
 from zg_common.identity import Identity
 from zg_intake.models import Case, CaseFollower
 
@@ -18,33 +18,24 @@ def may_see_reporter(caller: Identity, case: Case) -> bool:
 
 
 def may_read(caller: Identity, case: Case, *, follows: bool = False) -> bool:
-    """Row rules: the command centre sees all; a resident their own reports; department staff
-    and partner keys their departments' cases; officers their grids' cases; whoever reported a
-    case sees it, and so does whoever follows it (`follows`: their duplicate report was merged
-    into it)."""
-    if caller.role in command_centre():
+    """Row rules: the caller's `Scope` (the command centre all; department staff and partner
+    keys their departments' cases; officers their grids' cases; whoever reported a case), and
+    whoever follows it (`follows`: their duplicate report was merged into it)."""
+    scope = Scope.of(caller)
+    if scope.sees(
+        grid_id=case.grid_id, department_id=case.department_id, reporter=case.reporter_sub
+    ):
         return True
-    if caller.role != "anonymous" and (case.reporter_sub == caller.sub or follows):
-        return True
-    if caller.role in ("department_staff", "partner"):
-        return case.department_id is not None and case.department_id in caller.department_ids
-    if caller.role == "officer":
-        return case.grid_id is not None and case.grid_id in caller.grid_ids
-    return False
+    return follows and caller.role != "anonymous"
 
 
 def readable_cases(caller: Identity) -> ColumnElement[bool]:
     """`may_read` as a SQL condition, for lists: the same rules, applied by the database."""
-    if caller.role in command_centre():
-        return true()
-    if caller.role == "anonymous":
-        return false()
-    own = or_(
-        Case.reporter_sub == caller.sub,
-        Case.id.in_(select(CaseFollower.case_id).where(CaseFollower.sub == caller.sub)),
+    scope = Scope.of(caller)
+    if scope.everything or scope.reporter is None:
+        return scope.where()
+    follows = Case.id.in_(select(CaseFollower.case_id).where(CaseFollower.sub == caller.sub))
+    in_scope = scope.where(
+        grid=Case.grid_id, department=Case.department_id, reporter=Case.reporter_sub
     )
-    if caller.role in ("department_staff", "partner") and caller.department_ids:
-        return or_(own, Case.department_id.in_(caller.department_ids))
-    if caller.role == "officer" and caller.grid_ids:
-        return or_(own, Case.grid_id.in_(caller.grid_ids))
-    return own
+    return or_(in_scope, follows)

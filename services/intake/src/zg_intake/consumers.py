@@ -6,15 +6,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 
-from zg_common.app import Runtime
 from zg_common.consumer import ConsumerSpec
 from zg_common.contracts.routing import TOPIC_CASE as ROUTING_CASE
 from zg_common.contracts.routing import CaseDeadlineApproached, CaseOverdue, CaseTransitioned
 from zg_common.contracts.video_index import TOPIC_CAMERA, CameraAlarmRaised
 from zg_intake import follow, service
+from zg_intake.runtime import IntakeRuntime
 
 
-def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
+def consumers(runtime: IntakeRuntime) -> Sequence[ConsumerSpec]:
     return (
         ConsumerSpec(
             name="intake.case-status",
@@ -30,7 +30,7 @@ def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
             topics=(TOPIC_CAMERA,),
             handlers={
                 CameraAlarmRaised.event_type: partial(
-                    service.report_camera_alarm, reference=runtime.state["reference"]
+                    service.report_camera_alarm, reference=runtime.state.reference
                 )
             },
         ),

@@ -1,30 +1,35 @@
-"""FastAPI dependencies of intake."""
+"""FastAPI dependencies of intake: what a route may ask for besides the request's session
+(`zg_common.db.SessionDep`)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.db import request_session
+from zg_common.app import runtime_of
+from zg_intake.config import IntakeSettings
+from zg_intake.runtime import IntakeRuntime
 from zg_intake.storage import MediaStore
 from zg_intake.territory import Reference
 
-Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
+
+def runtime(request: Request) -> IntakeRuntime:
+    return cast(IntakeRuntime, runtime_of(request))
 
 
-async def reference(request: Request) -> Reference:
-    loaded: Reference = request.app.state.runtime.state["reference"]
-    return loaded
+def settings(request: Request) -> IntakeSettings:
+    return runtime(request).settings
 
 
+def reference(request: Request) -> Reference:
+    return runtime(request).state.reference
+
+
+def media_store(request: Request) -> MediaStore:
+    return runtime(request).state.media_store
+
+
+SettingsDep = Annotated[IntakeSettings, Depends(settings)]
 ReferenceDep = Annotated[Reference, Depends(reference)]
-
-
-async def media_store(request: Request) -> MediaStore:
-    store: MediaStore = request.app.state.runtime.state["media_store"]
-    return store
-
-
 MediaStoreDep = Annotated[MediaStore, Depends(media_store)]

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.contracts.intake import CaseRated
+from zg_common.contracts.routing import CaseStatus
 from zg_common.errors import Forbidden
 from zg_common.identity import Identity
 from zg_intake import history, repository
@@ -49,7 +50,7 @@ async def record_partner_update(
     return change
 
 
-RATEABLE = frozenset({"closed"})
+RATEABLE = frozenset({CaseStatus.CLOSED})
 
 
 async def rate_case(

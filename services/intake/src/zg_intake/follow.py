@@ -8,7 +8,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.contracts.routing import CaseDeadlineApproached, CaseOverdue, CaseTransitioned
+from zg_common.contracts.routing import (
+    CaseAction,
+    CaseDeadlineApproached,
+    CaseOverdue,
+    CaseTransitioned,
+)
 from zg_common.errors import CaseNotFound
 from zg_common.events import CloudEvent
 from zg_intake import history, repository
@@ -16,7 +21,8 @@ from zg_intake import history, repository
 
 async def record_transition(session: AsyncSession, event: CloudEvent) -> None:
     """Follow routing's lifecycle in intake's read model (idempotent by the consumer): the
-    status, the department and the deadline, and one history entry per step."""
+    status, the department and the deadline, and one history entry per step. A status this
+    version does not know is stored as it comes: it is open and reads "in progress"."""
     data = CaseTransitioned.parse(event)
     case = await repository.get_case(
         session, uuid.UUID(data.case_id), for_update=True, with_history=False
@@ -28,7 +34,7 @@ async def record_transition(session: AsyncSession, event: CloudEvent) -> None:
     case.department_id, case.department_name = data.department_id, data.department_name
     case.due_at, case.time_limit = data.due_at, data.time_limit
     case.updated_at = datetime.now(UTC)
-    if data.action == "dispatch":
+    if data.action == CaseAction.DISPATCH:
         note = f"dispatched to {data.department_name}"
     else:
         note = f"{data.action.replace('_', ' ')} ({data.actor_role})"

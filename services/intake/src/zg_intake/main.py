@@ -12,6 +12,7 @@ from zg_intake.consumers import consumers
 from zg_intake.models import SCHEMA, outbox
 from zg_intake.open311 import router as open311_router
 from zg_intake.router import router
+from zg_intake.runtime import State
 from zg_intake.webhooks_router import router as webhooks_router
 
 
@@ -24,6 +25,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
             description="Case intake: every channel, one case per problem.",
             schema=SCHEMA,
             package_file=__file__,
+            state=State,
             routers=[router, webhooks_router, open311_router],
             outbox=outbox,
             produces=CONTRACTS,

@@ -12,7 +12,6 @@ from pathlib import Path
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.app import Runtime
 from zg_common.authz import command_centre
 from zg_common.db import unit_of_work
 from zg_common.errors import (
@@ -30,6 +29,7 @@ from zg_intake.access import may_read
 from zg_intake.config import IntakeSettings
 from zg_intake.exceptions import MediaNotFound
 from zg_intake.models import Case, Media
+from zg_intake.runtime import IntakeRuntime
 from zg_intake.storage import LocalMediaStore, MediaStore, S3MediaStore, spooled_copy
 
 PURPOSES = ("report", "before", "after", "disposal", "evidence")
@@ -65,12 +65,12 @@ def build_store(settings: IntakeSettings) -> MediaStore:
     return LocalMediaStore(settings.media_root)
 
 
-async def start_store(runtime: Runtime) -> None:
+async def start_store(runtime: IntakeRuntime) -> None:
     """Startup hook: the store is opened once per process and closed at shutdown."""
-    store = build_store(runtime.settings)  # type: ignore[arg-type]
+    store = build_store(runtime.settings)
     await store.start()
     runtime.cleanup.push_async_callback(store.close)
-    runtime.state["media_store"] = store
+    runtime.state.media_store = store
 
 
 @dataclass(frozen=True)
@@ -277,11 +277,10 @@ async def add_to_case(
     return rows
 
 
-async def purge_unattached(runtime: Runtime) -> int:
+async def purge_unattached(runtime: IntakeRuntime) -> int:
     """Hourly: uploads never attached to a case are dropped after the configured hours; their
     files go too unless another upload has the same content."""
-    settings: IntakeSettings = runtime.settings  # type: ignore[assignment]
-    store: MediaStore = runtime.state["media_store"]
+    settings, store = runtime.settings, runtime.state.media_store
     cutoff = datetime.now(UTC) - timedelta(hours=settings.media_unattached_ttl_h)
     async with unit_of_work(runtime.sessions) as session:
         removed = list(

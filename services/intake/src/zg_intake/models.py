@@ -24,11 +24,15 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from zg_common.contracts.intake import ReportStatus
+from zg_common.contracts.routing import TERMINAL
 from zg_common.outbox import Outbox
 
 SCHEMA = "intake"
-# statuses in which a case takes no more duplicates (migration 0007 generates `is_open` from it)
-CLOSED_STATUSES = ("closed", "cancelled", "not_accepted", "merged", "self_handled")
+# statuses in which a report is closed: it takes no more duplicates and Open311 calls it closed
+# (routing's terminal statuses, and a report merged into another case; migration 0012
+# generates `is_open` from it). A status intake does not know yet is open.
+CLOSED_STATUSES: frozenset[str] = TERMINAL | {ReportStatus.MERGED}
 metadata = MetaData(schema=SCHEMA)
 outbox = Outbox(metadata, source="/zongguan/intake")
 
@@ -142,7 +146,8 @@ class Case(Base):
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("intake.cases.id"))
     report_count: Mapped[int] = mapped_column(Integer, default=1)
     is_open: Mapped[bool] = mapped_column(
-        Boolean, Computed(f"status NOT IN ({', '.join(repr(s) for s in CLOSED_STATUSES)})")
+        Boolean,
+        Computed(f"status NOT IN ({', '.join(sorted(repr(str(s)) for s in CLOSED_STATUSES))})"),
     )
     reported_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException
 
 from zg_common import open311 as wire
 from zg_common.authz import require
+from zg_common.db import SessionDep
 from zg_common.errors import (
     FieldError,
     ProblemError,
@@ -30,8 +31,8 @@ from zg_common.errors import (
 from zg_common.identity import Identity
 from zg_intake import feedback, repository, service, wording
 from zg_intake.access import readable_cases
-from zg_intake.config import IntakeSettings
-from zg_intake.dependencies import ReferenceDep, Session
+from zg_intake.dependencies import ReferenceDep
+from zg_intake.dependencies import settings as settings_of
 from zg_intake.models import Case, CaseStatusChange
 from zg_intake.schemas import CaseCreate
 from zg_intake.territory import CategoryRef, Reference
@@ -85,14 +86,9 @@ router = APIRouter(prefix=wire.PREFIX, tags=["Open311 GeoReport v2"], route_clas
 Jurisdiction = Annotated[str | None, Query(max_length=100)]
 
 
-def _settings(request: Request) -> IntakeSettings:
-    settings: IntakeSettings = request.app.state.runtime.settings
-    return settings
-
-
 def _check_jurisdiction(request: Request, jurisdiction_id: str | None) -> None:
     # "a parameter sent empty must behave the same as one not sent"
-    if jurisdiction_id and jurisdiction_id != _settings(request).open311_jurisdiction_id:
+    if jurisdiction_id and jurisdiction_id != settings_of(request).open311_jurisdiction_id:
         raise Open311Error(404, f"jurisdiction_id {jurisdiction_id} not found")
 
 
@@ -214,7 +210,7 @@ def _request(case: Case, reference: Reference) -> dict[str, Any]:
 
 
 async def _visibility(request: Request, caller: Identity) -> Any:
-    if _settings(request).open311_public_requests:
+    if settings_of(request).open311_public_requests:
         return None
     if caller.role == "anonymous":
         raise Open311Error(403, "api_key required: requests are not public here")
@@ -226,7 +222,7 @@ async def list_requests(
     caller: Annotated[Identity, require("open311.read")],
     request: Request,
     fmt: Fmt,
-    session: Session,
+    session: SessionDep,
     reference: ReferenceDep,
     jurisdiction_id: Jurisdiction = None,
     service_request_id: Annotated[str | None, Query(max_length=2000)] = None,
@@ -276,7 +272,7 @@ async def read_request(
     request: Request,
     service_request_id: str,
     fmt: Fmt,
-    session: Session,
+    session: SessionDep,
     reference: ReferenceDep,
     jurisdiction_id: Jurisdiction = None,
 ) -> Response:
@@ -295,7 +291,7 @@ async def read_token(
     request: Request,
     token: str,
     fmt: Fmt,
-    session: Session,
+    session: SessionDep,
     jurisdiction_id: Jurisdiction = None,
 ) -> Response:
     """Requests are realtime (POST answers the id), so a token is the case's uuid."""
@@ -316,7 +312,7 @@ async def create_request(
     caller: Annotated[Identity, require("open311.submit")],
     request: Request,
     fmt: Fmt,
-    session: Session,
+    session: SessionDep,
     reference: ReferenceDep,
 ) -> Response:
     form = await request.form()
@@ -417,7 +413,7 @@ async def request_updates(
     caller: Annotated[Identity, require("open311.updates")],
     request: Request,
     fmt: Fmt,
-    session: Session,
+    session: SessionDep,
     jurisdiction_id: Jurisdiction = None,
     start_date: Annotated[str | None, Query(max_length=40)] = None,
     end_date: Annotated[str | None, Query(max_length=40)] = None,
@@ -448,7 +444,7 @@ async def post_request_update(
     caller: Annotated[Identity, require("open311.updates")],
     request: Request,
     fmt: Fmt,
-    session: Session,
+    session: SessionDep,
 ) -> Response:
     """The update is recorded as a note in the case's history; the status a citizen claims
     (FIXED, CLOSED ...) never changes the case: only the closed loop does. Idempotent by the

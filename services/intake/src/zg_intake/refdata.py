@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.app import Runtime
 from zg_common.db import unit_of_work
 from zg_common.refdata import RefData, load_part_once
 from zg_intake import repository
 from zg_intake.attributes import AttributeDef
 from zg_intake.models import SCHEMA, Category, District, Grid, PatrolPoint
+from zg_intake.runtime import IntakeRuntime
 from zg_intake.territory import (
     CategoryIndex,
     CategoryRef,
@@ -22,7 +22,7 @@ from zg_intake.territory import (
 )
 
 
-async def load(runtime: Runtime) -> None:
+async def load(runtime: IntakeRuntime) -> None:
     data = RefData(runtime.settings.refdata_dir)
 
     async def load_categories(session: AsyncSession) -> None:
@@ -107,7 +107,7 @@ async def load(runtime: Runtime) -> None:
         points = await repository.list_patrol_points(session)
     assert district is not None
     majors = {c.code: c.name for c in categories if c.level == "major"}
-    runtime.state["reference"] = Reference(
+    runtime.state.reference = Reference(
         district=DistrictOutline.from_geojson(district.geometry),
         categories=CategoryIndex(
             {

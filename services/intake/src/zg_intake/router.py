@@ -13,6 +13,7 @@ from fastapi import APIRouter, File, Form, Header, Query, Request, Response, Upl
 from fastapi.responses import StreamingResponse
 
 from zg_common.authz import command_centre, require
+from zg_common.db import SessionDep
 from zg_common.geojson import (
     GEOJSON_MEDIA_TYPE,
     Feature,
@@ -23,7 +24,7 @@ from zg_common.geojson import (
 from zg_common.identity import Identity
 from zg_intake import feedback, media_service, service, wording
 from zg_intake.access import may_see_reporter
-from zg_intake.dependencies import MediaStoreDep, ReferenceDep, Session
+from zg_intake.dependencies import MediaStoreDep, ReferenceDep, SettingsDep
 from zg_intake.exceptions import MediaNotFound
 from zg_intake.models import Case, Media
 from zg_intake.schemas import (
@@ -57,7 +58,7 @@ router = APIRouter(prefix="/api/v1", tags=["cases"])
 async def create_case(
     caller: Annotated[Identity, require("cases.create")],
     body: CaseCreate,
-    session: Session,
+    session: SessionDep,
     reference: ReferenceDep,
     response: Response,
     idempotency_key: Annotated[
@@ -103,7 +104,7 @@ async def create_case(
 async def list_cases(
     caller: Annotated[Identity, require("cases.read")],
     filters: Annotated[CaseFilters, Query()],
-    session: Session,
+    session: SessionDep,
 ) -> CasePage | GeoJSONResponse:
     cases, photos, next_cursor = await service.list_cases(session, filters=filters, caller=caller)
     summaries = [case_summary(c, photos.get(c.id)) for c in cases]
@@ -155,7 +156,7 @@ def case_summary(case: Case, photo: uuid.UUID | None) -> CaseSummary:
 
 @router.get("/cases/{case_id}", response_model=CaseRead, summary="One case with its history")
 async def read_case(
-    caller: Annotated[Identity, require("cases.read")], case_id: uuid.UUID, session: Session
+    caller: Annotated[Identity, require("cases.read")], case_id: uuid.UUID, session: SessionDep
 ) -> CaseRead:
     case = await service.get_case(session, case_id, caller=caller)
     attached = await media_service.media_of_case(session, case.id)
@@ -216,9 +217,9 @@ def media_read(row: Media, caller: Identity) -> MediaRead:
 )
 async def upload_media(
     caller: Annotated[Identity, require("media.upload")],
-    request: Request,
+    settings: SettingsDep,
     file: Annotated[UploadFile, File(description="the photo or video")],
-    session: Session,
+    session: SessionDep,
     store: MediaStoreDep,
     response: Response,
     purpose: Annotated[
@@ -232,7 +233,7 @@ async def upload_media(
             store=store,
             upload=media_service.Upload(path=path, size=size, purpose=purpose),
             uploader=caller,
-            settings=request.app.state.runtime.settings,
+            settings=settings,
         )
     finally:
         path.unlink(missing_ok=True)
@@ -259,7 +260,7 @@ async def read_media(
     caller: Annotated[Identity, require("media.read")],
     media_id: uuid.UUID,
     request: Request,
-    session: Session,
+    session: SessionDep,
     store: MediaStoreDep,
     variant: Annotated[Literal["public", "thumbnail", "original"], Query()] = "public",
 ) -> Response:
@@ -293,7 +294,7 @@ async def add_case_media(
     caller: Annotated[Identity, require("cases.media")],
     case_id: uuid.UUID,
     body: CaseMediaAdd,
-    session: Session,
+    session: SessionDep,
 ) -> list[MediaRead]:
     rows = await media_service.add_to_case(
         session, case_id=case_id, media_ids=body.media, caller=caller
@@ -310,7 +311,7 @@ async def split_case(
     caller: Annotated[Identity, require("cases.split")],
     case_id: uuid.UUID,
     body: CaseSplitRequest,
-    session: Session,
+    session: SessionDep,
     reference: ReferenceDep,
 ) -> CaseRef:
     case = await service.split_case(
@@ -329,7 +330,7 @@ async def rate_case(
     caller: Annotated[Identity, require("cases.rate")],
     case_id: uuid.UUID,
     body: RatingCreate,
-    session: Session,
+    session: SessionDep,
 ) -> RatingRead:
     rating = await feedback.rate_case(
         session, case_id=case_id, score=body.score, comment=body.comment, caller=caller
@@ -346,6 +347,6 @@ async def rate_case(
     summary="The case category tree (component/event, major/minor classes)",
 )
 async def read_categories(
-    caller: Annotated[Identity, require("categories.read")], session: Session
+    caller: Annotated[Identity, require("categories.read")], session: SessionDep
 ) -> list[CategoryRead]:
     return await service.category_tree(session)

@@ -13,13 +13,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.app import Runtime
 from zg_common.authz import command_centre
 from zg_common.consumer import PermanentError
-from zg_common.contracts.intake import CaseMerged, CaseReported, CaseSplit
+from zg_common.contracts.intake import CaseMerged, CaseReported, CaseSplit, Channel, ReportStatus
+from zg_common.contracts.routing import CaseStatus
 from zg_common.contracts.video_index import CameraAlarmRaised
 from zg_common.db import unit_of_work
-from zg_common.errors import CaseNotFound, FieldError, ValidationFailed
+from zg_common.errors import CaseNotFound, FieldError, Forbidden, ValidationFailed
 from zg_common.events import CloudEvent
 from zg_common.geo import haversine_m, to_wgs84
 from zg_common.identity import Identity
@@ -41,29 +41,28 @@ from zg_intake.models import (
     IdempotencyKey,
     outbox,
 )
+from zg_intake.runtime import IntakeRuntime
 from zg_intake.schemas import AttributeRead, CaseCreate, CaseFilters, CategoryRead, ExternalRef
 from zg_intake.territory import CategoryRef, Place, Reference
 
-STATUS_REPORTED = "reported"
-STATUS_SELF_HANDLED = "self_handled"
-STATUS_MERGED = "merged"
 HOTLINE_SYSTEM = "12345"
 IDEMPOTENCY_KEY_RETENTION = timedelta(days=7)
 
 
-def channel_of(reporter: Identity, data: CaseCreate) -> str:
+def channel_of(reporter: Identity, data: CaseCreate) -> Channel:
     """The channel a case came through, from who reported it and how."""
     if reporter.role == "resident":
-        return "qr_scan" if data.patrol_point else "resident_app"
+        return Channel.QR_SCAN if data.patrol_point else Channel.RESIDENT_APP
     if reporter.role == "officer":
-        return "officer_handset"
+        return Channel.OFFICER_HANDSET
     if reporter.role == "partner":
         if data.external_ref is not None and data.external_ref.system == HOTLINE_SYSTEM:
-            return "hotline_12345"
-        return "partner_api"
+            return Channel.HOTLINE_12345
+        return Channel.PARTNER_API
     if reporter.role in command_centre():
-        return "command_centre"
-    return "api"
+        return Channel.COMMAND_CENTRE
+    # the policy lets no other role report (cases.create); this keeps it so if it changes
+    raise Forbidden(f"A {reporter.role} does not report cases", code="role_forbidden")
 
 
 async def report_case(
@@ -88,12 +87,12 @@ async def report_case(
     source = source or channel_of(reporter, data)
     # machines (camera analytics) cannot answer questions; people must answer required ones
     answers = check_answers(
-        category.attributes, data.attributes, enforce_required=source != "camera"
+        category.attributes, data.attributes, enforce_required=source != Channel.CAMERA
     )
     if data.external_ref is not None:
         await _check_external_ref(session, data.external_ref)
     now = datetime.now(UTC)
-    status = STATUS_SELF_HANDLED if data.resolved_on_site else STATUS_REPORTED
+    status: str = CaseStatus.SELF_HANDLED if data.resolved_on_site else CaseStatus.REPORTED
     parent = None
     if not data.resolved_on_site:
         await duplicates.lock_category(session, category.code)
@@ -101,7 +100,7 @@ async def report_case(
             session, category=category, lat=place.lat, lon=place.lon, now=now
         )
         if parent is not None:
-            status = STATUS_MERGED
+            status = ReportStatus.MERGED
     case = Case(
         id=case_id or uuid.uuid4(),
         category=category.code,
@@ -140,7 +139,7 @@ async def report_case(
             raise
         # the same external reference committed by a concurrent request after our check
         raise ExternalRefTaken(f"{data.external_ref.system} {data.external_ref.id} exists") from exc
-    first_status = STATUS_REPORTED if parent is not None else status  # then: merged
+    first_status = CaseStatus.REPORTED if parent is not None else status  # then: merged
     await history.record(
         session, case, status=first_status, at=now, note=f"reported through {source}"
     )
@@ -154,7 +153,7 @@ async def report_case(
     await history.record(
         session,
         case,
-        status=STATUS_MERGED,
+        status=ReportStatus.MERGED,
         at=now,
         note=f"the same problem is already case {parent.number}: this report follows it",
     )
@@ -212,7 +211,7 @@ async def split_case(
     case = await repository.get_case(session, case_id, for_update=True)
     if case is None:
         raise CaseNotFound(f"No case with id {case_id}")
-    if case.status != STATUS_MERGED or case.merged_into_id is None:
+    if case.status != ReportStatus.MERGED or case.merged_into_id is None:
         raise CaseStateConflict(
             f"Case {case.number} is {case.status}, not merged: there is nothing to split"
         )
@@ -221,11 +220,11 @@ async def split_case(
     assert parent is not None and category is not None
     now = datetime.now(UTC)
     await duplicates.unmerge(session, report=case, parent=parent, at=now)
-    case.status, case.merged_into_id, case.updated_at = STATUS_REPORTED, None, now
+    case.status, case.merged_into_id, case.updated_at = CaseStatus.REPORTED, None, now
     await history.record(
         session,
         case,
-        status=STATUS_REPORTED,
+        status=CaseStatus.REPORTED,
         at=now,
         note=f"split from {parent.number} by {caller.role}: {reason}",
     )
@@ -291,7 +290,7 @@ async def report_case_once(
     return case, False
 
 
-async def purge_idempotency_keys(runtime: Runtime) -> int:
+async def purge_idempotency_keys(runtime: IntakeRuntime) -> int:
     """Hourly: keys are kept a week, longer than any client retries a request."""
     async with unit_of_work(runtime.sessions) as session:
         return await repository.delete_idempotency_keys_before(
@@ -433,7 +432,7 @@ async def report_camera_alarm(
             data=data,
             reference=reference,
             reporter=analytics,
-            source="camera",
+            source=Channel.CAMERA,
             camera_id=alarm.camera_id,
         )
     except ValidationFailed as exc:  # unknown category, outside the district: never succeeds

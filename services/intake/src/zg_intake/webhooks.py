@@ -25,7 +25,6 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.app import Runtime
 from zg_common.db import unit_of_work
 from zg_common.errors import FieldError, NotFound, ValidationFailed
 from zg_common.identity import Identity
@@ -39,6 +38,7 @@ from zg_intake.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from zg_intake.runtime import IntakeRuntime
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +194,7 @@ def payload(
 FAN_OUT_BATCH = 500
 
 
-async def fan_out(runtime: Runtime) -> int:
+async def fan_out(runtime: IntakeRuntime) -> int:
     """Queue one delivery per active subscription whose owner may read the case (and that
     wants the status) for each history entry not fanned out yet; mark the entries. Entries are
     claimed with SKIP LOCKED, so replicas share the work; the unique (subscription, entry)
@@ -271,9 +271,9 @@ def backoff(attempts: int, base_s: float) -> timedelta:
     return timedelta(seconds=delay * (1 + random.random() / 10))
 
 
-async def run_worker(runtime: Runtime) -> None:
+async def run_worker(runtime: IntakeRuntime) -> None:
     """Background task: deliver what is due, forever."""
-    settings: IntakeSettings = runtime.settings  # type: ignore[assignment]
+    settings = runtime.settings
     async with httpx.AsyncClient(
         timeout=settings.webhook_timeout_s,
         follow_redirects=False,
@@ -286,7 +286,9 @@ async def run_worker(runtime: Runtime) -> None:
                 await asyncio.sleep(settings.webhook_poll_interval_s)
 
 
-async def deliver_due(runtime: Runtime, client: httpx.AsyncClient, settings: IntakeSettings) -> int:
+async def deliver_due(
+    runtime: IntakeRuntime, client: httpx.AsyncClient, settings: IntakeSettings
+) -> int:
     """Claim up to a batch of due deliveries (a lease, committed, so that several replicas
     share the work and a dead worker's claims come back), then POST them concurrently."""
     now = datetime.now(UTC)
@@ -314,7 +316,7 @@ async def deliver_due(runtime: Runtime, client: httpx.AsyncClient, settings: Int
 
 
 async def attempt(
-    runtime: Runtime,
+    runtime: IntakeRuntime,
     client: httpx.AsyncClient,
     settings: IntakeSettings,
     delivery_id: uuid.UUID,

@@ -6,12 +6,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from zg_common.authz import require
+from zg_common.db import SessionDep
 from zg_common.identity import Identity
 from zg_intake import webhooks
-from zg_intake.dependencies import Session
+from zg_intake.dependencies import SettingsDep
 from zg_intake.models import WebhookDelivery, WebhookSubscription
 from zg_intake.schemas import DeliveryRead, WebhookCreate, WebhookCreated, WebhookRead
 
@@ -35,21 +36,25 @@ def _read(subscription: WebhookSubscription) -> WebhookRead:
     summary="Subscribe to the status changes of the cases this caller may see",
 )
 async def subscribe(
-    caller: Manager, body: WebhookCreate, session: Session, request: Request, response: Response
+    caller: Manager,
+    body: WebhookCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
 ) -> WebhookCreated:
     subscription = await webhooks.subscribe(
         session,
         owner=caller,
         url=body.url,
         statuses=body.statuses,
-        settings=request.app.state.runtime.settings,
+        settings=settings,
     )
     response.headers["Location"] = f"/api/v1/webhooks/{subscription.id}"
     return WebhookCreated(**_read(subscription).model_dump(), secret=subscription.secret)
 
 
 @router.get("", response_model=list[WebhookRead], summary="This caller's subscriptions")
-async def list_subscriptions(caller: Manager, session: Session) -> list[WebhookRead]:
+async def list_subscriptions(caller: Manager, session: SessionDep) -> list[WebhookRead]:
     return [_read(s) for s in await webhooks.subscriptions_of(session, caller)]
 
 
@@ -58,7 +63,7 @@ async def list_subscriptions(caller: Manager, session: Session) -> list[WebhookR
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Unsubscribe (pending deliveries are cancelled; the log stays)",
 )
-async def unsubscribe(caller: Manager, webhook_id: uuid.UUID, session: Session) -> Response:
+async def unsubscribe(caller: Manager, webhook_id: uuid.UUID, session: SessionDep) -> Response:
     await webhooks.unsubscribe(session, webhook_id, caller)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -71,7 +76,7 @@ async def unsubscribe(caller: Manager, webhook_id: uuid.UUID, session: Session) 
 async def deliveries(
     caller: Manager,
     webhook_id: uuid.UUID,
-    session: Session,
+    session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[DeliveryRead]:
     rows = await webhooks.deliveries_of(session, webhook_id, caller, limit=limit)

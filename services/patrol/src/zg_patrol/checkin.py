@@ -18,6 +18,7 @@ from zg_common.errors import FieldError, ProblemError, ServiceUnavailable
 from zg_common.geo import haversine_m
 from zg_common.identity import Identity
 from zg_patrol import qr
+from zg_patrol.config import PatrolSettings
 from zg_patrol.models import Checkin, MakeupVisit, PatrolPoint, PlanVisit, outbox
 from zg_patrol.requirements import Requirements
 
@@ -53,8 +54,8 @@ class Outcome:
     field: str = "token"
 
 
-def secret_of(settings: object) -> bytes:
-    secret = getattr(settings, "qr_secret", None)
+def secret_of(settings: PatrolSettings) -> bytes:
+    secret = settings.qr_secret
     if secret is None:
         raise QrNotConfigured("Set ZG_PATROL_QR_SECRET to issue and check point codes")
     return bytes(secret.get_secret_value(), "utf-8")

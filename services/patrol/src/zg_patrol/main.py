@@ -10,6 +10,7 @@ from zg_patrol import missed, plans, positions, refdata, tasks
 from zg_patrol.config import PatrolSettings
 from zg_patrol.models import SCHEMA, outbox
 from zg_patrol.router import router
+from zg_patrol.runtime import State
 from zg_patrol.territory_api import router as territory_router
 
 
@@ -23,6 +24,7 @@ def create_app(settings: PatrolSettings | None = None) -> FastAPI:
             "daily patrol plans.",
             schema=SCHEMA,
             package_file=__file__,
+            state=State,
             routers=[territory_router, router],
             outbox=outbox,
             produces=CONTRACTS,

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from zg_common.app import Runtime
 from zg_common.contracts.patrol import VisitMissed
 from zg_common.db import unit_of_work
 from zg_patrol.models import MakeupVisit, PlanVisit, outbox
 from zg_patrol.plans import OPEN, TASKS
+from zg_patrol.runtime import PatrolRuntime
 
 BATCH = 500
 
@@ -67,8 +67,8 @@ async def close_windows(sessions: async_sessionmaker[AsyncSession], *, now: date
         return len(visits)
 
 
-async def watch(runtime: Runtime) -> None:
-    interval = float(getattr(runtime.settings, "missed_watch_interval_s", 30.0))
+async def watch(runtime: PatrolRuntime) -> None:
+    interval = runtime.settings.missed_watch_interval_s
     while True:
         if await close_windows(runtime.sessions, now=datetime.now(UTC)) < BATCH:
             await asyncio.sleep(interval)

@@ -15,11 +15,11 @@ from typing import Protocol
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.app import Runtime
+from zg_common.authz import Scope
 from zg_common.contracts.patrol import OfficerTasksPublished, PlanGenerated, PlannedVisit
+from zg_common.contracts.routing import CaseTask
 from zg_common.db import unit_of_work
 from zg_common.errors import FieldError, ValidationFailed
-from zg_common.identity import Identity
 from zg_patrol.exceptions import OfficerNotFound, PlanNotFound
 from zg_patrol.models import (
     Grid,
@@ -33,12 +33,13 @@ from zg_patrol.models import (
 )
 from zg_patrol.planning import DayPlan, OfficerRef, plan_day
 from zg_patrol.requirements import PointRef, Requirements, Visit
+from zg_patrol.runtime import PatrolRuntime
 from zg_patrol.territory import grid_base
 
 log = logging.getLogger(__name__)
 
 OPEN = ("planned", "unplanned")  # states a new run replaces; the others are history
-TASKS = ("verify", "check")  # case tasks: routed with the patrol visits, not required by them
+TASKS = tuple(CaseTask)  # case tasks: routed with the patrol visits, not required by them
 AWAITING = "awaiting_route"  # a case task's reason until the re-planning of its shift
 PLAN_AHEAD_DAYS = 14
 
@@ -72,11 +73,11 @@ async def _territory(
     return points, officers, {g.id: grid_base(g.geometry) for g in grids}
 
 
-async def generate(runtime: Runtime, day: date, by: str) -> PlanRun:
+async def generate(runtime: PatrolRuntime, day: date, by: str) -> PlanRun:
     """Make `day`'s plan: every visit the requirements ask for, minus those already done and
     those whose window has closed (a plan made during the day starts from now: what it could
     not have planned is not missed); the previous run's open visits are replaced."""
-    requirements: Requirements = runtime.state["requirements"]
+    requirements = runtime.state.requirements
     now = datetime.now(UTC)
     check_day(day, requirements, now)
     settings = runtime.settings
@@ -103,7 +104,7 @@ async def generate(runtime: Runtime, day: date, by: str) -> PlanRun:
     visits = [v for v in requirements.visits(day, points) if v.id not in settled]
     visits += [m for m in makeups(day, owed, points, requirements) if m.id not in settled]
     visits = [v for v in visits if v.window_end > now]
-    workers = int(getattr(settings, "plan_workers", 0)) or os.cpu_count() or 1
+    workers = settings.plan_workers or os.cpu_count() or 1
     plan = await asyncio.to_thread(
         plan_day,
         day,
@@ -111,7 +112,7 @@ async def generate(runtime: Runtime, day: date, by: str) -> PlanRun:
         officers,
         bases,
         requirements,
-        time_limit_s=float(getattr(settings, "plan_time_limit_s", 7.0)),
+        time_limit_s=settings.plan_time_limit_s,
         workers=workers,
         absent=absent,
         now=now,
@@ -304,11 +305,16 @@ async def latest_run(session: AsyncSession, day: date) -> PlanRun:
     return run
 
 
-async def unplanned(session: AsyncSession, day: date, limit: int) -> list[PlanVisit]:
+async def unplanned(session: AsyncSession, day: date, limit: int, scope: Scope) -> list[PlanVisit]:
+    """The day's visits no route could take, of the grids the caller sees."""
     return list(
         await session.scalars(
             select(PlanVisit)
-            .where(PlanVisit.day == day, PlanVisit.status == "unplanned")
+            .where(
+                PlanVisit.day == day,
+                PlanVisit.status == "unplanned",
+                scope.where(grid=PlanVisit.grid_id),
+            )
             .order_by(PlanVisit.window_start, PlanVisit.point_id)
             .limit(limit)
         )
@@ -316,15 +322,12 @@ async def unplanned(session: AsyncSession, day: date, limit: int) -> list[PlanVi
 
 
 async def officer_tasks(
-    session: AsyncSession, day: date, badge: str, caller: Identity, command: frozenset[str]
+    session: AsyncSession, day: date, badge: str, scope: Scope
 ) -> tuple[Officer, list[tuple[PlanVisit, PatrolPoint | None]]]:
     """An officer's visits of the day in walking order, with the points (none for a case
     task): for the command centre and the officers of the same grid."""
     officer = await session.get(Officer, badge)
-    visible = officer is not None and (
-        caller.role in command or (caller.role == "officer" and officer.grid_id in caller.grid_ids)
-    )
-    if officer is None or not visible:
+    if officer is None or not scope.sees(grid_id=officer.grid_id):
         raise OfficerNotFound(f"No officer {badge} in your grids")
     rows = await session.execute(
         select(PlanVisit, PatrolPoint)
@@ -338,16 +341,14 @@ async def officer_tasks(
 AUTO_PLANNER = "patrol:daily-plan"
 
 
-async def keep_ahead(runtime: Runtime, *, now: datetime) -> list[date]:
+async def keep_ahead(runtime: PatrolRuntime, *, now: datetime) -> list[date]:
     """Make the plans nobody has made yet: today's (from now on) and, from the configured hour
     of the evening, tomorrow's, so the officers' apps have their tasks before the shift. The
     days it planned."""
-    requirements: Requirements = runtime.state["requirements"]
+    requirements = runtime.state.requirements
     today = requirements.local_day(now)
     days = [today]
-    if now.astimezone(requirements.zone).hour >= int(
-        getattr(runtime.settings, "auto_plan_ahead_hour", 18)
-    ):
+    if now.astimezone(requirements.zone).hour >= int(runtime.settings.auto_plan_ahead_hour):
         days.append(today + timedelta(days=1))
     made = []
     for day in days:
@@ -368,9 +369,9 @@ async def keep_ahead(runtime: Runtime, *, now: datetime) -> list[date]:
     return made
 
 
-async def daily(runtime: Runtime) -> None:
+async def daily(runtime: PatrolRuntime) -> None:
     """Background loop: keep today's and tomorrow's plans made (ZG_PATROL_AUTO_PLAN)."""
-    if not getattr(runtime.settings, "auto_plan", True):
+    if not runtime.settings.auto_plan:
         return
     while True:
         await keep_ahead(runtime, now=datetime.now(UTC))

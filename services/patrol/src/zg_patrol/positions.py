@@ -12,7 +12,6 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.app import Runtime
 from zg_common.contracts.patrol import OfficerPositionReported
 from zg_common.db import unit_of_work
 from zg_common.errors import FieldError, ValidationFailed
@@ -21,6 +20,7 @@ from zg_common.identity import Identity
 from zg_patrol.exceptions import BadgeRequired
 from zg_patrol.models import Officer, OfficerLatest, OfficerPosition, outbox
 from zg_patrol.requirements import Requirements
+from zg_patrol.runtime import PatrolRuntime
 
 MAX_FIXES = 100
 MAX_AGE = timedelta(hours=12)  # fixes buffered longer than a shift are not taken
@@ -109,7 +109,7 @@ async def report(
 
 
 async def live(
-    session: AsyncSession, *, grid_ids: tuple[str, ...] | None, since: datetime
+    session: AsyncSession, *, grid_ids: frozenset[str] | None, since: datetime
 ) -> list[tuple[Officer, OfficerLatest]]:
     """The officers heard from since `since` (of these grids, or all), with their latest fix."""
     query = (
@@ -119,7 +119,7 @@ async def live(
         .order_by(Officer.badge)
     )
     if grid_ids is not None:
-        query = query.where(Officer.grid_id.in_(grid_ids))
+        query = query.where(Officer.grid_id.in_(sorted(grid_ids)))
     return [(o, p) for o, p in (await session.execute(query)).all()]
 
 
@@ -155,7 +155,7 @@ async def fresh_position(
     return latest
 
 
-async def purge_track(runtime: Runtime) -> int:
+async def purge_track(runtime: PatrolRuntime) -> int:
     """Housekeeping: the track older than the retention."""
     cutoff = datetime.now(UTC) - timedelta(days=TRACK_RETENTION_DAYS)
     async with unit_of_work(runtime.sessions) as session:

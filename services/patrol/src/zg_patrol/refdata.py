@@ -5,16 +5,16 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.app import Runtime
 from zg_common.contracts.patrol import TerritoryLoaded
 from zg_common.db import unit_of_work
 from zg_common.refdata import RefData, load_part_once
 from zg_patrol import planning
 from zg_patrol.models import SCHEMA, Grid, Officer, PatrolPoint, Route, ZoneType, outbox
 from zg_patrol.requirements import Requirements
+from zg_patrol.runtime import PatrolRuntime
 
 
-async def load(runtime: Runtime) -> None:
+async def load(runtime: PatrolRuntime) -> None:
     data = RefData(runtime.settings.refdata_dir)
 
     async def load_territory(session: AsyncSession) -> None:
@@ -111,8 +111,8 @@ async def load(runtime: Runtime) -> None:
         await load_part_once(
             session, schema=SCHEMA, part="territory", version=data.version, loader=load_territory
         )
-    runtime.state["requirements"] = Requirements(data.read("patrol_requirements.json"))
+    runtime.state.requirements = Requirements(data.read("patrol_requirements.json"))
     # at shutdown, a day plan being solved gives up (planning.STOPPING)
     planning.STOPPING.clear()
     runtime.cleanup.callback(planning.STOPPING.set)
-    runtime.state["object_types"] = {o["id"]: o for o in data.read("object_types.json")}
+    runtime.state.object_types = {o["id"]: o for o in data.read("object_types.json")}

@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime
 from sqlalchemy import or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.app import Runtime
 from zg_common.contracts.patrol import OfficerTasksPublished
 from zg_common.db import unit_of_work
 from zg_common.identity import Identity
@@ -22,12 +21,13 @@ from zg_patrol.models import Grid, Officer, OfficerAbsence, PatrolPoint, PlanRun
 from zg_patrol.planning import NO_OFFICER, UNREACHABLE
 from zg_patrol.plans import OPEN, TASKS, absences, planned_visit, publish_tasks
 from zg_patrol.requirements import Requirements
+from zg_patrol.runtime import PatrolRuntime
 from zg_patrol.solver import TASK_PRIZE, Job, Walker, solve
 from zg_patrol.territory import grid_base
 
 
 async def replan_shift(
-    runtime: Runtime,
+    runtime: PatrolRuntime,
     *,
     day: date,
     grid_id: str,
@@ -38,7 +38,7 @@ async def replan_shift(
 ) -> tuple[PlanRun, list[PlanVisit]]:
     """Plan the open visits of `grid_id`'s `shift_id` of `day` again from `now` (or the
     shift's start). Returns the run and the visits it planned or left out."""
-    requirements: Requirements = runtime.state["requirements"]
+    requirements = runtime.state.requirements
     shift_begin, shift_end = requirements.shift(shift_id).on(day, requirements.zone)
     start = max(now, shift_begin)
     async with unit_of_work(runtime.sessions) as session:
@@ -189,7 +189,7 @@ def _job(
 
 
 async def drop_out(
-    runtime: Runtime,
+    runtime: PatrolRuntime,
     *,
     day: date,
     badge: str,
@@ -201,7 +201,7 @@ async def drop_out(
     """An officer leaves mid-shift: recorded as an absence from now (later plans of the shift
     leave them out too), and the rest of the shift in their grid planned again for the
     colleagues still on it."""
-    requirements: Requirements = runtime.state["requirements"]
+    requirements = runtime.state.requirements
     async with unit_of_work(runtime.sessions) as session:
         officer = await session.get(Officer, badge)
         if officer is None:

@@ -7,11 +7,11 @@ import asyncio
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.authz import command_centre, require
-from zg_common.db import request_session, unit_of_work
+from zg_common.authz import Scope, require
+from zg_common.db import SessionDep, unit_of_work
 from zg_common.errors import FieldError, ValidationFailed
 from zg_common.geojson import Feature, FeatureCollection, GeoJSONResponse, Geometry
 from zg_common.identity import Identity
@@ -25,6 +25,7 @@ from zg_patrol import (
     sheets,
     supervision,
 )
+from zg_patrol.dependencies import QrSecretDep, RequirementsDep, RuntimeDep
 from zg_patrol.exceptions import (
     GridNotFound,
     OfficerNotFound,
@@ -58,7 +59,6 @@ from zg_patrol.schemas import (
 from zg_patrol.territory import grid_base
 
 router = APIRouter(prefix="/api/v1", tags=["patrol plans"])
-Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
 
 
 # what an officer does at a case task's place (the case's own report says what to look at)
@@ -82,16 +82,17 @@ PlanDay = Annotated[date, Path(description="the plan's day (shifts that start on
     "open visits of an earlier run for the day are replaced.",
 )
 async def make_plan(
-    caller: Annotated[Identity, require("patrol.plan")], day: PlanDay, request: Request
+    caller: Annotated[Identity, require("patrol.plan")], day: PlanDay, runtime: RuntimeDep
 ) -> PlanRead:
-    runtime = request.app.state.runtime
     run = await plans.generate(runtime, day, caller.sub)
     async with unit_of_work(runtime.sessions) as session:
-        return await _plan_read(session, run)
+        return await _plan_read(session, run, Scope.of(caller))
 
 
-async def _plan_read(session: AsyncSession, run: PlanRun, limit: int = 200) -> PlanRead:
-    left = await plans.unplanned(session, run.day, limit)
+async def _plan_read(
+    session: AsyncSession, run: PlanRun, scope: Scope, limit: int = 200
+) -> PlanRead:
+    left = await plans.unplanned(session, run.day, limit, scope)
     return PlanRead(
         day=run.day,
         version=run.id,
@@ -114,10 +115,11 @@ async def _plan_read(session: AsyncSession, run: PlanRun, limit: int = 200) -> P
 async def read_plan(
     caller: Annotated[Identity, require("patrol.plan_read")],
     day: PlanDay,
-    session: Session,
+    session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=5000)] = 200,
 ) -> PlanRead:
-    return await _plan_read(session, await plans.latest_run(session, day), limit)
+    run = await plans.latest_run(session, day)
+    return await _plan_read(session, run, Scope.of(caller), limit)
 
 
 @router.get(
@@ -132,9 +134,9 @@ async def read_officer_plan(
     caller: Annotated[Identity, require("patrol.plan_read")],
     day: PlanDay,
     badge: Badge,
-    session: Session,
+    session: SessionDep,
 ) -> OfficerPlanRead:
-    officer, rows = await plans.officer_tasks(session, day, badge, caller, command_centre())
+    officer, rows = await plans.officer_tasks(session, day, badge, Scope.of(caller))
     return OfficerPlanRead(
         day=day,
         badge=officer.badge,
@@ -178,9 +180,9 @@ async def read_officer_route(
     caller: Annotated[Identity, require("patrol.plan_read")],
     day: PlanDay,
     badge: Badge,
-    session: Session,
+    session: SessionDep,
 ) -> FeatureCollection[PlannedRouteProperties]:
-    officer, rows = await plans.officer_tasks(session, day, badge, caller, command_centre())
+    officer, rows = await plans.officer_tasks(session, day, badge, Scope.of(caller))
     grid = await session.get(Grid, officer.grid_id)
     assert grid is not None
     base_lat, base_lon = grid_base(grid.geometry)
@@ -233,9 +235,8 @@ async def drop_out(
     day: PlanDay,
     badge: Badge,
     body: DropOut,
-    request: Request,
+    runtime: RuntimeDep,
 ) -> DropOutRead:
-    runtime = request.app.state.runtime
     run, moved = await replan.drop_out(
         runtime,
         day=day,
@@ -265,9 +266,8 @@ async def drop_out(
     "no_badge, mock_location, inaccurate_fix, too_far) and is recorded and counted.",
 )
 async def check_in(
-    caller: Annotated[Identity, require("patrol.checkin")], body: CheckinCreate, request: Request
+    caller: Annotated[Identity, require("patrol.checkin")], body: CheckinCreate, runtime: RuntimeDep
 ) -> CheckinRead:
-    runtime = request.app.state.runtime
     secret = checkin.secret_of(runtime.settings)
     scan = checkin.Scan(body.token, body.lat, body.lon, body.accuracy_m, body.mock_location)
     async with unit_of_work(runtime.sessions) as session:  # committed, refused scans too
@@ -276,7 +276,7 @@ async def check_in(
             scan,
             caller=caller,
             now=datetime.now(UTC),
-            requirements=runtime.state["requirements"],
+            requirements=runtime.state.requirements,
             secret=secret,
         )
     if outcome.outcome == "refused" or outcome.point is None or outcome.distance_m is None:
@@ -299,7 +299,7 @@ async def check_in(
 )
 async def count_refusals(
     caller: Annotated[Identity, require("patrol.plan_read")],
-    session: Session,
+    session: SessionDep,
     since: Annotated[datetime, Query(description="ISO 8601 with offset")],
 ) -> dict[str, int]:
     if since.tzinfo is None:
@@ -319,11 +319,10 @@ async def count_refusals(
 async def issue_code(
     caller: Annotated[Identity, require("patrol.plan")],
     point_id: PointId,
-    request: Request,
-    session: Session,
+    runtime: RuntimeDep,
+    session: SessionDep,
 ) -> PointCodeRead:
-    runtime = request.app.state.runtime
-    requirements: Requirements = runtime.state["requirements"]
+    requirements = runtime.state.requirements
     point = await session.get(PatrolPoint, point_id)
     if point is None or point.retired_at is not None:
         raise PointNotFound(f"No patrol point {point_id}")
@@ -347,10 +346,11 @@ async def issue_code(
 async def read_point_by_code(
     caller: Annotated[Identity, require("territory.read")],
     token: Annotated[str, Path(max_length=200)],
-    request: Request,
-    session: Session,
+    requirements: RequirementsDep,
+    secret: QrSecretDep,
+    session: SessionDep,
 ) -> PointCard:
-    point = await _point_of_code(request, session, token)
+    point = await _point_of_code(session, token, requirements, secret)
     return PointCard.model_validate(point, from_attributes=True)
 
 
@@ -367,9 +367,8 @@ async def read_point_by_code(
 async def report_positions(
     caller: Annotated[Identity, require("patrol.position")],
     body: PositionsReport,
-    request: Request,
+    runtime: RuntimeDep,
 ) -> PositionRead:
-    runtime = request.app.state.runtime
     fixes = [positions.Fix(f.at, f.lat, f.lon, f.accuracy_m, f.mock_location) for f in body.fixes]
     async with unit_of_work(runtime.sessions) as session:
         latest = await positions.report(session, fixes, caller=caller, now=datetime.now(UTC))
@@ -387,14 +386,14 @@ async def report_positions(
 )
 async def read_positions(
     caller: Annotated[Identity, require("patrol.live")],
-    session: Session,
+    session: SessionDep,
     grid_id: Annotated[str | None, Query(pattern=r"^G\d{2,3}$")] = None,
     max_age_min: Annotated[int, Query(ge=1, le=24 * 60)] = 60,
 ) -> FeatureCollection[OfficerOnMap]:
     now = datetime.now(UTC)
-    grids: tuple[str, ...] | None = None if caller.role in command_centre() else caller.grid_ids
+    grids = Scope.of(caller).grids()
     if grid_id is not None:
-        grids = (grid_id,) if grids is None or grid_id in grids else ()
+        grids = frozenset({grid_id} if grids is None or grid_id in grids else ())
     rows = await positions.live(session, grid_ids=grids, since=now - timedelta(minutes=max_age_min))
     return FeatureCollection[OfficerOnMap](
         features=[
@@ -429,15 +428,11 @@ async def read_track(
     caller: Annotated[Identity, require("patrol.live")],
     badge: Badge,
     day: Annotated[date, Query(description="local day")],
-    request: Request,
-    session: Session,
+    requirements: RequirementsDep,
+    session: SessionDep,
 ) -> Feature[TrackProperties]:
-    requirements: Requirements = request.app.state.runtime.state["requirements"]
     officer = await session.get(Officer, badge)
-    visible = officer is not None and (
-        caller.role in command_centre() or officer.grid_id in caller.grid_ids
-    )
-    if officer is None or not visible:
+    if officer is None or not Scope.of(caller).sees(grid_id=officer.grid_id):
         raise OfficerNotFound(f"No officer {badge} in your grids")
     fixes = await positions.track(session, badge, day, requirements)
     if not fixes:
@@ -459,13 +454,13 @@ async def read_track(
     )
 
 
-async def _point_of_code(request: Request, session: AsyncSession, token: str) -> PatrolPoint:
-    runtime = request.app.state.runtime
-    requirements: Requirements = runtime.state["requirements"]
+async def _point_of_code(
+    session: AsyncSession, token: str, requirements: Requirements, secret: bytes
+) -> PatrolPoint:
     return await supervision.point_of_code(
         session,
         token,
-        checkin.secret_of(runtime.settings),
+        secret,
         today=requirements.local_day(datetime.now(UTC)),
         valid_days=requirements.checkin.token_valid_days,
     )
@@ -485,11 +480,11 @@ async def rate_point(
     caller: Annotated[Identity, require("patrol.rate_point")],
     token: Annotated[str, Path(max_length=200)],
     body: PointRatingCreate,
-    request: Request,
-    session: Session,
+    requirements: RequirementsDep,
+    secret: QrSecretDep,
+    session: SessionDep,
 ) -> PointRatingRead:
-    requirements: Requirements = request.app.state.runtime.state["requirements"]
-    point = await _point_of_code(request, session, token)
+    point = await _point_of_code(session, token, requirements, secret)
     now = datetime.now(UTC)
     rating, replaced = await supervision.rate(
         session,
@@ -518,11 +513,10 @@ async def rate_point(
 async def read_point_ratings(
     caller: Annotated[Identity, require("territory.read")],
     point_id: PointId,
-    request: Request,
-    session: Session,
+    requirements: RequirementsDep,
+    session: SessionDep,
     days: Annotated[int, Query(ge=1, le=366)] = 30,
 ) -> PointRatingSummary:
-    requirements: Requirements = request.app.state.runtime.state["requirements"]
     point = await session.get(PatrolPoint, point_id)
     if point is None or point.retired_at is not None:
         raise PointNotFound(f"No patrol point {point_id}")
@@ -552,8 +546,8 @@ SHEET_TYPES = {"pdf": "application/pdf", "png": "image/png"}
 )
 async def read_qr_sheet(
     caller: Annotated[Identity, require("patrol.plan")],
-    request: Request,
-    session: Session,
+    runtime: RuntimeDep,
+    session: SessionDep,
     grid_id: Annotated[str | None, Query(pattern=r"^G\d{2,3}$")] = None,
     route_id: Annotated[str | None, Query(pattern=r"^R\d{2,4}$")] = None,
     kind: Annotated[str, Query(alias="format", pattern="^(pdf|png)$")] = "pdf",
@@ -564,8 +558,7 @@ async def read_qr_sheet(
         raise ValidationFailed(
             message, errors=[FieldError(field="grid_id", code="one_of", message=message)]
         )
-    runtime = request.app.state.runtime
-    requirements: Requirements = runtime.state["requirements"]
+    requirements = runtime.state.requirements
     if grid_id is not None:
         grid = await repository.get_grid(session, grid_id)
         if grid is None:

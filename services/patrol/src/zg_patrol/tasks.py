@@ -16,30 +16,44 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from zg_common.app import Runtime
 from zg_common.consumer import ConsumerSpec
 from zg_common.contracts.routing import TOPIC_CASE as ROUTING_CASE
-from zg_common.contracts.routing import CaseTaskRequested, CaseTransitioned
+from zg_common.contracts.routing import (
+    CaseAction,
+    CaseStatus,
+    CaseTask,
+    CaseTaskRequested,
+    CaseTransitioned,
+)
 from zg_common.db import unit_of_work
 from zg_common.events import CloudEvent
 from zg_patrol.models import Grid, PlanVisit
 from zg_patrol.plans import AWAITING, OPEN, TASKS
 from zg_patrol.replan import replan_shift
 from zg_patrol.requirements import Requirements
+from zg_patrol.runtime import PatrolRuntime
 
 log = logging.getLogger(__name__)
 
-WAITS_IN = {"verify": "verifying", "check": "checking"}  # the case's state while a task is open
-ANSWERS = {"verify": {"confirm", "refute"}, "check": {"pass_check", "fail_check"}}
+# the case's state while a task is open, and the actions that answer it; a task this version
+# does not know is logged and left out of the routes, an unknown action settles no task
+WAITS_IN: dict[str, CaseStatus] = {
+    CaseTask.VERIFY: CaseStatus.VERIFYING,
+    CaseTask.CHECK: CaseStatus.CHECKING,
+}
+ANSWERS: dict[str, set[CaseAction]] = {
+    CaseTask.VERIFY: {CaseAction.CONFIRM, CaseAction.REFUTE},
+    CaseTask.CHECK: {CaseAction.PASS_CHECK, CaseAction.FAIL_CHECK},
+}
 MIN_WINDOW = timedelta(minutes=5)
 # asked for this close to the end of a shift, a task is the next shift's (nobody would walk
 # there in time, and the officers are heading back)
 HANDOVER = timedelta(minutes=30)
 
 
-def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
+def consumers(runtime: PatrolRuntime) -> Sequence[ConsumerSpec]:
     async def requested(session: AsyncSession, event: CloudEvent) -> None:
-        await add_task(session, CaseTaskRequested.parse(event), runtime.state["requirements"])
+        await add_task(session, CaseTaskRequested.parse(event), runtime.state.requirements)
 
     async def transitioned(session: AsyncSession, event: CloudEvent) -> None:
         await settle_tasks(session, CaseTransitioned.parse(event))
@@ -163,7 +177,7 @@ async def carry_over(
         return moved
 
 
-async def route_waiting(runtime: Runtime, *, now: datetime, time_limit_s: float) -> int:
+async def route_waiting(runtime: PatrolRuntime, *, now: datetime, time_limit_s: float) -> int:
     """Plan again each shift with tasks waiting for a route; how many shifts."""
     async with unit_of_work(runtime.sessions) as session:
         shifts = (
@@ -186,12 +200,12 @@ async def route_waiting(runtime: Runtime, *, now: datetime, time_limit_s: float)
     return len(shifts)
 
 
-async def watch(runtime: Runtime) -> None:
+async def watch(runtime: PatrolRuntime) -> None:
     """Background loop: carry tasks over ended shifts, route the tasks waiting."""
     settings = runtime.settings
-    interval = float(getattr(settings, "task_watch_interval_s", 2.0))
-    limit = float(getattr(settings, "replan_time_limit_s", 1.0))
-    requirements: Requirements = runtime.state["requirements"]
+    interval = settings.task_watch_interval_s
+    limit = settings.replan_time_limit_s
+    requirements = runtime.state.requirements
     while True:
         now = datetime.now(UTC)
         await carry_over(runtime.sessions, requirements, now=now)

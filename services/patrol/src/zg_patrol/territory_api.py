@@ -7,15 +7,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Path, Query, Response, status
 
 from zg_common.authz import require
 from zg_common.changelog import ChangeRead
-from zg_common.db import request_session
+from zg_common.db import SessionDep
 from zg_common.geojson import Feature, FeatureCollection, GeoJSONResponse, Geometry
 from zg_common.identity import Identity
 from zg_patrol import editing, repository
+from zg_patrol.dependencies import ObjectTypesDep, RequirementsDep
 from zg_patrol.exceptions import GridNotFound
 from zg_patrol.models import Grid, PatrolPoint, Route
 from zg_patrol.params import Badge, GridId, PointId, RouteId
@@ -37,7 +37,6 @@ from zg_patrol.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["territory"])
-Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
 Manager = Annotated[Identity, require("territory.manage")]
 
 
@@ -51,7 +50,7 @@ def _grid_feature(g: Grid) -> Feature[GridProperties]:
 
 @router.get("/zone-types", response_model=list[ZoneTypeRead], summary="The four zone types")
 async def read_zone_types(
-    caller: Annotated[Identity, require("territory.read")], session: Session
+    caller: Annotated[Identity, require("territory.read")], session: SessionDep
 ) -> list[ZoneTypeRead]:
     return [
         ZoneTypeRead.model_validate(z, from_attributes=True)
@@ -67,7 +66,7 @@ async def read_zone_types(
 )
 async def read_grids(
     caller: Annotated[Identity, require("territory.read")],
-    session: Session,
+    session: SessionDep,
     zone_type: ZoneTypeId | None = None,
 ) -> FeatureCollection[GridProperties]:
     grids = await repository.list_grids(session, zone_type=zone_type)
@@ -81,7 +80,7 @@ async def read_grids(
     summary="One grid as a GeoJSON Feature",
 )
 async def read_grid(
-    caller: Annotated[Identity, require("territory.read")], grid_id: GridId, session: Session
+    caller: Annotated[Identity, require("territory.read")], grid_id: GridId, session: SessionDep
 ) -> Feature[GridProperties]:
     grid = await repository.get_grid(session, grid_id)
     if grid is None:
@@ -97,7 +96,7 @@ async def read_grid(
 )
 async def read_points(
     caller: Annotated[Identity, require("territory.read")],
-    session: Session,
+    session: SessionDep,
     grid_id: Annotated[str | None, Query(pattern=r"^G\d{2,3}$")] = None,
     object_type: Annotated[str | None, Query(max_length=40)] = None,
     cursor: Annotated[
@@ -129,7 +128,7 @@ async def read_points(
 )
 async def read_routes(
     caller: Annotated[Identity, require("territory.read")],
-    session: Session,
+    session: SessionDep,
     grid_id: Annotated[str | None, Query(pattern=r"^G\d{2,3}$")] = None,
 ) -> FeatureCollection[RouteProperties]:
     routes = await repository.list_routes(session, grid_id=grid_id)
@@ -148,7 +147,7 @@ async def read_routes(
 @router.get("/officers", response_model=list[OfficerRead], summary="Patrol officers (综管人员)")
 async def read_officers(
     caller: Annotated[Identity, require("officers.read")],
-    session: Session,
+    session: SessionDep,
     grid_id: Annotated[str | None, Query(pattern=r"^G\d{2,3}$")] = None,
     shift: Annotated[str | None, Query(pattern="^(day|evening|night)$")] = None,
 ) -> list[OfficerRead]:
@@ -178,10 +177,6 @@ def _changes(body: Reasoned) -> dict[str, Any]:
     return body.model_dump(exclude_unset=True, exclude={"reason"})
 
 
-def _state(request: Request, key: str) -> Any:
-    return request.app.state.runtime.state[key]
-
-
 @router.post(
     "/patrol-points",
     status_code=status.HTTP_201_CREATED,
@@ -191,12 +186,12 @@ def _state(request: Request, key: str) -> Any:
     "unless given)",
 )
 async def create_point(
-    caller: Manager, body: PointCreate, request: Request, session: Session
+    caller: Manager, body: PointCreate, object_types: ObjectTypesDep, session: SessionDep
 ) -> Feature[PatrolPointProperties]:
     point = await editing.create_point(
         session,
         _changes(body),
-        object_types=_state(request, "object_types"),
+        object_types=object_types,
         reason=body.reason,
         caller=caller,
         now=datetime.now(UTC),
@@ -212,13 +207,17 @@ async def create_point(
     description="Plans made from now on use the change; its code stays valid.",
 )
 async def update_point(
-    caller: Manager, point_id: PointId, body: PointUpdate, request: Request, session: Session
+    caller: Manager,
+    point_id: PointId,
+    body: PointUpdate,
+    object_types: ObjectTypesDep,
+    session: SessionDep,
 ) -> Feature[PatrolPointProperties]:
     point = await editing.update_point(
         session,
         point_id,
         _changes(body),
-        object_types=_state(request, "object_types"),
+        object_types=object_types,
         reason=body.reason,
         caller=caller,
         now=datetime.now(UTC),
@@ -234,7 +233,7 @@ async def update_point(
     "routes (kept for the record)",
 )
 async def retire_point(
-    caller: Manager, point_id: PointId, body: Reasoned, session: Session
+    caller: Manager, point_id: PointId, body: Reasoned, session: SessionDep
 ) -> Feature[PatrolPointProperties]:
     point = await editing.retire_point(
         session, point_id, reason=body.reason, caller=caller, now=datetime.now(UTC)
@@ -249,7 +248,7 @@ async def retire_point(
     summary="Change a route's points (in walking order; of its grid); its line and length follow",
 )
 async def update_route(
-    caller: Manager, route_id: RouteId, body: RouteUpdate, session: Session
+    caller: Manager, route_id: RouteId, body: RouteUpdate, session: SessionDep
 ) -> Feature[RouteProperties]:
     route = await editing.update_route(
         session,
@@ -269,12 +268,12 @@ async def update_route(
     summary="Add an officer (badge, grid, shift, certificate); in plans made from now on",
 )
 async def create_officer(
-    caller: Manager, body: OfficerCreate, request: Request, session: Session
+    caller: Manager, body: OfficerCreate, requirements: RequirementsDep, session: SessionDep
 ) -> OfficerRead:
     officer = await editing.create_officer(
         session,
         _changes(body),
-        requirements=_state(request, "requirements"),
+        requirements=requirements,
         reason=body.reason,
         caller=caller,
         now=datetime.now(UTC),
@@ -288,13 +287,17 @@ async def create_officer(
     summary="Change an officer's grid, shift, name or certificate (plans made from now on)",
 )
 async def update_officer(
-    caller: Manager, badge: Badge, body: OfficerUpdate, request: Request, session: Session
+    caller: Manager,
+    badge: Badge,
+    body: OfficerUpdate,
+    requirements: RequirementsDep,
+    session: SessionDep,
 ) -> OfficerRead:
     officer = await editing.update_officer(
         session,
         badge,
         _changes(body),
-        requirements=_state(request, "requirements"),
+        requirements=requirements,
         reason=body.reason,
         caller=caller,
         now=datetime.now(UTC),
@@ -308,7 +311,7 @@ async def update_officer(
     summary="An officer leaves the service: out of plans made from now on (kept for the record)",
 )
 async def retire_officer(
-    caller: Manager, badge: Badge, body: Reasoned, session: Session
+    caller: Manager, badge: Badge, body: Reasoned, session: SessionDep
 ) -> OfficerRead:
     officer = await editing.retire_officer(
         session, badge, reason=body.reason, caller=caller, now=datetime.now(UTC)
@@ -324,11 +327,11 @@ async def retire_officer(
 async def read_absences(
     caller: Annotated[Identity, require("territory.changes")],
     badge: Badge,
-    request: Request,
-    session: Session,
+    requirements: RequirementsDep,
+    session: SessionDep,
     since: Annotated[date | None, Query(description="from this day; today by default")] = None,
 ) -> list[AbsenceRead]:
-    today = _state(request, "requirements").local_day(datetime.now(UTC))
+    today = requirements.local_day(datetime.now(UTC))
     absences = await editing.absences_of(session, badge, since or today)
     return [AbsenceRead.model_validate(a, from_attributes=True) for a in absences]
 
@@ -342,7 +345,11 @@ async def read_absences(
     "shift, use the drop-out.",
 )
 async def add_absence(
-    caller: Manager, badge: Badge, body: AbsenceCreate, request: Request, session: Session
+    caller: Manager,
+    badge: Badge,
+    body: AbsenceCreate,
+    requirements: RequirementsDep,
+    session: SessionDep,
 ) -> AbsenceRead:
     absence = await editing.add_absence(
         session,
@@ -350,7 +357,7 @@ async def add_absence(
         day=body.day,
         from_time=body.from_time,
         reason=body.reason,
-        requirements=_state(request, "requirements"),
+        requirements=requirements,
         caller=caller,
         now=datetime.now(UTC),
     )
@@ -367,7 +374,7 @@ async def cancel_absence(
     caller: Manager,
     badge: Badge,
     absence_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
-    session: Session,
+    session: SessionDep,
 ) -> Response:
     await editing.cancel_absence(session, badge, absence_id, caller=caller, now=datetime.now(UTC))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -380,7 +387,7 @@ async def cancel_absence(
 )
 async def read_territory_changes(
     caller: Annotated[Identity, require("territory.changes")],
-    session: Session,
+    session: SessionDep,
     subject: Annotated[
         str,
         Query(pattern=r"^(point/P\d{4,6}|officer/[A-Z]{2}\d{3,6}|route/R\d{2,4})$"),

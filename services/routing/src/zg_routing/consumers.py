@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 
-from zg_common.app import Runtime
 from zg_common.consumer import ConsumerSpec
 from zg_common.contracts.intake import TOPIC_CASE as INTAKE_CASE
 from zg_common.contracts.intake import CaseReported
 from zg_routing import service
+from zg_routing.runtime import RoutingRuntime
 
 
-def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
+def consumers(runtime: RoutingRuntime) -> Sequence[ConsumerSpec]:
     return (
         ConsumerSpec(
             name="routing.dispatch",
@@ -20,10 +20,10 @@ def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
             handlers={
                 CaseReported.event_type: partial(
                     service.dispatch_reported_case,
-                    grids=runtime.state["grids"],
-                    clock=runtime.state["clock"],
-                    verify_public_reports=runtime.settings.verify_public_reports,  # type: ignore[attr-defined]
-                    auto_dispatch=runtime.settings.auto_dispatch,  # type: ignore[attr-defined]
+                    grids=runtime.state.grids,
+                    clock=runtime.state.clock,
+                    verify_public_reports=runtime.settings.verify_public_reports,
+                    auto_dispatch=runtime.settings.auto_dispatch,
                 )
             },
         ),

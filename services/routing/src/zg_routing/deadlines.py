@@ -13,11 +13,11 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from zg_common.app import Runtime
 from zg_common.contracts.routing import CaseDeadlineApproached, CaseOverdue, CaseStageOverdue
 from zg_common.db import unit_of_work
 from zg_common.events import EventContract
 from zg_routing.models import TrackedCase, outbox
+from zg_routing.runtime import RoutingRuntime
 
 BATCH = 200
 
@@ -81,9 +81,9 @@ async def check_deadlines(sessions: async_sessionmaker[AsyncSession], *, now: da
     return announced
 
 
-async def watch(runtime: Runtime) -> None:
+async def watch(runtime: RoutingRuntime) -> None:
     """Background task of the routing service."""
-    interval = float(getattr(runtime.settings, "deadline_watch_interval_s", 15.0))
+    interval = runtime.settings.deadline_watch_interval_s
     while True:
         if await check_deadlines(runtime.sessions, now=datetime.now(UTC)) < BATCH:
             await asyncio.sleep(interval)

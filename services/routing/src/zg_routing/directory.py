@@ -17,13 +17,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.app import Runtime
 from zg_common.db import unit_of_work
 from zg_common.errors import FieldError, NotFound, ValidationFailed
 from zg_common.identity import Identity
 from zg_routing import audit, workflow
 from zg_routing.calendar import NO_HOLIDAYS, Clock, WorkingCalendar, load_calendars
 from zg_routing.models import Department, Grid, HolidayYear, TrackedCase, WorkingCalendarRow
+from zg_routing.runtime import RoutingRuntime
 
 log = logging.getLogger(__name__)
 
@@ -159,10 +159,10 @@ async def refresh(session: AsyncSession, clock: Clock) -> bool:
     return True
 
 
-async def watch(runtime: Runtime) -> None:
+async def watch(runtime: RoutingRuntime) -> None:
     """Background task: pick up calendar changes made through another routing process."""
-    interval = float(getattr(runtime.settings, "calendar_refresh_interval_s", 30.0))
-    clock: Clock = runtime.state["clock"]
+    interval = runtime.settings.calendar_refresh_interval_s
+    clock = runtime.state.clock
     while True:
         await asyncio.sleep(interval)
         async with unit_of_work(runtime.sessions) as session:

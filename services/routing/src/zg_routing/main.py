@@ -11,6 +11,7 @@ from zg_routing.config import RoutingSettings
 from zg_routing.consumers import consumers
 from zg_routing.models import SCHEMA, outbox
 from zg_routing.router import router
+from zg_routing.runtime import State
 
 
 def create_app(settings: RoutingSettings | None = None) -> FastAPI:
@@ -22,6 +23,7 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
             description="Departments, routing rules and the case lifecycle after intake.",
             schema=SCHEMA,
             package_file=__file__,
+            state=State,
             routers=[router],
             outbox=outbox,
             produces=CONTRACTS,

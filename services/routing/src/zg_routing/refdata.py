@@ -12,7 +12,6 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.app import Runtime
 from zg_common.db import unit_of_work
 from zg_common.refdata import RefData, load_part_once
 from zg_routing import directory, repository
@@ -26,10 +25,11 @@ from zg_routing.models import (
     RoutingSetting,
     WorkingCalendarRow,
 )
+from zg_routing.runtime import RoutingRuntime
 from zg_routing.territory import grid_index
 
 
-async def load(runtime: Runtime) -> None:
+async def load(runtime: RoutingRuntime) -> None:
     data = RefData(runtime.settings.refdata_dir)
 
     async def load_territory(session: AsyncSession) -> None:
@@ -119,8 +119,8 @@ async def load(runtime: Runtime) -> None:
             )
         grids = await repository.list_grids(session)
         calendars, stamp = await directory.read_calendars(session)
-    runtime.state["grids"] = grid_index(grids)
-    runtime.state["zone_types"] = frozenset(z["id"] for z in data.read("zone_types.json"))
-    runtime.state["clock"] = Clock(
+    runtime.state.grids = grid_index(grids)
+    runtime.state.zone_types = frozenset(z["id"] for z in data.read("zone_types.json"))
+    runtime.state.clock = Clock(
         calendars=calendars, limits=TimeLimits(data.read("time_limits.json")), stamp=stamp
     )

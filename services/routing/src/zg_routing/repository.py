@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zg_common.consumer import MissingReference
 from zg_routing.lifecycle import TERMINAL
 from zg_routing.models import (
     Department,
@@ -38,7 +37,7 @@ async def rules_for(
 async def fallback_department_id(session: AsyncSession) -> str:
     setting = await session.get(RoutingSetting, 1)
     if setting is None:
-        raise LookupError("routing has no fallback department configured")
+        raise MissingReference("routing has no fallback department configured")
     return setting.fallback_department_id
 
 
@@ -68,16 +67,12 @@ async def list_rules(
 async def open_cases(
     session: AsyncSession,
     *,
-    department_ids: Sequence[str] | None,
-    grid_ids: Sequence[str] | None,
+    visible: ColumnElement[bool],
     limit: int,
 ) -> list[TrackedCase]:
-    """Open cases, the earliest deadline first (cases without one after), then the oldest."""
-    query = select(TrackedCase).where(TrackedCase.status.not_in(TERMINAL))
-    if department_ids is not None:
-        query = query.where(TrackedCase.department_id.in_(department_ids))
-    if grid_ids is not None:
-        query = query.where(TrackedCase.grid_id.in_(grid_ids))
+    """Open cases the caller sees, the earliest deadline first (cases without one after), then
+    the oldest."""
+    query = select(TrackedCase).where(TrackedCase.status.not_in(TERMINAL), visible)
     query = query.order_by(
         TrackedCase.due_at.asc().nulls_last(), TrackedCase.reported_at, TrackedCase.case_id
     )

@@ -6,14 +6,15 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, status
+from fastapi import APIRouter, Path, Query, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.authz import require
 from zg_common.changelog import ChangeRead
-from zg_common.db import request_session
+from zg_common.db import SessionDep
 from zg_common.identity import Identity
 from zg_routing import audit, directory, repository, rules, service
+from zg_routing.dependencies import ClockDep, SettingsDep, ZoneTypesDep
 from zg_routing.models import Department, HolidayYear
 from zg_routing.schemas import (
     ActionRequest,
@@ -36,12 +37,11 @@ from zg_routing.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["routing"])
-Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
 
 
 @router.get("/departments", response_model=list[DepartmentRead], summary="Departments")
 async def read_departments(
-    caller: Annotated[Identity, require("departments.read")], session: Session
+    caller: Annotated[Identity, require("departments.read")], session: SessionDep
 ) -> list[DepartmentRead]:
     return [_department(d) for d in await repository.list_departments(session)]
 
@@ -57,7 +57,7 @@ DepartmentId = Annotated[str, Path(max_length=50)]
 async def read_department(
     caller: Annotated[Identity, require("departments.read")],
     department_id: DepartmentId,
-    session: Session,
+    session: SessionDep,
 ) -> DepartmentRead:
     return _department(await directory.get_department(session, department_id))
 
@@ -70,7 +70,7 @@ async def read_department(
 async def read_contacts(
     caller: Annotated[Identity, require("departments.contacts")],
     department_id: DepartmentId,
-    session: Session,
+    session: SessionDep,
 ) -> list[Contact]:
     department = await directory.get_department(session, department_id)
     return [Contact.model_validate(c) for c in department.contacts]
@@ -90,8 +90,8 @@ async def update_department(
     caller: Director,
     department_id: DepartmentId,
     body: DepartmentUpdate,
-    request: Request,
-    session: Session,
+    clock: ClockDep,
+    session: SessionDep,
 ) -> DepartmentRead:
     changes = body.model_dump(exclude_none=True, exclude={"reason"})
     department = await directory.update_department(
@@ -100,7 +100,7 @@ async def update_department(
         changes,
         reason=body.reason,
         caller=caller,
-        clock=request.app.state.runtime.state["clock"],
+        clock=clock,
     )
     return _department(department)
 
@@ -111,7 +111,7 @@ async def update_department(
     summary="The change log of a department",
 )
 async def department_changes(
-    caller: Auditor, department_id: DepartmentId, session: Session
+    caller: Auditor, department_id: DepartmentId, session: SessionDep
 ) -> list[ChangeRead]:
     return await _changes(session, f"department/{department_id}")
 
@@ -129,7 +129,7 @@ async def _changes(session: AsyncSession, subject: str) -> list[ChangeRead]:
     summary="The public holiday schedule, year by year",
 )
 async def read_holidays(
-    caller: Annotated[Identity, require("calendars.read")], session: Session
+    caller: Annotated[Identity, require("calendars.read")], session: SessionDep
 ) -> list[HolidayYearRead]:
     return [_year(y) for y in await directory.list_holiday_years(session)]
 
@@ -154,7 +154,7 @@ Year = Annotated[int, Path(ge=2000, le=2100)]
     "public holidays are recounted",
 )
 async def put_holidays(
-    caller: Director, year: Year, body: HolidayYearUpdate, request: Request, session: Session
+    caller: Director, year: Year, body: HolidayYearUpdate, clock: ClockDep, session: SessionDep
 ) -> HolidayYearRead:
     row, _ = await directory.put_holiday_year(
         session,
@@ -164,7 +164,7 @@ async def put_holidays(
         work=body.work,
         reason=body.reason,
         caller=caller,
-        clock=request.app.state.runtime.state["clock"],
+        clock=clock,
     )
     return _year(row)
 
@@ -174,13 +174,13 @@ async def put_holidays(
     response_model=list[ChangeRead],
     summary="The change log of a year's holiday schedule",
 )
-async def holiday_changes(caller: Auditor, year: Year, session: Session) -> list[ChangeRead]:
+async def holiday_changes(caller: Auditor, year: Year, session: SessionDep) -> list[ChangeRead]:
     return await _changes(session, f"holidays/{year}")
 
 
 @router.get("/calendars", response_model=list[CalendarRead], summary="Working calendars")
 async def read_calendars(
-    caller: Annotated[Identity, require("calendars.read")], session: Session
+    caller: Annotated[Identity, require("calendars.read")], session: SessionDep
 ) -> list[CalendarRead]:
     return [
         CalendarRead.model_validate(c, from_attributes=True)
@@ -195,7 +195,7 @@ CalendarId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,19}$")]
 async def read_calendar(
     caller: Annotated[Identity, require("calendars.read")],
     calendar_id: CalendarId,
-    session: Session,
+    session: SessionDep,
 ) -> CalendarRead:
     return CalendarRead.model_validate(
         await directory.get_calendar(session, calendar_id), from_attributes=True
@@ -212,8 +212,8 @@ async def put_calendar(
     caller: Director,
     calendar_id: CalendarId,
     body: CalendarUpdate,
-    request: Request,
-    session: Session,
+    clock: ClockDep,
+    session: SessionDep,
 ) -> CalendarRead:
     row, _ = await directory.put_calendar(
         session,
@@ -223,7 +223,7 @@ async def put_calendar(
         holidays=body.holidays,
         reason=body.reason,
         caller=caller,
-        clock=request.app.state.runtime.state["clock"],
+        clock=clock,
     )
     return CalendarRead.model_validate(row, from_attributes=True)
 
@@ -234,7 +234,7 @@ async def put_calendar(
     summary="The change log of a working calendar",
 )
 async def calendar_changes(
-    caller: Auditor, calendar_id: CalendarId, session: Session
+    caller: Auditor, calendar_id: CalendarId, session: SessionDep
 ) -> list[ChangeRead]:
     return await _changes(session, f"calendar/{calendar_id}")
 
@@ -242,7 +242,7 @@ async def calendar_changes(
 @router.get("/routing-rules", response_model=RoutingRulesRead, summary="The routing rules table")
 async def read_rules(
     caller: Annotated[Identity, require("routing_rules.read")],
-    session: Session,
+    session: SessionDep,
     category: Annotated[str | None, Query(pattern=r"^[CE]\d{4}$")] = None,
     department_id: Annotated[str | None, Query(max_length=50)] = None,
 ) -> RoutingRulesRead:
@@ -264,9 +264,12 @@ Manager = Annotated[Identity, require("routing_rules.manage")]
     "already dispatched stay where they are",
 )
 async def create_rule(
-    caller: Manager, body: RuleCreate, request: Request, session: Session
+    caller: Manager,
+    body: RuleCreate,
+    clock: ClockDep,
+    zone_types: ZoneTypesDep,
+    session: SessionDep,
 ) -> RoutingRuleRead:
-    clock = request.app.state.runtime.state["clock"]
     rule = await rules.create_rule(
         session,
         category=body.category,
@@ -276,7 +279,7 @@ async def create_rule(
         reason=body.reason,
         caller=caller,
         categories=frozenset(code for code, _ in clock.limits.disposal),
-        zone_types=request.app.state.runtime.state["zone_types"],
+        zone_types=zone_types,
     )
     return RoutingRuleRead.model_validate(rule, from_attributes=True)
 
@@ -286,7 +289,7 @@ async def create_rule(
     response_model=FallbackRead,
     summary="Change the fallback owner: who gets the cases no rule matches",
 )
-async def set_fallback(caller: Manager, body: FallbackUpdate, session: Session) -> FallbackRead:
+async def set_fallback(caller: Manager, body: FallbackUpdate, session: SessionDep) -> FallbackRead:
     owner = await rules.set_fallback(
         session, department_id=body.department_id, reason=body.reason, caller=caller
     )
@@ -299,7 +302,7 @@ async def set_fallback(caller: Manager, body: FallbackUpdate, session: Session) 
     summary="Change a rule's department or (de)activate it",
 )
 async def update_rule(
-    caller: Manager, rule_id: str, body: RuleUpdate, session: Session
+    caller: Manager, rule_id: str, body: RuleUpdate, session: SessionDep
 ) -> RoutingRuleRead:
     rule = await rules.update_rule(
         session,
@@ -320,7 +323,7 @@ async def update_rule(
 async def rule_changes(
     caller: Annotated[Identity, require("routing_rules.read")],
     rule_id: Annotated[str, Path(max_length=30)],
-    session: Session,
+    session: SessionDep,
 ) -> list[ChangeRead]:
     return await _changes(session, rule_id)
 
@@ -335,14 +338,14 @@ async def rule_changes(
 )
 async def work_queue(
     caller: Annotated[Identity, require("workflow.queue")],
-    request: Request,
-    session: Session,
+    clock: ClockDep,
+    session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> QueueRead:
     items = await service.work_queue(
         session,
         caller=caller,
-        clock=request.app.state.runtime.state["clock"],
+        clock=clock,
         limit=limit,
         now=datetime.now(UTC),
     )
@@ -388,8 +391,9 @@ async def act_on_case(
     case_id: uuid.UUID,
     action: str,
     body: ActionRequest,
-    request: Request,
-    session: Session,
+    clock: ClockDep,
+    settings: SettingsDep,
+    session: SessionDep,
 ) -> QueueItemRead:
     item = await service.act_on_case(
         session,
@@ -397,8 +401,8 @@ async def act_on_case(
         action=action,
         params=body.model_dump(exclude_none=True),
         caller=caller,
-        clock=request.app.state.runtime.state["clock"],
+        clock=clock,
         now=datetime.now(UTC),
-        auto_dispatch=request.app.state.runtime.settings.auto_dispatch,
+        auto_dispatch=settings.auto_dispatch,
     )
     return _item(item)

@@ -9,7 +9,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.contracts.intake import CaseReported
+from zg_common.consumer import MissingReference
+from zg_common.contracts.intake import CaseReported, Channel
+from zg_common.contracts.routing import CaseAction, CaseStatus
 from zg_common.events import CloudEvent
 from zg_common.identity import Identity
 from zg_routing import lifecycle, repository, rules, workflow
@@ -52,7 +54,7 @@ async def dispatch_reported_case(
         zone_type=grid.zone_type,
         lat=data.lat,
         lon=data.lon,
-        status="reported",
+        status=CaseStatus.REPORTED,
         verified=False,
         reported_at=data.reported_at,
         updated_at=now,
@@ -62,15 +64,16 @@ async def dispatch_reported_case(
     await session.flush()  # before its transitions, which refer to it
     if data.resolved_on_site:
         # an officer fixed it on the spot: it waits for the intake operator's review (自处理审核)
-        tracked.status = "self_handled"
+        tracked.status = CaseStatus.SELF_HANDLED
         workflow.enter_stage(tracked, clock=clock, now=now)  # no centre's stage: the review
         return
-    if data.source in MUST_VERIFY:
+    # a channel this version does not know is logged and taken like a partner's report
+    if Channel.read(data.source) in MUST_VERIFY:
         if verify_public_reports:
             await workflow.act(
                 session,
                 tracked,
-                "request_verification",
+                CaseAction.REQUEST_VERIFICATION,
                 None,
                 {"reason": f"a report through {data.source}"},
                 clock=clock,
@@ -94,9 +97,14 @@ async def dispatch_by_rules(
     )
     department = await repository.get_department(session, department_id)
     if department is None:
-        raise LookupError(f"routing rule points at unknown department {department_id}")
+        raise MissingReference(f"routing rule points at unknown department {department_id}")
     dispatch = {"department_id": department.id, "rule_id": rule.id if rule else None}
-    for action, params in (("accept", {}), ("file", {}), ("dispatch", dispatch)):
+    steps: tuple[tuple[CaseAction, dict[str, Any]], ...] = (
+        (CaseAction.ACCEPT, {}),
+        (CaseAction.FILE, {}),
+        (CaseAction.DISPATCH, dispatch),
+    )
+    for action, params in steps:
         await workflow.act(session, tracked, action, None, params, clock=clock, now=now)
 
 
@@ -104,7 +112,7 @@ async def dispatch_by_rules(
 class QueueItem:
     case: TrackedCase
     clock: workflow.ClockReading
-    actions: list[str]
+    actions: list[CaseAction]
     suggested_department_id: str | None = None
 
 
@@ -113,7 +121,7 @@ async def _item(
 ) -> QueueItem:
     actions = lifecycle.actions_for(workflow.state_of(tracked), caller)
     suggestion = None
-    if "dispatch" in actions and tracked.grid_id is not None:  # what the rules would do
+    if CaseAction.DISPATCH in actions and tracked.grid_id is not None:  # what the rules would do
         _, suggestion = await rules.responsible(
             session, category=tracked.category, grid_id=tracked.grid_id, zone_type=tracked.zone_type
         )
@@ -128,8 +136,7 @@ async def work_queue(
     rules name."""
     rows = await repository.open_cases(
         session,
-        department_ids=caller.department_ids if caller.role == "department_staff" else None,
-        grid_ids=caller.grid_ids if caller.role == "officer" and caller.grid_ids else None,
+        visible=workflow.visible_cases(caller),
         limit=limit,
     )
     return [await _item(session, row, caller, clock, now) for row in rows]
@@ -149,12 +156,15 @@ async def act_on_case(
     """A person's action on a case (the lifecycle decides whether it may happen)."""
     tracked = await workflow.load_for_action(session, case_id, caller)
     await workflow.act(session, tracked, action, caller, params, clock=clock, now=now)
-    if action == "confirm" and auto_dispatch:  # verified: the platform takes it on by the rules
+    if (
+        action == CaseAction.CONFIRM and auto_dispatch
+    ):  # verified: the platform takes it on by the rules
         await dispatch_by_rules(session, tracked, clock=clock, now=now)
-    elif action == "pass_check" and tracked.source == HOTLINE:
+    elif action == CaseAction.PASS_CHECK and tracked.source == HOTLINE:
         # fixed: the 12345 hotline calls the citizen back (回访), whose answer closes the case
         # or sends it back for rework
         reason = "checked on site: the hotline calls back"
         params = {"reason": reason}
-        await workflow.act(session, tracked, "request_callback", None, params, clock=clock, now=now)
+        callback = CaseAction.REQUEST_CALLBACK
+        await workflow.act(session, tracked, callback, None, params, clock=clock, now=now)
     return await _item(session, tracked, caller, clock, now)

@@ -10,10 +10,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.authz import command_centre
-from zg_common.contracts.routing import CaseDispatched, CaseTaskRequested, CaseTransitioned
+from zg_common.authz import Scope
+from zg_common.contracts.routing import (
+    CaseAction,
+    CaseDispatched,
+    CaseStatus,
+    CaseTask,
+    CaseTaskRequested,
+    CaseTransitioned,
+)
 from zg_common.errors import CaseNotFound, FieldError, ValidationFailed
 from zg_common.identity import Identity
 from zg_routing import lifecycle, repository
@@ -37,17 +45,23 @@ def state_of(tracked: TrackedCase) -> lifecycle.CaseState:
 
 
 def may_see(caller: Identity, tracked: TrackedCase) -> bool:
-    """Row rules of the workflow: the command centre, the case's department, the officers of its
-    grid, a partner key for the cases of its departments and the cases it reported."""
-    if caller.role in command_centre():
-        return True
-    if caller.role == "partner" and tracked.partner_key_id == caller.sub:
-        return True
-    if caller.role in ("department_staff", "partner"):
-        return tracked.department_id in caller.department_ids
-    if caller.role == "officer":
-        return not caller.grid_ids or tracked.grid_id in caller.grid_ids
-    return False
+    """Row rules of the workflow, the caller's `Scope`: the command centre, the case's
+    department, the officers of its grid, a partner key for the cases of its departments and
+    the cases it reported."""
+    return Scope.of(caller).sees(
+        grid_id=tracked.grid_id,
+        department_id=tracked.department_id,
+        reporter=tracked.partner_key_id,
+    )
+
+
+def visible_cases(caller: Identity) -> ColumnElement[bool]:
+    """`may_see` as a SQL condition, for the work queues."""
+    return Scope.of(caller).where(
+        grid=TrackedCase.grid_id,
+        department=TrackedCase.department_id,
+        reporter=TrackedCase.partner_key_id,
+    )
 
 
 @dataclass(frozen=True)
@@ -79,9 +93,10 @@ async def act(
 ) -> lifecycle.Outcome:
     """Apply `action` (actor None: the platform by its rules) and everything it implies."""
     outcome = lifecycle.apply(state_of(tracked), action, actor, params)
+    action = outcome.transition.action  # the vocabulary's member from here on
     before, before_department = tracked.status, tracked.department_id
     department = None
-    if action == "dispatch":
+    if action == CaseAction.DISPATCH:
         department = await repository.get_department(session, params["department_id"])
         if department is None:
             raise ValidationFailed(
@@ -155,12 +170,12 @@ async def act(
 
 
 # the states that wait for the command centre's next step, and the stage limit that applies
-STAGES = {
-    "verifying": "verify",
-    "reported": "accept",
-    "accepted": "file",
-    "filed": "dispatch",
-    "checking": "check",
+STAGES: dict[str, str] = {
+    CaseStatus.VERIFYING: "verify",
+    CaseStatus.REPORTED: "accept",
+    CaseStatus.ACCEPTED: "file",
+    CaseStatus.FILED: "dispatch",
+    CaseStatus.CHECKING: "check",
 }
 
 
@@ -179,7 +194,7 @@ def enter_stage(tracked: TrackedCase, *, clock: Clock, now: datetime) -> None:
 
 
 # actions that send an officer of the grid to the place, and the stage limit that applies
-TASKS = {"request_verification": "verify", "request_check": "check"}
+TASKS = {CaseAction.REQUEST_VERIFICATION: CaseTask.VERIFY, CaseAction.REQUEST_CHECK: CaseTask.CHECK}
 
 
 async def _request_task(

@@ -9,6 +9,7 @@ from zg_scoring.config import ScoringSettings
 from zg_scoring.consumers import consumers
 from zg_scoring.models import SCHEMA
 from zg_scoring.router import router
+from zg_scoring.runtime import State
 
 
 def create_app(settings: ScoringSettings | None = None) -> FastAPI:
@@ -20,6 +21,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
             description="Points and indicators of officers, departments and contractors.",
             schema=SCHEMA,
             package_file=__file__,
+            state=State,
             routers=[router],
             consumers=consumers,
         ),

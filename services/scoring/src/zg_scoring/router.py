@@ -5,18 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter
 
 from zg_common.authz import require
-from zg_common.db import request_session
+from zg_common.db import SessionDep
 from zg_common.errors import FieldError, ValidationFailed
 from zg_common.identity import Identity
 from zg_scoring import service
 from zg_scoring.schemas import DepartmentCount, DepartmentCounts
 
 router = APIRouter(prefix="/api/v1", tags=["scoring"])
-Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
 
 
 @router.get(
@@ -27,7 +25,7 @@ Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
 )
 async def read_department_counts(
     caller: Annotated[Identity, require("scores.read")],
-    session: Session,
+    session: SessionDep,
     since: date | None = None,
     until: date | None = None,
 ) -> DepartmentCounts:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.contracts.routing import CaseOverdue, CaseTransitioned
+from zg_common.contracts.routing import CaseAction, CaseOverdue, CaseTransitioned
 from zg_common.events import CloudEvent
 from zg_scoring.models import COUNTERS, DepartmentDay
 
@@ -21,19 +21,20 @@ LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def counters_of(step: CaseTransitioned) -> tuple[str | None, list[str]]:
-    """Which department a lifecycle step counts for, and which of its counters it adds to."""
+    """Which department a lifecycle step counts for, and which of its counters it adds to. An
+    action this version does not know counts for nothing."""
     action = step.action
-    if action == "dispatch":
+    if action == CaseAction.DISPATCH:
         return step.department_id, ["dispatched"] + (["redispatched"] if step.returns else [])
-    if action == "approve_return":
+    if action == CaseAction.APPROVE_RETURN:
         return step.from_department_id, ["returned"]
-    if action in ("fail_check", "callback_unsatisfied"):
+    if action in (CaseAction.FAIL_CHECK, CaseAction.CALLBACK_UNSATISFIED):
         return step.department_id, ["reworked"]
-    if action == "approve_extension":
+    if action == CaseAction.APPROVE_EXTENSION:
         return step.department_id, ["extended"]
-    if action == "approve_hang":
+    if action == CaseAction.APPROVE_HANG:
         return step.department_id, ["hung"]
-    if action == "dispose":
+    if action == CaseAction.DISPOSE:
         on_time = step.due_at is not None and step.at <= step.due_at
         return step.department_id, ["disposed"] + (["disposed_on_time"] if on_time else [])
     return None, []

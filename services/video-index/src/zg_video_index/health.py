@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from zg_common.app import Runtime
 from zg_common.contracts.video_index import CameraStatusChanged
 from zg_common.db import unit_of_work
 from zg_video_index.models import MOBILE, Camera, outbox
+from zg_video_index.runtime import VideoIndexRuntime
 
 CLOCK_SKEW = timedelta(minutes=2)
 MAX_AGE = timedelta(hours=1)
@@ -129,10 +129,10 @@ async def mark_silent(
         return len(silent)
 
 
-async def watch(runtime: Runtime) -> None:
+async def watch(runtime: VideoIndexRuntime) -> None:
     settings = runtime.settings
-    timeout = timedelta(seconds=float(getattr(settings, "heartbeat_timeout_s", 300.0)))
-    interval = float(getattr(settings, "health_watch_interval_s", 15.0))
+    timeout = timedelta(seconds=settings.heartbeat_timeout_s)
+    interval = settings.health_watch_interval_s
     while True:
         now = datetime.now(UTC)
         if await mark_silent(runtime.sessions, now=now, timeout=timeout) < BATCH:

@@ -1,52 +1,25 @@
-"""What video-index follows in the other services: for every case intake accepts, the cameras
-that see its place then are linked to it (and the link published), so that the operator pulls
-the footage of the right moment from the right cameras; an officer's reported positions
-(patrol) move the body camera they wear."""
+"""Use cases of what video-index follows in the other services (`consumers`): for every case
+intake accepts, the cameras that see its place then are linked to it (and the link published),
+so that the operator pulls the footage of the right moment from the right cameras; an officer's
+reported positions (patrol) move the body camera they wear."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.app import Runtime
-from zg_common.consumer import ConsumerSpec
-from zg_common.contracts.intake import TOPIC_CASE as INTAKE_CASE
 from zg_common.contracts.intake import CaseReported
-from zg_common.contracts.patrol import TOPIC_OFFICER, OfficerPositionReported
+from zg_common.contracts.patrol import OfficerPositionReported
 from zg_common.contracts.video_index import CaseCamerasLinked, LinkedCamera
-from zg_common.events import CloudEvent
+from zg_video_index import repository
 from zg_video_index.models import Camera, CaseCamera, outbox
 from zg_video_index.registry import LiveIndex
 
 MOST = 30  # the nearest that see it; enough for any operator
-
-
-def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
-    async def reported(session: AsyncSession, event: CloudEvent) -> None:
-        await link_case(session, CaseReported.parse(event), runtime.state["index"])
-
-    async def officer_moved(session: AsyncSession, event: CloudEvent) -> None:
-        await follow_officer(
-            session, OfficerPositionReported.parse(event), runtime.state["grids"].grid_of
-        )
-
-    return (
-        ConsumerSpec(
-            name="video-index.case-cameras",
-            topics=(INTAKE_CASE,),
-            handlers={CaseReported.event_type: reported},
-        ),
-        ConsumerSpec(
-            name="video-index.body-cameras",
-            topics=(TOPIC_OFFICER,),
-            handlers={OfficerPositionReported.event_type: officer_moved},
-        ),
-    )
 
 
 BODY_CAMERA = "JL-{badge}"  # the body camera an officer wears (the data set's numbering)
@@ -79,9 +52,7 @@ async def link_case(session: AsyncSession, case: CaseReported, live: LiveIndex) 
         return 0
     case_id = uuid.UUID(case.case_id)
     distance = dict(seen)
-    cameras = {
-        c.id: c for c in await session.scalars(select(Camera).where(Camera.id.in_(distance)))
-    }
+    cameras = await repository.cameras_by_id(session, list(distance))
     now = datetime.now(UTC)
     linked = [(cid, round(d, 2)) for cid, d in seen if cid in cameras]
     if not linked:
@@ -108,13 +79,3 @@ async def link_case(session: AsyncSession, case: CaseReported, live: LiveIndex) 
         subject=case.case_id,
     )
     return len(linked)
-
-
-async def cameras_of(session: AsyncSession, case_id: uuid.UUID) -> list[tuple[Camera, float]]:
-    rows = await session.execute(
-        select(Camera, CaseCamera.distance_m)
-        .join(CaseCamera, CaseCamera.camera_id == Camera.id)
-        .where(CaseCamera.case_id == case_id)
-        .order_by(CaseCamera.distance_m, Camera.id)
-    )
-    return [(c, d) for c, d in rows.all()]

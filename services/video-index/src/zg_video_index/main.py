@@ -7,10 +7,12 @@ from fastapi import FastAPI
 
 from zg_common.app import ServiceSpec, create_service_app
 from zg_common.contracts.video_index import CONTRACTS
-from zg_video_index import health, links, refdata, registry, registry_api
+from zg_video_index import health, refdata, registry_router, service
 from zg_video_index.config import VideoIndexSettings
+from zg_video_index.consumers import consumers
 from zg_video_index.models import SCHEMA, outbox
 from zg_video_index.router import router
+from zg_video_index.runtime import State
 
 
 def create_app(settings: VideoIndexSettings | None = None) -> FastAPI:
@@ -23,11 +25,12 @@ def create_app(settings: VideoIndexSettings | None = None) -> FastAPI:
             "cameras) and which of them see a place.",
             schema=SCHEMA,
             package_file=__file__,
-            routers=[registry_api.router, router],  # /cameras/export before /cameras/{id}
+            state=State,
+            routers=[registry_router.router, router],  # /cameras/export before /cameras/{id}
             outbox=outbox,
             produces=CONTRACTS,
             on_startup=[refdata.load],
-            consumers=links.consumers,
-            workers=[registry.follow, health.watch],
+            consumers=consumers,
+            workers=[service.follow_registry, health.watch],
         ),
     )

@@ -8,24 +8,24 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.app import Runtime
 from zg_common.db import unit_of_work
 from zg_common.geo import Projection
 from zg_common.refdata import RefData, load_part_once
 from zg_video_index import registry, transfer
 from zg_video_index.models import SCHEMA
 from zg_video_index.registry import LiveIndex, Territory
+from zg_video_index.runtime import VideoIndexRuntime
 
 
-async def load(runtime: Runtime) -> None:
+async def load(runtime: VideoIndexRuntime) -> None:
     data = RefData(runtime.settings.refdata_dir)
     grids = data.read("grids.geojson")["features"]
-    runtime.state["grids"] = Territory([(g["geometry"], g["properties"]["id"]) for g in grids])
-    runtime.state["grid_shapes"] = {g["properties"]["id"]: g["geometry"] for g in grids}
+    runtime.state.grids = Territory([(g["geometry"], g["properties"]["id"]) for g in grids])
+    runtime.state.grid_shapes = {g["properties"]["id"]: g["geometry"] for g in grids}
 
     async def load_cameras(session: AsyncSession) -> None:
         checked = registry.check_rows(
-            transfer.rows_of_features(data.read("cameras.geojson")), runtime.state["grids"]
+            transfer.rows_of_features(data.read("cameras.geojson")), runtime.state.grids
         )
         if checked.errors:
             raise ValueError(f"the data set's cameras are invalid: {checked.errors[:3]}")
@@ -33,7 +33,7 @@ async def load(runtime: Runtime) -> None:
         await registry.store(
             session,
             checked.cameras,
-            runtime.state["grids"],
+            runtime.state.grids,
             now=datetime.now(UTC),
             overwrite=False,
         )
@@ -46,7 +46,7 @@ async def load(runtime: Runtime) -> None:
     lons = [lon for g in grids for lon, lat in _ring(g["geometry"])]
     live = LiveIndex(Projection((min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2))
     await live.catch_up(runtime.sessions)
-    runtime.state["index"] = live
+    runtime.state.index = live
 
 
 def _ring(geometry: dict[str, Any]) -> list[tuple[float, float]]:

@@ -5,7 +5,6 @@ writes and other replicas' alike)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,7 +19,6 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from zg_common.app import Runtime
 from zg_common.errors import FieldError
 from zg_common.geo import AreaIndex, Projection
 from zg_video_index.models import Camera
@@ -195,32 +193,27 @@ class LiveIndex:
         """Apply the rows changed since the last look (only the columns the index needs);
         how many."""
         async with sessions() as session:
-            query = select(
-                Camera.id,
-                Camera.lat,
-                Camera.lon,
-                Camera.heading_deg,
-                Camera.fov_deg,
-                Camera.range_m,
-                Camera.retired_at.is_not(None),
-                Camera.updated_at,
-            ).order_by(Camera.updated_at)
-            if self.read_until is not None:
-                # a little overlap: a transaction committed late with an earlier stamp
-                query = query.where(Camera.updated_at >= self.read_until - LOOK_BACK)
-            changed = (await session.execute(query)).all()
+            return await self.catch_up_with(session)
+
+    async def catch_up_with(self, session: AsyncSession) -> int:
+        """`catch_up` on a session of the caller's (its own writes, once committed)."""
+        query = select(
+            Camera.id,
+            Camera.lat,
+            Camera.lon,
+            Camera.heading_deg,
+            Camera.fov_deg,
+            Camera.range_m,
+            Camera.retired_at.is_not(None),
+            Camera.updated_at,
+        ).order_by(Camera.updated_at)
+        if self.read_until is not None:
+            # a little overlap: a transaction committed late with an earlier stamp
+            query = query.where(Camera.updated_at >= self.read_until - LOOK_BACK)
+        changed = (await session.execute(query)).all()
         for row in changed:
             self._apply(*row[:7])
         if changed:
             last = changed[-1][7]
             self.read_until = max(self.read_until or last, last)
         return len(changed)
-
-
-async def follow(runtime: Runtime) -> None:
-    """Background loop: keep this process's index right with the registry."""
-    live: LiveIndex = runtime.state["index"]
-    interval = float(getattr(runtime.settings, "index_refresh_interval_s", 1.0))
-    while True:
-        await live.catch_up(runtime.sessions)
-        await asyncio.sleep(interval)

@@ -1,89 +1,53 @@
-"""HTTP endpoints of the video index: the registry (GeoJSON) and the spatial questions — which
-cameras see a point, the nearest ones, those in a grid or an area. Camera places are not
-public (public-security cameras among them): officers and the command centre read them;
-stream addresses only for the roles allowed to watch."""
+"""HTTP endpoints that read the registry: the cameras in service, which of them see a point,
+the nearest, those in a grid or inside a drawn area, the cameras of a case, one camera and its
+stream; and the video platforms' alarms. Stream addresses only for those who may watch."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Path, Query, status
 from shapely.geometry import shape
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.authz import policy, require
-from zg_common.db import request_session, unit_of_work
-from zg_common.errors import FieldError, GridNotFound, NotFound, ValidationFailed
-from zg_common.geojson import Feature, FeatureCollection, GeoJSONResponse, Geometry
+from zg_common.authz import require
+from zg_common.db import SessionDep
+from zg_common.errors import FieldError, ValidationFailed
+from zg_common.geojson import Feature, FeatureCollection, GeoJSONResponse
 from zg_common.identity import Identity
-from zg_video_index import alarms, links
+from zg_video_index import alarms, service
+from zg_video_index.dependencies import StateDep
 from zg_video_index.models import Camera
-from zg_video_index.registry import LiveIndex
 from zg_video_index.schemas import (
     CAMERA_ID,
     AlarmIn,
     AlarmRead,
+    Area,
     CameraProperties,
     Kind,
     SeenBy,
     Status,
+    StreamRead,
+    camera_feature,
+    seen_feature,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["cameras"])
-Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
 Reader = Annotated[Identity, require("cameras.read")]
 CameraId = Annotated[str, Path(pattern=CAMERA_ID)]
 Lat = Annotated[float, Query(ge=-90, le=90)]
 Lon = Annotated[float, Query(ge=-180, le=180)]
 
 
-class CameraNotFound(NotFound):
-    code = "camera_not_found"
-    title = "Camera not found"
+def _seen(found: list[tuple[Camera, float]], caller: Identity) -> FeatureCollection[SeenBy]:
+    return FeatureCollection[SeenBy](features=[seen_feature(c, d, caller) for c, d in found])
 
 
-def _properties(camera: Camera, caller: Identity) -> dict[str, Any]:
-    shown = CameraProperties.model_validate(camera, from_attributes=True).model_dump()
-    if not policy().allows(caller, "cameras.watch"):
-        shown["stream_url"] = None
-    return shown
-
-
-def camera_feature(camera: Camera, caller: Identity) -> Feature[CameraProperties]:
-    return Feature[CameraProperties](
-        id=camera.id,
-        geometry=Geometry(type="Point", coordinates=[camera.lon, camera.lat]),
-        properties=CameraProperties.model_validate(_properties(camera, caller)),
+def _cameras(cameras: list[Camera], caller: Identity) -> FeatureCollection[CameraProperties]:
+    return FeatureCollection[CameraProperties](
+        features=[camera_feature(c, caller) for c in cameras]
     )
-
-
-def seen_feature(camera: Camera, distance_m: float, caller: Identity) -> Feature[SeenBy]:
-    return Feature[SeenBy](
-        id=camera.id,
-        geometry=Geometry(type="Point", coordinates=[camera.lon, camera.lat]),
-        properties=SeenBy(**_properties(camera, caller), distance_m=round(distance_m, 2)),
-    )
-
-
-async def _ranked(
-    session: AsyncSession, found: list[tuple[str, float]], caller: Identity
-) -> FeatureCollection[SeenBy]:
-    rows = {
-        c.id: c
-        for c in await session.scalars(select(Camera).where(Camera.id.in_([i for i, _ in found])))
-    }
-    return FeatureCollection[SeenBy](
-        features=[seen_feature(rows[c], d, caller) for c, d in found if c in rows]
-    )
-
-
-def _live(request: Request) -> LiveIndex:
-    live: LiveIndex = request.app.state.runtime.state["index"]
-    return live
 
 
 @router.get(
@@ -94,23 +58,16 @@ def _live(request: Request) -> LiveIndex:
 )
 async def read_cameras(
     caller: Reader,
-    session: Session,
+    session: SessionDep,
     kind: Kind | None = None,
     state: Annotated[Status | None, Query(alias="status")] = None,
     grid_id: Annotated[str | None, Query(pattern=r"^G\d{2,3}$")] = None,
     cursor: Annotated[str | None, Query(max_length=40, description="next_cursor")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> FeatureCollection[CameraProperties]:
-    query = select(Camera).where(Camera.retired_at.is_(None)).order_by(Camera.id).limit(limit)
-    if kind:
-        query = query.where(Camera.kind == kind)
-    if state:
-        query = query.where(Camera.status == state)
-    if grid_id:
-        query = query.where(Camera.grid_id == grid_id)
-    if cursor:
-        query = query.where(Camera.id > cursor)
-    cameras = list(await session.scalars(query))
+    cameras = await service.list_cameras(
+        session, kind=kind, status=state, grid_id=grid_id, after=cursor, limit=limit
+    )
     return FeatureCollection[CameraProperties](
         features=[camera_feature(c, caller) for c in cameras],
         next_cursor=cameras[-1].id if len(cameras) == limit else None,
@@ -125,9 +82,9 @@ async def read_cameras(
     "nearest first",
 )
 async def read_seeing(
-    caller: Reader, lat: Lat, lon: Lon, request: Request, session: Session
+    caller: Reader, lat: Lat, lon: Lon, state: StateDep, session: SessionDep
 ) -> FeatureCollection[SeenBy]:
-    return await _ranked(session, _live(request).index.covering(lat, lon), caller)
+    return _seen(await service.seeing(session, lat, lon, state=state), caller)
 
 
 @router.get(
@@ -140,13 +97,13 @@ async def read_nearest(
     caller: Reader,
     lat: Lat,
     lon: Lon,
-    request: Request,
-    session: Session,
+    state: StateDep,
+    session: SessionDep,
     n: Annotated[int, Query(ge=1, le=100)] = 10,
     within_m: Annotated[float | None, Query(gt=0, le=50_000)] = None,
 ) -> FeatureCollection[SeenBy]:
-    found = _live(request).index.nearest(lat, lon, n, within_m=within_m)
-    return await _ranked(session, found, caller)
+    found = await service.nearest(session, lat, lon, n, within_m=within_m, state=state)
+    return _seen(found, caller)
 
 
 @router.get(
@@ -158,20 +115,10 @@ async def read_nearest(
 async def read_in_grid(
     caller: Reader,
     grid_id: Annotated[str, Path(pattern=r"^G\d{2,3}$")],
-    request: Request,
-    session: Session,
+    state: StateDep,
+    session: SessionDep,
 ) -> FeatureCollection[CameraProperties]:
-    shapes = request.app.state.runtime.state["grid_shapes"]
-    if grid_id not in shapes:
-        raise GridNotFound(f"No grid {grid_id}")
-    return await _inside(session, _live(request).index.within(shape(shapes[grid_id])), caller)
-
-
-class Area(BaseModel):
-    """A GeoJSON Polygon or MultiPolygon (longitude, latitude)."""
-
-    type: str = Field(pattern="^(Polygon|MultiPolygon)$")
-    coordinates: list[Any] = Field(min_length=1, max_length=100)
+    return _cameras(await service.in_grid(session, grid_id, state=state), caller)
 
 
 @router.post(
@@ -181,7 +128,7 @@ class Area(BaseModel):
     summary="The cameras inside an area drawn on the map (a GeoJSON polygon; boundary included)",
 )
 async def read_within(
-    caller: Reader, area: Area, request: Request, session: Session
+    caller: Reader, area: Area, state: StateDep, session: SessionDep
 ) -> FeatureCollection[CameraProperties]:
     try:
         geometry = shape(area.model_dump())
@@ -194,18 +141,7 @@ async def read_within(
             message,
             errors=[FieldError(field="coordinates", code="invalid_polygon", message=message)],
         )
-    return await _inside(session, _live(request).index.within(geometry), caller)
-
-
-async def _inside(
-    session: AsyncSession, ids: list[str], caller: Identity
-) -> FeatureCollection[CameraProperties]:
-    cameras = list(
-        await session.scalars(select(Camera).where(Camera.id.in_(ids)).order_by(Camera.id))
-    )
-    return FeatureCollection[CameraProperties](
-        features=[camera_feature(c, caller) for c in cameras]
-    )
+    return _cameras(await service.inside(session, geometry, state=state), caller)
 
 
 @router.get(
@@ -215,14 +151,9 @@ async def _inside(
     summary="The cameras that saw a case's place when it was reported, nearest first",
 )
 async def read_case_cameras(
-    caller: Reader, case_id: uuid.UUID, session: Session
+    caller: Reader, case_id: uuid.UUID, session: SessionDep
 ) -> FeatureCollection[SeenBy]:
-    return FeatureCollection[SeenBy](
-        features=[
-            seen_feature(camera, distance, caller)
-            for camera, distance in await links.cameras_of(session, case_id)
-        ]
-    )
+    return _seen(await service.cameras_of_case(session, case_id), caller)
 
 
 @router.post(
@@ -239,15 +170,8 @@ async def read_case_cameras(
 async def raise_alarm(
     caller: Annotated[Identity, require("camera_alarms.raise")],
     body: AlarmIn,
-    request: Request,
+    session: SessionDep,
 ) -> AlarmRead:
-    if body.detected_at.tzinfo is None:
-        message = "detected_at needs a UTC offset"
-        raise ValidationFailed(
-            message,
-            errors=[FieldError(field="detected_at", code="naive_datetime", message=message)],
-        )
-    runtime = request.app.state.runtime
     alarm = alarms.Alarm(
         body.alarm_id,
         body.camera_id,
@@ -257,10 +181,9 @@ async def raise_alarm(
         body.snapshot_url,
         body.description,
     )
-    async with unit_of_work(runtime.sessions) as session:
-        camera, new = await alarms.raise_alarm(
-            session, alarm, partner=caller.sub, now=datetime.now(UTC)
-        )
+    camera, new = await service.raise_alarm(
+        session, alarm, partner=caller.sub, now=datetime.now(UTC)
+    )
     return AlarmRead(
         alarm_id=body.alarm_id,
         camera_id=camera.id,
@@ -277,20 +200,9 @@ async def raise_alarm(
     summary="One camera",
 )
 async def read_camera(
-    caller: Reader,
-    camera_id: CameraId,
-    session: Session,
+    caller: Reader, camera_id: CameraId, session: SessionDep
 ) -> Feature[CameraProperties]:
-    camera = await session.get(Camera, camera_id)
-    if camera is None or camera.retired_at is not None:
-        raise CameraNotFound(f"No camera {camera_id}")
-    return camera_feature(camera, caller)
-
-
-class StreamRead(BaseModel):
-    camera_id: str
-    stream_url: str | None = Field(description="RTSP/HLS; null when the camera has none")
-    status: Status
+    return camera_feature(await service.camera(session, camera_id), caller)
 
 
 @router.get(
@@ -301,9 +213,7 @@ class StreamRead(BaseModel):
 async def read_stream(
     caller: Annotated[Identity, require("cameras.watch")],
     camera_id: CameraId,
-    session: Session,
+    session: SessionDep,
 ) -> StreamRead:
-    camera = await session.get(Camera, camera_id)
-    if camera is None or camera.retired_at is not None:
-        raise CameraNotFound(f"No camera {camera_id}")
+    camera = await service.camera(session, camera_id)
     return StreamRead(camera_id=camera.id, stream_url=camera.stream_url, status=camera.status)

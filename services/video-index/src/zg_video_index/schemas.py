@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from zg_common.authz import policy
+from zg_common.geojson import Feature, Geometry
+from zg_common.identity import Identity
+from zg_video_index.models import Camera
 
 Kind = Literal["public_security", "compound", "body", "vehicle"]
 Status = Literal["unknown", "online", "offline", "fault"]
@@ -154,3 +159,40 @@ class AlarmRead(BaseModel):
     lat: float
     lon: float
     repeated: bool = Field(description="this platform sent this alarm id before: nothing new")
+
+
+def _properties(camera: Camera, caller: Identity) -> dict[str, Any]:
+    shown = CameraProperties.model_validate(camera, from_attributes=True).model_dump()
+    if not policy().allows(caller, "cameras.watch"):
+        shown["stream_url"] = None
+    return shown
+
+
+def camera_feature(camera: Camera, caller: Identity) -> Feature[CameraProperties]:
+    """A camera as GeoJSON, its stream address only for those who may watch."""
+    return Feature[CameraProperties](
+        id=camera.id,
+        geometry=Geometry(type="Point", coordinates=[camera.lon, camera.lat]),
+        properties=CameraProperties.model_validate(_properties(camera, caller)),
+    )
+
+
+def seen_feature(camera: Camera, distance_m: float, caller: Identity) -> Feature[SeenBy]:
+    return Feature[SeenBy](
+        id=camera.id,
+        geometry=Geometry(type="Point", coordinates=[camera.lon, camera.lat]),
+        properties=SeenBy(**_properties(camera, caller), distance_m=round(distance_m, 2)),
+    )
+
+
+class Area(BaseModel):
+    """A GeoJSON Polygon or MultiPolygon (longitude, latitude)."""
+
+    type: str = Field(pattern="^(Polygon|MultiPolygon)$")
+    coordinates: list[Any] = Field(min_length=1, max_length=100)
+
+
+class StreamRead(BaseModel):
+    camera_id: str
+    stream_url: str | None = Field(description="RTSP/HLS; null when the camera has none")
+    status: Status

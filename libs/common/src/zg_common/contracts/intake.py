@@ -1,4 +1,5 @@
-"""Events published by the intake service (topic `intake.case`)."""
+"""Events published by the intake service (topic `intake.case`), the channels a case comes
+through, and the status only intake gives a report."""
 
 from __future__ import annotations
 
@@ -7,9 +8,29 @@ from typing import ClassVar
 
 from pydantic import Field
 
+from zg_common.contracts.vocabulary import OpenVocabulary, open_field
 from zg_common.events import EventContract
 
 TOPIC_CASE = "intake.case"
+
+
+class Channel(OpenVocabulary):
+    """How a case reached the platform (its `source`), each tagged by who reports."""
+
+    RESIDENT_APP = "resident_app"
+    QR_SCAN = "qr_scan"  # a resident scanned a patrol point's card
+    OFFICER_HANDSET = "officer_handset"
+    PARTNER_API = "partner_api"
+    HOTLINE_12345 = "hotline_12345"
+    CAMERA = "camera"  # an alarm of the video platform's analytics
+    COMMAND_CENTRE = "command_centre"
+
+
+class ReportStatus(OpenVocabulary):
+    """Statuses of intake's reports beside routing's `CaseStatus`: a merged report joined an
+    open case and never reaches routing."""
+
+    MERGED = "merged"
 
 
 class CaseReported(EventContract):
@@ -25,10 +46,7 @@ class CaseReported(EventContract):
     lat: float
     lon: float
     description: str
-    source: str = Field(
-        description="channel: resident_app, qr_scan, officer_handset, partner_api, "
-        "hotline_12345, camera, command_centre"
-    )
+    source: str = open_field(Channel, "the channel it came through")
     reported_at: datetime
     # added fields (v1 stays: each has a default for events published before them)
     grid_id: str | None = Field(default=None, description="grid resolved at intake")
@@ -61,7 +79,7 @@ class CaseMerged(EventContract):
     into_case_id: str
     into_number: str
     category: str
-    source: str
+    source: str = open_field(Channel, "the channel the joining report came through")
     distance_m: float
     merged_at: datetime
     by: str = Field(description="intake (automatic) or the operator's role")

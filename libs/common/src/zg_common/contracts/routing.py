@@ -1,4 +1,5 @@
-"""Events published by the routing service (topic `routing.case`)."""
+"""Events published by the routing service (topic `routing.case`), and the case vocabulary
+every service reads them with: statuses, actions and on-site tasks."""
 
 from __future__ import annotations
 
@@ -7,9 +8,80 @@ from typing import ClassVar
 
 from pydantic import Field
 
+from zg_common.contracts.vocabulary import OpenVocabulary, open_field
 from zg_common.events import EventContract
 
 TOPIC_CASE = "routing.case"
+
+
+class CaseStatus(OpenVocabulary):
+    """Where a case stands in the lifecycle of the digital city management standard."""
+
+    REPORTED = "reported"  # 上报: waits for acceptance
+    VERIFYING = "verifying"  # 核实: an officer checks on site that the problem exists
+    ACCEPTED = "accepted"  # 受理
+    FILED = "filed"  # 立案
+    DISPATCHED = "dispatched"  # 派遣: the department's disposal clock runs
+    EXTENSION_PENDING = "extension_pending"  # 延时申请
+    RETURN_PENDING = "return_pending"  # 回退申请
+    HANG_PENDING = "hang_pending"  # 挂账申请
+    HUNG = "hung"  # 挂账: the clock is paused
+    DISPOSED = "disposed"  # 处置反馈
+    CHECKING = "checking"  # 核查
+    CHECKED = "checked"  # 核查通过
+    VISITING = "visiting"  # 回访 (12345)
+    SELF_HANDLED = "self_handled"  # 自处置: waits for the intake operator's review
+    CLOSED = "closed"  # 结案
+    CANCELLED = "cancelled"  # 作废
+    NOT_ACCEPTED = "not_accepted"  # 不予受理
+
+
+# A case in a terminal status never moves again; every other status is open (a self-handled
+# case is open: it waits for the review). A status a consumer does not know yet is open too.
+TERMINAL: frozenset[CaseStatus] = frozenset(
+    {CaseStatus.CLOSED, CaseStatus.CANCELLED, CaseStatus.NOT_ACCEPTED}
+)
+OPEN: frozenset[CaseStatus] = frozenset(CaseStatus) - TERMINAL
+
+
+class CaseAction(OpenVocabulary):
+    """A step of the lifecycle (routing's transition table gives each its roles)."""
+
+    REQUEST_VERIFICATION = "request_verification"
+    CONFIRM = "confirm"
+    REFUTE = "refute"
+    ACCEPT = "accept"
+    REJECT = "reject"
+    FILE = "file"
+    DISPATCH = "dispatch"
+    REQUEST_EXTENSION = "request_extension"
+    APPROVE_EXTENSION = "approve_extension"
+    DENY_EXTENSION = "deny_extension"
+    REQUEST_RETURN = "request_return"
+    APPROVE_RETURN = "approve_return"
+    DENY_RETURN = "deny_return"
+    REQUEST_HANG = "request_hang"
+    APPROVE_HANG = "approve_hang"
+    DENY_HANG = "deny_hang"
+    RESUME = "resume"
+    DISPOSE = "dispose"
+    REQUEST_CHECK = "request_check"
+    PASS_CHECK = "pass_check"
+    FAIL_CHECK = "fail_check"
+    CLOSE = "close"
+    REQUEST_CALLBACK = "request_callback"
+    CALLBACK_SATISFIED = "callback_satisfied"
+    CALLBACK_UNSATISFIED = "callback_unsatisfied"
+    APPROVE_SELF_HANDLED = "approve_self_handled"
+    REJECT_SELF_HANDLED = "reject_self_handled"
+    CANCEL = "cancel"
+
+
+class CaseTask(OpenVocabulary):
+    """What an officer of the case's grid is sent to do on site."""
+
+    VERIFY = "verify"  # 核实: does the reported problem exist?
+    CHECK = "check"  # 核查: is the disposed problem fixed?
 
 
 class CaseDispatched(EventContract):
@@ -45,9 +117,9 @@ class CaseTransitioned(EventContract):
     topic: ClassVar[str] = TOPIC_CASE
 
     case_id: str
-    action: str = Field(examples=["dispatch", "approve_extension", "pass_check"])
-    from_status: str
-    to_status: str
+    action: str = open_field(CaseAction, "the step taken")
+    from_status: str = open_field(CaseStatus, "the status before the step")
+    to_status: str = open_field(CaseStatus, "the status after the step")
     actor_role: str = Field(description="the role that acted, or `system` for the rules")
     reason: str = ""
     department_id: str | None = None
@@ -83,7 +155,7 @@ class CaseTaskRequested(EventContract):
 
     case_id: str
     number: str
-    task: str = Field(examples=["verify", "check"])
+    task: str = open_field(CaseTask, "what the officer is sent to do")
     category: str
     grid_id: str | None
     lat: float | None

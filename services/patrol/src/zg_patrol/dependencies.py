@@ -1,0 +1,35 @@
+"""FastAPI dependencies of patrol: what a route may ask for besides the request's session
+(`zg_common.db.SessionDep`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, cast
+
+from fastapi import Depends, Request
+
+from zg_common.app import runtime_of
+from zg_patrol.checkin import secret_of
+from zg_patrol.requirements import Requirements
+from zg_patrol.runtime import PatrolRuntime
+
+
+def runtime(request: Request) -> PatrolRuntime:
+    return cast(PatrolRuntime, runtime_of(request))
+
+
+def requirements(request: Request) -> Requirements:
+    return runtime(request).state.requirements
+
+
+def object_types(request: Request) -> dict[str, dict[str, Any]]:
+    return runtime(request).state.object_types
+
+
+def qr_secret(request: Request) -> bytes:
+    return secret_of(runtime(request).settings)
+
+
+RuntimeDep = Annotated[PatrolRuntime, Depends(runtime)]
+RequirementsDep = Annotated[Requirements, Depends(requirements)]
+ObjectTypesDep = Annotated[dict[str, dict[str, Any]], Depends(object_types)]
+QrSecretDep = Annotated[bytes, Depends(qr_secret)]

@@ -1,0 +1,40 @@
+"""Kafka entrypoints of the video index: decode, then the use case. Intake's reported cases are
+linked to the cameras that see them; patrol's officer positions move their body cameras."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zg_common.consumer import ConsumerSpec
+from zg_common.contracts.intake import TOPIC_CASE as INTAKE_CASE
+from zg_common.contracts.intake import CaseReported
+from zg_common.contracts.patrol import TOPIC_OFFICER, OfficerPositionReported
+from zg_common.events import CloudEvent
+from zg_video_index import links
+from zg_video_index.runtime import VideoIndexRuntime
+
+
+def consumers(runtime: VideoIndexRuntime) -> Sequence[ConsumerSpec]:
+    state = runtime.state
+
+    async def reported(session: AsyncSession, event: CloudEvent) -> None:
+        await links.link_case(session, CaseReported.parse(event), state.index)
+
+    async def officer_moved(session: AsyncSession, event: CloudEvent) -> None:
+        position = OfficerPositionReported.parse(event)
+        await links.follow_officer(session, position, state.grids.grid_of)
+
+    return (
+        ConsumerSpec(
+            name="video-index.case-cameras",
+            topics=(INTAKE_CASE,),
+            handlers={CaseReported.event_type: reported},
+        ),
+        ConsumerSpec(
+            name="video-index.body-cameras",
+            topics=(TOPIC_OFFICER,),
+            handlers={OfficerPositionReported.event_type: officer_moved},
+        ),
+    )

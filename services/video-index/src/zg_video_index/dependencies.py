@@ -1,0 +1,23 @@
+"""FastAPI dependencies of the video index: what a route may ask for besides the request's
+session (`zg_common.db.SessionDep`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, cast
+
+from fastapi import Depends, Request
+
+from zg_common.app import runtime_of
+from zg_video_index.runtime import State, VideoIndexRuntime
+
+
+def runtime(request: Request) -> VideoIndexRuntime:
+    return cast(VideoIndexRuntime, runtime_of(request))
+
+
+def state(request: Request) -> State:
+    return runtime(request).state
+
+
+RuntimeDep = Annotated[VideoIndexRuntime, Depends(runtime)]
+StateDep = Annotated[State, Depends(state)]
