@@ -24,9 +24,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "services" / "patrol" / "src"))
 
-from zg_patrol.planning import DayPlan, OfficerRef, plan_day  # noqa: E402
+from zg_patrol.places import grid_base  # noqa: E402
+from zg_patrol.plans.planning import DayPlan, OfficerRef, plan_day  # noqa: E402
 from zg_patrol.requirements import PointRef, Requirements  # noqa: E402
-from zg_patrol.territory import grid_base  # noqa: E402
 
 DATA = ROOT / "deploy" / "data" / "fangxing"
 

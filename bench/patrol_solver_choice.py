@@ -22,10 +22,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "services" / "patrol" / "src"))
 
 from zg_common.geo import haversine_m  # noqa: E402
-from zg_patrol.planning import OfficerRef, Problem, problems_of  # noqa: E402
+from zg_patrol.places import grid_base  # noqa: E402
+from zg_patrol.plans.planning import OfficerRef, Problem, problems_of  # noqa: E402
+from zg_patrol.plans.solver import PRIZE, Job, Walking, solve  # noqa: E402
 from zg_patrol.requirements import PointRef, Requirements  # noqa: E402
-from zg_patrol.solver import PRIZE, Job, Walking, solve  # noqa: E402
-from zg_patrol.territory import grid_base  # noqa: E402
 
 DATA = ROOT / "deploy" / "data" / "fangxing"
 DAY = date(2026, 12, 1)

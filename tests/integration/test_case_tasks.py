@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from zg_common.contracts.patrol import OfficerTasksPublished
+from zg_common.contracts.patrol import OfficerTasksAssigned
 from zg_common.contracts.routing import CaseTaskRequested, CaseTransitioned
 from zg_common.db import unit_of_work
-from zg_patrol import tasks
 from zg_patrol.models import OfficerAbsence, PatrolPoint, PlanRun, PlanVisit, outbox
-from zg_patrol.plans import AWAITING
+from zg_patrol.plans import tasks
+from zg_patrol.plans.service import AWAITING
 
 pytestmark = pytest.mark.integration
 
@@ -136,10 +136,10 @@ async def test_a_task_is_routed_in_time_and_settled_by_the_cases_step(
         )
         patrol = list(await session.scalars(select(PlanVisit).where(PlanVisit.id.like("C:%"))))
         published = [
-            OfficerTasksPublished.model_validate(payload["data"])
+            OfficerTasksAssigned.model_validate(payload["data"])
             for payload in await session.scalars(
                 select(outbox.table.c.payload).where(
-                    outbox.table.c.event_type == OfficerTasksPublished.event_type
+                    outbox.table.c.event_type == OfficerTasksAssigned.event_type
                 )
             )
         ]

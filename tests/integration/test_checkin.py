@@ -15,7 +15,8 @@ from zg_common.contracts.patrol import CheckinRecorded
 from zg_common.db import unit_of_work
 from zg_common.geo import haversine_m
 from zg_common.identity import Identity
-from zg_patrol import checkin, qr
+from zg_patrol.checkin import qr
+from zg_patrol.checkin import service as checkin
 from zg_patrol.models import Checkin, PatrolPoint, PlanRun, PlanVisit, outbox
 
 pytestmark = pytest.mark.integration

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from tests.conftest import Infra
 from tests.integration.conftest import load_data_set, service_database
 from zg_common.db import unit_of_work
-from zg_patrol import plans
 from zg_patrol.models import PlanRun, PlanVisit
+from zg_patrol.plans import service as plans
 
 pytestmark = pytest.mark.integration
 

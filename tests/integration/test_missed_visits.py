@@ -14,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from zg_common.db import unit_of_work
 from zg_common.identity import Identity
-from zg_patrol import checkin, qr
-from zg_patrol.missed import close_windows
+from zg_patrol.checkin import qr
+from zg_patrol.checkin import service as checkin
 from zg_patrol.models import MakeupVisit, PatrolPoint, PlanRun, PlanVisit
-from zg_patrol.plans import makeups
+from zg_patrol.plans.missed import close_windows
+from zg_patrol.plans.service import makeups
 from zg_patrol.requirements import PointRef
 
 pytestmark = pytest.mark.integration

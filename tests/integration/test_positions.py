@@ -14,9 +14,10 @@ from zg_common.contracts.patrol import OfficerPositionReported
 from zg_common.db import unit_of_work
 from zg_common.errors import ValidationFailed
 from zg_common.identity import Identity
-from zg_patrol import positions, replan
 from zg_patrol.exceptions import BadgeRequired
 from zg_patrol.models import OfficerLatest, OfficerPosition, PlanVisit, outbox
+from zg_patrol.plans import replan
+from zg_patrol.positions import service as positions
 
 pytestmark = pytest.mark.integration
 

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from zg_common.contracts.patrol import OfficerTasksPublished
+from zg_common.contracts.patrol import OfficerTasksAssigned, OfficerTasksPublished
 from zg_common.db import unit_of_work
 from zg_common.identity import Identity
-from zg_patrol import replan
 from zg_patrol.models import OfficerAbsence, PatrolPoint, PlanRun, PlanVisit, outbox
+from zg_patrol.plans import replan
 
 pytestmark = pytest.mark.integration
 
@@ -87,18 +87,20 @@ async def test_a_drop_out_moves_only_what_is_left(patrol_db: tuple[AsyncEngine, 
     assert seqs == list(range(1, len(seqs) + 1)) and len(seqs) == 4
 
     # each officer of the shift hears: ZG063 the new list, ZG062 that nothing is left
-    async with sessions() as session:
-        published = [
-            OfficerTasksPublished.model_validate(payload["data"])
-            for payload in await session.scalars(
-                select(outbox.table.c.payload).where(
-                    outbox.table.c.event_type == OfficerTasksPublished.event_type
+    # (under the event's past-tense name, and its deprecated one until consumers moved)
+    for contract in (OfficerTasksAssigned, OfficerTasksPublished):
+        async with sessions() as session:
+            published = [
+                contract.model_validate(payload["data"])
+                for payload in await session.scalars(
+                    select(outbox.table.c.payload).where(
+                        outbox.table.c.event_type == contract.event_type
+                    )
                 )
-            )
-        ]
-    mine = {t.badge: t for t in published if t.version == new_run.id}
-    assert mine["ZG062"].visits == []
-    assert {v.visit_id for v in mine["ZG063"].visits} == {v.id for v in kept}
+            ]
+        mine = {t.badge: t for t in published if t.version == new_run.id}
+        assert mine["ZG062"].visits == []
+        assert {v.visit_id for v in mine["ZG063"].visits} == {v.id for v in kept}
 
     # the absence holds: planning the shift again later (a case task, say) leaves ZG062 out
     later_run, again = await replan.replan_shift(

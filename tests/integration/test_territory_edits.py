@@ -19,9 +19,13 @@ from zg_common.contracts.patrol import TerritoryChanged
 from zg_common.db import unit_of_work
 from zg_common.errors import Conflict, ProblemError, ValidationFailed
 from zg_common.identity import Identity
-from zg_patrol import checkin, editing, plans, qr, repository
+from zg_patrol.checkin import qr
+from zg_patrol.checkin import service as checkin
 from zg_patrol.exceptions import PointNotFound
 from zg_patrol.models import OfficerAbsence, PatrolPoint, Route, outbox
+from zg_patrol.plans import service as plans
+from zg_patrol.territory import officers, repository
+from zg_patrol.territory import service as editing
 
 pytestmark = pytest.mark.integration
 
@@ -174,16 +178,16 @@ async def test_officers_their_absences_and_routes(territory: tuple[AsyncEngine, 
         "certificate": "皖执-2026-901",
     }
     async with unit_of_work(sessions) as session:
-        await editing.create_officer(
+        await officers.create_officer(
             session, new, requirements=requirements, reason="hired", caller=MANAGER, now=NOW
         )
     with pytest.raises(Conflict):
         async with unit_of_work(sessions) as session:
-            await editing.create_officer(
+            await officers.create_officer(
                 session, new, requirements=requirements, reason="again", caller=MANAGER, now=NOW
             )
     async with unit_of_work(sessions) as session:
-        moved = await editing.update_officer(
+        moved = await officers.update_officer(
             session,
             "ZG901",
             {"shift": "day"},
@@ -197,7 +201,7 @@ async def test_officers_their_absences_and_routes(territory: tuple[AsyncEngine, 
     # leave planned for tomorrow from 11:00: tomorrow's plan has the officer walk until then
     tomorrow = NOW.date() + timedelta(days=1)
     async with unit_of_work(sessions) as session:
-        absence = await editing.add_absence(
+        absence = await officers.add_absence(
             session,
             "ZG901",
             day=tomorrow,
@@ -212,7 +216,7 @@ async def test_officers_their_absences_and_routes(territory: tuple[AsyncEngine, 
         assert (await plans.absences(session, tomorrow))[("ZG901", "day")] == absence.from_at
     with pytest.raises(ValidationFailed) as outside:
         async with unit_of_work(sessions) as session:
-            await editing.add_absence(
+            await officers.add_absence(
                 session,
                 "ZG901",
                 day=tomorrow,
@@ -225,7 +229,7 @@ async def test_officers_their_absences_and_routes(territory: tuple[AsyncEngine, 
     assert _code(outside.value) == "outside_shift"
     with pytest.raises(ValidationFailed) as past:
         async with unit_of_work(sessions) as session:
-            await editing.add_absence(
+            await officers.add_absence(
                 session,
                 "ZG901",
                 day=date(2026, 12, 1),
@@ -237,10 +241,10 @@ async def test_officers_their_absences_and_routes(territory: tuple[AsyncEngine, 
             )
     assert _code(past.value) == "past_shift"
     async with unit_of_work(sessions) as session:
-        await editing.cancel_absence(session, "ZG901", absence.id, caller=MANAGER, now=NOW)
+        await officers.cancel_absence(session, "ZG901", absence.id, caller=MANAGER, now=NOW)
         assert await session.get(OfficerAbsence, absence.id) is None
     async with unit_of_work(sessions) as session:
-        begun = await editing.add_absence(
+        begun = await officers.add_absence(
             session,
             "ZG901",
             day=NOW.date(),
@@ -252,10 +256,10 @@ async def test_officers_their_absences_and_routes(territory: tuple[AsyncEngine, 
         )
     with pytest.raises(Conflict):
         async with unit_of_work(sessions) as session:
-            await editing.cancel_absence(session, "ZG901", begun.id, caller=MANAGER, now=NOW)
+            await officers.cancel_absence(session, "ZG901", begun.id, caller=MANAGER, now=NOW)
 
     async with unit_of_work(sessions) as session:
-        await editing.retire_officer(session, "ZG901", reason="left", caller=MANAGER, now=NOW)
+        await officers.retire_officer(session, "ZG901", reason="left", caller=MANAGER, now=NOW)
     async with sessions() as session:
         listed = await repository.list_officers(session, grid_id="G03", shift=None)
         assert "ZG901" not in {o.badge for o in listed}

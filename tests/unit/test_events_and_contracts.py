@@ -131,3 +131,14 @@ def test_committed_asyncapi_matches_the_contracts() -> None:
     assert committed == render(), (
         "regenerate: .venv/bin/python -m zg_common.contracts.asyncapi > docs/asyncapi.json"
     )
+
+
+def test_a_renamed_type_is_still_published_under_its_old_name() -> None:
+    """`also_published_as` names an old type kept in the contracts, same topic, same payload."""
+    renamed = [c for c in ALL_CONTRACTS if c.also_published_as]
+    assert renamed, "patrol.plan.officer_tasks.v1 was renamed"
+    for contract in renamed:
+        for old_type in contract.also_published_as:
+            old = contract_for(old_type)
+            assert old is not None and old.topic == contract.topic
+            assert old.model_fields.keys() == contract.model_fields.keys()

@@ -11,10 +11,10 @@ import pytest
 
 from tests.conftest import REPO
 from zg_common.geo import haversine_m
-from zg_patrol.planning import NO_OFFICER, UNREACHABLE, OfficerRef, plan_day
+from zg_patrol.places import grid_base
+from zg_patrol.plans.planning import NO_OFFICER, UNREACHABLE, OfficerRef, plan_day
+from zg_patrol.plans.solver import Job, Walker, Walking, solve
 from zg_patrol.requirements import PointRef, Requirements
-from zg_patrol.solver import Job, Walker, Walking, solve
-from zg_patrol.territory import grid_base
 
 DATA = REPO / "deploy" / "data" / "fangxing"
 LOCAL = timezone(timedelta(hours=8))
@@ -146,7 +146,7 @@ def test_a_plan_being_solved_gives_up_when_the_service_stops() -> None:
     raises instead of holding the process for its whole budget."""
     import threading
 
-    from zg_patrol import planning
+    from zg_patrol.plans import planning
 
     points = [point(f"P{n}", "core", lat=31.80 + n * 0.0005) for n in range(40)]
     visits = REQ.visits(DAY, points)

@@ -9,7 +9,7 @@ from datetime import date
 
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
-from zg_patrol import qr, sheets
+from zg_patrol.checkin import qr, sheets
 
 SECRET = b"sheet-test-secret-0123456789abcdef"
 

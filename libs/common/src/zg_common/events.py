@@ -32,6 +32,10 @@ class EventContract(BaseModel):
 
     event_type: ClassVar[str]
     topic: ClassVar[str]
+    # A renamed type goes on being published under its old names, with the same payload, until
+    # every consumer reads the new one (the style's "publish both names"); a class of the old
+    # name stays in the contracts for its consumers and the AsyncAPI document.
+    also_published_as: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def parse(cls, event: CloudEvent) -> Self:

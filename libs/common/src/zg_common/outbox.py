@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 import zlib
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -57,22 +58,46 @@ class Outbox:
         subject: str,
         correlation_id: str | None = None,
     ) -> CloudEvent:
-        event = CloudEvent.of(
-            contract, source=self.source, subject=subject, correlation_id=correlation_id
-        )
-        headers = {k: v.decode() for k, v in event.kafka_headers()}
-        await session.execute(
-            self._insert,
-            {
-                "event_id": event.id,
-                "topic": contract.topic,
-                "key": subject,
-                "event_type": event.type,
-                "payload": event.model_dump(mode="json", exclude_none=True),
-                "headers": headers,
-            },
-        )
+        """Write the event in the caller's transaction; see `add_all`."""
+        (event,) = await self.add_all(session, [(contract, subject)], correlation_id=correlation_id)
         return event
+
+    async def add_all(
+        self,
+        session: AsyncSession,
+        events: Sequence[tuple[EventContract, str]],
+        *,
+        correlation_id: str | None = None,
+    ) -> list[CloudEvent]:
+        """Write events `(contract, subject)` in the caller's transaction, in one round trip;
+        a renamed type's payload also under each name it is still published as. The events
+        under their own names, in order."""
+        written, rows = [], []
+        for contract, subject in events:
+            event = CloudEvent.of(
+                contract, source=self.source, subject=subject, correlation_id=correlation_id
+            )
+            written.append(event)
+            for row in (
+                event,
+                *(
+                    event.model_copy(update={"id": str(uuid.uuid4()), "type": event_type})
+                    for event_type in contract.also_published_as
+                ),
+            ):
+                rows.append(
+                    {
+                        "event_id": row.id,
+                        "topic": contract.topic,
+                        "key": subject,
+                        "event_type": row.type,
+                        "payload": row.model_dump(mode="json", exclude_none=True),
+                        "headers": {k: v.decode() for k, v in row.kafka_headers()},
+                    }
+                )
+        if rows:
+            await session.execute(self._insert, rows)
+        return written
 
 
 AfterPublish = Callable[[Sequence[str]], Awaitable[None]]

@@ -8,7 +8,7 @@ from typing import Annotated, Any, cast
 from fastapi import Depends, Request
 
 from zg_common.app import runtime_of
-from zg_patrol.checkin import secret_of
+from zg_patrol.checkin.service import secret_of
 from zg_patrol.requirements import Requirements
 from zg_patrol.runtime import PatrolRuntime
 

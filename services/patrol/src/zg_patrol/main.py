@@ -1,4 +1,5 @@
-"""Patrol service: the territory, the daily patrol plans with the case tasks, QR check-in."""
+"""Patrol service: the territory, the daily patrol plans with the case tasks, QR check-in,
+officers' positions and residents' supervision of the points."""
 
 from __future__ import annotations
 
@@ -6,12 +7,18 @@ from fastapi import FastAPI
 
 from zg_common.app import ServiceSpec, create_service_app
 from zg_common.contracts.patrol import CONTRACTS
-from zg_patrol import missed, plans, positions, refdata, tasks
+from zg_patrol import refdata
+from zg_patrol.checkin import router as checkin
 from zg_patrol.config import PatrolSettings
 from zg_patrol.models import SCHEMA, outbox
-from zg_patrol.router import router
+from zg_patrol.plans import consumers, missed, tasks
+from zg_patrol.plans import router as plans
+from zg_patrol.plans import service as planning
+from zg_patrol.positions import router as positions
+from zg_patrol.positions import service as tracks
 from zg_patrol.runtime import State
-from zg_patrol.territory_api import router as territory_router
+from zg_patrol.supervision import router as supervision
+from zg_patrol.territory import router as territory
 
 
 def create_app(settings: PatrolSettings | None = None) -> FastAPI:
@@ -25,12 +32,18 @@ def create_app(settings: PatrolSettings | None = None) -> FastAPI:
             schema=SCHEMA,
             package_file=__file__,
             state=State,
-            routers=[territory_router, router],
+            routers=[
+                territory.router,
+                plans.router,
+                checkin.router,
+                supervision.router,
+                positions.router,
+            ],
             outbox=outbox,
             produces=CONTRACTS,
             on_startup=[refdata.load],
-            consumers=tasks.consumers,
-            workers=[plans.daily, missed.watch, tasks.watch],
-            purges=[positions.purge_track],
+            consumers=consumers.consumers,
+            workers=[planning.daily, missed.watch, tasks.watch],
+            purges=[tracks.purge_track],
         ),
     )

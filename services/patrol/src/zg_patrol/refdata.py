@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zg_common.contracts.patrol import TerritoryLoaded
 from zg_common.db import unit_of_work
 from zg_common.refdata import RefData, load_part_once
-from zg_patrol import planning
 from zg_patrol.models import SCHEMA, Grid, Officer, PatrolPoint, Route, ZoneType, outbox
+from zg_patrol.plans import planning
 from zg_patrol.requirements import Requirements
 from zg_patrol.runtime import PatrolRuntime
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from zg_patrol.solver import Walking
+from zg_patrol.plans.solver import Walking
 
 DAY = 24 * 60
 

@@ -60,12 +60,14 @@ class PlannedVisit(BaseModel):
     lon: float | None = None
 
 
-class OfficerTasksPublished(EventContract):
-    """An officer's tasks for one shift: the visits in walking order with their windows (the
-    officer's app shows them; a new version replaces the previous one of the same shift)."""
+class OfficerTasksAssigned(EventContract):
+    """An officer was assigned their tasks for one shift: the visits in walking order with their
+    windows (the officer's app shows them; a new version replaces the previous one of the same
+    shift)."""
 
-    event_type: ClassVar[str] = "patrol.plan.officer_tasks.v1"
+    event_type: ClassVar[str] = "patrol.plan.tasks_assigned.v1"
     topic: ClassVar[str] = TOPIC_PLAN
+    also_published_as: ClassVar[tuple[str, ...]] = ("patrol.plan.officer_tasks.v1",)
 
     day: date
     shift: str
@@ -74,6 +76,15 @@ class OfficerTasksPublished(EventContract):
     version: int = Field(description="the plan run that made it; higher replaces lower")
     length_m: int
     visits: list[PlannedVisit]
+
+
+class OfficerTasksPublished(OfficerTasksAssigned):
+    """Deprecated name of `OfficerTasksAssigned` (not a past-tense fact): the same payload is
+    published under both types until every consumer reads `patrol.plan.tasks_assigned.v1`;
+    then this one goes."""
+
+    event_type: ClassVar[str] = "patrol.plan.officer_tasks.v1"
+    also_published_as: ClassVar[tuple[str, ...]] = ()
 
 
 class PlanGenerated(EventContract):
@@ -165,6 +176,7 @@ class PointRated(EventContract):
 CONTRACTS: tuple[type[EventContract], ...] = (
     TerritoryLoaded,
     TerritoryChanged,
+    OfficerTasksAssigned,
     OfficerTasksPublished,
     PlanGenerated,
     VisitMissed,

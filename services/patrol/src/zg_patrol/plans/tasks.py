@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from zg_common.consumer import ConsumerSpec
-from zg_common.contracts.routing import TOPIC_CASE as ROUTING_CASE
 from zg_common.contracts.routing import (
     CaseAction,
     CaseStatus,
@@ -26,10 +23,9 @@ from zg_common.contracts.routing import (
     CaseTransitioned,
 )
 from zg_common.db import unit_of_work
-from zg_common.events import CloudEvent
 from zg_patrol.models import Grid, PlanVisit
-from zg_patrol.plans import AWAITING, OPEN, TASKS
-from zg_patrol.replan import replan_shift
+from zg_patrol.plans.replan import replan_shift
+from zg_patrol.plans.service import AWAITING, OPEN, TASKS
 from zg_patrol.requirements import Requirements
 from zg_patrol.runtime import PatrolRuntime
 
@@ -49,25 +45,6 @@ MIN_WINDOW = timedelta(minutes=5)
 # asked for this close to the end of a shift, a task is the next shift's (nobody would walk
 # there in time, and the officers are heading back)
 HANDOVER = timedelta(minutes=30)
-
-
-def consumers(runtime: PatrolRuntime) -> Sequence[ConsumerSpec]:
-    async def requested(session: AsyncSession, event: CloudEvent) -> None:
-        await add_task(session, CaseTaskRequested.parse(event), runtime.state.requirements)
-
-    async def transitioned(session: AsyncSession, event: CloudEvent) -> None:
-        await settle_tasks(session, CaseTransitioned.parse(event))
-
-    return (
-        ConsumerSpec(
-            name="patrol.case-tasks",
-            topics=(ROUTING_CASE,),
-            handlers={
-                CaseTaskRequested.event_type: requested,
-                CaseTransitioned.event_type: transitioned,
-            },
-        ),
-    )
 
 
 def task_visit_id(task: CaseTaskRequested) -> str:

@@ -12,14 +12,12 @@ from fastapi import APIRouter, Path, Query, Response, status
 from zg_common.authz import require
 from zg_common.changelog import ChangeRead
 from zg_common.db import SessionDep
-from zg_common.geojson import Feature, FeatureCollection, GeoJSONResponse, Geometry
+from zg_common.geojson import Feature, FeatureCollection, GeoJSONResponse
 from zg_common.identity import Identity
-from zg_patrol import editing, repository
 from zg_patrol.dependencies import ObjectTypesDep, RequirementsDep
-from zg_patrol.exceptions import GridNotFound
-from zg_patrol.models import Grid, PatrolPoint, Route
 from zg_patrol.params import Badge, GridId, PointId, RouteId
-from zg_patrol.schemas import (
+from zg_patrol.territory import officers, service
+from zg_patrol.territory.schemas import (
     AbsenceCreate,
     AbsenceRead,
     GridProperties,
@@ -34,18 +32,13 @@ from zg_patrol.schemas import (
     RouteUpdate,
     ZoneTypeId,
     ZoneTypeRead,
+    grid_feature,
+    point_feature,
+    route_feature,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["territory"])
 Manager = Annotated[Identity, require("territory.manage")]
-
-
-def _grid_feature(g: Grid) -> Feature[GridProperties]:
-    return Feature[GridProperties](
-        id=g.id,
-        geometry=Geometry.model_validate(g.geometry),
-        properties=GridProperties.model_validate(g, from_attributes=True),
-    )
 
 
 @router.get("/zone-types", response_model=list[ZoneTypeRead], summary="The four zone types")
@@ -54,7 +47,7 @@ async def read_zone_types(
 ) -> list[ZoneTypeRead]:
     return [
         ZoneTypeRead.model_validate(z, from_attributes=True)
-        for z in await repository.list_zone_types(session)
+        for z in await service.zone_types(session)
     ]
 
 
@@ -69,8 +62,8 @@ async def read_grids(
     session: SessionDep,
     zone_type: ZoneTypeId | None = None,
 ) -> FeatureCollection[GridProperties]:
-    grids = await repository.list_grids(session, zone_type=zone_type)
-    return FeatureCollection[GridProperties](features=[_grid_feature(g) for g in grids])
+    grids = await service.grids(session, zone_type=zone_type)
+    return FeatureCollection[GridProperties](features=[grid_feature(g) for g in grids])
 
 
 @router.get(
@@ -82,10 +75,7 @@ async def read_grids(
 async def read_grid(
     caller: Annotated[Identity, require("territory.read")], grid_id: GridId, session: SessionDep
 ) -> Feature[GridProperties]:
-    grid = await repository.get_grid(session, grid_id)
-    if grid is None:
-        raise GridNotFound(f"No grid {grid_id}")
-    return _grid_feature(grid)
+    return grid_feature(await service.grid(session, grid_id))
 
 
 @router.get(
@@ -104,18 +94,11 @@ async def read_points(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=2000)] = 500,
 ) -> FeatureCollection[PatrolPointProperties]:
-    points = await repository.list_points(
+    points = await service.points(
         session, grid_id=grid_id, object_type=object_type, after=cursor, limit=limit
     )
     return FeatureCollection[PatrolPointProperties](
-        features=[
-            Feature[PatrolPointProperties](
-                id=p.id,
-                geometry=Geometry(type="Point", coordinates=[p.lon, p.lat]),
-                properties=PatrolPointProperties.model_validate(p, from_attributes=True),
-            )
-            for p in points
-        ],
+        features=[point_feature(p) for p in points],
         next_cursor=points[-1].id if len(points) == limit else None,
     )
 
@@ -131,17 +114,8 @@ async def read_routes(
     session: SessionDep,
     grid_id: Annotated[str | None, Query(pattern=r"^G\d{2,3}$")] = None,
 ) -> FeatureCollection[RouteProperties]:
-    routes = await repository.list_routes(session, grid_id=grid_id)
-    return FeatureCollection[RouteProperties](
-        features=[
-            Feature[RouteProperties](
-                id=r.id,
-                geometry=Geometry.model_validate(r.geometry),
-                properties=RouteProperties.model_validate(r, from_attributes=True),
-            )
-            for r in routes
-        ]
-    )
+    routes = await service.routes(session, grid_id=grid_id)
+    return FeatureCollection[RouteProperties](features=[route_feature(r) for r in routes])
 
 
 @router.get("/officers", response_model=list[OfficerRead], summary="Patrol officers (综管人员)")
@@ -153,24 +127,8 @@ async def read_officers(
 ) -> list[OfficerRead]:
     return [
         OfficerRead.model_validate(o, from_attributes=True)
-        for o in await repository.list_officers(session, grid_id=grid_id, shift=shift)
+        for o in await service.officers(session, grid_id=grid_id, shift=shift)
     ]
-
-
-def _point_feature(p: PatrolPoint) -> Feature[PatrolPointProperties]:
-    return Feature[PatrolPointProperties](
-        id=p.id,
-        geometry=Geometry(type="Point", coordinates=[p.lon, p.lat]),
-        properties=PatrolPointProperties.model_validate(p, from_attributes=True),
-    )
-
-
-def _route_feature(r: Route) -> Feature[RouteProperties]:
-    return Feature[RouteProperties](
-        id=r.id,
-        geometry=Geometry.model_validate(r.geometry),
-        properties=RouteProperties.model_validate(r, from_attributes=True),
-    )
 
 
 def _changes(body: Reasoned) -> dict[str, Any]:
@@ -188,7 +146,7 @@ def _changes(body: Reasoned) -> dict[str, Any]:
 async def create_point(
     caller: Manager, body: PointCreate, object_types: ObjectTypesDep, session: SessionDep
 ) -> Feature[PatrolPointProperties]:
-    point = await editing.create_point(
+    point = await service.create_point(
         session,
         _changes(body),
         object_types=object_types,
@@ -196,7 +154,7 @@ async def create_point(
         caller=caller,
         now=datetime.now(UTC),
     )
-    return _point_feature(point)
+    return point_feature(point)
 
 
 @router.patch(
@@ -213,7 +171,7 @@ async def update_point(
     object_types: ObjectTypesDep,
     session: SessionDep,
 ) -> Feature[PatrolPointProperties]:
-    point = await editing.update_point(
+    point = await service.update_point(
         session,
         point_id,
         _changes(body),
@@ -222,7 +180,7 @@ async def update_point(
         caller=caller,
         now=datetime.now(UTC),
     )
-    return _point_feature(point)
+    return point_feature(point)
 
 
 @router.post(
@@ -235,10 +193,10 @@ async def update_point(
 async def retire_point(
     caller: Manager, point_id: PointId, body: Reasoned, session: SessionDep
 ) -> Feature[PatrolPointProperties]:
-    point = await editing.retire_point(
+    point = await service.retire_point(
         session, point_id, reason=body.reason, caller=caller, now=datetime.now(UTC)
     )
-    return _point_feature(point)
+    return point_feature(point)
 
 
 @router.patch(
@@ -250,7 +208,7 @@ async def retire_point(
 async def update_route(
     caller: Manager, route_id: RouteId, body: RouteUpdate, session: SessionDep
 ) -> Feature[RouteProperties]:
-    route = await editing.update_route(
+    route = await service.update_route(
         session,
         route_id,
         body.point_ids,
@@ -258,7 +216,7 @@ async def update_route(
         caller=caller,
         now=datetime.now(UTC),
     )
-    return _route_feature(route)
+    return route_feature(route)
 
 
 @router.post(
@@ -270,7 +228,7 @@ async def update_route(
 async def create_officer(
     caller: Manager, body: OfficerCreate, requirements: RequirementsDep, session: SessionDep
 ) -> OfficerRead:
-    officer = await editing.create_officer(
+    officer = await officers.create_officer(
         session,
         _changes(body),
         requirements=requirements,
@@ -293,7 +251,7 @@ async def update_officer(
     requirements: RequirementsDep,
     session: SessionDep,
 ) -> OfficerRead:
-    officer = await editing.update_officer(
+    officer = await officers.update_officer(
         session,
         badge,
         _changes(body),
@@ -313,7 +271,7 @@ async def update_officer(
 async def retire_officer(
     caller: Manager, badge: Badge, body: Reasoned, session: SessionDep
 ) -> OfficerRead:
-    officer = await editing.retire_officer(
+    officer = await officers.retire_officer(
         session, badge, reason=body.reason, caller=caller, now=datetime.now(UTC)
     )
     return OfficerRead.model_validate(officer, from_attributes=True)
@@ -332,7 +290,7 @@ async def read_absences(
     since: Annotated[date | None, Query(description="from this day; today by default")] = None,
 ) -> list[AbsenceRead]:
     today = requirements.local_day(datetime.now(UTC))
-    absences = await editing.absences_of(session, badge, since or today)
+    absences = await officers.absences_of(session, badge, since or today)
     return [AbsenceRead.model_validate(a, from_attributes=True) for a in absences]
 
 
@@ -351,7 +309,7 @@ async def add_absence(
     requirements: RequirementsDep,
     session: SessionDep,
 ) -> AbsenceRead:
-    absence = await editing.add_absence(
+    absence = await officers.add_absence(
         session,
         badge,
         day=body.day,
@@ -376,7 +334,7 @@ async def cancel_absence(
     absence_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     session: SessionDep,
 ) -> Response:
-    await editing.cancel_absence(session, badge, absence_id, caller=caller, now=datetime.now(UTC))
+    await officers.cancel_absence(session, badge, absence_id, caller=caller, now=datetime.now(UTC))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -395,5 +353,5 @@ async def read_territory_changes(
 ) -> list[ChangeRead]:
     return [
         ChangeRead.model_validate(c, from_attributes=True)
-        for c in await editing.changes_of(session, subject)
+        for c in await service.changes_of(session, subject)
     ]

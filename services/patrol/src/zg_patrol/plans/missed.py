@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from zg_common.contracts.patrol import VisitMissed
 from zg_common.db import unit_of_work
 from zg_patrol.models import MakeupVisit, PlanVisit, outbox
-from zg_patrol.plans import OPEN, TASKS
+from zg_patrol.plans.service import OPEN, TASKS
 from zg_patrol.runtime import PatrolRuntime
 
 BATCH = 500

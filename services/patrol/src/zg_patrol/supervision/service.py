@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zg_common.contracts.patrol import PointRated
 from zg_common.errors import FieldError
 from zg_common.identity import Identity
-from zg_patrol import qr
+from zg_patrol.checkin import qr
 from zg_patrol.exceptions import PointCodeRefused, PointNotFound
 from zg_patrol.models import PatrolPoint, PointRating, outbox
+from zg_patrol.territory import service as territory
 
 
 async def point_of_code(
@@ -90,7 +91,8 @@ class Summary:
 
 
 async def summary(session: AsyncSession, point_id: str, *, today: date, days: int) -> Summary:
-    """The point's ratings of the last `days` days (today included)."""
+    """How residents rated a point in service over its last `days` days (today included)."""
+    await territory.point(session, point_id)
     rows = await session.execute(
         select(PointRating.score, func.count())
         .where(PointRating.point_id == point_id, PointRating.day > today - timedelta(days=days))

@@ -9,6 +9,7 @@ import hashlib
 import logging
 import os
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
@@ -16,7 +17,11 @@ from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.authz import Scope
-from zg_common.contracts.patrol import OfficerTasksPublished, PlanGenerated, PlannedVisit
+from zg_common.contracts.patrol import (
+    OfficerTasksAssigned,
+    PlanGenerated,
+    PlannedVisit,
+)
 from zg_common.contracts.routing import CaseTask
 from zg_common.db import unit_of_work
 from zg_common.errors import FieldError, ValidationFailed
@@ -31,10 +36,11 @@ from zg_patrol.models import (
     PlanVisit,
     outbox,
 )
-from zg_patrol.planning import DayPlan, OfficerRef, plan_day
+from zg_patrol.places import grid_base
+from zg_patrol.plans.planning import DayPlan, OfficerRef, plan_day
 from zg_patrol.requirements import PointRef, Requirements, Visit
 from zg_patrol.runtime import PatrolRuntime
-from zg_patrol.territory import grid_base
+from zg_patrol.territory import service as territory
 
 log = logging.getLogger(__name__)
 
@@ -216,10 +222,10 @@ async def _store(session: AsyncSession, plan: DayPlan, by: str, now: datetime) -
         tasks[(p.officer, p.visit.shift, p.visit.grid_id)].append(
             planned_visit(p.visit, p.seq, p.eta)
         )
-    for (badge, shift, grid_id), visits in sorted(tasks.items()):
-        await publish_tasks(
-            session,
-            OfficerTasksPublished(
+    await publish_tasks(
+        session,
+        [
+            OfficerTasksAssigned(
                 day=plan.day,
                 shift=shift,
                 badge=badge,
@@ -227,8 +233,10 @@ async def _store(session: AsyncSession, plan: DayPlan, by: str, now: datetime) -
                 version=run.id,
                 length_m=plan.length_m.get(badge, 0),
                 visits=sorted(visits, key=lambda v: v.seq),
-            ),
-        )
+            )
+            for (badge, shift, grid_id), visits in sorted(tasks.items())
+        ],
+    )
     await outbox.add(
         session,
         PlanGenerated(
@@ -281,9 +289,9 @@ def planned_visit(visit: VisitLike, seq: int, eta: datetime) -> PlannedVisit:
     )
 
 
-async def publish_tasks(session: AsyncSession, tasks: OfficerTasksPublished) -> None:
-    """An officer's tasks of a shift (a later version replaces the earlier in the app)."""
-    await outbox.add(session, tasks, subject=f"{tasks.day.isoformat()}/{tasks.badge}")
+async def publish_tasks(session: AsyncSession, tasks: Sequence[OfficerTasksAssigned]) -> None:
+    """Officers' tasks of a shift (a later version replaces the earlier in the app)."""
+    await outbox.add_all(session, [(t, f"{t.day.isoformat()}/{t.badge}") for t in tasks])
 
 
 async def absences(session: AsyncSession, day: date) -> dict[tuple[str, str], datetime]:
@@ -294,6 +302,11 @@ async def absences(session: AsyncSession, day: date) -> dict[tuple[str, str], da
         .group_by(OfficerAbsence.badge, OfficerAbsence.shift)
     )
     return {(badge, shift): at for badge, shift, at in rows.all()}
+
+
+async def base_of(session: AsyncSession, officer: Officer) -> tuple[float, float]:
+    """(lat, lon) where the officer's walks start and end: their grid's base."""
+    return grid_base((await territory.grid(session, officer.grid_id)).geometry)
 
 
 async def latest_run(session: AsyncSession, day: date) -> PlanRun:

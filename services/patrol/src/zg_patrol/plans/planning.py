@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from zg_patrol.plans.solver import Job, Solved, Walker, Walking, solve
 from zg_patrol.requirements import Requirements, Visit
-from zg_patrol.solver import Job, Solved, Walker, Walking, solve
 
 NO_OFFICER = "no_officer_on_shift"
 UNREACHABLE = "not_reachable_in_window"
@@ -130,7 +130,7 @@ def solve_problems(
     # process with an event loop and threads)
     order = sorted(range(len(problems)), key=lambda i: -slices[i])
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["zg_patrol.solver"])  # workers start with PyVRP loaded
+    context.set_forkserver_preload(["zg_patrol.plans.solver"])  # workers start with PyVRP loaded
     results: dict[int, Solved] = {}
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
     try:

@@ -12,18 +12,18 @@ from datetime import UTC, date, datetime
 from sqlalchemy import or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.contracts.patrol import OfficerTasksPublished
+from zg_common.contracts.patrol import OfficerTasksAssigned
 from zg_common.db import unit_of_work
 from zg_common.identity import Identity
-from zg_patrol import positions
 from zg_patrol.exceptions import OfficerNotFound
 from zg_patrol.models import Grid, Officer, OfficerAbsence, PatrolPoint, PlanRun, PlanVisit
-from zg_patrol.planning import NO_OFFICER, UNREACHABLE
-from zg_patrol.plans import OPEN, TASKS, absences, planned_visit, publish_tasks
+from zg_patrol.places import grid_base
+from zg_patrol.plans.planning import NO_OFFICER, UNREACHABLE
+from zg_patrol.plans.service import OPEN, TASKS, absences, planned_visit, publish_tasks
+from zg_patrol.plans.solver import TASK_PRIZE, Job, Walker, solve
+from zg_patrol.positions import service as positions
 from zg_patrol.requirements import Requirements
 from zg_patrol.runtime import PatrolRuntime
-from zg_patrol.solver import TASK_PRIZE, Job, Walker, solve
-from zg_patrol.territory import grid_base
 
 
 async def replan_shift(
@@ -130,11 +130,10 @@ async def replan_shift(
                 row.status, row.reason = "unplanned", reason
                 row.run_id, row.updated_at = run.id, stamp
         # every walker's new list; an officer who is off now hears that nothing is left
-        for badge in sorted(set(solved.routes) | before):
-            stops = solved.routes.get(badge, [])
-            await publish_tasks(
-                session,
-                OfficerTasksPublished(
+        await publish_tasks(
+            session,
+            [
+                OfficerTasksAssigned(
                     day=day,
                     shift=shift_id,
                     badge=badge,
@@ -143,10 +142,12 @@ async def replan_shift(
                     length_m=solved.length_m.get(badge, 0),
                     visits=[
                         planned_visit(moved[s.job_id], n, s.arrive_at)
-                        for n, s in enumerate(stops, start=1)
+                        for n, s in enumerate(solved.routes.get(badge, []), start=1)
                     ],
-                ),
-            )
+                )
+                for badge in sorted(set(solved.routes) | before)
+            ],
+        )
         return run, list(moved.values())
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import date
+
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_patrol.models import Grid, Officer, PatrolPoint, Route, ZoneType
+from zg_patrol.models import Grid, Officer, OfficerAbsence, PatrolPoint, Route, ZoneType
 
 
 async def list_zone_types(session: AsyncSession) -> list[ZoneType]:
@@ -62,3 +64,30 @@ async def list_officers(
     if shift:
         query = query.where(Officer.shift == shift)
     return list(await session.scalars(query))
+
+
+async def absences_of(session: AsyncSession, badge: str, since: date) -> list[OfficerAbsence]:
+    return list(
+        await session.scalars(
+            select(OfficerAbsence)
+            .where(OfficerAbsence.badge == badge, OfficerAbsence.day >= since)
+            .order_by(OfficerAbsence.from_at)
+        )
+    )
+
+
+async def next_point_number(session: AsyncSession) -> int:
+    """The next free point number, one numbering at a time (ids and codes are sequential)."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('patrol.point_id'))"))
+    last_id = await session.scalar(select(func.max(PatrolPoint.id)))
+    return int(last_id[1:]) + 1 if last_id else 1
+
+
+async def point_codes(session: AsyncSession, grid_id: str) -> list[str]:
+    return list(
+        await session.scalars(select(PatrolPoint.code).where(PatrolPoint.grid_id == grid_id))
+    )
+
+
+async def routes_of_grid(session: AsyncSession, grid_id: str) -> list[Route]:
+    return list(await session.scalars(select(Route).where(Route.grid_id == grid_id)))

@@ -8,7 +8,7 @@ ones with their reason, so refusals can be counted."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,10 +17,11 @@ from zg_common.contracts.patrol import CheckinRecorded
 from zg_common.errors import FieldError, ProblemError, ServiceUnavailable
 from zg_common.geo import haversine_m
 from zg_common.identity import Identity
-from zg_patrol import qr
+from zg_patrol.checkin import qr, sheets
 from zg_patrol.config import PatrolSettings
 from zg_patrol.models import Checkin, MakeupVisit, PatrolPoint, PlanVisit, outbox
 from zg_patrol.requirements import Requirements
+from zg_patrol.territory import service as territory
 
 OPEN_VISIT = ("planned", "unplanned", "missed")  # a scan may still settle these
 
@@ -70,8 +71,8 @@ async def check_in(
     requirements: Requirements,
     secret: bytes,
 ) -> Outcome:
-    """Judge the scan and record it (refused too); the caller raises for a refusal after the
-    record is committed."""
+    """Judge the scan and record it (refused too); the caller answers a refusal without
+    raising, so that its unit of work commits the record."""
     outcome = await _judge(
         session, scan, caller=caller, now=now, requirements=requirements, secret=secret
     )
@@ -211,3 +212,62 @@ async def refusals(session: AsyncSession, since: datetime) -> dict[str, int]:
         .group_by(Checkin.reason)
     )
     return {reason or "": int(n) for reason, n in rows.all()}
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    token: str
+    issued: date
+    valid_until: date
+
+
+async def issue_code(
+    session: AsyncSession,
+    point_id: str,
+    *,
+    requirements: Requirements,
+    secret: bytes,
+    now: datetime,
+) -> IssuedCode:
+    """A point's code (the token its QR carries), valid from today."""
+    point = await territory.point(session, point_id)
+    today = requirements.local_day(now)
+    return IssuedCode(
+        qr.issue(point.id, today, secret),
+        today,
+        today + timedelta(days=requirements.checkin.token_valid_days),
+    )
+
+
+@dataclass(frozen=True)
+class SheetCards:
+    title: str
+    cards: list[sheets.Card]
+    valid_until: date
+
+
+async def sheet_cards(
+    session: AsyncSession,
+    *,
+    grid_id: str | None,
+    route_id: str | None,
+    requirements: Requirements,
+    secret: bytes,
+    now: datetime,
+) -> SheetCards:
+    """The cards of a grid's points, or of a route's in its order, with codes issued today."""
+    if grid_id is not None:
+        grid = await territory.grid(session, grid_id)
+        title = f"{grid.name} {grid.id} · 巡查点二维码 patrol point codes"
+        points = await territory.points(session, grid_id=grid_id)
+    else:
+        assert route_id is not None
+        route = await territory.route(session, route_id)
+        title = f"{route.name} {route.id} · 巡查点二维码 patrol point codes"
+        points = await territory.route_points(session, route)
+    today = requirements.local_day(now)
+    cards = [
+        sheets.Card(p.id, p.code, p.name, p.address, p.object_type, qr.issue(p.id, today, secret))
+        for p in points
+    ]
+    return SheetCards(title, cards, today + timedelta(days=requirements.checkin.token_valid_days))

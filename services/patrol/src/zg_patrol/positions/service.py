@@ -12,12 +12,13 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zg_common.authz import Scope
 from zg_common.contracts.patrol import OfficerPositionReported
 from zg_common.db import unit_of_work
 from zg_common.errors import FieldError, ValidationFailed
 from zg_common.geo import haversine_m
 from zg_common.identity import Identity
-from zg_patrol.exceptions import BadgeRequired
+from zg_patrol.exceptions import BadgeRequired, OfficerNotFound, TrackNotFound
 from zg_patrol.models import Officer, OfficerLatest, OfficerPosition, outbox
 from zg_patrol.requirements import Requirements
 from zg_patrol.runtime import PatrolRuntime
@@ -139,6 +140,19 @@ async def track(
             .order_by(OfficerPosition.at, OfficerPosition.id)
         )
     )
+
+
+async def visible_track(
+    session: AsyncSession, badge: str, day: date, *, scope: Scope, requirements: Requirements
+) -> list[OfficerPosition]:
+    """`track` of an officer the caller sees (their grid's), never empty."""
+    officer = await session.get(Officer, badge)
+    if officer is None or not scope.sees(grid_id=officer.grid_id):
+        raise OfficerNotFound(f"No officer {badge} in your grids")
+    fixes = await track(session, badge, day, requirements)
+    if not fixes:
+        raise TrackNotFound(f"No positions of {badge} on {day}")
+    return fixes
 
 
 def length_m(fixes: list[OfficerPosition]) -> int:

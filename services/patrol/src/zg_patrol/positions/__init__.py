@@ -1,0 +1,1 @@
+"""Officers' reported positions: the live map and the day's track."""
