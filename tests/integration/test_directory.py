@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, timedelta, timezone
+from typing import TypeVar
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from zg_common.contracts.routing import CalendarChanged, CaseDeadlineMoved, DepartmentChanged
 from zg_common.db import unit_of_work
 from zg_common.errors import ValidationFailed
+from zg_common.events import EventContract
 from zg_common.identity import Identity
 from zg_routing import audit, directory
 from zg_routing.calendar import Clock
-from zg_routing.models import HolidayYear, TrackedCase
+from zg_routing.models import HolidayYear, TrackedCase, outbox
 
 pytestmark = pytest.mark.integration
 
@@ -130,6 +133,19 @@ async def test_a_bad_schedule_is_refused_naming_the_field(
     assert [(e.field, e.code) for e in refused.value.errors] == [(field, code)]
 
 
+E = TypeVar("E", bound=EventContract)
+
+
+async def published(session: AsyncSession, contract: type[E], key: str) -> list[E]:
+    """The events of a type routing wrote to its outbox for a key, oldest first."""
+    rows = await session.scalars(
+        select(outbox.table.c.payload)
+        .where(outbox.table.c.event_type == contract.event_type, outbox.table.c.key == key)
+        .order_by(outbox.table.c.seq)
+    )
+    return [contract.model_validate(row["data"]) for row in rows]
+
+
 async def test_new_hours_recount_the_calendars_running_clocks(routing_loaded: Loaded) -> None:
     sessions, clock = routing_loaded
     start = datetime(2026, 12, 1, 8, 0, tzinfo=LOCAL)
@@ -149,6 +165,14 @@ async def test_new_hours_recount_the_calendars_running_clocks(routing_loaded: Lo
             now = await session.get(TrackedCase, case.case_id)
             assert now is not None
             assert now.due_at == datetime(2026, 12, 2, 14, 0, tzinfo=LOCAL)  # 13 h + 7 h
+            # published: the calendar's new hours, and the deadline it moved
+            hours = await published(session, CalendarChanged, "extended")
+            assert hours[-1].week["mon"] == [["07:00", "21:00"]] and hours[-1].change == "updated"
+            moved = await published(session, CaseDeadlineMoved, str(case.case_id))
+            assert [(m.previous_due_at, m.due_at) for m in moved] == [
+                (datetime(2026, 12, 2, 12, 0, tzinfo=LOCAL), now.due_at)
+            ]
+            assert moved[0].reason == "calendar extended changed"
     finally:  # the data set's hours back, for the other tests
         original = {d: [("06:00", "22:00")] for d in week}
         async with unit_of_work(sessions) as session:
@@ -187,6 +211,9 @@ async def test_department_changes_are_checked_and_logged(routing_loaded: Loaded)
         assert last.before is not None and last.after is not None
         assert set(last.after) == {"calendar", "contacts"}
         assert last.before["calendar"] == "office"
+        announced = await published(session, DepartmentChanged, "transport")
+        assert announced[-1].calendar_id == "24x7" and announced[-1].change == "updated"
+        assert "contacts" not in announced[-1].model_dump(), "personal data stays in routing"
         await directory.update_department(
             session, "transport", {"calendar": "office"}, reason="back", caller=MANAGER,
             clock=clock,

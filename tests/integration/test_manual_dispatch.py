@@ -17,7 +17,7 @@ from zg_common.events import CloudEvent
 from zg_common.identity import Identity
 from zg_routing import repository, service
 from zg_routing.models import TrackedCase
-from zg_routing.territory import grid_index
+from zg_routing.territory import GridIndex
 
 pytestmark = pytest.mark.integration
 
@@ -46,7 +46,7 @@ async def test_each_step_waits_for_its_person_and_the_queue_suggests(
     event = reported("E0403", "G04", "core")
     case_id = uuid.UUID(event.data["case_id"])
     async with unit_of_work(sessions) as session:
-        grids = grid_index(await repository.list_grids(session))
+        grids = GridIndex(await repository.list_grids(session))
         await service.dispatch_reported_case(
             session, event, grids=grids, clock=clock, auto_dispatch=False
         )

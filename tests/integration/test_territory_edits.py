@@ -164,6 +164,19 @@ async def test_points_are_added_inside_their_grid_changed_and_retired(
             )
         )
     assert announced.count(f"point/{point.id}") == 2 and "route/R01" in announced
+    async with sessions() as session:
+        states = [
+            TerritoryChanged.model_validate(payload["data"])
+            for payload in await session.scalars(
+                select(outbox.table.c.payload)
+                .where(outbox.table.c.key == f"point/{point.id}")
+                .order_by(outbox.table.c.seq)
+            )
+        ]
+    # each event carries the point's full new state, for the copies the other services keep
+    assert [s.change for s in states] == ["created", "updated"]
+    assert [s.point.name if s.point else None for s in states] == ["新工地", "新工地（东）"]
+    assert all(s.point and s.point.code == point.code and not s.point.retired for s in states)
 
 
 async def test_officers_their_absences_and_routes(territory: tuple[AsyncEngine, Any]) -> None:

@@ -12,7 +12,7 @@ from zg_common import geo
 from zg_gateway.routes import ROUTES, owner_of
 from zg_intake.territory import DistrictOutline
 from zg_routing.models import Grid
-from zg_routing.territory import GridIndex, grid_index
+from zg_routing.territory import GridIndex
 
 DATA = REPO / "deploy" / "data" / "fangxing"
 
@@ -20,7 +20,7 @@ DATA = REPO / "deploy" / "data" / "fangxing"
 @pytest.fixture(scope="module")
 def grids() -> GridIndex:
     features = json.loads((DATA / "grids.geojson").read_text())["features"]
-    return grid_index(
+    return GridIndex(
         [
             Grid(
                 id=f["properties"]["id"],
@@ -35,16 +35,16 @@ def grids() -> GridIndex:
 
 
 def test_every_grid_locates_its_own_interior(grids: GridIndex) -> None:
-    for ref, geometry in zip(grids.values, grids.shapes, strict=True):
+    for ref, geometry in zip(grids.index.values, grids.index.shapes, strict=True):
         p = geometry.representative_point()
         assert grids.locate(p.y, p.x).id == ref.id
 
 
 def test_shared_edges_resolve_deterministically(grids: GridIndex) -> None:
-    a, b = grids.shapes[0], grids.shapes[1]
+    a, b = grids.index.shapes[0], grids.index.shapes[1]
     edge = a.intersection(b)
     mid = edge.interpolate(0.5, normalized=True)
-    assert grids.locate(mid.y, mid.x).id == min(grids.values[0].id, grids.values[1].id)
+    assert grids.locate(mid.y, mid.x).id == min(grids.index.values[0].id, grids.index.values[1].id)
 
 
 def test_a_point_outside_goes_to_the_nearest_grid(grids: GridIndex) -> None:

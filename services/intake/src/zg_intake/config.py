@@ -45,3 +45,6 @@ class IntakeSettings(ServiceSettings):
     webhook_retry_base_s: float = Field(default=10.0, gt=0)
     webhook_timeout_s: float = Field(default=10.0, gt=0)
     webhook_poll_interval_s: float = Field(default=1.0, gt=0)
+
+    # how often a process looks for changes of the territory copy that another replica applied
+    territory_follow_s: float = Field(default=5.0, gt=0)

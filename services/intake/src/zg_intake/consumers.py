@@ -1,20 +1,30 @@
 """Kafka entrypoints of intake: follow routing's decisions in the case read model; turn camera
-alarms from video analytics into cases."""
+alarms from video analytics into cases; keep the copy of patrol's territory current."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import partial
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from zg_common.consumer import ConsumerSpec
+from zg_common.contracts.patrol import TOPIC_TERRITORY, TerritoryChanged
 from zg_common.contracts.routing import TOPIC_CASE as ROUTING_CASE
 from zg_common.contracts.routing import CaseDeadlineApproached, CaseOverdue, CaseTransitioned
 from zg_common.contracts.video_index import TOPIC_CAMERA, CameraAlarmRaised
-from zg_intake import follow, service
+from zg_common.db import after_commit
+from zg_common.events import CloudEvent
+from zg_intake import follow, service, territory_copy
 from zg_intake.runtime import IntakeRuntime
 
 
 def consumers(runtime: IntakeRuntime) -> Sequence[ConsumerSpec]:
+    async def territory_changed(session: AsyncSession, event: CloudEvent) -> None:
+        if await territory_copy.apply_change(session, TerritoryChanged.parse(event)):
+            territory = runtime.state.reference.territory
+            after_commit(session, lambda: territory_copy.rebuild(session, territory))
+
     return (
         ConsumerSpec(
             name="intake.case-status",
@@ -24,6 +34,11 @@ def consumers(runtime: IntakeRuntime) -> Sequence[ConsumerSpec]:
                 CaseOverdue.event_type: follow.record_deadline,
                 CaseDeadlineApproached.event_type: follow.record_deadline,
             },
+        ),
+        ConsumerSpec(
+            name="intake.territory",
+            topics=(TOPIC_TERRITORY,),
+            handlers={TerritoryChanged.event_type: territory_changed},
         ),
         ConsumerSpec(
             name="intake.camera-alarms",

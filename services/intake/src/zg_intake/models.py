@@ -68,17 +68,19 @@ class District(Base):
 
 
 class Grid(Base):
-    """Intake's copy of the duty grids, to resolve a report's grid and zone type."""
+    """Intake's copy of patrol's duty grids, to resolve a report's grid and zone type."""
 
     __tablename__ = "grid"
 
     id: Mapped[str] = mapped_column(String(20), primary_key=True)
     zone_type: Mapped[str] = mapped_column(String(20))
     geometry: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    # the time of patrol's change this row holds (null: from the data set)
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class PatrolPoint(Base):
-    """Intake's copy of the QR-coded patrol points: a scan fixes a report's place."""
+    """Intake's copy of patrol's QR-coded points: a scan fixes a report's place."""
 
     __tablename__ = "patrol_point"
 
@@ -89,6 +91,8 @@ class PatrolPoint(Base):
     object_type: Mapped[str] = mapped_column(String(30))
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class IdempotencyKey(Base):

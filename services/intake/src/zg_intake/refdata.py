@@ -1,4 +1,5 @@
-"""Loads intake's part of the default data set: the category tree and the district outline."""
+"""Loads intake's part of the default data set: the category tree, the district outline, and
+the start of its copy of patrol's territory (patrol's events keep it current)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.db import unit_of_work
 from zg_common.refdata import RefData, load_part_once
-from zg_intake import repository
+from zg_intake import repository, territory_copy
 from zg_intake.attributes import AttributeDef
-from zg_intake.models import SCHEMA, Category, District, Grid, PatrolPoint
+from zg_intake.models import SCHEMA, Category, District
 from zg_intake.runtime import IntakeRuntime
 from zg_intake.territory import (
     CategoryIndex,
     CategoryRef,
     DistrictOutline,
-    GridRef,
-    PointRef,
     Reference,
-    Territory,
 )
 
 
@@ -66,30 +64,7 @@ async def load(runtime: IntakeRuntime) -> None:
         )
 
     async def load_territory(session: AsyncSession) -> None:
-        # the data set's version replaces intake's copy of the territory as a whole
-        await session.execute(delete(PatrolPoint))
-        await session.execute(delete(Grid))
-        await session.flush()
-        session.add_all(
-            Grid(
-                id=f["properties"]["id"],
-                zone_type=f["properties"]["zone_type"],
-                geometry=f["geometry"],
-            )
-            for f in data.read("grids.geojson")["features"]
-        )
-        session.add_all(
-            PatrolPoint(
-                id=f["properties"]["id"],
-                grid_id=f["properties"]["grid_id"],
-                name=f["properties"]["name"],
-                address=f["properties"]["address"],
-                object_type=f["properties"]["object_type"],
-                lat=f["geometry"]["coordinates"][1],
-                lon=f["geometry"]["coordinates"][0],
-            )
-            for f in data.read("patrol_points.geojson")["features"]
-        )
+        await territory_copy.insert_missing(session, data)
 
     async with unit_of_work(runtime.sessions) as session:
         await load_part_once(
@@ -103,8 +78,7 @@ async def load(runtime: IntakeRuntime) -> None:
         )
         district = await repository.get_district(session)
         categories = await repository.list_categories(session)
-        grids = await repository.list_grids(session)
-        points = await repository.list_patrol_points(session)
+        territory = await territory_copy.build(session)
     assert district is not None
     majors = {c.code: c.name for c in categories if c.level == "major"}
     runtime.state.reference = Reference(
@@ -125,8 +99,5 @@ async def load(runtime: IntakeRuntime) -> None:
                 if c.level == "minor"
             }
         ),
-        territory=Territory(
-            [(g.geometry, GridRef(g.id, g.zone_type)) for g in grids],
-            [PointRef(p.id, p.grid_id, p.name, p.address, p.lat, p.lon) for p in points],
-        ),
+        territory=territory,
     )

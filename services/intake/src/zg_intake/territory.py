@@ -83,15 +83,21 @@ class Place:
 
 
 class Territory:
-    """Grids and patrol points in memory with spatial indexes (built at start)."""
+    """Grids and patrol points in memory with spatial indexes: built at start, rebuilt in place
+    when patrol's changes reach intake's copy (whoever holds it sees the new one)."""
 
     # a patrol point farther than this is not "the nearest point" of a report
     NEAREST_POINT_M = 300.0
 
     def __init__(self, grids: list[tuple[dict[str, Any], GridRef]], points: list[PointRef]):
-        self.grids = AreaIndex(sorted(grids, key=lambda g: g[1].id))
-        self.points = {p.id: p for p in points}
-        self.point_index = PointIndex([(p.lat, p.lon, p) for p in points])
+        self.update(grids, points)
+
+    def update(self, grids: list[tuple[dict[str, Any], GridRef]], points: list[PointRef]) -> None:
+        """Swap in new indexes (built first, then assigned: a reader never sees half of it)."""
+        area = AreaIndex(sorted(grids, key=lambda g: g[1].id))
+        by_id = {p.id: p for p in points}
+        index = PointIndex([(p.lat, p.lon, p) for p in points])
+        self.grids, self.points, self.point_index = area, by_id, index
 
     def point(self, point_id: str) -> PointRef | None:
         return self.points.get(point_id)

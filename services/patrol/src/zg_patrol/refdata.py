@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zg_common import territory
 from zg_common.contracts.patrol import TerritoryLoaded
 from zg_common.db import unit_of_work
 from zg_common.refdata import RefData, load_part_once
@@ -12,6 +15,17 @@ from zg_patrol.models import SCHEMA, Grid, Officer, PatrolPoint, Route, ZoneType
 from zg_patrol.plans import planning
 from zg_patrol.requirements import Requirements
 from zg_patrol.runtime import PatrolRuntime
+from zg_patrol.territory.service import TerritoryRow, changed
+
+
+async def announce_territory(session: AsyncSession, *, at: datetime) -> int:
+    """The full state of every grid, point, route and officer (`loaded`), for the copies the
+    other services keep; how many. Edited rows as they were edited; retired ones as retired."""
+    rows: list[TerritoryRow] = []
+    for model in (Grid, PatrolPoint, Route, Officer):
+        rows += list(await session.scalars(select(model)))
+    await outbox.add_all(session, [changed(row, "loaded", at) for row in rows])
+    return len(rows)
 
 
 async def load(runtime: PatrolRuntime) -> None:
@@ -21,20 +35,9 @@ async def load(runtime: PatrolRuntime) -> None:
         for z in data.read("zone_types.json"):
             await session.merge(ZoneType(id=z["id"], name=z["name"], name_en=z["name_en"]))
         await session.flush()
-        grids = data.read("grids.geojson")["features"]
-        for f in grids:
-            p = f["properties"]
-            await session.merge(
-                Grid(
-                    id=p["id"],
-                    code=p["code"],
-                    name=p["name"],
-                    name_en=p["name_en"],
-                    zone_type=p["zone_type"],
-                    area_m2=p["area_m2"],
-                    geometry=f["geometry"],
-                )
-            )
+        grids = territory.read_grids(data)
+        for grid in grids:
+            await session.merge(Grid(**grid.model_dump()))
         await session.flush()
         # what managers changed through the API since stays as they left it
         edited = {
@@ -46,26 +49,10 @@ async def load(runtime: PatrolRuntime) -> None:
             )
             for key in await session.scalars(select(key_column).where(column.is_not(None)))
         }
-        points = data.read("patrol_points.geojson")["features"]
-        for f in points:
-            p = f["properties"]
-            if f"point/{p['id']}" in edited:
-                continue
-            lon, lat = f["geometry"]["coordinates"]
-            await session.merge(
-                PatrolPoint(
-                    id=p["id"],
-                    code=p["code"],
-                    grid_id=p["grid_id"],
-                    object_type=p["object_type"],
-                    name=p["name"],
-                    address=p["address"],
-                    work_focus=p["work_focus"],
-                    standard=p["standard"],
-                    lat=lat,
-                    lon=lon,
-                )
-            )
+        points = territory.read_points(data)
+        for point in points:
+            if f"point/{point.id}" not in edited:
+                await session.merge(PatrolPoint(**point.model_dump(exclude={"retired"})))
         routes = data.read("routes.geojson")["features"]
         for f in routes:
             p = f["properties"]
@@ -95,6 +82,8 @@ async def load(runtime: PatrolRuntime) -> None:
                     certificate=o["certificate"],
                 )
             )
+        await session.flush()
+        await announce_territory(session, at=datetime.now(UTC))
         await outbox.add(
             session,
             TerritoryLoaded(

@@ -24,3 +24,5 @@ class RoutingSettings(ServiceSettings):
     deadline_watch_interval_s: float = Field(default=15.0, gt=0)
     # how often a routing process looks for calendar changes made through another one
     calendar_refresh_interval_s: float = Field(default=30.0, gt=0)
+    # how often a process looks for changes of the grid copy that another replica applied
+    territory_follow_s: float = Field(default=5.0, gt=0)

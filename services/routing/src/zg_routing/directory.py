@@ -1,6 +1,8 @@
 """Departments and working calendars, as managers keep them: contacts, covered grids, the
 calendar each department's time limits count in, each calendar's hours and the State
-Council's holiday schedule year by year. Every change is logged (`audit`).
+Council's holiday schedule year by year. Every change is logged (`audit`) and published
+(`routing.department.changed.v1`, `routing.calendar.*`), with each deadline it moves
+(`routing.case.deadline_moved.v1`), for the projections of the other services.
 
 The calendars live in the database; every routing process holds them in its `Clock`, rebuilt
 at once by the process that made a change and within `calendar_refresh_interval_s` by the
@@ -17,12 +19,26 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zg_common.contracts.routing import (
+    CalendarChanged,
+    CaseDeadlineMoved,
+    DepartmentChanged,
+    HolidaysChanged,
+)
 from zg_common.db import unit_of_work
 from zg_common.errors import FieldError, NotFound, ValidationFailed
+from zg_common.events import EventContract
 from zg_common.identity import Identity
 from zg_routing import audit, workflow
 from zg_routing.calendar import NO_HOLIDAYS, Clock, WorkingCalendar, load_calendars
-from zg_routing.models import Department, Grid, HolidayYear, TrackedCase, WorkingCalendarRow
+from zg_routing.models import (
+    Department,
+    Grid,
+    HolidayYear,
+    TrackedCase,
+    WorkingCalendarRow,
+    outbox,
+)
 from zg_routing.runtime import RoutingRuntime
 
 log = logging.getLogger(__name__)
@@ -40,6 +56,56 @@ class CalendarNotFound(NotFound):
 
 def _bad(field: str, code: str, message: str) -> ValidationFailed:
     return ValidationFailed(message, errors=[FieldError(field=field, code=code, message=message)])
+
+
+# --- what other services learn of the directory ------------------------------------------
+
+
+def department_changed(d: Department, change: str, at: datetime) -> DepartmentChanged:
+    return DepartmentChanged(
+        department_id=d.id,
+        name=d.name,
+        name_en=d.name_en,
+        mode=d.mode,
+        calendar_id=d.calendar,
+        grid_ids=sorted(d.grids),
+        change=change,
+        at=at,
+    )
+
+
+def calendar_changed(row: WorkingCalendarRow, change: str, at: datetime) -> CalendarChanged:
+    return CalendarChanged(
+        calendar_id=row.id,
+        name=row.name,
+        zone=row.zone,
+        week=row.week,
+        holidays=row.holidays,
+        change=change,
+        at=at,
+    )
+
+
+def holidays_changed(row: HolidayYear, change: str, at: datetime) -> HolidaysChanged:
+    return HolidaysChanged(
+        year=row.year, source=row.source, off=row.off, work=row.work, change=change, at=at
+    )
+
+
+async def announce_all(session: AsyncSession, *, at: datetime) -> None:
+    """Every department, calendar and holiday year as loaded (`loaded`), for the projections of
+    the other services (scoring, the map)."""
+    await session.flush()
+    departments = await session.scalars(select(Department).order_by(Department.id))
+    events: list[tuple[EventContract, str]] = [
+        (department_changed(d, "loaded", at), d.id) for d in departments
+    ]
+    events += [(calendar_changed(c, "loaded", at), c.id) for c in await list_calendars(session)]
+    events += [
+        (holidays_changed(y, "loaded", at), f"holidays/{y.year}")
+        for y in await list_holiday_years(session)
+    ]
+    await outbox.add_all(session, events)
 
 
 # --- departments -------------------------------------------------------------------------
@@ -93,6 +159,8 @@ async def update_department(
         was = {k: before[k] for k in changed}
         subject = f"department/{department.id}"
         audit.record(session, subject, "updated", was, changed, reason=reason, caller=caller)
+        event = department_changed(department, "updated", department.updated_at)
+        await outbox.add(session, event, subject=department.id)
     return department
 
 
@@ -171,10 +239,15 @@ async def watch(runtime: RoutingRuntime) -> None:
 
 
 async def _apply(
-    session: AsyncSession, clock: Clock, calendar_ids: Iterable[str], *, now: datetime
+    session: AsyncSession,
+    clock: Clock,
+    calendar_ids: Iterable[str],
+    *,
+    reason: str,
+    now: datetime,
 ) -> int:
     """Rebuild the clock from the session's rows (this change included) and recount the running
-    clocks of the changed calendars; returns how many deadlines were recounted."""
+    clocks of the changed calendars, each moved deadline announced; returns how many moved."""
     await session.flush()
     calendars, stamp = await read_calendars(session)
     clock.reload(calendars, stamp)
@@ -186,10 +259,23 @@ async def _apply(
         )
         .with_for_update()
     )
-    recounted = 0
+    moved: list[tuple[EventContract, str]] = []
     for tracked in cases:
-        recounted += workflow.recount_deadline(tracked, clock, now=now)
-    return recounted
+        previous = tracked.due_at
+        if workflow.recount_deadline(tracked, clock, now=now) and tracked.due_at is not None:
+            deadline = CaseDeadlineMoved(
+                case_id=str(tracked.case_id),
+                number=tracked.number,
+                department_id=tracked.department_id,
+                calendar_id=tracked.calendar_id or "",
+                due_at=tracked.due_at,
+                previous_due_at=previous,
+                reason=reason,
+                at=now,
+            )
+            moved.append((deadline, str(tracked.case_id)))
+    await outbox.add_all(session, moved)
+    return len(moved)
 
 
 async def put_calendar(
@@ -232,7 +318,9 @@ async def put_calendar(
     audit.record(
         session, f"calendar/{calendar_id}", change, before, after, reason=reason, caller=caller
     )
-    return row, await _apply(session, clock, [calendar_id], now=now)
+    await outbox.add(session, calendar_changed(row, change, now), subject=calendar_id)
+    why = f"calendar {calendar_id} changed"
+    return row, await _apply(session, clock, [calendar_id], reason=why, now=now)
 
 
 def _zone_of(clock: Clock) -> str:
@@ -289,8 +377,10 @@ async def put_holiday_year(
         return row, 0
     change = "created" if before is None else "updated"
     audit.record(session, f"holidays/{year}", change, before, after, reason=reason, caller=caller)
+    await outbox.add(session, holidays_changed(row, change, now), subject=f"holidays/{year}")
     stopping = [c.id for c in await list_calendars(session) if c.holidays]
-    return row, await _apply(session, clock, stopping, now=now)
+    why = f"holidays of {year} changed"
+    return row, await _apply(session, clock, stopping, reason=why, now=now)
 
 
 def _days(first: date, last: date) -> Iterable[date]:

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from zg_common.app import ServiceSpec, create_service_app
 from zg_common.contracts.routing import CONTRACTS
-from zg_routing import deadlines, directory, refdata
+from zg_routing import deadlines, directory, refdata, territory_copy
 from zg_routing.config import RoutingSettings
 from zg_routing.consumers import consumers
 from zg_routing.models import SCHEMA, outbox
@@ -29,6 +29,6 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
             produces=CONTRACTS,
             consumers=consumers,
             on_startup=[refdata.load],
-            workers=[deadlines.watch, directory.watch],
+            workers=[deadlines.watch, directory.watch, territory_copy.follow],
         ),
     )

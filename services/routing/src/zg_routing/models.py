@@ -49,7 +49,7 @@ class Department(Base):
 
 
 class Grid(Base):
-    """Routing's copy of the territory: grids resolve a case's position to its territory."""
+    """Routing's copy of patrol's grids: they resolve a case's position to its grid."""
 
     __tablename__ = "grid"
 
@@ -58,6 +58,8 @@ class Grid(Base):
     name: Mapped[str] = mapped_column(String(100))
     zone_type: Mapped[str] = mapped_column(String(20))
     geometry: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    # the time of patrol's change this row holds (null: from the data set)
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class RoutingRule(Base):

@@ -14,19 +14,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.db import unit_of_work
 from zg_common.refdata import RefData, load_part_once
-from zg_routing import directory, repository
+from zg_routing import directory, repository, territory_copy
 from zg_routing.calendar import Clock, TimeLimits
 from zg_routing.models import (
     SCHEMA,
     Department,
-    Grid,
     HolidayYear,
     RoutingRule,
     RoutingSetting,
     WorkingCalendarRow,
 )
 from zg_routing.runtime import RoutingRuntime
-from zg_routing.territory import grid_index
+from zg_routing.territory import GridIndex
 
 
 async def load(runtime: RoutingRuntime) -> None:
@@ -50,17 +49,7 @@ async def load(runtime: RoutingRuntime) -> None:
                     where=Department.contacts == sql_cast([], JSONB),
                 )
             )
-        for f in data.read("grids.geojson")["features"]:
-            p = f["properties"]
-            await session.merge(
-                Grid(
-                    id=p["id"],
-                    code=p["code"],
-                    name=p["name"],
-                    zone_type=p["zone_type"],
-                    geometry=f["geometry"],
-                )
-            )
+        await territory_copy.insert_missing(session, data)
 
     async def load_rules(session: AsyncSession) -> None:
         # Rules of the data set are inserted once; rules that managers changed are kept.
@@ -109,17 +98,21 @@ async def load(runtime: RoutingRuntime) -> None:
             )
 
     async with unit_of_work(runtime.sessions) as session:
-        for part, loader in (
-            ("territory", load_territory),
-            ("routing_rules", load_rules),
-            ("calendars", load_calendars),
-        ):
+        loaded = [
             await load_part_once(
                 session, schema=SCHEMA, part=part, version=data.version, loader=loader
             )
+            for part, loader in (
+                ("territory", load_territory),
+                ("routing_rules", load_rules),
+                ("calendars", load_calendars),
+            )
+        ]
+        if any(loaded):  # a new version: the directory as it stands now, for the others
+            await directory.announce_all(session, at=datetime.now(UTC))
         grids = await repository.list_grids(session)
         calendars, stamp = await directory.read_calendars(session)
-    runtime.state.grids = grid_index(grids)
+    runtime.state.grids = GridIndex(grids)
     runtime.state.zone_types = frozenset(z["id"] for z in data.read("zone_types.json"))
     runtime.state.clock = Clock(
         calendars=calendars, limits=TimeLimits(data.read("time_limits.json")), stamp=stamp

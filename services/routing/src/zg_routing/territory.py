@@ -14,10 +14,18 @@ class GridRef:
     zone_type: str
 
 
-GridIndex = AreaIndex[GridRef]
+class GridIndex:
+    """Grids in memory (position -> grid): built at start, rebuilt in place when patrol's
+    changes reach routing's copy (whoever holds it sees the new one)."""
 
+    def __init__(self, grids: list[Grid]) -> None:
+        self.update(grids)
 
-def grid_index(grids: list[Grid]) -> GridIndex:
-    """Grids in id order: on a shared edge the lowest id wins; outside them all, the nearest."""
-    ordered = sorted(grids, key=lambda g: g.id)
-    return AreaIndex([(g.geometry, GridRef(g.id, g.zone_type)) for g in ordered])
+    def update(self, grids: list[Grid]) -> None:
+        """Grids in id order: on a shared edge the lowest id wins; outside them all, the
+        nearest."""
+        ordered = sorted(grids, key=lambda g: g.id)
+        self.index = AreaIndex([(g.geometry, GridRef(g.id, g.zone_type)) for g in ordered])
+
+    def locate(self, lat: float, lon: float) -> GridRef:
+        return self.index.locate(lat, lon)

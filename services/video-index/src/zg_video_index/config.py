@@ -18,3 +18,5 @@ class VideoIndexSettings(ServiceSettings):
     # a camera not heard from for this long goes offline; how often that is looked at
     heartbeat_timeout_s: float = Field(default=300.0, gt=0)
     health_watch_interval_s: float = Field(default=15.0, gt=0)
+    # how often a process looks for changes of the grid copy that another replica applied
+    territory_follow_s: float = Field(default=5.0, gt=0)

@@ -10,9 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zg_common.consumer import ConsumerSpec
 from zg_common.contracts.intake import TOPIC_CASE as INTAKE_CASE
 from zg_common.contracts.intake import CaseReported
-from zg_common.contracts.patrol import TOPIC_OFFICER, OfficerPositionReported
+from zg_common.contracts.patrol import (
+    TOPIC_OFFICER,
+    TOPIC_TERRITORY,
+    OfficerPositionReported,
+    TerritoryChanged,
+)
+from zg_common.db import after_commit
 from zg_common.events import CloudEvent
-from zg_video_index import links
+from zg_video_index import links, territory_copy
 from zg_video_index.runtime import VideoIndexRuntime
 
 
@@ -26,7 +32,16 @@ def consumers(runtime: VideoIndexRuntime) -> Sequence[ConsumerSpec]:
         position = OfficerPositionReported.parse(event)
         await links.follow_officer(session, position, state.grids.grid_of)
 
+    async def territory_changed(session: AsyncSession, event: CloudEvent) -> None:
+        if await territory_copy.apply_change(session, TerritoryChanged.parse(event)):
+            after_commit(session, lambda: territory_copy.rebuild(session, state.grids))
+
     return (
+        ConsumerSpec(
+            name="video-index.territory",
+            topics=(TOPIC_TERRITORY,),
+            handlers={TerritoryChanged.event_type: territory_changed},
+        ),
         ConsumerSpec(
             name="video-index.case-cameras",
             topics=(INTAKE_CASE,),

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import DateTime, Float, MetaData, String, Uuid
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from zg_common.outbox import Outbox
@@ -73,3 +75,14 @@ class CameraAlarm(Base):
     category: Mapped[str] = mapped_column(String(10))
     detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Grid(Base):
+    """The video index's copy of patrol's grids, to place cameras in them."""
+
+    __tablename__ = "grid"
+
+    id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    geometry: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    # the time of patrol's change this row holds (null: from the data set)
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,5 +1,5 @@
-"""Loads video-index's part of the default data set: the grids (to place cameras in them) and
-the cameras, then builds this process's camera index from the registry."""
+"""Loads video-index's part of the default data set: the start of its copy of patrol's grids
+(to place cameras in them) and the cameras, then builds this process's camera index."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zg_common.db import unit_of_work
 from zg_common.geo import Projection
 from zg_common.refdata import RefData, load_part_once
-from zg_video_index import registry, transfer
+from zg_video_index import registry, territory_copy, transfer
 from zg_video_index.models import SCHEMA
 from zg_video_index.registry import LiveIndex, Territory
 from zg_video_index.runtime import VideoIndexRuntime
@@ -19,9 +19,16 @@ from zg_video_index.runtime import VideoIndexRuntime
 
 async def load(runtime: VideoIndexRuntime) -> None:
     data = RefData(runtime.settings.refdata_dir)
-    grids = data.read("grids.geojson")["features"]
-    runtime.state.grids = Territory([(g["geometry"], g["properties"]["id"]) for g in grids])
-    runtime.state.grid_shapes = {g["properties"]["id"]: g["geometry"] for g in grids}
+    async with unit_of_work(runtime.sessions) as session:
+        await load_part_once(
+            session,
+            schema=SCHEMA,
+            part="territory",
+            version=data.version,
+            loader=lambda s: territory_copy.insert_missing(s, data),
+        )
+        grids = await territory_copy.grids(session)
+    runtime.state.grids = Territory(grids)
 
     async def load_cameras(session: AsyncSession) -> None:
         checked = registry.check_rows(
@@ -42,8 +49,8 @@ async def load(runtime: VideoIndexRuntime) -> None:
         await load_part_once(
             session, schema=SCHEMA, part="cameras", version=data.version, loader=load_cameras
         )
-    lats = [lat for g in grids for lon, lat in _ring(g["geometry"])]
-    lons = [lon for g in grids for lon, lat in _ring(g["geometry"])]
+    lats = [lat for geometry, _ in grids for lon, lat in _ring(geometry)]
+    lons = [lon for geometry, _ in grids for lon, lat in _ring(geometry)]
     live = LiveIndex(Projection((min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2))
     await live.catch_up(runtime.sessions)
     runtime.state.index = live

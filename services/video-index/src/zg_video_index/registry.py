@@ -60,11 +60,18 @@ MARGIN_M = 500.0  # cameras just outside the district (on its boundary roads) lo
 
 
 class Territory:
-    """The district's grids: which grid a camera is in, and whether it is near enough."""
+    """The district's grids: which grid a camera is in, and whether it is near enough. Rebuilt
+    in place when patrol's changes reach the copy (whoever holds it sees the new one)."""
 
     def __init__(self, grids: list[tuple[dict[str, Any], str]]) -> None:
-        self.index = AreaIndex(grids)
-        self.district = prep(unary_union([shape(g) for g, _ in grids]).buffer(MARGIN_M / 111_000))
+        self.shapes: dict[str, dict[str, Any]] = {}
+        self.update(grids)
+
+    def update(self, grids: list[tuple[dict[str, Any], str]]) -> None:
+        index = AreaIndex(sorted(grids, key=lambda g: g[1]))
+        district = prep(unary_union([shape(g) for g, _ in grids]).buffer(MARGIN_M / 111_000))
+        self.index, self.district = index, district
+        self.shapes = {grid_id: geometry for geometry, grid_id in grids}
 
     def grid_of(self, lat: float, lon: float) -> str | None:
         return self.index.covering(lat, lon)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from zg_common.app import Runtime
 from zg_video_index.config import VideoIndexSettings
@@ -13,7 +12,6 @@ from zg_video_index.registry import LiveIndex, Territory
 @dataclass
 class State:
     grids: Territory = field(init=False)  # position -> grid
-    grid_shapes: dict[str, dict[str, Any]] = field(init=False)  # grid id -> GeoJSON geometry
     index: LiveIndex = field(init=False)  # the camera index, kept in step with the registry
 
 

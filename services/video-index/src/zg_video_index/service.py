@@ -222,9 +222,9 @@ async def inside(session: AsyncSession, area: BaseGeometry, *, state: State) -> 
 
 
 async def in_grid(session: AsyncSession, grid_id: str, *, state: State) -> list[Camera]:
-    if grid_id not in state.grid_shapes:
+    if grid_id not in state.grids.shapes:
         raise GridNotFound(f"No grid {grid_id}")
-    return await inside(session, shape(state.grid_shapes[grid_id]), state=state)
+    return await inside(session, shape(state.grids.shapes[grid_id]), state=state)
 
 
 async def cameras_of_case(session: AsyncSession, case_id: uuid.UUID) -> list[tuple[Camera, float]]:

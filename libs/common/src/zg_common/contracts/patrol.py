@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from zg_common.events import EventContract
 
@@ -30,16 +30,81 @@ class TerritoryLoaded(EventContract):
     officers: int
 
 
+class GridState(BaseModel):
+    """A duty grid (网格) as patrol holds it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    code: str
+    name: str
+    name_en: str
+    zone_type: str
+    area_m2: int
+    geometry: dict[str, Any] = Field(description="GeoJSON Polygon or MultiPolygon, WGS84")
+
+
+class PointState(BaseModel):
+    """A QR-coded patrol point as patrol holds it; a retired one is patrolled no more and its
+    code is refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    code: str
+    grid_id: str
+    object_type: str
+    name: str
+    address: str
+    work_focus: str
+    standard: str
+    lat: float
+    lon: float
+    retired: bool = False
+
+
+class RouteState(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    name: str
+    name_en: str
+    grid_id: str
+    point_ids: list[str] = Field(description="in walking order")
+    length_m: int
+
+
+class OfficerState(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    badge: str
+    name: str
+    grid_id: str
+    shift: str
+    certificate: str
+    retired: bool = False
+
+
 class TerritoryChanged(EventContract):
-    """A manager changed a point, an officer (or their absences) or a route; the change log of
-    patrol (`GET /api/v1/patrol/territory-changes`) says from what to what and why."""
+    """A grid, a point, an officer (or their absences) or a route changed: loaded from a data
+    set version (`loaded`), or changed by a manager (the change log of patrol, `GET /api/v1/
+    patrol/territory-changes`, says from what to what and why). Patrol owns the territory; the
+    event carries the full new state of what changed, so that every copy of it (intake's,
+    routing's, the video index's) follows without reading patrol's tables. The subject is the
+    Kafka key: the changes of one thing arrive in order."""
 
     event_type: ClassVar[str] = "patrol.territory.changed.v1"
     topic: ClassVar[str] = TOPIC_TERRITORY
 
-    subject: str = Field(examples=["point/P1150", "officer/ZG131", "route/R03"])
-    change: str = Field(examples=["created", "updated", "retired", "absence_added"])
+    subject: str = Field(examples=["grid/G01", "point/P1150", "officer/ZG131", "route/R03"])
+    change: str = Field(examples=["loaded", "created", "updated", "retired", "absence_added"])
     at: datetime
+    # added fields (v1 stays: each has a default for events published before them); the one
+    # that matches the subject's kind is set
+    grid: GridState | None = None
+    point: PointState | None = None
+    route: RouteState | None = None
+    officer: OfficerState | None = None
 
 
 class PlannedVisit(BaseModel):

@@ -12,6 +12,8 @@ from zg_common.contracts.vocabulary import OpenVocabulary, open_field
 from zg_common.events import EventContract
 
 TOPIC_CASE = "routing.case"
+TOPIC_DEPARTMENT = "routing.department"
+TOPIC_CALENDAR = "routing.calendar"
 
 
 class CaseStatus(OpenVocabulary):
@@ -210,6 +212,72 @@ class CaseStageOverdue(EventContract):
     at: datetime
 
 
+class CaseDeadlineMoved(EventContract):
+    """A running disposal clock's deadline moved without a step of the case: its working
+    calendar or the holiday schedule changed, and the deadline was counted again in the new
+    hours (the lights and the scores follow the new one)."""
+
+    event_type: ClassVar[str] = "routing.case.deadline_moved.v1"
+    topic: ClassVar[str] = TOPIC_CASE
+
+    case_id: str
+    number: str
+    department_id: str | None
+    calendar_id: str
+    due_at: datetime
+    previous_due_at: datetime | None
+    reason: str = Field(examples=["calendar office changed", "holidays of 2026 changed"])
+    at: datetime
+
+
+class DepartmentChanged(EventContract):
+    """A department as routing holds it (loaded from a data set version, or changed by a
+    manager): the full state but its contacts (personal data stays in routing)."""
+
+    event_type: ClassVar[str] = "routing.department.changed.v1"
+    topic: ClassVar[str] = TOPIC_DEPARTMENT
+
+    department_id: str
+    name: str
+    name_en: str
+    mode: str = Field(examples=["command", "coordinated", "entrusted", "assessed"])
+    calendar_id: str = Field(description="the working calendar its time limits count in")
+    grid_ids: list[str] = Field(description="the grids it covers")
+    change: str = Field(examples=["loaded", "updated"])
+    at: datetime
+
+
+class CalendarChanged(EventContract):
+    """A working calendar's hours (loaded, created or changed)."""
+
+    event_type: ClassVar[str] = "routing.calendar.changed.v1"
+    topic: ClassVar[str] = TOPIC_CALENDAR
+
+    calendar_id: str
+    name: str
+    zone: str = Field(examples=["+08:00"])
+    week: dict[str, list[list[str]]] = Field(
+        description="weekday (mon..sun) -> working spans [from, to] in local time"
+    )
+    holidays: bool = Field(description="closes on public holidays, opens on make-up days")
+    change: str = Field(examples=["loaded", "created", "updated"])
+    at: datetime
+
+
+class HolidaysChanged(EventContract):
+    """A year's public holidays and make-up working days (调休), as the calendars keep them."""
+
+    event_type: ClassVar[str] = "routing.calendar.holidays_changed.v1"
+    topic: ClassVar[str] = TOPIC_CALENDAR
+
+    year: int
+    source: str
+    off: list[dict[str, str]] = Field(description="spans {from, to} of days off")
+    work: list[str] = Field(description="weekend days worked")
+    change: str = Field(examples=["loaded", "created", "updated"])
+    at: datetime
+
+
 CONTRACTS: tuple[type[EventContract], ...] = (
     CaseDispatched,
     CaseTransitioned,
@@ -217,4 +285,8 @@ CONTRACTS: tuple[type[EventContract], ...] = (
     CaseDeadlineApproached,
     CaseOverdue,
     CaseStageOverdue,
+    CaseDeadlineMoved,
+    DepartmentChanged,
+    CalendarChanged,
+    HolidaysChanged,
 )

@@ -38,7 +38,7 @@ async def create_officer(
     await session.flush()
     await log_change(
         session,
-        f"officer/{officer.badge}",
+        officer,
         "created",
         None,
         snapshot(officer, OFFICER_FIELDS),
@@ -85,7 +85,7 @@ async def update_officer(
     officer.edited_at = now
     await log_change(
         session,
-        f"officer/{badge}",
+        officer,
         "updated",
         before,
         snapshot(officer, OFFICER_FIELDS),
@@ -103,7 +103,7 @@ async def retire_officer(
     officer.retired_at = officer.edited_at = now
     await log_change(
         session,
-        f"officer/{badge}",
+        officer,
         "retired",
         snapshot(officer, OFFICER_FIELDS),
         None,
@@ -156,7 +156,7 @@ async def add_absence(
     after = {"day": day.isoformat(), "shift": officer.shift, "from_at": from_at.isoformat()}
     await log_change(
         session,
-        f"officer/{badge}",
+        officer,
         "absence_added",
         None,
         after | {"id": absence.id},
@@ -183,9 +183,11 @@ async def cancel_absence(
         "from_at": absence.from_at.isoformat(),
     }
     await session.delete(absence)
+    officer = await session.get(Officer, badge)
+    assert officer is not None  # an absence's officer is never deleted
     await log_change(
         session,
-        f"officer/{badge}",
+        officer,
         "absence_cancelled",
         before,
         None,

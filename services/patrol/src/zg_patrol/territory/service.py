@@ -15,7 +15,13 @@ from shapely.geometry import Point, shape
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common import changelog
-from zg_common.contracts.patrol import TerritoryChanged
+from zg_common.contracts.patrol import (
+    GridState,
+    OfficerState,
+    PointState,
+    RouteState,
+    TerritoryChanged,
+)
 from zg_common.errors import FieldError, ValidationFailed
 from zg_common.geo import haversine_m
 from zg_common.identity import Identity
@@ -51,9 +57,38 @@ def snapshot(row: object, fields: tuple[str, ...]) -> dict[str, Any]:
     return {f: getattr(row, f) for f in fields}
 
 
+TerritoryRow = Grid | PatrolPoint | Route | Officer
+
+
+def changed(row: TerritoryRow, change: str, at: datetime) -> tuple[TerritoryChanged, str]:
+    """The event of a change with the full new state of what changed, and its subject."""
+    if isinstance(row, Grid):
+        grid = GridState.model_validate(row, from_attributes=True)
+        return TerritoryChanged(subject=f"grid/{row.id}", change=change, at=at, grid=grid), (
+            f"grid/{row.id}"
+        )
+    if isinstance(row, PatrolPoint):
+        point = PointState(
+            **{f: getattr(row, f) for f in PointState.model_fields if f != "retired"},
+            retired=row.retired_at is not None,
+        )
+        subject = f"point/{row.id}"
+        return TerritoryChanged(subject=subject, change=change, at=at, point=point), subject
+    if isinstance(row, Route):
+        route = RouteState.model_validate(row, from_attributes=True)
+        subject = f"route/{row.id}"
+        return TerritoryChanged(subject=subject, change=change, at=at, route=route), subject
+    officer = OfficerState(
+        **{f: getattr(row, f) for f in OfficerState.model_fields if f != "retired"},
+        retired=row.retired_at is not None,
+    )
+    subject = f"officer/{row.badge}"
+    return TerritoryChanged(subject=subject, change=change, at=at, officer=officer), subject
+
+
 async def log_change(
     session: AsyncSession,
-    subject: str,
+    row: TerritoryRow,
     change: str,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
@@ -62,12 +97,13 @@ async def log_change(
     caller: Identity,
     now: datetime,
 ) -> None:
+    """Log who changed what, why, from what to what; and announce the new state."""
+    await session.flush()
+    event, subject = changed(row, change, now)
     changelog.record(
         session, TerritoryChange, subject, change, before, after, reason=reason, caller=caller
     )
-    await outbox.add(
-        session, TerritoryChanged(subject=subject, change=change, at=now), subject=subject
-    )
+    await outbox.add(session, event, subject=subject)
 
 
 async def existing_grid(session: AsyncSession, grid_id: str) -> Grid:
@@ -190,9 +226,7 @@ async def create_point(
     session.add(point)
     await session.flush()
     after = snapshot(point, POINT_FIELDS)
-    await log_change(
-        session, f"point/{point.id}", "created", None, after, reason=reason, caller=caller, now=now
-    )
+    await log_change(session, point, "created", None, after, reason=reason, caller=caller, now=now)
     return point
 
 
@@ -220,7 +254,7 @@ async def update_point(
     point.edited_at = now
     await log_change(
         session,
-        f"point/{point.id}",
+        point,
         "updated",
         before,
         snapshot(point, POINT_FIELDS),
@@ -253,7 +287,7 @@ async def retire_point(
             )
     await log_change(
         session,
-        f"point/{point.id}",
+        point,
         "retired",
         snapshot(point, POINT_FIELDS),
         None,
@@ -317,7 +351,7 @@ async def _set_route(
     after = {"point_ids": point_ids, "length_m": route.length_m}
     await log_change(
         session,
-        f"route/{route.id}",
+        route,
         "updated",
         before,
         after,

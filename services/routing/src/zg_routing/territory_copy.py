@@ -1,0 +1,64 @@
+"""Routing's copy of patrol's grids: started from the data set, kept current by patrol's
+`patrol.territory.changed.v1` events, and mirrored in each process's `GridIndex`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zg_common import territory
+from zg_common.contracts.patrol import GridState, TerritoryChanged
+from zg_common.refdata import RefData
+from zg_routing.models import Grid
+from zg_routing.runtime import RoutingRuntime
+from zg_routing.territory import GridIndex
+
+
+def _row(grid: GridState, at: datetime | None) -> dict[str, object]:
+    return {
+        "id": grid.id,
+        "code": grid.code,
+        "name": grid.name,
+        "zone_type": grid.zone_type,
+        "geometry": grid.geometry,
+        "changed_at": at,
+    }
+
+
+async def insert_missing(session: AsyncSession, data: RefData) -> None:
+    """The data set's grids routing has not got yet (patrol's events did the rest)."""
+    rows = [_row(g, None) for g in territory.read_grids(data)]
+    await session.execute(pg_insert(Grid).on_conflict_do_nothing(), rows)
+
+
+async def apply_change(session: AsyncSession, change: TerritoryChanged) -> bool:
+    """A grid's new state, unless the copy holds a newer change (points, routes and officers
+    are not routing's concern); whether it changed the copy."""
+    if change.grid is None:
+        return False
+    return await territory.apply_newer(session, Grid, _row(change.grid, change.at))
+
+
+async def rebuild(session: AsyncSession, into: GridIndex) -> None:
+    into.update(list(await session.scalars(select(Grid).order_by(Grid.id))))
+
+
+async def stamp(session: AsyncSession) -> datetime | None:
+    return await territory.newest_change(session, Grid)
+
+
+async def follow(runtime: RoutingRuntime) -> None:
+    """Background loop: this process's grids follow the copy's changes that another replica
+    applied."""
+    sessions, into = runtime.sessions, runtime.state.grids
+
+    async def rebuild_() -> None:
+        async with sessions() as session:
+            await rebuild(session, into)
+
+    await territory.follow_copy(
+        sessions, stamp=stamp, rebuild=rebuild_, interval_s=runtime.settings.territory_follow_s
+    )

@@ -1,0 +1,60 @@
+"""The video index's copy of patrol's grids: started from the data set, kept current by
+patrol's `patrol.territory.changed.v1` events, and mirrored in each process's `Territory`
+(which grid a camera is in; whether a place is near enough to the district)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zg_common import territory
+from zg_common.contracts.patrol import TerritoryChanged
+from zg_common.refdata import RefData
+from zg_video_index.models import Grid
+from zg_video_index.registry import Territory
+from zg_video_index.runtime import VideoIndexRuntime
+
+
+async def insert_missing(session: AsyncSession, data: RefData) -> None:
+    """The data set's grids the copy has not got yet (patrol's events did the rest)."""
+    rows = [
+        {"id": g.id, "geometry": g.geometry, "changed_at": None} for g in territory.read_grids(data)
+    ]
+    await session.execute(pg_insert(Grid).on_conflict_do_nothing(), rows)
+
+
+async def apply_change(session: AsyncSession, change: TerritoryChanged) -> bool:
+    """A grid's new state, unless the copy holds a newer change; whether it changed the copy."""
+    if change.grid is None:
+        return False
+    row = {"id": change.grid.id, "geometry": change.grid.geometry, "changed_at": change.at}
+    return await territory.apply_newer(session, Grid, row)
+
+
+async def grids(session: AsyncSession) -> list[tuple[dict[str, object], str]]:
+    return [(g.geometry, g.id) for g in await session.scalars(select(Grid).order_by(Grid.id))]
+
+
+async def rebuild(session: AsyncSession, into: Territory) -> None:
+    into.update(await grids(session))
+
+
+async def stamp(session: AsyncSession) -> datetime | None:
+    return await territory.newest_change(session, Grid)
+
+
+async def follow(runtime: VideoIndexRuntime) -> None:
+    """Background loop: this process's grids follow the copy's changes that another replica
+    applied."""
+    sessions, into = runtime.sessions, runtime.state.grids
+
+    async def rebuild_() -> None:
+        async with sessions() as session:
+            await rebuild(session, into)
+
+    await territory.follow_copy(
+        sessions, stamp=stamp, rebuild=rebuild_, interval_s=runtime.settings.territory_follow_s
+    )
