@@ -4,6 +4,8 @@ their in-memory indexes are rebuilt from them."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,7 +15,9 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import Infra
+from tests.helpers import eventually
 from tests.integration.conftest import load_data_set, service_database
+from zg_common import territory as zg_territory
 from zg_common.contracts.patrol import GridState, PointState, TerritoryChanged
 from zg_common.db import unit_of_work
 from zg_intake import territory_copy as intake_copy
@@ -130,3 +134,33 @@ async def test_the_video_indexs_grids_follow_patrol(video: Any) -> None:
     assert grids.grid_of(32.005, 118.005) == "G01" and grids.shapes["G99"] == FAR
     async with video.sessions() as session:
         assert len(await video_copy.grids(session)) == 15
+
+
+async def test_another_replica_follows_the_copy_within_its_interval(intake: Any) -> None:
+    """The replica that consumed the event rebuilds at once; another one (its own runtime,
+    the same database) follows within `territory_follow_s`."""
+    replica = await load_data_set(intake.sessions.kw["bind"], "intake")
+    territory = replica.state.reference.territory
+    follower = asyncio.create_task(
+        zg_territory.follow_copy(
+            replica.sessions,
+            stamp=intake_copy.stamp,
+            rebuild=lambda session: intake_copy.rebuild(session, territory),
+            interval_s=0.1,
+        )
+    )
+    try:
+        await asyncio.sleep(0.3)  # the follower has read the copy's stamp
+        later = AT + timedelta(hours=1)
+        async with unit_of_work(intake.sessions) as session:
+            await intake_copy.apply_change(session, grid_changed(NEW_GRID, later))
+            await intake_copy.apply_change(session, point_changed(NEW_POINT, "created", later))
+
+        async def known() -> bool:
+            return territory.point(NEW_POINT.id) is not None
+
+        await eventually(known, timeout=10, what="the other replica knows the new point")
+    finally:
+        follower.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await follower

@@ -7,8 +7,10 @@ import io
 import re
 from datetime import date
 
+from fontTools.ttLib import TTFont
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
+from tests.conftest import REPO
 from zg_patrol.checkin import qr, sheets
 
 SECRET = b"sheet-test-secret-0123456789abcdef"
@@ -55,6 +57,28 @@ def test_the_font_has_the_chinese_names() -> None:
 
     missing = drawn("\ue000")  # a private-use code point: the font's "no such glyph" box
     assert drawn("徽") != missing and drawn("巡") != missing and drawn("徽") != drawn("巡")
+
+
+def test_every_character_of_the_data_set_and_the_category_tree_has_a_glyph() -> None:
+    """Names are editable and the monthly reports will print department and category names:
+    what the data set holds must print, not as boxes. Every GB 2312 character is in too."""
+    path = sheets.font_path()
+    assert path is not None and path.endswith("NotoSansSC-Regular-GB2312.ttf"), path
+    with TTFont(path, lazy=True) as font:
+        glyphs = set(font.getBestCmap())
+    text = "".join(
+        f.read_text(encoding="utf-8") for f in (REPO / "deploy" / "data" / "fangxing").iterdir()
+    )
+    text += (REPO / "deploy" / "local" / "src" / "zg_local" / "catalogue.yaml").read_text("utf-8")
+    printable = {c for c in text if c.isprintable() and not c.isspace()}
+    assert sorted(c for c in printable if ord(c) not in glyphs) == []
+    gb2312 = {
+        bytes([hi, lo]).decode("gb2312")
+        for hi in range(0xB0, 0xF8)  # the 6,763 hanzi (levels 1 and 2)
+        for lo in range(0xA1, 0xFF)
+        if (hi, lo) not in {(0xD7, x) for x in range(0xFA, 0xFF)}
+    }
+    assert len(gb2312) == 6763 and all(ord(c) in glyphs for c in gb2312)
 
 
 def test_the_pdf_has_every_page() -> None:

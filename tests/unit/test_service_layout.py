@@ -100,3 +100,25 @@ def test_every_service_has_the_standard_modules(service: Path) -> None:
     assert not missing, f"{service.name} lacks {missing}"
     consumers = [service / "consumers.py", *service.glob("*/consumers.py")]
     assert any(c.exists() for c in consumers), f"{service.name}: Kafka entrypoints in consumers.py"
+
+
+MAX_LINES = 400
+SOURCES = [
+    *sorted((REPO / "services").glob("*/src/**/*.py")),
+    *sorted((REPO / "libs").glob("*/src/**/*.py")),
+    *sorted((REPO / "gateway" / "src").rglob("*.py")),
+    *sorted((REPO / "deploy" / "local" / "src").rglob("*.py")),
+    *sorted((REPO / "bench").glob("*.py")),
+]
+
+
+def test_no_source_module_is_over_400_lines() -> None:
+    """A module past ~400 lines splits (by aggregate, or data moves to data files); tests may
+    be longer."""
+    assert len(SOURCES) > 100
+    long = {
+        str(p.relative_to(REPO)): n
+        for p in SOURCES
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert long == {}

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import pwd
+import secrets
+import signal
 import socket
 import stat
 import subprocess
@@ -77,3 +81,25 @@ def run_checked(
         output = ((exc.stdout or b"") + (exc.stderr or b"")).decode(errors="replace").strip()
         tail = "\n".join(output.splitlines()[-15:])
         raise StartupFailed(f"{what} failed (exit {exc.returncode}):\n{tail}") from exc
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """Children get SIGTERM if the supervisor dies, so no orphan holds a port."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def local_secret(data_dir: Path, env_name: str, file_name: str) -> str:
+    """The variable if set, else a random secret kept (0600) under the local data folder, so
+    that every process shares it and no secret is ever in the repository."""
+    if os.environ.get(env_name):
+        return os.environ[env_name]
+    path = data_dir / "secrets" / file_name
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()

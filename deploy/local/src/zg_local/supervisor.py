@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import json
 import logging
 import os
 import pwd
-import secrets
 import signal
 import sys
 import time
@@ -30,29 +28,9 @@ from zg_common.logging import render_console
 from zg_local.config import REPO_ROOT, LocalConfig
 from zg_local.kafka import LocalKafka
 from zg_local.postgres import LocalPostgres
-from zg_local.procs import PortInUse, StartupFailed, check_ports_free
+from zg_local.procs import PortInUse, StartupFailed, check_ports_free, die_with_parent, local_secret
 
 COLORS = ["36", "32", "33", "35", "34", "96", "92", "93", "95"]
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    """Children get SIGTERM if the supervisor dies, so no orphan holds a port."""
-    with contextlib.suppress(Exception):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-def local_secret(data_dir: Path, env_name: str, file_name: str) -> str:
-    """The variable if set, else a random secret kept (0600) under the local data folder, so
-    that every process shares it and no secret is ever in the repository."""
-    if os.environ.get(env_name):
-        return os.environ[env_name]
-    path = data_dir / "secrets" / file_name
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(48))
-    return path.read_text().strip()
 
 
 @dataclass
@@ -148,7 +126,7 @@ class Supervisor:
             stdin=asyncio.subprocess.DEVNULL,
             env=env,
             start_new_session=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
             cwd=str(REPO_ROOT),
             user=run_as.pw_uid if run_as else None,
             group=run_as.pw_gid if run_as else None,

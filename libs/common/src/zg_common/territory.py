@@ -85,6 +85,39 @@ async def newest_change(session: AsyncSession, *tables: Any) -> datetime | None:
     return latest
 
 
+class Rebuilds:
+    """Rebuilds a process's in-memory copy after its table changed, one rebuild for a burst of
+    changes: a data-set version brings a thousand events at once, and rebuilding the index for
+    each would hold the process's event loop for a minute."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        rebuild: Callable[[AsyncSession], Awaitable[None]],
+        *,
+        delay_s: float = 0.2,
+    ) -> None:
+        self.sessions, self.rebuild, self.delay_s = sessions, rebuild, delay_s
+        self._pending: asyncio.Task[None] | None = None
+        self._running: set[asyncio.Task[None]] = set()  # held until done (not collected)
+
+    async def request(self) -> None:
+        """Ask for a rebuild (after a commit); the requests of the next `delay_s` share it."""
+        if self._pending is None or self._pending.done():
+            self._pending = task = asyncio.create_task(self._run())
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+    async def _run(self) -> None:
+        await asyncio.sleep(self.delay_s)
+        self._pending = None  # a change committed from now on asks for the next rebuild
+        try:
+            async with self.sessions() as session:
+                await self.rebuild(session)
+        except Exception:
+            log.exception("territory copy rebuild failed; the follow loop will try again")
+
+
 Stamp = Callable[[AsyncSession], Awaitable[datetime | None]]
 
 
@@ -92,7 +125,7 @@ async def follow_copy(
     sessions: async_sessionmaker[AsyncSession],
     *,
     stamp: Stamp,
-    rebuild: Callable[[], Awaitable[None]],
+    rebuild: Callable[[AsyncSession], Awaitable[None]],
     interval_s: float,
 ) -> None:
     """Background loop: rebuild the in-memory copy whenever the table's newest change (`stamp`)
@@ -103,7 +136,7 @@ async def follow_copy(
         await asyncio.sleep(interval_s)
         async with sessions() as session:
             latest = await stamp(session)
-        if latest != seen:
-            seen = latest
-            await rebuild()
-            log.info("territory copy rebuilt", extra={"changed_at": str(latest)})
+            if latest != seen:
+                seen = latest
+                await rebuild(session)
+                log.info("territory copy rebuilt", extra={"changed_at": str(latest)})

@@ -15,15 +15,18 @@ from zg_common.contracts.routing import CaseDeadlineApproached, CaseOverdue, Cas
 from zg_common.contracts.video_index import TOPIC_CAMERA, CameraAlarmRaised
 from zg_common.db import after_commit
 from zg_common.events import CloudEvent
+from zg_common.territory import Rebuilds
 from zg_intake import follow, service, territory_copy
 from zg_intake.runtime import IntakeRuntime
 
 
 def consumers(runtime: IntakeRuntime) -> Sequence[ConsumerSpec]:
+    territory = runtime.state.reference.territory
+    rebuilds = Rebuilds(runtime.sessions, lambda s: territory_copy.rebuild(s, territory))
+
     async def territory_changed(session: AsyncSession, event: CloudEvent) -> None:
         if await territory_copy.apply_change(session, TerritoryChanged.parse(event)):
-            territory = runtime.state.reference.territory
-            after_commit(session, lambda: territory_copy.rebuild(session, territory))
+            after_commit(session, rebuilds.request)
 
     return (
         ConsumerSpec(

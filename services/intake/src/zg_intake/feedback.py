@@ -17,7 +17,7 @@ from zg_intake import history, repository
 from zg_intake.access import readable_cases
 from zg_intake.exceptions import AlreadyRated, CaseStateConflict
 from zg_intake.models import CaseRating, CaseStatusChange, outbox
-from zg_intake.service import get_case
+from zg_intake.queries import get_case
 
 
 async def record_partner_update(

@@ -7,105 +7,40 @@ Facts: shared/reference/open311-and-fixmystreet.md."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError
-from starlette.exceptions import HTTPException
 
 from zg_common import open311 as wire
 from zg_common.authz import require
 from zg_common.db import SessionDep
 from zg_common.errors import (
-    FieldError,
-    ProblemError,
     ValidationFailed,
     field_errors_from_validation,
-    unstorable_text,
 )
 from zg_common.identity import Identity
-from zg_intake import feedback, repository, service, wording
+from zg_intake import feedback, repository, service
+from zg_intake import open311_format as o311
 from zg_intake.access import readable_cases
 from zg_intake.dependencies import ReferenceDep
 from zg_intake.dependencies import settings as settings_of
-from zg_intake.models import Case, CaseStatusChange
 from zg_intake.schemas import CaseCreate
-from zg_intake.territory import CategoryRef, Reference
 
-CHINA = timezone(timedelta(hours=8), "CST")
 MAX_REQUESTS = 1000
 MAX_SPAN = timedelta(days=90)
 Fmt = Literal["json", "xml"]
 
 
-class Open311Error(Exception):
-    def __init__(self, status: int, description: str) -> None:
-        super().__init__(description)
-        self.status = status
-        self.description = description
-
-
-class Open311Route(APIRoute):
-    """Every error of these routes (a refused caller, a bad parameter, an unknown id) in the
-    spec's format instead of problem+json."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def route(request: Request) -> Response:
-            path = request.url.path
-            try:
-                return await handler(request)
-            except Open311Error as exc:
-                return wire.error_response(path, exc.status, [(exc.status, exc.description)])
-            except ProblemError as exc:
-                return wire.problem_as_open311(path, exc)
-            except (DBAPIError, UnicodeEncodeError) as exc:
-                problem = unstorable_text(exc)
-                if problem is None:
-                    raise
-                return wire.problem_as_open311(path, problem)
-            except (RequestValidationError, ValidationError) as exc:
-                errors = field_errors_from_validation(exc.errors())
-                return wire.error_response(
-                    path, 400, [(400, f"{e.field}: {e.message}") for e in errors]
-                )
-            except HTTPException as exc:
-                status = wire.status_for(exc.status_code)
-                return wire.error_response(path, status, [(status, str(exc.detail))])
-
-        return route
-
-
-router = APIRouter(prefix=wire.PREFIX, tags=["Open311 GeoReport v2"], route_class=Open311Route)
+router = APIRouter(prefix=wire.PREFIX, tags=["Open311 GeoReport v2"], route_class=o311.Open311Route)
 Jurisdiction = Annotated[str | None, Query(max_length=100)]
 
 
 def _check_jurisdiction(request: Request, jurisdiction_id: str | None) -> None:
     # "a parameter sent empty must behave the same as one not sent"
     if jurisdiction_id and jurisdiction_id != settings_of(request).open311_jurisdiction_id:
-        raise Open311Error(404, f"jurisdiction_id {jurisdiction_id} not found")
-
-
-def w3c(moment: datetime) -> str:
-    return moment.astimezone(CHINA).isoformat(timespec="seconds")
-
-
-def _parse_w3c(name: str, value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise Open311Error(400, f"{name} is not a W3C date and time: {value}") from exc
-    if moment.tzinfo is None:
-        raise Open311Error(400, f"{name} needs a timezone, e.g. 2026-11-27T08:00:00+08:00")
-    return moment
+        raise o311.Open311Error(404, f"jurisdiction_id {jurisdiction_id} not found")
 
 
 # --- discovery and services -------------------------------------------------------------------
@@ -133,18 +68,6 @@ async def discovery(
     return wire.render(request.url.path, value, xml_root="discovery", xml_item=None)
 
 
-def _service(category: CategoryRef) -> dict[str, Any]:
-    return {
-        "service_code": category.code,
-        "service_name": category.name,
-        "description": category.name_en,
-        "metadata": bool(category.attributes),
-        "type": "realtime",
-        "keywords": category.kind,
-        "group": category.major_name,
-    }
-
-
 @router.get("/services.{fmt}", summary="The service list: every minor category")
 async def services(
     caller: Annotated[Identity, require("open311.read")],
@@ -154,7 +77,7 @@ async def services(
     jurisdiction_id: Jurisdiction = None,
 ) -> Response:
     _check_jurisdiction(request, jurisdiction_id)
-    items = [_service(c) for c in reference.categories.all()]
+    items = [o311.service_of(c) for c in reference.categories.all()]
     return wire.render(request.url.path, items, xml_root="services", xml_item="service")
 
 
@@ -170,7 +93,7 @@ async def service_definition(
     _check_jurisdiction(request, jurisdiction_id)
     category = reference.categories.minor(service_code)
     if category is None:
-        raise Open311Error(404, f"service_code {service_code} not found")
+        raise o311.Open311Error(404, f"service_code {service_code} not found")
     value = {
         "service_code": category.code,
         "attributes": [{"variable": True, **a.to_data()} for a in category.attributes],
@@ -181,39 +104,11 @@ async def service_definition(
 # --- requests -------------------------------------------------------------------------------
 
 
-def _request(case: Case, reference: Reference) -> dict[str, Any]:
-    category = reference.categories.minor(case.category)
-    notes = wording.plain(case.status)
-    if case.merged_into_id is not None:
-        notes += " (duplicate)"
-    request = {
-        "service_request_id": case.number,
-        "status": wording.open311_status(case.status),
-        "status_notes": notes,
-        "service_name": category.name if category else case.category,
-        "service_code": case.category,
-        "description": case.description,
-        "agency_responsible": case.department_name or "",
-        "service_notice": "",
-        "requested_datetime": w3c(case.reported_at),
-        "updated_datetime": w3c(case.updated_at),
-        "expected_datetime": w3c(case.due_at) if case.due_at else None,
-        "address": case.address or "",
-        "address_id": case.patrol_point_id or "",
-        "zipcode": "",
-        "lat": case.lat,
-        "long": case.lon,
-        "media_url": case.media_url or "",
-    }
-    # "may not be returned": fields we do not know are left out rather than null
-    return {key: value for key, value in request.items() if value is not None}
-
-
 async def _visibility(request: Request, caller: Identity) -> Any:
     if settings_of(request).open311_public_requests:
         return None
     if caller.role == "anonymous":
-        raise Open311Error(403, "api_key required: requests are not public here")
+        raise o311.Open311Error(403, "api_key required: requests are not public here")
     return readable_cases(caller)
 
 
@@ -237,21 +132,21 @@ async def list_requests(
         numbers = [n.strip() for n in service_request_id.split(",") if n.strip()][:MAX_REQUESTS]
         cases = await repository.cases_by_number(session, numbers, visible=visible)
     else:
-        start = _parse_w3c("start_date", start_date)
-        end = _parse_w3c("end_date", end_date)
+        start = o311.parse_w3c("start_date", start_date)
+        end = o311.parse_w3c("end_date", end_date)
         end = end or datetime.now(UTC)
         start = start or end - MAX_SPAN
         if end <= start:
-            raise Open311Error(400, "end_date must be later than start_date")
+            raise o311.Open311Error(400, "end_date must be later than start_date")
         if end - start > MAX_SPAN:
-            raise Open311Error(400, "start_date and end_date may span 90 days at most")
+            raise o311.Open311Error(400, "start_date and end_date may span 90 days at most")
         statuses = {s.strip() for s in status.split(",") if s.strip()} if status else set()
         if statuses - {"open", "closed"}:
-            raise Open311Error(400, "status is open, closed or both (comma-separated)")
+            raise o311.Open311Error(400, "status is open, closed or both (comma-separated)")
         codes = [c.strip() for c in service_code.split(",") if c.strip()] if service_code else []
         unknown = [c for c in codes if reference.categories.minor(c) is None]
         if unknown:
-            raise Open311Error(404, f"service_code {', '.join(unknown)} not found")
+            raise o311.Open311Error(404, f"service_code {', '.join(unknown)} not found")
         cases = await repository.open311_requests(
             session,
             visible=visible,
@@ -262,7 +157,7 @@ async def list_requests(
             closed_only=statuses == {"closed"},
             limit=MAX_REQUESTS,
         )
-    items = [_request(c, reference) for c in cases]
+    items = [o311.request_of(c, reference) for c in cases]
     return wire.render(request.url.path, items, xml_root="service_requests", xml_item="request")
 
 
@@ -280,8 +175,8 @@ async def read_request(
     visible = await _visibility(request, caller)
     cases = await repository.cases_by_number(session, [service_request_id], visible=visible)
     if not cases:
-        raise Open311Error(404, f"service_request_id {service_request_id} not found")
-    items = [_request(cases[0], reference)]
+        raise o311.Open311Error(404, f"service_request_id {service_request_id} not found")
+    items = [o311.request_of(cases[0], reference)]
     return wire.render(request.url.path, items, xml_root="service_requests", xml_item="request")
 
 
@@ -299,10 +194,10 @@ async def read_token(
     try:
         case_id = uuid.UUID(token)
     except ValueError as exc:
-        raise Open311Error(404, f"token {token} not found") from exc
+        raise o311.Open311Error(404, f"token {token} not found") from exc
     case = await repository.get_case(session, case_id)
     if case is None:
-        raise Open311Error(404, f"token {token} not found")
+        raise o311.Open311Error(404, f"token {token} not found")
     items = [{"service_request_id": case.number, "token": token}]
     return wire.render(request.url.path, items, xml_root="service_requests", xml_item="request")
 
@@ -316,46 +211,48 @@ async def create_request(
     reference: ReferenceDep,
 ) -> Response:
     form = await request.form()
-    _check_jurisdiction(request, _one(form, "jurisdiction_id"))
-    code = _one(form, "service_code")
+    _check_jurisdiction(request, o311.form_value(form, "jurisdiction_id"))
+    code = o311.form_value(form, "service_code")
     if not code:
-        raise Open311Error(400, "service_code is required")
+        raise o311.Open311Error(400, "service_code is required")
     category = reference.categories.minor(code)
     if category is None:
-        raise Open311Error(404, f"service_code {code} not found")
+        raise o311.Open311Error(404, f"service_code {code} not found")
     body: dict[str, Any] = {"category": code}
-    lat, lon = _one(form, "lat"), _one(form, "long")
-    address_id = _one(form, "address_id")
+    lat, lon = o311.form_value(form, "lat"), o311.form_value(form, "long")
+    address_id = o311.form_value(form, "address_id")
     if lat or lon:
         if not (lat and lon):
-            raise Open311Error(400, "lat and long go together: give both")
+            raise o311.Open311Error(400, "lat and long go together: give both")
         body["lat"], body["lon"] = lat, lon
     elif address_id:
         body["patrol_point"] = address_id
-    elif _one(form, "address_string"):
-        raise Open311Error(
+    elif o311.form_value(form, "address_string"):
+        raise o311.Open311Error(
             400, "address_string alone cannot be placed here: give lat and long, or address_id"
         )
     else:
-        raise Open311Error(400, "a location is required: lat and long, or address_id")
-    if address := _one(form, "address_string"):
+        raise o311.Open311Error(400, "a location is required: lat and long, or address_id")
+    if address := o311.form_value(form, "address_string"):
         body["address"] = address[:200]
-    body["description"] = _one(form, "description") or f"{category.name} (Open311)"
-    name = " ".join(p for p in (_one(form, "first_name"), _one(form, "last_name")) if p)
+    body["description"] = o311.form_value(form, "description") or f"{category.name} (Open311)"
+    name = " ".join(
+        p for p in (o311.form_value(form, "first_name"), o311.form_value(form, "last_name")) if p
+    )
     if name:
         body["reporter_name"] = name[:50]
-    if phone := _one(form, "phone"):
+    if phone := o311.form_value(form, "phone"):
         body["reporter_phone"] = phone
-    if media_url := _one(form, "media_url"):
+    if media_url := o311.form_value(form, "media_url"):
         body["media_url"] = media_url
-    body["attributes"] = _attributes(form, category)
+    body["attributes"] = o311.form_attributes(form, category)
     try:
         data = CaseCreate.model_validate(body)
         case = await service.report_case(session, data=data, reference=reference, reporter=caller)
     except ValidationError as exc:
-        raise _in_open311_terms(field_errors_from_validation(exc.errors())) from exc
+        raise o311.in_open311_terms(field_errors_from_validation(exc.errors())) from exc
     except ValidationFailed as exc:
-        raise _in_open311_terms(exc.errors, exc.detail) from exc
+        raise o311.in_open311_terms(exc.errors, exc.detail) from exc
     notice = ""
     if case.merged_into_id is not None:
         parent = await repository.get_case(session, case.merged_into_id)
@@ -364,42 +261,6 @@ async def create_request(
     return wire.render(
         request.url.path, items, xml_root="service_requests", xml_item="request", status=201
     )
-
-
-def _one(form: Any, name: str) -> str | None:
-    value = form.get(name)
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def _attributes(form: Any, category: CategoryRef) -> dict[str, Any]:
-    """`attribute[code]=v`, and `attribute[code][]=v1&attribute[code][]=v2` for lists."""
-    answers: dict[str, Any] = {}
-    for key in form:
-        if not key.startswith("attribute[") or not key.endswith("]"):
-            continue
-        inner = key[len("attribute[") : -1]
-        if inner.endswith("]["):  # attribute[code][]
-            answers[inner[:-2]] = [v for v in form.getlist(key) if isinstance(v, str)]
-        else:
-            value = form.get(key)
-            if isinstance(value, str) and value.strip():
-                answers[inner] = value
-    return answers
-
-
-def _open311_name(field: str) -> str:
-    if field.startswith("attributes."):
-        return f"attribute[{field.removeprefix('attributes.')}]"
-    return {"lon": "long", "category": "service_code", "patrol_point": "address_id"}.get(
-        field, field
-    )
-
-
-def _in_open311_terms(errors: list[FieldError], detail: str | None = None) -> Open311Error:
-    """Our field errors named as the Open311 form names them."""
-    if not errors:
-        return Open311Error(400, detail or "invalid request")
-    return Open311Error(400, "; ".join(f"{_open311_name(e.field)}: {e.message}" for e in errors))
 
 
 # --- FixMyStreet's status sync --------------------------------------------------------------
@@ -419,14 +280,14 @@ async def request_updates(
     end_date: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
     _check_jurisdiction(request, jurisdiction_id)
-    end = _parse_w3c("end_date", end_date) or datetime.now(UTC)
-    start = _parse_w3c("start_date", start_date) or end - timedelta(days=1)
+    end = o311.parse_w3c("end_date", end_date) or datetime.now(UTC)
+    start = o311.parse_w3c("start_date", start_date) or end - timedelta(days=1)
     if end <= start or end - start > MAX_SPAN:
-        raise Open311Error(400, "end_date must follow start_date, at most 90 days later")
+        raise o311.Open311Error(400, "end_date must follow start_date, at most 90 days later")
     rows = await repository.status_changes(
         session, visible=readable_cases(caller), start=start, end=end, limit=MAX_REQUESTS
     )
-    updates = [_update(change, number) for change, number in rows]
+    updates = [o311.update_of(change, number) for change, number in rows]
     if fmt == "xml":
         return wire.render(
             request.url.path, updates, xml_root="service_request_updates", xml_item="request_update"
@@ -450,32 +311,36 @@ async def post_request_update(
     (FIXED, CLOSED ...) never changes the case: only the closed loop does. Idempotent by the
     partner's update_id."""
     form = await request.form()
-    _check_jurisdiction(request, _one(form, "jurisdiction_id"))
+    _check_jurisdiction(request, o311.form_value(form, "jurisdiction_id"))
     missing = [
         name
         for name in ("service_request_id", "update_id", "status", "updated_datetime")
-        if not _one(form, name)
+        if not o311.form_value(form, name)
     ]
     if missing:
-        raise Open311Error(400, f"required: {', '.join(missing)}")
-    description = _one(form, "description") or ""
+        raise o311.Open311Error(400, f"required: {', '.join(missing)}")
+    description = o311.form_value(form, "description") or ""
     if len(description) > 4000:
-        raise Open311Error(400, "description: at most 4000 characters")
-    claimed_at = _parse_w3c("updated_datetime", _one(form, "updated_datetime"))
+        raise o311.Open311Error(400, "description: at most 4000 characters")
+    claimed = o311.form_value(form, "updated_datetime")
+    claimed_at = o311.parse_w3c("updated_datetime", claimed)
     assert claimed_at is not None
-    number, update_id = _one(form, "service_request_id"), _one(form, "update_id")
+    number, update_id = (
+        o311.form_value(form, "service_request_id"),
+        o311.form_value(form, "update_id"),
+    )
     assert number is not None and update_id is not None
     change = await feedback.record_partner_update(
         session,
         number=number,
         update_id=update_id[:40],
-        claimed_status=(_one(form, "status") or "")[:30],
+        claimed_status=(o311.form_value(form, "status") or "")[:30],
         description=description,
         at=claimed_at,
         caller=caller,
     )
     if change is None:
-        raise Open311Error(404, f"service_request_id {number} not found")
+        raise o311.Open311Error(404, f"service_request_id {number} not found")
     value = [{"update_id": str(change.id)}]
     if fmt == "xml":
         return wire.render(
@@ -486,19 +351,8 @@ async def post_request_update(
     )
 
 
-def _update(change: CaseStatusChange, number: str) -> dict[str, Any]:
-    return {
-        "update_id": str(change.id),
-        "service_request_id": number,
-        "status": wording.extended_status(change.status),
-        "updated_datetime": w3c(change.at),
-        "description": f"{wording.plain(change.status)}. {change.note}".strip(),
-        "media_url": "",
-    }
-
-
 @router.api_route(
     "/{rest:path}", methods=["GET", "POST"], summary="Anything else: 404", include_in_schema=False
 )
 async def unknown(caller: Annotated[Identity, require("open311.read")], rest: str) -> Response:
-    raise Open311Error(404, f"{wire.PREFIX}/{rest} is not an Open311 resource here")
+    raise o311.Open311Error(404, f"{wire.PREFIX}/{rest} is not an Open311 resource here")

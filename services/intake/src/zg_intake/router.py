@@ -19,10 +19,10 @@ from zg_common.geojson import (
     Feature,
     FeatureCollection,
     GeoJSONResponse,
-    Geometry,
+    point,
 )
 from zg_common.identity import Identity
-from zg_intake import feedback, media_service, service, wording
+from zg_intake import feedback, media_service, queries, service, wording
 from zg_intake.access import may_see_reporter
 from zg_intake.dependencies import MediaStoreDep, ReferenceDep, SettingsDep
 from zg_intake.exceptions import MediaNotFound
@@ -87,7 +87,7 @@ async def create_case(
     response.headers["Location"] = f"/api/v1/cases/{case.id}"
     merged_into = None
     if case.merged_into_id is not None:
-        parent = await service.get_case(session, case.merged_into_id, caller=caller)
+        parent = await queries.get_case(session, case.merged_into_id, caller=caller)
         merged_into = CaseRef(id=parent.id, number=parent.number, status=parent.status)
     return CaseCreated(id=case.id, number=case.number, status=case.status, merged_into=merged_into)
 
@@ -106,14 +106,14 @@ async def list_cases(
     filters: Annotated[CaseFilters, Query()],
     session: SessionDep,
 ) -> CasePage | GeoJSONResponse:
-    cases, photos, next_cursor = await service.list_cases(session, filters=filters, caller=caller)
+    cases, photos, next_cursor = await queries.list_cases(session, filters=filters, caller=caller)
     summaries = [case_summary(c, photos.get(c.id)) for c in cases]
     if filters.format == "geojson":
         collection = FeatureCollection[CaseSummary](
             features=[
                 Feature[CaseSummary](
                     id=str(c.id),
-                    geometry=Geometry(type="Point", coordinates=[c.lon, c.lat]),
+                    geometry=point(c.lon, c.lat),
                     properties=c,
                 )
                 for c in summaries
@@ -158,7 +158,7 @@ def case_summary(case: Case, photo: uuid.UUID | None) -> CaseSummary:
 async def read_case(
     caller: Annotated[Identity, require("cases.read")], case_id: uuid.UUID, session: SessionDep
 ) -> CaseRead:
-    case = await service.get_case(session, case_id, caller=caller)
+    case = await queries.get_case(session, case_id, caller=caller)
     attached = await media_service.media_of_case(session, case.id)
     return CaseRead(
         **_common(case),
@@ -349,4 +349,4 @@ async def rate_case(
 async def read_categories(
     caller: Annotated[Identity, require("categories.read")], session: SessionDep
 ) -> list[CategoryRead]:
-    return await service.category_tree(session)
+    return await queries.category_tree(session)

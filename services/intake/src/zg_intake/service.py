@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import uuid
@@ -24,7 +23,6 @@ from zg_common.events import CloudEvent
 from zg_common.geo import haversine_m, to_wgs84
 from zg_common.identity import Identity
 from zg_intake import duplicates, history, repository
-from zg_intake.access import may_read, readable_cases
 from zg_intake.attributes import check_answers
 from zg_intake.exceptions import (
     CaseStateConflict,
@@ -37,12 +35,11 @@ from zg_intake.exceptions import (
 from zg_intake.media_service import attach_media, media_of_case
 from zg_intake.models import (
     Case,
-    Category,
     IdempotencyKey,
     outbox,
 )
 from zg_intake.runtime import IntakeRuntime
-from zg_intake.schemas import AttributeRead, CaseCreate, CaseFilters, CategoryRead, ExternalRef
+from zg_intake.schemas import CaseCreate, ExternalRef
 from zg_intake.territory import CategoryRef, Place, Reference
 
 HOTLINE_SYSTEM = "12345"
@@ -344,59 +341,6 @@ async def _check_before_and_after(session: AsyncSession, case_id: uuid.UUID) -> 
         )
 
 
-def encode_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"seq:{seq}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, _, value = text.partition(":")
-        if prefix != "seq":
-            raise ValueError(text)
-        return int(value)
-    except ValueError as exc:  # binascii.Error and UnicodeDecodeError are ValueErrors
-        raise invalid_field(
-            "cursor", "invalid_cursor", "not a next_cursor this API returned"
-        ) from exc
-
-
-async def list_cases(
-    session: AsyncSession, *, filters: CaseFilters, caller: Identity
-) -> tuple[list[Case], dict[uuid.UUID, uuid.UUID], str | None]:
-    """The cases the caller may read, filtered, newest first; each one's first photo; and the
-    next page's cursor."""
-    if (
-        filters.reported_from is not None
-        and filters.reported_to is not None
-        and filters.reported_from >= filters.reported_to
-    ):
-        raise invalid_field(
-            "reported_to", "empty_range", "reported_to must be later than reported_from"
-        )
-    for name in ("reported_from", "reported_to", "updated_since"):
-        moment = getattr(filters, name)
-        if moment is not None and moment.tzinfo is None:
-            raise invalid_field(name, "timezone_required", "give a timezone, e.g. +08:00 or Z")
-    before = decode_cursor(filters.cursor) if filters.cursor else None
-    cases = await repository.list_cases(
-        session, visible=readable_cases(caller), filters=filters, before_seq=before
-    )
-    next_cursor = encode_cursor(cases[-1].seq) if len(cases) == filters.limit else None
-    photos = await repository.first_photos(session, [c.id for c in cases])
-    return cases, photos, next_cursor
-
-
-async def get_case(session: AsyncSession, case_id: uuid.UUID, *, caller: Identity) -> Case:
-    case = await repository.get_case(session, case_id)
-    # A case the caller may not see is answered as absent: its existence is not revealed.
-    if case is None or not may_read(
-        caller, case, follows=await repository.follows(session, case_id, caller.sub)
-    ):
-        raise CaseNotFound(f"No case with id {case_id}")
-    return case
-
-
 CAMERA_ALARM_SYSTEM = "camera-alarm"
 
 
@@ -437,28 +381,3 @@ async def report_camera_alarm(
         )
     except ValidationFailed as exc:  # unknown category, outside the district: never succeeds
         raise PermanentError(f"camera alarm {alarm.alarm_id} refused: {exc.detail}") from exc
-
-
-async def category_tree(session: AsyncSession) -> list[CategoryRead]:
-    rows = await repository.list_categories(session)
-    nodes = {c.code: _category_read(c) for c in rows}
-    roots = []
-    for c in rows:
-        if c.parent_code and c.parent_code in nodes:
-            nodes[c.parent_code].children.append(nodes[c.code])
-        else:
-            roots.append(nodes[c.code])
-    return roots
-
-
-def _category_read(c: Category) -> CategoryRead:
-    return CategoryRead(
-        code=c.code,
-        kind=c.kind,
-        level=c.level,
-        name=c.name,
-        name_en=c.name_en,
-        duplicate_radius_m=c.duplicate_radius_m,
-        duplicate_window_h=c.duplicate_window_h,
-        attributes=[AttributeRead.model_validate(a) for a in c.attributes],
-    )

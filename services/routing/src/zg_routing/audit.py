@@ -29,3 +29,11 @@ def record(
 
 async def changes_of(session: AsyncSession, subject: str) -> list[ConfigChange]:
     return await changelog.changes_of(session, ConfigChange, subject)
+
+
+async def change_reads(session: AsyncSession, subject: str) -> list[changelog.ChangeRead]:
+    """A subject's changes as the API shows them, oldest first."""
+    return [
+        changelog.ChangeRead.model_validate(c, from_attributes=True)
+        for c in await changes_of(session, subject)
+    ]

@@ -14,15 +14,18 @@ from zg_common.contracts.intake import CaseReported
 from zg_common.contracts.patrol import TOPIC_TERRITORY, TerritoryChanged
 from zg_common.db import after_commit
 from zg_common.events import CloudEvent
+from zg_common.territory import Rebuilds
 from zg_routing import service, territory_copy
 from zg_routing.runtime import RoutingRuntime
 
 
 def consumers(runtime: RoutingRuntime) -> Sequence[ConsumerSpec]:
+    grids = runtime.state.grids
+    rebuilds = Rebuilds(runtime.sessions, lambda s: territory_copy.rebuild(s, grids))
+
     async def territory_changed(session: AsyncSession, event: CloudEvent) -> None:
         if await territory_copy.apply_change(session, TerritoryChanged.parse(event)):
-            grids = runtime.state.grids
-            after_commit(session, lambda: territory_copy.rebuild(session, grids))
+            after_commit(session, rebuilds.request)
 
     return (
         ConsumerSpec(

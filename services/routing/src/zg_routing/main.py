@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from zg_common.app import ServiceSpec, create_service_app
 from zg_common.contracts.routing import CONTRACTS
-from zg_routing import deadlines, directory, refdata, territory_copy
+from zg_routing import deadlines, directory, directory_router, refdata, territory_copy
 from zg_routing.config import RoutingSettings
 from zg_routing.consumers import consumers
 from zg_routing.models import SCHEMA, outbox
@@ -24,7 +24,7 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
             schema=SCHEMA,
             package_file=__file__,
             state=State,
-            routers=[router],
+            routers=[directory_router.router, router],
             outbox=outbox,
             produces=CONTRACTS,
             consumers=consumers,

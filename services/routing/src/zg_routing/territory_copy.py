@@ -53,12 +53,10 @@ async def stamp(session: AsyncSession) -> datetime | None:
 async def follow(runtime: RoutingRuntime) -> None:
     """Background loop: this process's grids follow the copy's changes that another replica
     applied."""
-    sessions, into = runtime.sessions, runtime.state.grids
-
-    async def rebuild_() -> None:
-        async with sessions() as session:
-            await rebuild(session, into)
-
+    into = runtime.state.grids
     await territory.follow_copy(
-        sessions, stamp=stamp, rebuild=rebuild_, interval_s=runtime.settings.territory_follow_s
+        runtime.sessions,
+        stamp=stamp,
+        rebuild=lambda session: rebuild(session, into),
+        interval_s=runtime.settings.territory_follow_s,
     )

@@ -18,6 +18,7 @@ from zg_common.contracts.patrol import (
 )
 from zg_common.db import after_commit
 from zg_common.events import CloudEvent
+from zg_common.territory import Rebuilds
 from zg_video_index import links, territory_copy
 from zg_video_index.runtime import VideoIndexRuntime
 
@@ -32,9 +33,11 @@ def consumers(runtime: VideoIndexRuntime) -> Sequence[ConsumerSpec]:
         position = OfficerPositionReported.parse(event)
         await links.follow_officer(session, position, state.grids.grid_of)
 
+    rebuilds = Rebuilds(runtime.sessions, lambda s: territory_copy.rebuild(s, state.grids))
+
     async def territory_changed(session: AsyncSession, event: CloudEvent) -> None:
         if await territory_copy.apply_change(session, TerritoryChanged.parse(event)):
-            after_commit(session, lambda: territory_copy.rebuild(session, state.grids))
+            after_commit(session, rebuilds.request)
 
     return (
         ConsumerSpec(

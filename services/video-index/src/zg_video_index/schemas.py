@@ -8,7 +8,7 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from zg_common.authz import policy
-from zg_common.geojson import Feature, Geometry
+from zg_common.geojson import Feature, point
 from zg_common.identity import Identity
 from zg_video_index.models import Camera
 
@@ -172,7 +172,7 @@ def camera_feature(camera: Camera, caller: Identity) -> Feature[CameraProperties
     """A camera as GeoJSON, its stream address only for those who may watch."""
     return Feature[CameraProperties](
         id=camera.id,
-        geometry=Geometry(type="Point", coordinates=[camera.lon, camera.lat]),
+        geometry=point(camera.lon, camera.lat),
         properties=CameraProperties.model_validate(_properties(camera, caller)),
     )
 
@@ -180,7 +180,7 @@ def camera_feature(camera: Camera, caller: Identity) -> Feature[CameraProperties
 def seen_feature(camera: Camera, distance_m: float, caller: Identity) -> Feature[SeenBy]:
     return Feature[SeenBy](
         id=camera.id,
-        geometry=Geometry(type="Point", coordinates=[camera.lon, camera.lat]),
+        geometry=point(camera.lon, camera.lat),
         properties=SeenBy(**_properties(camera, caller), distance_m=round(distance_m, 2)),
     )
 

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.authz import Scope, require
 from zg_common.db import SessionDep
-from zg_common.geojson import Feature, FeatureCollection, GeoJSONResponse, Geometry
+from zg_common.geojson import Feature, FeatureCollection, GeoJSONResponse, point
+from zg_common.geojson import line as line_
 from zg_common.identity import Identity
 from zg_patrol.dependencies import RuntimeDep
 from zg_patrol.models import PlanRun
@@ -163,7 +164,7 @@ async def read_officer_route(
         features.append(
             Feature[PlannedRouteProperties](
                 id=f"{badge}/{day.isoformat()}/{shift}",
-                geometry=Geometry(type="LineString", coordinates=line),
+                geometry=line_(line),
                 properties=PlannedRouteProperties(
                     feature="walk", badge=badge, shift=shift, visits=len(stops)
                 ),
@@ -172,7 +173,7 @@ async def read_officer_route(
         features += [
             Feature[PlannedRouteProperties](
                 id=v.id,
-                geometry=Geometry(type="Point", coordinates=[v.lon, v.lat]),
+                geometry=point(v.lon, v.lat),
                 properties=PlannedRouteProperties(
                     feature="visit",
                     badge=badge,

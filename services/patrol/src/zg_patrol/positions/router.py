@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query, status
 
 from zg_common.authz import Scope, require
 from zg_common.db import SessionDep
-from zg_common.geojson import Feature, FeatureCollection, GeoJSONResponse, Geometry
+from zg_common.geojson import Feature, FeatureCollection, GeoJSONResponse, point
+from zg_common.geojson import line as line_
 from zg_common.identity import Identity
 from zg_patrol.dependencies import RequirementsDep
 from zg_patrol.params import Badge
@@ -63,7 +64,7 @@ async def read_positions(
         features=[
             Feature[OfficerOnMap](
                 id=o.badge,
-                geometry=Geometry(type="Point", coordinates=[p.lon, p.lat]),
+                geometry=point(p.lon, p.lat),
                 properties=OfficerOnMap(
                     badge=o.badge,
                     name=o.name,
@@ -101,9 +102,7 @@ async def read_track(
     line = [[f.lon, f.lat] for f in fixes]
     return Feature[TrackProperties](
         id=f"{badge}/{day.isoformat()}",
-        geometry=Geometry(type="LineString", coordinates=line)
-        if len(line) > 1
-        else Geometry(type="Point", coordinates=line[0]),
+        geometry=line_(line),
         properties=TrackProperties(
             badge=badge,
             day=day,

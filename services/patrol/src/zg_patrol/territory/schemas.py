@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from zg_common.geojson import Feature, Geometry
+from zg_common.geojson import Feature, geometry_of, point
 from zg_patrol.models import Grid, PatrolPoint, Route
 
 ZoneTypeId = Literal["core", "residential", "scenic", "vacant"]
@@ -141,7 +141,7 @@ class RouteUpdate(Reasoned):
 def grid_feature(g: Grid) -> Feature[GridProperties]:
     return Feature[GridProperties](
         id=g.id,
-        geometry=Geometry.model_validate(g.geometry),
+        geometry=geometry_of(g.geometry),
         properties=GridProperties.model_validate(g, from_attributes=True),
     )
 
@@ -149,7 +149,7 @@ def grid_feature(g: Grid) -> Feature[GridProperties]:
 def point_feature(p: PatrolPoint) -> Feature[PatrolPointProperties]:
     return Feature[PatrolPointProperties](
         id=p.id,
-        geometry=Geometry(type="Point", coordinates=[p.lon, p.lat]),
+        geometry=point(p.lon, p.lat),
         properties=PatrolPointProperties.model_validate(p, from_attributes=True),
     )
 
@@ -157,6 +157,6 @@ def point_feature(p: PatrolPoint) -> Feature[PatrolPointProperties]:
 def route_feature(r: Route) -> Feature[RouteProperties]:
     return Feature[RouteProperties](
         id=r.id,
-        geometry=Geometry.model_validate(r.geometry),
+        geometry=geometry_of(r.geometry),
         properties=RouteProperties.model_validate(r, from_attributes=True),
     )
