@@ -10,12 +10,12 @@ import pytest
 from zg_common.contracts.routing import CaseAction
 from zg_common.errors import Forbidden, ValidationFailed
 from zg_common.identity import Identity
+from zg_routing.exceptions import IllegalTransition
 from zg_routing.lifecycle import (
     OPEN,
     TERMINAL,
     TRANSITIONS,
     CaseState,
-    IllegalTransition,
     actions_for,
     apply,
 )

@@ -122,3 +122,60 @@ def test_no_source_module_is_over_400_lines() -> None:
         if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     assert long == {}
+
+
+PROBLEM_BASES = {
+    "ProblemError", "BadRequest", "Unauthorized", "Forbidden", "NotFound", "CaseNotFound",
+    "GridNotFound", "Conflict", "ValidationFailed", "ServiceUnavailable", "PayloadTooLarge",
+    "UnsupportedMediaType", "RateLimited",
+}  # fmt: skip
+
+
+def problem_types_outside_exceptions(root: Path) -> list[str]:
+    """Problem types (subclasses of zg_common.errors') defined anywhere but exceptions.py."""
+    found = []
+    for path in root.rglob("*.py"):
+        if path.name == "exceptions.py":
+            continue
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            bases = {ast.unparse(b).split(".")[-1] for b in getattr(node, "bases", [])}
+            if isinstance(node, ast.ClassDef) and bases & PROBLEM_BASES:
+                found.append(f"{path.relative_to(root)}: {node.name}")
+    return found
+
+
+@pytest.mark.parametrize(
+    "root", [*SERVICES, REPO / "gateway" / "src" / "zg_gateway"], ids=lambda p: p.name
+)
+def test_errors_live_in_each_services_exceptions_module(root: Path) -> None:
+    assert problem_types_outside_exceptions(root) == []
+
+
+def test_the_check_sees_an_error_defined_elsewhere(tmp_path: Path) -> None:
+    (tmp_path / "service.py").write_text("class ThingNotFound(NotFound):\n    code = 'x'\n")
+    (tmp_path / "exceptions.py").write_text("class Fine(errors.Conflict):\n    pass\n")
+    assert problem_types_outside_exceptions(tmp_path) == ["service.py: ThingNotFound"]
+
+
+def raw_payload_reads(root: Path) -> list[str]:
+    """Places that read an incoming event's payload other than through `Contract.parse`."""
+    found = []
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Attribute) and node.attr == "data"):
+                continue
+            if isinstance(node.value, ast.Name) and node.value.id == "event":
+                found.append(f"{path.relative_to(root)}:{node.lineno}")
+    return found
+
+
+@pytest.mark.parametrize("root", SERVICES, ids=lambda p: p.name)
+def test_every_consumer_reads_events_through_their_contract(root: Path) -> None:
+    """`EventContract.parse` ignores fields added after the consumer was built (a unit test
+    checks it for every contract); a handler reading `event.data` itself would not."""
+    assert raw_payload_reads(root) == []
+
+
+def test_the_check_sees_a_raw_payload_read(tmp_path: Path) -> None:
+    (tmp_path / "consumers.py").write_text("def h(event):\n    return event.data['case_id']\n")
+    assert raw_payload_reads(tmp_path) == ["consumers.py:2"]

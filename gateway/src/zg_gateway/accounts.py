@@ -10,14 +10,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.errors import Conflict, NotFound
+from zg_common.errors import Conflict
+from zg_gateway.exceptions import AccountNotFound
 from zg_gateway.models import Account, RefreshToken
 from zg_gateway.passwords import hash_password
-
-
-class AccountNotFound(NotFound):
-    code = "account_not_found"
-    title = "Account not found"
 
 
 async def create_account(

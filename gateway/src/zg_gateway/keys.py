@@ -15,14 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.authz import policy
-from zg_common.errors import FieldError, NotFound, Unauthorized, ValidationFailed
+from zg_common.errors import FieldError, Unauthorized, ValidationFailed
 from zg_common.identity import Identity
+from zg_gateway.exceptions import ApiKeyNotFound
 from zg_gateway.models import ApiKey
-
-
-class ApiKeyNotFound(NotFound):
-    code = "api_key_not_found"
-    title = "API key not found"
 
 
 def _hash(key: str) -> str:

@@ -53,3 +53,8 @@ class CaseStateConflict(Conflict):
 class AlreadyRated(Conflict):
     code = "already_rated"
     title = "This case was rated already"
+
+
+class WebhookNotFound(NotFound):
+    code = "webhook_not_found"
+    title = "Webhook subscription not found"

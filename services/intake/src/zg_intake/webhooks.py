@@ -26,11 +26,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.db import unit_of_work
-from zg_common.errors import FieldError, NotFound, ValidationFailed
+from zg_common.errors import FieldError, ValidationFailed
 from zg_common.identity import Identity
 from zg_intake import wording
 from zg_intake.access import may_read
 from zg_intake.config import IntakeSettings
+from zg_intake.exceptions import WebhookNotFound
 from zg_intake.models import (
     Case,
     CaseFollower,
@@ -49,11 +50,6 @@ EVENT_HEADER = "X-Zongguan-Event"
 LEASE = timedelta(minutes=2)  # a claimed delivery is tried again after this if its worker died
 BATCH = 20
 MANAGES_ALL = frozenset({"admin"})
-
-
-class WebhookNotFound(NotFound):
-    code = "webhook_not_found"
-    title = "Webhook subscription not found"
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:

@@ -1,6 +1,6 @@
 """Domain errors of patrol."""
 
-from zg_common.errors import GridNotFound, NotFound, ProblemError
+from zg_common.errors import GridNotFound, NotFound, ProblemError, ServiceUnavailable
 
 __all__ = ["GridNotFound"]  # the territory's, shared with the video index
 
@@ -41,3 +41,12 @@ class RouteNotFound(NotFound):
 class AbsenceNotFound(NotFound):
     code = "absence_not_found"
     title = "Absence not found"
+
+
+class CheckinRefused(ProblemError):
+    status, code, title = 422, "checkin_refused", "The check-in is refused"
+
+
+class QrNotConfigured(ServiceUnavailable):
+    code = "qr_not_configured"
+    title = "Patrol point codes are not configured (ZG_PATROL_QR_SECRET)"

@@ -26,11 +26,12 @@ from zg_common.contracts.routing import (
     HolidaysChanged,
 )
 from zg_common.db import unit_of_work
-from zg_common.errors import FieldError, NotFound, ValidationFailed
+from zg_common.errors import FieldError, ValidationFailed
 from zg_common.events import EventContract
 from zg_common.identity import Identity
 from zg_routing import audit, workflow
 from zg_routing.calendar import NO_HOLIDAYS, Clock, WorkingCalendar, load_calendars
+from zg_routing.exceptions import CalendarNotFound, DepartmentNotFound
 from zg_routing.models import (
     Department,
     Grid,
@@ -42,16 +43,6 @@ from zg_routing.models import (
 from zg_routing.runtime import RoutingRuntime
 
 log = logging.getLogger(__name__)
-
-
-class DepartmentNotFound(NotFound):
-    code = "department_not_found"
-    title = "Department not found"
-
-
-class CalendarNotFound(NotFound):
-    code = "calendar_not_found"
-    title = "Working calendar not found"
 
 
 def _bad(field: str, code: str, message: str) -> ValidationFailed:

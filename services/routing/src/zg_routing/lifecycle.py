@@ -18,8 +18,9 @@ from zg_common.contracts.intake import Channel
 from zg_common.contracts.routing import OPEN, TERMINAL, CaseStatus
 from zg_common.contracts.routing import CaseAction as A
 from zg_common.contracts.routing import CaseStatus as S
-from zg_common.errors import Conflict, FieldError, Forbidden, ValidationFailed
+from zg_common.errors import FieldError, Forbidden, ValidationFailed
 from zg_common.identity import Identity
+from zg_routing.exceptions import IllegalTransition
 
 __all__ = ["OPEN", "TERMINAL", "CaseState", "Outcome", "Transition", "actions_for", "apply"]
 
@@ -32,11 +33,6 @@ HOTLINE = Channel.HOTLINE_12345
 CLOSE_TYPES = ("normal", "overdue", "error", "special")  # 正常, 超时, 差错, 特殊结案
 
 ClockEffect = Literal["start", "stop", "pause", "resume", "extend", "none"]
-
-
-class IllegalTransition(Conflict):
-    code = "illegal_transition"
-    title = "The case's state does not allow this action"
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,10 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.errors import Conflict, FieldError, NotFound, ValidationFailed
+from zg_common.errors import FieldError, ValidationFailed
 from zg_common.identity import Identity
 from zg_routing import audit, repository
+from zg_routing.exceptions import RuleExists, RuleNotFound
 from zg_routing.models import Grid, RoutingRule, RoutingSetting
 
 Scope = Literal["owner", "grid", "zone"]
@@ -51,16 +52,6 @@ def choose(
         if applies:
             by_scope.setdefault(rule.scope, rule)
     return next((by_scope[s] for s in ORDER[kind_of(category)] if s in by_scope), None)
-
-
-class RuleNotFound(NotFound):
-    code = "routing_rule_not_found"
-    title = "Routing rule not found"
-
-
-class RuleExists(Conflict):
-    code = "routing_rule_exists"
-    title = "An active rule for this category and grid exists"
 
 
 async def responsible(

@@ -14,25 +14,17 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.contracts.patrol import CheckinRecorded
-from zg_common.errors import FieldError, ProblemError, ServiceUnavailable
+from zg_common.errors import FieldError
 from zg_common.geo import haversine_m
 from zg_common.identity import Identity
 from zg_patrol.checkin import qr, sheets
 from zg_patrol.config import PatrolSettings
+from zg_patrol.exceptions import CheckinRefused, QrNotConfigured
 from zg_patrol.models import Checkin, MakeupVisit, PatrolPoint, PlanVisit, outbox
 from zg_patrol.requirements import Requirements
 from zg_patrol.territory import service as territory
 
 OPEN_VISIT = ("planned", "unplanned", "missed")  # a scan may still settle these
-
-
-class CheckinRefused(ProblemError):
-    status, code, title = 422, "checkin_refused", "The check-in is refused"
-
-
-class QrNotConfigured(ServiceUnavailable):
-    code = "qr_not_configured"
-    title = "Patrol point codes are not configured (ZG_PATROL_QR_SECRET)"
 
 
 @dataclass(frozen=True)
