@@ -60,6 +60,7 @@ def test_the_check_sees_a_violation(tmp_path: Path) -> None:
 # Inside a service split by aggregate, a sub-package uses another only through its service
 # (and its API models): never its routes, its queries or its Kafka entrypoints.
 PRIVATE_MODULES = {"router", "repository", "consumers"}
+ROOM = ("router.py", "service.py", "repository.py", "schemas.py")
 
 
 def subpackages(service: Path) -> list[Path]:
@@ -101,6 +102,9 @@ def test_patrol_is_split_into_subpackages() -> None:
     service = PACKAGES["zg_patrol"] / "src" / "zg_patrol"
     names = {p.name for p in subpackages(service)}
     assert names == {"territory", "plans", "checkin", "positions", "supervision"}
+    for sub in subpackages(service):  # each the same small room
+        missing = [m for m in ROOM if not (sub / m).exists()]
+        assert not missing, f"{sub.name} lacks {missing}"
 
 
 @pytest.mark.parametrize("package", sorted(p for p in PACKAGES if p != "zg_gateway"))

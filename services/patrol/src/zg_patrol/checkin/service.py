@@ -10,17 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.contracts.patrol import CheckinRecorded
 from zg_common.errors import FieldError
 from zg_common.geo import haversine_m
 from zg_common.identity import Identity
-from zg_patrol.checkin import qr, sheets
+from zg_patrol.checkin import qr, repository, sheets
 from zg_patrol.config import PatrolSettings
 from zg_patrol.exceptions import CheckinRefused, QrNotConfigured
-from zg_patrol.models import Checkin, MakeupVisit, PatrolPoint, PlanVisit, outbox
+from zg_patrol.models import Checkin, PatrolPoint, PlanVisit, outbox
+from zg_patrol.plans import service as plans
 from zg_patrol.requirements import Requirements
 from zg_patrol.territory import service as territory
 
@@ -70,12 +70,7 @@ async def check_in(
     )
     if outcome.visit is not None and outcome.outcome in ("on_time", "early", "late"):
         if outcome.visit.status == "missed":  # visited late after all: no make-up owed
-            await session.execute(
-                delete(MakeupVisit).where(
-                    MakeupVisit.missed_visit_id == outcome.visit.id,
-                    MakeupVisit.planned_day.is_(None),
-                )
-            )
+            await plans.forgive_makeup(session, outcome.visit.id)
         outcome.visit.status = {"on_time": "done"}.get(outcome.outcome, outcome.outcome)
         outcome.visit.done_at, outcome.visit.done_by = now, caller.badge
         outcome.visit.updated_at = now
@@ -139,8 +134,8 @@ async def _judge(
         point_id, _ = qr.verify(scan.token, secret, today=today, valid_days=rules.token_valid_days)
     except qr.TokenRefused as refused:
         return Outcome("refused", None, None, None, refused.reason, refused.message)
-    point = await session.get(PatrolPoint, point_id)
-    if point is None or point.retired_at is not None:
+    point = await territory.find_point(session, point_id)
+    if point is None:
         return Outcome("refused", None, None, None, "unknown_point", f"no point {point_id}")
     if caller.badge is None:
         message = "only an officer's account with a badge number checks in"
@@ -172,20 +167,7 @@ async def _visit_for(
     """The visit of this point the scan settles: the one whose window holds now (the caller's
     own first), else the latest one past still open (late), else the next one of the same
     day (early)."""
-    day_ago, day_ahead = now - timedelta(hours=24), now + timedelta(hours=24)
-    candidates = list(
-        await session.scalars(
-            select(PlanVisit)
-            .where(
-                PlanVisit.point_id == point_id,
-                PlanVisit.status.in_(OPEN_VISIT),
-                PlanVisit.window_end >= day_ago,
-                PlanVisit.window_start <= day_ahead,
-            )
-            .order_by(PlanVisit.window_start)
-            .with_for_update()
-        )
-    )
+    candidates = await plans.visits_to_settle(session, point_id, statuses=OPEN_VISIT, now=now)
     mine = sorted(candidates, key=lambda v: v.officer_badge != caller.badge)
     current = [v for v in mine if v.window_start <= now <= v.window_end]
     if current:
@@ -198,12 +180,8 @@ async def _visit_for(
 
 
 async def refusals(session: AsyncSession, since: datetime) -> dict[str, int]:
-    rows = await session.execute(
-        select(Checkin.reason, func.count())
-        .where(Checkin.outcome == "refused", Checkin.at >= since)
-        .group_by(Checkin.reason)
-    )
-    return {reason or "": int(n) for reason, n in rows.all()}
+    """Refused check-ins since a moment, by reason."""
+    return await repository.refusal_counts(session, since)
 
 
 @dataclass(frozen=True)

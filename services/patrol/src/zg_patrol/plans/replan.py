@@ -16,7 +16,7 @@ from zg_common.contracts.patrol import OfficerTasksAssigned
 from zg_common.db import unit_of_work
 from zg_common.identity import Identity
 from zg_patrol.exceptions import OfficerNotFound
-from zg_patrol.models import Grid, Officer, OfficerAbsence, PatrolPoint, PlanRun, PlanVisit
+from zg_patrol.models import OfficerAbsence, PlanRun, PlanVisit
 from zg_patrol.places import grid_base
 from zg_patrol.plans.planning import NO_OFFICER, UNREACHABLE
 from zg_patrol.plans.service import OPEN, TASKS, absences, planned_visit, publish_tasks
@@ -24,6 +24,7 @@ from zg_patrol.plans.solver import TASK_PRIZE, Job, Walker, solve
 from zg_patrol.positions import service as positions
 from zg_patrol.requirements import Requirements
 from zg_patrol.runtime import PatrolRuntime
+from zg_patrol.territory import service as territory
 
 
 async def replan_shift(
@@ -42,9 +43,7 @@ async def replan_shift(
     shift_begin, shift_end = requirements.shift(shift_id).on(day, requirements.zone)
     start = max(now, shift_begin)
     async with unit_of_work(runtime.sessions) as session:
-        grid = await session.get(Grid, grid_id)
-        if grid is None:
-            raise ValueError(f"no grid {grid_id}")
+        grid = await territory.grid(session, grid_id)
         open_visits = list(
             await session.scalars(
                 select(PlanVisit).where(
@@ -56,23 +55,12 @@ async def replan_shift(
                 )
             )
         )
-        on_shift = list(
-            await session.scalars(
-                select(Officer.badge).where(
-                    Officer.grid_id == grid_id,
-                    Officer.shift == shift_id,
-                    Officer.retired_at.is_(None),
-                )
-            )
-        )
+        on_shift = [
+            o.badge for o in await territory.officers(session, grid_id=grid_id, shift=shift_id)
+        ]
         leaves = await absences(session, day)
         object_type = {
-            p.id: p.object_type
-            for p in await session.scalars(
-                select(PatrolPoint).where(
-                    PatrolPoint.grid_id == grid_id, PatrolPoint.retired_at.is_(None)
-                )
-            )
+            p.id: p.object_type for p in await territory.points(session, grid_id=grid_id)
         }
         where = {b: await last_place(session, day, b, now=now) for b in on_shift}
     base = grid_base(grid.geometry)
@@ -204,7 +192,7 @@ async def drop_out(
     colleagues still on it."""
     requirements = runtime.state.requirements
     async with unit_of_work(runtime.sessions) as session:
-        officer = await session.get(Officer, badge)
+        officer = await territory.officer(session, badge)
         if officer is None:
             raise OfficerNotFound(f"No officer {badge}")
         grid_id, shift_id = officer.grid_id, officer.shift

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import delete, insert, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.authz import Scope
@@ -27,16 +27,15 @@ from zg_common.db import unit_of_work
 from zg_common.errors import FieldError, ValidationFailed
 from zg_patrol.exceptions import OfficerNotFound, PlanNotFound
 from zg_patrol.models import (
-    Grid,
     MakeupVisit,
     Officer,
-    OfficerAbsence,
     PatrolPoint,
     PlanRun,
     PlanVisit,
     outbox,
 )
 from zg_patrol.places import grid_base
+from zg_patrol.plans import repository
 from zg_patrol.plans.planning import DayPlan, OfficerRef, plan_day
 from zg_patrol.requirements import PointRef, Requirements, Visit
 from zg_patrol.runtime import PatrolRuntime
@@ -62,20 +61,13 @@ def check_day(day: date, requirements: Requirements, now: datetime) -> None:
 async def _territory(
     session: AsyncSession,
 ) -> tuple[list[PointRef], list[OfficerRef], dict[str, tuple[float, float]]]:
-    grids = list(await session.scalars(select(Grid)))
+    grids = await territory.grids(session)
     zone_of = {g.id: g.zone_type for g in grids}
     points = [
         PointRef(p.id, p.grid_id, zone_of[p.grid_id], p.object_type, p.lat, p.lon)
-        for p in await session.scalars(
-            select(PatrolPoint).where(PatrolPoint.retired_at.is_(None)).order_by(PatrolPoint.id)
-        )
+        for p in await territory.points(session)
     ]
-    officers = [
-        OfficerRef(o.badge, o.grid_id, o.shift)
-        for o in await session.scalars(
-            select(Officer).where(Officer.retired_at.is_(None)).order_by(Officer.badge)
-        )
-    ]
+    officers = [OfficerRef(o.badge, o.grid_id, o.shift) for o in await territory.officers(session)]
     return points, officers, {g.id: grid_base(g.geometry) for g in grids}
 
 
@@ -91,21 +83,8 @@ async def generate(runtime: PatrolRuntime, day: date, by: str) -> PlanRun:
         points, officers, bases = await _territory(session)
         # kept as they are: settled visits, and open ones whose window has closed (the
         # missed-visit watch's)
-        settled = set(
-            await session.scalars(
-                select(PlanVisit.id).where(
-                    PlanVisit.day == day,
-                    PlanVisit.status.not_in(OPEN) | (PlanVisit.window_end <= now),
-                )
-            )
-        )
-        owed = list(
-            await session.scalars(
-                select(MakeupVisit).where(
-                    (MakeupVisit.planned_day.is_(None)) | (MakeupVisit.planned_day == day)
-                )
-            )
-        )
+        settled = await repository.settled_visit_ids(session, day, open_statuses=OPEN, now=now)
+        owed = await repository.makeups_owed(session, day)
         absent = await absences(session, day)
     visits = [v for v in requirements.visits(day, points) if v.id not in settled]
     visits += [m for m in makeups(day, owed, points, requirements) if m.id not in settled]
@@ -296,12 +275,7 @@ async def publish_tasks(session: AsyncSession, tasks: Sequence[OfficerTasksAssig
 
 async def absences(session: AsyncSession, day: date) -> dict[tuple[str, str], datetime]:
     """From when each officer is off each shift of `day` (the earliest absence)."""
-    rows = await session.execute(
-        select(OfficerAbsence.badge, OfficerAbsence.shift, func.min(OfficerAbsence.from_at))
-        .where(OfficerAbsence.day == day)
-        .group_by(OfficerAbsence.badge, OfficerAbsence.shift)
-    )
-    return {(badge, shift): at for badge, shift, at in rows.all()}
+    return await repository.absences(session, day)
 
 
 async def base_of(session: AsyncSession, officer: Officer) -> tuple[float, float]:
@@ -309,10 +283,20 @@ async def base_of(session: AsyncSession, officer: Officer) -> tuple[float, float
     return grid_base((await territory.grid(session, officer.grid_id)).geometry)
 
 
+async def forgive_makeup(session: AsyncSession, missed_visit_id: str) -> None:
+    """A missed visit made after all (a late check-in): no make-up is owed for it."""
+    await repository.forgive_makeup(session, missed_visit_id)
+
+
+async def visits_to_settle(
+    session: AsyncSession, point_id: str, *, statuses: Sequence[str], now: datetime
+) -> list[PlanVisit]:
+    """The point's visits a check-in now may settle (locked), in window order."""
+    return await repository.visits_of_point_near(session, point_id, statuses=statuses, now=now)
+
+
 async def latest_run(session: AsyncSession, day: date) -> PlanRun:
-    run = await session.scalar(
-        select(PlanRun).where(PlanRun.day == day).order_by(PlanRun.id.desc()).limit(1)
-    )
+    run = await repository.latest_run(session, day)
     if run is None:
         raise PlanNotFound(f"No plan has been made for {day}")
     return run
@@ -320,18 +304,7 @@ async def latest_run(session: AsyncSession, day: date) -> PlanRun:
 
 async def unplanned(session: AsyncSession, day: date, limit: int, scope: Scope) -> list[PlanVisit]:
     """The day's visits no route could take, of the grids the caller sees."""
-    return list(
-        await session.scalars(
-            select(PlanVisit)
-            .where(
-                PlanVisit.day == day,
-                PlanVisit.status == "unplanned",
-                scope.where(grid=PlanVisit.grid_id),
-            )
-            .order_by(PlanVisit.window_start, PlanVisit.point_id)
-            .limit(limit)
-        )
-    )
+    return await repository.unplanned(session, day, limit, scope.where(grid=PlanVisit.grid_id))
 
 
 async def officer_tasks(
@@ -339,16 +312,10 @@ async def officer_tasks(
 ) -> tuple[Officer, list[tuple[PlanVisit, PatrolPoint | None]]]:
     """An officer's visits of the day in walking order, with the points (none for a case
     task): for the command centre and the officers of the same grid."""
-    officer = await session.get(Officer, badge)
+    officer = await territory.officer(session, badge)
     if officer is None or not scope.sees(grid_id=officer.grid_id):
         raise OfficerNotFound(f"No officer {badge} in your grids")
-    rows = await session.execute(
-        select(PlanVisit, PatrolPoint)
-        .outerjoin(PatrolPoint, PatrolPoint.id == PlanVisit.point_id)
-        .where(PlanVisit.day == day, PlanVisit.officer_badge == badge)
-        .order_by(PlanVisit.shift, PlanVisit.seq)
-    )
-    return officer, [(v, p) for v, p in rows.all()]
+    return officer, await repository.officer_day(session, day, badge)
 
 
 AUTO_PLANNER = "patrol:daily-plan"
@@ -366,8 +333,8 @@ async def keep_ahead(runtime: PatrolRuntime, *, now: datetime) -> list[date]:
     made = []
     for day in days:
         async with unit_of_work(runtime.sessions) as session:
-            exists = await session.scalar(select(PlanRun.id).where(PlanRun.day == day).limit(1))
-        if exists is None:
+            exists = await repository.has_plan(session, day)
+        if not exists:
             run = await generate(runtime, day, AUTO_PLANNER)
             log.info(
                 "made the day's plan nobody had made",

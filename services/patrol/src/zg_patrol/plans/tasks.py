@@ -23,11 +23,12 @@ from zg_common.contracts.routing import (
     CaseTransitioned,
 )
 from zg_common.db import unit_of_work
-from zg_patrol.models import Grid, PlanVisit
+from zg_patrol.models import PlanVisit
 from zg_patrol.plans.replan import replan_shift
 from zg_patrol.plans.service import AWAITING, OPEN, TASKS
 from zg_patrol.requirements import Requirements
 from zg_patrol.runtime import PatrolRuntime
+from zg_patrol.territory import service as territory
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ async def add_task(
     if task.grid_id is None or task.lat is None or task.lon is None:
         log.warning("case task without a grid or place", extra={"case_id": task.case_id})
         return None
-    if task.task not in WAITS_IN or await session.get(Grid, task.grid_id) is None:
+    if task.task not in WAITS_IN or not await territory.has_grid(session, task.grid_id):
         log.warning(
             "case task patrol cannot route",
             extra={"case_id": task.case_id, "task": task.task, "grid_id": task.grid_id},

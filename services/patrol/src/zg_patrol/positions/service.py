@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 
-from sqlalchemy import delete, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.authz import Scope
@@ -20,8 +18,10 @@ from zg_common.geo import haversine_m
 from zg_common.identity import Identity
 from zg_patrol.exceptions import BadgeRequired, OfficerNotFound, TrackNotFound
 from zg_patrol.models import Officer, OfficerLatest, OfficerPosition, outbox
+from zg_patrol.positions import repository
 from zg_patrol.requirements import Requirements
 from zg_patrol.runtime import PatrolRuntime
+from zg_patrol.territory import service as territory
 
 MAX_FIXES = 100
 MAX_AGE = timedelta(hours=12)  # fixes buffered longer than a shift are not taken
@@ -63,7 +63,7 @@ async def report(
 ) -> OfficerLatest:
     """Store the caller's fixes (all or none) and move their latest position forward; the
     event tells the live map. Returns the latest position after the report."""
-    officer = await session.get(Officer, caller.badge) if caller.badge else None
+    officer = await territory.officer(session, caller.badge) if caller.badge else None
     if officer is None:
         raise BadgeRequired("only an officer's account with a badge number reports positions")
     errors = [error for n, fix in enumerate(fixes) if (error := _check(n, fix, now))]
@@ -74,23 +74,11 @@ async def report(
         | {k: getattr(f, k) for k in ("at", "lat", "lon", "accuracy_m")}
         for f in fixes
     ]
-    await session.execute(insert(OfficerPosition), rows)
+    await repository.add_fixes(session, rows)
     newest = max(fixes, key=lambda f: f.at)
-    upsert = pg_insert(OfficerLatest).values(
-        badge=officer.badge,
-        at=newest.at,
-        lat=newest.lat,
-        lon=newest.lon,
-        accuracy_m=newest.accuracy_m,
-    )
-    moved = await session.scalar(
-        upsert.on_conflict_do_update(
-            index_elements=[OfficerLatest.badge],
-            set_={c: upsert.excluded[c] for c in ("at", "lat", "lon", "accuracy_m")},
-            where=OfficerLatest.at < upsert.excluded.at,
-        ).returning(OfficerLatest.badge)
-    )
-    if moved is not None:  # not when the report only filled in the past of the track
+    fix = {k: getattr(newest, k) for k in repository.LATEST}
+    if await repository.move_latest(session, officer.badge, fix):
+        # (not when the report only filled in the past of the track)
         await outbox.add(
             session,
             OfficerPositionReported(
@@ -104,7 +92,7 @@ async def report(
             ),
             subject=officer.badge,
         )
-    latest = await session.get(OfficerLatest, officer.badge, populate_existing=True)
+    latest = await repository.latest_of(session, officer.badge, fresh=True)
     assert latest is not None
     return latest
 
@@ -113,15 +101,7 @@ async def live(
     session: AsyncSession, *, grid_ids: frozenset[str] | None, since: datetime
 ) -> list[tuple[Officer, OfficerLatest]]:
     """The officers heard from since `since` (of these grids, or all), with their latest fix."""
-    query = (
-        select(Officer, OfficerLatest)
-        .join(OfficerLatest, OfficerLatest.badge == Officer.badge)
-        .where(OfficerLatest.at >= since)
-        .order_by(Officer.badge)
-    )
-    if grid_ids is not None:
-        query = query.where(Officer.grid_id.in_(sorted(grid_ids)))
-    return [(o, p) for o, p in (await session.execute(query)).all()]
+    return await repository.latest_since(session, grid_ids=grid_ids, since=since)
 
 
 async def track(
@@ -129,24 +109,14 @@ async def track(
 ) -> list[OfficerPosition]:
     """An officer's fixes of a local day, in time order."""
     begin = datetime.combine(day, time(), requirements.zone)
-    return list(
-        await session.scalars(
-            select(OfficerPosition)
-            .where(
-                OfficerPosition.badge == badge,
-                OfficerPosition.at >= begin,
-                OfficerPosition.at < begin + timedelta(days=1),
-            )
-            .order_by(OfficerPosition.at, OfficerPosition.id)
-        )
-    )
+    return await repository.fixes_between(session, badge, begin, begin + timedelta(days=1))
 
 
 async def visible_track(
     session: AsyncSession, badge: str, day: date, *, scope: Scope, requirements: Requirements
 ) -> list[OfficerPosition]:
     """`track` of an officer the caller sees (their grid's), never empty."""
-    officer = await session.get(Officer, badge)
+    officer = await territory.officer(session, badge)
     if officer is None or not scope.sees(grid_id=officer.grid_id):
         raise OfficerNotFound(f"No officer {badge} in your grids")
     fixes = await track(session, badge, day, requirements)
@@ -163,7 +133,7 @@ async def fresh_position(
     session: AsyncSession, badge: str, *, now: datetime
 ) -> OfficerLatest | None:
     """The officer's latest fix if it is recent enough to plan from."""
-    latest = await session.get(OfficerLatest, badge)
+    latest = await repository.latest_of(session, badge)
     if latest is None or latest.at < now - FRESH_FOR_PLANNING or latest.at > now + CLOCK_SKEW:
         return None
     return latest
@@ -173,7 +143,4 @@ async def purge_track(runtime: PatrolRuntime) -> int:
     """Housekeeping: the track older than the retention."""
     cutoff = datetime.now(UTC) - timedelta(days=TRACK_RETENTION_DAYS)
     async with unit_of_work(runtime.sessions) as session:
-        result = await session.execute(
-            delete(OfficerPosition).where(OfficerPosition.received_at < cutoff)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
+        return await repository.delete_fixes_received_before(session, cutoff)

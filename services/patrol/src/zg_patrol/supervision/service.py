@@ -6,18 +6,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import func, literal_column, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.contracts.patrol import PointRated
 from zg_common.errors import FieldError
 from zg_common.identity import Identity
 from zg_patrol.checkin import qr
-from zg_patrol.exceptions import PointCodeRefused, PointNotFound
+from zg_patrol.exceptions import PointCodeRefused
 from zg_patrol.models import PatrolPoint, PointRating, outbox
+from zg_patrol.supervision import repository
 from zg_patrol.territory import service as territory
 
 
@@ -32,10 +30,7 @@ async def point_of_code(
             refused.message,
             errors=[FieldError(field="token", code=refused.reason, message=refused.message)],
         ) from refused
-    point = await session.get(PatrolPoint, point_id)
-    if point is None or point.retired_at is not None:
-        raise PointNotFound(f"No patrol point {point_id}")
-    return point
+    return await territory.point(session, point_id)
 
 
 async def rate(
@@ -50,24 +45,16 @@ async def rate(
 ) -> tuple[PointRating, bool]:
     """The caller's rating of the point today (replacing an earlier one of today); whether it
     replaced one."""
-    upsert = pg_insert(PointRating).values(
-        point_id=point.id, rater_sub=caller.sub, day=today, score=score, comment=comment, at=now
+    rating, inserted = await repository.upsert_rating(
+        session,
+        point_id=point.id,
+        rater_sub=caller.sub,
+        day=today,
+        score=score,
+        comment=comment,
+        at=now,
     )
-    row: Any = (
-        await session.execute(
-            upsert.on_conflict_do_update(
-                constraint="uq_point_rating_once_a_day",
-                set_={
-                    "score": upsert.excluded.score,
-                    "comment": upsert.excluded.comment,
-                    "at": now,
-                },
-            ).returning(PointRating.id, literal_column("xmax = 0").label("inserted"))
-        )
-    ).one()
-    rating = await session.get(PointRating, row.id, populate_existing=True)
-    assert rating is not None
-    replaced = not row.inserted
+    replaced = not inserted
     await outbox.add(
         session,
         PointRated(
@@ -93,12 +80,7 @@ class Summary:
 async def summary(session: AsyncSession, point_id: str, *, today: date, days: int) -> Summary:
     """How residents rated a point in service over its last `days` days (today included)."""
     await territory.point(session, point_id)
-    rows = await session.execute(
-        select(PointRating.score, func.count())
-        .where(PointRating.point_id == point_id, PointRating.day > today - timedelta(days=days))
-        .group_by(PointRating.score)
-    )
-    by_score = {score: n for score, n in rows.all()}
+    by_score = await repository.scores_since(session, point_id, today - timedelta(days=days))
     count = sum(by_score.values())
     average = round(sum(s * n for s, n in by_score.items()) / count, 2) if count else None
     return Summary(count, average, {s: by_score.get(s, 0) for s in range(1, 6)})

@@ -129,6 +129,10 @@ async def grids(session: AsyncSession, *, zone_type: str | None = None) -> list[
     return await repository.list_grids(session, zone_type=zone_type)
 
 
+async def has_grid(session: AsyncSession, grid_id: str) -> bool:
+    return await repository.get_grid(session, grid_id) is not None
+
+
 async def grid(session: AsyncSession, grid_id: str) -> Grid:
     found = await repository.get_grid(session, grid_id)
     if found is None:
@@ -150,10 +154,16 @@ async def points(
     )
 
 
+async def find_point(session: AsyncSession, point_id: str) -> PatrolPoint | None:
+    """A point in service, or None."""
+    found = await session.get(PatrolPoint, point_id)
+    return None if found is None or found.retired_at is not None else found
+
+
 async def point(session: AsyncSession, point_id: str) -> PatrolPoint:
     """A point in service."""
-    found = await session.get(PatrolPoint, point_id)
-    if found is None or found.retired_at is not None:
+    found = await find_point(session, point_id)
+    if found is None:
         raise PointNotFound(f"No patrol point {point_id}")
     return found
 
