@@ -8,13 +8,12 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from zg_common.contracts.patrol import VisitMissed
 from zg_common.db import unit_of_work
-from zg_patrol.models import MakeupVisit, PlanVisit, outbox
+from zg_patrol.models import outbox
+from zg_patrol.plans import repository
 from zg_patrol.plans.service import OPEN, TASKS
 from zg_patrol.runtime import PatrolRuntime
 
@@ -24,31 +23,13 @@ BATCH = 500
 async def close_windows(sessions: async_sessionmaker[AsyncSession], *, now: datetime) -> int:
     """Mark the visits whose window closed before `now` unvisited as missed; how many."""
     async with unit_of_work(sessions) as session:
-        visits = list(
-            await session.scalars(
-                select(PlanVisit)
-                .where(
-                    PlanVisit.status.in_(OPEN),
-                    PlanVisit.window_end < now,
-                    PlanVisit.kind.not_in(TASKS),  # a task's lateness is routing's (督办)
-                )
-                .order_by(PlanVisit.window_end)
-                .limit(BATCH)
-                .with_for_update(skip_locked=True)
-            )
+        # a case task's lateness is routing's (督办), not a missed visit
+        visits = await repository.closed_unvisited(
+            session, open_statuses=OPEN, tasks=TASKS, before=now, limit=BATCH
         )
         for visit in visits:
             visit.status, visit.updated_at = "missed", now
-            await session.execute(
-                pg_insert(MakeupVisit)
-                .values(
-                    missed_visit_id=visit.id,
-                    point_id=visit.point_id,
-                    grid_id=visit.grid_id,
-                    created_at=now,
-                )
-                .on_conflict_do_nothing()
-            )
+            await repository.owe_makeup(session, visit, now=now)
             await outbox.add(
                 session,
                 VisitMissed(

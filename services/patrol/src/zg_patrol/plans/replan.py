@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime
 
-from sqlalchemy import or_, select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.contracts.patrol import OfficerTasksAssigned
@@ -18,6 +18,7 @@ from zg_common.identity import Identity
 from zg_patrol.exceptions import OfficerNotFound
 from zg_patrol.models import OfficerAbsence, PlanRun, PlanVisit
 from zg_patrol.places import grid_base
+from zg_patrol.plans import repository
 from zg_patrol.plans.planning import NO_OFFICER, UNREACHABLE
 from zg_patrol.plans.service import OPEN, TASKS, absences, planned_visit, publish_tasks
 from zg_patrol.plans.solver import TASK_PRIZE, Job, Walker, solve
@@ -44,16 +45,14 @@ async def replan_shift(
     start = max(now, shift_begin)
     async with unit_of_work(runtime.sessions) as session:
         grid = await territory.grid(session, grid_id)
-        open_visits = list(
-            await session.scalars(
-                select(PlanVisit).where(
-                    PlanVisit.day == day,
-                    PlanVisit.grid_id == grid_id,
-                    PlanVisit.shift == shift_id,
-                    PlanVisit.status.in_(OPEN),
-                    or_(PlanVisit.window_end > start, PlanVisit.kind.in_(TASKS)),
-                )
-            )
+        open_visits = await repository.open_visits_of_shift(
+            session,
+            day=day,
+            grid_id=grid_id,
+            shift_id=shift_id,
+            open_statuses=OPEN,
+            tasks=TASKS,
+            after=start,
         )
         on_shift = [
             o.badge for o in await territory.officers(session, grid_id=grid_id, shift=shift_id)
@@ -99,7 +98,7 @@ async def replan_shift(
         await session.flush()
         moved: dict[str, PlanVisit] = {}
         for v in open_visits:  # still open (a check-in or a new day plan may have come between)
-            row = await session.get(PlanVisit, v.id, with_for_update=True)
+            row = await repository.locked_visit(session, v.id)
             if row is not None and row.status in OPEN:
                 moved[v.id] = row
         stamp = datetime.now(UTC)
@@ -225,14 +224,7 @@ async def last_place(
     """Where an officer is, to go on from: the latest fix the app reported if it is fresh,
     else where they last checked in today."""
     fix = await positions.fresh_position(session, badge, now=now)
-    row = (
-        await session.execute(
-            select(PlanVisit.lat, PlanVisit.lon, PlanVisit.done_at)
-            .where(PlanVisit.day == day, PlanVisit.done_by == badge, PlanVisit.done_at.is_not(None))
-            .order_by(PlanVisit.done_at.desc())
-            .limit(1)
-        )
-    ).first()
+    row = await repository.last_check_in(session, day, badge)
     if fix is not None and (row is None or row[2] is None or fix.at >= row[2]):
         return fix.lat, fix.lon
     return (row[0], row[1]) if row else None

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, delete, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_patrol.models import MakeupVisit, OfficerAbsence, PatrolPoint, PlanRun, PlanVisit
@@ -109,3 +111,120 @@ async def visits_of_point_near(
 
 async def has_plan(session: AsyncSession, day: date) -> bool:
     return await session.scalar(select(PlanRun.id).where(PlanRun.day == day).limit(1)) is not None
+
+
+async def closed_unvisited(
+    session: AsyncSession,
+    *,
+    open_statuses: Sequence[str],
+    tasks: Sequence[str],
+    before: datetime,
+    limit: int,
+) -> list[PlanVisit]:
+    """Open patrol visits (not case tasks) whose window closed before a moment, oldest first,
+    locked (replicas share them: skip what another holds)."""
+    return list(
+        await session.scalars(
+            select(PlanVisit)
+            .where(
+                PlanVisit.status.in_(open_statuses),
+                PlanVisit.window_end < before,
+                PlanVisit.kind.not_in(tasks),
+            )
+            .order_by(PlanVisit.window_end)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+
+
+async def owe_makeup(session: AsyncSession, visit: PlanVisit, *, now: datetime) -> None:
+    """A make-up visit owed for a missed one (once)."""
+    await session.execute(
+        pg_insert(MakeupVisit)
+        .values(
+            missed_visit_id=visit.id, point_id=visit.point_id, grid_id=visit.grid_id, created_at=now
+        )
+        .on_conflict_do_nothing()
+    )
+
+
+async def open_tasks_of_case(
+    session: AsyncSession, case_id: str, *, tasks: Sequence[str], open_statuses: Sequence[str]
+) -> list[PlanVisit]:
+    return list(
+        await session.scalars(
+            select(PlanVisit)
+            .where(
+                PlanVisit.case_id == case_id,
+                PlanVisit.kind.in_(tasks),
+                PlanVisit.status.in_(open_statuses),
+            )
+            .with_for_update()
+        )
+    )
+
+
+async def open_tasks(
+    session: AsyncSession, *, tasks: Sequence[str], open_statuses: Sequence[str]
+) -> list[PlanVisit]:
+    """Every open case task, locked (replicas share them)."""
+    return list(
+        await session.scalars(
+            select(PlanVisit)
+            .where(PlanVisit.kind.in_(tasks), PlanVisit.status.in_(open_statuses))
+            .with_for_update(skip_locked=True)
+        )
+    )
+
+
+async def shifts_waiting(session: AsyncSession, reason: str) -> list[tuple[date, str, str]]:
+    """(day, grid, shift) of the visits waiting for a route for this reason."""
+    rows = await session.execute(
+        select(PlanVisit.day, PlanVisit.grid_id, PlanVisit.shift)
+        .where(PlanVisit.status == "unplanned", PlanVisit.reason == reason)
+        .distinct()
+    )
+    return [(d, g, s) for d, g, s in rows.all()]
+
+
+async def open_visits_of_shift(
+    session: AsyncSession,
+    *,
+    day: date,
+    grid_id: str,
+    shift_id: str,
+    open_statuses: Sequence[str],
+    tasks: Sequence[str],
+    after: datetime,
+) -> list[PlanVisit]:
+    """A grid's shift's open visits still to walk: window not closed by `after`, and every
+    case task."""
+    return list(
+        await session.scalars(
+            select(PlanVisit).where(
+                PlanVisit.day == day,
+                PlanVisit.grid_id == grid_id,
+                PlanVisit.shift == shift_id,
+                PlanVisit.status.in_(open_statuses),
+                or_(PlanVisit.window_end > after, PlanVisit.kind.in_(tasks)),
+            )
+        )
+    )
+
+
+async def locked_visit(session: AsyncSession, visit_id: str) -> PlanVisit | None:
+    return await session.get(PlanVisit, visit_id, with_for_update=True)
+
+
+async def last_check_in(session: AsyncSession, day: date, badge: str) -> Any:
+    """(lat, lon, when) the officer last checked in that day, or None."""
+    row = (
+        await session.execute(
+            select(PlanVisit.lat, PlanVisit.lon, PlanVisit.done_at)
+            .where(PlanVisit.day == day, PlanVisit.done_by == badge, PlanVisit.done_at.is_not(None))
+            .order_by(PlanVisit.done_at.desc())
+            .limit(1)
+        )
+    ).first()
+    return row

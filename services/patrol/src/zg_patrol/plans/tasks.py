@@ -11,7 +11,6 @@ import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -24,6 +23,7 @@ from zg_common.contracts.routing import (
 )
 from zg_common.db import unit_of_work
 from zg_patrol.models import PlanVisit
+from zg_patrol.plans import repository
 from zg_patrol.plans.replan import replan_shift
 from zg_patrol.plans.service import AWAITING, OPEN, TASKS
 from zg_patrol.requirements import Requirements
@@ -103,16 +103,8 @@ async def add_task(
 async def settle_tasks(session: AsyncSession, step: CaseTransitioned) -> int:
     """The case left the state a task waits in: the task is done (the officer's answer) or no
     longer needed (cancelled). How many tasks it settled."""
-    open_tasks = list(
-        await session.scalars(
-            select(PlanVisit)
-            .where(
-                PlanVisit.case_id == step.case_id,
-                PlanVisit.kind.in_(TASKS),
-                PlanVisit.status.in_(OPEN),
-            )
-            .with_for_update()
-        )
+    open_tasks = await repository.open_tasks_of_case(
+        session, step.case_id, tasks=TASKS, open_statuses=OPEN
     )
     settled = 0
     for visit in open_tasks:
@@ -134,13 +126,7 @@ async def carry_over(
     passed: as soon as the shift can). How many moved."""
     day, shift, _, shift_end = requirements.shift_at(now)
     async with unit_of_work(sessions) as session:
-        tasks = list(
-            await session.scalars(
-                select(PlanVisit)
-                .where(PlanVisit.kind.in_(TASKS), PlanVisit.status.in_(OPEN))
-                .with_for_update(skip_locked=True)
-            )
-        )
+        tasks = await repository.open_tasks(session, tasks=TASKS, open_statuses=OPEN)
         moved = 0
         for visit in tasks:
             _, ended = requirements.shift(visit.shift).on(visit.day, requirements.zone)
@@ -158,13 +144,7 @@ async def carry_over(
 async def route_waiting(runtime: PatrolRuntime, *, now: datetime, time_limit_s: float) -> int:
     """Plan again each shift with tasks waiting for a route; how many shifts."""
     async with unit_of_work(runtime.sessions) as session:
-        shifts = (
-            await session.execute(
-                select(PlanVisit.day, PlanVisit.grid_id, PlanVisit.shift)
-                .where(PlanVisit.status == "unplanned", PlanVisit.reason == AWAITING)
-                .distinct()
-            )
-        ).all()
+        shifts = await repository.shifts_waiting(session, AWAITING)
     for day, grid_id, shift_id in shifts:
         await replan_shift(
             runtime,
