@@ -55,7 +55,9 @@ def platform(infra: Infra, e2e_database: str) -> Iterator[Platform]:
         KAFKA_BOOTSTRAP_SERVERS=infra.kafka_bootstrap_servers,
         ZG_DATA_DIR=str(folder),
         ZG_ENVIRONMENT="test",
-        ZG_GATEWAY_UPSTREAM_TIMEOUT_S="5",
+        # the production default: a day plan (1 s of solving below) takes about 5 s on two
+        # cores, more while the platform makes its own start-up plans
+        ZG_GATEWAY_UPSTREAM_TIMEOUT_S="10",
         ZG_IDENTITY_SECRET=IDENTITY_SECRET,
         # small limits, so that the tests of them send little
         ZG_INTAKE_MEDIA_MAX_PHOTO_BYTES=str(MAX_PHOTO_BYTES),

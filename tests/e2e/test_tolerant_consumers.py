@@ -14,12 +14,14 @@ import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from tests.conftest import Infra
+from tests.conftest import REPO, Infra
 from tests.e2e.support import a_free_point, report_and_wait_dispatched
 from tests.helpers import eventually
 from zg_common.contracts import contract_for
 from zg_common.db import to_asyncpg_dsn
 from zg_common.events import CloudEvent
+from zg_common.refdata import RefData
+from zg_common.territory import read_grids
 
 AHEAD = {"added_in_a_later_version": {"any": ["shape"]}}
 # every consumer group and its service's schema
@@ -88,7 +90,15 @@ async def test_every_consumer_takes_an_event_from_a_later_version(
     now = datetime.now(UTC).isoformat()
     reported = await published(infra, "intake.case", "intake.case.reported.v1", case["id"])
     step = await published(infra, "routing.case", "routing.case.transitioned.v1", case["id"])
-    grid = await published(infra, "patrol.territory", "patrol.territory.changed.v1", "grid/G01")
+    g01 = next(
+        g for g in read_grids(RefData(REPO / "deploy" / "data" / "fangxing")) if g.id == "G01"
+    )
+    grid = {
+        "source": "/zongguan/patrol",
+        "type": "patrol.territory.changed.v1",
+        "subject": "grid/G01",
+        "data": {"subject": "grid/G01", "change": "updated", "grid": g01.model_dump()},
+    }
     ahead = [
         # routing knows the case already, the video index links it again (idempotently)
         ahead_of(reported),

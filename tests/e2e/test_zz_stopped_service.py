@@ -39,7 +39,7 @@ async def test_zz_a_killed_service_is_503_until_the_supervisor_restarts_it(
     elapsed = time.monotonic() - started
     body = assert_problem(response, 503, "service_unavailable")
     assert "scoring" in body["detail"]
-    assert elapsed < 5, f"took {elapsed:.1f}s, beyond the gateway's 5 s upstream timeout"
+    assert elapsed < 5, f"took {elapsed:.1f}s: a timeout, not a refused connection (10 s)"
     # the rest of the platform still answers
     assert (await api.get("/api/v1/categories")).status_code == 200
     assert_problem(await api.get("/readyz"), 503, "service_unavailable")

@@ -14,12 +14,14 @@ import pytest
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.conftest import Infra
+from tests.conftest import REPO, Infra
 from tests.helpers import eventually
 from tests.integration.conftest import load_data_set, service_database
 from zg_common import territory as zg_territory
 from zg_common.contracts.patrol import GridState, PointState, TerritoryChanged
 from zg_common.db import unit_of_work
+from zg_common.refdata import RefData
+from zg_common.territory import read_points
 from zg_intake import territory_copy as intake_copy
 from zg_intake.models import Grid as IntakeGrid
 from zg_intake.models import PatrolPoint as IntakePoint
@@ -164,3 +166,24 @@ async def test_another_replica_follows_the_copy_within_its_interval(intake: Any)
         follower.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await follower
+
+
+async def test_a_data_set_version_leaves_what_an_event_changed(intake: Any) -> None:
+    data = RefData(REPO / "deploy" / "data" / "fangxing")
+    first = read_points(data)[0]
+    renamed = first.model_copy(update={"name": "经理改名"})
+    try:
+        async with unit_of_work(intake.sessions) as session:
+            assert await intake_copy.apply_change(session, point_changed(renamed, "updated", AT))
+            await intake_copy.load_data_set(session, data)  # a new version, read again
+            row = await session.get(IntakePoint, first.id, populate_existing=True)
+            assert row is not None and row.name == "经理改名", "the event's change stands"
+    finally:
+        async with unit_of_work(intake.sessions) as session:
+            row = await session.get(IntakePoint, first.id)
+            assert row is not None
+            row.changed_at = None
+            await session.flush()
+            await intake_copy.load_data_set(session, data)
+            await session.refresh(row)
+            assert row.name == first.name, "a row no event changed follows the data set"

@@ -2,9 +2,10 @@
 grids and patrol points (so that a fresh copy starts from the same rows patrol loads), and the
 loop that keeps a process's in-memory copy in step with its table.
 
-Patrol publishes the full state of every grid, point, route and officer it loads or changes
-(`patrol.territory.changed.v1`); a copy inserts the data set's rows it does not have yet, and
-applies those events on top (the newer wins). Each replica rebuilds its in-memory index when
+Patrol publishes the full state of every grid, point, route and officer it changes
+(`patrol.territory.changed.v1`, and the edited ones again at each data-set version); a copy
+takes the data set's rows for what no event changed, and applies the events on top (the newer
+wins). Each replica rebuilds its in-memory index when
 its table changed (`follow_copy`), the one that applied the event at once (after its commit).
 """
 
@@ -61,6 +62,22 @@ def read_points(data: RefData) -> list[PointState]:
         for f in data.read("patrol_points.geojson")["features"]
         for p in (f["properties"],)
     ]
+
+
+async def load_from_data_set(session: AsyncSession, table: Any, rows: list[dict[str, Any]]) -> None:
+    """A data-set version's rows into a copy: new ones inserted, the others refreshed unless
+    an event changed them (their `changed_at` is set)."""
+    if not rows:
+        return
+    insert = pg_insert(table)
+    await session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[table.id],
+            set_={k: insert.excluded[k] for k in rows[0] if k != "id"},
+            where=table.changed_at.is_(None),
+        ),
+        rows,
+    )
 
 
 async def apply_newer(session: AsyncSession, table: Any, row: dict[str, Any]) -> bool:

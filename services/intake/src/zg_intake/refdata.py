@@ -64,7 +64,7 @@ async def load(runtime: IntakeRuntime) -> None:
         )
 
     async def load_territory(session: AsyncSession) -> None:
-        await territory_copy.insert_missing(session, data)
+        await territory_copy.load_data_set(session, data)
 
     async with unit_of_work(runtime.sessions) as session:
         await load_part_once(

@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common import territory
@@ -38,12 +37,12 @@ def _point_row(point: PointState, at: datetime | None) -> dict[str, object]:
     }
 
 
-async def insert_missing(session: AsyncSession, data: RefData) -> None:
-    """The data set's grids and points intake has not got yet (patrol's events did the rest)."""
+async def load_data_set(session: AsyncSession, data: RefData) -> None:
+    """A data-set version's grids and points, but for what patrol's events changed."""
     grids = [_grid_row(g, None) for g in territory.read_grids(data)]
     points = [_point_row(p, None) for p in territory.read_points(data)]
-    await session.execute(pg_insert(Grid).on_conflict_do_nothing(), grids)
-    await session.execute(pg_insert(PatrolPoint).on_conflict_do_nothing(), points)
+    await territory.load_from_data_set(session, Grid, grids)
+    await territory.load_from_data_set(session, PatrolPoint, points)
 
 
 async def apply_change(session: AsyncSession, change: TerritoryChanged) -> bool:

@@ -18,12 +18,13 @@ from zg_patrol.runtime import PatrolRuntime
 from zg_patrol.territory.service import TerritoryRow, changed
 
 
-async def announce_territory(session: AsyncSession, *, at: datetime) -> int:
-    """The full state of every grid, point, route and officer (`loaded`), for the copies the
-    other services keep; how many. Edited rows as they were edited; retired ones as retired."""
+async def announce_edited(session: AsyncSession, *, at: datetime) -> int:
+    """The state of every point, route and officer edited through the API (`loaded`): the
+    data set gives every copy the rest (each reads the same version), so a new version is
+    announced by what differs from it; how many."""
     rows: list[TerritoryRow] = []
-    for model in (Grid, PatrolPoint, Route, Officer):
-        rows += list(await session.scalars(select(model)))
+    for model in (PatrolPoint, Route, Officer):
+        rows += list(await session.scalars(select(model).where(model.edited_at.is_not(None))))
     await outbox.add_all(session, [changed(row, "loaded", at) for row in rows])
     return len(rows)
 
@@ -83,7 +84,7 @@ async def load(runtime: PatrolRuntime) -> None:
                 )
             )
         await session.flush()
-        await announce_territory(session, at=datetime.now(UTC))
+        await announce_edited(session, at=datetime.now(UTC))
         await outbox.add(
             session,
             TerritoryLoaded(

@@ -49,7 +49,7 @@ async def load(runtime: RoutingRuntime) -> None:
                     where=Department.contacts == sql_cast([], JSONB),
                 )
             )
-        await territory_copy.insert_missing(session, data)
+        await territory_copy.load_data_set(session, data)
 
     async def load_rules(session: AsyncSession) -> None:
         # Rules of the data set are inserted once; rules that managers changed are kept.

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common import territory
@@ -28,10 +27,10 @@ def _row(grid: GridState, at: datetime | None) -> dict[str, object]:
     }
 
 
-async def insert_missing(session: AsyncSession, data: RefData) -> None:
-    """The data set's grids routing has not got yet (patrol's events did the rest)."""
+async def load_data_set(session: AsyncSession, data: RefData) -> None:
+    """A data-set version's grids, but for what patrol's events changed."""
     rows = [_row(g, None) for g in territory.read_grids(data)]
-    await session.execute(pg_insert(Grid).on_conflict_do_nothing(), rows)
+    await territory.load_from_data_set(session, Grid, rows)
 
 
 async def apply_change(session: AsyncSession, change: TerritoryChanged) -> bool:

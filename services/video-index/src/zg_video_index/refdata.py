@@ -25,7 +25,7 @@ async def load(runtime: VideoIndexRuntime) -> None:
             schema=SCHEMA,
             part="territory",
             version=data.version,
-            loader=lambda s: territory_copy.insert_missing(s, data),
+            loader=lambda s: territory_copy.load_data_set(s, data),
         )
         grids = await territory_copy.grids(session)
     runtime.state.grids = Territory(grids)

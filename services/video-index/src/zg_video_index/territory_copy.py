@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common import territory
@@ -18,12 +17,12 @@ from zg_video_index.registry import Territory
 from zg_video_index.runtime import VideoIndexRuntime
 
 
-async def insert_missing(session: AsyncSession, data: RefData) -> None:
-    """The data set's grids the copy has not got yet (patrol's events did the rest)."""
+async def load_data_set(session: AsyncSession, data: RefData) -> None:
+    """A data-set version's grids, but for what patrol's events changed."""
     rows = [
         {"id": g.id, "geometry": g.geometry, "changed_at": None} for g in territory.read_grids(data)
     ]
-    await session.execute(pg_insert(Grid).on_conflict_do_nothing(), rows)
+    await territory.load_from_data_set(session, Grid, rows)
 
 
 async def apply_change(session: AsyncSession, change: TerritoryChanged) -> bool:

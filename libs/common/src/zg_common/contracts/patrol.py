@@ -86,12 +86,13 @@ class OfficerState(BaseModel):
 
 
 class TerritoryChanged(EventContract):
-    """A grid, a point, an officer (or their absences) or a route changed: loaded from a data
-    set version (`loaded`), or changed by a manager (the change log of patrol, `GET /api/v1/
-    patrol/territory-changes`, says from what to what and why). Patrol owns the territory; the
-    event carries the full new state of what changed, so that every copy of it (intake's,
-    routing's, the video index's) follows without reading patrol's tables. The subject is the
-    Kafka key: the changes of one thing arrive in order."""
+    """A grid, a point, an officer (or their absences) or a route changed: by a manager (the
+    change log of patrol, `GET /api/v1/patrol/territory-changes`, says from what to what and
+    why), or announced again at a data-set version (`loaded`: what the API changed; every copy
+    reads the rest from the same version). Patrol owns the territory; the event carries the
+    full new state of what changed, so that every copy of it (intake's, routing's, the video
+    index's) follows without reading patrol's tables. The subject is the Kafka key: the
+    changes of one thing arrive in order."""
 
     event_type: ClassVar[str] = "patrol.territory.changed.v1"
     topic: ClassVar[str] = TOPIC_TERRITORY
