@@ -83,7 +83,9 @@ async def test_intakes_copy_follows_points_and_grids(intake: Any) -> None:
         # an older change arriving late is ignored
         assert not await intake_copy.apply_change(session, point_changed(stale, "updated", AT))
         await intake_copy.rebuild(session, territory)
-        assert await intake_copy.stamp(session) == AT + timedelta(minutes=1)
+        assert await zg_territory.newest_change(session, IntakeGrid, IntakePoint) == (
+            AT + timedelta(minutes=1)
+        )
     found = territory.point(NEW_POINT.id)
     assert found is not None and found.name == "新店（改）"
 
@@ -114,7 +116,7 @@ async def test_routings_grids_follow_patrol(routing: Any) -> None:
         assert await routing_copy.apply_change(session, grid_changed(NEW_GRID, AT))
         assert not await routing_copy.apply_change(session, point_changed(NEW_POINT, "created", AT))
         await routing_copy.rebuild(session, grids)
-        assert await routing_copy.stamp(session) == AT
+        assert await zg_territory.newest_change(session, RoutingGrid) == AT
     assert grids.locate(32.005, 118.005).id == "G99"
 
 
@@ -143,14 +145,7 @@ async def test_another_replica_follows_the_copy_within_its_interval(intake: Any)
     the same database) follows within `territory_follow_s`."""
     replica = await load_data_set(intake.sessions.kw["bind"], "intake")
     territory = replica.state.reference.territory
-    follower = asyncio.create_task(
-        zg_territory.follow_copy(
-            replica.sessions,
-            stamp=intake_copy.stamp,
-            rebuild=lambda session: intake_copy.rebuild(session, territory),
-            interval_s=0.1,
-        )
-    )
+    follower = asyncio.create_task(replica.state.territory_copy.follow(0.1))
     try:
         await asyncio.sleep(0.3)  # the follower has read the copy's stamp
         later = AT + timedelta(hours=1)
@@ -162,6 +157,14 @@ async def test_another_replica_follows_the_copy_within_its_interval(intake: Any)
             return territory.point(NEW_POINT.id) is not None
 
         await eventually(known, timeout=10, what="the other replica knows the new point")
+        # the process that applied it (its `request` after the commit) rebuilds once
+        consumer = intake.state.territory_copy
+        await consumer.request()
+
+        async def noted() -> bool:
+            return bool(consumer.seen == later)
+
+        await eventually(noted, timeout=5, what="the consumer's rebuild noted the change")
     finally:
         follower.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -1,19 +1,19 @@
 """The territory patrol owns, as the other services copy it: the one reader of the data set's
-grids and patrol points (so that a fresh copy starts from the same rows patrol loads), and the
-loop that keeps a process's in-memory copy in step with its table.
+grids and patrol points (so that a fresh copy starts from the same rows patrol loads), the
+upserts of a copy, and what keeps a process's in-memory index of it in step.
 
 Patrol publishes the full state of every grid, point, route and officer it changes
 (`patrol.territory.changed.v1`, and the edited ones again at each data-set version); a copy
 takes the data set's rows for what no event changed, and applies the events on top (the newer
-wins). Each replica rebuilds its in-memory index when
-its table changed (`follow_copy`), the one that applied the event at once (after its commit).
+wins). `CopyFollower` keeps each process's in-memory index in step: at once (after the
+commit) in the process that applied an event, within an interval in the others.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,26 +21,25 @@ from sqlalchemy import func, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from zg_common.contracts.patrol import GridState, PointState
+from zg_common.consumer import ConsumerSpec
+from zg_common.contracts.patrol import TOPIC_TERRITORY, GridState, PointState, TerritoryChanged
+from zg_common.db import after_commit
+from zg_common.events import CloudEvent
 from zg_common.refdata import RefData
 
 log = logging.getLogger(__name__)
+
+GRID_PROPERTIES = ("id", "code", "name", "name_en", "zone_type", "area_m2")
+POINT_PROPERTIES = (
+    "id", "code", "grid_id", "object_type", "name", "address", "work_focus", "standard",
+)  # fmt: skip
 
 
 def read_grids(data: RefData) -> list[GridState]:
     """The data set's grids (`grids.geojson`)."""
     return [
-        GridState(
-            id=p["id"],
-            code=p["code"],
-            name=p["name"],
-            name_en=p["name_en"],
-            zone_type=p["zone_type"],
-            area_m2=p["area_m2"],
-            geometry=f["geometry"],
-        )
+        GridState(**{k: f["properties"][k] for k in GRID_PROPERTIES}, geometry=f["geometry"])
         for f in data.read("grids.geojson")["features"]
-        for p in (f["properties"],)
     ]
 
 
@@ -48,19 +47,11 @@ def read_points(data: RefData) -> list[PointState]:
     """The data set's patrol points (`patrol_points.geojson`)."""
     return [
         PointState(
-            id=p["id"],
-            code=p["code"],
-            grid_id=p["grid_id"],
-            object_type=p["object_type"],
-            name=p["name"],
-            address=p["address"],
-            work_focus=p["work_focus"],
-            standard=p["standard"],
+            **{k: f["properties"][k] for k in POINT_PROPERTIES},
             lat=f["geometry"]["coordinates"][1],
             lon=f["geometry"]["coordinates"][0],
         )
         for f in data.read("patrol_points.geojson")["features"]
-        for p in (f["properties"],)
     ]
 
 
@@ -102,19 +93,25 @@ async def newest_change(session: AsyncSession, *tables: Any) -> datetime | None:
     return latest
 
 
-class Rebuilds:
-    """Rebuilds a process's in-memory copy after its table changed, one rebuild for a burst of
-    changes: a data-set version brings a thousand events at once, and rebuilding the index for
-    each would hold the process's event loop for a minute."""
+class CopyFollower:
+    """Keeps a process's in-memory index of a territory copy in step with the copy's tables.
+
+    The process that applies patrol's events rebuilds after their commit, once for a burst (a
+    data-set version can bring many at once, and a rebuild per event would hold the event loop
+    for a minute); every process also watches the tables' newest change (`follow`), so that a
+    replica that did not consume an event follows within the interval. Both paths note the
+    change they rebuilt from, so a change is rebuilt from once per process."""
 
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
+        tables: Sequence[Any],
         rebuild: Callable[[AsyncSession], Awaitable[None]],
         *,
         delay_s: float = 0.2,
     ) -> None:
-        self.sessions, self.rebuild, self.delay_s = sessions, rebuild, delay_s
+        self.sessions, self.tables, self.rebuild, self.delay_s = sessions, tables, rebuild, delay_s
+        self.seen: datetime | None = None
         self._pending: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[None]] = set()  # held until done (not collected)
 
@@ -129,31 +126,42 @@ class Rebuilds:
         await asyncio.sleep(self.delay_s)
         self._pending = None  # a change committed from now on asks for the next rebuild
         try:
-            async with self.sessions() as session:
-                await self.rebuild(session)
+            await self.refresh()
         except Exception:
             log.exception("territory copy rebuild failed; the follow loop will try again")
 
+    async def refresh(self) -> None:
+        """Rebuild now, noting the newest change the tables held when read."""
+        async with self.sessions() as session:
+            self.seen = await newest_change(session, *self.tables)
+            await self.rebuild(session)
 
-Stamp = Callable[[AsyncSession], Awaitable[datetime | None]]
+    async def follow(self, interval_s: float) -> None:
+        """Background loop: rebuild when the tables hold a change this process has not rebuilt
+        from (another replica applied it)."""
+        async with self.sessions() as session:
+            self.seen = await newest_change(session, *self.tables)
+        while True:
+            await asyncio.sleep(interval_s)
+            async with self.sessions() as session:
+                latest = await newest_change(session, *self.tables)
+            if latest != self.seen:
+                await self.refresh()
+                log.info("territory copy rebuilt", extra={"changed_at": str(self.seen)})
+
+    def consumer(self, name: str, apply: Apply) -> ConsumerSpec:
+        """The consumer of patrol's territory events that applies them to the copy (`apply`
+        says whether the copy changed) and rebuilds this process's index after the commit."""
+
+        async def changed(session: AsyncSession, event: CloudEvent) -> None:
+            if await apply(session, TerritoryChanged.parse(event)):
+                after_commit(session, self.request)
+
+        return ConsumerSpec(
+            name=name,
+            topics=(TOPIC_TERRITORY,),
+            handlers={TerritoryChanged.event_type: changed},
+        )
 
 
-async def follow_copy(
-    sessions: async_sessionmaker[AsyncSession],
-    *,
-    stamp: Stamp,
-    rebuild: Callable[[AsyncSession], Awaitable[None]],
-    interval_s: float,
-) -> None:
-    """Background loop: rebuild the in-memory copy whenever the table's newest change (`stamp`)
-    moved, so that a replica that did not consume the event follows within `interval_s`."""
-    async with sessions() as session:
-        seen = await stamp(session)
-    while True:
-        await asyncio.sleep(interval_s)
-        async with sessions() as session:
-            latest = await stamp(session)
-            if latest != seen:
-                seen = latest
-                await rebuild(session)
-                log.info("territory copy rebuilt", extra={"changed_at": str(latest)})
+Apply = Callable[[AsyncSession, TerritoryChanged], Awaitable[bool]]

@@ -6,28 +6,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from zg_common.consumer import ConsumerSpec
-from zg_common.contracts.patrol import TOPIC_TERRITORY, TerritoryChanged
 from zg_common.contracts.routing import TOPIC_CASE as ROUTING_CASE
 from zg_common.contracts.routing import CaseDeadlineApproached, CaseOverdue, CaseTransitioned
 from zg_common.contracts.video_index import TOPIC_CAMERA, CameraAlarmRaised
-from zg_common.db import after_commit
-from zg_common.events import CloudEvent
-from zg_common.territory import Rebuilds
 from zg_intake import follow, service, territory_copy
 from zg_intake.runtime import IntakeRuntime
 
 
 def consumers(runtime: IntakeRuntime) -> Sequence[ConsumerSpec]:
-    territory = runtime.state.reference.territory
-    rebuilds = Rebuilds(runtime.sessions, lambda s: territory_copy.rebuild(s, territory))
-
-    async def territory_changed(session: AsyncSession, event: CloudEvent) -> None:
-        if await territory_copy.apply_change(session, TerritoryChanged.parse(event)):
-            after_commit(session, rebuilds.request)
-
     return (
         ConsumerSpec(
             name="intake.case-status",
@@ -38,11 +25,7 @@ def consumers(runtime: IntakeRuntime) -> Sequence[ConsumerSpec]:
                 CaseDeadlineApproached.event_type: follow.record_deadline,
             },
         ),
-        ConsumerSpec(
-            name="intake.territory",
-            topics=(TOPIC_TERRITORY,),
-            handlers={TerritoryChanged.event_type: territory_changed},
-        ),
+        runtime.state.territory_copy.consumer("intake.territory", territory_copy.apply_change),
         ConsumerSpec(
             name="intake.camera-alarms",
             topics=(TOPIC_CAMERA,),

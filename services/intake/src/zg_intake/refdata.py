@@ -8,9 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.db import unit_of_work
 from zg_common.refdata import RefData, load_part_once
+from zg_common.territory import CopyFollower
 from zg_intake import repository, territory_copy
 from zg_intake.attributes import AttributeDef
-from zg_intake.models import SCHEMA, Category, District
+from zg_intake.models import SCHEMA, Category, District, Grid, PatrolPoint
 from zg_intake.runtime import IntakeRuntime
 from zg_intake.territory import (
     CategoryIndex,
@@ -81,6 +82,9 @@ async def load(runtime: IntakeRuntime) -> None:
         territory = await territory_copy.build(session)
     assert district is not None
     majors = {c.code: c.name for c in categories if c.level == "major"}
+    runtime.state.territory_copy = CopyFollower(
+        runtime.sessions, (Grid, PatrolPoint), lambda s: territory_copy.rebuild(s, territory)
+    )
     runtime.state.reference = Reference(
         district=DistrictOutline.from_geojson(district.geometry),
         categories=CategoryIndex(

@@ -15,10 +15,8 @@ from zg_intake.models import (
     CaseStatusChange,
     Category,
     District,
-    Grid,
     IdempotencyKey,
     Media,
-    PatrolPoint,
 )
 from zg_intake.schemas import CaseFilters
 
@@ -51,14 +49,6 @@ async def follows(session: AsyncSession, case_id: uuid.UUID, sub: str) -> bool:
 
 async def get_district(session: AsyncSession) -> District | None:
     return await session.scalar(select(District).limit(1))
-
-
-async def list_grids(session: AsyncSession) -> list[Grid]:
-    return list(await session.scalars(select(Grid).order_by(Grid.id)))
-
-
-async def list_patrol_points(session: AsyncSession) -> list[PatrolPoint]:
-    return list(await session.scalars(select(PatrolPoint).order_by(PatrolPoint.id)))
 
 
 async def case_by_external_ref(session: AsyncSession, system: str, external_id: str) -> Case | None:

@@ -83,17 +83,7 @@ async def rebuild(session: AsyncSession, into: Territory) -> None:
     into.update(*await _indexed(session))
 
 
-async def stamp(session: AsyncSession) -> datetime | None:
-    return await territory.newest_change(session, Grid, PatrolPoint)
-
-
 async def follow(runtime: IntakeRuntime) -> None:
-    """Background loop: this process's territory follows the copy's changes that another
-    replica applied."""
-    into = runtime.state.reference.territory
-    await territory.follow_copy(
-        runtime.sessions,
-        stamp=stamp,
-        rebuild=lambda session: rebuild(session, into),
-        interval_s=runtime.settings.territory_follow_s,
-    )
+    """Background loop: this process's index follows the copy's changes another replica
+    applied."""
+    await runtime.state.territory_copy.follow(runtime.settings.territory_follow_s)

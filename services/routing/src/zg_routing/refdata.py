@@ -14,11 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.db import unit_of_work
 from zg_common.refdata import RefData, load_part_once
+from zg_common.territory import CopyFollower
 from zg_routing import directory, repository, territory_copy
 from zg_routing.calendar import Clock, TimeLimits
 from zg_routing.models import (
     SCHEMA,
     Department,
+    Grid,
     HolidayYear,
     RoutingRule,
     RoutingSetting,
@@ -112,7 +114,10 @@ async def load(runtime: RoutingRuntime) -> None:
             await directory.announce_all(session, at=datetime.now(UTC))
         grids = await repository.list_grids(session)
         calendars, stamp = await directory.read_calendars(session)
-    runtime.state.grids = GridIndex(grids)
+    runtime.state.grids = index = GridIndex(grids)
+    runtime.state.territory_copy = CopyFollower(
+        runtime.sessions, (Grid,), lambda s: territory_copy.rebuild(s, index)
+    )
     runtime.state.zone_types = frozenset(z["id"] for z in data.read("zone_types.json"))
     runtime.state.clock = Clock(
         calendars=calendars, limits=TimeLimits(data.read("time_limits.json")), stamp=stamp

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common import territory
 from zg_common.contracts.patrol import GridState, TerritoryChanged
 from zg_common.refdata import RefData
+from zg_routing import repository
 from zg_routing.models import Grid
 from zg_routing.runtime import RoutingRuntime
 from zg_routing.territory import GridIndex
@@ -42,20 +42,10 @@ async def apply_change(session: AsyncSession, change: TerritoryChanged) -> bool:
 
 
 async def rebuild(session: AsyncSession, into: GridIndex) -> None:
-    into.update(list(await session.scalars(select(Grid).order_by(Grid.id))))
-
-
-async def stamp(session: AsyncSession) -> datetime | None:
-    return await territory.newest_change(session, Grid)
+    into.update(await repository.list_grids(session))
 
 
 async def follow(runtime: RoutingRuntime) -> None:
-    """Background loop: this process's grids follow the copy's changes that another replica
+    """Background loop: this process's index follows the copy's changes another replica
     applied."""
-    into = runtime.state.grids
-    await territory.follow_copy(
-        runtime.sessions,
-        stamp=stamp,
-        rebuild=lambda session: rebuild(session, into),
-        interval_s=runtime.settings.territory_follow_s,
-    )
+    await runtime.state.territory_copy.follow(runtime.settings.territory_follow_s)

@@ -12,13 +12,9 @@ from zg_common.contracts.intake import TOPIC_CASE as INTAKE_CASE
 from zg_common.contracts.intake import CaseReported
 from zg_common.contracts.patrol import (
     TOPIC_OFFICER,
-    TOPIC_TERRITORY,
     OfficerPositionReported,
-    TerritoryChanged,
 )
-from zg_common.db import after_commit
 from zg_common.events import CloudEvent
-from zg_common.territory import Rebuilds
 from zg_video_index import links, territory_copy
 from zg_video_index.runtime import VideoIndexRuntime
 
@@ -33,18 +29,8 @@ def consumers(runtime: VideoIndexRuntime) -> Sequence[ConsumerSpec]:
         position = OfficerPositionReported.parse(event)
         await links.follow_officer(session, position, state.grids.grid_of)
 
-    rebuilds = Rebuilds(runtime.sessions, lambda s: territory_copy.rebuild(s, state.grids))
-
-    async def territory_changed(session: AsyncSession, event: CloudEvent) -> None:
-        if await territory_copy.apply_change(session, TerritoryChanged.parse(event)):
-            after_commit(session, rebuilds.request)
-
     return (
-        ConsumerSpec(
-            name="video-index.territory",
-            topics=(TOPIC_TERRITORY,),
-            handlers={TerritoryChanged.event_type: territory_changed},
-        ),
+        runtime.state.territory_copy.consumer("video-index.territory", territory_copy.apply_change),
         ConsumerSpec(
             name="video-index.case-cameras",
             topics=(INTAKE_CASE,),

@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zg_common.db import unit_of_work
 from zg_common.geo import Projection
 from zg_common.refdata import RefData, load_part_once
+from zg_common.territory import CopyFollower
 from zg_video_index import registry, territory_copy, transfer
-from zg_video_index.models import SCHEMA
+from zg_video_index.models import SCHEMA, Grid
 from zg_video_index.registry import LiveIndex, Territory
 from zg_video_index.runtime import VideoIndexRuntime
 
@@ -28,7 +29,10 @@ async def load(runtime: VideoIndexRuntime) -> None:
             loader=lambda s: territory_copy.load_data_set(s, data),
         )
         grids = await territory_copy.grids(session)
-    runtime.state.grids = Territory(grids)
+    runtime.state.grids = territory = Territory(grids)
+    runtime.state.territory_copy = CopyFollower(
+        runtime.sessions, (Grid,), lambda s: territory_copy.rebuild(s, territory)
+    )
 
     async def load_cameras(session: AsyncSession) -> None:
         checked = registry.check_rows(

@@ -4,8 +4,6 @@ patrol's `patrol.territory.changed.v1` events, and mirrored in each process's `T
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,17 +39,7 @@ async def rebuild(session: AsyncSession, into: Territory) -> None:
     into.update(await grids(session))
 
 
-async def stamp(session: AsyncSession) -> datetime | None:
-    return await territory.newest_change(session, Grid)
-
-
 async def follow(runtime: VideoIndexRuntime) -> None:
-    """Background loop: this process's grids follow the copy's changes that another replica
+    """Background loop: this process's index follows the copy's changes another replica
     applied."""
-    into = runtime.state.grids
-    await territory.follow_copy(
-        runtime.sessions,
-        stamp=stamp,
-        rebuild=lambda session: rebuild(session, into),
-        interval_s=runtime.settings.territory_follow_s,
-    )
+    await runtime.state.territory_copy.follow(runtime.settings.territory_follow_s)
