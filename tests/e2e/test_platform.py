@@ -252,12 +252,12 @@ async def test_services_trust_only_the_gateways_signature(platform: Platform) ->
     scoring = platform.services["scoring"]
     async with httpx.AsyncClient(base_url=scoring, timeout=10) as direct:
 
-        async def counted() -> bool:
+        async def listed() -> bool:
             scores = await direct.get("/api/v1/scores/departments", headers=as_role("manager"))
             assert scores.status_code == 200
             return "traffic-police" in {d["department_id"] for d in scores.json()["departments"]}
 
-        await eventually(counted, what="scoring to count the dispatch to the traffic police")
+        await eventually(listed, what="scoring to learn routing's departments from its events")
 
 
 async def test_a_clients_own_identity_header_does_not_pass_the_gateway(

@@ -12,11 +12,11 @@ import pytest
 
 from zg_common.authz import policy
 from zg_common.contracts.intake import Channel, ReportStatus
-from zg_common.contracts.routing import OPEN, TERMINAL, CaseAction, CaseStatus, CaseTransitioned
+from zg_common.contracts.routing import OPEN, TERMINAL, CaseAction, CaseStatus
 from zg_intake.models import CLOSED_STATUSES
 from zg_intake.wording import PLAIN, extended_status, open311_status, plain
 from zg_routing import lifecycle
-from zg_scoring.service import counters_of
+from zg_scoring import timeline
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 INTAKE_STATUSES = [*CaseStatus, *ReportStatus]
@@ -66,17 +66,16 @@ def test_values_added_later_take_the_stated_defaults(caplog: pytest.LogCaptureFi
     assert extended_status("awaiting_drone") == "IN_PROGRESS"
     # routing: a report through an unknown channel is not held for verification
     assert "smart_lamp" not in lifecycle.MUST_VERIFY
-    # scoring: an unknown action counts for nothing
-    step = CaseTransitioned(
-        case_id="c",
-        action="escalate_to_mayor",
-        from_status="dispatched",
-        to_status="dispatched",
-        actor_role="shift_leader",
-        department_id="d1",
-        at=datetime(2026, 11, 30, tzinfo=UTC),
+    # scoring: an unknown action counts for nothing (the department's hold goes on unbroken)
+    at, due = datetime(2026, 11, 30, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)
+    derived = timeline.derive(
+        [
+            timeline.Step(at, 1, "dispatch", "dispatched", "d1", due_at=due),
+            timeline.Step(at, 2, "escalate_to_mayor", "dispatched", "d1", due_at=due),
+        ]
     )
-    assert counters_of(step) == (None, [])
+    assert (derived.disposals, derived.returns, derived.closed_at) == ([], [], None)
+    assert [(h.department_id, h.to_at) for h in derived.holds] == [("d1", None)]
     # the vocabularies read it as None and say so once
     with caplog.at_level(logging.WARNING):
         assert Channel.read("smart_lamp") is None

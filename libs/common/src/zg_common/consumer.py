@@ -44,6 +44,7 @@ EVENTS_PROCESSED = Counter(
 )
 
 Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
+BatchHandler = Callable[[AsyncSession, Sequence[CloudEvent]], Awaitable[None]]
 
 
 class PermanentError(Exception):
@@ -77,11 +78,18 @@ def dlq_topic(topic: str) -> str:
 
 @dataclass(frozen=True)
 class ConsumerSpec:
-    """What a service consumes: a group name, topics and one handler per event type."""
+    """What a service consumes: a group name, topics and one handler per event type.
+
+    A projection whose rows are keyed by the event id (applying an event twice changes
+    nothing) gives a `batch` handler instead: it takes a whole poll's events in one call, skips
+    the types it does not read, and no processed-event row is written per event (so a replay
+    into emptied projections is not swallowed by the records of the first pass)."""
 
     name: str
     topics: Sequence[str]
     handlers: Mapping[str, Handler] = field(default_factory=dict)
+    batch: BatchHandler | None = None
+    max_records: int = 100
 
 
 class _GroupMembership(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -153,7 +161,9 @@ class IdempotentConsumer:
         self.started.set()
         try:
             while True:
-                batches = await self.consumer.getmany(timeout_ms=1000, max_records=100)
+                batches = await self.consumer.getmany(
+                    timeout_ms=1000, max_records=self.spec.max_records
+                )
                 for tp, records in batches.items():
                     await self.handle_batch(records)
                     # Each record above is committed in the database (or dead-lettered) before
@@ -174,7 +184,10 @@ class IdempotentConsumer:
         """Apply one poll's records of a partition in a single transaction (one commit, one
         fsync for many events). If anything in it fails, nothing of it stays, and the records
         are applied one by one, each with its retries and its own way to the DLQ."""
-        if len(records) > 1:
+        if len(records) > 1 and self.spec.batch is not None:
+            if await self._apply_batch(records, self.spec.batch):
+                return
+        elif len(records) > 1:
             try:
                 outcomes = []
                 async with unit_of_work(self.sessions) as session:
@@ -201,6 +214,35 @@ class IdempotentConsumer:
         for record in records:
             await self.handle_record(record)
 
+    async def _apply_batch(
+        self, records: Sequence[ConsumerRecord[bytes, bytes]], batch: BatchHandler
+    ) -> bool:
+        """A poll's events through the batch handler in one transaction; False (nothing kept)
+        when any record is undecodable or the handler fails: then one by one."""
+        try:
+            events = [decode_event(record.value) for record in records]
+            async with unit_of_work(self.sessions) as session:
+                await batch(session, events)
+        except Exception:
+            log.info(
+                "batch not applied as a whole; applying its records one by one",
+                exc_info=True,
+                extra={"records": len(records)},
+            )
+            return False
+        EVENTS_PROCESSED.labels(self.group_id, "applied").inc(len(events))
+        return True
+
+    def _handler_of(self, event_type: str) -> Handler | None:
+        batch = self.spec.batch
+        if batch is None:
+            return self.spec.handlers.get(event_type)
+
+        async def one(session: AsyncSession, event: CloudEvent) -> None:
+            await batch(session, [event])
+
+        return one
+
     async def handle_record(self, record: ConsumerRecord[bytes, bytes]) -> None:
         try:
             event = decode_event(record.value)
@@ -209,7 +251,7 @@ class IdempotentConsumer:
                 await self._dead_letter(record, exc, attempts=1)
             return
         with _bound_ids(record, event):
-            handler = self.spec.handlers.get(event.type)
+            handler = self._handler_of(event.type)
             if handler is None:
                 EVENTS_PROCESSED.labels(self.group_id, "ignored").inc()
                 return
@@ -257,7 +299,11 @@ class IdempotentConsumer:
 
     async def _apply_in(self, session: AsyncSession, event: CloudEvent, handler: Handler) -> bool:
         """Record the event id and run the handler in the caller's transaction; False when the
-        event was applied before (a redelivery)."""
+        event was applied before (a redelivery). A batch handler's projection is keyed by the
+        event id itself: nothing to record."""
+        if self.spec.batch is not None:
+            await handler(session, event)
+            return True
         inserted = await session.scalar(
             self._mark_processed,
             {"consumer": self.group_id, "event_id": event.id, "event_type": event.type},

@@ -99,6 +99,13 @@ class CaseNotFound(NotFound):
     title = "Case not found"
 
 
+class DepartmentNotFound(NotFound):
+    """No department of that id (routing's directory; scoring answers it too)."""
+
+    code = "department_not_found"
+    title = "Department not found"
+
+
 class GridNotFound(NotFound):
     """No grid of that id (the territory's grids; patrol and the video index answer it)."""
 

@@ -123,6 +123,7 @@ class Case(Base):
     # the verified caller who reported it: for "residents see their own reports"; private
     reporter_sub: Mapped[str | None] = mapped_column(String(100), index=True)
     reporter_role: Mapped[str | None] = mapped_column(String(30))
+    reporter_badge: Mapped[str | None] = mapped_column(String(30))  # an officer's (积分)
     reporter_name: Mapped[str | None] = mapped_column(String(50))
     reporter_phone: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(30))

@@ -110,6 +110,7 @@ async def report_case(
         source=source,
         reporter_sub=reporter.sub,
         reporter_role=reporter.role,
+        reporter_badge=reporter.badge if reporter.role == "officer" else None,
         reporter_name=data.reporter_name,
         reporter_phone=data.reporter_phone,
         status=status,
@@ -166,6 +167,7 @@ async def report_case(
             distance_m=round(haversine_m(case.lat, case.lon, parent.lat, parent.lon), 1),
             merged_at=now,
             by="intake",
+            reporter_badge=case.reporter_badge,
         ),
         subject=str(case.id),
     )
@@ -193,6 +195,7 @@ def reported_event(case: Case, category: CategoryRef) -> CaseReported:
         external_id=case.external_id,
         camera_id=case.camera_id,
         partner_key_id=case.reporter_sub if case.reporter_role == "partner" else None,
+        reporter_badge=case.reporter_badge,
     )
 
 

@@ -26,12 +26,12 @@ from zg_common.contracts.routing import (
     HolidaysChanged,
 )
 from zg_common.db import unit_of_work
-from zg_common.errors import FieldError, ValidationFailed
+from zg_common.errors import DepartmentNotFound, FieldError, ValidationFailed
 from zg_common.events import EventContract
 from zg_common.identity import Identity
 from zg_routing import audit, workflow
 from zg_routing.calendar import NO_HOLIDAYS, Clock, WorkingCalendar, load_calendars
-from zg_routing.exceptions import CalendarNotFound, DepartmentNotFound
+from zg_routing.exceptions import CalendarNotFound
 from zg_routing.models import (
     Department,
     Grid,

@@ -15,11 +15,6 @@ class RuleExists(Conflict):
     title = "An active rule for this category and grid exists"
 
 
-class DepartmentNotFound(NotFound):
-    code = "department_not_found"
-    title = "Department not found"
-
-
 class CalendarNotFound(NotFound):
     code = "calendar_not_found"
     title = "Working calendar not found"

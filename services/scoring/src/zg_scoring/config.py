@@ -1,5 +1,6 @@
 """Settings of the scoring service (env prefix ZG_SCORING_)."""
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from zg_common.settings import ServiceSettings
@@ -11,3 +12,6 @@ class ScoringSettings(ServiceSettings):
     )
 
     http_port: int = 8004
+    consumer_batch: int = Field(
+        2000, ge=1, le=50_000, description="events folded per transaction (one poll)"
+    )

@@ -1,24 +1,25 @@
-"""Kafka entrypoints of scoring."""
+"""Kafka entrypoints of scoring: one projection of every event it reads."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from zg_common.consumer import ConsumerSpec
+from zg_common.contracts.intake import TOPIC_CASE as INTAKE_CASE
 from zg_common.contracts.routing import TOPIC_CASE as ROUTING_CASE
-from zg_common.contracts.routing import CaseOverdue, CaseTransitioned
-from zg_scoring import service
+from zg_common.contracts.routing import TOPIC_DEPARTMENT
+from zg_scoring import projection
 from zg_scoring.runtime import ScoringRuntime
+
+TOPICS = (INTAKE_CASE, ROUTING_CASE, TOPIC_DEPARTMENT)
 
 
 def consumers(runtime: ScoringRuntime) -> Sequence[ConsumerSpec]:
     return (
         ConsumerSpec(
-            name="scoring.case-counters",
-            topics=(ROUTING_CASE,),
-            handlers={
-                CaseTransitioned.event_type: service.count_transition,
-                CaseOverdue.event_type: service.count_overdue,
-            },
+            name="scoring.projection",
+            topics=TOPICS,
+            batch=projection.apply,
+            max_records=runtime.settings.consumer_batch,
         ),
     )

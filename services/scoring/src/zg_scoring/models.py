@@ -1,47 +1,203 @@
-"""ORM tables of the scoring schema: projections of the case events."""
+"""Tables of the scoring schema. Two kinds:
+
+- **facts**: the events scoring reads, one row per event keyed by its id (inserting an event
+  twice changes nothing: the projection is idempotent without a processed-event record);
+- **derived**: each case's timeline (disposals, holds, returns, milestones), rebuilt from the
+  case's facts whenever one of them arrives, in whatever order they came.
+
+Every indicator of every period is a query over these; `rebuild` empties them all and replays
+the log."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, Integer, MetaData, String
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 SCHEMA = "scoring"
 metadata = MetaData(schema=SCHEMA)
+
+EventId = String(80)
+CaseId = String(40)
+Ref = String(50)
 
 
 class Base(DeclarativeBase):
     metadata = metadata
 
 
-class DepartmentDay(Base):
-    """The standard's base counters of a department for one local day (domain reference §3):
-    what every department indicator (按期处置率, 返工率 ...) is a ratio of."""
-
-    __tablename__ = "department_day"
-
-    department_id: Mapped[str] = mapped_column(String(50), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    dispatched: Mapped[int] = mapped_column(Integer, default=0)  # 派遣: cases received
-    redispatched: Mapped[int] = mapped_column(Integer, default=0)  # of them after a return
-    returned: Mapped[int] = mapped_column(Integer, default=0)  # 回退: returns approved
-    reworked: Mapped[int] = mapped_column(Integer, default=0)  # 返工: failed checks, call-backs
-    extended: Mapped[int] = mapped_column(Integer, default=0)  # 延期: extensions approved
-    hung: Mapped[int] = mapped_column(Integer, default=0)  # 挂账: hangs approved
-    disposed: Mapped[int] = mapped_column(Integer, default=0)  # 处置
-    disposed_on_time: Mapped[int] = mapped_column(Integer, default=0)  # 按期处置
-    overdue: Mapped[int] = mapped_column(Integer, default=0)  # 超期: deadlines passed
+# --- facts ---------------------------------------------------------------------------------
 
 
-COUNTERS = (
-    "dispatched",
-    "redispatched",
-    "returned",
-    "reworked",
-    "extended",
-    "hung",
-    "disposed",
-    "disposed_on_time",
-    "overdue",
-)
+class CaseReport(Base):
+    """`intake.case.reported.v1`: what a case is and who reported it (the last report of a case
+    wins: a split report is reported again)."""
+
+    __tablename__ = "case_report"
+
+    case_id: Mapped[str] = mapped_column(CaseId, primary_key=True)
+    event_id: Mapped[str] = mapped_column(EventId)
+    number: Mapped[str] = mapped_column(String(30))
+    category: Mapped[str] = mapped_column(String(20))
+    grid_id: Mapped[str | None] = mapped_column(Ref, index=True)
+    zone_type: Mapped[str | None] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(30))
+    urgency: Mapped[str] = mapped_column(String(20))
+    reporter_badge: Mapped[str | None] = mapped_column(String(30), index=True)
+    resolved_on_site: Mapped[bool] = mapped_column(Boolean)
+    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class CaseMerge(Base):
+    """`intake.case.merged.v1`: a report joined an open case."""
+
+    __tablename__ = "case_merge"
+
+    event_id: Mapped[str] = mapped_column(EventId, primary_key=True)
+    case_id: Mapped[str] = mapped_column(CaseId)
+    into_case_id: Mapped[str] = mapped_column(CaseId, index=True)
+    source: Mapped[str] = mapped_column(String(30))
+    reporter_badge: Mapped[str | None] = mapped_column(String(30))
+    merged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CaseSplit(Base):
+    """`intake.case.split.v1`: a merge undone."""
+
+    __tablename__ = "case_split"
+
+    event_id: Mapped[str] = mapped_column(EventId, primary_key=True)
+    case_id: Mapped[str] = mapped_column(CaseId, index=True)
+    from_case_id: Mapped[str] = mapped_column(CaseId)
+    split_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CaseStep(Base):
+    """`routing.case.transitioned.v1` (and `deadline_moved`, as the action `deadline_moved`)."""
+
+    __tablename__ = "case_step"
+
+    event_id: Mapped[str] = mapped_column(EventId, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(), unique=True)
+    case_id: Mapped[str] = mapped_column(CaseId, index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    to_status: Mapped[str | None] = mapped_column(String(30))
+    department_id: Mapped[str | None] = mapped_column(Ref)
+    from_department_id: Mapped[str | None] = mapped_column(Ref)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    actor_badge: Mapped[str | None] = mapped_column(String(30))
+    stage_on_time: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class CaseRating(Base):
+    """`intake.case.rated.v1`: a resident's 1–5 rating of how the case was handled."""
+
+    __tablename__ = "case_rating"
+
+    event_id: Mapped[str] = mapped_column(EventId, primary_key=True)
+    case_id: Mapped[str] = mapped_column(CaseId)
+    department_id: Mapped[str | None] = mapped_column(Ref)
+    grid_id: Mapped[str | None] = mapped_column(Ref)
+    score: Mapped[int] = mapped_column(SmallInteger)
+    rated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class Department(Base):
+    """`routing.department.changed.v1`: the departments assessed (the newest state wins)."""
+
+    __tablename__ = "department"
+
+    id: Mapped[str] = mapped_column(Ref, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    mode: Mapped[str] = mapped_column(String(20))
+    grid_ids: Mapped[list[str]] = mapped_column(JSONB)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# --- derived: each case's timeline ------------------------------------------------------------
+
+
+class Disposal(Base):
+    __tablename__ = "disposal"
+    __table_args__ = (Index("ix_disposal_department_at", "department_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    case_id: Mapped[str] = mapped_column(CaseId, index=True)
+    department_id: Mapped[str] = mapped_column(Ref)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rework: Mapped[bool] = mapped_column(Boolean)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    extended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Hold(Base):
+    __tablename__ = "hold"
+    __table_args__ = (Index("ix_hold_span", "from_at", "to_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    case_id: Mapped[str] = mapped_column(CaseId, index=True)
+    department_id: Mapped[str] = mapped_column(Ref)
+    from_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    to_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    hung: Mapped[bool] = mapped_column(Boolean)
+    extended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CaseReturn(Base):
+    __tablename__ = "case_return"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    case_id: Mapped[str] = mapped_column(CaseId, index=True)
+    department_id: Mapped[str] = mapped_column(Ref)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class CaseMilestone(Base):
+    __tablename__ = "case_milestone"
+
+    case_id: Mapped[str] = mapped_column(CaseId, primary_key=True)
+    filed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    self_handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# --- rules ---------------------------------------------------------------------------------
+
+
+class RulesVersion(Base):
+    """A version of the assessment rules, in force from `starts_on` (local date) until the
+    next version's start."""
+
+    __tablename__ = "rules_version"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    starts_on: Mapped[date] = mapped_column(Date, unique=True)
+    rules: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+FACTS = (CaseReport, CaseMerge, CaseSplit, CaseStep, CaseRating, Department)
+DERIVED = (Disposal, Hold, CaseReturn, CaseMilestone)

@@ -1,46 +1,118 @@
-"""HTTP endpoints of scoring."""
+"""HTTP endpoints of scoring: indicators and rankings of a period, their drill-downs, and the
+assessment rules' versions.
+
+A period is `period=2026-10` (month), `period=2026-W43` (ISO week), `period=2026-10-27` (day)
+or `from=2026-10-01&to=2026-10-15` (local dates, both included); none: the current month."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
-from zg_common.authz import require
+from zg_common.authz import Scope, require
 from zg_common.db import SessionDep
-from zg_common.errors import FieldError, ValidationFailed
 from zg_common.identity import Identity
 from zg_scoring import service
-from zg_scoring.schemas import DepartmentCount, DepartmentCounts
+from zg_scoring.periods import Period, resolve
+from zg_scoring.schemas import (
+    DepartmentCases,
+    DepartmentDetail,
+    DepartmentScores,
+    RulesVersionIn,
+    RulesVersionOut,
+)
 
-router = APIRouter(prefix="/api/v1", tags=["scoring"])
+router = APIRouter(prefix="/api/v1/scores", tags=["scoring"])
+
+PeriodText = Annotated[
+    str | None,
+    Query(
+        description="2026-10 (month), 2026-W43 (ISO week) or 2026-10-27 (day), Asia/Shanghai",
+        examples=["2026-10"],
+    ),
+]
+From = Annotated[date | None, Query(alias="from", description="first local day (with to)")]
+To = Annotated[date | None, Query(description="last local day, included (with from)")]
+
+
+def _period(period: str | None, first: date | None, last: date | None) -> Period:
+    return resolve(period, first, last, now=service.now())
 
 
 @router.get(
-    "/scores/departments",
-    response_model=DepartmentCounts,
-    summary="Each department's base counters in a period (local days, inclusive): dispatched, "
-    "re-dispatched, returned, reworked, extended, hung, disposed (on time), overdue",
+    "/departments",
+    response_model=DepartmentScores,
+    summary="Departments and contractors ranked by composite, with every indicator (处置率, "
+    "按期处置率, 返工率, 超期待处置率, 延期率, 结案率 ...); department staff see their own lines",
 )
-async def read_department_counts(
+async def read_department_scores(
     caller: Annotated[Identity, require("scores.read")],
     session: SessionDep,
-    since: date | None = None,
-    until: date | None = None,
-) -> DepartmentCounts:
-    if since and until and since > until:
-        raise ValidationFailed(
-            "since is after until",
-            errors=[
-                FieldError(
-                    field="since", code="range_inverted", message="since must not be after until"
-                )
-            ],
-        )
-    rows = await service.department_counts(session, since=since, until=until)
-    return DepartmentCounts(
-        since=since,
-        until=until,
-        departments=[DepartmentCount(department_id=d, **counts) for d, counts in rows],
+    period: PeriodText = None,
+    first: From = None,
+    last: To = None,
+) -> DepartmentScores:
+    return await service.department_scores(session, _period(period, first, last), Scope.of(caller))
+
+
+@router.get(
+    "/departments/{department_id}",
+    response_model=DepartmentDetail,
+    summary="One department's line with its daily series",
+)
+async def read_department_score(
+    caller: Annotated[Identity, require("scores.read")],
+    session: SessionDep,
+    department_id: str,
+    period: PeriodText = None,
+    first: From = None,
+    last: To = None,
+) -> DepartmentDetail:
+    return await service.department_detail(
+        session, _period(period, first, last), department_id, Scope.of(caller)
     )
+
+
+@router.get(
+    "/departments/{department_id}/cases",
+    response_model=DepartmentCases,
+    summary="The cases behind each of a department's numbers (their counts equal the totals)",
+)
+async def read_department_cases(
+    caller: Annotated[Identity, require("scores.read")],
+    session: SessionDep,
+    department_id: str,
+    period: PeriodText = None,
+    first: From = None,
+    last: To = None,
+) -> DepartmentCases:
+    return await service.department_cases(
+        session, _period(period, first, last), department_id, Scope.of(caller)
+    )
+
+
+@router.get(
+    "/rules",
+    response_model=list[RulesVersionOut],
+    summary="The assessment rules' versions, oldest first (each in force from its start date)",
+)
+async def read_rules(
+    caller: Annotated[Identity, require("scores.rules.read")], session: SessionDep
+) -> list[RulesVersionOut]:
+    return await service.list_rules(session)
+
+
+@router.post(
+    "/rules",
+    response_model=RulesVersionOut,
+    status_code=201,
+    summary="Publish a rules version from a future local day (weights, point values, bands)",
+)
+async def create_rules(
+    caller: Annotated[Identity, require("scores.rules.manage")],
+    session: SessionDep,
+    data: RulesVersionIn,
+) -> RulesVersionOut:
+    return await service.add_rules(session, data, caller=caller, now=service.now())

@@ -64,6 +64,9 @@ class CaseReported(EventContract):
         default=None,
         description="the partner key that reported it (a 12345 hotline answers its call-backs)",
     )
+    reporter_badge: str | None = Field(
+        default=None, description="the officer's badge when an officer reported it (积分, 漏报)"
+    )
 
 
 class CaseMerged(EventContract):
@@ -83,6 +86,12 @@ class CaseMerged(EventContract):
     distance_m: float
     merged_at: datetime
     by: str = Field(description="intake (automatic) or the operator's role")
+    # added fields (v1 stays: each has a default for events published before them)
+    reporter_badge: str | None = Field(
+        default=None,
+        description="the officer's badge when an officer made the joining report (an officer's "
+        "report merged into a public one counts as reported: no 漏报)",
+    )
 
 
 class CaseSplit(EventContract):

@@ -1,7 +1,8 @@
 """Re-dispatch, rework and extension counted right: one case driven through routing's real
 lifecycle (a return and a re-dispatch to another department, an extension, a late disposal,
 a failed check and its rework, a hang, an overdue announcement), and routing's published steps
-folded by scoring into each department's base counters, against the real databases."""
+folded by scoring into each department's indicators, against the real databases: the same
+numbers whether the steps arrive in order, backwards or twice."""
 
 from __future__ import annotations
 
@@ -13,14 +14,19 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from zg_common.contracts.routing import CaseOverdue, CaseTransitioned
+from zg_common.authz import Scope
+from zg_common.contracts.routing import CaseOverdue, CaseTransitioned, DepartmentChanged
 from zg_common.db import unit_of_work
 from zg_common.events import CloudEvent
 from zg_common.identity import Identity
 from zg_routing import workflow
 from zg_routing.deadlines import check_deadlines
 from zg_routing.models import TrackedCase
+from zg_scoring import projection
 from zg_scoring import service as scoring
+from zg_scoring.models import DERIVED, FACTS
+from zg_scoring.periods import parse_period
+from zg_scoring.schemas import DepartmentScore
 
 pytestmark = pytest.mark.integration
 
@@ -89,37 +95,47 @@ async def test_every_step_counts_for_the_department_that_took_it(
 
     async with routing_engine_of(sessions).connect() as conn:
         rows = await conn.execute(
-            text("SELECT payload FROM routing.outbox WHERE key = :key ORDER BY seq"),
-            {"key": str(case_id)},
+            text(
+                "SELECT payload FROM routing.outbox WHERE key = :key "
+                "OR payload->>'type' = :department ORDER BY seq"
+            ),
+            {"key": str(case_id), "department": DepartmentChanged.event_type},
         )
         events = [CloudEvent.model_validate(row[0]) for row in rows]
-    handlers = {
-        CaseTransitioned.event_type: scoring.count_transition,
-        CaseOverdue.event_type: scoring.count_overdue,
-    }
-    counted = async_sessionmaker(scoring_engine, expire_on_commit=False)
-    async with unit_of_work(counted) as session:
-        await session.execute(text("TRUNCATE scoring.department_day"))
-        for event in events:
-            if event.type in handlers:
-                await handlers[event.type](session, event)
-    async with unit_of_work(counted) as session:
-        counts = dict(await scoring.department_counts(session, since=None, until=None))
+    assert {e.type for e in events} >= {CaseTransitioned.event_type, CaseOverdue.event_type}
 
-    zero = dict.fromkeys(counts["roads-contractor"], 0)
-    assert counts["greening-contractor"] == {**zero, "dispatched": 1, "returned": 1}
-    assert counts["roads-contractor"] == {
-        **zero,
-        "dispatched": 1,
-        "redispatched": 1,
-        "extended": 1,
-        "hung": 1,
-        "overdue": 1,
-        "disposed": 2,
-        "disposed_on_time": 1,
-        "reworked": 1,
-    }
-    assert set(counts) == {"greening-contractor", "roads-contractor"}
+    counted = async_sessionmaker(scoring_engine, expire_on_commit=False)
+    december = parse_period("2026-12")
+    lines: dict[int, dict[str, DepartmentScore]] = {}
+    for arrival in (events, list(reversed(events)), events + events):  # late, shuffled, twice
+        async with unit_of_work(counted) as session:
+            await session.execute(text("TRUNCATE " + ", ".join(PROJECTIONS)))
+            for event in arrival:  # one at a time: each a batch of its own
+                await projection.apply(session, [event])
+        async with unit_of_work(counted) as session:
+            scores = await scoring.department_scores(session, december, Scope(everything=True))
+            drill = await scoring.department_cases(
+                session, december, "roads-contractor", Scope(everything=True)
+            )
+        lines[len(lines)] = {x.department_id: x for x in scores.departments}
+    assert lines[0] == lines[1] == lines[2]
+    green, roads_line = lines[0]["greening-contractor"], lines[0]["roads-contractor"]
+    assert (green.returned, green.to_handle, green.composite) == (1, 0, None)
+    # the standing disposal is the rework's, in time; the first one (late) was undone
+    assert (roads_line.handled, roads_line.handled_on_time, roads_line.overdue_open) == (1, 1, 0)
+    assert (roads_line.reworked, roads_line.extended, roads_line.returned, roads_line.closed) == (
+        1,
+        1,
+        0,
+        0,
+    )
+    # 100×.3 + 100×.2 + (100−100)×.2 + (100−0)×.2 + (100−100)×.1
+    assert (roads_line.composite, roads_line.band, roads_line.rank) == (70.0, "C", 1)
+    assert drill.totals == {"handled": 1, "handled_on_time": 1, "reworked": 1, "extended": 1}
+    assert [c.case_id for c in drill.cases] == [str(case_id)]
+
+
+PROJECTIONS = [f"scoring.{m.__tablename__}" for m in (*FACTS, *DERIVED)]
 
 
 def routing_engine_of(sessions: async_sessionmaker[Any]) -> AsyncEngine:

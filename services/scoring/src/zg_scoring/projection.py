@@ -1,0 +1,247 @@
+"""Events into facts, facts into each case's timeline: the one batch handler of scoring's
+consumer. Idempotent by construction (every fact is keyed by its event id; a case's timeline is
+derived again from all of its facts), so it needs no processed-event record, and events count
+by their own times in whatever order they arrive."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zg_common.contracts.intake import CaseMerged, CaseRated, CaseReported
+from zg_common.contracts.intake import CaseSplit as CaseSplitEvent
+from zg_common.contracts.routing import CaseDeadlineMoved, CaseTransitioned, DepartmentChanged
+from zg_common.events import CloudEvent
+from zg_scoring import timeline
+from zg_scoring.models import (
+    CaseMerge,
+    CaseMilestone,
+    CaseRating,
+    CaseReport,
+    CaseReturn,
+    CaseSplit,
+    CaseStep,
+    Department,
+    Disposal,
+    Hold,
+)
+
+# the event types scoring reads (the consumer's topics carry others; they are skipped)
+READS = frozenset(
+    {
+        CaseReported.event_type,
+        CaseMerged.event_type,
+        CaseSplitEvent.event_type,
+        CaseRated.event_type,
+        CaseTransitioned.event_type,
+        CaseDeadlineMoved.event_type,
+        DepartmentChanged.event_type,
+    }
+)
+CHUNK = 2000  # rows per INSERT (PostgreSQL takes at most 32,767 parameters in one statement)
+
+
+async def apply(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
+    """Fold a batch of events (any order, any mix, redeliveries included)."""
+    reports: dict[str, dict[str, Any]] = {}
+    departments: dict[str, dict[str, Any]] = {}
+    rows: dict[Any, dict[str, dict[str, Any]]] = {
+        CaseStep: {},
+        CaseMerge: {},
+        CaseSplit: {},
+        CaseRating: {},
+    }
+    for event in events:
+        kind = event.type
+        if kind not in READS:
+            continue
+        if kind == CaseTransitioned.event_type:
+            t = CaseTransitioned.parse(event)
+            rows[CaseStep][event.id] = {
+                "event_id": event.id,
+                "case_id": t.case_id,
+                "at": t.at,
+                "action": t.action,
+                "to_status": t.to_status,
+                "department_id": t.department_id,
+                "from_department_id": t.from_department_id,
+                "due_at": t.due_at,
+                "actor_badge": t.actor_badge,
+                "stage_on_time": t.stage_on_time,
+            }
+        elif kind == CaseDeadlineMoved.event_type:
+            m = CaseDeadlineMoved.parse(event)
+            rows[CaseStep][event.id] = {
+                "event_id": event.id,
+                "case_id": m.case_id,
+                "at": m.at,
+                "action": timeline.DEADLINE_MOVED,
+                "to_status": None,
+                "department_id": m.department_id,
+                "from_department_id": None,
+                "due_at": m.due_at,
+                "actor_badge": None,
+                "stage_on_time": None,
+            }
+        elif kind == CaseReported.event_type:
+            r = CaseReported.parse(event)
+            row = {
+                "case_id": r.case_id,
+                "event_id": event.id,
+                "number": r.number,
+                "category": r.category,
+                "grid_id": r.grid_id,
+                "zone_type": r.zone_type,
+                "source": r.source,
+                "urgency": r.urgency,
+                "reporter_badge": r.reporter_badge,
+                "resolved_on_site": r.resolved_on_site,
+                "reported_at": r.reported_at,
+            }
+            _keep_newest(reports, r.case_id, row, "reported_at")
+        elif kind == CaseMerged.event_type:
+            g = CaseMerged.parse(event)
+            rows[CaseMerge][event.id] = {
+                "event_id": event.id,
+                "case_id": g.case_id,
+                "into_case_id": g.into_case_id,
+                "source": g.source,
+                "reporter_badge": g.reporter_badge,
+                "merged_at": g.merged_at,
+            }
+        elif kind == CaseSplitEvent.event_type:
+            p = CaseSplitEvent.parse(event)
+            rows[CaseSplit][event.id] = {
+                "event_id": event.id,
+                "case_id": p.case_id,
+                "from_case_id": p.from_case_id,
+                "split_at": p.split_at,
+            }
+        elif kind == CaseRated.event_type:
+            v = CaseRated.parse(event)
+            rows[CaseRating][event.id] = {
+                "event_id": event.id,
+                "case_id": v.case_id,
+                "department_id": v.department_id,
+                "grid_id": v.grid_id,
+                "score": v.score,
+                "rated_at": v.rated_at,
+            }
+        elif kind == DepartmentChanged.event_type:
+            d = DepartmentChanged.parse(event)
+            department: dict[str, Any] = {
+                "id": d.department_id,
+                "name": d.name,
+                "name_en": d.name_en,
+                "mode": d.mode,
+                "grid_ids": d.grid_ids,
+                "changed_at": d.at,
+            }
+            _keep_newest(departments, d.department_id, department, "changed_at")
+
+    for model in (CaseMerge, CaseSplit, CaseRating):
+        await _insert_new(session, model, list(rows[model].values()))
+    await _upsert_newest(session, CaseReport, "case_id", "reported_at", list(reports.values()))
+    await _upsert_newest(session, Department, "id", "changed_at", list(departments.values()))
+    changed = await _insert_new(session, CaseStep, list(rows[CaseStep].values()), "case_id")
+    if changed:
+        await derive_cases(session, sorted(changed))
+
+
+def _keep_newest(
+    into: dict[str, dict[str, Any]], key: str, row: dict[str, Any], time_field: str
+) -> None:
+    held = into.get(key)
+    if held is None or held[time_field] <= row[time_field]:
+        into[key] = row
+
+
+def _chunks(rows: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
+    for start in range(0, len(rows), CHUNK):
+        yield rows[start : start + CHUNK]
+
+
+async def _insert_new(
+    session: AsyncSession, model: Any, rows: list[dict[str, Any]], returning: str | None = None
+) -> set[str]:
+    """Insert the rows whose event is new; the given column of those inserted."""
+    inserted: set[str] = set()
+    for chunk in _chunks(rows):
+        stmt = pg_insert(model).values(chunk).on_conflict_do_nothing()
+        if returning is None:
+            await session.execute(stmt)
+        else:
+            result = await session.execute(stmt.returning(getattr(model, returning)))
+            inserted.update(result.scalars())
+    return inserted
+
+
+async def _upsert_newest(
+    session: AsyncSession, model: Any, key: str, time_field: str, rows: list[dict[str, Any]]
+) -> None:
+    """Insert, or replace the held row when the new one is at least as recent."""
+    for chunk in _chunks(rows):
+        stmt = pg_insert(model).values(chunk)
+        columns = {c: stmt.excluded[c] for c in chunk[0] if c != key}
+        await session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[getattr(model, key)],
+                set_=columns,
+                where=getattr(model, time_field) <= stmt.excluded[time_field],
+            )
+        )
+
+
+async def derive_cases(session: AsyncSession, case_ids: Sequence[str]) -> None:
+    """Each case's timeline derived again from all its steps."""
+    for start in range(0, len(case_ids), CHUNK):
+        ids = list(case_ids[start : start + CHUNK])
+        steps: dict[str, list[timeline.Step]] = {case_id: [] for case_id in ids}
+        result = await session.execute(
+            select(
+                CaseStep.case_id,
+                CaseStep.at,
+                CaseStep.seq,
+                CaseStep.action,
+                CaseStep.to_status,
+                CaseStep.department_id,
+                CaseStep.from_department_id,
+                CaseStep.due_at,
+            ).where(CaseStep.case_id.in_(ids))
+        )
+        for row in result.mappings():
+            fields = dict(row)
+            steps[fields.pop("case_id")].append(timeline.Step(**fields))
+        for model in (Disposal, Hold, CaseReturn, CaseMilestone):
+            await session.execute(delete(model).where(model.case_id.in_(ids)))
+        out: dict[Any, list[dict[str, Any]]] = {
+            Disposal: [],
+            Hold: [],
+            CaseReturn: [],
+            CaseMilestone: [],
+        }
+        for case_id, case_steps in steps.items():
+            _rows_of(case_id, timeline.derive(case_steps), out)
+        for model, model_rows in out.items():
+            for chunk in _chunks(model_rows):
+                await session.execute(pg_insert(model).values(chunk))
+
+
+def _rows_of(case_id: str, t: timeline.Timeline, out: dict[Any, list[dict[str, Any]]]) -> None:
+    out[Disposal] += [{"case_id": case_id, **asdict(d)} for d in t.disposals]
+    out[Hold] += [{"case_id": case_id, **asdict(h)} for h in t.holds]
+    out[CaseReturn] += [{"case_id": case_id, **asdict(r)} for r in t.returns]
+    out[CaseMilestone].append(
+        {
+            "case_id": case_id,
+            "filed_at": t.filed_at,
+            "closed_at": t.closed_at,
+            "cancelled_at": t.cancelled_at,
+            "self_handled_at": t.self_handled_at,
+        }
+    )
