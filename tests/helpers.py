@@ -39,6 +39,7 @@ SAMPLE_PATH_VALUES = {
     "absence_id": "1",
     "key_id": str(uuid.uuid4()),
     "account_id": str(uuid.uuid4()),
+    "job_id": str(uuid.uuid4()),
 }
 # The gateway's catch-all forwards; the service behind it checks the operation.
 PROXY_PATHS = frozenset({"/api/v1/{path:path}", "/open311/v2/{path:path}"})

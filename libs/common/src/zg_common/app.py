@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from zg_common import migrate
 from zg_common.consumer import ConsumerSpec, IdempotentConsumer, purge_processed
+from zg_common.contracts.scoring import REPLAYED_TOPICS
 from zg_common.db import create_engine, create_sessionmaker
 from zg_common.errors import (
     PROBLEM_MEDIA_TYPE,
@@ -201,7 +202,10 @@ async def _start_messaging(runtime: Runtime[Any, Any]) -> None:
     while True:
         try:
             await ensure_topics(
-                settings.kafka_bootstrap_servers, topics, partitions=settings.kafka_topic_partitions
+                settings.kafka_bootstrap_servers,
+                topics,
+                partitions=settings.kafka_topic_partitions,
+                kept=REPLAYED_TOPICS,
             )
             await runtime.producer.start()
             break

@@ -106,6 +106,13 @@ class DepartmentNotFound(NotFound):
     title = "Department not found"
 
 
+class OfficerNotFound(NotFound):
+    """No officer of that badge (patrol's officers; scoring answers it too)."""
+
+    code = "officer_not_found"
+    title = "Officer not found"
+
+
 class GridNotFound(NotFound):
     """No grid of that id (the territory's grids; patrol and the video index answer it)."""
 

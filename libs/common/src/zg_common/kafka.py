@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError
 
 from zg_common.consumer import dlq_topic
@@ -36,8 +37,20 @@ def topics_with_dlq(topics: Iterable[str]) -> list[str]:
     return sorted(names)
 
 
-async def ensure_topics(bootstrap_servers: str, topics: Iterable[str], *, partitions: int) -> None:
-    """Create the topics (and their DLQs) that do not exist yet; the broker does not auto-create."""
+# the topic setting of a topic kept without a time limit (an event log projections replay)
+KEEP_FOREVER = {"retention.ms": "-1"}
+
+
+async def ensure_topics(
+    bootstrap_servers: str,
+    topics: Iterable[str],
+    *,
+    partitions: int,
+    kept: Collection[str] = (),
+) -> None:
+    """Create the topics (and their DLQs) that do not exist yet; the broker does not auto-create.
+    The `kept` ones are kept without a time limit: created so, and set so if they exist (a
+    topic created before it was kept)."""
     names = topics_with_dlq(topics)
     if not names:
         return
@@ -46,11 +59,24 @@ async def ensure_topics(bootstrap_servers: str, topics: Iterable[str], *, partit
     try:
         existing = set(await admin.list_topics())
         missing = [n for n in names if n not in existing]
+        to_keep = [n for n in names if n in existing and n in kept]
+        if to_keep:
+            await admin.alter_configs(
+                [ConfigResource(ConfigResourceType.TOPIC, n, KEEP_FOREVER) for n in to_keep]
+            )
         if not missing:
             return
         with contextlib.suppress(TopicAlreadyExistsError):  # another service was first
             await admin.create_topics(
-                [NewTopic(n, num_partitions=partitions, replication_factor=1) for n in missing]
+                [
+                    NewTopic(
+                        n,
+                        num_partitions=partitions,
+                        replication_factor=1,
+                        topic_configs=KEEP_FOREVER if n in kept else None,
+                    )
+                    for n in missing
+                ]
             )
         log.info("topics created", extra={"topics": missing})
         # Metadata propagates asynchronously even on one broker.

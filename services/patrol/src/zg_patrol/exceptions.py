@@ -1,18 +1,20 @@
 """Domain errors of patrol."""
 
-from zg_common.errors import GridNotFound, NotFound, ProblemError, ServiceUnavailable
+from zg_common.errors import (
+    GridNotFound,
+    NotFound,
+    OfficerNotFound,
+    ProblemError,
+    ServiceUnavailable,
+)
 
-__all__ = ["GridNotFound"]  # the territory's, shared with the video index
+# the territory's, shared with the video index and scoring
+__all__ = ["GridNotFound", "OfficerNotFound"]
 
 
 class PlanNotFound(NotFound):
     code = "plan_not_found"
     title = "No plan for this day"
-
-
-class OfficerNotFound(NotFound):
-    code = "officer_not_found"
-    title = "Officer not found"
 
 
 class PointNotFound(NotFound):

@@ -12,6 +12,7 @@ class ScoringSettings(ServiceSettings):
     )
 
     http_port: int = 8004
+    rebuild_poll_s: float = Field(1.0, gt=0, description="how often queued rebuilds are looked for")
     consumer_batch: int = Field(
         2000, ge=1, le=50_000, description="events folded per transaction (one poll)"
     )

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from zg_common.consumer import ConsumerSpec
-from zg_common.contracts.intake import TOPIC_CASE as INTAKE_CASE
-from zg_common.contracts.routing import TOPIC_CASE as ROUTING_CASE
-from zg_common.contracts.routing import TOPIC_DEPARTMENT
+from zg_common.contracts.scoring import REPLAYED_TOPICS
 from zg_scoring import projection
 from zg_scoring.runtime import ScoringRuntime
 
-TOPICS = (INTAKE_CASE, ROUTING_CASE, TOPIC_DEPARTMENT)
+TOPICS = REPLAYED_TOPICS
 
 
 def consumers(runtime: ScoringRuntime) -> Sequence[ConsumerSpec]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from zg_common.app import ServiceSpec, create_service_app
+from zg_scoring import rebuild, refdata
 from zg_scoring.config import ScoringSettings
 from zg_scoring.consumers import consumers
 from zg_scoring.models import SCHEMA
@@ -24,5 +25,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
             state=State,
             routers=[router],
             consumers=consumers,
+            on_startup=[refdata.load],
+            workers=[rebuild.worker],
         ),
     )

@@ -199,5 +199,138 @@ class RulesVersion(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-FACTS = (CaseReport, CaseMerge, CaseSplit, CaseStep, CaseRating, Department)
+# --- facts of patrol ---------------------------------------------------------------------------
+
+
+class Grid(Base):
+    """Patrol's grids (the data set's, with patrol's later changes): names and areas."""
+
+    __tablename__ = "grid"
+
+    id: Mapped[str] = mapped_column(Ref, primary_key=True)
+    code: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    zone_type: Mapped[str] = mapped_column(String(20))
+    area_m2: Mapped[int] = mapped_column(BigInteger)
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Officer(Base):
+    """Patrol's officers (the data set's, with patrol's later changes)."""
+
+    __tablename__ = "officer"
+
+    id: Mapped[str] = mapped_column(String(30), primary_key=True)  # the badge
+    name: Mapped[str] = mapped_column(String(50))
+    grid_id: Mapped[str] = mapped_column(Ref, index=True)
+    shift: Mapped[str] = mapped_column(String(20))
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ShiftAssignment(Base):
+    """`patrol.plan.tasks_assigned.v1`: an officer on a shift of a day, in a grid (the
+    newest plan run's version wins)."""
+
+    __tablename__ = "shift_assignment"
+    __table_args__ = (Index("ix_shift_assignment_span", "grid_id", "shift_start", "shift_end"),)
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    shift: Mapped[str] = mapped_column(String(20), primary_key=True)
+    badge: Mapped[str] = mapped_column(String(30), primary_key=True)
+    grid_id: Mapped[str] = mapped_column(Ref)
+    shift_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    shift_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
+class PlannedVisit(Base):
+    """A patrol visit any plan run assigned (its newest assignment wins): what patrol
+    completion counts."""
+
+    __tablename__ = "planned_visit"
+
+    visit_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    badge: Mapped[str | None] = mapped_column(String(30))
+    grid_id: Mapped[str] = mapped_column(Ref)
+    point_id: Mapped[str | None] = mapped_column(Ref)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    window_end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
+class Checkin(Base):
+    """`patrol.checkin.recorded.v1`."""
+
+    __tablename__ = "checkin"
+
+    event_id: Mapped[str] = mapped_column(EventId, primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(20))
+    badge: Mapped[str | None] = mapped_column(String(30))
+    grid_id: Mapped[str | None] = mapped_column(Ref)
+    point_id: Mapped[str | None] = mapped_column(Ref)
+    visit_id: Mapped[str | None] = mapped_column(String(80), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class VisitMissed(Base):
+    """`patrol.plan.visit_missed.v1` (漏巡)."""
+
+    __tablename__ = "visit_missed"
+
+    event_id: Mapped[str] = mapped_column(EventId, primary_key=True)
+    visit_id: Mapped[str] = mapped_column(String(80))
+    grid_id: Mapped[str] = mapped_column(Ref)
+    point_id: Mapped[str] = mapped_column(Ref)
+    badge: Mapped[str | None] = mapped_column(String(30))
+    window_end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class PointRating(Base):
+    """`patrol.point.rated.v1`: a resident's 1–5 rating of a patrol point."""
+
+    __tablename__ = "point_rating"
+
+    event_id: Mapped[str] = mapped_column(EventId, primary_key=True)
+    point_id: Mapped[str] = mapped_column(Ref)
+    grid_id: Mapped[str] = mapped_column(Ref)
+    score: Mapped[int] = mapped_column(SmallInteger)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class RebuildJob(Base):
+    """A rebuild of the projections (a job: it outlives the request that asked for it)."""
+
+    __tablename__ = "rebuild_job"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20))  # queued | running | done | failed
+    requested_by: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(String(500))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    events: Mapped[int] = mapped_column(BigInteger, default=0)
+    error: Mapped[str | None] = mapped_column(String(200))
+
+
+FACTS = (
+    CaseReport,
+    CaseMerge,
+    CaseSplit,
+    CaseStep,
+    CaseRating,
+    Department,
+    Grid,
+    Officer,
+    ShiftAssignment,
+    PlannedVisit,
+    Checkin,
+    VisitMissed,
+    PointRating,
+)
 DERIVED = (Disposal, Hold, CaseReturn, CaseMilestone)

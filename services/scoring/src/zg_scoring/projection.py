@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +17,7 @@ from zg_common.contracts.intake import CaseMerged, CaseRated, CaseReported
 from zg_common.contracts.intake import CaseSplit as CaseSplitEvent
 from zg_common.contracts.routing import CaseDeadlineMoved, CaseTransitioned, DepartmentChanged
 from zg_common.events import CloudEvent
-from zg_scoring import timeline
+from zg_scoring import patrol_facts, timeline
 from zg_scoring.models import (
     CaseMerge,
     CaseMilestone,
@@ -31,8 +31,7 @@ from zg_scoring.models import (
     Hold,
 )
 
-# the event types scoring reads (the consumer's topics carry others; they are skipped)
-READS = frozenset(
+CASE_EVENTS = frozenset(
     {
         CaseReported.event_type,
         CaseMerged.event_type,
@@ -43,6 +42,8 @@ READS = frozenset(
         DepartmentChanged.event_type,
     }
 )
+# the event types scoring reads (the consumer's topics carry others; they are skipped)
+READS = CASE_EVENTS | patrol_facts.READS
 CHUNK = 2000  # rows per INSERT (PostgreSQL takes at most 32,767 parameters in one statement)
 
 
@@ -58,7 +59,7 @@ async def apply(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
     }
     for event in events:
         kind = event.type
-        if kind not in READS:
+        if kind not in CASE_EVENTS:
             continue
         if kind == CaseTransitioned.event_type:
             t = CaseTransitioned.parse(event)
@@ -151,6 +152,7 @@ async def apply(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
     changed = await _insert_new(session, CaseStep, list(rows[CaseStep].values()), "case_id")
     if changed:
         await derive_cases(session, sorted(changed))
+    await patrol_facts.apply(session, events)
 
 
 def _keep_newest(
@@ -201,6 +203,13 @@ async def derive_cases(session: AsyncSession, case_ids: Sequence[str]) -> None:
     """Each case's timeline derived again from all its steps."""
     for start in range(0, len(case_ids), CHUNK):
         ids = list(case_ids[start : start + CHUNK])
+        # one deriver per case at a time (a rebuild replays beside the live consumer); the
+        # steps are read after the lock, so the later of two sees the other's step
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext('scoring.case'), hashtext(id)) "
+                 "FROM unnest(CAST(:ids AS text[])) AS id ORDER BY id"),
+            {"ids": ids},
+        )  # fmt: skip
         steps: dict[str, list[timeline.Step]] = {case_id: [] for case_id in ids}
         result = await session.execute(
             select(

@@ -14,12 +14,17 @@ from fastapi import APIRouter, Query
 from zg_common.authz import Scope, require
 from zg_common.db import SessionDep
 from zg_common.identity import Identity
-from zg_scoring import service
+from zg_scoring import people, rebuild, service
 from zg_scoring.periods import Period, resolve
 from zg_scoring.schemas import (
     DepartmentCases,
     DepartmentDetail,
     DepartmentScores,
+    GridScores,
+    OfficerEntries,
+    OfficerScores,
+    RebuildIn,
+    RebuildOut,
     RulesVersionIn,
     RulesVersionOut,
 )
@@ -94,6 +99,61 @@ async def read_department_cases(
 
 
 @router.get(
+    "/officers",
+    response_model=OfficerScores,
+    summary="Officers' points (积分) and supervisor rates (有效上报率, 按时核实率, 按时核查率, "
+    "漏报率), ranked; an officer sees the officers of their grid",
+)
+async def read_officer_scores(
+    caller: Annotated[Identity, require("scores.officers.read")],
+    session: SessionDep,
+    period: PeriodText = None,
+    first: From = None,
+    last: To = None,
+) -> OfficerScores:
+    return await people.officer_scores(session, _period(period, first, last), Scope.of(caller))
+
+
+@router.get(
+    "/officers/{badge}/events",
+    response_model=OfficerEntries,
+    summary="The events behind an officer's points, each with the points it earned or cost "
+    "(an officer: their own)",
+)
+async def read_officer_entries(
+    caller: Annotated[Identity, require("scores.officers.read")],
+    session: SessionDep,
+    badge: str,
+    period: PeriodText = None,
+    first: From = None,
+    last: To = None,
+) -> OfficerEntries:
+    return await people.officer_entries(
+        session,
+        _period(period, first, last),
+        badge,
+        Scope.of(caller),
+        caller_badge=caller.badge if caller.role == "officer" else None,
+    )
+
+
+@router.get(
+    "/grids",
+    response_model=GridScores,
+    summary="Grids ranked by composite: filed cases per km², 结案率, 按期处置率, 监督举报率, "
+    "patrol completion and residents' point ratings",
+)
+async def read_grid_scores(
+    caller: Annotated[Identity, require("scores.grids.read")],
+    session: SessionDep,
+    period: PeriodText = None,
+    first: From = None,
+    last: To = None,
+) -> GridScores:
+    return await people.grid_scores(session, _period(period, first, last), Scope.of(caller))
+
+
+@router.get(
     "/rules",
     response_model=list[RulesVersionOut],
     summary="The assessment rules' versions, oldest first (each in force from its start date)",
@@ -116,3 +176,22 @@ async def create_rules(
     data: RulesVersionIn,
 ) -> RulesVersionOut:
     return await service.add_rules(session, data, caller=caller, now=service.now())
+
+
+@router.post(
+    "/rebuilds",
+    response_model=RebuildOut,
+    status_code=202,
+    summary="Replay the event log into empty projections (a job: poll its state)",
+)
+async def request_rebuild(
+    caller: Annotated[Identity, require("scores.rebuild")], session: SessionDep, data: RebuildIn
+) -> RebuildOut:
+    return await rebuild.request(session, data, caller, service.now())
+
+
+@router.get("/rebuilds/{job_id}", response_model=RebuildOut, summary="A rebuild's state")
+async def read_rebuild(
+    caller: Annotated[Identity, require("scores.rebuild")], session: SessionDep, job_id: str
+) -> RebuildOut:
+    return await rebuild.read(session, job_id)

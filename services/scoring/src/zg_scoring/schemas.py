@@ -112,3 +112,110 @@ class RulesVersionOut(BaseModel):
     note: str
     created_by: str
     created_at: datetime | None
+
+
+class OfficerScore(BaseModel):
+    """An officer's points (积分) and supervisor rates in the period."""
+
+    badge: str
+    name: str
+    grid_id: str | None
+    rank: int | None = Field(description="by points in the district; null: nothing counted")
+    grid_rank: int | None = Field(description="by points among the officers of the grid")
+    points: float = Field(description="the sum of the entries, two decimals")
+    earned: float
+    lost: float
+    reports: int = Field(description="上报数: reports made within the period")
+    valid_reports: int = Field(description="有效上报数: filed and not cancelled, or merged")
+    valid_report_rate: Pct = Field(description="有效上报率")
+    verifications: int
+    verified_on_time: int
+    on_time_verify_rate: Pct = Field(description="按时核实率")
+    checks: int
+    checked_on_time: int
+    on_time_check_rate: Pct = Field(description="按时核查率")
+    missed_reports: int = Field(description="漏报数")
+    missed_report_base: int = Field(
+        description="cases filed in the period, reported in their grid during their shifts"
+    )
+    missed_report_rate: Pct = Field(description="漏报率")
+    entries: dict[str, int] = Field(description="how many entries of each rule")
+
+
+class OfficerScores(BaseModel):
+    period: PeriodOut
+    rules: RulesRef
+    officers: list[OfficerScore]
+
+
+class PointEntry(BaseModel):
+    rule: str = Field(
+        examples=["report_filed", "report_cancelled", "self_handled", "task_on_time",
+                  "checkin_on_time", "visit_missed", "missed_report"]
+    )  # fmt: skip
+    points: float
+    at: datetime
+    case_id: str | None
+    number: str | None
+    ref: str | None = Field(description="the visit, point or action behind it")
+
+
+class OfficerEntries(BaseModel):
+    """The events behind an officer's points: their points add up to the total."""
+
+    period: PeriodOut
+    badge: str
+    points: float
+    entries: list[PointEntry]
+
+
+class GridScore(BaseModel):
+    grid_id: str
+    name: str
+    name_en: str
+    zone_type: str
+    area_km2: float
+    rank: int | None
+    filed: int = Field(description="立案数: cases filed within the period")
+    filed_per_km2: float | None
+    public_reports: int = Field(description="of them, from residents, 12345 and cameras")
+    public_report_rate: Pct = Field(description="监督举报率")
+    handled: int
+    handled_on_time: int
+    overdue_open: int
+    to_handle: int
+    on_time_rate: Pct
+    closed: int
+    closed_rate: Pct
+    visits_planned: int
+    visits_done: int
+    patrol_completion: Pct
+    point_ratings: int
+    rating_score: Pct
+    composite: Pct
+    band: str | None
+
+
+class GridScores(BaseModel):
+    period: PeriodOut
+    rules: RulesRef
+    grids: list[GridScore]
+
+
+class RebuildIn(BaseModel):
+    reason: str = Field(
+        min_length=3, max_length=500, description="why (kept with the job)",
+        examples=["rules of counting fixed in release 1.4"],
+    )  # fmt: skip
+
+
+class RebuildOut(BaseModel):
+    id: str
+    state: str = Field(examples=["queued", "running", "done", "failed"])
+    requested_by: str
+    reason: str
+    requested_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    events: int = Field(description="events replayed so far")
+    error: str | None

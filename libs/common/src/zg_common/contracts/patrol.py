@@ -142,6 +142,11 @@ class OfficerTasksAssigned(EventContract):
     version: int = Field(description="the plan run that made it; higher replaces lower")
     length_m: int
     visits: list[PlannedVisit]
+    # added fields (v1 stays: each has a default for events published before them)
+    shift_start: datetime | None = Field(
+        default=None, description="when the shift begins (the officer is on duty from then)"
+    )
+    shift_end: datetime | None = Field(default=None, description="when the shift ends")
 
 
 class OfficerTasksPublished(OfficerTasksAssigned):

@@ -131,6 +131,8 @@ async def replan_shift(
                         planned_visit(moved[s.job_id], n, s.arrive_at)
                         for n, s in enumerate(solved.routes.get(badge, []), start=1)
                     ],
+                    shift_start=shift_begin,
+                    shift_end=shift_end,
                 )
                 for badge in sorted(set(solved.routes) | before)
             ],

@@ -108,7 +108,7 @@ async def generate(runtime: PatrolRuntime, day: date, by: str) -> PlanRun:
             text("SELECT pg_advisory_xact_lock(hashtext('patrol.plan'), :day)"),
             {"day": day.toordinal()},
         )
-        return await _store(session, plan, by, now)
+        return await _store(session, plan, by, now, requirements)
 
 
 def makeups(
@@ -138,7 +138,9 @@ def makeups(
     return out
 
 
-async def _store(session: AsyncSession, plan: DayPlan, by: str, now: datetime) -> PlanRun:
+async def _store(
+    session: AsyncSession, plan: DayPlan, by: str, now: datetime, requirements: Requirements
+) -> PlanRun:
     reasons = Counter(p.reason or "" for p in plan.unplanned)
     run = PlanRun(
         day=plan.day,
@@ -201,6 +203,7 @@ async def _store(session: AsyncSession, plan: DayPlan, by: str, now: datetime) -
         tasks[(p.officer, p.visit.shift, p.visit.grid_id)].append(
             planned_visit(p.visit, p.seq, p.eta)
         )
+    spans = {s.id: s.on(plan.day, requirements.zone) for s in requirements.shifts}
     await publish_tasks(
         session,
         [
@@ -212,6 +215,8 @@ async def _store(session: AsyncSession, plan: DayPlan, by: str, now: datetime) -
                 version=run.id,
                 length_m=plan.length_m.get(badge, 0),
                 visits=sorted(visits, key=lambda v: v.seq),
+                shift_start=spans[shift][0],
+                shift_end=spans[shift][1],
             )
             for (badge, shift, grid_id), visits in sorted(tasks.items())
         ],

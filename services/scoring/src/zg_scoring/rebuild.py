@@ -1,0 +1,217 @@
+"""Rebuild: empty the projections and replay the event log from its beginning (the topics
+scoring reads are kept without a time limit). The numbers after it are identical.
+
+It runs beside the live consumer: the projections are emptied first, then the topics are read
+from their beginning up to the offsets they had just after, with a consumer of no group (the
+live group's offsets stay). An event the live consumer applies meanwhile is either past those
+offsets (the live one keeps it) or before them (replayed too: every fact is keyed by its event
+id, and a case's timeline is derived again under a lock per case)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from sqlalchemy import or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from zg_common.contracts.scoring import REPLAYED_TOPICS
+from zg_common.db import unit_of_work
+from zg_common.events import CloudEvent, UndecodableEvent, decode_event
+from zg_common.identity import Identity
+from zg_common.refdata import RefData
+from zg_scoring import patrol_facts, projection
+from zg_scoring.exceptions import RebuildInProgress, RebuildNotFound
+from zg_scoring.models import DERIVED, FACTS, RebuildJob
+from zg_scoring.runtime import ScoringRuntime
+from zg_scoring.schemas import RebuildIn, RebuildOut
+
+log = logging.getLogger(__name__)
+
+STALE = timedelta(seconds=60)  # a running job with no heartbeat for this long is taken over
+Progress = Callable[[int], Awaitable[None]]
+
+
+async def empty(session: AsyncSession, refdata_dir: Path) -> None:
+    """Every projection emptied, and the data set's territory loaded again."""
+    tables = ", ".join(f"scoring.{m.__tablename__}" for m in (*FACTS, *DERIVED))
+    await session.execute(text(f"TRUNCATE {tables}"))
+    await patrol_facts.load_data_set(session, RefData(refdata_dir))
+
+
+async def replay(
+    sessions: async_sessionmaker[AsyncSession],
+    bootstrap_servers: str,
+    *,
+    refdata_dir: Path,
+    batch: int = 5000,
+    progress: Progress | None = None,
+) -> int:
+    """Empty the projections and replay the topics up to where they stand; the events read."""
+    async with unit_of_work(sessions) as session:
+        await empty(session, refdata_dir)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers,
+        group_id=None,
+        auto_offset_reset="earliest",  # a partition's position starts at its beginning
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+        max_partition_fetch_bytes=8 * 1024 * 1024,
+        fetch_max_bytes=64 * 1024 * 1024,
+    )
+    await consumer.start()
+    read = 0
+    try:
+        # the cluster's metadata as fetched (the client's own holds only subscribed topics)
+        cluster = await consumer._client.fetch_all_metadata()
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in REPLAYED_TOPICS
+            for p in sorted(cluster.partitions_for_topic(topic) or ())
+        ]
+        if not partitions:
+            return 0
+        consumer.assign(partitions)
+        end = await consumer.end_offsets(partitions)
+        for tp in partitions:
+            await consumer.seek_to_beginning(tp)
+        remaining = {tp for tp in partitions if end[tp] > 0}
+        while remaining:
+            polled = await consumer.getmany(*remaining, timeout_ms=1000, max_records=batch)
+            events: list[CloudEvent] = []
+            for tp, records in polled.items():
+                events += _decoded(r.value for r in records if r.offset < end[tp])
+            for tp in list(remaining):
+                if await consumer.position(tp) >= end[tp]:
+                    remaining.discard(tp)
+            if events:
+                await _apply(sessions, events)
+                read += len(events)
+                if progress is not None:
+                    await progress(read)
+    finally:
+        await consumer.stop()
+    return read
+
+
+def _decoded(values: object) -> list[CloudEvent]:
+    out = []
+    for value in values:  # type: ignore[attr-defined]
+        try:
+            out.append(decode_event(value))
+        except UndecodableEvent:
+            continue  # the live consumer dead-lettered it
+    return out
+
+
+async def _apply(sessions: async_sessionmaker[AsyncSession], events: list[CloudEvent]) -> None:
+    try:
+        async with unit_of_work(sessions) as session:
+            await projection.apply(session, events)
+    except Exception:
+        # an event that can never be applied (the live consumer dead-lettered it): the others
+        for event in events:
+            try:
+                async with unit_of_work(sessions) as session:
+                    await projection.apply(session, [event])
+            except Exception:
+                log.warning("replayed event skipped", exc_info=True, extra={"event_id": event.id})
+
+
+# --- the job resource -------------------------------------------------------------------------
+
+
+def job_out(job: RebuildJob) -> RebuildOut:
+    return RebuildOut.model_validate(job, from_attributes=True)
+
+
+async def request(
+    session: AsyncSession, data: RebuildIn, caller: Identity, now: datetime
+) -> RebuildOut:
+    """Queue a rebuild (one at a time)."""
+    busy = await session.scalar(
+        select(RebuildJob).where(RebuildJob.state.in_(("queued", "running"))).limit(1)
+    )
+    if busy is not None:
+        raise RebuildInProgress(f"Rebuild {busy.id} is {busy.state}: wait for it to finish")
+    job = RebuildJob(
+        id=str(uuid.uuid4()),
+        state="queued",
+        requested_by=caller.sub,
+        reason=data.reason,
+        requested_at=now,
+        events=0,
+    )
+    session.add(job)
+    await session.flush()
+    return job_out(job)
+
+
+async def read(session: AsyncSession, job_id: str) -> RebuildOut:
+    job = await session.get(RebuildJob, job_id)
+    if job is None:
+        raise RebuildNotFound(f"No rebuild {job_id}")
+    return job_out(job)
+
+
+async def _claim(sessions: async_sessionmaker[AsyncSession]) -> str | None:
+    now = datetime.now(UTC)
+    async with unit_of_work(sessions) as session:
+        job = await session.scalar(
+            select(RebuildJob)
+            .where(
+                or_(
+                    RebuildJob.state == "queued",
+                    (RebuildJob.state == "running") & (RebuildJob.heartbeat_at < now - STALE),
+                )
+            )
+            .order_by(RebuildJob.requested_at)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        if job is None:
+            return None
+        job.state, job.started_at, job.heartbeat_at, job.events = "running", now, now, 0
+        return job.id
+
+
+async def worker(runtime: ScoringRuntime) -> None:
+    """Background loop: run the queued rebuilds."""
+    sessions, settings = runtime.sessions, runtime.settings
+    while True:
+        job_id = await _claim(sessions)
+        if job_id is None:
+            await asyncio.sleep(settings.rebuild_poll_s)
+            continue
+
+        async def beat(events: int, job_id: str = job_id) -> None:
+            async with unit_of_work(sessions) as session:
+                await session.execute(
+                    update(RebuildJob)
+                    .where(RebuildJob.id == job_id)
+                    .values(events=events, heartbeat_at=datetime.now(UTC))
+                )
+
+        state, error = "done", None
+        try:
+            await replay(
+                sessions,
+                settings.kafka_bootstrap_servers,
+                refdata_dir=settings.refdata_dir,
+                batch=settings.consumer_batch,
+                progress=beat,
+            )
+        except Exception as exc:
+            log.exception("rebuild failed", extra={"job": job_id})
+            state, error = "failed", type(exc).__name__
+        async with unit_of_work(sessions) as session:
+            await session.execute(
+                update(RebuildJob)
+                .where(RebuildJob.id == job_id)
+                .values(state=state, error=error, finished_at=datetime.now(UTC))
+            )
