@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal, Self
@@ -104,15 +103,16 @@ class UndecodableEvent(ValueError):
 
 
 def decode_event(value: bytes | None) -> CloudEvent:
+    """The CloudEvent of a record (parsed and validated in one pass by pydantic's JSON
+    parser: about twice as fast as json.loads and then validating)."""
     if value is None:
         raise UndecodableEvent("record has no value")
     try:
-        raw = json.loads(value)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UndecodableEvent(f"value is not JSON: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise UndecodableEvent("value is not a JSON object")
-    try:
-        return CloudEvent.model_validate(raw)
+        return CloudEvent.model_validate_json(value)
     except ValidationError as exc:
+        first = exc.errors()[0]
+        if first["type"] == "json_invalid":
+            raise UndecodableEvent(f"value is not JSON: {first['msg']}") from exc
+        if first["type"] == "model_type":
+            raise UndecodableEvent("value is not a JSON object") from exc
         raise UndecodableEvent(f"not a CloudEvent: {exc.error_count()} error(s)") from exc

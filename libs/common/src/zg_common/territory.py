@@ -86,6 +86,24 @@ async def apply_newer(session: AsyncSession, table: Any, row: dict[str, Any]) ->
     return result.first() is not None
 
 
+async def apply_newer_all(session: AsyncSession, table: Any, rows: list[dict[str, Any]]) -> None:
+    """`apply_newer` for many rows at once (one prepared statement; the newest of several
+    rows of one id must be picked before). `table` is a Core table."""
+    if not rows:
+        return
+    insert = pg_insert(table)
+    c = table.c
+    newer = c.changed_at.is_(None) | (c.changed_at < insert.excluded.changed_at)
+    await session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[c.id],
+            set_={k: insert.excluded[k] for k in rows[0] if k != "id"},
+            where=newer,
+        ),
+        rows,
+    )
+
+
 async def newest_change(session: AsyncSession, *tables: Any) -> datetime | None:
     """The newest change a copy's tables hold (what the replicas watch)."""
     changes = union_all(*(select(t.changed_at) for t in tables)).subquery()

@@ -88,18 +88,49 @@ async def apply(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
         VisitMissedRow: {},
         PointRating: {},
     }
+    newest: dict[Any, dict[Any, dict[str, Any]]] = {
+        Grid: {}, Officer: {}, ShiftAssignment: {}, PlannedVisit: {},
+    }  # fmt: skip
+
+    def keep(model: Any, key: Any, row: dict[str, Any], order: str) -> None:
+        held = newest[model].get(key)
+        if held is None or held[order] <= row[order]:
+            newest[model][key] = row
+
     for event in events:
         kind = event.type
         if kind == TerritoryChanged.event_type:
             change = TerritoryChanged.parse(event)
             if change.grid is not None:
-                await territory.apply_newer(session, Grid, grid_row(change.grid, change.at))
+                keep(Grid, change.grid.id, grid_row(change.grid, change.at), "changed_at")
             if change.officer is not None:
-                await territory.apply_newer(
-                    session, Officer, officer_row(change.officer, change.at)
-                )
+                row = officer_row(change.officer, change.at)
+                keep(Officer, row["id"], row, "changed_at")
         elif kind == OfficerTasksAssigned.event_type:
-            await _assigned(session, OfficerTasksAssigned.parse(event))
+            tasks = OfficerTasksAssigned.parse(event)
+            assignment = {
+                "day": tasks.day,
+                "shift": tasks.shift,
+                "badge": tasks.badge,
+                "grid_id": tasks.grid_id,
+                "shift_start": tasks.shift_start,
+                "shift_end": tasks.shift_end,
+                "version": tasks.version,
+            }
+            keep(ShiftAssignment, (tasks.day, tasks.shift, tasks.badge), assignment, "version")
+            for v in tasks.visits:
+                if v.kind in PATROL_KINDS:
+                    visit = {
+                        "visit_id": v.visit_id,
+                        "kind": v.kind,
+                        "badge": tasks.badge,
+                        "grid_id": tasks.grid_id,
+                        "point_id": v.point_id,
+                        "window_start": v.window_start,
+                        "window_end": v.window_end,
+                        "version": tasks.version,
+                    }
+                    keep(PlannedVisit, v.visit_id, visit, "version")
         elif kind == CheckinRecorded.event_type:
             c = CheckinRecorded.parse(event)
             simple[Checkin][event.id] = {
@@ -133,53 +164,31 @@ async def apply(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
             }
     for model, rows in simple.items():
         if rows:
-            await session.execute(pg_insert(model).on_conflict_do_nothing(), list(rows.values()))
+            await session.execute(
+                pg_insert(model.__table__).on_conflict_do_nothing(), list(rows.values())
+            )
+    for model in (Grid, Officer):
+        await territory.apply_newer_all(session, model.__table__, list(newest[model].values()))
+    await _newer_version(
+        session, ShiftAssignment, ("day", "shift", "badge"), list(newest[ShiftAssignment].values())
+    )
+    await _newer_version(session, PlannedVisit, ("visit_id",), list(newest[PlannedVisit].values()))
 
 
-async def _assigned(session: AsyncSession, tasks: OfficerTasksAssigned) -> None:
+async def _newer_version(
+    session: AsyncSession, model: Any, keys: tuple[str, ...], rows: list[dict[str, Any]]
+) -> None:
     """Who is on which shift where (the newest plan run's version), and the patrol visits any
     run assigned (each visit's newest assignment)."""
-    insert = pg_insert(ShiftAssignment).values(
-        {
-            "day": tasks.day,
-            "shift": tasks.shift,
-            "badge": tasks.badge,
-            "grid_id": tasks.grid_id,
-            "shift_start": tasks.shift_start,
-            "shift_end": tasks.shift_end,
-            "version": tasks.version,
-        }
-    )
+    if not rows:
+        return
+    table = model.__table__
+    insert = pg_insert(table)
     await session.execute(
         insert.on_conflict_do_update(
-            index_elements=[ShiftAssignment.day, ShiftAssignment.shift, ShiftAssignment.badge],
-            set_={
-                k: insert.excluded[k] for k in ("grid_id", "shift_start", "shift_end", "version")
-            },
-            where=ShiftAssignment.version <= insert.excluded.version,
-        )
+            index_elements=[table.c[k] for k in keys],
+            set_={k: insert.excluded[k] for k in rows[0] if k not in keys},
+            where=table.c.version <= insert.excluded.version,
+        ),
+        rows,
     )
-    visits = [
-        {
-            "visit_id": v.visit_id,
-            "kind": v.kind,
-            "badge": tasks.badge,
-            "grid_id": tasks.grid_id,
-            "point_id": v.point_id,
-            "window_start": v.window_start,
-            "window_end": v.window_end,
-            "version": tasks.version,
-        }
-        for v in tasks.visits
-        if v.kind in PATROL_KINDS
-    ]
-    if visits:
-        insert = pg_insert(PlannedVisit)
-        await session.execute(
-            insert.on_conflict_do_update(
-                index_elements=[PlannedVisit.visit_id],
-                set_={k: insert.excluded[k] for k in visits[0] if k != "visit_id"},
-                where=PlannedVisit.version <= insert.excluded.version,
-            ),
-            visits,
-        )

@@ -5,8 +5,7 @@ by their own times in whatever order they arrive."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, select, text
@@ -44,7 +43,7 @@ CASE_EVENTS = frozenset(
 )
 # the event types scoring reads (the consumer's topics carry others; they are skipped)
 READS = CASE_EVENTS | patrol_facts.READS
-CHUNK = 2000  # rows per INSERT (PostgreSQL takes at most 32,767 parameters in one statement)
+CHUNK = 5000  # cases per derivation round
 
 
 async def apply(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
@@ -149,9 +148,10 @@ async def apply(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
         await _insert_new(session, model, list(rows[model].values()))
     await _upsert_newest(session, CaseReport, "case_id", "reported_at", list(reports.values()))
     await _upsert_newest(session, Department, "id", "changed_at", list(departments.values()))
-    changed = await _insert_new(session, CaseStep, list(rows[CaseStep].values()), "case_id")
-    if changed:
-        await derive_cases(session, sorted(changed))
+    steps = list(rows[CaseStep].values())
+    await _insert_new(session, CaseStep, steps)
+    if steps:  # a redelivered step derives its case again: the same rows
+        await derive_cases(session, sorted({step["case_id"] for step in steps}))
     await patrol_facts.apply(session, events)
 
 
@@ -163,40 +163,28 @@ def _keep_newest(
         into[key] = row
 
 
-def _chunks(rows: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
-    for start in range(0, len(rows), CHUNK):
-        yield rows[start : start + CHUNK]
-
-
-async def _insert_new(
-    session: AsyncSession, model: Any, rows: list[dict[str, Any]], returning: str | None = None
-) -> set[str]:
-    """Insert the rows whose event is new; the given column of those inserted."""
-    inserted: set[str] = set()
-    for chunk in _chunks(rows):
-        stmt = pg_insert(model).values(chunk).on_conflict_do_nothing()
-        if returning is None:
-            await session.execute(stmt)
-        else:
-            result = await session.execute(stmt.returning(getattr(model, returning)))
-            inserted.update(result.scalars())
-    return inserted
+async def _insert_new(session: AsyncSession, model: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert the rows whose event is new (one prepared statement, executed for many rows)."""
+    if rows:
+        await session.execute(pg_insert(model.__table__).on_conflict_do_nothing(), rows)
 
 
 async def _upsert_newest(
     session: AsyncSession, model: Any, key: str, time_field: str, rows: list[dict[str, Any]]
 ) -> None:
     """Insert, or replace the held row when the new one is at least as recent."""
-    for chunk in _chunks(rows):
-        stmt = pg_insert(model).values(chunk)
-        columns = {c: stmt.excluded[c] for c in chunk[0] if c != key}
-        await session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[getattr(model, key)],
-                set_=columns,
-                where=getattr(model, time_field) <= stmt.excluded[time_field],
-            )
-        )
+    if not rows:
+        return
+    table = model.__table__
+    stmt = pg_insert(table)
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[table.c[key]],
+            set_={c: stmt.excluded[c] for c in rows[0] if c != key},
+            where=table.c[time_field] <= stmt.excluded[time_field],
+        ),
+        rows,
+    )
 
 
 async def derive_cases(session: AsyncSession, case_ids: Sequence[str]) -> None:
@@ -237,14 +225,15 @@ async def derive_cases(session: AsyncSession, case_ids: Sequence[str]) -> None:
         for case_id, case_steps in steps.items():
             _rows_of(case_id, timeline.derive(case_steps), out)
         for model, model_rows in out.items():
-            for chunk in _chunks(model_rows):
-                await session.execute(pg_insert(model).values(chunk))
+            if model_rows:
+                await session.execute(pg_insert(model.__table__), model_rows)
 
 
 def _rows_of(case_id: str, t: timeline.Timeline, out: dict[Any, list[dict[str, Any]]]) -> None:
-    out[Disposal] += [{"case_id": case_id, **asdict(d)} for d in t.disposals]
-    out[Hold] += [{"case_id": case_id, **asdict(h)} for h in t.holds]
-    out[CaseReturn] += [{"case_id": case_id, **asdict(r)} for r in t.returns]
+    # vars(): the dataclasses' fields as they are (asdict() deep-copies every value)
+    out[Disposal] += [{"case_id": case_id, **vars(d)} for d in t.disposals]
+    out[Hold] += [{"case_id": case_id, **vars(h)} for h in t.holds]
+    out[CaseReturn] += [{"case_id": case_id, **vars(r)} for r in t.returns]
     out[CaseMilestone].append(
         {
             "case_id": case_id,

@@ -82,13 +82,17 @@ async def replay(
             await consumer.seek_to_beginning(tp)
         remaining = {tp for tp in partitions if end[tp] > 0}
         while remaining:
-            polled = await consumer.getmany(*remaining, timeout_ms=1000, max_records=batch)
+            # a transaction per `batch` events (a poll returns what one fetch brought)
             events: list[CloudEvent] = []
-            for tp, records in polled.items():
-                events += _decoded(r.value for r in records if r.offset < end[tp])
-            for tp in list(remaining):
-                if await consumer.position(tp) >= end[tp]:
-                    remaining.discard(tp)
+            while remaining and len(events) < batch:
+                polled = await consumer.getmany(
+                    *remaining, timeout_ms=1000, max_records=batch - len(events)
+                )
+                for tp, records in polled.items():
+                    events += _decoded(r.value for r in records if r.offset < end[tp])
+                for tp in list(remaining):
+                    if await consumer.position(tp) >= end[tp]:
+                        remaining.discard(tp)
             if events:
                 await _apply(sessions, events)
                 read += len(events)
