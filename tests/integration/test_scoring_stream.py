@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import csv
+import io
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import date, datetime
@@ -314,6 +317,27 @@ async def test_a_crafted_stream_through_the_broker_gives_the_hand_computed_numbe
 
         first = await eventually(lambda: _checked(api, p), timeout=30, what="the stream's numbers")
 
+        # every list as CSV: the same numbers, a row per line
+        for path, key, value in (
+            ("departments", "department_id", f"{p}-roads"),
+            ("officers", "badge", f"{p}ZZ1"),
+            ("grids", "grid_id", f"{p}G1"),
+        ):
+            exported = await api.get(
+                f"/api/v1/scores/{path}", params={"period": "2026-09", "format": "csv"}
+            )
+            assert exported.headers["content-type"] == "text/csv; charset=utf-8"
+            assert f"{path}-2026-09.csv" in exported.headers["content-disposition"]
+            rows = list(csv.DictReader(io.StringIO(exported.text.removeprefix("\ufeff"))))
+            line = next(r for r in rows if r[key] == value)
+            as_json = first[path][value]
+            assert {k: line[k] for k in as_json} == {k: cell(v) for k, v in as_json.items()}
+        drill = await api.get(
+            f"/api/v1/scores/departments/{p}-roads/cases",
+            params={"period": "2026-09", "format": "csv"},
+        )
+        assert len(list(csv.DictReader(io.StringIO(drill.text.removeprefix("\ufeff"))))) == 4
+
         # the projections emptied and the whole log replayed: the same numbers
         sessions = async_sessionmaker(engine, expire_on_commit=False)
         replayed = await rebuild.replay(
@@ -329,6 +353,13 @@ async def test_a_crafted_stream_through_the_broker_gives_the_hand_computed_numbe
             lambda: _checked(api, q), timeout=30, what="the opposite interleaving's numbers"
         )
         assert _renamed(second, q, p) == first
+
+
+def cell(value: Any) -> str:
+    """A JSON value as the CSV export writes it."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return "" if value is None else str(value)
 
 
 async def _checked(api: httpx.AsyncClient, p: str) -> dict[str, Any] | None:

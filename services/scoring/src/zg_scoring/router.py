@@ -9,20 +9,26 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from zg_common.authz import Scope, require
 from zg_common.db import SessionDep
 from zg_common.identity import Identity
 from zg_scoring import people, rebuild, service
+from zg_scoring.export import Format, FormatQuery, csv_response
 from zg_scoring.periods import Period, resolve
 from zg_scoring.schemas import (
+    CaseLine,
     DepartmentCases,
     DepartmentDetail,
+    DepartmentScore,
     DepartmentScores,
+    GridScore,
     GridScores,
     OfficerEntries,
+    OfficerScore,
     OfficerScores,
+    PointEntry,
     RebuildIn,
     RebuildOut,
     RulesVersionIn,
@@ -58,8 +64,15 @@ async def read_department_scores(
     period: PeriodText = None,
     first: From = None,
     last: To = None,
-) -> DepartmentScores:
-    return await service.department_scores(session, _period(period, first, last), Scope.of(caller))
+    format: Annotated[Format, FormatQuery] = "json",
+) -> DepartmentScores | Response:
+    scores = await service.department_scores(
+        session, _period(period, first, last), Scope.of(caller)
+    )
+    if format == "csv":
+        name = f"departments-{scores.period.period}.csv"
+        return csv_response(DepartmentScore, scores.departments, name)
+    return scores
 
 
 @router.get(
@@ -92,10 +105,15 @@ async def read_department_cases(
     period: PeriodText = None,
     first: From = None,
     last: To = None,
-) -> DepartmentCases:
-    return await service.department_cases(
+    format: Annotated[Format, FormatQuery] = "json",
+) -> DepartmentCases | Response:
+    cases = await service.department_cases(
         session, _period(period, first, last), department_id, Scope.of(caller)
     )
+    if format == "csv":
+        name = f"department-{department_id}-cases-{cases.period.period}.csv"
+        return csv_response(CaseLine, cases.cases, name)
+    return cases
 
 
 @router.get(
@@ -110,8 +128,12 @@ async def read_officer_scores(
     period: PeriodText = None,
     first: From = None,
     last: To = None,
-) -> OfficerScores:
-    return await people.officer_scores(session, _period(period, first, last), Scope.of(caller))
+    format: Annotated[Format, FormatQuery] = "json",
+) -> OfficerScores | Response:
+    scores = await people.officer_scores(session, _period(period, first, last), Scope.of(caller))
+    if format == "csv":
+        return csv_response(OfficerScore, scores.officers, f"officers-{scores.period.period}.csv")
+    return scores
 
 
 @router.get(
@@ -127,14 +149,19 @@ async def read_officer_entries(
     period: PeriodText = None,
     first: From = None,
     last: To = None,
-) -> OfficerEntries:
-    return await people.officer_entries(
+    format: Annotated[Format, FormatQuery] = "json",
+) -> OfficerEntries | Response:
+    entries = await people.officer_entries(
         session,
         _period(period, first, last),
         badge,
         Scope.of(caller),
         caller_badge=caller.badge if caller.role == "officer" else None,
     )
+    if format == "csv":
+        name = f"officer-{badge}-events-{entries.period.period}.csv"
+        return csv_response(PointEntry, entries.entries, name)
+    return entries
 
 
 @router.get(
@@ -149,8 +176,12 @@ async def read_grid_scores(
     period: PeriodText = None,
     first: From = None,
     last: To = None,
-) -> GridScores:
-    return await people.grid_scores(session, _period(period, first, last), Scope.of(caller))
+    format: Annotated[Format, FormatQuery] = "json",
+) -> GridScores | Response:
+    scores = await people.grid_scores(session, _period(period, first, last), Scope.of(caller))
+    if format == "csv":
+        return csv_response(GridScore, scores.grids, f"grids-{scores.period.period}.csv")
+    return scores
 
 
 @router.get(
