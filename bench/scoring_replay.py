@@ -185,6 +185,25 @@ def generate(total: int, seed: int) -> list[tuple[str, bytes, bytes]]:
     return out[:total]
 
 
+def cpu_seconds(names: tuple[str, ...]) -> float:
+    """CPU time so far (user + system) of this machine's processes with these names, from
+    /proc/<pid>/stat (PostgreSQL's backends, Kafka's JVM)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        if comm in names:
+            fields = stat[stat.rindex(")") + 2 :].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def start_infra() -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
     if DATA.exists():
         shutil.rmtree(DATA)
@@ -280,10 +299,13 @@ async def measure(info: dict[str, Any], batch: int) -> dict[str, float]:
     bootstrap = info["kafka_bootstrap_servers"]
     read, base_s = await baseline(bootstrap)
     started = time.perf_counter()
+    own, db, broker = time.process_time(), cpu_seconds(("postgres",)), cpu_seconds(("java",))
     replayed = await rebuild.replay(
         sessions, bootstrap, refdata_dir=ROOT / "deploy" / "data" / "fangxing", batch=batch
     )
     replay_s = time.perf_counter() - started
+    own = time.process_time() - own
+    db, broker = cpu_seconds(("postgres",)) - db, cpu_seconds(("java",)) - broker
     everything = Scope(everything=True)
     for month in range(1, 13):
         period = month_period(YEAR, month)
@@ -293,8 +315,10 @@ async def measure(info: dict[str, Any], batch: int) -> dict[str, float]:
             await people.grid_scores(session, period, everything)
     current_s = time.perf_counter() - started
     await engine.dispose()
-    return {"read": read, "base_s": base_s, "replayed": replayed, "replay_s": replay_s,
-            "current_s": current_s}  # fmt: skip
+    return {
+        "read": read, "base_s": base_s, "replayed": replayed, "replay_s": replay_s,
+        "current_s": current_s, "own_cpu_s": own, "db_cpu_s": db, "broker_cpu_s": broker,
+    }  # fmt: skip
 
 
 def main() -> None:
@@ -326,6 +350,11 @@ def main() -> None:
     print(f"replay into empty projections:   {m['replayed']:,} events in {m['replay_s']:.1f} s "
           f"= {rate:,.0f} events/s")  # fmt: skip
     print(f"ratio replay / baseline: {rate / base_rate:.3f}")
+    per = 1e6 / m["replayed"]
+    print(
+        f"CPU per replayed event: scoring's process {m['own_cpu_s'] * per:.0f} us, "
+        f"PostgreSQL {m['db_cpu_s'] * per:.0f} us, Kafka {m['broker_cpu_s'] * per:.0f} us"
+    )
     print(
         f"every indicator of every month current {m['current_s']:.1f} s after the start "
         "(replay + 12 months of department, officer and grid indicators)"

@@ -40,6 +40,7 @@ SAMPLE_PATH_VALUES = {
     "key_id": str(uuid.uuid4()),
     "account_id": str(uuid.uuid4()),
     "job_id": str(uuid.uuid4()),
+    "period": "2026-10",
 }
 # The gateway's catch-all forwards; the service behind it checks the operation.
 PROXY_PATHS = frozenset({"/api/v1/{path:path}", "/open311/v2/{path:path}"})

@@ -33,7 +33,7 @@ async def test_a_case_counts_in_today_s_officer_and_department_scores_within_2_s
     officer = await login(anon, platform, "ZG001")
     staff = await login(anon, platform, "roads-staff")
     manager = await login(anon, platform, "manager")
-    place = a_free_point("road", grid_id="G01")
+    place = a_free_point(grid_id="G01")  # any type: the category decides the department
     lon, lat = place["geometry"]["coordinates"]
     created = await anon.post(
         "/api/v1/cases",

@@ -14,7 +14,7 @@ import io
 import json
 import uuid
 from collections.abc import AsyncIterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from tests.conftest import REPO, Infra
@@ -29,13 +30,16 @@ from tests.helpers import eventually
 from tests.integration.conftest import service_database
 from zg_common.consumer import IdempotentConsumer
 from zg_common.contracts import intake, patrol, routing
+from zg_common.db import unit_of_work
 from zg_common.events import CloudEvent, EventContract
 from zg_common.identity import Identity, sign_identity
 from zg_common.kafka import create_producer, ensure_topics
-from zg_scoring import rebuild
+from zg_scoring import closing, rebuild
 from zg_scoring.config import ScoringSettings
 from zg_scoring.consumers import consumers
 from zg_scoring.main import create_app
+from zg_scoring.periods import parse_period
+from zg_scoring.runtime import State
 
 pytestmark = pytest.mark.integration
 
@@ -205,7 +209,8 @@ async def scoring_api(engine: AsyncEngine, infra: Infra) -> AsyncIterator[httpx.
     )
     app = create_app(settings)
     sessions = async_sessionmaker(engine, expire_on_commit=False)
-    app.state.runtime = SimpleNamespace(settings=settings, sessions=sessions)
+    state = State(categories={"C01": ("公用设施", "Public facilities")})
+    app.state.runtime = SimpleNamespace(settings=settings, sessions=sessions, state=state)
     spec = consumers(app.state.runtime)[0]
     producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap_servers)
     await producer.start()
@@ -266,6 +271,10 @@ async def numbers(api: httpx.AsyncClient, p: str) -> dict[str, Any]:
 
 def check(n: dict[str, Any], p: str) -> None:
     roads, parks = n["departments"][f"{p}-roads"], n["departments"][f"{p}-parks"]
+    # routing's directory arrived (the opposite interleaving brings it last)
+    assert (roads["name"], roads["mode"], parks["name"], parks["mode"]) == (
+        "Roads", "assessed", "Parks", "command",
+    )  # fmt: skip
     # k1 handled in time and closed, k3 handled late, k2 overdue and open
     assert {k: roads[k] for k in ("handled", "handled_on_time", "overdue_open", "to_handle",
         "returned", "closed", "reworked", "extended")} == {
@@ -282,6 +291,7 @@ def check(n: dict[str, Any], p: str) -> None:
     assert n["drill"] == {"handled": 2, "handled_on_time": 1, "overdue_open": 1, "closed": 1,
                           "ratings": 1}  # fmt: skip
     zz1, zz2 = n["officers"][f"{p}ZZ1"], n["officers"][f"{p}ZZ2"]
+    assert (zz1["grid_id"], zz2["grid_id"]) == (f"{p}G1", f"{p}G1")  # patrol's territory came
     # ZZ1: +1 k1 filed, +1 check in time, +0.2 × 2 check-ins, −2 k2 missed; ZZ2: −1 visit
     # missed, −2 k2 missed (k3's hotline report was joined by ZZ2's own before the filing)
     assert (zz1["points"], zz2["points"]) == (0.4, -3.0)
@@ -346,6 +356,37 @@ async def test_a_crafted_stream_through_the_broker_gives_the_hand_computed_numbe
         assert replayed >= len(stream(p))
         assert await numbers(api, p) == first
 
+        # the month's reports: live before the month is closed, its snapshot after
+        report = f"/api/v1/scores/reports/2026-09?scope=department/{p}-roads"
+        live = (await api.get(report)).json()
+        assert live["final"] is False and live["changes"] == []
+        assert live["content"]["summary"]["composite"] == 70.5
+        assert [x["filed"] for x in live["content"]["categories"]] == [3]
+        assert sum(d["handled"] for d in live["content"]["trend"]) == 2
+        async with unit_of_work(sessions) as session:
+            closed = await closing.close(
+                session, parse_period("2026-09"), now=datetime.now(UTC),
+                categories={"C01": ("公用设施", "Public facilities")},
+                district=("方兴社区", "Fangxing community"),
+            )  # fmt: skip
+            assert closed
+            outbox_types = (await session.execute(text(
+                "SELECT payload->>'type' FROM scoring.outbox WHERE key = '2026-09'"
+            ))).scalars().all()  # fmt: skip
+        assert outbox_types == ["scoring.period.closed.v1"]
+        final = (await api.get(report)).json()
+        assert final["final"] is True and final["changes"] == []
+        assert final["content"] == live["content"]
+        page = await api.get(report + "&format=html")
+        assert page.headers["content-type"] == "text/html; charset=utf-8"
+        assert "Roads" in page.text and "结账后无变化" in page.text and "<svg" in page.text
+        english = await api.get(report + "&format=html&lang=en")
+        assert "Monthly assessment report" in english.text
+        paper = await api.get(report + "&format=pdf")
+        assert paper.headers["content-type"] == "application/pdf"
+        assert paper.content.startswith(b"%PDF") and len(paper.content) > 2000
+        district = "/api/v1/scores/reports/2026-09?scope=district"
+
         # a copy published topic by topic the other way round
         q = f"b{uuid.uuid4().hex[:4]}"
         await publish(infra.kafka_bootstrap_servers, to_cloud(stream(q)), OPPOSITE)
@@ -353,6 +394,12 @@ async def test_a_crafted_stream_through_the_broker_gives_the_hand_computed_numbe
             lambda: _checked(api, q), timeout=30, what="the opposite interleaving's numbers"
         )
         assert _renamed(second, q, p) == first
+        # events after the close: the district's report lists what they changed
+        changed = (await api.get(district)).json()
+        assert changed["final"] is True
+        lines = {c["line"] for c in changed["changes"]}
+        assert {f"department/{q}-roads", f"grid/{q}G1", f"officer/{q}ZZ1"} <= lines
+        assert (await api.get(report)).json()["changes"] == []
 
 
 def cell(value: Any) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from zg_common.app import ServiceSpec, create_service_app
-from zg_scoring import rebuild, refdata
+from zg_common.contracts.scoring import CONTRACTS
+from zg_scoring import closing, rebuild, refdata
 from zg_scoring.config import ScoringSettings
 from zg_scoring.consumers import consumers
-from zg_scoring.models import SCHEMA
+from zg_scoring.models import SCHEMA, outbox
 from zg_scoring.router import router
 from zg_scoring.runtime import State
 
@@ -19,13 +20,16 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
         ServiceSpec(
             name="scoring",
             title="Zongguan scoring",
-            description="Points and indicators of officers, departments and contractors.",
+            description="Indicators, points and rankings of departments, contractors, officers "
+            "and grids, and the monthly reports: projections of the event log.",
             schema=SCHEMA,
             package_file=__file__,
             state=State,
             routers=[router],
             consumers=consumers,
             on_startup=[refdata.load],
-            workers=[rebuild.worker],
+            workers=[rebuild.worker, closing.closer],
+            outbox=outbox,
+            produces=CONTRACTS,
         ),
     )

@@ -29,8 +29,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from zg_common.outbox import Outbox
+
 SCHEMA = "scoring"
 metadata = MetaData(schema=SCHEMA)
+outbox = Outbox(metadata, source="/zongguan/scoring")
 
 EventId = String(80)
 CaseId = String(40)
@@ -316,6 +319,18 @@ class RebuildJob(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     events: Mapped[int] = mapped_column(BigInteger, default=0)
     error: Mapped[str | None] = mapped_column(String(200))
+
+
+class MonthlyReport(Base):
+    """A month's report as it stood when the month was closed (not a projection: a rebuild
+    keeps it, and the live numbers are compared with it)."""
+
+    __tablename__ = "monthly_report"
+
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    content: Mapped[dict[str, Any]] = mapped_column(JSONB)
 
 
 FACTS = (

@@ -1,5 +1,6 @@
 """Scoring's part of the default data set: patrol's grids (their areas) and officers, for what
-patrol's events have not changed (the territory copy's one mechanism, `zg_common.territory`)."""
+patrol's events have not changed (the territory copy's one mechanism, `zg_common.territory`);
+and the labels the reports print (the major categories' and the district's names)."""
 
 from __future__ import annotations
 
@@ -24,3 +25,9 @@ async def load(runtime: ScoringRuntime) -> None:
         await load_part_once(
             session, schema=SCHEMA, part=PART, version=data.version, loader=territory
         )
+    runtime.state.categories = {
+        c["code"]: (c["name"], c["name_en"]) for c in data.read("categories.json")
+    }
+    district = data.read("district.geojson")
+    properties = (district.get("features") or [district])[0]["properties"]
+    runtime.state.district = (properties["name"], properties["name_en"])

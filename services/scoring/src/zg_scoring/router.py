@@ -7,16 +7,18 @@ or `from=2026-10-01&to=2026-10-15` (local dates, both included); none: the curre
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from zg_common.authz import Scope, require
 from zg_common.db import SessionDep
 from zg_common.identity import Identity
-from zg_scoring import people, rebuild, service
+from zg_scoring import people, rebuild, report_render, reports, service
+from zg_scoring.dependencies import runtime
 from zg_scoring.export import Format, FormatQuery, csv_response
 from zg_scoring.periods import Period, resolve
+from zg_scoring.runtime import ScoringRuntime
 from zg_scoring.schemas import (
     CaseLine,
     DepartmentCases,
@@ -226,3 +228,41 @@ async def read_rebuild(
     caller: Annotated[Identity, require("scores.rebuild")], session: SessionDep, job_id: str
 ) -> RebuildOut:
     return await rebuild.read(session, job_id)
+
+
+@router.get(
+    "/reports/{period}",
+    response_model=reports.MonthlyReportOut,
+    summary="A month's assessment report (district, department or grid) as JSON, HTML or PDF: "
+    "the month's snapshot once it is closed, with the changes since; live before",
+    responses={200: {"content": {"text/html": {}, "application/pdf": {}}}},
+)
+async def read_report(
+    caller: Annotated[Identity, require("scores.reports.read")],
+    session: SessionDep,
+    rt: Annotated[ScoringRuntime, Depends(runtime)],
+    period: str,
+    scope: Annotated[
+        str, Query(description="district, department/<id> or grid/<id>")
+    ] = reports.DISTRICT,
+    format: Annotated[Literal["json", "html", "pdf"], Query()] = "json",
+    lang: Annotated[Literal["zh", "en"], Query(description="labels: Chinese or English")] = "zh",
+) -> reports.MonthlyReportOut | Response:
+    report = await reports.show(
+        session,
+        reports.month(period),
+        scope,
+        Scope.of(caller),
+        rt.state.categories,
+        rt.state.district,
+    )
+    name = f"report-{period}-{scope.replace('/', '-')}-{lang}"
+    if format == "html":
+        return Response(report_render.to_html(report, lang), media_type="text/html; charset=utf-8")
+    if format == "pdf":
+        return Response(
+            report_render.to_pdf(report, lang),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{name}.pdf"'},
+        )
+    return report

@@ -1,8 +1,9 @@
-"""Scoring's per-process state (none yet: its numbers live in its tables) and runtime type."""
+"""Scoring's per-process state (its numbers live in its tables; the reports' labels come from
+the data set) and runtime type."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from zg_common.app import Runtime
 from zg_scoring.config import ScoringSettings
@@ -10,7 +11,9 @@ from zg_scoring.config import ScoringSettings
 
 @dataclass
 class State:
-    pass
+    # major category code -> (name, English name), for the reports' category breakdown
+    categories: dict[str, tuple[str, str]] = field(default_factory=dict)
+    district: tuple[str, str] = ("辖区", "District")
 
 
 ScoringRuntime = Runtime[ScoringSettings, State]

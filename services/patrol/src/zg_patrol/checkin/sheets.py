@@ -22,9 +22,9 @@ MARGIN = 80
 COLUMNS, ROWS = 2, 3
 PER_PAGE = COLUMNS * ROWS
 HEADER = 120
-# Noto Sans SC Regular (OFL), subset to GB 2312 and the data set (fonts/README.md): point names
+# Noto Sans SC Regular (OFL), subset to GB 2312 and the data set (zg_common/fonts/README.md): names
 # and addresses are Chinese, and the machines that print may have no CJK font
-CJK_FONT = ("zg_patrol.checkin", "fonts/NotoSansSC-Regular-GB2312.ttf")
+CJK_FONT = ("zg_common", "fonts/NotoSansSC-Regular-GB2312.ttf")
 SYSTEM_FONTS = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
