@@ -14,7 +14,7 @@ import io
 import json
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -427,3 +427,44 @@ def _renamed(value: Any, old: str, new: str) -> Any:
     if isinstance(value, str):
         return value.replace(old, new)
     return value
+
+
+async def test_rules_versions_are_published_from_a_future_day_and_listed(infra: Infra) -> None:
+    async with (
+        service_database(infra, "scoring", "zg_scoring_rules") as engine,
+        scoring_api(engine, infra) as api,
+    ):
+        versions = (await api.get("/api/v1/scores/rules")).json()
+        assert [v["version"] for v in versions] == [None], "the built-in default"
+        assert versions[0]["rules"]["department"]["handled_rate"] == 0.3
+        today = datetime.now(UTC).astimezone(TZ).date()
+        rules = {"department": {"handled_rate": 0.4, "on_time_rate": 0.2, "rework": 0.2,
+                                "overdue_open": 0.1, "extension": 0.1}}  # fmt: skip
+        now = await api.post("/api/v1/scores/rules", json={"starts_on": str(today), "rules": rules})
+        assert now.status_code == 409 and now.json()["code"] == "rules_start_not_future"
+        bad = await api.post(
+            "/api/v1/scores/rules",
+            json={"starts_on": str(today + timedelta(days=1)),
+                  "rules": {"department": {"handled_rate": 0.9}}},
+        )  # fmt: skip
+        assert bad.status_code == 422 and bad.json()["code"] == "validation_failed"
+        tomorrow = str(today + timedelta(days=1))
+        made = await api.post(
+            "/api/v1/scores/rules", json={"starts_on": tomorrow, "rules": rules, "note": "more"}
+        )
+        assert made.status_code == 201, made.text
+        assert (
+            made.json()["created_by"] == "m"
+            and made.json()["rules"]["department"]["handled_rate"] == 0.4
+        )
+        again = await api.post("/api/v1/scores/rules", json={"starts_on": tomorrow, "rules": {}})
+        assert again.status_code == 409 and again.json()["code"] == "rules_start_not_after_latest"
+        listed = (await api.get("/api/v1/scores/rules")).json()
+        assert [(v["version"] is None, v["starts_on"]) for v in listed] == [
+            (True, "2000-01-01"), (False, tomorrow),
+        ]  # fmt: skip
+        # today's numbers still use the default; tomorrow's the new version
+        today_scores = await api.get("/api/v1/scores/departments", params={"period": str(today)})
+        assert today_scores.json()["rules"]["version"] is None
+        later = await api.get("/api/v1/scores/departments", params={"period": tomorrow})
+        assert later.json()["rules"]["version"] == made.json()["version"]

@@ -157,7 +157,11 @@ class IdempotentConsumer:
         client cannot restart, so every run builds a fresh one."""
         if self.started.is_set():
             self.consumer = self._new_client()
-        await self.consumer.start()
+        try:
+            await self.consumer.start()
+        except BaseException:  # cancelled (a shutdown) or failed while joining: no client left
+            await self.consumer.stop()
+            raise
         self.started.set()
         try:
             while True:

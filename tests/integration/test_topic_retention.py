@@ -1,0 +1,52 @@
+"""The topics scoring replays are kept without a time limit wherever topics are created (every
+service's topic setup: `make run`, the tests, compose, a cluster), including topics that
+existed before they were kept; other topics keep the broker's default."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+from tests.conftest import Infra
+from tests.helpers import unique
+from zg_common.contracts.scoring import REPLAYED_TOPICS
+from zg_common.kafka import ensure_topics
+
+pytestmark = pytest.mark.integration
+
+
+async def retention(bootstrap: str, topics: list[str]) -> dict[str, str | None]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        responses: list[Any] = await admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, t) for t in topics]
+        )
+    finally:
+        await admin.close()
+    out: dict[str, str | None] = {}
+    for response in responses:
+        for _code, _message, _kind, name, entries in response.resources:
+            out[name] = next((e[1] for e in entries if e[0] == "retention.ms"), None)
+    return out
+
+
+async def test_replayed_topics_are_kept_forever_and_others_are_not(infra: Infra) -> None:
+    bootstrap = infra.kafka_bootstrap_servers
+    kept, other, older = unique("test.kept"), unique("test.other"), unique("test.older")
+    await ensure_topics(bootstrap, [older], partitions=1)  # created before it was kept
+    await ensure_topics(bootstrap, [kept, other, older], partitions=1, kept={kept, older})
+    found = await retention(bootstrap, [kept, other, older])
+    assert found[kept] == "-1" and found[older] == "-1"
+    assert found[other] != "-1"
+
+
+async def test_the_platform_s_replayed_topics_are_kept(infra: Infra) -> None:
+    await ensure_topics(
+        infra.kafka_bootstrap_servers, REPLAYED_TOPICS, partitions=3, kept=REPLAYED_TOPICS
+    )
+    found = await retention(infra.kafka_bootstrap_servers, list(REPLAYED_TOPICS))
+    assert found == dict.fromkeys(REPLAYED_TOPICS, "-1")
