@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common import territory
@@ -24,6 +23,7 @@ from zg_common.contracts.patrol import (
 )
 from zg_common.events import CloudEvent
 from zg_common.refdata import RefData
+from zg_scoring import bulk
 from zg_scoring.models import (
     Checkin,
     Grid,
@@ -163,10 +163,7 @@ async def apply(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
                 "at": r.at,
             }
     for model, rows in simple.items():
-        if rows:
-            await session.execute(
-                pg_insert(model.__table__).on_conflict_do_nothing(), list(rows.values())
-            )
+        await bulk.copy(session, model.__table__, list(rows.values()), on_conflict="DO NOTHING")
     for model in (Grid, Officer):
         await territory.apply_newer_all(session, model.__table__, list(newest[model].values()))
     await _newer_version(
@@ -183,12 +180,9 @@ async def _newer_version(
     if not rows:
         return
     table = model.__table__
-    insert = pg_insert(table)
-    await session.execute(
-        insert.on_conflict_do_update(
-            index_elements=[table.c[k] for k in keys],
-            set_={k: insert.excluded[k] for k in rows[0] if k not in keys},
-            where=table.c.version <= insert.excluded.version,
-        ),
-        rows,
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in rows[0] if c not in keys)
+    clause = (
+        f"({', '.join(keys)}) DO UPDATE SET {updates} "
+        f"WHERE {table.name}.version <= EXCLUDED.version"
     )
+    await bulk.copy(session, table, rows, on_conflict=clause)

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +15,7 @@ from zg_common.contracts.intake import CaseMerged, CaseRated, CaseReported
 from zg_common.contracts.intake import CaseSplit as CaseSplitEvent
 from zg_common.contracts.routing import CaseDeadlineMoved, CaseTransitioned, DepartmentChanged
 from zg_common.events import CloudEvent
-from zg_scoring import patrol_facts, timeline
+from zg_scoring import bulk, patrol_facts, timeline
 from zg_scoring.models import (
     CaseMerge,
     CaseMilestone,
@@ -44,6 +43,7 @@ CASE_EVENTS = frozenset(
 # the event types scoring reads (the consumer's topics carry others; they are skipped)
 READS = CASE_EVENTS | patrol_facts.READS
 CHUNK = 5000  # cases per derivation round
+NOTHING = "DO NOTHING"
 
 
 async def apply(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
@@ -145,11 +145,15 @@ async def apply(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
             _keep_newest(departments, d.department_id, department, "changed_at")
 
     for model in (CaseMerge, CaseSplit, CaseRating):
-        await _insert_new(session, model, list(rows[model].values()))
-    await _upsert_newest(session, CaseReport, "case_id", "reported_at", list(reports.values()))
+        await bulk.copy(session, model.__table__, list(rows[model].values()), on_conflict=NOTHING)
+    report_rows = list(reports.values())
+    if report_rows:
+        table = CaseReport.__table__
+        clause = bulk.newer("case_id", "reported_at", list(report_rows[0]), table)
+        await bulk.copy(session, table, report_rows, on_conflict=clause)
     await _upsert_newest(session, Department, "id", "changed_at", list(departments.values()))
     steps = list(rows[CaseStep].values())
-    await _insert_new(session, CaseStep, steps)
+    await bulk.copy(session, CaseStep.__table__, steps, on_conflict=NOTHING)
     if steps:  # a redelivered step derives its case again: the same rows
         await derive_cases(session, sorted({step["case_id"] for step in steps}))
     await patrol_facts.apply(session, events)
@@ -161,12 +165,6 @@ def _keep_newest(
     held = into.get(key)
     if held is None or held[time_field] <= row[time_field]:
         into[key] = row
-
-
-async def _insert_new(session: AsyncSession, model: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert the rows whose event is new (one prepared statement, executed for many rows)."""
-    if rows:
-        await session.execute(pg_insert(model.__table__).on_conflict_do_nothing(), rows)
 
 
 async def _upsert_newest(
@@ -187,35 +185,30 @@ async def _upsert_newest(
     )
 
 
+STEP_COLUMNS = "case_id, at, seq, action, to_status, department_id, from_department_id, due_at"
+
+
 async def derive_cases(session: AsyncSession, case_ids: Sequence[str]) -> None:
     """Each case's timeline derived again from all its steps."""
+    apg = await bulk.driver(session)
     for start in range(0, len(case_ids), CHUNK):
         ids = list(case_ids[start : start + CHUNK])
-        # one deriver per case at a time (a rebuild replays beside the live consumer); the
-        # steps are read after the lock, so the later of two sees the other's step
-        await session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtext('scoring.case'), hashtext(id)) "
-                 "FROM unnest(CAST(:ids AS text[])) AS id ORDER BY id"),
-            {"ids": ids},
-        )  # fmt: skip
+        # one deriving transaction at a time (a rebuild replays beside the live consumer): the
+        # steps are read after the lock, so the later of two sees the other's steps (one lock,
+        # not one per case: thousands of locks a transaction cost PostgreSQL more than the rows)
+        await apg.execute("SELECT pg_advisory_xact_lock(hashtext('scoring.derive'))")
+        # the lookups below are by case id; while tables grow fast (a replay) their statistics
+        # lag and the planner would scan them whole: the indexes, always
+        await apg.execute("SET LOCAL enable_seqscan = off")
         steps: dict[str, list[timeline.Step]] = {case_id: [] for case_id in ids}
-        result = await session.execute(
-            select(
-                CaseStep.case_id,
-                CaseStep.at,
-                CaseStep.seq,
-                CaseStep.action,
-                CaseStep.to_status,
-                CaseStep.department_id,
-                CaseStep.from_department_id,
-                CaseStep.due_at,
-            ).where(CaseStep.case_id.in_(ids))
-        )
-        for row in result.mappings():
-            fields = dict(row)
-            steps[fields.pop("case_id")].append(timeline.Step(**fields))
+        for row in await apg.fetch(
+            f"SELECT {STEP_COLUMNS} FROM scoring.case_step WHERE case_id = ANY($1::text[])", ids
+        ):
+            steps[row[0]].append(timeline.Step(*row[1:]))
         for model in (Disposal, Hold, CaseReturn, CaseMilestone):
-            await session.execute(delete(model).where(model.case_id.in_(ids)))
+            await apg.execute(
+                f"DELETE FROM scoring.{model.__tablename__} WHERE case_id = ANY($1::text[])", ids
+            )
         out: dict[Any, list[dict[str, Any]]] = {
             Disposal: [],
             Hold: [],
@@ -225,8 +218,7 @@ async def derive_cases(session: AsyncSession, case_ids: Sequence[str]) -> None:
         for case_id, case_steps in steps.items():
             _rows_of(case_id, timeline.derive(case_steps), out)
         for model, model_rows in out.items():
-            if model_rows:
-                await session.execute(pg_insert(model.__table__), model_rows)
+            await bulk.copy(session, model.__table__, model_rows)
 
 
 def _rows_of(case_id: str, t: timeline.Timeline, out: dict[Any, list[dict[str, Any]]]) -> None:

@@ -1,0 +1,65 @@
+"""Scoring's bulk writes (binary COPY on the session's asyncpg connection) belong to the
+session's transaction: committed with it, rolled back with it, and the conflict rules hold."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from tests.conftest import Infra
+from tests.integration.conftest import service_database
+from zg_common.db import unit_of_work
+from zg_scoring import bulk
+from zg_scoring.models import CaseReport, CaseStep
+
+pytestmark = pytest.mark.integration
+AT = datetime(2026, 9, 1, tzinfo=UTC)
+
+
+def report(case_id: str, number: str, at: datetime) -> dict[str, Any]:
+    return {"case_id": case_id, "event_id": f"e-{number}", "number": number,
+            "category": "C0101", "grid_id": "G01", "zone_type": "core", "source": "camera",
+            "urgency": "normal", "reporter_badge": None, "resolved_on_site": False,
+            "reported_at": at}  # fmt: skip
+
+
+def step(event_id: str) -> dict[str, Any]:
+    return {"event_id": event_id, "case_id": "c1", "at": AT, "action": "accept",
+            "to_status": "accepted", "department_id": None, "from_department_id": None,
+            "due_at": None, "actor_badge": None, "stage_on_time": None}  # fmt: skip
+
+
+async def test_bulk_writes_commit_and_roll_back_with_the_session(infra: Infra) -> None:
+    async with service_database(infra, "scoring", "zg_scoring_bulk") as engine:
+        sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+        async def count(table: str) -> int:
+            async with unit_of_work(sessions) as session:
+                return int(
+                    (await session.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one()
+                )
+
+        with pytest.raises(RuntimeError):
+            async with unit_of_work(sessions) as session:
+                await bulk.copy(session, CaseStep.__table__, [step("s1")], on_conflict="DO NOTHING")
+                raise RuntimeError("the unit of work fails after the copy")
+        assert await count("scoring.case_step") == 0, "rolled back with the session"
+
+        async with unit_of_work(sessions) as session:
+            rows = [step("s1"), step("s2")]
+            await bulk.copy(session, CaseStep.__table__, rows, on_conflict="DO NOTHING")
+            await bulk.copy(session, CaseStep.__table__, rows, on_conflict="DO NOTHING")
+        assert await count("scoring.case_step") == 2, "a redelivery adds nothing"
+
+        table = CaseReport.__table__
+        newest = bulk.newer("case_id", "reported_at", list(report("c", "x", AT)), table)
+        for number, at in (("N2", AT + timedelta(hours=1)), ("N1", AT)):  # newer one first
+            async with unit_of_work(sessions) as session:
+                await bulk.copy(session, table, [report("c1", number, at)], on_conflict=newest)
+        async with unit_of_work(sessions) as session:
+            held = (await session.execute(text("SELECT number FROM scoring.case_report"))).all()
+        assert held == [("N2",)], "an older report does not replace a newer one"
