@@ -348,6 +348,13 @@ async def test_a_crafted_stream_through_the_broker_gives_the_hand_computed_numbe
         )
         assert len(list(csv.DictReader(io.StringIO(drill.text.removeprefix("\ufeff"))))) == 4
 
+        grid_drill = (await api.get(f"/api/v1/scores/grids/{p}G1/cases?period=2026-09")).json()
+        g = first["grids"][f"{p}G1"]
+        assert grid_drill["totals"] == {
+            k: g[k] for k in ("filed", "public_reports", "handled", "handled_on_time",
+                              "overdue_open", "closed")
+        }  # fmt: skip
+
         # the projections emptied and the whole log replayed: the same numbers
         sessions = async_sessionmaker(engine, expire_on_commit=False)
         replayed = await rebuild.replay(

@@ -7,12 +7,14 @@ from collections import Counter, defaultdict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.authz import Scope
-from zg_common.errors import OfficerNotFound
-from zg_scoring import facts, grids, indicators, officers
+from zg_common.errors import GridNotFound, OfficerNotFound
+from zg_scoring import facts, grids, indicators, officers, service
 from zg_scoring.indicators import CaseSet, descending, round2
 from zg_scoring.periods import Period
 from zg_scoring.repository import period_rows
 from zg_scoring.schemas import (
+    CaseLine,
+    GridCases,
     GridScore,
     GridScores,
     OfficerEntries,
@@ -141,6 +143,29 @@ async def _grid_cases(session: AsyncSession, period: Period) -> dict[str, CaseSe
         start=period.start,
         end=period.end,
         by=lambda case_id, _department: grid_of.get(case_id),
+    )
+
+
+async def grid_cases(
+    session: AsyncSession, period: Period, grid_id: str, scope: Scope
+) -> GridCases:
+    """The drill-down of a grid: the cases filed in it and those its numbers count."""
+    if grid_id not in {g.id for g in await facts.grids(session)} or not scope.sees(grid_id=grid_id):
+        raise GridNotFound(f"No grid {grid_id}")
+    lines = service.case_lines(
+        (await _grid_cases(session, period)).get(grid_id, CaseSet()), period.end
+    )
+    for c in await facts.case_facts(session, period):
+        if c.grid_id == grid_id and c.filed_at is not None and period.contains(c.filed_at):
+            counts_in = ["filed"] + ["public_reports"] * (c.source in officers.PUBLIC)
+            lines.append(
+                CaseLine(
+                    case_id=c.case_id, number=None, counts_in=counts_in, at=c.filed_at, due_at=None
+                )
+            )
+    lines = await service.numbered(session, lines)
+    return GridCases(
+        period=period_out(period), grid_id=grid_id, totals=service.totals(lines), cases=lines
     )
 
 

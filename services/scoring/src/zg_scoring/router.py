@@ -25,6 +25,7 @@ from zg_scoring.schemas import (
     DepartmentDetail,
     DepartmentScore,
     DepartmentScores,
+    GridCases,
     GridScore,
     GridScores,
     OfficerEntries,
@@ -184,6 +185,30 @@ async def read_grid_scores(
     if format == "csv":
         return csv_response(GridScore, scores.grids, f"grids-{scores.period.period}.csv")
     return scores
+
+
+@router.get(
+    "/grids/{grid_id}/cases",
+    response_model=GridCases,
+    summary="The cases behind each of a grid's numbers (their counts equal the totals)",
+)
+async def read_grid_cases(
+    caller: Annotated[Identity, require("scores.grids.read")],
+    session: SessionDep,
+    grid_id: str,
+    period: PeriodText = None,
+    first: From = None,
+    last: To = None,
+    format: Annotated[Format, FormatQuery] = "json",
+) -> GridCases | Response:
+    cases = await people.grid_cases(
+        session, _period(period, first, last), grid_id, Scope.of(caller)
+    )
+    if format == "csv":
+        return csv_response(
+            CaseLine, cases.cases, f"grid-{grid_id}-cases-{cases.period.period}.csv"
+        )
+    return cases
 
 
 @router.get(

@@ -99,6 +99,16 @@ class DepartmentCases(BaseModel):
     cases: list[CaseLine]
 
 
+class GridCases(BaseModel):
+    """The cases behind a grid's numbers: counting the lines per name gives the line's counts
+    (filed and public_reports from the filings, the others by the department definitions)."""
+
+    period: PeriodOut
+    grid_id: str
+    totals: dict[str, int]
+    cases: list[CaseLine]
+
+
 class RulesVersionIn(BaseModel):
     starts_on: date = Field(description="the local day it applies from (after the last version)")
     rules: Rules

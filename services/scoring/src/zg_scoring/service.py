@@ -239,7 +239,14 @@ async def department_cases(
     """The drill-down: each case with the numbers it counts in."""
     await _visible_department(session, department_id, scope)
     cases = (await _department_cases(session, period, department_id)).get(department_id, CaseSet())
-    end = period.end
+    lines = await numbered(session, case_lines(cases, period.end))
+    return DepartmentCases(
+        period=period_out(period), department_id=department_id, totals=totals(lines), cases=lines
+    )
+
+
+def case_lines(cases: CaseSet, end: datetime) -> list[CaseLine]:
+    """Each case of a case set with the numbers it counts in (the drill-downs)."""
     lines: list[CaseLine] = []
     for h in cases.handled:
         d = h.disposal
@@ -257,15 +264,21 @@ async def department_cases(
             lines.append(_line(r.case_id, ["returned"], at=r.at))
     for v in cases.ratings:
         lines.append(_line(v.case_id, ["ratings"], at=v.at, score=v.score))
+    return lines
+
+
+async def numbered(session: AsyncSession, lines: list[CaseLine]) -> list[CaseLine]:
     numbers = await repository.case_numbers(session, sorted({x.case_id for x in lines}))
-    lines = [x.model_copy(update={"number": numbers.get(x.case_id)}) for x in lines]
-    totals: dict[str, int] = {}
+    return [x.model_copy(update={"number": numbers.get(x.case_id)}) for x in lines]
+
+
+def totals(lines: list[CaseLine]) -> dict[str, int]:
+    """How many lines count in each number: the line's numbers, by construction."""
+    out: dict[str, int] = {}
     for x in lines:
         for name in x.counts_in:
-            totals[name] = totals.get(name, 0) + 1
-    return DepartmentCases(
-        period=period_out(period), department_id=department_id, totals=totals, cases=lines
-    )
+            out[name] = out.get(name, 0) + 1
+    return out
 
 
 def _line(
