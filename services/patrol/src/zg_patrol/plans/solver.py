@@ -8,16 +8,21 @@ window within the shift; those come back as `unassigned`."""
 
 from __future__ import annotations
 
+import logging
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
 import pyvrp
+from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.stop import MaxRuntime
 
 from zg_common.geo import haversine_m
+
+log = logging.getLogger(__name__)
 
 # a visit is worth far more than any walk: one is dropped only when it cannot be reached
 PRIZE = 10_000_000
@@ -155,9 +160,19 @@ def solve(
         distance_matrices=[distance],
         duration_matrices=[duration],
     )
-    result = pyvrp.solve(
-        data, stop=MaxRuntime(time_limit_s), seed=seed, collect_stats=False, display=False
-    )
+    with warnings.catch_warnings(record=True) as struggled:
+        # PyVRP warns when it finds no feasible solution easily (little of a shift left, more
+        # visits than time): the plan then leaves visits unplanned, which is the answer; the
+        # warning is noted, never raised (a test run turns warnings into errors)
+        warnings.simplefilter("always", PenaltyBoundWarning)
+        result = pyvrp.solve(
+            data, stop=MaxRuntime(time_limit_s), seed=seed, collect_stats=False, display=False
+        )
+    if struggled:
+        log.info(
+            "the solver struggled to find a feasible plan",
+            extra={"jobs": len(jobs), "walkers": len(walkers)},
+        )
     best = result.best
     routes: dict[str, list[Stop]] = {w.id: [] for w in walkers}
     length: dict[str, int] = {w.id: 0 for w in walkers}
