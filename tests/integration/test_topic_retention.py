@@ -4,6 +4,7 @@ existed before they were kept; other topics keep the broker's default."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -50,3 +51,41 @@ async def test_the_platform_s_replayed_topics_are_kept(infra: Infra) -> None:
     )
     found = await retention(infra.kafka_bootstrap_servers, list(REPLAYED_TOPICS))
     assert found == dict.fromkeys(REPLAYED_TOPICS, "-1")
+
+
+async def test_a_group_s_lag_counts_what_it_has_not_committed(infra: Infra) -> None:
+    """What the monthly close waits on: 0 only when the group has applied everything."""
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+    from aiokafka.errors import GroupCoordinatorNotAvailableError
+    from aiokafka.structs import OffsetAndMetadata
+
+    from zg_common.kafka import group_lag
+
+    bootstrap = infra.kafka_bootstrap_servers
+    topic, group = unique("test.lag"), unique("test-lag-group")
+    await ensure_topics(bootstrap, [topic], partitions=1)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        for n in range(5):
+            await producer.send_and_wait(topic, f"{n}".encode())
+    finally:
+        await producer.stop()
+
+    async def lag() -> int:
+        for _ in range(40):  # a fresh broker elects its group coordinator at first use
+            try:
+                return await group_lag(bootstrap, group, [topic])
+            except GroupCoordinatorNotAvailableError:
+                await asyncio.sleep(0.25)
+        raise AssertionError("no group coordinator")
+
+    assert await lag() == 5, "never committed: all of it"
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+    await consumer.start()
+    try:
+        consumer.assign([TopicPartition(topic, 0)])
+        await consumer.commit({TopicPartition(topic, 0): OffsetAndMetadata(3, "")})
+    finally:
+        await consumer.stop()
+    assert await lag() == 2

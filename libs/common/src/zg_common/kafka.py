@@ -88,6 +88,38 @@ async def ensure_topics(
         await admin.close()
 
 
+async def group_lag(bootstrap_servers: str, group_id: str, topics: Iterable[str]) -> int:
+    """How many records of these topics the consumer group has not committed yet, over all
+    partitions (whichever replica owns them); a partition it never committed counts from its
+    beginning. 0: everything published before the call has been applied."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="zg-admin")
+    await admin.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(group_id)
+    finally:
+        await admin.close()
+    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=None)
+    await reader.start()
+    try:
+        cluster = await reader._client.fetch_all_metadata()  # every topic's partitions
+        partitions = [
+            TopicPartition(t, p) for t in topics for p in cluster.partitions_for_topic(t) or ()
+        ]
+        if not partitions:
+            return 0
+        ends = await reader.end_offsets(partitions)
+        starts = await reader.beginning_offsets(partitions)
+    finally:
+        await reader.stop()
+    lag = 0
+    for tp in partitions:
+        done = committed.get(tp)
+        lag += max(ends[tp] - (done.offset if done is not None else starts[tp]), 0)
+    return lag
+
+
 async def broker_reachable(producer: AIOKafkaProducer, *, timeout: float = 2.0) -> bool:
     try:
         return bool(await asyncio.wait_for(producer.client.force_metadata_update(), timeout))

@@ -12,9 +12,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.contracts.scoring import PeriodClosed
+from zg_common.contracts.scoring import REPLAYED_TOPICS, PeriodClosed
 from zg_common.db import unit_of_work
+from zg_common.kafka import group_lag
 from zg_scoring import facts, reports, repository
+from zg_scoring.consumers import PROJECTION_GROUP
 from zg_scoring.models import MonthlyReport, outbox
 from zg_scoring.periods import LOCAL_TZ, Period, local_day, month_of
 from zg_scoring.runtime import ScoringRuntime
@@ -92,11 +94,29 @@ async def close(
 async def closer(runtime: ScoringRuntime) -> None:
     """Background loop: close the latest month once its close moment has passed."""
     settings, state = runtime.settings, runtime.state
+    closed: set[str] = set()
     while True:
         now = datetime.now(UTC)
         month = closable(now, settings.report_close_day, settings.report_close_time)
-        async with unit_of_work(runtime.sessions) as session:
-            await close(
-                session, month, now=now, categories=state.categories, district=state.district
-            )
+        if month.label not in closed and await caught_up(runtime):
+            async with unit_of_work(runtime.sessions) as session:
+                await close(
+                    session, month, now=now, categories=state.categories, district=state.district
+                )
+            closed.add(month.label)
         await asyncio.sleep(settings.report_check_s)
+
+
+async def caught_up(runtime: ScoringRuntime) -> bool:
+    """The projection has applied everything published so far (a month's snapshot taken
+    earlier would miss a backlog: after a restart, after an outage)."""
+    try:
+        lag = await group_lag(
+            runtime.settings.kafka_bootstrap_servers, PROJECTION_GROUP, REPLAYED_TOPICS
+        )
+    except Exception:
+        log.warning("the projection's lag is unknown; the month waits", exc_info=True)
+        return False
+    if lag:
+        log.info("the month waits for the projection to catch up", extra={"lag": lag})
+    return lag == 0

@@ -10,12 +10,13 @@ from zg_scoring import projection
 from zg_scoring.runtime import ScoringRuntime
 
 TOPICS = REPLAYED_TOPICS
+PROJECTION_GROUP = "scoring.projection"
 
 
 def consumers(runtime: ScoringRuntime) -> Sequence[ConsumerSpec]:
     return (
         ConsumerSpec(
-            name="scoring.projection",
+            name=PROJECTION_GROUP,
             topics=TOPICS,
             batch=projection.apply,
             max_records=runtime.settings.consumer_batch,
