@@ -53,13 +53,13 @@ async def test_the_platform_s_replayed_topics_are_kept(infra: Infra) -> None:
     assert found == dict.fromkeys(REPLAYED_TOPICS, "-1")
 
 
-async def test_a_group_s_lag_counts_what_it_has_not_committed(infra: Infra) -> None:
+async def test_a_group_is_behind_by_what_it_has_not_committed(infra: Infra) -> None:
     """What the monthly close waits on: 0 only when the group has applied everything."""
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
     from aiokafka.errors import GroupCoordinatorNotAvailableError
     from aiokafka.structs import OffsetAndMetadata
 
-    from zg_common.kafka import group_lag
+    from zg_common.kafka import end_offsets, group_behind
 
     bootstrap = infra.kafka_bootstrap_servers
     topic, group = unique("test.lag"), unique("test-lag-group")
@@ -75,11 +75,13 @@ async def test_a_group_s_lag_counts_what_it_has_not_committed(infra: Infra) -> N
     async def lag() -> int:
         for _ in range(40):  # a fresh broker elects its group coordinator at first use
             try:
-                return await group_lag(bootstrap, group, [topic])
+                return await group_behind(bootstrap, group, ends)
             except GroupCoordinatorNotAvailableError:
                 await asyncio.sleep(0.25)
         raise AssertionError("no group coordinator")
 
+    ends = await end_offsets(bootstrap, [topic])
+    assert list(ends.values()) == [5]
     assert await lag() == 5, "never committed: all of it"
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
     await consumer.start()
@@ -88,4 +90,12 @@ async def test_a_group_s_lag_counts_what_it_has_not_committed(infra: Infra) -> N
         await consumer.commit({TopicPartition(topic, 0): OffsetAndMetadata(3, "")})
     finally:
         await consumer.stop()
+    assert await lag() == 2
+    # records published after the ends were taken do not hold it back
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, b"later")
+    finally:
+        await producer.stop()
     assert await lag() == 2

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Collection, Iterable
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -88,18 +89,10 @@ async def ensure_topics(
         await admin.close()
 
 
-async def group_lag(bootstrap_servers: str, group_id: str, topics: Iterable[str]) -> int:
-    """How many records of these topics the consumer group has not committed yet, over all
-    partitions (whichever replica owns them); a partition it never committed counts from its
-    beginning. 0: everything published before the call has been applied."""
+async def end_offsets(bootstrap_servers: str, topics: Iterable[str]) -> dict[Any, int]:
+    """Where each partition of these topics ends now (its next offset)."""
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="zg-admin")
-    await admin.start()
-    try:
-        committed = await admin.list_consumer_group_offsets(group_id)
-    finally:
-        await admin.close()
     reader = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=None)
     await reader.start()
     try:
@@ -107,17 +100,27 @@ async def group_lag(bootstrap_servers: str, group_id: str, topics: Iterable[str]
         partitions = [
             TopicPartition(t, p) for t in topics for p in cluster.partitions_for_topic(t) or ()
         ]
-        if not partitions:
-            return 0
-        ends = await reader.end_offsets(partitions)
-        starts = await reader.beginning_offsets(partitions)
+        return dict(await reader.end_offsets(partitions)) if partitions else {}
     finally:
         await reader.stop()
-    lag = 0
-    for tp in partitions:
+
+
+async def group_behind(bootstrap_servers: str, group_id: str, ends: dict[Any, int]) -> int:
+    """How many records before `ends` (from `end_offsets`) the consumer group has not
+    committed yet, over all partitions whichever replica owns them (a partition it never
+    committed counts whole). 0: everything published before `ends` was taken is applied; a
+    group that keeps up gets there even while new events keep coming."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="zg-admin")
+    await admin.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(group_id)
+    finally:
+        await admin.close()
+    behind = 0
+    for tp, end in ends.items():
         done = committed.get(tp)
-        lag += max(ends[tp] - (done.offset if done is not None else starts[tp]), 0)
-    return lag
+        behind += max(end - (done.offset if done is not None else 0), 0)
+    return behind
 
 
 async def broker_reachable(producer: AIOKafkaProducer, *, timeout: float = 2.0) -> bool:

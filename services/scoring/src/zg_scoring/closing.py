@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.contracts.scoring import REPLAYED_TOPICS, PeriodClosed
 from zg_common.db import unit_of_work
-from zg_common.kafka import group_lag
+from zg_common.kafka import end_offsets, group_behind
 from zg_scoring import facts, reports, repository
 from zg_scoring.consumers import PROJECTION_GROUP
 from zg_scoring.models import MonthlyReport, outbox
@@ -107,16 +107,19 @@ async def closer(runtime: ScoringRuntime) -> None:
         await asyncio.sleep(settings.report_check_s)
 
 
-async def caught_up(runtime: ScoringRuntime) -> bool:
-    """The projection has applied everything published so far (a month's snapshot taken
-    earlier would miss a backlog: after a restart, after an outage)."""
+async def caught_up(runtime: ScoringRuntime, *, tries: int = 30) -> bool:
+    """The projection has applied everything published before this call (a month's snapshot
+    taken earlier would miss a backlog: after a restart, after an outage)."""
+    bootstrap = runtime.settings.kafka_bootstrap_servers
     try:
-        lag = await group_lag(
-            runtime.settings.kafka_bootstrap_servers, PROJECTION_GROUP, REPLAYED_TOPICS
-        )
+        ends = await end_offsets(bootstrap, REPLAYED_TOPICS)
+        for _ in range(tries):
+            behind = await group_behind(bootstrap, PROJECTION_GROUP, ends)
+            if behind == 0:
+                return True
+            await asyncio.sleep(1.0)
     except Exception:
-        log.warning("the projection's lag is unknown; the month waits", exc_info=True)
+        log.warning("the projection's progress is unknown; the month waits", exc_info=True)
         return False
-    if lag:
-        log.info("the month waits for the projection to catch up", extra={"lag": lag})
-    return lag == 0
+    log.info("the month waits for the projection to catch up", extra={"behind": behind})
+    return False
