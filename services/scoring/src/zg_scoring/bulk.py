@@ -71,3 +71,11 @@ def newer(key: str, order: str, columns: Sequence[str], table: Table | Any) -> s
     """`ON CONFLICT` clause: replace the held row when the new one is at least as recent."""
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c != key)
     return f"({key}) DO UPDATE SET {updates} WHERE {table.name}.{order} <= EXCLUDED.{order}"
+
+
+def keep_newest(into: dict[Any, dict[str, Any]], key: Any, row: dict[str, Any], order: str) -> None:
+    """Of several rows of one key in a batch, keep the newest by `order` (an upsert of one
+    statement may touch a row once only)."""
+    held = into.get(key)
+    if held is None or held[order] <= row[order]:
+        into[key] = row

@@ -93,9 +93,7 @@ async def apply(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
     }  # fmt: skip
 
     def keep(model: Any, key: Any, row: dict[str, Any], order: str) -> None:
-        held = newest[model].get(key)
-        if held is None or held[order] <= row[order]:
-            newest[model][key] = row
+        bulk.keep_newest(newest[model], key, row, order)
 
     for event in events:
         kind = event.type

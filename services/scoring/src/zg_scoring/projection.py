@@ -103,7 +103,7 @@ async def apply(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
                 "resolved_on_site": r.resolved_on_site,
                 "reported_at": r.reported_at,
             }
-            _keep_newest(reports, r.case_id, row, "reported_at")
+            bulk.keep_newest(reports, r.case_id, row, "reported_at")
         elif kind == CaseMerged.event_type:
             g = CaseMerged.parse(event)
             rows[CaseMerge][event.id] = {
@@ -142,7 +142,7 @@ async def apply(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
                 "grid_ids": d.grid_ids,
                 "changed_at": d.at,
             }
-            _keep_newest(departments, d.department_id, department, "changed_at")
+            bulk.keep_newest(departments, d.department_id, department, "changed_at")
 
     for model in (CaseMerge, CaseSplit, CaseRating):
         await bulk.copy(session, model.__table__, list(rows[model].values()), on_conflict=NOTHING)
@@ -157,14 +157,6 @@ async def apply(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
     if steps:  # a redelivered step derives its case again: the same rows
         await derive_cases(session, sorted({step["case_id"] for step in steps}))
     await patrol_facts.apply(session, events)
-
-
-def _keep_newest(
-    into: dict[str, dict[str, Any]], key: str, row: dict[str, Any], time_field: str
-) -> None:
-    held = into.get(key)
-    if held is None or held[time_field] <= row[time_field]:
-        into[key] = row
 
 
 async def _upsert_newest(
