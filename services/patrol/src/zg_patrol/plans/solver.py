@@ -4,7 +4,8 @@ PyVRP (chosen over OR-Tools on measured quality: `bench/patrol_solver_choice.py`
 Pure: jobs (visits with a place, a window and a service time) and walkers (officers with where
 and when they start and must end) in, ordered stops with times out. Every job is optional with
 a prize far above any walk, so the solver leaves one out only when no walker can reach it in its
-window within the shift; those come back as `unassigned`."""
+window within the shift; those come back as `unassigned`. The plan given back is always feasible:
+every stop in its window, every walker back by the end of their shift."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pyvrp
 from pyvrp.exceptions import PenaltyBoundWarning
+from pyvrp.PenaltyManager import PenaltyParams
 from pyvrp.stop import MaxRuntime
 
 from zg_common.geo import haversine_m
@@ -28,6 +30,10 @@ log = logging.getLogger(__name__)
 PRIZE = 10_000_000
 # a case task (verify, check) is worth ten patrol visits: dropped last when not all fit
 TASK_PRIZE = 10 * PRIZE
+# a second late must cost more than any prize, or the search keeps a late task (infeasible) over
+# any plan that is on time: PyVRP's default bound (100,000 a second) made a task worth a quarter
+# of an hour's lateness, and a night shift's plan came back infeasible, so empty
+PARAMS = pyvrp.SolveParams(penalty=PenaltyParams(max_penalty=10 * TASK_PRIZE))
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,58 @@ def solve(
             seconds=time.perf_counter() - started,
         )
     t0 = min(w.start_at for w in walkers)
+    data = problem(jobs, walkers, walking=walking, t0=t0)
+    with warnings.catch_warnings(record=True) as struggled:
+        # PyVRP warns when it finds no feasible solution easily (little of a shift left, more
+        # visits than time): the plan then leaves visits unplanned, which is the answer; the
+        # warning is noted, never raised (a test run turns warnings into errors)
+        warnings.simplefilter("always", PenaltyBoundWarning)
+        result = pyvrp.solve(
+            data,
+            stop=MaxRuntime(time_limit_s),
+            seed=seed,
+            collect_stats=False,
+            display=False,
+            params=PARAMS,
+        )
+    if struggled:
+        log.info(
+            "the solver struggled to find a feasible plan",
+            extra={"jobs": len(jobs), "walkers": len(walkers)},
+        )
+    best = result.best if result.best.is_feasible() else _feasible_part(data, result.best)
+    routes: dict[str, list[Stop]] = {w.id: [] for w in walkers}
+    length: dict[str, int] = {w.id: 0 for w in walkers}
+    served: set[int] = set()
+    for route in best.routes():
+        walker = walkers[route.vehicle_type()]
+        stops = []
+        for activity in route.schedule():
+            if not activity.is_client():
+                continue
+            served.add(activity.idx)
+            stops.append(
+                Stop(
+                    job_id=jobs[activity.idx].id,
+                    arrive_at=t0 + timedelta(seconds=activity.start_time),
+                    leave_at=t0 + timedelta(seconds=activity.end_time),
+                )
+            )
+        routes[walker.id] = stops
+        length[walker.id] = int(route.distance())
+    return Solved(
+        routes=routes,
+        length_m=length,
+        unassigned=[j.id for k, j in enumerate(jobs) if k not in served],
+        seconds=time.perf_counter() - started,
+    )
+
+
+def problem(
+    jobs: Sequence[Job], walkers: Sequence[Walker], *, walking: Walking, t0: datetime
+) -> pyvrp.ProblemData:
+    """The routing problem in PyVRP's terms, times in seconds from `t0`: client k is jobs[k],
+    vehicle type k is walkers[k]."""
 
     def secs(moment: datetime) -> int:
         return int((moment - t0).total_seconds())
@@ -152,7 +210,7 @@ def solve(
         )
         for w in walkers
     ]
-    data = pyvrp.ProblemData(
+    return pyvrp.ProblemData(
         locations=[pyvrp.Location(x=int(p[1] * 1e6), y=int(p[0] * 1e6)) for p in places],
         clients=clients,
         depots=depots,
@@ -160,43 +218,22 @@ def solve(
         distance_matrices=[distance],
         duration_matrices=[duration],
     )
-    with warnings.catch_warnings(record=True) as struggled:
-        # PyVRP warns when it finds no feasible solution easily (little of a shift left, more
-        # visits than time): the plan then leaves visits unplanned, which is the answer; the
-        # warning is noted, never raised (a test run turns warnings into errors)
-        warnings.simplefilter("always", PenaltyBoundWarning)
-        result = pyvrp.solve(
-            data, stop=MaxRuntime(time_limit_s), seed=seed, collect_stats=False, display=False
-        )
-    if struggled:
-        log.info(
-            "the solver struggled to find a feasible plan",
-            extra={"jobs": len(jobs), "walkers": len(walkers)},
-        )
-    best = result.best
-    routes: dict[str, list[Stop]] = {w.id: [] for w in walkers}
-    length: dict[str, int] = {w.id: 0 for w in walkers}
-    served: set[int] = set()
-    if best.is_feasible():
-        for route in best.routes():
-            walker = walkers[route.vehicle_type()]
-            stops = []
-            for activity in route.schedule():
-                if not activity.is_client():
-                    continue
-                served.add(activity.idx)
-                stops.append(
-                    Stop(
-                        job_id=jobs[activity.idx].id,
-                        arrive_at=t0 + timedelta(seconds=activity.start_time),
-                        leave_at=t0 + timedelta(seconds=activity.end_time),
-                    )
-                )
-            routes[walker.id] = stops
-            length[walker.id] = int(route.distance())
-    return Solved(
-        routes=routes,
-        length_m=length,
-        unassigned=[j.id for k, j in enumerate(jobs) if k not in served],
-        seconds=time.perf_counter() - started,
-    )
+
+
+def _feasible_part(data: pyvrp.ProblemData, best: pyvrp.Solution) -> pyvrp.Solution:
+    """What of an infeasible solution fits: each route keeps its order, and its visits are taken
+    back in by prize (case tasks first, then in route order) while the route stays on time;
+    the rest is left out, so a late visit never costs the visits that fit."""
+    clients = data.clients()
+    routes = []
+    for route in best.routes():
+        order = [a.idx for a in route.schedule() if a.is_client()]
+        position = {c: n for n, c in enumerate(order)}
+        kept: list[int] = []
+        for c in sorted(order, key=lambda c: (-clients[c].prize, position[c])):
+            trial = sorted([*kept, c], key=position.__getitem__)
+            if pyvrp.Route(data, trial, route.vehicle_type()).is_feasible():
+                kept = trial
+        if kept:
+            routes.append(pyvrp.Route(data, kept, route.vehicle_type()))
+    return pyvrp.Solution(data, routes)
