@@ -74,14 +74,16 @@ class City:
 
 
 def generate(total: int, seed: int) -> list[tuple[str, bytes, bytes]]:
-    """(topic, key, value) in publication order."""
+    """(topic, key, value) in publication order: as they happened (the order of their times),
+    so a case's steps are spread over the year's log among those of the cases open with it."""
     rng = random.Random(seed)
     city = City(rng)
-    out: list[tuple[str, bytes, bytes]] = []
+    out: list[tuple[datetime, int, str, bytes, bytes]] = []
     start = datetime(YEAR, 1, 1, tzinfo=UTC) - TZ8
 
     def emit(topic: str, kind: str, subject: str, data: dict[str, Any], at: datetime) -> None:
-        out.append((topic, subject.encode(), envelope(kind, "/bench", subject, data, at)))
+        value = envelope(kind, "/bench", subject, data, at)
+        out.append((at, len(out), topic, subject.encode(), value))
 
     for d, departments in city.departments.items():
         for n, dep in enumerate(departments):
@@ -182,7 +184,8 @@ def generate(total: int, seed: int) -> list[tuple[str, bytes, bytes]]:
                         "point_id": "P1", "grid_id": grid, "shift": "day",
                         "officer_badge": officer, "window_start": iso(v_at),
                         "window_end": iso(v_at), "at": iso(v_at)}, v_at)  # fmt: skip
-    return out[:total]
+    out.sort(key=lambda e: (e[0], e[1]))
+    return [(topic, key, value) for _, _, topic, key, value in out[:total]]
 
 
 def cpu_seconds(names: tuple[str, ...]) -> float:

@@ -63,3 +63,49 @@ async def test_bulk_writes_commit_and_roll_back_with_the_session(infra: Infra) -
         async with unit_of_work(sessions) as session:
             held = (await session.execute(text("SELECT number FROM scoring.case_report"))).all()
         assert held == [("N2",)], "an older report does not replace a newer one"
+
+
+async def test_large_batches_go_through_a_staging_table_with_the_same_rules(infra: Infra) -> None:
+    many = bulk.STAGED + 50
+    async with service_database(infra, "scoring", "zg_scoring_staged") as engine:
+        sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+        async def count(sql: str) -> int:
+            async with unit_of_work(sessions) as session:
+                return int((await session.execute(text(sql))).scalar_one())
+
+        steps = [step(f"s{n}") for n in range(many)]
+        with pytest.raises(RuntimeError):
+            async with unit_of_work(sessions) as session:
+                await bulk.copy(session, CaseStep.__table__, steps, on_conflict="DO NOTHING")
+                raise RuntimeError("the unit of work fails after the copy")
+        assert await count("SELECT count(*) FROM scoring.case_step") == 0
+
+        async with unit_of_work(sessions) as session:  # twice in one transaction, overlapping
+            await bulk.copy(session, CaseStep.__table__, steps[:-10], on_conflict="DO NOTHING")
+            await bulk.copy(session, CaseStep.__table__, steps[10:], on_conflict="DO NOTHING")
+        assert await count("SELECT count(*) FROM scoring.case_step") == many
+
+        table = CaseReport.__table__
+        newest = bulk.newer("case_id", "reported_at", list(report("c", "x", AT)), table)
+        later = AT + timedelta(hours=1)
+        async with unit_of_work(sessions) as session:
+            await bulk.copy(
+                session, table, [report(f"c{n}", f"L{n}", later) for n in range(many)],
+                on_conflict=newest,
+            )  # fmt: skip
+        async with unit_of_work(sessions) as session:  # older for the even cases, newer for odd
+            await bulk.copy(
+                session, table,
+                [report(f"c{n}", f"X{n}", AT if n % 2 == 0 else later + timedelta(hours=1))
+                 for n in range(many)],
+                on_conflict=newest,
+            )  # fmt: skip
+        assert (
+            await count("SELECT count(*) FROM scoring.case_report WHERE number LIKE 'L%'")
+            == (many + 1) // 2
+        )
+        assert await count("SELECT count(*) FROM scoring.case_report WHERE number LIKE 'X%'") == (
+            many // 2
+        )
+        assert await count("SELECT count(*) FROM pg_class WHERE relname LIKE 'zg_stage_%'") == 0

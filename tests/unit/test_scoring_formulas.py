@@ -305,7 +305,7 @@ def test_late_and_shuffled_arrival_counts_as_if_in_order() -> None:
     shuffled = list(steps)
     random.Random(13).shuffle(shuffled)
     # arrival order changes the tie-breaking sequence only; times decide the order
-    renumbered = [timeline.Step(**{**s.__dict__, "seq": n}) for n, s in enumerate(shuffled)]
+    renumbered = [s._replace(seq=n) for n, s in enumerate(shuffled)]
     assert lines({"c1": renumbered}, OCT)["D1"] == expected
 
 

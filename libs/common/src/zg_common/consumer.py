@@ -44,7 +44,7 @@ EVENTS_PROCESSED = Counter(
 )
 
 Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
-BatchHandler = Callable[[AsyncSession, Sequence[CloudEvent]], Awaitable[None]]
+BatchHandler = Callable[[AsyncSession, Sequence[CloudEvent]], Awaitable[object]]  # result unused
 
 
 class PermanentError(Exception):

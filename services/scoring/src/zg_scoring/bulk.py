@@ -2,12 +2,17 @@
 asyncpg's binary COPY: a batch of rows costs a few microseconds each instead of an INSERT's
 parameter handling per row (the replay of a year of a city is millions of rows).
 
-Rows with a conflict rule go as one `INSERT ... SELECT FROM unnest(<an array per column>) ON
-CONFLICT ...` instead (COPY itself cannot skip or update)."""
+Rows with a conflict rule (COPY itself cannot skip or update) go through a staging table: COPY
+into a temporary table of the transaction, then one `INSERT ... SELECT ... ON CONFLICT ...`. A few
+rows (the live consumer's batches) go as one `INSERT ... SELECT FROM unnest(<an array per
+column>) ON CONFLICT ...` instead, which needs no table of its own: asyncpg checks every element
+of an array against the collection ABCs, ~6 us a row more than COPY (measured on 5,000-row
+batches), while a temporary table costs a few catalog rows each time."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 import asyncpg
@@ -16,6 +21,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 _DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
+STAGED = 200  # rows with a conflict rule from this many on go through a staging table
 
 
 async def driver(session: AsyncSession) -> asyncpg.Connection:
@@ -45,24 +51,42 @@ async def copy(
 ) -> None:
     """Write `rows` (dicts of the same keys) into `table`; `on_conflict` is the SQL after
     `ON CONFLICT` (`DO NOTHING`, `(id) DO UPDATE SET ... WHERE ...`), None for plain rows.
-    Plain rows go by binary COPY; the others as one `INSERT ... SELECT FROM unnest(...)` of
-    one array per column (COPY cannot skip or update)."""
+    Plain rows go by binary COPY, the others through a staging table or `unnest` (see the
+    module)."""
     if not rows:
         return
     columns = list(rows[0])
     apg = await driver(session)
+    cols = ", ".join(columns)
+    target = f"{table.schema}.{table.name}"
+    if on_conflict is None or len(rows) >= STAGED:
+        # itemgetter: the row's values in C (a generator per row cost ~10 us per row)
+        values = itemgetter(*columns)
+        records = (
+            [values(row) for row in rows] if len(columns) > 1 else [(values(row),) for row in rows]
+        )
     if on_conflict is None:
-        records = [tuple(row[c] for c in columns) for row in rows]
         await apg.copy_records_to_table(
             table.name, schema_name=table.schema, columns=columns, records=records
         )
         return
+    if len(rows) >= STAGED:
+        stage = f"zg_stage_{table.name}"
+        # dropped at once (and at commit in any case): the next batch's columns may differ;
+        # the statements take no parameters, so none is prepared against a table that goes
+        await apg.execute(
+            f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {cols} FROM {target} WITH NO DATA"
+        )
+        await apg.copy_records_to_table(stage, columns=columns, records=records)
+        await apg.execute(
+            f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage} ON CONFLICT {on_conflict};"
+            f" DROP TABLE {stage}"
+        )
+        return
     arrays = [[row[c] for row in rows] for c in columns]
     params = ", ".join(f"${n}::{_array_type(table, c)}" for n, c in enumerate(columns, start=1))
-    cols = ", ".join(columns)
     await apg.execute(
-        f"INSERT INTO {table.schema}.{table.name} ({cols}) SELECT * FROM unnest({params}) "
-        f"ON CONFLICT {on_conflict}",
+        f"INSERT INTO {target} ({cols}) SELECT * FROM unnest({params}) ON CONFLICT {on_conflict}",
         *arrays,
     )
 

@@ -46,8 +46,12 @@ CHUNK = 5000  # cases per derivation round
 NOTHING = "DO NOTHING"
 
 
-async def apply(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
-    """Fold a batch of events (any order, any mix, redeliveries included)."""
+async def apply(
+    session: AsyncSession, events: Sequence[CloudEvent], *, derive: bool = True
+) -> set[str]:
+    """Fold a batch of events (any order, any mix, redeliveries included); the cases whose
+    steps it wrote. `derive=False` leaves their timelines to the caller (a replay derives each
+    case once, after its last step, instead of once per batch that carries one of its steps)."""
     reports: dict[str, dict[str, Any]] = {}
     departments: dict[str, dict[str, Any]] = {}
     rows: dict[Any, dict[str, dict[str, Any]]] = {
@@ -154,9 +158,11 @@ async def apply(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
     await _upsert_newest(session, Department, "id", "changed_at", list(departments.values()))
     steps = list(rows[CaseStep].values())
     await bulk.copy(session, CaseStep.__table__, steps, on_conflict=NOTHING)
-    if steps:  # a redelivered step derives its case again: the same rows
-        await derive_cases(session, sorted({step["case_id"] for step in steps}))
+    cases = {step["case_id"] for step in steps}
+    if derive and cases:  # a redelivered step derives its case again: the same rows
+        await derive_cases(session, sorted(cases))
     await patrol_facts.apply(session, events)
+    return cases
 
 
 async def _upsert_newest(
@@ -196,7 +202,7 @@ async def derive_cases(session: AsyncSession, case_ids: Sequence[str]) -> None:
         for row in await apg.fetch(
             f"SELECT {STEP_COLUMNS} FROM scoring.case_step WHERE case_id = ANY($1::text[])", ids
         ):
-            steps[row[0]].append(timeline.Step(*row[1:]))
+            steps[row[0]].append(timeline.Step._make(row[1:]))
         for model in (Disposal, Hold, CaseReturn, CaseMilestone):
             await apg.execute(
                 f"DELETE FROM scoring.{model.__tablename__} WHERE case_id = ANY($1::text[])", ids
@@ -214,10 +220,9 @@ async def derive_cases(session: AsyncSession, case_ids: Sequence[str]) -> None:
 
 
 def _rows_of(case_id: str, t: timeline.Timeline, out: dict[Any, list[dict[str, Any]]]) -> None:
-    # vars(): the dataclasses' fields as they are (asdict() deep-copies every value)
-    out[Disposal] += [{"case_id": case_id, **vars(d)} for d in t.disposals]
-    out[Hold] += [{"case_id": case_id, **vars(h)} for h in t.holds]
-    out[CaseReturn] += [{"case_id": case_id, **vars(r)} for r in t.returns]
+    out[Disposal] += [{"case_id": case_id, **d._asdict()} for d in t.disposals]
+    out[Hold] += [{"case_id": case_id, **h._asdict()} for h in t.holds]
+    out[CaseReturn] += [{"case_id": case_id, **r._asdict()} for r in t.returns]
     out[CaseMilestone].append(
         {
             "case_id": case_id,

@@ -20,8 +20,10 @@ state after every step before the period's end.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
+from typing import NamedTuple
 
 from zg_common.contracts.routing import CaseAction as A
 from zg_common.contracts.routing import CaseStatus as S
@@ -36,8 +38,9 @@ UNDO = frozenset({A.FAIL_CHECK, A.CALLBACK_UNSATISFIED})
 CLOSING = frozenset({A.CLOSE, A.CALLBACK_SATISFIED, A.APPROVE_SELF_HANDLED})
 
 
-@dataclass(frozen=True)
-class Step:
+# named tuples, not dataclasses: a replay makes millions (a frozen dataclass costs several
+# times as much to create)
+class Step(NamedTuple):
     at: datetime
     seq: int  # arrival order, for steps of the same moment
     action: str
@@ -47,8 +50,7 @@ class Step:
     due_at: datetime | None = None
 
 
-@dataclass(frozen=True)
-class Disposal:
+class Disposal(NamedTuple):
     department_id: str
     at: datetime
     due_at: datetime | None
@@ -58,8 +60,7 @@ class Disposal:
     extended_at: datetime | None  # the department's first approved extension on the case
 
 
-@dataclass(frozen=True)
-class Hold:
+class Hold(NamedTuple):
     department_id: str
     from_at: datetime
     to_at: datetime | None
@@ -68,8 +69,7 @@ class Hold:
     extended_at: datetime | None
 
 
-@dataclass(frozen=True)
-class Return:
+class Return(NamedTuple):
     department_id: str
     at: datetime
 
@@ -85,6 +85,9 @@ class Timeline:
     self_handled_at: datetime | None = None
 
 
+_WHEN = attrgetter("at", "seq")
+
+
 def derive(steps: Iterable[Step]) -> Timeline:
     out = Timeline()
     department: str | None = None
@@ -95,7 +98,7 @@ def derive(steps: Iterable[Step]) -> Timeline:
     # the open hold: (department, from, due, hung)
     hold: tuple[str, datetime, datetime | None, bool] | None = None
 
-    for step in sorted(steps, key=lambda s: (s.at, s.seq)):
+    for step in sorted(steps, key=_WHEN):
         if step.action == DEADLINE_MOVED:
             due = step.due_at
         else:
@@ -112,19 +115,21 @@ def derive(steps: Iterable[Step]) -> Timeline:
     if hold is not None:
         out.holds.append(Hold(hold[0], hold[1], None, hold[2], hold[3], None))
 
-    out.holds = [replace(h, extended_at=extended.get(h.department_id)) for h in out.holds]
-    out.disposals = [
-        replace(
-            d,
-            extended_at=extended.get(d.department_id),
-            closed_at=out.closed_at
-            if out.closed_at is not None
-            and out.closed_at >= d.at
-            and (d.undone_at is None or d.undone_at > out.closed_at)
-            else None,
-        )
-        for d in out.disposals
-    ]
+    if extended:
+        out.holds = [h._replace(extended_at=extended.get(h.department_id)) for h in out.holds]
+    closed = out.closed_at
+    if extended or closed is not None:
+        out.disposals = [
+            d._replace(
+                extended_at=extended.get(d.department_id),
+                closed_at=closed
+                if closed is not None
+                and closed >= d.at
+                and (d.undone_at is None or d.undone_at > closed)
+                else None,
+            )
+            for d in out.disposals
+        ]
     return out
 
 
@@ -146,7 +151,7 @@ def _milestone(
         )
     elif action in UNDO:
         if out.disposals and out.disposals[-1].undone_at is None:
-            out.disposals[-1] = replace(out.disposals[-1], undone_at=step.at)
+            out.disposals[-1] = out.disposals[-1]._replace(undone_at=step.at)
         if step.department_id is not None:
             sent_back.add(step.department_id)
     elif action == A.APPROVE_EXTENSION and step.department_id is not None:
