@@ -73,17 +73,21 @@ class City:
         self.officers = {g: [f"{g}-ZG{n}" for n in range(9)] for g in self.grids}
 
 
-def generate(total: int, seed: int) -> list[tuple[str, bytes, bytes]]:
-    """(topic, key, value) in publication order: as they happened (the order of their times),
-    so a case's steps are spread over the year's log among those of the cases open with it."""
+Record = tuple[str, bytes, bytes, str]  # topic, key, value, event type
+
+
+def generate(total: int, seed: int) -> list[Record]:
+    """(topic, key, value, type) in publication order: as they happened (the order of their
+    times), so a case's steps are spread over the year's log among those of the cases open with
+    it."""
     rng = random.Random(seed)
     city = City(rng)
-    out: list[tuple[datetime, int, str, bytes, bytes]] = []
+    out: list[tuple[datetime, int, Record]] = []
     start = datetime(YEAR, 1, 1, tzinfo=UTC) - TZ8
 
     def emit(topic: str, kind: str, subject: str, data: dict[str, Any], at: datetime) -> None:
         value = envelope(kind, "/bench", subject, data, at)
-        out.append((at, len(out), topic, subject.encode(), value))
+        out.append((at, len(out), (topic, subject.encode(), value, kind)))
 
     for d, departments in city.departments.items():
         for n, dep in enumerate(departments):
@@ -185,7 +189,7 @@ def generate(total: int, seed: int) -> list[tuple[str, bytes, bytes]]:
                         "officer_badge": officer, "window_start": iso(v_at),
                         "window_end": iso(v_at), "at": iso(v_at)}, v_at)  # fmt: skip
     out.sort(key=lambda e: (e[0], e[1]))
-    return [(topic, key, value) for _, _, topic, key, value in out[:total]]
+    return [record for _, _, record in out[:total]]
 
 
 def cpu_seconds(names: tuple[str, ...]) -> float:
@@ -226,11 +230,16 @@ def start_infra() -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
     return proc, json.loads(ready.read_text())
 
 
-async def publish(bootstrap: str, records: list[tuple[str, bytes, bytes]]) -> None:
+async def publish(bootstrap: str, records: list[Record]) -> None:
+    """As the platform's outbox relays publish: the CloudEvent as the value, its type in the
+    `ce_type` header."""
     from aiokafka import AIOKafkaProducer
 
     from zg_common.contracts.scoring import REPLAYED_TOPICS
+    from zg_common.events import CLOUDEVENTS_CONTENT_TYPE, HEADER_CONTENT_TYPE, HEADER_EVENT_TYPE
     from zg_common.kafka import ensure_topics
+
+    content_type = CLOUDEVENTS_CONTENT_TYPE.encode()
 
     await ensure_topics(bootstrap, REPLAYED_TOPICS, partitions=3, kept=REPLAYED_TOPICS)
     producer = AIOKafkaProducer(
@@ -239,8 +248,9 @@ async def publish(bootstrap: str, records: list[tuple[str, bytes, bytes]]) -> No
     await producer.start()
     try:
         pending = []
-        for topic, key, value in records:
-            pending.append(await producer.send(topic, value, key=key))
+        for topic, key, value, kind in records:
+            headers = [(HEADER_CONTENT_TYPE, content_type), (HEADER_EVENT_TYPE, kind.encode())]
+            pending.append(await producer.send(topic, value, key=key, headers=headers))
             if len(pending) >= 20_000:
                 await asyncio.gather(*pending)
                 pending.clear()

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from zg_common.contracts import ALL_CONTRACTS, TOPICS, contract_for
 from zg_common.contracts.intake import CaseReported
+from zg_common.contracts.routing import CaseTransitioned
 from zg_common.events import CloudEvent, EventContract, UndecodableEvent, decode_event
 from zg_common.logging import causation_id_var, correlation_id_var
 
@@ -117,6 +118,25 @@ def test_incoming_events_ignore_fields_added_later(contract: type[EventContract]
     assert contract.parse(event) == contract.model_validate(payload)
     with pytest.raises(ValueError, match="extra"):
         contract.model_validate(ahead)
+    # decoded with its contract (a bulk reader, by the record's type header): the same payload
+    typed = decode_event(event.to_bytes(), contract)
+    assert isinstance(typed.data, contract) and contract.parse(typed) == contract.parse(event)
+    assert (typed.id, typed.type, typed.time) == (event.id, event.type, event.time)
+
+
+def test_a_record_that_does_not_match_the_contract_named_is_decoded_as_any_other() -> None:
+    event = CloudEvent.of(reported(), source="/zongguan/intake", subject="c1")
+    other = decode_event(event.to_bytes(), CaseTransitioned)  # the header named another type
+    assert type(other) is CloudEvent and other == event
+    assert CaseReported.parse(other) == reported()
+    broken = json.loads(event.to_bytes())
+    del broken["data"]["lat"]
+    plain = decode_event(json.dumps(broken).encode(), CaseReported)  # an invalid payload
+    assert type(plain) is CloudEvent and "lat" not in plain.data
+    with pytest.raises(ValueError, match="lat"):
+        CaseReported.parse(plain)  # fails where it always did: in the handler
+    with pytest.raises(UndecodableEvent):
+        decode_event(b'{"id": "x"}', CaseReported)
 
 
 def test_events_published_while_handling_one_name_it_as_their_cause() -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from zg_common.logging import causation_id_var, correlation_id_var, request_id_var
 
@@ -38,7 +39,12 @@ class EventContract(BaseModel):
 
     @classmethod
     def parse(cls, event: CloudEvent) -> Self:
-        """The payload of an incoming event; fields this version does not know are ignored."""
+        """The payload of an incoming event; fields this version does not know are ignored.
+        An event decoded with its contract (`decode_event(value, contract)`) carries it
+        already."""
+        data: object = event.data
+        if isinstance(data, cls):
+            return data
         return cls.model_validate(event.data, extra="ignore")
 
 
@@ -102,11 +108,33 @@ class UndecodableEvent(ValueError):
     """A record that is not a valid CloudEvent: it can never succeed, so it is dead-lettered."""
 
 
-def decode_event(value: bytes | None) -> CloudEvent:
+@functools.cache
+def _with_payload(contract: type[EventContract]) -> type[CloudEvent]:
+    """The envelope whose `data` is `contract` itself."""
+    model: type[CloudEvent] = create_model(
+        f"{contract.__name__}Event", __base__=CloudEvent, data=(contract, ...)
+    )
+    return model
+
+
+def decode_event(value: bytes | None, contract: type[EventContract] | None = None) -> CloudEvent:
     """The CloudEvent of a record (parsed and validated in one pass by pydantic's JSON
-    parser: about twice as fast as json.loads and then validating)."""
+    parser: about twice as fast as json.loads and then validating).
+
+    With `contract` (the type a record's `ce_type` header names), the payload is validated
+    in the same pass, as `contract.parse` would (a third less work than the envelope and then
+    the payload): the event's `data` is then the contract itself, which `parse` returns. A
+    record that does not match it is decoded as any other."""
     if value is None:
         raise UndecodableEvent("record has no value")
+    if contract is not None:
+        try:
+            typed = _with_payload(contract).model_validate_json(value, extra="ignore")
+        except ValidationError:
+            pass
+        else:
+            if typed.type == contract.event_type:
+                return typed
     try:
         return CloudEvent.model_validate_json(value)
     except ValidationError as exc:

@@ -59,6 +59,10 @@ async def copy(
     apg = await driver(session)
     cols = ", ".join(columns)
     target = f"{table.schema}.{table.name}"
+    # rows with a conflict rule are written in key order: two transactions writing the same
+    # keys (a replay's batches in flight together, or beside the live consumer) lock them in
+    # one order, so neither waits for the other in a cycle
+    order = ", ".join(c.name for c in table.primary_key.columns)
     if on_conflict is None or len(rows) >= STAGED:
         # itemgetter: the row's values in C (a generator per row cost ~10 us per row)
         values = itemgetter(*columns)
@@ -79,14 +83,15 @@ async def copy(
         )
         await apg.copy_records_to_table(stage, columns=columns, records=records)
         await apg.execute(
-            f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage} ON CONFLICT {on_conflict};"
-            f" DROP TABLE {stage}"
+            f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage} ORDER BY {order} "
+            f"ON CONFLICT {on_conflict}; DROP TABLE {stage}"
         )
         return
     arrays = [[row[c] for row in rows] for c in columns]
     params = ", ".join(f"${n}::{_array_type(table, c)}" for n, c in enumerate(columns, start=1))
     await apg.execute(
-        f"INSERT INTO {target} ({cols}) SELECT * FROM unnest({params}) ON CONFLICT {on_conflict}",
+        f"INSERT INTO {target} ({cols}) SELECT * FROM unnest({params}) AS u({cols}) "
+        f"ORDER BY {order} ON CONFLICT {on_conflict}",
         *arrays,
     )
 

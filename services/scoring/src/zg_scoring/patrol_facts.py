@@ -21,7 +21,7 @@ from zg_common.contracts.patrol import (
     TerritoryChanged,
     VisitMissed,
 )
-from zg_common.events import CloudEvent
+from zg_common.events import CloudEvent, EventContract
 from zg_common.refdata import RefData
 from zg_scoring import bulk
 from zg_scoring.models import (
@@ -34,14 +34,12 @@ from zg_scoring.models import (
 )
 from zg_scoring.models import VisitMissed as VisitMissedRow
 
-READS = frozenset(
-    {
-        TerritoryChanged.event_type,
-        OfficerTasksAssigned.event_type,
-        CheckinRecorded.event_type,
-        VisitMissed.event_type,
-        PointRated.event_type,
-    }
+CONTRACTS: tuple[type[EventContract], ...] = (
+    TerritoryChanged,
+    OfficerTasksAssigned,
+    CheckinRecorded,
+    VisitMissed,
+    PointRated,
 )
 # the visits patrol completion counts (verify and check tasks are answered by the case's action)
 PATROL_KINDS = frozenset({"patrol", "makeup"})

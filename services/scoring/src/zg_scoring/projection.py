@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zg_common.contracts.intake import CaseMerged, CaseRated, CaseReported
 from zg_common.contracts.intake import CaseSplit as CaseSplitEvent
 from zg_common.contracts.routing import CaseDeadlineMoved, CaseTransitioned, DepartmentChanged
-from zg_common.events import CloudEvent
+from zg_common.events import CloudEvent, EventContract
 from zg_scoring import bulk, patrol_facts, timeline
 from zg_scoring.models import (
     CaseMerge,
@@ -29,19 +29,19 @@ from zg_scoring.models import (
     Hold,
 )
 
-CASE_EVENTS = frozenset(
-    {
-        CaseReported.event_type,
-        CaseMerged.event_type,
-        CaseSplitEvent.event_type,
-        CaseRated.event_type,
-        CaseTransitioned.event_type,
-        CaseDeadlineMoved.event_type,
-        DepartmentChanged.event_type,
-    }
+CASE_CONTRACTS: tuple[type[EventContract], ...] = (
+    CaseReported,
+    CaseMerged,
+    CaseSplitEvent,
+    CaseRated,
+    CaseTransitioned,
+    CaseDeadlineMoved,
+    DepartmentChanged,
 )
-# the event types scoring reads (the consumer's topics carry others; they are skipped)
-READS = CASE_EVENTS | patrol_facts.READS
+CASE_EVENTS = frozenset(c.event_type for c in CASE_CONTRACTS)
+# the event types scoring reads, and their contracts (the consumer's topics carry others; they
+# are skipped)
+CONTRACTS = {c.event_type: c for c in (*CASE_CONTRACTS, *patrol_facts.CONTRACTS)}
 CHUNK = 5000  # cases per derivation round
 NOTHING = "DO NOTHING"
 

@@ -17,18 +17,18 @@ import asyncio
 import gc
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from sqlalchemy import or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from zg_common.contracts.scoring import REPLAYED_TOPICS
 from zg_common.db import unit_of_work
-from zg_common.events import CloudEvent, UndecodableEvent, decode_event
+from zg_common.events import HEADER_EVENT_TYPE, CloudEvent, UndecodableEvent, decode_event
 from zg_common.identity import Identity
 from zg_common.refdata import RefData
 from zg_scoring import patrol_facts, projection
@@ -39,6 +39,7 @@ from zg_scoring.schemas import RebuildIn, RebuildOut
 
 log = logging.getLogger(__name__)
 
+WRITERS = 2  # batches written at a time
 STALE = timedelta(seconds=60)  # a running job with no heartbeat for this long is taken over
 Progress = Callable[[int], Awaitable[None]]
 
@@ -48,6 +49,9 @@ async def empty(session: AsyncSession, refdata_dir: Path) -> None:
     tables = ", ".join(f"scoring.{m.__tablename__}" for m in (*FACTS, *DERIVED))
     await session.execute(text(f"TRUNCATE {tables}"))
     await patrol_facts.load_data_set(session, RefData(refdata_dir))
+
+
+Plan = dict[TopicPartition, int]  # each partition replayed, and the offset it is read up to
 
 
 async def replay(
@@ -61,18 +65,44 @@ async def replay(
     """Empty the projections and replay the topics up to where they stand; the events read."""
     async with unit_of_work(sessions) as session:
         await empty(session, refdata_dir)
+    plan = await _plan(bootstrap_servers)
+    return await _replay(sessions, bootstrap_servers, plan, batch=batch, progress=progress)
+
+
+async def _replay(
+    sessions: async_sessionmaker[AsyncSession],
+    bootstrap_servers: str,
+    plan: Plan,
+    *,
+    batch: int,
+    progress: Progress | None = None,
+) -> int:
+    """Replay the partitions of `plan` into the projections, then derive the timelines of
+    the cases whose steps they carried; the events read."""
     read = 0
     cases: set[str] = set()
-    # the next batch is read and decoded while PostgreSQL writes this one
+    # batches are read and decoded ahead, and two are written at a time (each in its own
+    # transaction): PostgreSQL writes one while this process prepares the next. The facts are
+    # keyed and order-free, and the timelines are derived after the last batch
     batches: asyncio.Queue[list[CloudEvent] | None] = asyncio.Queue(maxsize=1)
+    writers = asyncio.Semaphore(WRITERS)
+
+    async def write(events: list[CloudEvent]) -> None:
+        nonlocal read
+        try:
+            cases.update(await _apply(sessions, events))
+        finally:
+            writers.release()
+        read += len(events)
+        if progress is not None:
+            await progress(read)
+
     with _fewer_collections():
         async with asyncio.TaskGroup() as tasks:
-            tasks.create_task(_read(bootstrap_servers, batch, batches))
+            tasks.create_task(_read(bootstrap_servers, plan, batch, batches))
             while (events := await batches.get()) is not None:
-                cases |= await _apply(sessions, events)
-                read += len(events)
-                if progress is not None:
-                    await progress(read)
+                await writers.acquire()
+                tasks.create_task(write(events))
         ordered = sorted(cases)
         for start in range(0, len(ordered), projection.CHUNK):
             async with unit_of_work(sessions) as session:
@@ -82,12 +112,8 @@ async def replay(
     return read
 
 
-async def _read(
-    bootstrap_servers: str, batch: int, out: asyncio.Queue[list[CloudEvent] | None]
-) -> None:
-    """The replayed topics from their beginning to where they stand now, decoded, in batches
-    of `batch` events (a poll returns what one fetch brought); None after the last."""
-    consumer = AIOKafkaConsumer(
+def _consumer(bootstrap_servers: str) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(
         bootstrap_servers=bootstrap_servers,
         group_id=None,
         auto_offset_reset="earliest",  # a partition's position starts at its beginning
@@ -96,6 +122,11 @@ async def _read(
         max_partition_fetch_bytes=8 * 1024 * 1024,
         fetch_max_bytes=64 * 1024 * 1024,
     )
+
+
+async def _plan(bootstrap_servers: str) -> Plan:
+    """Every partition of the replayed topics that holds events, and where it ends now."""
+    consumer = _consumer(bootstrap_servers)
     await consumer.start()
     try:
         # the cluster's metadata as fetched (the client's own holds only subscribed topics)
@@ -105,14 +136,27 @@ async def _read(
             for topic in REPLAYED_TOPICS
             for p in sorted(cluster.partitions_for_topic(topic) or ())
         ]
-        if partitions:
-            consumer.assign(partitions)
-            end = await consumer.end_offsets(partitions)
-            for tp in partitions:
+        if not partitions:
+            return {}
+        end = await consumer.end_offsets(partitions)
+        return {tp: end[tp] for tp in partitions if end[tp] > 0}
+    finally:
+        await consumer.stop()
+
+
+async def _read(
+    bootstrap_servers: str, plan: Plan, batch: int, out: asyncio.Queue[list[CloudEvent] | None]
+) -> None:
+    """The partitions of `plan` from their beginning up to their planned end, decoded, in
+    batches of `batch` events (a poll returns what one fetch brought); None after the last."""
+    consumer = _consumer(bootstrap_servers)
+    await consumer.start()
+    try:
+        remaining = set(plan)
+        if remaining:
+            consumer.assign(list(plan))
+            for tp in plan:
                 await consumer.seek_to_beginning(tp)
-            remaining = {tp for tp in partitions if end[tp] > 0}
-        else:
-            remaining = set()
         while remaining:
             events: list[CloudEvent] = []
             while remaining and len(events) < batch:
@@ -120,9 +164,9 @@ async def _read(
                     *remaining, timeout_ms=1000, max_records=batch - len(events)
                 )
                 for tp, records in polled.items():
-                    events += _decoded(r.value for r in records if r.offset < end[tp])
+                    events += _decoded(r for r in records if r.offset < plan[tp])
                 for tp in list(remaining):
-                    if await consumer.position(tp) >= end[tp]:
+                    if await consumer.position(tp) >= plan[tp]:
                         remaining.discard(tp)
             if events:
                 await out.put(events)
@@ -144,11 +188,20 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*thresholds)
 
 
-def _decoded(values: object) -> list[CloudEvent]:
+def _decoded(records: Iterable[ConsumerRecord[bytes, bytes]]) -> list[CloudEvent]:
+    """The events scoring reads, each decoded with its contract when its `ce_type` header
+    names one (the platform's relays set it): the payload is validated in the same pass, and
+    a type scoring does not read is skipped undecoded."""
     out = []
-    for value in values:  # type: ignore[attr-defined]
+    for record in records:
+        named = next((v for k, v in record.headers if k == HEADER_EVENT_TYPE), None)
+        contract = None
+        if named is not None:
+            contract = projection.CONTRACTS.get(named.decode())
+            if contract is None:
+                continue
         try:
-            out.append(decode_event(value))
+            out.append(decode_event(record.value, contract))
         except UndecodableEvent:
             continue  # the live consumer dead-lettered it
     return out
