@@ -49,32 +49,46 @@ async def copy(
     *,
     on_conflict: str | None = None,
 ) -> None:
-    """Write `rows` (dicts of the same keys) into `table`; `on_conflict` is the SQL after
-    `ON CONFLICT` (`DO NOTHING`, `(id) DO UPDATE SET ... WHERE ...`), None for plain rows.
-    Plain rows go by binary COPY, the others through a staging table or `unnest` (see the
-    module)."""
+    """Write `rows` (dicts of the same keys) into `table`; see `copy_records`."""
     if not rows:
         return
     columns = list(rows[0])
+    # itemgetter: the row's values in C (a generator per row cost ~10 us per row)
+    values = itemgetter(*columns)
+    records = (
+        [values(row) for row in rows] if len(columns) > 1 else [(values(row),) for row in rows]
+    )
+    await copy_records(session, table, columns, records, on_conflict=on_conflict)
+
+
+async def copy_records(
+    session: AsyncSession,
+    table: Table | Any,
+    columns: Sequence[str],
+    records: Sequence[tuple[Any, ...]],
+    *,
+    on_conflict: str | None = None,
+) -> None:
+    """Write `records` (tuples of `columns`) into `table`; `on_conflict` is the SQL after
+    `ON CONFLICT` (`DO NOTHING`, `(id) DO UPDATE SET ... WHERE ...`), None for plain rows.
+    Plain rows go by binary COPY, the others through a staging table or `unnest` (see the
+    module)."""
+    if not records:
+        return
+    columns = list(columns)
     apg = await driver(session)
     cols = ", ".join(columns)
     target = f"{table.schema}.{table.name}"
-    # rows with a conflict rule are written in key order: two transactions writing the same
-    # keys (a replay's batches in flight together, or beside the live consumer) lock them in
-    # one order, so neither waits for the other in a cycle
-    order = ", ".join(c.name for c in table.primary_key.columns)
-    if on_conflict is None or len(rows) >= STAGED:
-        # itemgetter: the row's values in C (a generator per row cost ~10 us per row)
-        values = itemgetter(*columns)
-        records = (
-            [values(row) for row in rows] if len(columns) > 1 else [(values(row),) for row in rows]
-        )
     if on_conflict is None:
         await apg.copy_records_to_table(
             table.name, schema_name=table.schema, columns=columns, records=records
         )
         return
-    if len(rows) >= STAGED:
+    # rows with a conflict rule are written in key order: two transactions writing the same
+    # keys (a replay's batches in flight together, or beside the live consumer) lock them in
+    # one order, so neither waits for the other in a cycle
+    order = ", ".join(c.name for c in table.primary_key.columns)
+    if len(records) >= STAGED:
         stage = f"zg_stage_{table.name}"
         # dropped at once (and at commit in any case): the next batch's columns may differ;
         # the statements take no parameters, so none is prepared against a table that goes
@@ -87,7 +101,7 @@ async def copy(
             f"ON CONFLICT {on_conflict}; DROP TABLE {stage}"
         )
         return
-    arrays = [[row[c] for row in rows] for c in columns]
+    arrays = [list(values) for values in zip(*records, strict=True)]
     params = ", ".join(f"${n}::{_array_type(table, c)}" for n, c in enumerate(columns, start=1))
     await apg.execute(
         f"INSERT INTO {target} ({cols}) SELECT * FROM unnest({params}) AS u({cols}) "

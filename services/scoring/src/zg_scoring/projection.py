@@ -6,6 +6,8 @@ by their own times in whatever order they arrive."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -198,37 +200,33 @@ async def derive_cases(session: AsyncSession, case_ids: Sequence[str]) -> None:
         # the lookups below are by case id; while tables grow fast (a replay) their statistics
         # lag and the planner would scan them whole: the indexes, always
         await apg.execute("SET LOCAL enable_seqscan = off")
-        steps: dict[str, list[timeline.Step]] = {case_id: [] for case_id in ids}
-        for row in await apg.fetch(
-            f"SELECT {STEP_COLUMNS} FROM scoring.case_step WHERE case_id = ANY($1::text[])", ids
-        ):
-            steps[row[0]].append(timeline.Step._make(row[1:]))
-        for model in (Disposal, Hold, CaseReturn, CaseMilestone):
+        # in each case's order (PostgreSQL sorts them in C): a case's steps come together
+        rows = await apg.fetch(
+            f"SELECT {STEP_COLUMNS} FROM scoring.case_step WHERE case_id = ANY($1::text[]) "
+            "ORDER BY case_id, at, seq",
+            ids,
+        )
+        for model in DERIVED_ROWS:
             await apg.execute(
                 f"DELETE FROM scoring.{model.__tablename__} WHERE case_id = ANY($1::text[])", ids
             )
-        out: dict[Any, list[dict[str, Any]]] = {
-            Disposal: [],
-            Hold: [],
-            CaseReturn: [],
-            CaseMilestone: [],
-        }
-        for case_id, case_steps in steps.items():
-            _rows_of(case_id, timeline.derive(case_steps), out)
-        for model, model_rows in out.items():
-            await bulk.copy(session, model.__table__, model_rows)
+        out: dict[Any, list[tuple[Any, ...]]] = {model: [] for model in DERIVED_ROWS}
+        disposals, holds, returns = out[Disposal], out[Hold], out[CaseReturn]
+        milestones = out[CaseMilestone]
+        for case_id, case_rows in groupby(rows, key=itemgetter(0)):
+            t = timeline.derive([timeline.Step._make(row[1:]) for row in case_rows], ordered=True)
+            disposals += [(case_id, *d) for d in t.disposals]
+            holds += [(case_id, *h) for h in t.holds]
+            returns += [(case_id, *r) for r in t.returns]
+            milestones.append((case_id, t.filed_at, t.closed_at, t.cancelled_at, t.self_handled_at))
+        for model, records in out.items():
+            await bulk.copy_records(session, model.__table__, DERIVED_ROWS[model], records)
 
 
-def _rows_of(case_id: str, t: timeline.Timeline, out: dict[Any, list[dict[str, Any]]]) -> None:
-    out[Disposal] += [{"case_id": case_id, **d._asdict()} for d in t.disposals]
-    out[Hold] += [{"case_id": case_id, **h._asdict()} for h in t.holds]
-    out[CaseReturn] += [{"case_id": case_id, **r._asdict()} for r in t.returns]
-    out[CaseMilestone].append(
-        {
-            "case_id": case_id,
-            "filed_at": t.filed_at,
-            "closed_at": t.closed_at,
-            "cancelled_at": t.cancelled_at,
-            "self_handled_at": t.self_handled_at,
-        }
-    )
+# the derived tables and the columns a timeline fills in each (the named tuples' fields)
+DERIVED_ROWS: dict[Any, tuple[str, ...]] = {
+    Disposal: ("case_id", *timeline.Disposal._fields),
+    Hold: ("case_id", *timeline.Hold._fields),
+    CaseReturn: ("case_id", *timeline.Return._fields),
+    CaseMilestone: ("case_id", "filed_at", "closed_at", "cancelled_at", "self_handled_at"),
+}

@@ -164,7 +164,7 @@ async def _read(
                     *remaining, timeout_ms=1000, max_records=batch - len(events)
                 )
                 for tp, records in polled.items():
-                    events += _decoded(r for r in records if r.offset < plan[tp])
+                    events += _decoded(records, plan[tp])
                 for tp in list(remaining):
                     if await consumer.position(tp) >= plan[tp]:
                         remaining.discard(tp)
@@ -188,18 +188,26 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*thresholds)
 
 
-def _decoded(records: Iterable[ConsumerRecord[bytes, bytes]]) -> list[CloudEvent]:
-    """The events scoring reads, each decoded with its contract when its `ce_type` header
-    names one (the platform's relays set it): the payload is validated in the same pass, and
-    a type scoring does not read is skipped undecoded."""
+# the contracts by the `ce_type` header's bytes as they come
+_BY_HEADER = {event_type.encode(): c for event_type, c in projection.CONTRACTS.items()}
+
+
+def _decoded(records: Iterable[ConsumerRecord[bytes, bytes]], end: int) -> list[CloudEvent]:
+    """The events scoring reads of the records before offset `end`, each decoded with its
+    contract when its `ce_type` header names one (the platform's relays set it): the payload is
+    validated in the same pass, and a type scoring does not read is skipped undecoded."""
     out = []
     for record in records:
-        named = next((v for k, v in record.headers if k == HEADER_EVENT_TYPE), None)
-        contract = None
-        if named is not None:
-            contract = projection.CONTRACTS.get(named.decode())
-            if contract is None:
-                continue
+        if record.offset >= end:
+            break
+        contract, unread = None, False
+        for key, value in record.headers:
+            if key == HEADER_EVENT_TYPE:
+                contract = _BY_HEADER.get(value)
+                unread = contract is None
+                break
+        if unread:
+            continue
         try:
             out.append(decode_event(record.value, contract))
         except UndecodableEvent:
