@@ -109,3 +109,21 @@ async def test_large_batches_go_through_a_staging_table_with_the_same_rules(infr
             many // 2
         )
         assert await count("SELECT count(*) FROM pg_class WHERE relname LIKE 'zg_stage_%'") == 0
+
+
+@pytest.mark.parametrize("many", [3, bulk.STAGED + 10], ids=["unnest", "staged"])
+async def test_steps_keep_the_order_they_arrived_in_whatever_their_ids(
+    infra: Infra, many: int
+) -> None:
+    """A case's steps of one moment are told apart by `seq`, their arrival order: the rows go
+    in as given, not in the order of their keys (the event ids here run backwards)."""
+    async with service_database(infra, "scoring", f"zg_scoring_order_{many}") as engine:
+        sessions = async_sessionmaker(engine, expire_on_commit=False)
+        arrived = [step(f"e{n:04d}") for n in range(many, 0, -1)]
+        async with unit_of_work(sessions) as session:
+            await bulk.copy(session, CaseStep.__table__, arrived, on_conflict="DO NOTHING")
+        async with unit_of_work(sessions) as session:
+            by_seq = (
+                await session.execute(text("SELECT event_id FROM scoring.case_step ORDER BY seq"))
+            ).scalars()
+            assert list(by_seq) == [row["event_id"] for row in arrived]

@@ -88,9 +88,11 @@ async def apply_newer(session: AsyncSession, table: Any, row: dict[str, Any]) ->
 
 async def apply_newer_all(session: AsyncSession, table: Any, rows: list[dict[str, Any]]) -> None:
     """`apply_newer` for many rows at once (one prepared statement; the newest of several
-    rows of one id must be picked before). `table` is a Core table."""
+    rows of one id must be picked before). `table` is a Core table. In id order: two
+    transactions writing the same ids lock them in one order."""
     if not rows:
         return
+    rows = sorted(rows, key=lambda row: row["id"])
     insert = pg_insert(table)
     c = table.c
     newer = c.changed_at.is_(None) | (c.changed_at < insert.excluded.changed_at)

@@ -48,6 +48,7 @@ async def copy(
     rows: Sequence[dict[str, Any]],
     *,
     on_conflict: str | None = None,
+    key_order: bool = False,
 ) -> None:
     """Write `rows` (dicts of the same keys) into `table`; see `copy_records`."""
     if not rows:
@@ -58,7 +59,9 @@ async def copy(
     records = (
         [values(row) for row in rows] if len(columns) > 1 else [(values(row),) for row in rows]
     )
-    await copy_records(session, table, columns, records, on_conflict=on_conflict)
+    await copy_records(
+        session, table, columns, records, on_conflict=on_conflict, key_order=key_order
+    )
 
 
 async def copy_records(
@@ -68,11 +71,18 @@ async def copy_records(
     records: Sequence[tuple[Any, ...]],
     *,
     on_conflict: str | None = None,
+    key_order: bool = False,
 ) -> None:
     """Write `records` (tuples of `columns`) into `table`; `on_conflict` is the SQL after
     `ON CONFLICT` (`DO NOTHING`, `(id) DO UPDATE SET ... WHERE ...`), None for plain rows.
     Plain rows go by binary COPY, the others through a staging table or `unnest` (see the
-    module)."""
+    module).
+
+    Rows are inserted in the order given (a case's steps: their `seq`, the tie-break of steps of
+    one moment, is their arrival order), or with `key_order` in the order of the table's
+    primary key: rows an upsert may update, so that two transactions writing the same keys (a
+    replay's batches written together, or beside the live consumer) lock them in one order and
+    never wait for each other in a cycle."""
     if not records:
         return
     columns = list(columns)
@@ -84,16 +94,15 @@ async def copy_records(
             table.name, schema_name=table.schema, columns=columns, records=records
         )
         return
-    # rows with a conflict rule are written in key order: two transactions writing the same
-    # keys (a replay's batches in flight together, or beside the live consumer) lock them in
-    # one order, so neither waits for the other in a cycle
-    order = ", ".join(c.name for c in table.primary_key.columns)
+    order = ", ".join(c.name for c in table.primary_key.columns) if key_order else "zg_n"
     if len(records) >= STAGED:
         stage = f"zg_stage_{table.name}"
         # dropped at once (and at commit in any case): the next batch's columns may differ;
-        # the statements take no parameters, so none is prepared against a table that goes
+        # the statements take no parameters, so none is prepared against a table that goes.
+        # zg_n numbers the rows as COPY takes them, in the order given
         await apg.execute(
-            f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {cols} FROM {target} WITH NO DATA"
+            f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {cols} FROM {target} WITH NO DATA;"
+            f" ALTER TABLE {stage} ADD COLUMN zg_n bigint GENERATED ALWAYS AS IDENTITY"
         )
         await apg.copy_records_to_table(stage, columns=columns, records=records)
         await apg.execute(
@@ -104,8 +113,8 @@ async def copy_records(
     arrays = [list(values) for values in zip(*records, strict=True)]
     params = ", ".join(f"${n}::{_array_type(table, c)}" for n, c in enumerate(columns, start=1))
     await apg.execute(
-        f"INSERT INTO {target} ({cols}) SELECT * FROM unnest({params}) AS u({cols}) "
-        f"ORDER BY {order} ON CONFLICT {on_conflict}",
+        f"INSERT INTO {target} ({cols}) SELECT {cols} FROM unnest({params}) "
+        f"WITH ORDINALITY AS u({cols}, zg_n) ORDER BY {order} ON CONFLICT {on_conflict}",
         *arrays,
     )
 

@@ -181,4 +181,4 @@ async def _newer_version(
         f"({', '.join(keys)}) DO UPDATE SET {updates} "
         f"WHERE {table.name}.version <= EXCLUDED.version"
     )
-    await bulk.copy(session, table, rows, on_conflict=clause)
+    await bulk.copy(session, table, rows, on_conflict=clause, key_order=True)

@@ -156,8 +156,10 @@ async def apply(
     if report_rows:
         table = CaseReport.__table__
         clause = bulk.newer("case_id", "reported_at", list(report_rows[0]), table)
-        await bulk.copy(session, table, report_rows, on_conflict=clause)
-    await _upsert_newest(session, Department, "id", "changed_at", list(departments.values()))
+        await bulk.copy(session, table, report_rows, on_conflict=clause, key_order=True)
+    await _upsert_newest(
+        session, Department, "id", "changed_at", [departments[k] for k in sorted(departments)]
+    )
     steps = list(rows[CaseStep].values())
     await bulk.copy(session, CaseStep.__table__, steps, on_conflict=NOTHING)
     cases = {step["case_id"] for step in steps}

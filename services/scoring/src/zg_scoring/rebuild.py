@@ -39,7 +39,7 @@ from zg_scoring.schemas import RebuildIn, RebuildOut
 
 log = logging.getLogger(__name__)
 
-WRITERS = 2  # batches written at a time
+LANES = 2  # batches written at a time
 STALE = timedelta(seconds=60)  # a running job with no heartbeat for this long is taken over
 Progress = Callable[[int], Awaitable[None]]
 
@@ -81,28 +81,30 @@ async def _replay(
     the cases whose steps they carried; the events read."""
     read = 0
     cases: set[str] = set()
-    # batches are read and decoded ahead, and two are written at a time (each in its own
-    # transaction): PostgreSQL writes one while this process prepares the next. The facts are
-    # keyed and order-free, and the timelines are derived after the last batch
-    batches: asyncio.Queue[list[CloudEvent] | None] = asyncio.Queue(maxsize=1)
-    writers = asyncio.Semaphore(WRITERS)
+    # the partitions are shared among lanes, each written by its own task one batch after the
+    # other (a transaction each), while the next batches are read and decoded: PostgreSQL
+    # writes one lane's batch while this process prepares another's. The facts are keyed and
+    # order-free, the timelines are derived after the last batch, and a case's steps (keyed by
+    # it: one partition) stay in one lane, in their order (their seq breaks ties of a moment)
+    numbers = sorted({tp.partition for tp in plan})
+    lane_of = {tp: numbers.index(tp.partition) % LANES for tp in plan}
+    lanes: list[asyncio.Queue[list[CloudEvent] | None]] = [
+        asyncio.Queue(maxsize=1) for _ in range(LANES)
+    ]
 
-    async def write(events: list[CloudEvent]) -> None:
+    async def write(lane: asyncio.Queue[list[CloudEvent] | None]) -> None:
         nonlocal read
-        try:
+        while (events := await lane.get()) is not None:
             cases.update(await _apply(sessions, events))
-        finally:
-            writers.release()
-        read += len(events)
-        if progress is not None:
-            await progress(read)
+            read += len(events)
+            if progress is not None:
+                await progress(read)
 
     with _fewer_collections():
         async with asyncio.TaskGroup() as tasks:
-            tasks.create_task(_read(bootstrap_servers, plan, batch, batches))
-            while (events := await batches.get()) is not None:
-                await writers.acquire()
-                tasks.create_task(write(events))
+            for lane in lanes:
+                tasks.create_task(write(lane))
+            tasks.create_task(_read(bootstrap_servers, plan, batch, lane_of, lanes))
         ordered = sorted(cases)
         for start in range(0, len(ordered), projection.CHUNK):
             async with unit_of_work(sessions) as session:
@@ -145,10 +147,14 @@ async def _plan(bootstrap_servers: str) -> Plan:
 
 
 async def _read(
-    bootstrap_servers: str, plan: Plan, batch: int, out: asyncio.Queue[list[CloudEvent] | None]
+    bootstrap_servers: str,
+    plan: Plan,
+    batch: int,
+    lane_of: dict[TopicPartition, int],
+    lanes: list[asyncio.Queue[list[CloudEvent] | None]],
 ) -> None:
     """The partitions of `plan` from their beginning up to their planned end, decoded, in
-    batches of `batch` events (a poll returns what one fetch brought); None after the last."""
+    batches of `batch` events per lane; None to each lane after its last."""
     consumer = _consumer(bootstrap_servers)
     await consumer.start()
     try:
@@ -157,22 +163,22 @@ async def _read(
             consumer.assign(list(plan))
             for tp in plan:
                 await consumer.seek_to_beginning(tp)
+        pending: list[list[CloudEvent]] = [[] for _ in lanes]
         while remaining:
-            events: list[CloudEvent] = []
-            while remaining and len(events) < batch:
-                polled = await consumer.getmany(
-                    *remaining, timeout_ms=1000, max_records=batch - len(events)
-                )
-                for tp, records in polled.items():
-                    events += _decoded(records, plan[tp])
-                for tp in list(remaining):
-                    if await consumer.position(tp) >= plan[tp]:
-                        remaining.discard(tp)
-            if events:
-                await out.put(events)
+            polled = await consumer.getmany(*remaining, timeout_ms=1000, max_records=batch)
+            for tp, records in polled.items():
+                pending[lane_of[tp]] += _decoded(records, plan[tp])
+            for tp in list(remaining):
+                if await consumer.position(tp) >= plan[tp]:
+                    remaining.discard(tp)
+            for n, events in enumerate(pending):
+                if len(events) >= batch or (events and not remaining):
+                    await lanes[n].put(events)
+                    pending[n] = []
     finally:
         await consumer.stop()
-    await out.put(None)
+    for lane in lanes:
+        await lane.put(None)
 
 
 @contextmanager
