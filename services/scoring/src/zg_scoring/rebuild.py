@@ -39,7 +39,7 @@ from zg_scoring.schemas import RebuildIn, RebuildOut
 
 log = logging.getLogger(__name__)
 
-LANES = 2  # batches written at a time
+LANES = 3  # batches written at a time (at most one lane per partition number)
 STALE = timedelta(seconds=60)  # a running job with no heartbeat for this long is taken over
 Progress = Callable[[int], Awaitable[None]]
 
