@@ -362,6 +362,10 @@ async def test_a_crafted_stream_through_the_broker_gives_the_hand_computed_numbe
         )
         assert replayed >= len(stream(p))
         assert await numbers(api, p) == first
+        # a batch an event: each lane derives a case once it has gone two batches past
+        # its steps, and again when a later step of it comes; the same numbers
+        await rebuild.replay(sessions, infra.kafka_bootstrap_servers, refdata_dir=DATA, batch=1)
+        assert await numbers(api, p) == first
 
         # the month's reports: live before the month is closed, its snapshot after
         report = f"/api/v1/scores/reports/2026-09?scope=department/{p}-roads"
@@ -475,3 +479,48 @@ async def test_rules_versions_are_published_from_a_future_day_and_listed(infra: 
         assert today_scores.json()["rules"]["version"] is None
         later = await api.get("/api/v1/scores/departments", params={"period": tomorrow})
         assert later.json()["rules"]["version"] == made.json()["version"]
+
+
+async def test_a_replay_derives_a_case_again_when_a_step_of_it_comes_after_it_was_derived(
+    infra: Infra,
+) -> None:
+    """In a replay a lane derives a case once it has gone two batches past the case's steps:
+    a step that comes later (a case open for weeks) derives it again."""
+    await ensure_topics(infra.kafka_bootstrap_servers, ["routing.case"], partitions=3)
+    p = f"r{uuid.uuid4().hex[:4]}"
+    roads, a = f"{p}-roads", f"{p}-a"
+
+    def move(case: str, action: str, to: str, at: str, **kw: Any) -> CloudEvent:
+        step = routing.CaseTransitioned(case_id=case, action=action, from_status="x",
+            to_status=to, actor_role="system", at=t(at), **kw)  # fmt: skip
+        return CloudEvent.of(step, source="/tests/rederive", subject=case)
+
+    due = t("05 09:00")
+    log = [
+        move(a, "dispatch", "dispatched", "01 09:00", department_id=roads, due_at=due),
+        *(move(f"{p}-b{n}", "accept", "accepted", "01 10:00") for n in range(4)),
+        move(a, "dispose", "disposed", "02 09:00", department_id=roads, due_at=due),
+        *(move(f"{p}-c{n}", "accept", "accepted", "02 10:00") for n in range(4)),
+        move(a, "close", "closed", "03 09:00", department_id=roads, due_at=due),
+    ]
+    producer = create_producer(infra.kafka_bootstrap_servers, client_id="rederive-test")
+    await producer.start()
+    try:  # one partition: one lane, in this order
+        for e in log:
+            await producer.send_and_wait("routing.case", e.to_bytes(), key=e.subject.encode(),
+                                         headers=e.kafka_headers(), partition=0)  # fmt: skip
+    finally:
+        await producer.stop()
+    async with service_database(infra, "scoring", "zg_scoring_rederive") as engine:
+        sessions = async_sessionmaker(engine, expire_on_commit=False)
+        await rebuild.replay(sessions, infra.kafka_bootstrap_servers, refdata_dir=DATA, batch=1)
+        async with unit_of_work(sessions) as session:
+            disposals = (
+                await session.execute(
+                    text("SELECT at, closed_at FROM scoring.disposal WHERE case_id = :a"), {"a": a}
+                )
+            ).all()
+            closed = await session.scalar(
+                text("SELECT closed_at FROM scoring.case_milestone WHERE case_id = :a"), {"a": a}
+            )
+        assert disposals == [(t("02 09:00"), t("03 09:00"))] and closed == t("03 09:00")

@@ -7,9 +7,9 @@ live group's offsets stay). An event the live consumer applies meanwhile is eith
 offsets (the live one keeps it) or before them (replayed too: every fact is keyed by its event
 id, and a case's timeline is derived again from all its steps under the derivation lock).
 
-The replay writes the facts first and derives each case's timeline once at the end, from all
-its steps (a case's steps span weeks of the log, so deriving per batch would derive it again
-for every batch that carries one of them)."""
+The replay writes the facts of a case's steps before it derives the case's timeline, once the
+replay has gone past its steps (see `_replay`), instead of once per batch that carries one of
+them."""
 
 from __future__ import annotations
 
@@ -40,6 +40,7 @@ from zg_scoring.schemas import RebuildIn, RebuildOut
 log = logging.getLogger(__name__)
 
 LANES = 3  # batches written at a time (at most one lane per partition number)
+SETTLED = 2  # a lane's batches without a step of a case before the case is derived
 STALE = timedelta(seconds=60)  # a running job with no heartbeat for this long is taken over
 Progress = Callable[[int], Awaitable[None]]
 
@@ -77,15 +78,14 @@ async def _replay(
     batch: int,
     progress: Progress | None = None,
 ) -> int:
-    """Replay the partitions of `plan` into the projections, then derive the timelines of
-    the cases whose steps they carried; the events read."""
+    """Replay the partitions of `plan` into the projections and derive the timelines of the
+    cases whose steps they carried; the events read."""
     read = 0
-    cases: set[str] = set()
     # the partitions are shared among lanes, each written by its own task one batch after the
     # other (a transaction each), while the next batches are read and decoded: PostgreSQL
     # writes one lane's batch while this process prepares another's. The facts are keyed and
-    # order-free, the timelines are derived after the last batch, and a case's steps (keyed by
-    # it: one partition) stay in one lane, in their order (their seq breaks ties of a moment)
+    # order-free, and a case's steps (keyed by it: one partition) stay in one lane, in their
+    # order (their seq breaks ties of a moment)
     numbers = sorted({tp.partition for tp in plan})
     lane_of = {tp: numbers.index(tp.partition) % LANES for tp in plan}
     lanes: list[asyncio.Queue[list[CloudEvent] | None]] = [
@@ -93,24 +93,31 @@ async def _replay(
     ]
 
     async def write(lane: asyncio.Queue[list[CloudEvent] | None]) -> None:
+        # a case is derived once its lane has carried none of its steps for SETTLED batches
+        # (the log is in time order: most cases are over by then), and again if a step of it
+        # comes later; the rest after the lane's last batch. Deriving is idempotent (from all
+        # the case's steps, under the derivation lock), so early is only ever extra work
         nonlocal read
+        last: dict[str, int] = {}  # case -> the lane's batch that last carried a step of it
+        n = 0
         while (events := await lane.get()) is not None:
-            cases.update(await _apply(sessions, events))
+            for case_id in await _apply(sessions, events):
+                last[case_id] = n
             read += len(events)
             if progress is not None:
                 await progress(read)
+            settled = [case_id for case_id, at in last.items() if at <= n - SETTLED]
+            for case_id in settled:
+                del last[case_id]
+            await _derive(sessions, settled)
+            n += 1
+        await _derive(sessions, list(last))
 
     with _fewer_collections():
         async with asyncio.TaskGroup() as tasks:
             for lane in lanes:
                 tasks.create_task(write(lane))
             tasks.create_task(_read(bootstrap_servers, plan, batch, lane_of, lanes))
-        ordered = sorted(cases)
-        for start in range(0, len(ordered), projection.CHUNK):
-            async with unit_of_work(sessions) as session:
-                await projection.derive_cases(session, ordered[start : start + projection.CHUNK])
-            if progress is not None:
-                await progress(read)
     return read
 
 
@@ -144,6 +151,14 @@ async def _plan(bootstrap_servers: str) -> Plan:
         return {tp: end[tp] for tp in partitions if end[tp] > 0}
     finally:
         await consumer.stop()
+
+
+async def _derive(sessions: async_sessionmaker[AsyncSession], case_ids: list[str]) -> None:
+    """The timelines of `case_ids`, a transaction per chunk of cases."""
+    ordered = sorted(case_ids)
+    for start in range(0, len(ordered), projection.CHUNK):
+        async with unit_of_work(sessions) as session:
+            await projection.derive_cases(session, ordered[start : start + projection.CHUNK])
 
 
 async def _read(
