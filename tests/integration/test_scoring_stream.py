@@ -327,6 +327,24 @@ async def test_a_crafted_stream_through_the_broker_gives_the_hand_computed_numbe
 
         first = await eventually(lambda: _checked(api, p), timeout=30, what="the stream's numbers")
 
+        # the same month as a range of local days; a period that is not one is refused
+        for path in ("departments", "officers", "grids"):
+            month = await api.get(f"/api/v1/scores/{path}", params={"period": "2026-09"})
+            days = await api.get(
+                f"/api/v1/scores/{path}", params={"from": "2026-09-01", "to": "2026-09-30"}
+            )
+            assert days.status_code == 200 and days.json()[path] == month.json()[path]
+        for params, field, code in (
+            ({"period": "2026-13"}, "period", "invalid_period"),
+            ({"from": "2026-09-10"}, "to", "range_incomplete"),
+            ({"from": "2026-09-10", "to": "2026-09-01"}, "from", "range_inverted"),
+        ):
+            refused = await api.get(f"/api/v1/scores/departments/{p}-roads/cases", params=params)
+            assert refused.status_code == 422, refused.text
+            assert refused.headers["content-type"] == "application/problem+json"
+            assert refused.json()["errors"][0]["field"] == field
+            assert refused.json()["errors"][0]["code"] == code
+
         # every list as CSV: the same numbers, a row per line
         for path, key, value in (
             ("departments", "department_id", f"{p}-roads"),

@@ -48,11 +48,15 @@ PeriodText = Annotated[
     ),
 ]
 From = Annotated[date | None, Query(alias="from", description="first local day (with to)")]
-To = Annotated[date | None, Query(description="last local day, included (with from)")]
+To = Annotated[date | None, Query(alias="to", description="last local day, included (with from)")]
 
 
-def _period(period: str | None, first: date | None, last: date | None) -> Period:
+def _period(period: PeriodText = None, first: From = None, last: To = None) -> Period:
     return resolve(period, first, last, now=service.now())
+
+
+# the period of a request: `period`, or `from` and `to`, or none (the current month)
+PeriodQuery = Annotated[Period, Depends(_period)]
 
 
 @router.get(
@@ -64,14 +68,10 @@ def _period(period: str | None, first: date | None, last: date | None) -> Period
 async def read_department_scores(
     caller: Annotated[Identity, require("scores.read")],
     session: SessionDep,
-    period: PeriodText = None,
-    first: From = None,
-    last: To = None,
+    when: PeriodQuery,
     format: Annotated[Format, FormatQuery] = "json",
 ) -> DepartmentScores | Response:
-    scores = await service.department_scores(
-        session, _period(period, first, last), Scope.of(caller)
-    )
+    scores = await service.department_scores(session, when, Scope.of(caller))
     if format == "csv":
         name = f"departments-{scores.period.period}.csv"
         return csv_response(DepartmentScore, scores.departments, name)
@@ -87,13 +87,9 @@ async def read_department_score(
     caller: Annotated[Identity, require("scores.read")],
     session: SessionDep,
     department_id: str,
-    period: PeriodText = None,
-    first: From = None,
-    last: To = None,
+    when: PeriodQuery,
 ) -> DepartmentDetail:
-    return await service.department_detail(
-        session, _period(period, first, last), department_id, Scope.of(caller)
-    )
+    return await service.department_detail(session, when, department_id, Scope.of(caller))
 
 
 @router.get(
@@ -105,14 +101,10 @@ async def read_department_cases(
     caller: Annotated[Identity, require("scores.read")],
     session: SessionDep,
     department_id: str,
-    period: PeriodText = None,
-    first: From = None,
-    last: To = None,
+    when: PeriodQuery,
     format: Annotated[Format, FormatQuery] = "json",
 ) -> DepartmentCases | Response:
-    cases = await service.department_cases(
-        session, _period(period, first, last), department_id, Scope.of(caller)
-    )
+    cases = await service.department_cases(session, when, department_id, Scope.of(caller))
     if format == "csv":
         name = f"department-{department_id}-cases-{cases.period.period}.csv"
         return csv_response(CaseLine, cases.cases, name)
@@ -128,12 +120,10 @@ async def read_department_cases(
 async def read_officer_scores(
     caller: Annotated[Identity, require("scores.officers.read")],
     session: SessionDep,
-    period: PeriodText = None,
-    first: From = None,
-    last: To = None,
+    when: PeriodQuery,
     format: Annotated[Format, FormatQuery] = "json",
 ) -> OfficerScores | Response:
-    scores = await people.officer_scores(session, _period(period, first, last), Scope.of(caller))
+    scores = await people.officer_scores(session, when, Scope.of(caller))
     if format == "csv":
         return csv_response(OfficerScore, scores.officers, f"officers-{scores.period.period}.csv")
     return scores
@@ -149,14 +139,12 @@ async def read_officer_entries(
     caller: Annotated[Identity, require("scores.officers.read")],
     session: SessionDep,
     badge: str,
-    period: PeriodText = None,
-    first: From = None,
-    last: To = None,
+    when: PeriodQuery,
     format: Annotated[Format, FormatQuery] = "json",
 ) -> OfficerEntries | Response:
     entries = await people.officer_entries(
         session,
-        _period(period, first, last),
+        when,
         badge,
         Scope.of(caller),
         caller_badge=caller.badge if caller.role == "officer" else None,
@@ -176,12 +164,10 @@ async def read_officer_entries(
 async def read_grid_scores(
     caller: Annotated[Identity, require("scores.grids.read")],
     session: SessionDep,
-    period: PeriodText = None,
-    first: From = None,
-    last: To = None,
+    when: PeriodQuery,
     format: Annotated[Format, FormatQuery] = "json",
 ) -> GridScores | Response:
-    scores = await people.grid_scores(session, _period(period, first, last), Scope.of(caller))
+    scores = await people.grid_scores(session, when, Scope.of(caller))
     if format == "csv":
         return csv_response(GridScore, scores.grids, f"grids-{scores.period.period}.csv")
     return scores
@@ -196,14 +182,10 @@ async def read_grid_cases(
     caller: Annotated[Identity, require("scores.grids.read")],
     session: SessionDep,
     grid_id: str,
-    period: PeriodText = None,
-    first: From = None,
-    last: To = None,
+    when: PeriodQuery,
     format: Annotated[Format, FormatQuery] = "json",
 ) -> GridCases | Response:
-    cases = await people.grid_cases(
-        session, _period(period, first, last), grid_id, Scope.of(caller)
-    )
+    cases = await people.grid_cases(session, when, grid_id, Scope.of(caller))
     if format == "csv":
         return csv_response(
             CaseLine, cases.cases, f"grid-{grid_id}-cases-{cases.period.period}.csv"
