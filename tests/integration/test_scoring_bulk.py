@@ -56,10 +56,9 @@ async def test_bulk_writes_commit_and_roll_back_with_the_session(infra: Infra) -
         assert await count("scoring.case_step") == 2, "a redelivery adds nothing"
 
         table = CaseReport.__table__
-        newest = bulk.newer("case_id", "reported_at", list(report("c", "x", AT)), table)
         for number, at in (("N2", AT + timedelta(hours=1)), ("N1", AT)):  # newer one first
             async with unit_of_work(sessions) as session:
-                await bulk.copy(session, table, [report("c1", number, at)], on_conflict=newest)
+                await bulk.upsert_newest(session, table, [report("c1", number, at)], "reported_at")
         async with unit_of_work(sessions) as session:
             held = (await session.execute(text("SELECT number FROM scoring.case_report"))).all()
         assert held == [("N2",)], "an older report does not replace a newer one"
@@ -87,19 +86,18 @@ async def test_large_batches_go_through_a_staging_table_with_the_same_rules(infr
         assert await count("SELECT count(*) FROM scoring.case_step") == many
 
         table = CaseReport.__table__
-        newest = bulk.newer("case_id", "reported_at", list(report("c", "x", AT)), table)
         later = AT + timedelta(hours=1)
         async with unit_of_work(sessions) as session:
-            await bulk.copy(
+            await bulk.upsert_newest(
                 session, table, [report(f"c{n}", f"L{n}", later) for n in range(many)],
-                on_conflict=newest,
+                "reported_at",
             )  # fmt: skip
         async with unit_of_work(sessions) as session:  # older for the even cases, newer for odd
-            await bulk.copy(
+            await bulk.upsert_newest(
                 session, table,
                 [report(f"c{n}", f"X{n}", AT if n % 2 == 0 else later + timedelta(hours=1))
                  for n in range(many)],
-                on_conflict=newest,
+                "reported_at",
             )  # fmt: skip
         assert (
             await count("SELECT count(*) FROM scoring.case_report WHERE number LIKE 'L%'")

@@ -327,6 +327,12 @@ async def test_a_crafted_stream_through_the_broker_gives_the_hand_computed_numbe
 
         first = await eventually(lambda: _checked(api, p), timeout=30, what="the stream's numbers")
 
+        async with unit_of_work(async_sessionmaker(engine)) as session:  # JSONB, not text
+            held = await session.scalar(
+                text("SELECT grid_ids FROM scoring.department WHERE id = :d"), {"d": f"{p}-roads"}
+            )
+        assert held == [f"{p}G1"]
+
         # the same month as a range of local days; a period that is not one is refused
         for path in ("departments", "officers", "grids"):
             month = await api.get(f"/api/v1/scores/{path}", params={"period": "2026-09"})

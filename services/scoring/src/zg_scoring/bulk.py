@@ -119,10 +119,20 @@ async def copy_records(
     )
 
 
-def newer(key: str, order: str, columns: Sequence[str], table: Table | Any) -> str:
-    """`ON CONFLICT` clause: replace the held row when the new one is at least as recent."""
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c != key)
-    return f"({key}) DO UPDATE SET {updates} WHERE {table.name}.{order} <= EXCLUDED.{order}"
+async def upsert_newest(
+    session: AsyncSession, table: Table | Any, rows: Sequence[dict[str, Any]], order: str
+) -> None:
+    """Write `rows` (the newest of each key: `keep_newest`) into `table`, keyed by its primary
+    key: a held row is replaced when the new one is at least as recent by `order`."""
+    if not rows:
+        return
+    keys = [c.name for c in table.primary_key.columns]
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in rows[0] if c not in keys)
+    clause = (
+        f"({', '.join(keys)}) DO UPDATE SET {updates} "
+        f"WHERE {table.name}.{order} <= EXCLUDED.{order}"
+    )
+    await copy(session, table, rows, on_conflict=clause, key_order=True)
 
 
 def keep_newest(into: dict[Any, dict[str, Any]], key: Any, row: dict[str, Any], order: str) -> None:

@@ -162,23 +162,7 @@ async def apply(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
         await bulk.copy(session, model.__table__, list(rows.values()), on_conflict="DO NOTHING")
     for model in (Grid, Officer):
         await territory.apply_newer_all(session, model.__table__, list(newest[model].values()))
-    await _newer_version(
-        session, ShiftAssignment, ("day", "shift", "badge"), list(newest[ShiftAssignment].values())
-    )
-    await _newer_version(session, PlannedVisit, ("visit_id",), list(newest[PlannedVisit].values()))
-
-
-async def _newer_version(
-    session: AsyncSession, model: Any, keys: tuple[str, ...], rows: list[dict[str, Any]]
-) -> None:
-    """Who is on which shift where (the newest plan run's version), and the patrol visits any
-    run assigned (each visit's newest assignment)."""
-    if not rows:
-        return
-    table = model.__table__
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in rows[0] if c not in keys)
-    clause = (
-        f"({', '.join(keys)}) DO UPDATE SET {updates} "
-        f"WHERE {table.name}.version <= EXCLUDED.version"
-    )
-    await bulk.copy(session, table, rows, on_conflict=clause, key_order=True)
+    # who is on which shift where (the newest plan run's version), and the patrol visits any
+    # run assigned (each visit's newest assignment)
+    for model in (ShiftAssignment, PlannedVisit):
+        await bulk.upsert_newest(session, model.__table__, list(newest[model].values()), "version")

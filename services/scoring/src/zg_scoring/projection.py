@@ -5,12 +5,12 @@ by their own times in whatever order they arrive."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.contracts.intake import CaseMerged, CaseRated, CaseReported
@@ -145,20 +145,16 @@ async def apply(
                 "name": d.name,
                 "name_en": d.name_en,
                 "mode": d.mode,
-                "grid_ids": d.grid_ids,
+                "grid_ids": json.dumps(d.grid_ids),  # asyncpg takes JSONB as text
                 "changed_at": d.at,
             }
             bulk.keep_newest(departments, d.department_id, department, "changed_at")
 
     for model in (CaseMerge, CaseSplit, CaseRating):
         await bulk.copy(session, model.__table__, list(rows[model].values()), on_conflict=NOTHING)
-    report_rows = list(reports.values())
-    if report_rows:
-        table = CaseReport.__table__
-        clause = bulk.newer("case_id", "reported_at", list(report_rows[0]), table)
-        await bulk.copy(session, table, report_rows, on_conflict=clause, key_order=True)
-    await _upsert_newest(
-        session, Department, "id", "changed_at", [departments[k] for k in sorted(departments)]
+    await bulk.upsert_newest(session, CaseReport.__table__, list(reports.values()), "reported_at")
+    await bulk.upsert_newest(
+        session, Department.__table__, list(departments.values()), "changed_at"
     )
     steps = list(rows[CaseStep].values())
     await bulk.copy(session, CaseStep.__table__, steps, on_conflict=NOTHING)
@@ -167,24 +163,6 @@ async def apply(
         await derive_cases(session, sorted(cases))
     await patrol_facts.apply(session, events)
     return cases
-
-
-async def _upsert_newest(
-    session: AsyncSession, model: Any, key: str, time_field: str, rows: list[dict[str, Any]]
-) -> None:
-    """Insert, or replace the held row when the new one is at least as recent."""
-    if not rows:
-        return
-    table = model.__table__
-    stmt = pg_insert(table)
-    await session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[table.c[key]],
-            set_={c: stmt.excluded[c] for c in rows[0] if c != key},
-            where=table.c[time_field] <= stmt.excluded[time_field],
-        ),
-        rows,
-    )
 
 
 STEP_COLUMNS = "case_id, at, seq, action, to_status, department_id, from_department_id, due_at"
