@@ -7,7 +7,7 @@ import csv
 import io
 import json
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from fastapi import Query, Response
 from pydantic import BaseModel
@@ -23,6 +23,9 @@ def _cell(value: Any) -> Any:
     return "" if value is None else value
 
 
+T = TypeVar("T")
+
+
 def csv_response(model: type[BaseModel], rows: Sequence[BaseModel], filename: str) -> Response:
     fields = list(model.model_fields)
     buffer = io.StringIO()
@@ -36,3 +39,10 @@ def csv_response(model: type[BaseModel], rows: Sequence[BaseModel], filename: st
         media_type=CSV_MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def json_or_csv(
+    format: Format, body: T, model: type[BaseModel], rows: Sequence[BaseModel], filename: str
+) -> T | Response:
+    """The body as JSON, or as `format=csv` asks: its `rows` (of `model`) as `filename`."""
+    return csv_response(model, rows, filename) if format == "csv" else body

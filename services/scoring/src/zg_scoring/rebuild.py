@@ -63,23 +63,11 @@ async def replay(
     batch: int = 5000,
     progress: Progress | None = None,
 ) -> int:
-    """Empty the projections and replay the topics up to where they stand; the events read."""
+    """Empty the projections, replay the topics up to where they stand and derive the
+    timelines of the cases whose steps they carried; the events read."""
     async with unit_of_work(sessions) as session:
         await empty(session, refdata_dir)
     plan = await _plan(bootstrap_servers)
-    return await _replay(sessions, bootstrap_servers, plan, batch=batch, progress=progress)
-
-
-async def _replay(
-    sessions: async_sessionmaker[AsyncSession],
-    bootstrap_servers: str,
-    plan: Plan,
-    *,
-    batch: int,
-    progress: Progress | None = None,
-) -> int:
-    """Replay the partitions of `plan` into the projections and derive the timelines of the
-    cases whose steps they carried; the events read."""
     read = 0
     # the partitions are shared among lanes, each written by its own task one batch after the
     # other (a transaction each), while the next batches are read and decoded: PostgreSQL

@@ -16,7 +16,7 @@ from zg_common.db import SessionDep
 from zg_common.identity import Identity
 from zg_scoring import people, rebuild, report_render, reports, service
 from zg_scoring.dependencies import runtime
-from zg_scoring.export import Format, FormatQuery, csv_response
+from zg_scoring.export import Format, FormatQuery, json_or_csv
 from zg_scoring.periods import Period, resolve
 from zg_scoring.runtime import ScoringRuntime
 from zg_scoring.schemas import (
@@ -72,10 +72,8 @@ async def read_department_scores(
     format: Annotated[Format, FormatQuery] = "json",
 ) -> DepartmentScores | Response:
     scores = await service.department_scores(session, when, Scope.of(caller))
-    if format == "csv":
-        name = f"departments-{scores.period.period}.csv"
-        return csv_response(DepartmentScore, scores.departments, name)
-    return scores
+    name = f"departments-{scores.period.period}.csv"
+    return json_or_csv(format, scores, DepartmentScore, scores.departments, name)
 
 
 @router.get(
@@ -105,10 +103,8 @@ async def read_department_cases(
     format: Annotated[Format, FormatQuery] = "json",
 ) -> DepartmentCases | Response:
     cases = await service.department_cases(session, when, department_id, Scope.of(caller))
-    if format == "csv":
-        name = f"department-{department_id}-cases-{cases.period.period}.csv"
-        return csv_response(CaseLine, cases.cases, name)
-    return cases
+    name = f"department-{department_id}-cases-{cases.period.period}.csv"
+    return json_or_csv(format, cases, CaseLine, cases.cases, name)
 
 
 @router.get(
@@ -124,9 +120,8 @@ async def read_officer_scores(
     format: Annotated[Format, FormatQuery] = "json",
 ) -> OfficerScores | Response:
     scores = await people.officer_scores(session, when, Scope.of(caller))
-    if format == "csv":
-        return csv_response(OfficerScore, scores.officers, f"officers-{scores.period.period}.csv")
-    return scores
+    name = f"officers-{scores.period.period}.csv"
+    return json_or_csv(format, scores, OfficerScore, scores.officers, name)
 
 
 @router.get(
@@ -149,10 +144,8 @@ async def read_officer_entries(
         Scope.of(caller),
         caller_badge=caller.badge if caller.role == "officer" else None,
     )
-    if format == "csv":
-        name = f"officer-{badge}-events-{entries.period.period}.csv"
-        return csv_response(PointEntry, entries.entries, name)
-    return entries
+    name = f"officer-{badge}-events-{entries.period.period}.csv"
+    return json_or_csv(format, entries, PointEntry, entries.entries, name)
 
 
 @router.get(
@@ -168,9 +161,8 @@ async def read_grid_scores(
     format: Annotated[Format, FormatQuery] = "json",
 ) -> GridScores | Response:
     scores = await people.grid_scores(session, when, Scope.of(caller))
-    if format == "csv":
-        return csv_response(GridScore, scores.grids, f"grids-{scores.period.period}.csv")
-    return scores
+    name = f"grids-{scores.period.period}.csv"
+    return json_or_csv(format, scores, GridScore, scores.grids, name)
 
 
 @router.get(
@@ -186,11 +178,8 @@ async def read_grid_cases(
     format: Annotated[Format, FormatQuery] = "json",
 ) -> GridCases | Response:
     cases = await people.grid_cases(session, when, grid_id, Scope.of(caller))
-    if format == "csv":
-        return csv_response(
-            CaseLine, cases.cases, f"grid-{grid_id}-cases-{cases.period.period}.csv"
-        )
-    return cases
+    name = f"grid-{grid_id}-cases-{cases.period.period}.csv"
+    return json_or_csv(format, cases, CaseLine, cases.cases, name)
 
 
 @router.get(
