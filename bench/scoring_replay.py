@@ -11,8 +11,9 @@ in the same run:
 
 - baseline: reads every event back from the broker and decodes it as a CloudEvent, doing
   nothing else;
-- replay: `zg_scoring.rebuild.replay` into empty projections (what `python -m zg_scoring
-  rebuild` and `POST /api/v1/scores/rebuilds` run);
+- replay: `zg_scoring.rebuild.run` into empty projections (what `python -m zg_scoring
+  rebuild` and `POST /api/v1/scores/rebuilds` run: the partitions shared among processes
+  forked from this one);
 - current: every month's department, officer and grid indicators computed once after it.
 
 Prints events per second of both, their ratio, and the time until every indicator of every
@@ -193,8 +194,9 @@ def generate(total: int, seed: int) -> list[Record]:
 
 
 def cpu_seconds(names: tuple[str, ...]) -> float:
-    """CPU time so far (user + system) of this machine's processes with these names, from
-    /proc/<pid>/stat (PostgreSQL's backends, Kafka's JVM)."""
+    """CPU time so far (user + system) of this machine's processes with these names and of
+    their children that have ended, from /proc/<pid>/stat (PostgreSQL's backends, the
+    postmaster holding those of the connections closed, Kafka's JVM)."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for entry in Path("/proc").iterdir():
@@ -207,7 +209,7 @@ def cpu_seconds(names: tuple[str, ...]) -> float:
         comm = stat[stat.index("(") + 1 : stat.rindex(")")]
         if comm in names:
             fields = stat[stat.rindex(")") + 2 :].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
+            total += sum(int(f) for f in fields[11:15]) / tick
     return total
 
 
@@ -295,30 +297,31 @@ async def baseline(bootstrap: str) -> tuple[int, float]:
     return read, time.perf_counter() - started
 
 
-async def measure(info: dict[str, Any], batch: int) -> dict[str, float]:
+async def prepare(info: dict[str, Any]) -> tuple[int, float]:
+    """Scoring's schema, then the baseline."""
     from sqlalchemy.ext.asyncio import create_async_engine
 
+    import zg_scoring.main as scoring_main
     from zg_common import migrate
+    from zg_common.db import to_async_url
+
+    engine = create_async_engine(to_async_url(info["database_url"]))
+    await migrate.upgrade(engine, migrate.find_migrations(scoring_main.__file__ or ""), "scoring")
+    await engine.dispose()
+    return await baseline(info["kafka_bootstrap_servers"])
+
+
+async def indicators(info: dict[str, Any]) -> None:
+    """Every month's department, officer and grid indicators, once."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
     from zg_common.authz import Scope
     from zg_common.db import create_sessionmaker, to_async_url, unit_of_work
-    from zg_scoring import people, rebuild, service
+    from zg_scoring import people, service
     from zg_scoring.periods import month_period
 
     engine = create_async_engine(to_async_url(info["database_url"]), pool_size=4)
-    import zg_scoring.main as scoring_main
-
-    await migrate.upgrade(engine, migrate.find_migrations(scoring_main.__file__ or ""), "scoring")
     sessions = create_sessionmaker(engine)
-    bootstrap = info["kafka_bootstrap_servers"]
-    read, base_s = await baseline(bootstrap)
-    started = time.perf_counter()
-    own, db, broker = time.process_time(), cpu_seconds(("postgres",)), cpu_seconds(("java",))
-    replayed = await rebuild.replay(
-        sessions, bootstrap, refdata_dir=ROOT / "deploy" / "data" / "fangxing", batch=batch
-    )
-    replay_s = time.perf_counter() - started
-    own = time.process_time() - own
-    db, broker = cpu_seconds(("postgres",)) - db, cpu_seconds(("java",)) - broker
     everything = Scope(everything=True)
     for month in range(1, 13):
         period = month_period(YEAR, month)
@@ -326,19 +329,48 @@ async def measure(info: dict[str, Any], batch: int) -> dict[str, float]:
             await service.department_scores(session, period, everything)
             await people.officer_scores(session, period, everything)
             await people.grid_scores(session, period, everything)
-    current_s = time.perf_counter() - started
     await engine.dispose()
+
+
+def measure(info: dict[str, Any], processes: int | None) -> dict[str, float]:
+    """The baseline, then the replay as `python -m zg_scoring rebuild` runs it (the partitions
+    shared among processes forked from this one), then every month's indicators."""
+    from zg_scoring import rebuild
+    from zg_scoring.config import ScoringSettings
+
+    settings = ScoringSettings(
+        database_url=info["database_url"],
+        kafka_bootstrap_servers=info["kafka_bootstrap_servers"],
+        refdata_dir=ROOT / "deploy" / "data" / "fangxing",
+        replay_processes=processes,
+    )
+    read, base_s = asyncio.run(prepare(info))
+    started = time.perf_counter()
+    own, db, broker = cpu_self(), cpu_seconds(("postgres",)), cpu_seconds(("java",))
+    replayed = rebuild.run(settings, processes=processes)
+    replay_s = time.perf_counter() - started
+    own = cpu_self() - own
+    db, broker = cpu_seconds(("postgres",)) - db, cpu_seconds(("java",)) - broker
+    asyncio.run(indicators(info))
+    current_s = time.perf_counter() - started
     return {
         "read": read, "base_s": base_s, "replayed": replayed, "replay_s": replay_s,
         "current_s": current_s, "own_cpu_s": own, "db_cpu_s": db, "broker_cpu_s": broker,
     }  # fmt: skip
 
 
+def cpu_self() -> float:
+    """CPU time so far of this process and of its children that have ended (the replaying
+    processes)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--batch", type=int, default=5000)
+    parser.add_argument("--processes", type=int, help="replaying processes (default: setting)")
     parser.add_argument("--keep", action="store_true", help="leave .data/bench-scoring")
     args = parser.parse_args()
     t0 = time.perf_counter()
@@ -350,7 +382,7 @@ def main() -> None:
         asyncio.run(publish(info["kafka_bootstrap_servers"], records))
         print(f"published in {time.perf_counter() - t0:.1f} s")
         del records
-        m = asyncio.run(measure(info, args.batch))
+        m = measure(info, args.processes)
     finally:
         proc.terminate()
         proc.wait(timeout=60)
@@ -365,7 +397,7 @@ def main() -> None:
     print(f"ratio replay / baseline: {rate / base_rate:.3f}")
     per = 1e6 / m["replayed"]
     print(
-        f"CPU per replayed event: scoring's process {m['own_cpu_s'] * per:.0f} us, "
+        f"CPU per replayed event: scoring's processes {m['own_cpu_s'] * per:.0f} us, "
         f"PostgreSQL {m['db_cpu_s'] * per:.0f} us, Kafka {m['broker_cpu_s'] * per:.0f} us"
     )
     print(

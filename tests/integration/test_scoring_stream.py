@@ -12,6 +12,7 @@ import contextlib
 import csv
 import io
 import json
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
@@ -198,15 +199,19 @@ NATURAL = ["routing.department", "patrol.territory", "patrol.plan", "patrol.chec
 OPPOSITE = list(reversed(NATURAL))
 
 
-@contextlib.asynccontextmanager
-async def scoring_api(engine: AsyncEngine, infra: Infra) -> AsyncIterator[httpx.AsyncClient]:
-    """Scoring's HTTP API on the test database (its own consumer group runs beside)."""
-    settings = ScoringSettings(
+def stream_settings(infra: Infra) -> ScoringSettings:
+    return ScoringSettings(
         database_url=infra.url_for("zg_scoring_stream"),
         kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
         identity_secret=SECRET,
         refdata_dir=DATA,
     )
+
+
+@contextlib.asynccontextmanager
+async def scoring_api(engine: AsyncEngine, infra: Infra) -> AsyncIterator[httpx.AsyncClient]:
+    """Scoring's HTTP API on the test database (its own consumer group runs beside)."""
+    settings = stream_settings(infra)
     app = create_app(settings)
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     state = State(categories={"C01": ("公用设施", "Public facilities")})
@@ -389,6 +394,15 @@ async def test_a_crafted_stream_through_the_broker_gives_the_hand_computed_numbe
         # a batch an event: each lane derives a case once it has gone two batches past
         # its steps, and again when a later step of it comes; the same numbers
         await rebuild.replay(sessions, infra.kafka_bootstrap_servers, refdata_dir=DATA, batch=1)
+        assert await numbers(api, p) == first
+        # as `python -m zg_scoring rebuild` (and the rebuild job) runs it: the partitions
+        # shared among processes, here two for three partitions; the same numbers
+        command = await asyncio.create_subprocess_exec(
+            sys.executable,
+            *("-m", "zg_scoring", "rebuild", "--processes", "2"),
+            env=rebuild.child_env(stream_settings(infra)),
+        )
+        assert await command.wait() == 0
         assert await numbers(api, p) == first
 
         # the month's reports: live before the month is closed, its snapshot after

@@ -23,3 +23,12 @@ class ScoringSettings(ServiceSettings):
     consumer_batch: int = Field(
         2000, ge=1, le=50_000, description="events folded per transaction (one poll)"
     )
+    replay_batch: int = Field(
+        5000, ge=1, le=50_000, description="events a rebuild folds per transaction"
+    )
+    replay_processes: int | None = Field(
+        None,
+        ge=1,
+        description="processes a rebuild shares the partitions among (default: two per CPU, "
+        "at most one per partition number)",
+    )

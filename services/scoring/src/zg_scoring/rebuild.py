@@ -8,18 +8,26 @@ offsets (the live one keeps it) or before them (replayed too: every fact is keye
 id, and a case's timeline is derived again from all its steps under the derivation lock).
 
 The replay writes the facts of a case's steps before it derives the case's timeline, once the
-replay has gone past its steps (see `_replay`), instead of once per batch that carries one of
-them."""
+replay has gone past its steps (see `replay_part`), instead of once per batch that carries one
+of them. `python -m zg_scoring rebuild` (and so the rebuild job) shares the partitions among
+processes (`run`): a case's steps are in one partition, so each process derives its own
+cases."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
 import logging
+import multiprocessing
+import os
+import sys
+import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from multiprocessing.process import BaseProcess
+from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -27,11 +35,12 @@ from sqlalchemy import or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from zg_common.contracts.scoring import REPLAYED_TOPICS
-from zg_common.db import unit_of_work
+from zg_common.db import create_engine, create_sessionmaker, unit_of_work
 from zg_common.events import HEADER_EVENT_TYPE, CloudEvent, UndecodableEvent, decode_event
 from zg_common.identity import Identity
 from zg_common.refdata import RefData
 from zg_scoring import patrol_facts, projection
+from zg_scoring.config import ScoringSettings
 from zg_scoring.exceptions import RebuildInProgress, RebuildNotFound
 from zg_scoring.models import DERIVED, FACTS, RebuildJob
 from zg_scoring.runtime import ScoringRuntime
@@ -55,6 +64,16 @@ async def empty(session: AsyncSession, refdata_dir: Path) -> None:
 Plan = dict[TopicPartition, int]  # each partition replayed, and the offset it is read up to
 
 
+async def prepare(
+    sessions: async_sessionmaker[AsyncSession], bootstrap_servers: str, refdata_dir: Path
+) -> Plan:
+    """Empty the projections; the partitions to replay and the offsets they are read up to
+    (where they stand just after)."""
+    async with unit_of_work(sessions) as session:
+        await empty(session, refdata_dir)
+    return await _plan(bootstrap_servers)
+
+
 async def replay(
     sessions: async_sessionmaker[AsyncSession],
     bootstrap_servers: str,
@@ -63,11 +82,24 @@ async def replay(
     batch: int = 5000,
     progress: Progress | None = None,
 ) -> int:
-    """Empty the projections, replay the topics up to where they stand and derive the
-    timelines of the cases whose steps they carried; the events read."""
-    async with unit_of_work(sessions) as session:
-        await empty(session, refdata_dir)
-    plan = await _plan(bootstrap_servers)
+    """Empty the projections and replay the topics up to where they stand, in this process;
+    the events read. (`run` spreads the partitions over processes.)"""
+    plan = await prepare(sessions, bootstrap_servers, refdata_dir)
+    with _fewer_collections():
+        return await replay_part(sessions, bootstrap_servers, plan, batch=batch, progress=progress)
+
+
+async def replay_part(
+    sessions: async_sessionmaker[AsyncSession],
+    bootstrap_servers: str,
+    plan: Plan,
+    *,
+    batch: int,
+    progress: Progress | None = None,
+) -> int:
+    """Replay the partitions of `plan` into the emptied projections and derive the timelines
+    of the cases whose steps they carried; the events read (`progress` is told the count after
+    each batch)."""
     read = 0
     # the partitions are shared among lanes, each written by its own task one batch after the
     # other (a transaction each), while the next batches are read and decoded: PostgreSQL
@@ -77,7 +109,7 @@ async def replay(
     numbers = sorted({tp.partition for tp in plan})
     lane_of = {tp: numbers.index(tp.partition) % LANES for tp in plan}
     lanes: list[asyncio.Queue[list[CloudEvent] | None]] = [
-        asyncio.Queue(maxsize=1) for _ in range(LANES)
+        asyncio.Queue(maxsize=1) for _ in range(min(LANES, len(numbers)))
     ]
 
     async def write(lane: asyncio.Queue[list[CloudEvent] | None]) -> None:
@@ -101,7 +133,7 @@ async def replay(
             n += 1
         await _derive(sessions, list(last))
 
-    with _fewer_collections():
+    if lanes:
         async with asyncio.TaskGroup() as tasks:
             for lane in lanes:
                 tasks.create_task(write(lane))
@@ -184,13 +216,16 @@ async def _read(
         await lane.put(None)
 
 
+REPLAY_GC = (100_000, 50, 100)  # the cyclic collector's thresholds while replaying
+
+
 @contextmanager
 def _fewer_collections() -> Iterator[None]:
     """Python's cyclic collector less often while replaying: a batch's thousands of objects
     live through many young collections and get traversed again by each (measured: 24 of 82
     us of the replay's CPU per event at the default thresholds, none at these)."""
     thresholds = gc.get_threshold()
-    gc.set_threshold(100_000, 50, 100)
+    gc.set_threshold(*REPLAY_GC)
     try:
         yield
     finally:
@@ -299,37 +334,210 @@ async def _claim(sessions: async_sessionmaker[AsyncSession]) -> str | None:
 
 
 async def worker(runtime: ScoringRuntime) -> None:
-    """Background loop: run the queued rebuilds."""
+    """Background loop: run the queued rebuilds, each as `python -m zg_scoring rebuild --job`
+    (its own processes: the replay's memory and CPU stay out of the service's, and it keeps the
+    job's heartbeat, count and end state itself)."""
     sessions, settings = runtime.sessions, runtime.settings
     while True:
         job_id = await _claim(sessions)
         if job_id is None:
             await asyncio.sleep(settings.rebuild_poll_s)
             continue
-
-        async def beat(events: int, job_id: str = job_id) -> None:
-            async with unit_of_work(sessions) as session:
-                await session.execute(
-                    update(RebuildJob)
-                    .where(RebuildJob.id == job_id)
-                    .values(events=events, heartbeat_at=datetime.now(UTC))
-                )
-
-        state, error = "done", None
+        command = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "zg_scoring", "rebuild", "--job", job_id, env=child_env(settings)
+        )
         try:
-            await replay(
-                sessions,
+            code = await command.wait()
+        except asyncio.CancelledError:
+            # the service stops: so does the rebuild (its job is taken over once stale)
+            command.terminate()
+            await command.wait()
+            raise
+        if code != 0:  # it could not record its end itself
+            log.error("rebuild exited with %s", code, extra={"job": job_id})
+            await _finish(sessions, job_id, "failed", f"exit status {code}")
+
+
+def child_env(settings: ScoringSettings) -> dict[str, str]:
+    """The environment of a rebuild's command: this process's, with the settings it was
+    given (a service built with explicit settings, as in tests, has them nowhere else)."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": settings.database_url,
+            "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+            "ZG_REFDATA_DIR": str(settings.refdata_dir),
+            "ZG_ENVIRONMENT": settings.environment,
+            "ZG_SCORING_REPLAY_BATCH": str(settings.replay_batch),
+        }
+    )
+    if settings.replay_processes is not None:
+        env["ZG_SCORING_REPLAY_PROCESSES"] = str(settings.replay_processes)
+    return env
+
+
+async def _beat(sessions: async_sessionmaker[AsyncSession], job_id: str, events: int) -> None:
+    async with unit_of_work(sessions) as session:
+        await session.execute(
+            update(RebuildJob)
+            .where(RebuildJob.id == job_id)
+            .values(events=events, heartbeat_at=datetime.now(UTC))
+        )
+
+
+async def _finish(
+    sessions: async_sessionmaker[AsyncSession], job_id: str, state: str, error: str | None
+) -> None:
+    async with unit_of_work(sessions) as session:
+        await session.execute(
+            update(RebuildJob)
+            .where(RebuildJob.id == job_id, RebuildJob.state == "running")
+            .values(state=state, error=error, finished_at=datetime.now(UTC))
+        )
+
+
+# --- in processes -----------------------------------------------------------------------------
+
+
+class ReplayFailed(RuntimeError):
+    """A replaying process failed or the rebuild's own process is gone."""
+
+
+def processes_for(plan: Plan, wanted: int | None) -> int:
+    """How many processes replay `plan`: `wanted` (the setting), else two per CPU this
+    process may use (each waits on PostgreSQL about half its time: measured, three processes on
+    two cores replay faster than two), never more than the partition numbers to share."""
+    if wanted is None:
+        wanted = 2 * len(os.sched_getaffinity(0))
+    return max(1, min(wanted, len({tp.partition for tp in plan})))
+
+
+def split(plan: Plan, processes: int) -> list[Plan]:
+    """`plan` in `processes` parts by partition number (a case's steps, keyed by it, are in one
+    partition: one part derives the case)."""
+    numbers = sorted({tp.partition for tp in plan})
+    parts = [
+        {tp: end for tp, end in plan.items() if numbers.index(tp.partition) % processes == k}
+        for k in range(processes)
+    ]
+    return [part for part in parts if part]
+
+
+def run(
+    settings: ScoringSettings,
+    *,
+    processes: int | None = None,
+    job_id: str | None = None,
+    report: Callable[[int], None] | None = None,
+) -> int:
+    """Empty the projections and replay the topics up to where they stand, their partitions
+    shared among processes forked from this one (so call it where no event loop and no other
+    thread runs, as `python -m zg_scoring rebuild` does); the events read. `report` is told
+    the count as it grows; with `job_id`, the rebuild job's heartbeat, count and end state are
+    kept."""
+
+    async def prepared() -> Plan:
+        engine = create_engine(settings, application_name="zg-scoring-rebuild")
+        try:
+            sessions = create_sessionmaker(engine)
+            return await prepare(sessions, settings.kafka_bootstrap_servers, settings.refdata_dir)
+        finally:
+            await engine.dispose()
+
+    plan = asyncio.run(prepared())
+    parts = split(plan, processes_for(plan, processes))
+    context = multiprocessing.get_context("fork")
+    replayed = context.Value("q", 0)
+    children = [
+        context.Process(
+            target=_replay_in_child,
+            args=(settings, part, replayed, os.getpid()),
+            name=f"zg-scoring-replay-{n}",
+        )
+        for n, part in enumerate(parts)
+    ]
+    for child in children:
+        child.start()
+    try:
+        asyncio.run(_watch(settings, children, replayed, job_id, report))
+    finally:
+        for child in children:
+            if child.is_alive():
+                child.terminate()
+            child.join()
+    events: int = replayed.value
+    return events
+
+
+async def _watch(
+    settings: ScoringSettings,
+    children: Sequence[BaseProcess],
+    replayed: Synchronized[int],
+    job_id: str | None,
+    report: Callable[[int], None] | None,
+) -> None:
+    """Wait for the replaying processes, telling the count as it grows; the first that fails
+    fails the rebuild."""
+    engine = create_engine(settings, application_name="zg-scoring-rebuild")
+    sessions = create_sessionmaker(engine)
+    state, error = "done", None
+    told = -1.0
+    try:
+        while True:
+            codes = [child.exitcode for child in children]
+            failed = [code for code in codes if code not in (None, 0)]
+            if failed:
+                raise ReplayFailed(f"a replaying process exited with {failed[0]}")
+            done = all(code == 0 for code in codes)
+            now = time.monotonic()
+            if done or now - told >= 1:
+                told = now
+                if report is not None:
+                    report(replayed.value)
+                if job_id is not None:
+                    await _beat(sessions, job_id, replayed.value)
+            if done:
+                return
+            await asyncio.sleep(0.1)
+    except BaseException as exc:
+        state, error = "failed", type(exc).__name__
+        raise
+    finally:
+        try:
+            if job_id is not None:
+                await _finish(sessions, job_id, state, error)
+        finally:
+            await engine.dispose()
+
+
+def _replay_in_child(
+    settings: ScoringSettings, plan: Plan, replayed: Synchronized[int], parent: int
+) -> None:
+    """A replaying process: its part of the plan (the whole process replays: the collector's
+    thresholds are its own)."""
+    gc.set_threshold(*REPLAY_GC)
+
+    async def main() -> None:
+        engine = create_engine(settings, application_name="zg-scoring-replay")
+        told = 0
+
+        async def progress(read: int) -> None:
+            nonlocal told
+            if os.getppid() != parent:
+                raise ReplayFailed("the rebuild's process is gone")
+            with replayed.get_lock():
+                replayed.value += read - told
+            told = read
+
+        try:
+            await replay_part(
+                create_sessionmaker(engine),
                 settings.kafka_bootstrap_servers,
-                refdata_dir=settings.refdata_dir,
-                batch=settings.consumer_batch,
-                progress=beat,
+                plan,
+                batch=settings.replay_batch,
+                progress=progress,
             )
-        except Exception as exc:
-            log.exception("rebuild failed", extra={"job": job_id})
-            state, error = "failed", type(exc).__name__
-        async with unit_of_work(sessions) as session:
-            await session.execute(
-                update(RebuildJob)
-                .where(RebuildJob.id == job_id)
-                .values(state=state, error=error, finished_at=datetime.now(UTC))
-            )
+        finally:
+            await engine.dispose()
+
+    asyncio.run(main())
