@@ -114,14 +114,27 @@ async def test_steps_keep_the_order_they_arrived_in_whatever_their_ids(
     infra: Infra, many: int
 ) -> None:
     """A case's steps of one moment are told apart by `seq`, their arrival order: the rows go
-    in as given, not in the order of their keys (the event ids here run backwards)."""
+    in as given, not in the order of their keys (the event ids here run backwards), whether
+    all are new (a large batch is copied straight in) or one is held already (a redelivery)."""
     async with service_database(infra, "scoring", f"zg_scoring_order_{many}") as engine:
         sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+        async def by_seq() -> list[str]:
+            async with unit_of_work(sessions) as session:
+                sql = text("SELECT event_id FROM scoring.case_step ORDER BY seq")
+                return list((await session.execute(sql)).scalars())
+
         arrived = [step(f"e{n:04d}") for n in range(many, 0, -1)]
         async with unit_of_work(sessions) as session:
             await bulk.copy(session, CaseStep.__table__, arrived, on_conflict="DO NOTHING")
+        assert await by_seq() == [row["event_id"] for row in arrived]
+
         async with unit_of_work(sessions) as session:
-            by_seq = (
-                await session.execute(text("SELECT event_id FROM scoring.case_step ORDER BY seq"))
-            ).scalars()
-            assert list(by_seq) == [row["event_id"] for row in arrived]
+            await session.execute(text("TRUNCATE scoring.case_step"))
+        held = arrived[many // 2]
+        async with unit_of_work(sessions) as session:
+            await bulk.copy(session, CaseStep.__table__, [held], on_conflict="DO NOTHING")
+            await bulk.copy(session, CaseStep.__table__, arrived, on_conflict="DO NOTHING")
+        assert await by_seq() == [held["event_id"]] + [
+            row["event_id"] for row in arrived if row is not held
+        ]

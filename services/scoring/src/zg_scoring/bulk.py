@@ -3,7 +3,11 @@ asyncpg's binary COPY: a batch of rows costs a few microseconds each instead of 
 parameter handling per row (the replay of a year of a city is millions of rows).
 
 Rows with a conflict rule (COPY itself cannot skip or update) go through a staging table: COPY
-into a temporary table of the transaction, then one `INSERT ... SELECT ... ON CONFLICT ...`. A few
+into a temporary table of the transaction, then one `INSERT ... SELECT ... ON CONFLICT ...`.
+Many rows that only skip the held ones (`DO NOTHING`: facts keyed by their event) are first
+copied straight in under a savepoint, and staged only if one is held already: in a replay they
+are all new, and staging them cost PostgreSQL a fifth of its CPU per replayed event (measured:
+30-32 us, 24-26 us without). A few
 rows (the live consumer's batches) go as one `INSERT ... SELECT FROM unnest(<an array per
 column>) ON CONFLICT ...` instead, which needs no table of its own: asyncpg checks every element
 of an array against the collection ABCs, ~6 us a row more than COPY (measured on 5,000-row
@@ -95,6 +99,19 @@ async def copy_records(
         )
         return
     order = ", ".join(c.name for c in table.primary_key.columns) if key_order else "zg_n"
+    if on_conflict == "DO NOTHING" and len(records) >= STAGED:
+        # most of a large batch's rows are new (a replay): COPY them straight in, and only if
+        # one is held already (a redelivery) go through the staging table
+        await apg.execute("SAVEPOINT zg_copy")
+        try:
+            await apg.copy_records_to_table(
+                table.name, schema_name=table.schema, columns=columns, records=records
+            )
+        except asyncpg.UniqueViolationError:
+            await apg.execute("ROLLBACK TO SAVEPOINT zg_copy")
+        else:
+            await apg.execute("RELEASE SAVEPOINT zg_copy")
+            return
     if len(records) >= STAGED:
         stage = f"zg_stage_{table.name}"
         # dropped at once (and at commit in any case): the next batch's columns may differ;

@@ -56,8 +56,9 @@ async def apply(
     case once, after its last step, instead of once per batch that carries one of its steps)."""
     reports: dict[str, dict[str, Any]] = {}
     departments: dict[str, dict[str, Any]] = {}
+    # a case's steps as tuples of STEP_ROW (the most numerous rows: no dict each)
+    steps: dict[str, tuple[Any, ...]] = {}
     rows: dict[Any, dict[str, dict[str, Any]]] = {
-        CaseStep: {},
         CaseMerge: {},
         CaseSplit: {},
         CaseRating: {},
@@ -68,32 +69,32 @@ async def apply(
             continue
         if kind == CaseTransitioned.event_type:
             t = CaseTransitioned.parse(event)
-            rows[CaseStep][event.id] = {
-                "event_id": event.id,
-                "case_id": t.case_id,
-                "at": t.at,
-                "action": t.action,
-                "to_status": t.to_status,
-                "department_id": t.department_id,
-                "from_department_id": t.from_department_id,
-                "due_at": t.due_at,
-                "actor_badge": t.actor_badge,
-                "stage_on_time": t.stage_on_time,
-            }
+            steps[event.id] = (
+                event.id,
+                t.case_id,
+                t.at,
+                t.action,
+                t.to_status,
+                t.department_id,
+                t.from_department_id,
+                t.due_at,
+                t.actor_badge,
+                t.stage_on_time,
+            )
         elif kind == CaseDeadlineMoved.event_type:
             m = CaseDeadlineMoved.parse(event)
-            rows[CaseStep][event.id] = {
-                "event_id": event.id,
-                "case_id": m.case_id,
-                "at": m.at,
-                "action": timeline.DEADLINE_MOVED,
-                "to_status": None,
-                "department_id": m.department_id,
-                "from_department_id": None,
-                "due_at": m.due_at,
-                "actor_badge": None,
-                "stage_on_time": None,
-            }
+            steps[event.id] = (
+                event.id,
+                m.case_id,
+                m.at,
+                timeline.DEADLINE_MOVED,
+                None,
+                m.department_id,
+                None,
+                m.due_at,
+                None,
+                None,
+            )
         elif kind == CaseReported.event_type:
             r = CaseReported.parse(event)
             row = {
@@ -156,15 +157,28 @@ async def apply(
     await bulk.upsert_newest(
         session, Department.__table__, list(departments.values()), "changed_at"
     )
-    steps = list(rows[CaseStep].values())
-    await bulk.copy(session, CaseStep.__table__, steps, on_conflict=NOTHING)
-    cases = {step["case_id"] for step in steps}
+    await bulk.copy_records(
+        session, CaseStep.__table__, STEP_ROW, list(steps.values()), on_conflict=NOTHING
+    )
+    cases = {step[1] for step in steps.values()}
     if derive and cases:  # a redelivered step derives its case again: the same rows
         await derive_cases(session, sorted(cases))
     await patrol_facts.apply(session, events)
     return cases
 
 
+STEP_ROW = (
+    "event_id",
+    "case_id",
+    "at",
+    "action",
+    "to_status",
+    "department_id",
+    "from_department_id",
+    "due_at",
+    "actor_badge",
+    "stage_on_time",
+)
 STEP_COLUMNS = "case_id, at, seq, action, to_status, department_id, from_department_id, due_at"
 
 
