@@ -456,6 +456,9 @@ def run(
         )
         for n, part in enumerate(parts)
     ]
+    # what this process holds is left out of the children's cyclic collections: they would
+    # traverse it (and copy each page they touch) for nothing
+    gc.freeze()
     for child in children:
         child.start()
     try:
@@ -465,6 +468,7 @@ def run(
             if child.is_alive():
                 child.terminate()
             child.join()
+        gc.unfreeze()
     events: int = replayed.value
     return events
 
