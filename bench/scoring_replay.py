@@ -11,7 +11,7 @@ in the same run:
 
 - baseline: reads every event back from the broker and decodes it as a CloudEvent, doing
   nothing else;
-- replay: `zg_scoring.rebuild.run` into empty projections (what `python -m zg_scoring
+- replay: `zg_scoring.rebuild_processes.run` into empty projections (what `python -m zg_scoring
   rebuild` and `POST /api/v1/scores/rebuilds` run: the partitions shared among processes
   forked from this one);
 - current: every month's department, officer and grid indicators computed once after it.
@@ -199,9 +199,7 @@ def cpu_seconds(names: tuple[str, ...]) -> float:
     postmaster holding those of the connections closed, Kafka's JVM)."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for entry in Path("/proc").glob("[0-9]*"):
         try:
             stat = (entry / "stat").read_text()
         except OSError:
@@ -297,35 +295,29 @@ async def baseline(bootstrap: str) -> tuple[int, float]:
     return read, time.perf_counter() - started
 
 
-async def prepare(info: dict[str, Any]) -> tuple[int, float]:
+async def prepare(settings: Any) -> tuple[int, float]:
     """Scoring's schema, then the baseline."""
-    from sqlalchemy.ext.asyncio import create_async_engine
-
     import zg_scoring.main as scoring_main
     from zg_common import migrate
-    from zg_common.db import to_async_url
+    from zg_common.db import create_engine
 
-    engine = create_async_engine(to_async_url(info["database_url"]))
+    engine = create_engine(settings, application_name="bench")
     await migrate.upgrade(engine, migrate.find_migrations(scoring_main.__file__ or ""), "scoring")
     await engine.dispose()
-    return await baseline(info["kafka_bootstrap_servers"])
+    return await baseline(settings.kafka_bootstrap_servers)
 
 
-async def indicators(info: dict[str, Any]) -> None:
+async def indicators(settings: Any) -> None:
     """Every month's department, officer and grid indicators, once."""
-    from sqlalchemy.ext.asyncio import create_async_engine
-
     from zg_common.authz import Scope
-    from zg_common.db import create_sessionmaker, to_async_url, unit_of_work
+    from zg_common.db import create_engine, create_sessionmaker, unit_of_work
     from zg_scoring import people, service
     from zg_scoring.periods import month_period
 
-    engine = create_async_engine(to_async_url(info["database_url"]), pool_size=4)
-    sessions = create_sessionmaker(engine)
-    everything = Scope(everything=True)
+    engine = create_engine(settings, application_name="bench")
     for month in range(1, 13):
-        period = month_period(YEAR, month)
-        async with unit_of_work(sessions) as session:
+        period, everything = month_period(YEAR, month), Scope(everything=True)
+        async with unit_of_work(create_sessionmaker(engine)) as session:
             await service.department_scores(session, period, everything)
             await people.officer_scores(session, period, everything)
             await people.grid_scores(session, period, everything)
@@ -335,23 +327,22 @@ async def indicators(info: dict[str, Any]) -> None:
 def measure(info: dict[str, Any], processes: int | None) -> dict[str, float]:
     """The baseline, then the replay as `python -m zg_scoring rebuild` runs it (the partitions
     shared among processes forked from this one), then every month's indicators."""
-    from zg_scoring import rebuild
+    from zg_scoring import rebuild_processes
     from zg_scoring.config import ScoringSettings
 
     settings = ScoringSettings(
         database_url=info["database_url"],
         kafka_bootstrap_servers=info["kafka_bootstrap_servers"],
         refdata_dir=ROOT / "deploy" / "data" / "fangxing",
-        replay_processes=processes,
     )
-    read, base_s = asyncio.run(prepare(info))
+    read, base_s = asyncio.run(prepare(settings))
     started = time.perf_counter()
     own, db, broker = cpu_self(), cpu_seconds(("postgres",)), cpu_seconds(("java",))
-    replayed = rebuild.run(settings, processes=processes)
+    replayed = rebuild_processes.run(settings, processes=processes)
     replay_s = time.perf_counter() - started
     own = cpu_self() - own
     db, broker = cpu_seconds(("postgres",)) - db, cpu_seconds(("java",)) - broker
-    asyncio.run(indicators(info))
+    asyncio.run(indicators(settings))
     current_s = time.perf_counter() - started
     return {
         "read": read, "base_s": base_s, "replayed": replayed, "replay_s": replay_s,
@@ -360,10 +351,8 @@ def measure(info: dict[str, Any], processes: int | None) -> dict[str, float]:
 
 
 def cpu_self() -> float:
-    """CPU time so far of this process and of its children that have ended (the replaying
-    processes)."""
-    t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
+    """CPU so far of this process and of its children that ended (the replaying processes)."""
+    return sum(os.times()[:4])
 
 
 def main() -> None:

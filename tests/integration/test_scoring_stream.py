@@ -35,7 +35,7 @@ from zg_common.db import unit_of_work
 from zg_common.events import CloudEvent, EventContract
 from zg_common.identity import Identity, sign_identity
 from zg_common.kafka import create_producer, ensure_topics
-from zg_scoring import closing, rebuild
+from zg_scoring import closing, rebuild, rebuild_jobs
 from zg_scoring.config import ScoringSettings
 from zg_scoring.consumers import consumers
 from zg_scoring.main import create_app
@@ -400,7 +400,7 @@ async def test_a_crafted_stream_through_the_broker_gives_the_hand_computed_numbe
         command = await asyncio.create_subprocess_exec(
             sys.executable,
             *("-m", "zg_scoring", "rebuild", "--processes", "2"),
-            env=rebuild.child_env(stream_settings(infra)),
+            env=rebuild_jobs.child_env(stream_settings(infra)),
         )
         assert await command.wait() == 0
         assert await numbers(api, p) == first

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiokafka import TopicPartition
 
-from zg_scoring import rebuild
+from zg_scoring import rebuild, rebuild_processes
 
 TOPICS = ("intake.case", "routing.case", "patrol.checkin")
 
@@ -14,7 +14,7 @@ def plan(partitions: int) -> rebuild.Plan:
 
 
 def test_a_partition_number_goes_to_one_process_with_every_topic_s_partition_of_it() -> None:
-    parts = rebuild.split(plan(3), 2)
+    parts = rebuild_processes.split(plan(3), 2)
     assert len(parts) == 2
     assert sorted(tp for part in parts for tp in part) == sorted(plan(3))
     for part in parts:
@@ -24,15 +24,15 @@ def test_a_partition_number_goes_to_one_process_with_every_topic_s_partition_of_
 
 
 def test_no_process_is_left_without_a_partition() -> None:
-    assert rebuild.split(plan(1), 3) == [plan(1)]
+    assert rebuild_processes.split(plan(1), 3) == [plan(1)]
     # a topic with more partitions than the others: its extra numbers are shared too
     wide = plan(2) | {TopicPartition("patrol.plan", p): 5 for p in range(4)}
-    parts = rebuild.split(wide, 3)
+    parts = rebuild_processes.split(wide, 3)
     assert len(parts) == 3 and sum(len(part) for part in parts) == len(wide)
 
 
 def test_processes_are_the_setting_at_most_one_per_partition_number() -> None:
-    assert rebuild.processes_for(plan(3), 2) == 2
-    assert rebuild.processes_for(plan(3), 8) == 3
-    assert rebuild.processes_for({}, None) == 1
-    assert 1 <= rebuild.processes_for(plan(12), None) <= 12
+    assert rebuild_processes.processes_for(plan(3), 2) == 2
+    assert rebuild_processes.processes_for(plan(3), 8) == 3
+    assert rebuild_processes.processes_for({}, None) == 1
+    assert 1 <= rebuild_processes.processes_for(plan(12), None) <= 12

@@ -12,7 +12,7 @@ import time
 
 from zg_common import migrate
 from zg_common.db import create_engine
-from zg_scoring import rebuild
+from zg_scoring import rebuild_processes
 from zg_scoring.config import ScoringSettings
 from zg_scoring.models import SCHEMA
 
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = ScoringSettings()
     asyncio.run(_migrate(settings))
     started = time.monotonic()
-    events = rebuild.run(
+    events = rebuild_processes.run(
         settings,
         processes=args.processes or settings.replay_processes,
         job_id=args.job,

@@ -9,48 +9,34 @@ id, and a case's timeline is derived again from all its steps under the derivati
 
 The replay writes the facts of a case's steps before it derives the case's timeline, once the
 replay has gone past its steps (see `replay_part`), instead of once per batch that carries one
-of them. `python -m zg_scoring rebuild` (and so the rebuild job) shares the partitions among
-processes (`run`): a case's steps are in one partition, so each process derives its own
-cases."""
+of them. `python -m zg_scoring rebuild` (and so the rebuild job, `rebuild_jobs.py`) shares the
+partitions among processes (`rebuild_processes.run`): a case's steps are in one partition, so
+each process derives its own cases."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
 import logging
-import multiprocessing
-import os
-import sys
-import time
-import uuid
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
-from multiprocessing.process import BaseProcess
-from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from sqlalchemy import or_, select, text, update
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from zg_common.contracts.scoring import REPLAYED_TOPICS
-from zg_common.db import create_engine, create_sessionmaker, unit_of_work
+from zg_common.db import unit_of_work
 from zg_common.events import HEADER_EVENT_TYPE, CloudEvent, UndecodableEvent, decode_event
-from zg_common.identity import Identity
 from zg_common.refdata import RefData
 from zg_scoring import patrol_facts, projection
-from zg_scoring.config import ScoringSettings
-from zg_scoring.exceptions import RebuildInProgress, RebuildNotFound
-from zg_scoring.models import DERIVED, FACTS, RebuildJob
-from zg_scoring.runtime import ScoringRuntime
-from zg_scoring.schemas import RebuildIn, RebuildOut
+from zg_scoring.models import DERIVED, FACTS
 
 log = logging.getLogger(__name__)
 
 LANES = 3  # batches written at a time (at most one lane per partition number)
 SETTLED = 2  # a lane's batches without a step of a case before the case is derived
-STALE = timedelta(seconds=60)  # a running job with no heartbeat for this long is taken over
 Progress = Callable[[int], Awaitable[None]]
 
 
@@ -83,7 +69,7 @@ async def replay(
     progress: Progress | None = None,
 ) -> int:
     """Empty the projections and replay the topics up to where they stand, in this process;
-    the events read. (`run` spreads the partitions over processes.)"""
+    the events read. (`rebuild_processes.run` spreads the partitions over processes.)"""
     plan = await prepare(sessions, bootstrap_servers, refdata_dir)
     with _fewer_collections():
         return await replay_part(sessions, bootstrap_servers, plan, batch=batch, progress=progress)
@@ -274,274 +260,3 @@ async def _apply(sessions: async_sessionmaker[AsyncSession], events: list[CloudE
             except Exception:
                 log.warning("replayed event skipped", exc_info=True, extra={"event_id": event.id})
         return cases
-
-
-# --- the job resource -------------------------------------------------------------------------
-
-
-def job_out(job: RebuildJob) -> RebuildOut:
-    return RebuildOut.model_validate(job, from_attributes=True)
-
-
-async def request(
-    session: AsyncSession, data: RebuildIn, caller: Identity, now: datetime
-) -> RebuildOut:
-    """Queue a rebuild (one at a time)."""
-    busy = await session.scalar(
-        select(RebuildJob).where(RebuildJob.state.in_(("queued", "running"))).limit(1)
-    )
-    if busy is not None:
-        raise RebuildInProgress(f"Rebuild {busy.id} is {busy.state}: wait for it to finish")
-    job = RebuildJob(
-        id=str(uuid.uuid4()),
-        state="queued",
-        requested_by=caller.sub,
-        reason=data.reason,
-        requested_at=now,
-        events=0,
-    )
-    session.add(job)
-    await session.flush()
-    return job_out(job)
-
-
-async def read(session: AsyncSession, job_id: str) -> RebuildOut:
-    job = await session.get(RebuildJob, job_id)
-    if job is None:
-        raise RebuildNotFound(f"No rebuild {job_id}")
-    return job_out(job)
-
-
-async def _claim(sessions: async_sessionmaker[AsyncSession]) -> str | None:
-    now = datetime.now(UTC)
-    async with unit_of_work(sessions) as session:
-        job = await session.scalar(
-            select(RebuildJob)
-            .where(
-                or_(
-                    RebuildJob.state == "queued",
-                    (RebuildJob.state == "running") & (RebuildJob.heartbeat_at < now - STALE),
-                )
-            )
-            .order_by(RebuildJob.requested_at)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        )
-        if job is None:
-            return None
-        job.state, job.started_at, job.heartbeat_at, job.events = "running", now, now, 0
-        return job.id
-
-
-async def worker(runtime: ScoringRuntime) -> None:
-    """Background loop: run the queued rebuilds, each as `python -m zg_scoring rebuild --job`
-    (its own processes: the replay's memory and CPU stay out of the service's, and it keeps the
-    job's heartbeat, count and end state itself)."""
-    sessions, settings = runtime.sessions, runtime.settings
-    while True:
-        job_id = await _claim(sessions)
-        if job_id is None:
-            await asyncio.sleep(settings.rebuild_poll_s)
-            continue
-        command = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "zg_scoring", "rebuild", "--job", job_id, env=child_env(settings)
-        )
-        try:
-            code = await command.wait()
-        except asyncio.CancelledError:
-            # the service stops: so does the rebuild (its job is taken over once stale)
-            command.terminate()
-            await command.wait()
-            raise
-        if code != 0:  # it could not record its end itself
-            log.error("rebuild exited with %s", code, extra={"job": job_id})
-            await _finish(sessions, job_id, "failed", f"exit status {code}")
-
-
-def child_env(settings: ScoringSettings) -> dict[str, str]:
-    """The environment of a rebuild's command: this process's, with the settings it was
-    given (a service built with explicit settings, as in tests, has them nowhere else)."""
-    env = dict(os.environ)
-    env.update(
-        {
-            "DATABASE_URL": settings.database_url,
-            "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-            "ZG_REFDATA_DIR": str(settings.refdata_dir),
-            "ZG_ENVIRONMENT": settings.environment,
-            "ZG_SCORING_REPLAY_BATCH": str(settings.replay_batch),
-        }
-    )
-    if settings.replay_processes is not None:
-        env["ZG_SCORING_REPLAY_PROCESSES"] = str(settings.replay_processes)
-    return env
-
-
-async def _beat(sessions: async_sessionmaker[AsyncSession], job_id: str, events: int) -> None:
-    async with unit_of_work(sessions) as session:
-        await session.execute(
-            update(RebuildJob)
-            .where(RebuildJob.id == job_id)
-            .values(events=events, heartbeat_at=datetime.now(UTC))
-        )
-
-
-async def _finish(
-    sessions: async_sessionmaker[AsyncSession], job_id: str, state: str, error: str | None
-) -> None:
-    async with unit_of_work(sessions) as session:
-        await session.execute(
-            update(RebuildJob)
-            .where(RebuildJob.id == job_id, RebuildJob.state == "running")
-            .values(state=state, error=error, finished_at=datetime.now(UTC))
-        )
-
-
-# --- in processes -----------------------------------------------------------------------------
-
-
-class ReplayFailed(RuntimeError):
-    """A replaying process failed or the rebuild's own process is gone."""
-
-
-def processes_for(plan: Plan, wanted: int | None) -> int:
-    """How many processes replay `plan`: `wanted` (the setting), else two per CPU this
-    process may use (each waits on PostgreSQL about half its time: measured, three processes on
-    two cores replay faster than two), never more than the partition numbers to share."""
-    if wanted is None:
-        wanted = 2 * len(os.sched_getaffinity(0))
-    return max(1, min(wanted, len({tp.partition for tp in plan})))
-
-
-def split(plan: Plan, processes: int) -> list[Plan]:
-    """`plan` in `processes` parts by partition number (a case's steps, keyed by it, are in one
-    partition: one part derives the case)."""
-    numbers = sorted({tp.partition for tp in plan})
-    parts = [
-        {tp: end for tp, end in plan.items() if numbers.index(tp.partition) % processes == k}
-        for k in range(processes)
-    ]
-    return [part for part in parts if part]
-
-
-def run(
-    settings: ScoringSettings,
-    *,
-    processes: int | None = None,
-    job_id: str | None = None,
-    report: Callable[[int], None] | None = None,
-) -> int:
-    """Empty the projections and replay the topics up to where they stand, their partitions
-    shared among processes forked from this one (so call it where no event loop and no other
-    thread runs, as `python -m zg_scoring rebuild` does); the events read. `report` is told
-    the count as it grows; with `job_id`, the rebuild job's heartbeat, count and end state are
-    kept."""
-
-    async def prepared() -> Plan:
-        engine = create_engine(settings, application_name="zg-scoring-rebuild")
-        try:
-            sessions = create_sessionmaker(engine)
-            return await prepare(sessions, settings.kafka_bootstrap_servers, settings.refdata_dir)
-        finally:
-            await engine.dispose()
-
-    plan = asyncio.run(prepared())
-    parts = split(plan, processes_for(plan, processes))
-    context = multiprocessing.get_context("fork")
-    replayed = context.Value("q", 0)
-    children = [
-        context.Process(
-            target=_replay_in_child,
-            args=(settings, part, replayed, os.getpid()),
-            name=f"zg-scoring-replay-{n}",
-        )
-        for n, part in enumerate(parts)
-    ]
-    # what this process holds is left out of the children's cyclic collections: they would
-    # traverse it (and copy each page they touch) for nothing
-    gc.freeze()
-    for child in children:
-        child.start()
-    try:
-        asyncio.run(_watch(settings, children, replayed, job_id, report))
-    finally:
-        for child in children:
-            if child.is_alive():
-                child.terminate()
-            child.join()
-        gc.unfreeze()
-    events: int = replayed.value
-    return events
-
-
-async def _watch(
-    settings: ScoringSettings,
-    children: Sequence[BaseProcess],
-    replayed: Synchronized[int],
-    job_id: str | None,
-    report: Callable[[int], None] | None,
-) -> None:
-    """Wait for the replaying processes, telling the count as it grows; the first that fails
-    fails the rebuild."""
-    engine = create_engine(settings, application_name="zg-scoring-rebuild")
-    sessions = create_sessionmaker(engine)
-    state, error = "done", None
-    told = -1.0
-    try:
-        while True:
-            codes = [child.exitcode for child in children]
-            failed = [code for code in codes if code not in (None, 0)]
-            if failed:
-                raise ReplayFailed(f"a replaying process exited with {failed[0]}")
-            done = all(code == 0 for code in codes)
-            now = time.monotonic()
-            if done or now - told >= 1:
-                told = now
-                if report is not None:
-                    report(replayed.value)
-                if job_id is not None:
-                    await _beat(sessions, job_id, replayed.value)
-            if done:
-                return
-            await asyncio.sleep(0.1)
-    except BaseException as exc:
-        state, error = "failed", type(exc).__name__
-        raise
-    finally:
-        try:
-            if job_id is not None:
-                await _finish(sessions, job_id, state, error)
-        finally:
-            await engine.dispose()
-
-
-def _replay_in_child(
-    settings: ScoringSettings, plan: Plan, replayed: Synchronized[int], parent: int
-) -> None:
-    """A replaying process: its part of the plan (the whole process replays: the collector's
-    thresholds are its own)."""
-    gc.set_threshold(*REPLAY_GC)
-
-    async def main() -> None:
-        engine = create_engine(settings, application_name="zg-scoring-replay")
-        told = 0
-
-        async def progress(read: int) -> None:
-            nonlocal told
-            if os.getppid() != parent:
-                raise ReplayFailed("the rebuild's process is gone")
-            with replayed.get_lock():
-                replayed.value += read - told
-            told = read
-
-        try:
-            await replay_part(
-                create_sessionmaker(engine),
-                settings.kafka_bootstrap_servers,
-                plan,
-                batch=settings.replay_batch,
-                progress=progress,
-            )
-        finally:
-            await engine.dispose()
-
-    asyncio.run(main())

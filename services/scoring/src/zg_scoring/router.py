@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from zg_common.authz import Scope, require
 from zg_common.db import SessionDep
 from zg_common.identity import Identity
-from zg_scoring import people, rebuild, report_render, reports, service
+from zg_scoring import people, rebuild_jobs, report_render, reports, service
 from zg_scoring.dependencies import runtime
 from zg_scoring.export import Format, FormatQuery, json_or_csv
 from zg_scoring.periods import Period, resolve
@@ -216,14 +216,14 @@ async def create_rules(
 async def request_rebuild(
     caller: Annotated[Identity, require("scores.rebuild")], session: SessionDep, data: RebuildIn
 ) -> RebuildOut:
-    return await rebuild.request(session, data, caller, service.now())
+    return await rebuild_jobs.request(session, data, caller, service.now())
 
 
 @router.get("/rebuilds/{job_id}", response_model=RebuildOut, summary="A rebuild's state")
 async def read_rebuild(
     caller: Annotated[Identity, require("scores.rebuild")], session: SessionDep, job_id: str
 ) -> RebuildOut:
-    return await rebuild.read(session, job_id)
+    return await rebuild_jobs.read(session, job_id)
 
 
 @router.get(
