@@ -8,6 +8,8 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
+NPM ?= npm
+WEB := web
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
@@ -26,7 +28,13 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml $(wildcard */pyproject.toml */*/py
 	$(UV) sync --frozen --all-packages
 	@touch $@
 
-install: $(VENV)/.synced ## install Python 3.11 packages from uv.lock into .venv
+# the browser assets the gateway serves (no CDN), from package-lock.json; no install scripts
+$(WEB)/node_modules/.installed: $(WEB)/package.json $(WEB)/package-lock.json
+	@command -v $(NPM) >/dev/null || { echo "Node.js and npm are needed (web assets)"; exit 1; }
+	$(NPM) ci --prefix $(WEB) --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+install: $(VENV)/.synced $(WEB)/node_modules/.installed ## install Python 3.11 packages from uv.lock into .venv, and the web assets from web/package-lock.json
 
 run: install ## start PostgreSQL, Kafka, every service and the gateway; Ctrl-C stops everything
 	$(PY) -m zg_local run

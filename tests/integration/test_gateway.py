@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import socket
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -168,3 +170,31 @@ async def test_rate_limit_answers_429_with_retry_after_and_cors_allows_the_app(
             headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
         )
         assert "access-control-allow-origin" not in other.headers
+
+
+async def test_the_api_docs_need_nothing_from_the_internet(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Swagger UI's script, style and icon come from the gateway itself (an intranet has no
+    CDN); a gateway without them installed says so with a problem, and still starts."""
+    async with gateway({}, database_url) as gw:
+        page = await gw.get("/docs")
+        assert page.status_code == 200, page.text
+        assert "http://" not in page.text and "https://" not in page.text
+        assets = re.findall(r"""(?:src|href|url)\s*[=:]\s*['"]([^'"]+)['"]""", page.text)
+        assert "/openapi.json" in assets and len(assets) >= 4, assets
+        for path in assets:
+            if path == "/openapi.json":
+                continue  # the merged document (the services are not running here)
+            assert path.startswith("/assets/swagger-ui/"), path
+            asset = await gw.get(path)
+            assert asset.status_code == 200 and len(asset.content) > 500, path
+        missing = await gw.get("/assets/swagger-ui/nothing.js")
+        assert missing.status_code == 404
+
+    async with gateway({}, database_url, web_dir=tmp_path) as gw:
+        page = await gw.get("/docs")
+        assert page.status_code == 503
+        assert page.headers["content-type"] == "application/problem+json"
+        assert page.json()["code"] == "docs_unavailable"
+        assert (await gw.get("/assets/swagger-ui/swagger-ui-bundle.js")).status_code == 404
