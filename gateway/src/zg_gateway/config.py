@@ -5,12 +5,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from zg_common.settings import ServiceSettings, find_repo_root
-
-
-def default_web_dir() -> Path:
-    """The installed browser assets in a source checkout (`make install`: web/node_modules)."""
-    return (find_repo_root() or Path.cwd()) / "web" / "node_modules"
+from zg_common.settings import ServiceSettings
 
 
 class GatewaySettings(ServiceSettings):
@@ -51,9 +46,6 @@ class GatewaySettings(ServiceSettings):
     rate_limit_burst: int = Field(default=60, ge=1)
     # failed and successful logins alike, per username: slows password guessing
     rate_limit_login_per_minute: int = Field(default=10, ge=1)
-    # the browser assets served from this machine (Swagger UI's for /docs): no CDN, so that the
-    # pages work on an intranet without internet
-    web_dir: Path = Field(default_factory=default_web_dir)
     # browser origins of the web app allowed by CORS (JSON list); none by default
     cors_origins: list[str] = Field(default_factory=list)
     # A city OpenID Connect provider whose access tokens the gateway accepts beside its own

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,10 +16,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse, JSONResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -44,15 +41,6 @@ from zg_gateway.ratelimit import Limit, RateLimiter
 from zg_gateway.router import router
 from zg_gateway.service import TokenPolicy
 from zg_gateway.tokens import AccessTokens
-
-log = logging.getLogger(__name__)
-
-SWAGGER_UI = "/assets/swagger-ui"  # Swagger UI's files (web/node_modules/swagger-ui-dist)
-
-
-class DocsUnavailable(ServiceUnavailable):
-    code, title = "docs_unavailable", "Swagger UI's assets are not installed on this gateway"
-
 
 PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
@@ -204,14 +192,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     # The gateway's own OpenAPI would only describe the proxy; /openapi.json is the merged one.
     app.openapi_url = None
-    app.docs_url = None
-    app.redoc_url = None
-    app.router.routes = [
-        r
-        for r in app.router.routes
-        if getattr(r, "path", "")
-        not in ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc")
-    ]
+    app.router.routes = [r for r in app.router.routes if getattr(r, "path", "") != "/openapi.json"]
     # outermost, so that it sees the final answer (status and request id) of every call
     app.add_middleware(AuditMiddleware)
     if settings.cors_origins:
@@ -243,25 +224,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         runtime: GatewayRuntime = request.app.state.runtime
         document = await runtime.openapi.document()
         return JSONResponse(document | {"paths": document["paths"] | own_paths})
-
-    swagger_ui = settings.web_dir / "swagger-ui-dist"
-    if (swagger_ui / "swagger-ui-bundle.js").is_file():
-        app.mount(SWAGGER_UI, StaticFiles(directory=swagger_ui), name="swagger-ui")
-    else:
-        log.warning("Swagger UI assets missing (make install)", extra={"dir": str(swagger_ui)})
-
-    @app.get("/docs", include_in_schema=False, response_model=None)
-    async def docs() -> HTMLResponse | JSONResponse:
-        """Anyone: the merged API's Swagger UI, its assets served from here (no CDN)."""
-        if not (swagger_ui / "swagger-ui-bundle.js").is_file():
-            return problem_response(DocsUnavailable(), instance="/docs")
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="Zongguan API",
-            swagger_js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js",
-            swagger_css_url=f"{SWAGGER_UI}/swagger-ui.css",
-            swagger_favicon_url=f"{SWAGGER_UI}/favicon-32x32.png",
-        )
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz(request: Request) -> JSONResponse:

@@ -23,6 +23,7 @@ from zg_common import migrate
 from zg_common.consumer import ConsumerSpec, IdempotentConsumer, purge_processed
 from zg_common.contracts.scoring import REPLAYED_TOPICS
 from zg_common.db import create_engine, create_sessionmaker
+from zg_common.docs import swagger_ui
 from zg_common.errors import (
     PROBLEM_MEDIA_TYPE,
     Problem,
@@ -140,7 +141,14 @@ def create_base_app(
     lifespan: Callable[[FastAPI], Any] | None = None,
 ) -> FastAPI:
     """Errors, ids, metrics, body limit, /healthz and /metrics: shared by services and gateway."""
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        docs_url=None,  # served below, without a CDN
+        redoc_url=None,
+    )
     install_error_handlers(app)
     app.add_middleware(
         BodyLimitMiddleware,
@@ -159,6 +167,7 @@ def create_base_app(
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    swagger_ui(app, settings.web_dir / "swagger-ui-dist", title)
     return app
 
 

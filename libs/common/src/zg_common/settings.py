@@ -24,6 +24,11 @@ def default_refdata_dir() -> Path:
     return (root or Path.cwd()) / "deploy" / "data" / "fangxing"
 
 
+def default_web_dir() -> Path:
+    """The installed browser assets in a source checkout (`make install`: web/node_modules)."""
+    return (find_repo_root() or Path.cwd()) / "web" / "node_modules"
+
+
 class CommonSettings(BaseSettings):
     """Settings every process reads. Shared infrastructure variables take no service prefix."""
 
@@ -51,6 +56,11 @@ class CommonSettings(BaseSettings):
     )
     refdata_dir: Path = Field(
         default_factory=default_refdata_dir, validation_alias=AliasChoices("ZG_REFDATA_DIR")
+    )
+    # the browser assets served from this machine (Swagger UI's for /docs): no CDN, so that the
+    # pages work on an intranet without internet
+    web_dir: Path = Field(
+        default_factory=default_web_dir, validation_alias=AliasChoices("ZG_WEB_DIR")
     )
     # Shared by the gateway (signs the caller's identity) and every service (verifies it).
     # No default: secrets never live in the repository; `make run` generates one under .data/.
