@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
+import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -54,6 +55,19 @@ class PermanentError(Exception):
 class MissingReference(PermanentError, LookupError):
     """The event names something this service does not know (a department, a case): trying the
     same event again finds the same nothing, so it is not retried."""
+
+
+class MalformedEvent(PermanentError, ValueError):
+    """The event's content can never be applied (an id that is not one): not retried."""
+
+
+def event_uuid(value: str, what: str = "id") -> uuid.UUID:
+    """An id an event carries that must be a UUID (the platform's cases); anything else is a
+    malformed event, dead-lettered at once instead of retried (as a bare ValueError would be)."""
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise MalformedEvent(f"{what} {value!r} is not a UUID") from exc
 
 
 # What a handler raises for an event that can never succeed. A `NotFound` is the same "not

@@ -3,11 +3,11 @@ case read model and its history."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zg_common.consumer import event_uuid
 from zg_common.contracts.routing import (
     CaseAction,
     CaseDeadlineApproached,
@@ -25,7 +25,7 @@ async def record_transition(session: AsyncSession, event: CloudEvent) -> None:
     version does not know is stored as it comes: it is open and reads "in progress"."""
     data = CaseTransitioned.parse(event)
     case = await repository.get_case(
-        session, uuid.UUID(data.case_id), for_update=True, with_history=False
+        session, event_uuid(data.case_id, "case id"), for_update=True, with_history=False
     )
     if case is None:
         # Only intake creates cases, and its event is committed before routing can see it.
@@ -57,7 +57,7 @@ async def record_deadline(session: AsyncSession, event: CloudEvent) -> None:
         near = CaseDeadlineApproached.parse(event)
         case_id, at = near.case_id, near.at
         note = f"80 % of the time limit used; due {near.due_at.isoformat()}"
-    case = await repository.get_case(session, uuid.UUID(case_id), with_history=False)
+    case = await repository.get_case(session, event_uuid(case_id, "case id"), with_history=False)
     if case is None:
         raise CaseNotFound(f"deadline of unknown case {case_id}")
     await history.record(session, case, status=case.status, at=at, event_id=event.id, note=note)

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.consumer import MissingReference
+from zg_common.consumer import MissingReference, event_uuid
 from zg_common.contracts.intake import CaseReported, Channel
 from zg_common.contracts.routing import CaseAction, CaseStatus
 from zg_common.events import CloudEvent
@@ -34,7 +34,7 @@ async def dispatch_reported_case(
     verification; the others are accepted, filed and dispatched by the rules at once (with
     `auto_dispatch`; else they wait for the operators)."""
     data = CaseReported.parse(event)
-    case_id = uuid.UUID(data.case_id)
+    case_id = event_uuid(data.case_id, "case id")
     if await session.get(TrackedCase, case_id) is not None:
         return  # known already: a redelivery under a new event id must not act twice
     # intake places the case (a scanned QR point fixes its grid); older events carry no grid
