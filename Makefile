@@ -14,7 +14,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install run infra test lint format unit integration e2e dataset contracts bench clean
+.PHONY: help install chromium run infra test lint format unit integration e2e dataset contracts bench clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -36,13 +36,21 @@ $(WEB)/node_modules/.installed: $(WEB)/package.json $(WEB)/package-lock.json
 
 install: $(VENV)/.synced $(WEB)/node_modules/.installed ## install Python 3.11 packages from uv.lock into .venv, and the web assets from web/package-lock.json
 
+# the browser of the end-to-end tests: Debian's package (Playwright drives it; it downloads no
+# browser of its own)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+chromium: ## install Debian's chromium for the browser tests when missing
+	@command -v chromium >/dev/null || { echo "installing Debian's chromium (browser tests)"; \
+	  $(SUDO) apt-get install -y -q chromium >/dev/null || { $(SUDO) apt-get update -q >/dev/null \
+	  && $(SUDO) apt-get install -y -q chromium >/dev/null; }; }
+
 run: install ## start PostgreSQL, Kafka, every service and the gateway; Ctrl-C stops everything
 	$(PY) -m zg_local run
 
 infra: install ## start only PostgreSQL and Kafka (for running services by hand)
 	$(PY) -m zg_local infra
 
-test: install lint ## lint, then unit, integration and end-to-end tests on a real PostgreSQL and Kafka
+test: install chromium lint ## lint, then unit, integration and end-to-end tests on a real PostgreSQL and Kafka
 	$(PY) -m pytest tests
 
 unit: install ## unit tests only (no I/O)
@@ -51,7 +59,7 @@ unit: install ## unit tests only (no I/O)
 integration: install ## integration tests (real PostgreSQL and Kafka)
 	$(PY) -m pytest tests/integration
 
-e2e: install ## end-to-end tests through the gateway
+e2e: install chromium ## end-to-end tests through the gateway (and in Chromium)
 	$(PY) -m pytest tests/e2e
 
 lint: install ## ruff (lint and format check) and mypy
