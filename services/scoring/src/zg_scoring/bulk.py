@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 _DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 STAGED = 200  # rows with a conflict rule from this many on go through a staging table
+NOTHING = "DO NOTHING"  # the conflict rule of facts keyed by their event: a held one stays
 
 
 async def driver(session: AsyncSession) -> asyncpg.Connection:
@@ -99,7 +100,7 @@ async def copy_records(
         )
         return
     order = ", ".join(c.name for c in table.primary_key.columns) if key_order else "zg_n"
-    if on_conflict == "DO NOTHING" and len(records) >= STAGED:
+    if on_conflict == NOTHING and len(records) >= STAGED:
         # most of a large batch's rows are new (a replay): COPY them straight in, and only if
         # one is held already (a redelivery) go through the staging table
         await apg.execute("SAVEPOINT zg_copy")

@@ -159,7 +159,7 @@ async def apply(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
                 "at": r.at,
             }
     for model, rows in simple.items():
-        await bulk.copy(session, model.__table__, list(rows.values()), on_conflict="DO NOTHING")
+        await bulk.copy(session, model.__table__, list(rows.values()), on_conflict=bulk.NOTHING)
     for model in (Grid, Officer):
         await territory.apply_newer_all(session, model.__table__, list(newest[model].values()))
     # who is on which shift where (the newest plan run's version), and the patrol visits any

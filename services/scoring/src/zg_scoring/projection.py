@@ -45,7 +45,6 @@ CASE_EVENTS = frozenset(c.event_type for c in CASE_CONTRACTS)
 # are skipped)
 CONTRACTS = {c.event_type: c for c in (*CASE_CONTRACTS, *patrol_facts.CONTRACTS)}
 CHUNK = 5000  # cases per derivation round
-NOTHING = "DO NOTHING"
 
 
 async def apply(
@@ -152,13 +151,15 @@ async def apply(
             bulk.keep_newest(departments, d.department_id, department, "changed_at")
 
     for model in (CaseMerge, CaseSplit, CaseRating):
-        await bulk.copy(session, model.__table__, list(rows[model].values()), on_conflict=NOTHING)
+        await bulk.copy(
+            session, model.__table__, list(rows[model].values()), on_conflict=bulk.NOTHING
+        )
     await bulk.upsert_newest(session, CaseReport.__table__, list(reports.values()), "reported_at")
     await bulk.upsert_newest(
         session, Department.__table__, list(departments.values()), "changed_at"
     )
     await bulk.copy_records(
-        session, CaseStep.__table__, STEP_ROW, list(steps.values()), on_conflict=NOTHING
+        session, CaseStep.__table__, STEP_ROW, list(steps.values()), on_conflict=bulk.NOTHING
     )
     cases = {step[1] for step in steps.values()}
     if derive and cases:  # a redelivered step derives its case again: the same rows
