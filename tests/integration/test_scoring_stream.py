@@ -12,6 +12,7 @@ import contextlib
 import csv
 import io
 import json
+import re
 import sys
 import uuid
 from collections.abc import AsyncIterator
@@ -35,7 +36,7 @@ from zg_common.db import unit_of_work
 from zg_common.events import CloudEvent, EventContract
 from zg_common.identity import Identity, sign_identity
 from zg_common.kafka import create_producer, ensure_topics
-from zg_scoring import closing, rebuild, rebuild_jobs
+from zg_scoring import closing, rebuild_jobs
 from zg_scoring.config import ScoringSettings
 from zg_scoring.consumers import consumers
 from zg_scoring.main import create_app
@@ -199,13 +200,29 @@ NATURAL = ["routing.department", "patrol.territory", "patrol.plan", "patrol.chec
 OPPOSITE = list(reversed(NATURAL))
 
 
-def stream_settings(infra: Infra) -> ScoringSettings:
+def stream_settings(infra: Infra, database: str = "zg_scoring_stream") -> ScoringSettings:
     return ScoringSettings(
-        database_url=infra.url_for("zg_scoring_stream"),
+        database_url=infra.url_for(database),
         kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
         identity_secret=SECRET,
         refdata_dir=DATA,
     )
+
+
+async def rebuild_by_command(settings: ScoringSettings, *args: str) -> int:
+    """`python -m zg_scoring rebuild` (what the rebuild job runs) with `settings`; the events
+    it replayed."""
+    command = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "zg_scoring", "rebuild", *args),
+        env=rebuild_jobs.child_env(settings),
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, said = await command.communicate()
+    assert command.returncode == 0, said.decode(errors="replace")
+    found = re.search(r"rebuilt from (\d+) events", said.decode(errors="replace"))
+    assert found is not None, said
+    return int(found.group(1))
 
 
 @contextlib.asynccontextmanager
@@ -386,23 +403,15 @@ async def test_a_crafted_stream_through_the_broker_gives_the_hand_computed_numbe
 
         # the projections emptied and the whole log replayed: the same numbers
         sessions = async_sessionmaker(engine, expire_on_commit=False)
-        replayed = await rebuild.replay(
-            sessions, infra.kafka_bootstrap_servers, refdata_dir=DATA, batch=2000
-        )
+        replayed = await rebuild_by_command(stream_settings(infra))
         assert replayed >= len(stream(p))
+        assert await numbers(api, p) == first
+        # the partitions shared among two processes for three partitions: the same numbers
+        await rebuild_by_command(stream_settings(infra), "--processes", "2")
         assert await numbers(api, p) == first
         # a batch an event: each lane derives a case once it has gone two batches past
         # its steps, and again when a later step of it comes; the same numbers
-        await rebuild.replay(sessions, infra.kafka_bootstrap_servers, refdata_dir=DATA, batch=1)
-        assert await numbers(api, p) == first
-        # as `python -m zg_scoring rebuild` (and the rebuild job) runs it: the partitions
-        # shared among processes, here two for three partitions; the same numbers
-        command = await asyncio.create_subprocess_exec(
-            sys.executable,
-            *("-m", "zg_scoring", "rebuild", "--processes", "2"),
-            env=rebuild_jobs.child_env(stream_settings(infra)),
-        )
-        assert await command.wait() == 0
+        await rebuild_by_command(stream_settings(infra).model_copy(update={"replay_batch": 1}))
         assert await numbers(api, p) == first
 
         # the month's reports: live before the month is closed, its snapshot after
@@ -550,8 +559,9 @@ async def test_a_replay_derives_a_case_again_when_a_step_of_it_comes_after_it_wa
     finally:
         await producer.stop()
     async with service_database(infra, "scoring", "zg_scoring_rederive") as engine:
+        settings = stream_settings(infra, "zg_scoring_rederive")
+        await rebuild_by_command(settings.model_copy(update={"replay_batch": 1}))
         sessions = async_sessionmaker(engine, expire_on_commit=False)
-        await rebuild.replay(sessions, infra.kafka_bootstrap_servers, refdata_dir=DATA, batch=1)
         async with unit_of_work(sessions) as session:
             disposals = (
                 await session.execute(

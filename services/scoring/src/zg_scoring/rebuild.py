@@ -16,10 +16,8 @@ each process derives its own cases."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -58,21 +56,6 @@ async def prepare(
     async with unit_of_work(sessions) as session:
         await empty(session, refdata_dir)
     return await _plan(bootstrap_servers)
-
-
-async def replay(
-    sessions: async_sessionmaker[AsyncSession],
-    bootstrap_servers: str,
-    *,
-    refdata_dir: Path,
-    batch: int = 5000,
-    progress: Progress | None = None,
-) -> int:
-    """Empty the projections and replay the topics up to where they stand, in this process;
-    the events read. (`rebuild_processes.run` spreads the partitions over processes.)"""
-    plan = await prepare(sessions, bootstrap_servers, refdata_dir)
-    with _fewer_collections():
-        return await replay_part(sessions, bootstrap_servers, plan, batch=batch, progress=progress)
 
 
 async def replay_part(
@@ -202,20 +185,10 @@ async def _read(
         await lane.put(None)
 
 
-REPLAY_GC = (100_000, 50, 100)  # the cyclic collector's thresholds while replaying
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Python's cyclic collector less often while replaying: a batch's thousands of objects
-    live through many young collections and get traversed again by each (measured: 24 of 82
-    us of the replay's CPU per event at the default thresholds, none at these)."""
-    thresholds = gc.get_threshold()
-    gc.set_threshold(*REPLAY_GC)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
+# the cyclic collector's thresholds in a replaying process: a batch's thousands of objects live
+# through many young collections and get traversed again by each (measured: 24 of 82 us of the
+# replay's CPU per event at the default thresholds, none at these)
+REPLAY_GC = (100_000, 50, 100)
 
 
 # the contracts by the `ce_type` header's bytes as they come

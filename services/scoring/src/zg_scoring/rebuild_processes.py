@@ -103,8 +103,9 @@ async def _watch(
 ) -> None:
     """Wait for the replaying processes, telling the count as it grows; the first that fails
     fails the rebuild."""
-    engine = create_engine(settings, application_name="zg-scoring-rebuild")
-    sessions = create_sessionmaker(engine)
+    # the database only for a job's heartbeat and end
+    engine = create_engine(settings, application_name="zg-scoring-rebuild") if job_id else None
+    sessions = create_sessionmaker(engine) if engine is not None else None
     state, error = "done", None
     told = -1.0
     try:
@@ -119,7 +120,7 @@ async def _watch(
                 told = now
                 if report is not None:
                     report(replayed.value)
-                if job_id is not None:
+                if job_id is not None and sessions is not None:
                     await beat(sessions, job_id, replayed.value)
             if done:
                 return
@@ -128,11 +129,11 @@ async def _watch(
         state, error = "failed", type(exc).__name__
         raise
     finally:
-        try:
-            if job_id is not None:
+        if job_id is not None and engine is not None and sessions is not None:
+            try:
                 await finish(sessions, job_id, state, error)
-        finally:
-            await engine.dispose()
+            finally:
+                await engine.dispose()
 
 
 def _replay_in_child(
