@@ -39,6 +39,14 @@ class GatewaySettings(ServiceSettings):
     refresh_token_ttl_days: int = Field(default=30, ge=1, le=365)
     # Development and test only: where the demo accounts' passwords are written on first start.
     demo_credentials_file: Path | None = None
+    # the live map's stream: a ticket's life, the heartbeat that keeps a quiet stream open and
+    # moves its position, how long a stream lasts before the page reconnects with a new ticket
+    # (the account is checked again then), and how many streams one gateway serves at once
+    # (each holds a Kafka consumer)
+    stream_ticket_ttl_s: int = Field(default=30, ge=5, le=300)
+    stream_heartbeat_s: float = Field(default=15.0, gt=0, le=60)
+    stream_max_age_s: float = Field(default=900.0, ge=5)
+    stream_max_connections: int = Field(default=200, ge=1)
     # requests per minute (and burst) per caller: a user, a partner key, an anonymous IP
     rate_limit_user_per_minute: int = Field(default=600, ge=1)
     rate_limit_key_per_minute: int = Field(default=1200, ge=1)

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from zg_common import migrate, open311
 from zg_common.app import create_base_app
+from zg_common.contracts.feed import STREAM_PATH
 from zg_common.db import create_engine, create_sessionmaker, unit_of_work
 from zg_common.errors import ProblemError, ServiceUnavailable, Unauthorized, problem_response
 from zg_common.identity import ANONYMOUS, Identity
@@ -36,10 +37,13 @@ from zg_gateway.keys import identity_for_key
 from zg_gateway.models import SCHEMA
 from zg_gateway.oidc import OidcVerifier
 from zg_gateway.openapi import MergedOpenAPI
+from zg_gateway.ops import router as ops_router
 from zg_gateway.proxy import Upstreams, form_api_key
 from zg_gateway.ratelimit import Limit, RateLimiter
 from zg_gateway.router import router
 from zg_gateway.service import TokenPolicy
+from zg_gateway.stream import StreamLimits
+from zg_gateway.stream_tickets import StreamTickets
 from zg_gateway.tokens import AccessTokens
 
 PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -55,7 +59,11 @@ class GatewayRuntime:
     limiter: RateLimiter
     limits: dict[str, Limit]
     audit: AuditWriter
+    tickets: StreamTickets
+    stream_settings: StreamLimits
+    kafka_bootstrap_servers: str
     oidc: OidcVerifier | None = None
+    open_streams: int = 0
 
     async def authenticate(self, request: Request) -> Identity:
         """The caller (see `identify`), counted against its rate limit."""
@@ -72,7 +80,12 @@ class GatewayRuntime:
 
     async def identify(self, request: Request) -> Identity:
         """The caller: a bearer token's account, a partner's API key (header `X-API-Key` or
-        Open311's `api_key` parameter), or anonymous without credentials."""
+        Open311's `api_key` parameter), a stream ticket on the live stream's path, or anonymous
+        without credentials."""
+        ticket = request.query_params.get("ticket")
+        if ticket and request.url.path == STREAM_PATH:
+            async with unit_of_work(self.sessions) as session:
+                return await self.tickets.redeem(session, ticket)
         api_key = (
             request.headers.get("x-api-key")
             or request.query_params.get("api_key")
@@ -143,6 +156,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 engine=engine,
                 sessions=sessions,
                 audit=AuditWriter(sessions),
+                tickets=StreamTickets(
+                    jwt_secret, issuer=settings.jwt_issuer, ttl_s=settings.stream_ticket_ttl_s
+                ),
+                stream_settings=StreamLimits(
+                    heartbeat_s=settings.stream_heartbeat_s,
+                    max_age_s=settings.stream_max_age_s,
+                    max_connections=settings.stream_max_connections,
+                ),
+                kafka_bootstrap_servers=settings.kafka_bootstrap_servers,
                 token_policy=TokenPolicy(
                     access=AccessTokens(
                         jwt_secret, issuer=settings.jwt_issuer, ttl_s=settings.access_token_ttl_s
@@ -215,6 +237,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(admin_router)
     app.include_router(audit_router)
     app.include_router(accounts_router)
+    app.include_router(ops_router)
 
     # the gateway's own endpoints (authentication, administration), for the merged document
     own_paths = get_openapi(title="gateway", version="0", routes=app.routes).get("paths", {})

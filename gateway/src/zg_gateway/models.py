@@ -86,3 +86,14 @@ class AuditEntry(Base):
     user_agent: Mapped[str] = mapped_column(String(300), default="")
     request_id: Mapped[str] = mapped_column(String(128))
     detail: Mapped[dict[str, object]] = mapped_column(JSONB, default=dict)
+
+
+class StreamTicket(Base):
+    """A spent stream ticket (its id): a ticket opens one stream, once; kept until it expires."""
+
+    __tablename__ = "stream_ticket"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sub: Mapped[str] = mapped_column(String(100))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    used_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

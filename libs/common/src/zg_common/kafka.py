@@ -8,7 +8,7 @@ import logging
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError
@@ -91,18 +91,22 @@ async def ensure_topics(
 
 async def end_offsets(bootstrap_servers: str, topics: Iterable[str]) -> dict[Any, int]:
     """Where each partition of these topics ends now (its next offset)."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
-
     reader = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=None)
     await reader.start()
     try:
-        cluster = await reader._client.fetch_all_metadata()  # every topic's partitions
-        partitions = [
-            TopicPartition(t, p) for t in topics for p in cluster.partitions_for_topic(t) or ()
-        ]
+        partitions = await partitions_of(reader, topics)
         return dict(await reader.end_offsets(partitions)) if partitions else {}
     finally:
         await reader.stop()
+
+
+async def partitions_of(consumer: AIOKafkaConsumer, topics: Iterable[str]) -> list[TopicPartition]:
+    """Every partition of these topics as the broker has them now, in order (the consumer's
+    `partitions_for_topic` knows only what its own metadata fetched so far)."""
+    cluster = await consumer._client.fetch_all_metadata()
+    return [
+        TopicPartition(t, p) for t in topics for p in sorted(cluster.partitions_for_topic(t) or ())
+    ]
 
 
 async def group_behind(bootstrap_servers: str, group_id: str, ends: dict[Any, int]) -> int:

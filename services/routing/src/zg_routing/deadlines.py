@@ -31,6 +31,7 @@ def _disposal(contract: type[CaseDeadlineApproached | CaseOverdue]) -> Announce:
             department_id=case.department_id,
             due_at=case.due_at,
             at=now,
+            grid_id=case.grid_id,
         )
 
     return event

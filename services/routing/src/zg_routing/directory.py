@@ -263,6 +263,7 @@ async def _apply(
                 previous_due_at=previous,
                 reason=reason,
                 at=now,
+                grid_id=tracked.grid_id,
             )
             moved.append((deadline, str(tracked.case_id)))
     await outbox.add_all(session, moved)

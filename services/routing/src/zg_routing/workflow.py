@@ -163,6 +163,7 @@ async def act(
             extensions=tracked.extensions,
             stage_on_time=stage_on_time,
             actor_badge=actor.badge if actor else None,
+            grid_id=tracked.grid_id,
         ),
         subject=str(tracked.case_id),
     )

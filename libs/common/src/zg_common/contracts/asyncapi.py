@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from zg_common.contracts import ALL_CONTRACTS
+from zg_common.contracts.feed import FEED_TOPICS, LIVE_FEED, STREAM_PATH
 from zg_common.events import CloudEvent, EventContract
 
 KAFKA_KEY = "the aggregate id (CloudEvents `subject`), so that one aggregate's events stay in order"
@@ -68,6 +69,19 @@ def asyncapi_document() -> dict[str, Any]:
             },
         )
         channel["messages"][name] = {"$ref": f"#/components/messages/{name}"}
+    for entry in LIVE_FEED:  # which topics feed the operators' live map, and who sees what
+        channel = channels[entry.contract.topic.replace(".", "_")]
+        if "x-zg-live-feed" not in channel:
+            channel["description"] += (
+                f"; relayed to the operators' live map (GET {STREAM_PATH}, Server-Sent Events)"
+            )
+        channel.setdefault("x-zg-live-feed", {})[entry.contract.event_type] = {
+            "operation": entry.operation,
+            "row_rule": "the viewer's Scope by "
+            + " or ".join(f for f in (entry.grid, *entry.departments) if f)
+            if entry.scoped
+            else "none: every viewer the operation allows",
+        }
     for key, channel in channels.items():
         operations[f"publish_{key}"] = {
             "action": "send",
@@ -81,7 +95,10 @@ def asyncapi_document() -> dict[str, Any]:
             "version": "1.0.0",
             "description": "CloudEvents 1.0 (structured mode, JSON) on Kafka. Types read "
             "`<service>.<aggregate>.<past_tense>.v<N>`; delivery is at least once, so consumers "
-            "de-duplicate by the event `id`.",
+            "de-duplicate by the event `id`. The operators' live map is fed by the topics "
+            f"{', '.join(FEED_TOPICS)}: the gateway relays the event types each channel's "
+            f"`x-zg-live-feed` names over Server-Sent Events ({STREAM_PATH}), each to the "
+            "viewers whose REST reads would show it.",
         },
         "channels": channels,
         "operations": operations,

@@ -144,6 +144,9 @@ class CaseTransitioned(EventContract):
     actor_badge: str | None = Field(
         default=None, description="the officer's badge when an officer acted (核实, 核查, 自处置)"
     )
+    grid_id: str | None = Field(
+        default=None, description="the case's grid (the live map filters by it)"
+    )
 
 
 class CaseTaskRequested(EventContract):
@@ -178,6 +181,10 @@ class CaseDeadlineApproached(EventContract):
     department_id: str | None
     due_at: datetime
     at: datetime
+    # added fields (v1 stays: each has a default for events published before them)
+    grid_id: str | None = Field(
+        default=None, description="the case's grid (the live map filters by it)"
+    )
 
 
 class CaseOverdue(EventContract):
@@ -193,6 +200,10 @@ class CaseOverdue(EventContract):
     due_at: datetime
     escalated_to: str = "shift_leader"
     at: datetime
+    # added fields (v1 stays: each has a default for events published before them)
+    grid_id: str | None = Field(
+        default=None, description="the case's grid (the live map filters by it)"
+    )
 
 
 class CaseStageOverdue(EventContract):
@@ -228,6 +239,10 @@ class CaseDeadlineMoved(EventContract):
     previous_due_at: datetime | None
     reason: str = Field(examples=["calendar office changed", "holidays of 2026 changed"])
     at: datetime
+    # added fields (v1 stays: each has a default for events published before them)
+    grid_id: str | None = Field(
+        default=None, description="the case's grid (the live map filters by it)"
+    )
 
 
 class DepartmentChanged(EventContract):
