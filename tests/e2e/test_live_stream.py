@@ -149,3 +149,41 @@ async def test_a_position_that_cannot_be_resumed_says_reset(
             assert first.event == "reset", stale
             ready = await s.until(is_ready, timeout=10, what="the ready event")
             assert ready.data["resumed"] is False
+
+
+async def test_the_case_layer_shows_each_viewer_the_open_cases_of_its_work(
+    api: httpx.AsyncClient, anon: httpx.AsyncClient, platform: Platform
+) -> None:
+    lat, lon = a_patrol_point("road")
+    ours = await report_and_wait_dispatched(
+        api, {"category": "C0104", "lat": lat, "lon": lon, "description": "Lid missing"}
+    )
+    lat, lon = a_patrol_point("road")
+    theirs = await report_and_wait_dispatched(
+        api, {"category": "E0403", "lat": lat, "lon": lon, "description": "Van on the kerb"}
+    )
+    roads = await login(anon, platform, "roads-staff")
+    centre = await login(anon, platform, "dispatcher")
+
+    response = await anon.get("/api/v1/workflow/map", headers=roads)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/geo+json")
+    layer = response.json()
+    assert layer["type"] == "FeatureCollection" and layer["truncated"] is False
+    by_id = {f["id"]: f for f in layer["features"]}
+    assert ours["id"] in by_id and theirs["id"] not in by_id
+    assert {f["properties"]["department_id"] for f in layer["features"]} == {"roads-contractor"}
+    feature = by_id[ours["id"]]
+    assert feature["geometry"]["coordinates"] == [ours["lon"], ours["lat"]]
+    assert feature["properties"]["light"] == "green"
+    assert feature["properties"]["status"] == "dispatched"
+
+    everything = (await anon.get("/api/v1/workflow/map", headers=centre)).json()
+    assert {ours["id"], theirs["id"]} <= {f["id"] for f in everything["features"]}
+    assert_problem(await api.get("/api/v1/workflow/map"), 403, "operation_forbidden")
+
+    item = await anon.get(f"/api/v1/workflow/cases/{ours['id']}", headers=roads)
+    assert item.status_code == 200, item.text
+    assert "dispose" in item.json()["actions"]
+    hidden = await anon.get(f"/api/v1/workflow/cases/{theirs['id']}", headers=roads)
+    assert_problem(hidden, 404, "case_not_found")

@@ -69,10 +69,13 @@ async def open_cases(
     *,
     visible: ColumnElement[bool],
     limit: int,
+    placed: bool = False,
 ) -> list[TrackedCase]:
-    """Open cases the caller sees, the earliest deadline first (cases without one after), then
-    the oldest."""
+    """Open cases the caller sees (`placed`: those with coordinates), the earliest deadline
+    first (cases without one after), then the oldest."""
     query = select(TrackedCase).where(TrackedCase.status.not_in(TERMINAL), visible)
+    if placed:
+        query = query.where(TrackedCase.lat.is_not(None), TrackedCase.lon.is_not(None))
     query = query.order_by(
         TrackedCase.due_at.asc().nulls_last(), TrackedCase.reported_at, TrackedCase.case_id
     )

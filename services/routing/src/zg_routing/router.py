@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Query, status
 from zg_common.authz import require
 from zg_common.changelog import ChangeRead
 from zg_common.db import SessionDep
+from zg_common.geojson import GEOJSON_MEDIA_TYPE, GeoJSONResponse
 from zg_common.identity import Identity
 from zg_routing import audit, repository, rules, service
 from zg_routing.dependencies import ClockDep, SettingsDep, ZoneTypesDep
@@ -140,6 +141,77 @@ async def work_queue(
         now=datetime.now(UTC),
     )
     return QueueRead(items=[_item(i) for i in items])
+
+
+@router.get(
+    "/workflow/cases/{case_id}",
+    response_model=QueueItemRead,
+    tags=["workflow"],
+    summary="One case of my work: its light, stage and the actions I may take on it now",
+    description="The same row as the work queue's; 404 when the case is not in the caller's "
+    "work (department staff: their departments' cases, officers: their grids', the command "
+    "centre: all).",
+)
+async def case_in_work(
+    caller: Annotated[Identity, require("workflow.queue")],
+    case_id: uuid.UUID,
+    clock: ClockDep,
+    session: SessionDep,
+) -> QueueItemRead:
+    item = await service.case_item(
+        session, case_id=case_id, caller=caller, clock=clock, now=datetime.now(UTC)
+    )
+    return _item(item)
+
+
+@router.get(
+    "/workflow/map",
+    tags=["workflow"],
+    summary="The open cases of my work on a map: a GeoJSON FeatureCollection with each case's "
+    "status, department and SLA light (the live map's case layer)",
+    description="Compact properties for drawing 10,000 cases at once; the live stream "
+    "(`/api/v1/ops/stream`) keeps them current. `truncated` says the limit cut the list.",
+    responses={200: {"content": {GEOJSON_MEDIA_TYPE: {}}}},
+)
+async def work_map(
+    caller: Annotated[Identity, require("workflow.queue")],
+    clock: ClockDep,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=50_000)] = 20_000,
+) -> GeoJSONResponse:
+    now = datetime.now(UTC)
+    rows = await service.map_cases(session, caller=caller, clock=clock, limit=limit + 1, now=now)
+    features = [
+        {
+            "type": "Feature",
+            "id": str(case.case_id),
+            "geometry": {"type": "Point", "coordinates": [case.lon, case.lat]},
+            "properties": {
+                "case_id": str(case.case_id),
+                "number": case.number,
+                "category": case.category,
+                "status": case.status,
+                "source": case.source,
+                "urgency": case.urgency,
+                "grid_id": case.grid_id,
+                "department_id": case.department_id,
+                "light": reading.light,
+                "due_at": case.due_at.isoformat() if case.due_at else None,
+                "stage": case.stage,
+                "reported_at": case.reported_at.isoformat(),
+                "updated_at": case.updated_at.isoformat(),
+            },
+        }
+        for case, reading in rows[:limit]
+    ]
+    return GeoJSONResponse(
+        {
+            "type": "FeatureCollection",
+            "features": features,
+            "truncated": len(rows) > limit,
+            "generated_at": now.isoformat(),
+        }
+    )
 
 
 def _item(i: service.QueueItem) -> QueueItemRead:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zg_common.consumer import MissingReference, event_uuid
 from zg_common.contracts.intake import CaseReported, Channel
 from zg_common.contracts.routing import CaseAction, CaseStatus
+from zg_common.errors import CaseNotFound
 from zg_common.events import CloudEvent
 from zg_common.identity import Identity
 from zg_routing import lifecycle, repository, rules, workflow
@@ -140,6 +141,27 @@ async def work_queue(
         limit=limit,
     )
     return [await _item(session, row, caller, clock, now) for row in rows]
+
+
+async def case_item(
+    session: AsyncSession, *, case_id: uuid.UUID, caller: Identity, clock: Clock, now: datetime
+) -> QueueItem:
+    """One case as the caller's queue shows it (404 when it is not in the caller's work)."""
+    tracked = await session.get(TrackedCase, case_id)
+    if tracked is None or not workflow.may_see(caller, tracked):
+        raise CaseNotFound(f"No case with id {case_id} in your work")
+    return await _item(session, tracked, caller, clock, now)
+
+
+async def map_cases(
+    session: AsyncSession, *, caller: Identity, clock: Clock, limit: int, now: datetime
+) -> list[tuple[TrackedCase, workflow.ClockReading]]:
+    """The open cases the caller sees that have a place, each with its clock (the live map's
+    layer of cases)."""
+    rows = await repository.open_cases(
+        session, visible=workflow.visible_cases(caller), limit=limit, placed=True
+    )
+    return [(row, workflow.read_clock(row, clock, now)) for row in rows]
 
 
 async def act_on_case(
