@@ -150,3 +150,52 @@ async def test_text_the_database_cannot_store_is_a_clear_422(
     )
     open311 = await anon.get("/open311/v2/requests/FX%00.json")
     assert open311.status_code == 400 and open311.json()[0]["code"] == 400
+
+
+async def every_page(client: httpx.AsyncClient, params: dict[str, Any]) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        page = await client.get("/api/v1/cases", params=params | {"limit": 500, "cursor": cursor})
+        assert page.status_code == 200, page.text
+        body = page.json()
+        items += body["items"]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return items
+
+
+async def test_case_counts_are_the_list_s_counted_by_status_category_source_grid_department(
+    api: httpx.AsyncClient, anon: httpx.AsyncClient, platform: Platform
+) -> None:
+    token = unique("counted")
+    mine = [await report(api, f"{token} {i}") for i in range(3)]
+    leader = await login(anon, platform, "shift-leader")
+    for who in (api, anon):
+        headers = {} if who is api else leader
+        params = {"q": token}
+        response = await who.get("/api/v1/cases/stats", params=params, headers=headers)
+        assert response.status_code == 200, response.text
+        stats = response.json()
+        assert stats["total"] == len(mine)
+        assert stats["by_category"] == {"E0104": 3}
+        assert stats["by_source"] == {"resident_app": 3}
+        assert sum(stats["by_grid"].values()) == 3 and sum(stats["by_status"].values()) == 3
+
+    # the whole day, as the live map's KPI strip asks it: the same as the list, page by page
+    params = {"reported_from": "2000-01-01T00:00:00+08:00"}
+    async with httpx.AsyncClient(base_url=anon.base_url, headers=leader, timeout=30) as centre:
+        listed = await every_page(centre, params)
+    stats = (await anon.get("/api/v1/cases/stats", params=params, headers=leader)).json()
+    assert stats["total"] == len(listed)
+    by_source: dict[str, int] = {}
+    for item in listed:
+        by_source[item["source"]] = by_source.get(item["source"], 0) + 1
+    assert stats["by_source"] == by_source
+    assert sum(stats["by_department"].values()) == len(listed)
+
+    # the resident counts their own reports only; a bad moment is a clear error
+    own = (await api.get("/api/v1/cases/stats", params=params)).json()
+    assert own["total"] == len(await every_page(api, params))
+    naive = await api.get("/api/v1/cases/stats", params={"reported_from": "2026-11-30T00:00:00"})
+    assert_problem(naive, 422, "validation_failed")

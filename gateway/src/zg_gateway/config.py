@@ -5,7 +5,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from zg_common.settings import ServiceSettings
+from zg_common.settings import ServiceSettings, default_ops_dir
 
 
 class GatewaySettings(ServiceSettings):
@@ -39,6 +39,8 @@ class GatewaySettings(ServiceSettings):
     refresh_token_ttl_days: int = Field(default=30, ge=1, le=365)
     # Development and test only: where the demo accounts' passwords are written on first start.
     demo_credentials_file: Path | None = None
+    # the operators' live map page (/ops): its own files; its libraries come from `web_dir`
+    ops_dir: Path = Field(default_factory=default_ops_dir)
     # the live map's stream: a ticket's life, the heartbeat that keeps a quiet stream open and
     # moves its position, how long a stream lasts before the page reconnects with a new ticket
     # (the account is checked again then), and how many streams one gateway serves at once

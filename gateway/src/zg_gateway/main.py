@@ -38,6 +38,7 @@ from zg_gateway.models import SCHEMA
 from zg_gateway.oidc import OidcVerifier
 from zg_gateway.openapi import MergedOpenAPI
 from zg_gateway.ops import router as ops_router
+from zg_gateway.ops_page import mount_ops_page
 from zg_gateway.proxy import Upstreams, form_api_key
 from zg_gateway.ratelimit import Limit, RateLimiter
 from zg_gateway.router import router
@@ -238,6 +239,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(audit_router)
     app.include_router(accounts_router)
     app.include_router(ops_router)
+    mount_ops_page(app, ops_dir=settings.ops_dir, web_dir=settings.web_dir)
 
     # the gateway's own endpoints (authentication, administration), for the merged document
     own_paths = get_openapi(title="gateway", version="0", routes=app.routes).get("paths", {})

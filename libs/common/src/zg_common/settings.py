@@ -29,6 +29,11 @@ def default_web_dir() -> Path:
     return (find_repo_root() or Path.cwd()) / "web" / "node_modules"
 
 
+def default_ops_dir() -> Path:
+    """The live map's page in a source checkout (web/ops)."""
+    return (find_repo_root() or Path.cwd()) / "web" / "ops"
+
+
 class CommonSettings(BaseSettings):
     """Settings every process reads. Shared infrastructure variables take no service prefix."""
 

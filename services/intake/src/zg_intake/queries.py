@@ -43,11 +43,7 @@ def decode_cursor(cursor: str) -> int:
         ) from exc
 
 
-async def list_cases(
-    session: AsyncSession, *, filters: CaseFilters, caller: Identity
-) -> tuple[list[Case], dict[uuid.UUID, uuid.UUID], str | None]:
-    """The cases the caller may read, filtered, newest first; each one's first photo; and the
-    next page's cursor."""
+def _check_moments(filters: CaseFilters) -> None:
     if (
         filters.reported_from is not None
         and filters.reported_to is not None
@@ -60,6 +56,22 @@ async def list_cases(
         moment = getattr(filters, name)
         if moment is not None and moment.tzinfo is None:
             raise invalid_field(name, "timezone_required", "give a timezone, e.g. +08:00 or Z")
+
+
+async def count_cases(
+    session: AsyncSession, *, filters: CaseFilters, caller: Identity
+) -> tuple[int, dict[str, dict[str, int]]]:
+    """How many cases the caller may read match the filters, and by what."""
+    _check_moments(filters)
+    return await repository.count_cases(session, visible=readable_cases(caller), filters=filters)
+
+
+async def list_cases(
+    session: AsyncSession, *, filters: CaseFilters, caller: Identity
+) -> tuple[list[Case], dict[uuid.UUID, uuid.UUID], str | None]:
+    """The cases the caller may read, filtered, newest first; each one's first photo; and the
+    next page's cursor."""
+    _check_moments(filters)
     before = decode_cursor(filters.cursor) if filters.cursor else None
     cases = await repository.list_cases(
         session, visible=readable_cases(caller), filters=filters, before_seq=before

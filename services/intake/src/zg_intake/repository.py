@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, delete, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -71,15 +71,9 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-async def list_cases(
-    session: AsyncSession,
-    *,
-    visible: ColumnElement[bool],
-    filters: CaseFilters,
-    before_seq: int | None,
-) -> list[Case]:
-    """Newest first, keyset-paged on the case's sequence number (stable under inserts)."""
-    query = select(Case).where(visible)
+def _filtered(visible: ColumnElement[bool], filters: CaseFilters) -> list[ColumnElement[bool]]:
+    """The conditions of the case list's filters (shared by the list and its counts)."""
+    conditions = [visible]
     columns = {
         "status": Case.status,
         "category": Case.category,
@@ -90,26 +84,72 @@ async def list_cases(
     for name, column in columns.items():
         wanted = filters.values(name)
         if wanted:
-            query = query.where(column.in_(wanted))
+            conditions.append(column.in_(wanted))
     if filters.urgency:
-        query = query.where(Case.urgency == filters.urgency)
+        conditions.append(Case.urgency == filters.urgency)
     if filters.reported_from:
-        query = query.where(Case.reported_at >= filters.reported_from)
+        conditions.append(Case.reported_at >= filters.reported_from)
     if filters.reported_to:
-        query = query.where(Case.reported_at < filters.reported_to)
+        conditions.append(Case.reported_at < filters.reported_to)
     if filters.updated_since:
-        query = query.where(Case.updated_at >= filters.updated_since)
+        conditions.append(Case.updated_at >= filters.updated_since)
     if filters.number:
-        query = query.where(Case.number == filters.number)
+        conditions.append(Case.number == filters.number)
     if filters.q:
         pattern = _like(filters.q)
-        query = query.where(
+        conditions.append(
             Case.description.ilike(pattern, escape="\\") | Case.address.ilike(pattern, escape="\\")
         )
+    return conditions
+
+
+async def list_cases(
+    session: AsyncSession,
+    *,
+    visible: ColumnElement[bool],
+    filters: CaseFilters,
+    before_seq: int | None,
+) -> list[Case]:
+    """Newest first, keyset-paged on the case's sequence number (stable under inserts)."""
+    query = select(Case).where(*_filtered(visible, filters))
     if before_seq is not None:
         query = query.where(Case.seq < before_seq)
     query = query.order_by(Case.seq.desc()).limit(filters.limit)
     return list(await session.scalars(query))
+
+
+# what the counts are grouped by: the filter's name -> the column
+COUNTED = {
+    "status": Case.status,
+    "category": Case.category,
+    "source": Case.source,
+    "grid": Case.grid_id,
+    "department": Case.department_id,
+}
+
+
+async def count_cases(
+    session: AsyncSession, *, visible: ColumnElement[bool], filters: CaseFilters
+) -> tuple[int, dict[str, dict[str, int]]]:
+    """How many cases the list would give (every page), and their counts by each of COUNTED
+    (a case without a value counted under "none"), in one pass (GROUPING SETS)."""
+    keys = list(COUNTED.values())
+    query = (
+        select(func.grouping(*keys), *keys, func.count())
+        .where(*_filtered(visible, filters))
+        .group_by(func.grouping_sets(*[tuple_(k) for k in keys], tuple_()))
+    )
+    every = (1 << len(keys)) - 1  # GROUPING's bit of a column is 1 where it is not grouped
+    total = 0
+    counts: dict[str, dict[str, int]] = {name: {} for name in COUNTED}
+    for mask, *values, n in await session.execute(query):
+        if mask == every:
+            total = int(n)
+            continue
+        index = next(i for i in range(len(keys)) if not mask & (1 << (len(keys) - 1 - i)))
+        value = values[index]
+        counts[list(COUNTED)[index]]["none" if value is None else str(value)] = int(n)
+    return total, counts
 
 
 async def cases_by_number(

@@ -36,6 +36,7 @@ from zg_intake.schemas import (
     CaseRead,
     CaseRef,
     CaseSplitRequest,
+    CaseStats,
     CaseSummary,
     CategoryRead,
     ExternalRef,
@@ -122,6 +123,30 @@ async def list_cases(
         )
         return GeoJSONResponse(collection.model_dump(mode="json"))
     return CasePage(items=summaries, next_cursor=next_cursor)
+
+
+@router.get(
+    "/cases/stats",
+    response_model=CaseStats,
+    summary="How many cases the list would give, by status, category, source, grid and "
+    "department (the live map's KPI strip: today's cases)",
+    description="The case list's filters and row rules (every page counted; `cursor`, "
+    "`limit` and `format` are ignored).",
+)
+async def case_stats(
+    caller: Annotated[Identity, require("cases.read")],
+    filters: Annotated[CaseFilters, Query()],
+    session: SessionDep,
+) -> CaseStats:
+    total, counts = await queries.count_cases(session, filters=filters, caller=caller)
+    return CaseStats(
+        total=total,
+        by_status=counts["status"],
+        by_category=counts["category"],
+        by_source=counts["source"],
+        by_grid=counts["grid"],
+        by_department=counts["department"],
+    )
 
 
 def _common(case: Case) -> dict[str, Any]:

@@ -299,6 +299,15 @@ class CaseFilters(BaseModel):
         return raw.split(",") if raw else None
 
 
+class CaseStats(BaseModel):
+    total: int = Field(description="the cases the list would give, every page")
+    by_status: dict[str, int]
+    by_category: dict[str, int]
+    by_source: dict[str, int]
+    by_grid: dict[str, int] = Field(description='"none": cases outside every grid')
+    by_department: dict[str, int] = Field(description='"none": not dispatched (yet)')
+
+
 class RatingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
