@@ -224,6 +224,8 @@ def _item(i: service.QueueItem) -> QueueItemRead:
         status=i.case.status,
         source=i.case.source,
         grid_id=i.case.grid_id,
+        lat=i.case.lat,
+        lon=i.case.lon,
         department_id=i.case.department_id,
         due_at=i.case.due_at,
         light=i.clock.light,

@@ -135,6 +135,8 @@ class QueueItemRead(BaseModel):
     status: str
     source: str
     grid_id: str | None
+    lat: float | None = Field(default=None, description="the case's place (WGS84)")
+    lon: float | None = None
     department_id: str | None
     due_at: datetime | None = Field(description="disposal deadline (working calendar)")
     light: Literal["green", "yellow", "red"] | None = Field(

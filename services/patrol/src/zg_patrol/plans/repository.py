@@ -75,6 +75,18 @@ async def unplanned(
     )
 
 
+async def visit_statuses(
+    session: AsyncSession, day: date, visible: ColumnElement[bool]
+) -> dict[str, int]:
+    """How many of the day's visits stand in each status (the grids the caller sees)."""
+    rows = await session.execute(
+        select(PlanVisit.status, func.count())
+        .where(PlanVisit.day == day, visible)
+        .group_by(PlanVisit.status)
+    )
+    return {status: int(n) for status, n in rows}
+
+
 async def officer_day(
     session: AsyncSession, day: date, badge: str
 ) -> list[tuple[PlanVisit, PatrolPoint | None]]:

@@ -67,6 +67,7 @@ async def _plan_read(
 ) -> PlanRead:
     left = await plans.unplanned(session, run.day, limit, scope)
     return PlanRead(
+        by_status=await plans.visit_statuses(session, run.day, scope),
         day=run.day,
         version=run.id,
         generated_at=run.generated_at,

@@ -34,6 +34,11 @@ class PlanRead(BaseModel):
     length_m: int
     unplanned_by_reason: dict[str, int]
     unplanned: list[UnplannedVisit] = Field(description="the first of them, by window")
+    by_status: dict[str, int] = Field(
+        default_factory=dict,
+        description="the day's visits of the caller's grids by status now: planned, "
+        "unplanned; done, early, late (checked in); missed; cancelled (patrol completion)",
+    )
 
 
 class TaskRead(BaseModel):

@@ -312,6 +312,10 @@ async def unplanned(session: AsyncSession, day: date, limit: int, scope: Scope) 
     return await repository.unplanned(session, day, limit, scope.where(grid=PlanVisit.grid_id))
 
 
+async def visit_statuses(session: AsyncSession, day: date, scope: Scope) -> dict[str, int]:
+    return await repository.visit_statuses(session, day, scope.where(grid=PlanVisit.grid_id))
+
+
 async def officer_tasks(
     session: AsyncSession, day: date, badge: str, scope: Scope
 ) -> tuple[Officer, list[tuple[PlanVisit, PatrolPoint | None]]]:

@@ -1,0 +1,100 @@
+// The KPI strip: today's cases by source, category and status, overdue now, the handled rate
+// (scoring's handled_rate) and the day's department ranking, the busiest grids, patrol
+// completion, cameras offline. Read again when the feed says something changed (never on a
+// timer), at most every few seconds.
+
+import { named, t, word } from "/ops/app/i18n.js";
+
+const REFRESH_AFTER_MS = 3000;
+const DONE = new Set(["done", "early", "late"]);
+
+export function today() {
+  // the district's day (Asia/Shanghai), as scoring and the plans count it
+  return new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" }).format(new Date());
+}
+
+export class KpiStrip {
+  constructor(root, api, names) {
+    this.root = root;
+    this.api = api;
+    this.names = names;
+    this.timer = null;
+    this.last = {};
+  }
+
+  // ask for a refresh; several asks within the delay make one
+  soon() {
+    this.timer ??= setTimeout(() => {
+      this.timer = null;
+      this.refresh();
+    }, REFRESH_AFTER_MS);
+  }
+
+  async refresh(local = this.last.local) {
+    const day = today();
+    const since = `${day}T00:00:00+08:00`;
+    const [stats, scores, plan] = await Promise.all([
+      this.api.get(`/api/v1/cases/stats?reported_from=${encodeURIComponent(since)}`).catch(() => null),
+      this.api.get(`/api/v1/scores/departments?period=${day}`).catch(() => null),
+      this.api.get(`/api/v1/patrol/plans/${day}?limit=1`).catch(() => null),
+    ]);
+    this.last = { stats, scores, plan, local };
+    this.render();
+  }
+
+  local(counts) {
+    this.last.local = counts;
+    this.render();
+  }
+
+  render() {
+    const { stats, scores, plan, local } = this.last;
+    const tiles = [];
+    const top = (counts, group, n = 4) => Object.entries(counts ?? {})
+      .sort((a, b) => b[1] - a[1]).slice(0, n)
+      .map(([k, v]) => `${group ? group(k) : k} ${v}`).join(" · ");
+    if (stats) {
+      tiles.push(tile("todayCases", stats.total, top(stats.by_source, (k) => word("sources", k)), "kpi-today"));
+      tiles.push(tile("byCategory", "", top(stats.by_category, (k) => named(this.names.categories.get(k)) || k, 3)));
+      tiles.push(tile("byStatus", "", top(stats.by_status, (k) => word("statuses", k), 3)));
+      tiles.push(tile("busiestGrids", "", top(stats.by_grid, (k) => k, 3)));
+    }
+    if (local) {
+      tiles.push(tile("overdue", local.overdue, `${t("cases")} ${local.open}`, "kpi-overdue"));
+      if (local.cameras) tiles.push(tile("camerasOffline", local.camerasOffline, `/ ${local.cameras}`, "kpi-cameras"));
+    }
+    if (scores?.departments?.length) {
+      let handled = 0, toHandle = 0;
+      for (const d of scores.departments) { handled += d.handled; toHandle += d.to_handle; }
+      const rate = toHandle ? Math.round((handled / toHandle) * 1000) / 10 : null;
+      const ranked = scores.departments.filter((d) => d.rank != null).sort((a, b) => a.rank - b.rank);
+      tiles.push(tile("handledRate", rate == null ? "—" : `${rate}%`, "", "kpi-handled"));
+      tiles.push(tile("ranking", "", ranked.slice(0, 3).map((d) => `${d.rank}. ${named(d)} ${d.composite}`).join(" · ")));
+    }
+    if (plan?.by_status) {
+      let done = 0, all = 0;
+      for (const [status, n] of Object.entries(plan.by_status)) {
+        if (status === "cancelled" || status === "unplanned") continue;
+        all += n;
+        if (DONE.has(status)) done += n;
+      }
+      tiles.push(tile("patrolDone", all ? `${Math.round((done / all) * 100)}%` : "—", `${done} / ${all}`, "kpi-patrol"));
+    }
+    this.root.replaceChildren(...tiles);
+  }
+}
+
+function tile(key, value, detail, id) {
+  const node = document.createElement("div");
+  node.className = "tile";
+  if (id) node.dataset.testid = id;
+  const label = document.createElement("span");
+  label.className = "label";
+  label.textContent = t(key);
+  const number = document.createElement("strong");
+  number.textContent = value;
+  const small = document.createElement("small");
+  small.textContent = detail;
+  node.append(label, number, small);
+  return node;
+}

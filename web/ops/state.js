@@ -1,0 +1,191 @@
+// What the page knows of the district, kept current by the live feed: the open cases of the
+// user's work, officers' positions, camera status, the latest check-ins. Each event is applied
+// the way the REST snapshot would show it afterwards.
+
+const TERMINAL = new Set(["closed", "cancelled", "not_accepted"]);
+const CHECKIN_SHOWN_MS = 120_000;
+
+export class District {
+  constructor(me) {
+    this.me = me;
+    this.cases = new Map(); // case_id -> GeoJSON feature
+    this.officers = new Map(); // badge -> feature
+    this.cameras = new Map(); // camera id -> feature
+    this.checkins = []; // recent check-in features, newest last
+    this.changed = new Set(); // which collections changed since the last draw
+    this.needsItem = new Set(); // cases whose row must be read again (place or light unknown)
+  }
+
+  loadCases(collection) {
+    this.cases.clear();
+    for (const f of collection.features) this.cases.set(f.id, f);
+    this.changed.add("cases");
+  }
+
+  loadOfficers(collection) {
+    this.officers.clear();
+    for (const f of collection.features) this.officers.set(f.properties.badge, f);
+    this.changed.add("officers");
+  }
+
+  loadCameras(collection) {
+    this.cameras.clear();
+    for (const f of collection.features) this.cameras.set(f.id ?? f.properties.id, f);
+    this.changed.add("cameras");
+  }
+
+  // a row of the work queue (GET /api/v1/workflow/cases/{id}) as the map's feature
+  putItem(item) {
+    if (item.lat == null || item.lon == null || TERMINAL.has(item.status)) {
+      this.drop(item.case_id);
+      return;
+    }
+    const old = this.cases.get(item.case_id)?.properties ?? {};
+    this.cases.set(item.case_id, {
+      type: "Feature",
+      id: item.case_id,
+      geometry: { type: "Point", coordinates: [item.lon, item.lat] },
+      properties: {
+        ...old,
+        case_id: item.case_id, number: item.number, category: item.category, status: item.status,
+        source: item.source, urgency: item.urgency, grid_id: item.grid_id,
+        department_id: item.department_id, light: item.light, due_at: item.due_at,
+        stage: item.stage, updated_at: new Date().toISOString(),
+      },
+    });
+    this.changed.add("cases");
+  }
+
+  drop(caseId) {
+    if (this.cases.delete(caseId)) this.changed.add("cases");
+  }
+
+  // an event of the feed; true when it changed what the page shows
+  apply(event) {
+    const d = event.data;
+    switch (event.type) {
+      case "intake.case.reported.v1": {
+        if (this.cases.has(d.case_id) || d.resolved_on_site) return false;
+        if (!this.mayHaveCase(d.grid_id, null)) return false;
+        this.cases.set(d.case_id, {
+          type: "Feature",
+          id: d.case_id,
+          geometry: { type: "Point", coordinates: [d.lon, d.lat] },
+          properties: {
+            case_id: d.case_id, number: d.number, category: d.category, status: "reported",
+            source: d.source, urgency: d.urgency, grid_id: d.grid_id, department_id: null,
+            light: null, due_at: null, stage: "accept", updated_at: d.reported_at,
+          },
+        });
+        this.changed.add("cases");
+        return true;
+      }
+      case "routing.case.dispatched.v1":
+        return this.update(d.case_id, d.dispatched_at, {
+          department_id: d.department_id, due_at: d.due_at, light: "green",
+        }, d.department_id);
+      case "routing.case.transitioned.v1": {
+        if (TERMINAL.has(d.to_status)) {
+          const had = this.cases.has(d.case_id);
+          this.drop(d.case_id);
+          return had;
+        }
+        const fields = { status: d.to_status, department_id: d.department_id, due_at: d.due_at };
+        const changed = this.update(d.case_id, d.at, fields, d.department_id);
+        // the light after an extension, a resume or a return is the routing service's to say
+        if (["approve_extension", "resume", "approve_return", "approve_hang"].includes(d.action)) {
+          this.needsItem.add(d.case_id);
+        }
+        return changed;
+      }
+      case "routing.case.deadline_approached.v1":
+        return this.update(d.case_id, d.at, { light: "yellow" }, d.department_id);
+      case "routing.case.overdue.v1":
+        return this.update(d.case_id, d.at, { light: "red" }, d.department_id);
+      case "routing.case.deadline_moved.v1":
+        this.needsItem.add(d.case_id);
+        return this.update(d.case_id, d.at, { due_at: d.due_at }, d.department_id);
+      case "routing.case.stage_overdue.v1":
+        return this.update(d.case_id, d.at, { stage_overdue: true }, null);
+      case "patrol.officer.position_reported.v1": {
+        const old = this.officers.get(d.badge)?.properties ?? {};
+        this.officers.set(d.badge, {
+          type: "Feature",
+          id: d.badge,
+          geometry: { type: "Point", coordinates: [d.lon, d.lat] },
+          properties: { ...old, badge: d.badge, grid_id: d.grid_id, shift: d.shift, at: d.at, stale: false },
+        });
+        this.changed.add("officers");
+        return true;
+      }
+      case "patrol.checkin.recorded.v1": {
+        const point = d.point_id && this.pointPlace?.(d.point_id);
+        if (!point) return false;
+        this.checkins.push({
+          type: "Feature",
+          geometry: { type: "Point", coordinates: point },
+          properties: { badge: d.badge, outcome: d.outcome, at: Date.now() },
+        });
+        this.changed.add("checkins");
+        return true;
+      }
+      case "video.camera.status_changed.v1": {
+        const camera = this.cameras.get(d.camera_id);
+        if (!camera) return false;
+        camera.properties = { ...camera.properties, status: d.to_status, status_since: d.at };
+        this.changed.add("cameras");
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  // a case's fields from an event newer than what the page holds; a case it does not hold
+  // yet (dispatched to this department, or the event came before the report) is read again
+  update(caseId, at, fields, department) {
+    const feature = this.cases.get(caseId);
+    if (!feature) {
+      if (this.mayHaveCase(null, department)) this.needsItem.add(caseId);
+      return false;
+    }
+    const p = feature.properties;
+    if (at && p.updated_at && new Date(at) < new Date(p.updated_at)) return false; // older
+    if (this.me.role === "department_staff" && "department_id" in fields
+        && !this.me.department_ids.includes(fields.department_id)) {
+      this.drop(caseId); // it left this department's work
+      return true;
+    }
+    feature.properties = { ...p, ...fields, updated_at: at ?? p.updated_at };
+    this.changed.add("cases");
+    return true;
+  }
+
+  mayHaveCase(grid, department) {
+    if (this.me.role === "department_staff") return this.me.department_ids.includes(department);
+    if (this.me.role === "officer") return grid == null || this.me.grid_ids.includes(grid);
+    return true;
+  }
+
+  expireCheckins(now = Date.now()) {
+    const before = this.checkins.length;
+    this.checkins = this.checkins.filter((f) => now - f.properties.at < CHECKIN_SHOWN_MS);
+    if (this.checkins.length !== before) this.changed.add("checkins");
+  }
+
+  collection(name) {
+    const features = name === "cases" ? [...this.cases.values()]
+      : name === "officers" ? [...this.officers.values()]
+        : name === "cameras" ? [...this.cameras.values()]
+          : this.checkins;
+    return { type: "FeatureCollection", features };
+  }
+
+  counts() {
+    let overdue = 0;
+    for (const f of this.cases.values()) if (f.properties.light === "red") overdue += 1;
+    let offline = 0;
+    for (const f of this.cameras.values()) if (["offline", "fault"].includes(f.properties.status)) offline += 1;
+    return { open: this.cases.size, overdue, camerasOffline: offline, cameras: this.cameras.size };
+  }
+}
