@@ -5,53 +5,36 @@ a page that needs a CDN fails here. A screenshot goes to .data/test/screenshots/
 
 from __future__ import annotations
 
-import shutil
-from urllib.parse import urlsplit
+import json
+import re
 
-from playwright.async_api import Route, async_playwright
+import httpx
 
-from tests.conftest import TEST_DATA
+from tests.e2e.browser import SCREENSHOTS, Elsewhere, chromium
 from tests.e2e.conftest import Platform
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# as the machine's notes give them: headless, no GPU, none of Chromium's own background traffic
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = TEST_DATA / "screenshots"
+
+async def test_every_reference_of_the_merged_api_document_resolves(platform: Platform) -> None:
+    async with httpx.AsyncClient(base_url=platform.gateway, timeout=30) as client:
+        document = (await client.get("/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    refs = set(re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(document)))
+    assert refs - set(schemas) == set()
+    assert "/api/v1/ops/stream" in document["paths"] and "/api/v1/auth/login" in document["paths"]
 
 
 async def test_swagger_ui_draws_the_api_with_nothing_from_the_internet(
     platform: Platform,
 ) -> None:
-    elsewhere: list[str] = []
-
-    async def only_here(route: Route) -> None:
-        host = urlsplit(route.request.url).hostname
-        if host in ("127.0.0.1", "localhost"):
-            await route.continue_()
-        else:
-            elsewhere.append(route.request.url)
-            await route.abort()
-
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = await browser.new_page(viewport={"width": 1280, "height": 900})
-            await page.route("**/*", only_here)
-            await page.goto(f"{platform.gateway}/docs")
-            operations = page.locator(".swagger-ui .opblock")
-            await operations.first.wait_for(timeout=30_000)
-            assert await operations.count() > 50
-            assert "/api/v1/cases" in await page.content()
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            await page.screenshot(path=str(SCREENSHOTS / "docs.png"))
-        finally:
-            await browser.close()
-    assert elsewhere == [], f"the page asked for other hosts: {elsewhere}"
+    elsewhere = Elsewhere()
+    async with chromium() as browser:
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        await page.route("**/*", elsewhere.only_here)
+        await page.goto(f"{platform.gateway}/docs")
+        operations = page.locator(".swagger-ui .opblock")
+        await operations.first.wait_for(timeout=30_000)
+        assert await operations.count() > 50
+        assert "/api/v1/cases" in await page.content()
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(SCREENSHOTS / "docs.png"))
+    assert elsewhere.urls == [], f"the page asked for other hosts: {elsewhere.urls}"

@@ -153,7 +153,25 @@ async function start() {
     district.expireCheckins();
     if (district.changed.size) draw();
   }, 10_000);
-  window.zongguan.select = (caseId) => panel.open(caseId);
+  // the tests' handle: centre the map on a case and say where it is on the screen
+  window.zongguan.focus = async (caseId) => {
+    const feature = district.cases.get(caseId);
+    if (!feature) return null;
+    view.map.jumpTo({ center: feature.geometry.coordinates, zoom: 18 });
+    await new Promise((resolve) => view.map.once("idle", resolve));
+    const rect = view.map.getCanvas().getBoundingClientRect();
+    const at = view.map.project(feature.geometry.coordinates);
+    return { x: rect.left + at.x, y: rect.top + at.y };
+  };
+  // the tests' handle: lose the stream as a network drop would (the feed reconnects itself)
+  window.zongguan.drop = () => {
+    feed.source?.close();
+    feed.source = null;
+    feed.retry();
+  };
+  window.zongguan.shown = (caseId) => view.map.querySourceFeatures("cases", {
+    filter: ["==", ["get", "case_id"], caseId],
+  }).length > 0;
 
   function buildFilters(grids, names, cases) {
     const box = $("filters");

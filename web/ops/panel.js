@@ -87,8 +87,9 @@ export class CasePanel {
       el("ul", { class: "cameras" }, (cameras?.features ?? []).slice(0, 8).map((c) => el("li", {},
         `${c.properties.name} · ${Math.round(c.properties.distance_m)} m · ${word("cameraStatus", c.properties.status)}`,
         c.properties.stream_url ? el("a", { href: c.properties.stream_url, target: "_blank", rel: "noopener" }, ` ${t("watch")}`) : null))));
-    this.root.replaceChildren(header, facts, description, this.actions(caseId, item), history,
-      photos.childElementCount > 1 ? photos : null, cameras ? seeing : null);
+    const parts = [header, facts, description, this.actions(caseId, item), history,
+      photos.childElementCount > 1 ? photos : null, cameras ? seeing : null];
+    this.root.replaceChildren(...parts.filter((p) => p != null));
   }
 
   actions(caseId, item) {

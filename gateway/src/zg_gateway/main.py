@@ -16,7 +16,6 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -241,14 +240,25 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(ops_router)
     mount_ops_page(app, ops_dir=settings.ops_dir, web_dir=settings.web_dir)
 
-    # the gateway's own endpoints (authentication, administration), for the merged document
-    own_paths = get_openapi(title="gateway", version="0", routes=app.routes).get("paths", {})
+    # the gateway's own endpoints (authentication, administration, the live map's stream) as
+    # every service describes its own (errors as Problem), for the merged document
+    own = app.openapi()
+    own_paths = {p: item for p, item in own.get("paths", {}).items() if p.startswith("/api/")}
+    own_schemas = own.get("components", {}).get("schemas", {})
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi(request: Request) -> JSONResponse:
         runtime: GatewayRuntime = request.app.state.runtime
         document = await runtime.openapi.document()
-        return JSONResponse(document | {"paths": document["paths"] | own_paths})
+        components = document.get("components", {})
+        schemas = components.get("schemas", {}) | own_schemas
+        return JSONResponse(
+            document
+            | {
+                "paths": document["paths"] | own_paths,
+                "components": components | {"schemas": schemas},
+            }
+        )
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz(request: Request) -> JSONResponse:

@@ -48,7 +48,9 @@ class MergedOpenAPI:
         return doc
 
     async def _fetch(self, name: str) -> dict[str, Any]:
-        status, body = await self.upstreams.get(name, "/openapi.json", timeout=3.0)
+        status, body = await self.upstreams.get(
+            name, "/openapi.json", timeout=self.upstreams.timeout
+        )
         if status != 200 or not isinstance(body, dict):
             raise RuntimeError(f"{name} answered {status} for its OpenAPI document")
         return body

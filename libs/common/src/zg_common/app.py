@@ -296,6 +296,9 @@ def create_service_app(settings: SettingsT, spec: ServiceSpec[SettingsT, StateT]
             raise RuntimeError(
                 "ZG_IDENTITY_SECRET is not set: the service could not verify callers"
             )
+        # built once now, so that the gateway's merged /docs never waits on a service building
+        # it (about a second of CPU for the larger services) while the machine is busy
+        app.openapi()
         engine = create_engine(settings, application_name=f"zg-{spec.name}")
         runtime = Runtime(
             settings=settings,
