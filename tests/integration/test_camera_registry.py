@@ -275,14 +275,16 @@ async def test_a_body_camera_follows_its_officers_reported_positions(
             badge="ZG007", grid_id="G01", shift="day", at=at, lat=lat, lon=lon, accuracy_m=5
         )
 
-    async with unit_of_work(sessions) as session:
-        assert await links.follow_officer(session, moved_to(31.8001, 117.2901, now), grid_of)
+    async with unit_of_work(sessions) as session:  # a poll's positions: the latest counts
+        earlier = moved_to(31.79, 117.28, now - timedelta(seconds=30))
+        latest = moved_to(31.8001, 117.2901, now)
+        assert await links.follow_officers(session, [latest, earlier], grid_of) == 1
     async with unit_of_work(sessions) as session:  # an older fix arriving late: no move
         old = moved_to(31.7, 117.2, now - timedelta(minutes=1))
-        assert not await links.follow_officer(session, old, grid_of)
+        assert await links.follow_officers(session, [old], grid_of) == 0
     async with unit_of_work(sessions) as session:  # no body camera for that badge
         stranger = moved_to(31.8, 117.29, now).model_copy(update={"badge": "XX999"})
-        assert not await links.follow_officer(session, stranger, grid_of)
+        assert await links.follow_officers(session, [stranger], grid_of) == 0
     async with sessions() as session:
         camera = await session.get(Camera, "JL-ZG007")
     assert camera is not None and (camera.lat, camera.lon) == (31.8001, 117.2901)

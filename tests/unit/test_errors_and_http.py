@@ -9,6 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 
 from zg_common.app import create_base_app
 from zg_common.errors import Conflict, FieldError, ProblemError
@@ -35,6 +36,10 @@ def app() -> FastAPI:
             )
         if thing.name == "crash":
             raise RuntimeError("a bug")
+        if thing.name in ("deadlock", "broken"):
+            cause = type("PgError", (Exception,), {})("deadlock detected")
+            cause.sqlstate = "40P01" if thing.name == "deadlock" else "XX000"
+            raise DBAPIError("SELECT ... FOR UPDATE", {}, cause)
         return thing
 
     return app
@@ -128,3 +133,12 @@ async def test_security_headers_on_every_answer(client: httpx.AsyncClient) -> No
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["x-frame-options"] == "DENY"
         assert response.headers["referrer-policy"] == "no-referrer"
+
+
+async def test_a_transaction_that_lost_a_race_is_a_503_to_send_again_not_a_500(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post("/things", json={"name": "deadlock", "size": 1})
+    problem(response, 503, "try_again")
+    assert response.headers["retry-after"] == "1"
+    problem(await client.post("/things", json={"name": "broken", "size": 1}), 500, "internal_error")

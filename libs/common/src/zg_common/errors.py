@@ -268,10 +268,36 @@ def unstorable_text(exc: BaseException) -> ValidationFailed | None:
     return None
 
 
+# PostgreSQL's serialization failure and deadlock: the transaction lost a race and was rolled
+# back whole; the same request again succeeds
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+class TryAgain(ServiceUnavailable):
+    code, title = "try_again", "A concurrent change got in the way: send the request again"
+
+
+def transient(exc: BaseException) -> TryAgain | None:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if getattr(seen, "sqlstate", None) in TRANSIENT_SQLSTATES:
+            return TryAgain(
+                "The request collided with a concurrent change and nothing of it was kept: "
+                "send it again",
+                headers={"Retry-After": "1"},
+            )
+        seen = seen.__cause__ or getattr(seen, "orig", None)
+        if seen is exc:
+            break
+    return None
+
+
 async def _database_error_handler(request: Request, exc: Exception) -> JSONResponse:
-    error = unstorable_text(exc)
+    error: ProblemError | None = unstorable_text(exc) or transient(exc)
     if error is None:
         raise exc  # a real fault: the last-resort handler logs it and answers 500
+    if isinstance(error, TryAgain):
+        log.warning("transaction lost a race: answered 503 try_again", exc_info=exc)
     return problem_response(error, instance=request.url.path)
 
 

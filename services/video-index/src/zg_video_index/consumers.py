@@ -25,9 +25,13 @@ def consumers(runtime: VideoIndexRuntime) -> Sequence[ConsumerSpec]:
     async def reported(session: AsyncSession, event: CloudEvent) -> None:
         await links.link_case(session, CaseReported.parse(event), state.index)
 
-    async def officer_moved(session: AsyncSession, event: CloudEvent) -> None:
-        position = OfficerPositionReported.parse(event)
-        await links.follow_officer(session, position, state.grids.grid_of)
+    async def officers_moved(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
+        positions = [
+            OfficerPositionReported.parse(e)
+            for e in events
+            if e.type == OfficerPositionReported.event_type
+        ]
+        await links.follow_officers(session, positions, state.grids.grid_of)
 
     return (
         runtime.state.territory_copy.consumer("video-index.territory", territory_copy.apply_change),
@@ -39,6 +43,6 @@ def consumers(runtime: VideoIndexRuntime) -> Sequence[ConsumerSpec]:
         ConsumerSpec(
             name="video-index.body-cameras",
             topics=(TOPIC_OFFICER,),
-            handlers={OfficerPositionReported.event_type: officer_moved},
+            batch=officers_moved,
         ),
     )

@@ -6,9 +6,10 @@ reported positions (patrol) move the body camera they wear."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,24 +26,40 @@ MOST = 30  # the nearest that see it; enough for any operator
 BODY_CAMERA = "JL-{badge}"  # the body camera an officer wears (the data set's numbering)
 
 
-async def follow_officer(
+async def follow_officers(
     session: AsyncSession,
-    position: OfficerPositionReported,
+    positions: Sequence[OfficerPositionReported],
     grid_of: Callable[[float, float], str | None],
-) -> bool:
-    """An officer's body camera is where the officer's app last said they were (patrol's
-    positions), unless its own platform reported a newer fix; whether it moved."""
-    camera = await session.get(
-        Camera, BODY_CAMERA.format(badge=position.badge), with_for_update=True
+) -> int:
+    """Officers' body cameras are where their apps last said they were (patrol's positions),
+    unless their own platform reported a newer fix; how many moved. Idempotent (a position no
+    newer than the camera's is ignored), so a poll's positions go in one transaction: the
+    latest of each officer, the cameras locked in id order as the heartbeats lock them (in
+    another order the two would deadlock)."""
+    latest: dict[str, OfficerPositionReported] = {}
+    for position in positions:
+        known = latest.get(position.badge)
+        if known is None or position.at > known.at:
+            latest[position.badge] = position
+    by_camera = {BODY_CAMERA.format(badge=b): p for b, p in latest.items()}
+    if not by_camera:
+        return 0
+    cameras = await session.scalars(
+        select(Camera).where(Camera.id.in_(sorted(by_camera))).order_by(Camera.id).with_for_update()
     )
-    if camera is None or camera.retired_at is not None or camera.kind != "body":
-        return False
-    if camera.position_at is not None and camera.position_at >= position.at:
-        return False
-    camera.lat, camera.lon, camera.position_at = position.lat, position.lon, position.at
-    camera.grid_id = grid_of(position.lat, position.lon)
-    camera.updated_at = datetime.now(UTC)
-    return True
+    moved = 0
+    now = datetime.now(UTC)
+    for camera in cameras:
+        position = by_camera[camera.id]
+        if camera.retired_at is not None or camera.kind != "body":
+            continue
+        if camera.position_at is not None and camera.position_at >= position.at:
+            continue
+        camera.lat, camera.lon, camera.position_at = position.lat, position.lon, position.at
+        camera.grid_id = grid_of(position.lat, position.lon)
+        camera.updated_at = now
+        moved += 1
+    return moved
 
 
 async def link_case(session: AsyncSession, case: CaseReported, live: LiveIndex) -> int:
