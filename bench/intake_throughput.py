@@ -63,6 +63,7 @@ def start_platform() -> tuple[subprocess.Popen[bytes], dict[str, object]]:
     # residents' reports wait for an officer's verification; the benchmark measures the
     # pipeline to dispatch, so it switches verification off (as a deployment may)
     env["ZG_ROUTING_VERIFY_PUBLIC_REPORTS"] = "false"
+    env["ZG_SIMULATOR"] = "off"  # the load is the bench's own
     proc = subprocess.Popen(
         [
             sys.executable,

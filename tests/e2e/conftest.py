@@ -55,6 +55,8 @@ def platform(infra: Infra, e2e_database: str) -> Iterator[Platform]:
         KAFKA_BOOTSTRAP_SERVERS=infra.kafka_bootstrap_servers,
         ZG_DATA_DIR=str(folder),
         ZG_ENVIRONMENT="test",
+        # the tests make their own cases (the simulator's run is a test of its own)
+        ZG_SIMULATOR="off",
         # the production default: a day plan (1 s of solving below) takes about 5 s on two
         # cores, more while the platform makes its own start-up plans
         ZG_GATEWAY_UPSTREAM_TIMEOUT_S="10",

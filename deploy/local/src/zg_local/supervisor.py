@@ -83,6 +83,8 @@ class Supervisor:
     with_services: bool = True
     durable: bool = True
     ready_file: Path | None = None
+    # the district simulator's speed (`python -m zg_sim`), or None: no simulator
+    simulator_speed: float | None = None
     children: list[Child] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     color: bool = field(default_factory=lambda: sys.stdout.isatty())
@@ -316,6 +318,25 @@ class Supervisor:
             )
             await self.wait_http("gateway", f"http://127.0.0.1:{cfg.gateway_port}/healthz", 60)
             info["gateway"] = f"http://127.0.0.1:{cfg.gateway_port}"
+            if self.simulator_speed is not None:
+                await self.spawn(
+                    "simulator",
+                    [
+                        sys.executable,
+                        "-m",
+                        "zg_sim",
+                        "--gateway",
+                        info["gateway"],
+                        "--speed",
+                        f"{self.simulator_speed:g}",
+                        "--credentials",
+                        str(self.demo_credentials),
+                        "--accounts-file",
+                        str(cfg.data_dir / "sim-accounts.json"),
+                    ],
+                    env=dict(os.environ),
+                )
+                info["simulator"] = self.simulator_speed
             info["services"] = {s.name: f"http://127.0.0.1:{s.port}" for s in cfg.services}
         info["pids"] = {c.name: c.proc.pid for c in self.children}
         return info
@@ -374,7 +395,14 @@ class Supervisor:
             f"  Kafka          {info['kafka_bootstrap_servers']}",
             f"  local data     {self.cfg.data_dir}",
             f"  demo accounts  {self.demo_credentials} (one per role; development only)",
-            "",
         ]
+        if "gateway" in info:
+            lines.append(f"  live map       {info['gateway']}/ops   (log in with a demo account)")
+        if "simulator" in info:
+            lines.append(
+                f"  simulator      the district at work, {info['simulator']:g}x real time "
+                "(ZG_SIMULATOR=off make run: without it; ZG_SIMULATOR_SPEED=60: a day in 24 min)"
+            )
+        lines.append("")
         for line in lines:
             self.say("supervisor", line)

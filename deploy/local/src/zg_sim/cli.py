@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--allow-remote", action="store_true")
     parser.add_argument("--summary", type=Path, help="also write the summary (JSON) here")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="simulator   | %(message)s")
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     if not args.allow_remote:
         check_local(args.gateway)
