@@ -210,3 +210,15 @@ def test_the_actions_a_role_may_take_now() -> None:
         "request_verification",
         "reject",
     ]
+
+
+def test_an_extended_limit_sums_its_extensions_in_a_text_of_fixed_size() -> None:
+    from zg_routing.workflow import extended
+
+    limit = "2 working_days"
+    for _ in range(50):
+        limit = extended(limit, 24)
+    assert limit == "2 working_days + 1200 working_hours"
+    assert (
+        extended("4 working_hours + 1.5 working_hours", 2) == "4 working_hours + 3.5 working_hours"
+    )

@@ -25,6 +25,10 @@ log = logging.getLogger("zg_sim")
 CHINA = ZoneInfo("Asia/Shanghai")
 WALK_M_S = 1.2  # an officer's walking pace
 DWELL_S = 180.0  # the time an officer spends at a point (simulated seconds)
+# cameras per heartbeat request (the API takes up to 1,000; a first batch that brings 1,000
+# cameras online writes 1,000 status events and can outlast the gateway's deadline on a busy
+# two-core machine)
+HEARTBEAT_BATCH = 250
 
 PROBLEMS = [
     "占道经营，影响通行",
@@ -158,7 +162,9 @@ class Simulation:
     async def code_of(self, point_id: str) -> str | None:
         """The point's QR token, as printed on its card (read once, as the dispatcher)."""
         if point_id not in self.world.codes:
-            response = await self.world.centre["dispatcher"].call(
+            # the planners (each account has its own rate limit)
+            planner = ("dispatcher", "shift_leader", "manager")[len(self.world.codes) % 3]
+            response = await self.world.centre[planner].call(
                 "GET", f"/api/v1/patrol/points/{point_id}/code"
             )
             if response.status_code != 200:
@@ -212,21 +218,22 @@ class Simulation:
             beats = [
                 {"camera_id": i, "at": now_iso(), "state": "ok"} for i in ids if i not in broken
             ]
-            for start in range(0, len(beats), 1000):
-                await self.world.video.call(
-                    "POST",
-                    "/api/v1/cameras/heartbeats",
-                    json={"beats": beats[start : start + 1000]},
-                )
+            for start in range(0, len(beats), HEARTBEAT_BATCH):
+                batch = {"beats": beats[start : start + HEARTBEAT_BATCH]}
+                await self.world.video.call("POST", "/api/v1/cameras/heartbeats", json=batch)
             await asyncio.sleep(self.config.heartbeat_every_s)
 
     async def raise_alarms(self) -> None:
         if self.world.video is None or not self.world.cameras:
             return
         rng = self.rng("alarms")
+        # the platform serves its district: alarms of cameras in its grids
+        placed = [
+            c for c in self.world.cameras if c["properties"].get("grid_id")
+        ] or self.world.cameras
         while True:
             await self.clock.sleep(rng.expovariate(self.config.alarms_per_hour / 3600))
-            camera = rng.choice(self.world.cameras)
+            camera = rng.choice(placed)
             number = next(self.numbers)
             alarm = {
                 "alarm_id": f"sim-{self.seed}-{number}",

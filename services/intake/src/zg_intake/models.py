@@ -133,7 +133,7 @@ class Case(Base):
     department_name: Mapped[str | None] = mapped_column(String(200))
     # the disposal deadline routing set at dispatch (working calendar of the department)
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    time_limit: Mapped[str | None] = mapped_column(String(40))
+    time_limit: Mapped[str | None] = mapped_column(String(80))
     address: Mapped[str | None] = mapped_column(String(200))
     urgency: Mapped[str] = mapped_column(String(10), default="normal")
     crs: Mapped[str] = mapped_column(String(10), default="WGS84")  # the datum it was given in

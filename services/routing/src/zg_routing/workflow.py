@@ -258,8 +258,19 @@ def _run_clock(
     elif effect == "extend" and calendar is not None and tracked.due_at is not None:
         hours = float(tracked.pending.get("hours", 0))
         tracked.limit_minutes = (tracked.limit_minutes or 0) + int(hours * 60)
-        tracked.time_limit = f"{tracked.time_limit} + {hours:g} working_hours"
+        tracked.time_limit = extended(tracked.time_limit, hours)
         tracked.due_at = calendar.add(tracked.due_at, timedelta(hours=hours))
+
+
+def extended(time_limit: str | None, hours: float) -> str:
+    """The limit with approved extensions summed, not listed: `2 working_days + 48
+    working_hours` after two of 24 (a fixed-size text however many are approved)."""
+    base, _, extra = (time_limit or "").partition(" + ")
+    try:
+        before = float(extra.split()[0]) if extra else 0.0
+    except ValueError:
+        before = 0.0
+    return f"{base} + {before + hours:g} working_hours"
 
 
 WARN_SHARE = 0.8
