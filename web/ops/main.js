@@ -61,7 +61,11 @@ async function start() {
   // the feed first (its events are held until the snapshot is drawn), then the snapshot
   let held = [];
   const draw = () => {
-    for (const name of district.changed) view.set(name, district.collection(name));
+    for (const name of district.changed) {
+      const diff = name === "cases" ? district.takeCaseDiff() : { reload: true };
+      if (diff.reload) view.set(name, district.collection(name));
+      else view.patch(name, diff);
+    }
     district.changed.clear();
     kpi.local(district.counts());
   };
@@ -77,9 +81,17 @@ async function start() {
     }));
     draw();
   };
+  // case -> when its latest event was made and reached the page (the last 100 cases)
+  const recent = new Map();
+  window.zongguan.eventTime = (caseId) => recent.get(caseId) ?? null;
   const handle = (event) => {
     window.zongguan.events += 1;
     window.zongguan.lastEventAt = Date.now();
+    if (event.data.case_id) {
+      recent.delete(event.data.case_id);
+      recent.set(event.data.case_id, { made: Date.parse(event.time), got: Date.now() });
+      if (recent.size > 100) recent.delete(recent.keys().next().value);
+    }
     if (held) return held.push(event);
     if (district.apply(event)) {
       draw();
@@ -169,6 +181,19 @@ async function start() {
     feed.source = null;
     feed.retry();
   };
+  // the bench's handle: more open cases than the platform holds, drawn by the page's own path
+  window.zongguan.inject = (features) => {
+    for (const f of features) district.cases.set(f.id, f);
+    district.caseDiff.reload = true;
+    district.changed.add("cases");
+    draw();
+  };
+  window.zongguan.move = (features) => {
+    for (const f of features) district.officers.set(f.id, f);
+    district.changed.add("officers");
+    draw();
+  };
+  window.zongguan.map = view.map;
   window.zongguan.shown = (caseId) => view.map.querySourceFeatures("cases", {
     filter: ["==", ["get", "case_id"], caseId],
   }).length > 0;

@@ -73,6 +73,7 @@ export class DistrictMap {
     this.map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
     this.data = {};
     this.dirty = new Set();
+    this.diffs = new Map(); // source -> {add: Map(id -> feature), remove: Set(id)}
     this.loaded = new Promise((resolve) => this.map.on("load", resolve));
   }
 
@@ -90,13 +91,34 @@ export class DistrictMap {
   // replace a source's data; drawn once at the next frame however often it changes before
   set(name, collection) {
     this.data[name] = collection;
+    this.diffs.delete(name); // the whole data carries every change
+    this.schedule(name);
+  }
+
+  // change some features of a source (by id) without sending the others to the worker again
+  patch(name, { add, remove }) {
+    if (this.dirty.has(name) && !this.diffs.has(name)) return; // a whole setData is coming
+    const diff = this.diffs.get(name) ?? { add: new Map(), remove: new Set() };
+    for (const id of remove) { diff.add.delete(id); diff.remove.add(id); }
+    for (const f of add) diff.add.set(f.id, f);
+    this.diffs.set(name, diff);
+    this.schedule(name);
+  }
+
+  schedule(name) {
     if (this.dirty.size === 0) requestAnimationFrame(() => this.flush());
     this.dirty.add(name);
   }
 
   flush() {
-    for (const name of this.dirty) this.map.getSource(name)?.setData(this.data[name]);
+    for (const name of this.dirty) {
+      const source = this.map.getSource(name);
+      const diff = this.diffs.get(name);
+      if (diff) source?.updateData({ remove: [...diff.remove], add: [...diff.add.values()] });
+      else source?.setData(this.data[name]);
+    }
     this.dirty.clear();
+    this.diffs.clear();
   }
 
   fit(collection) {

@@ -13,13 +13,32 @@ export class District {
     this.cameras = new Map(); // camera id -> feature
     this.checkins = []; // recent check-in features, newest last
     this.changed = new Set(); // which collections changed since the last draw
+    // the cases changed since the last draw, drawn as a diff (not 10,000 features again); a
+    // reload is drawn whole
+    this.caseDiff = { upsert: new Set(), remove: new Set(), reload: true };
     this.needsItem = new Set(); // cases whose row must be read again (place or light unknown)
   }
 
   loadCases(collection) {
     this.cases.clear();
     for (const f of collection.features) this.cases.set(f.id, f);
+    this.caseDiff.reload = true;
     this.changed.add("cases");
+  }
+
+  caseChanged(caseId) {
+    this.caseDiff.remove.delete(caseId);
+    this.caseDiff.upsert.add(caseId);
+    this.changed.add("cases");
+  }
+
+  // what changed in the case layer since the last call: {reload} or {add, remove}
+  takeCaseDiff() {
+    const diff = this.caseDiff;
+    this.caseDiff = { upsert: new Set(), remove: new Set(), reload: false };
+    if (diff.reload) return { reload: true };
+    const add = [...diff.upsert].map((id) => this.cases.get(id)).filter(Boolean);
+    return { reload: false, add, remove: [...diff.remove, ...diff.upsert] };
   }
 
   loadOfficers(collection) {
@@ -53,11 +72,15 @@ export class District {
         stage: item.stage, updated_at: new Date().toISOString(),
       },
     });
-    this.changed.add("cases");
+    this.caseChanged(item.case_id);
   }
 
   drop(caseId) {
-    if (this.cases.delete(caseId)) this.changed.add("cases");
+    if (this.cases.delete(caseId)) {
+      this.caseDiff.upsert.delete(caseId);
+      this.caseDiff.remove.add(caseId);
+      this.changed.add("cases");
+    }
   }
 
   // an event of the feed; true when it changed what the page shows
@@ -77,7 +100,7 @@ export class District {
             light: null, due_at: null, stage: "accept", updated_at: d.reported_at,
           },
         });
-        this.changed.add("cases");
+        this.caseChanged(d.case_id);
         return true;
       }
       case "routing.case.dispatched.v1":
@@ -157,7 +180,7 @@ export class District {
       return true;
     }
     feature.properties = { ...p, ...fields, updated_at: at ?? p.updated_at };
-    this.changed.add("cases");
+    this.caseChanged(caseId);
     return true;
   }
 
