@@ -80,6 +80,19 @@ async def test_the_map_draws_the_district_and_a_reported_case_within_two_seconds
         print(f"on the map {seconds:.2f}s after the 201")
         assert seconds < 2.0
 
+        # the filters narrow the drawn cases (a layer filter on the GPU, no request)
+        drawn = "() => window.zongguan.map.queryRenderedFeatures({layers: ['cases']})"
+        drawn += ".map((f) => [f.properties.case_id, f.properties.source])"
+        await page.select_option("select[data-filter=source]", "resident_app")
+        await page.wait_for_timeout(800)
+        shown = await page.evaluate(drawn)
+        assert created.json()["id"] in {c for c, _ in shown}
+        assert {s for _, s in shown} == {"resident_app"}
+        await page.select_option("select[data-filter=source]", "camera")
+        await page.wait_for_timeout(800)
+        assert created.json()["id"] not in {c for c, _ in await page.evaluate(drawn)}
+        await page.select_option("select[data-filter=source]", "")
+
         await click_case(page, created.json()["id"])
         panel = await page.inner_text("#panel")
         assert created.json()["number"] in panel and "井盖破损" in panel

@@ -187,3 +187,21 @@ async def test_the_case_layer_shows_each_viewer_the_open_cases_of_its_work(
     assert "dispose" in item.json()["actions"]
     hidden = await anon.get(f"/api/v1/workflow/cases/{theirs['id']}", headers=roads)
     assert_problem(hidden, 404, "case_not_found")
+
+
+async def test_a_stream_outlives_the_gateway_s_request_deadline(
+    api: httpx.AsyncClient, anon: httpx.AsyncClient, platform: Platform
+) -> None:
+    """The platform's requests end after ZG_GATEWAY_UPSTREAM_TIMEOUT_S (10 s here); a stream
+    does not: it still delivers after that."""
+    leader = await login(anon, platform, "shift-leader")
+    async with open_stream(anon, STREAM, headers=leader) as stream:
+        await stream.until(is_ready, timeout=10, what="the ready event")
+        await asyncio.sleep(11)
+        lat, lon = a_patrol_point("road")
+        created = await api.post(
+            "/api/v1/cases",
+            json={"category": "C0104", "lat": lat, "lon": lon, "description": "Late"},
+        )
+        assert created.status_code == 201, created.text
+        await stream.until(of_case(created.json()["id"]), timeout=10, what="the late report")
