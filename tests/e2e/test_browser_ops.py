@@ -81,8 +81,7 @@ async def test_the_map_draws_the_district_and_a_reported_case_within_two_seconds
         assert seconds < 2.0
 
         # the filters narrow the drawn cases (a layer filter on the GPU, no request)
-        drawn = "() => window.zongguan.map.queryRenderedFeatures({layers: ['cases']})"
-        drawn += ".map((f) => [f.properties.case_id, f.properties.source])"
+        drawn = "() => window.zongguan.drawnCases().map((p) => [p.case_id, p.source])"
         await page.select_option("select[data-filter=source]", "resident_app")
         await page.wait_for_timeout(800)
         shown = await page.evaluate(drawn)

@@ -62,9 +62,13 @@ async function start() {
   let held = [];
   const draw = () => {
     for (const name of district.changed) {
-      const diff = name === "cases" ? district.takeCaseDiff() : { reload: true };
-      if (diff.reload) view.set(name, district.collection(name));
-      else view.patch(name, diff);
+      if (name !== "cases") {
+        view.set(name, district.collection(name));
+        continue;
+      }
+      const cases = district.takeCaseDraw();
+      if (cases.reload) view.setCases(cases.all);
+      else view.freshCases(cases.fresh, cases.hide);
     }
     district.changed.clear();
     kpi.local(district.counts());
@@ -147,8 +151,8 @@ async function start() {
   }
   await loadSnapshot();
 
-  view.onClick("cases", (f) => {
-    view.select(f.properties.case_id);
+  view.onCaseClick((f) => {
+    view.select(f);
     panel.open(f.properties.case_id);
   });
   panel.onClosed = () => view.select(null);
@@ -184,7 +188,7 @@ async function start() {
   // the bench's handle: more open cases than the platform holds, drawn by the page's own path
   window.zongguan.inject = (features) => {
     for (const f of features) district.cases.set(f.id, f);
-    district.caseDiff.reload = true;
+    district.reloadBulk = true;
     district.changed.add("cases");
     draw();
   };
@@ -194,9 +198,8 @@ async function start() {
     draw();
   };
   window.zongguan.map = view.map;
-  window.zongguan.shown = (caseId) => view.map.querySourceFeatures("cases", {
-    filter: ["==", ["get", "case_id"], caseId],
-  }).length > 0;
+  window.zongguan.shown = (caseId) => view.shows(caseId);
+  window.zongguan.drawnCases = () => view.drawnCases().map((f) => f.properties);
 
   function buildFilters(grids, names, cases) {
     const box = $("filters");

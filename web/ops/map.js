@@ -17,6 +17,19 @@ const STYLE = {
   layers: [{ id: "background", type: "background", paint: { "background-color": "#0b1622" } }],
 };
 
+// a case by its light; a white ring when urgent; the bulk copy of a changed case hidden
+function casePaint(bulk) {
+  const shown = bulk ? ["case", ["boolean", ["feature-state", "hidden"], false], 0, 1] : 1;
+  return {
+    "circle-radius": ["interpolate", ["linear"], ["zoom"], 11, 3, 16, 8],
+    "circle-color": ["match", ["get", "light"], "green", LIGHT_COLOURS.green, "yellow", LIGHT_COLOURS.yellow, "red", LIGHT_COLOURS.red, "#e2e8f0"],
+    "circle-stroke-color": ["case", ["==", ["get", "urgency"], "urgent"], "#ffffff", "#0b1622"],
+    "circle-stroke-width": ["case", ["==", ["get", "urgency"], "urgent"], 2, 0.8],
+    "circle-opacity": shown,
+    "circle-stroke-opacity": shown,
+  };
+}
+
 // the layers, bottom to top, and the toggle (group) each belongs to
 const LAYERS = [
   { group: "grids", id: "grids-fill", type: "fill", source: "grids",
@@ -37,13 +50,9 @@ const LAYERS = [
     paint: { "circle-radius": 10, "circle-color": "rgba(0,0,0,0)",
       "circle-stroke-color": ["match", ["get", "outcome"], "refused", "#ef4444", "late", "#facc15", "#a7f3d0"],
       "circle-stroke-width": 2 } },
-  { group: "cases", id: "cases", type: "circle", source: "cases",
-    paint: { "circle-radius": ["interpolate", ["linear"], ["zoom"], 11, 3, 16, 8],
-      "circle-color": ["match", ["get", "light"], "green", LIGHT_COLOURS.green, "yellow", LIGHT_COLOURS.yellow, "red", LIGHT_COLOURS.red, "#e2e8f0"],
-      "circle-stroke-color": ["case", ["==", ["get", "urgency"], "urgent"], "#ffffff", "#0b1622"],
-      "circle-stroke-width": ["case", ["==", ["get", "urgency"], "urgent"], 2, 0.8] } },
-  { group: "cases", id: "case-selected", type: "circle", source: "cases",
-    filter: ["==", ["get", "case_id"], ""],
+  { group: "cases", id: "cases", type: "circle", source: "cases", paint: casePaint(true) },
+  { group: "cases", id: "cases-fresh", type: "circle", source: "cases-fresh", paint: casePaint(false) },
+  { group: "cases", id: "case-selected", type: "circle", source: "selected",
     paint: { "circle-radius": 14, "circle-color": "rgba(0,0,0,0)", "circle-stroke-color": "#ffffff", "circle-stroke-width": 3 } },
   { group: "officers", id: "officers", type: "circle", source: "officers",
     paint: { "circle-radius": 6, "circle-color": "#c084fc", "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.5 } },
@@ -73,7 +82,8 @@ export class DistrictMap {
     this.map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
     this.data = {};
     this.dirty = new Set();
-    this.diffs = new Map(); // source -> {add: Map(id -> feature), remove: Set(id)}
+    this.toHide = []; // bulk cases to hide at the next frame
+    this.clearHidden = false;
     this.loaded = new Promise((resolve) => this.map.on("load", resolve));
   }
 
@@ -81,9 +91,10 @@ export class DistrictMap {
     await this.loaded;
     // the font must be there before the first label is drawn (maplibre-gl-js#7307)
     await document.fonts.load(`12px "${FONT}"`, "综管网格").catch(() => {});
-    for (const name of ["grids", "grid-labels", "routes", "points", "cameras", "walk", "checkins", "cases", "officers"]) {
+    for (const name of ["grids", "grid-labels", "routes", "points", "cameras", "walk", "checkins", "cases", "cases-fresh", "selected", "officers"]) {
       this.data[name] = EMPTY;
-      this.map.addSource(name, { type: "geojson", data: EMPTY, promoteId: name === "cases" ? "case_id" : undefined });
+      const byCase = name === "cases" || name === "cases-fresh";
+      this.map.addSource(name, { type: "geojson", data: EMPTY, promoteId: byCase ? "case_id" : undefined });
     }
     for (const { group, ...layer } of LAYERS) this.map.addLayer(layer);
   }
@@ -91,18 +102,34 @@ export class DistrictMap {
   // replace a source's data; drawn once at the next frame however often it changes before
   set(name, collection) {
     this.data[name] = collection;
-    this.diffs.delete(name); // the whole data carries every change
     this.schedule(name);
   }
 
-  // change some features of a source (by id) without sending the others to the worker again
-  patch(name, { add, remove }) {
-    if (this.dirty.has(name) && !this.diffs.has(name)) return; // a whole setData is coming
-    const diff = this.diffs.get(name) ?? { add: new Map(), remove: new Set() };
-    for (const id of remove) { diff.add.delete(id); diff.remove.add(id); }
-    for (const f of add) diff.add.set(f.id, f);
-    this.diffs.set(name, diff);
-    this.schedule(name);
+  // every case drawn whole in the bulk layer (none fresh, none hidden)
+  setCases(collection) {
+    this.set("cases", collection);
+    this.set("cases-fresh", EMPTY);
+    this.toHide = [];
+    this.clearHidden = true;
+  }
+
+  // the cases changed since the bulk was drawn, and the bulk copies to hide
+  freshCases(collection, hide) {
+    this.set("cases-fresh", collection);
+    this.toHide.push(...hide);
+  }
+
+  // the cases drawn where the user looks (a hidden bulk copy is not drawn)
+  drawnCases() {
+    return this.map.queryRenderedFeatures({ layers: ["cases-fresh", "cases"] })
+      .filter((f) => !f.state?.hidden);
+  }
+
+  shows(caseId) {
+    const match = { filter: ["==", ["get", "case_id"], caseId] };
+    if (this.map.querySourceFeatures("cases-fresh", match).length) return true;
+    const state = this.map.getFeatureState({ source: "cases", id: caseId });
+    return !state?.hidden && this.map.querySourceFeatures("cases", match).length > 0;
   }
 
   schedule(name) {
@@ -111,14 +138,14 @@ export class DistrictMap {
   }
 
   flush() {
-    for (const name of this.dirty) {
-      const source = this.map.getSource(name);
-      const diff = this.diffs.get(name);
-      if (diff) source?.updateData({ remove: [...diff.remove], add: [...diff.add.values()] });
-      else source?.setData(this.data[name]);
+    if (this.clearHidden) {
+      this.map.removeFeatureState({ source: "cases" });
+      this.clearHidden = false;
     }
+    for (const name of this.dirty) this.map.getSource(name)?.setData(this.data[name]);
+    for (const id of this.toHide) this.map.setFeatureState({ source: "cases", id }, { hidden: true });
+    this.toHide = [];
     this.dirty.clear();
-    this.diffs.clear();
   }
 
   fit(collection) {
@@ -135,10 +162,25 @@ export class DistrictMap {
 
   filterCases(expression) {
     this.map.setFilter("cases", expression);
+    this.map.setFilter("cases-fresh", expression);
   }
 
-  select(caseId) {
-    this.map.setFilter("case-selected", ["==", ["get", "case_id"], caseId || ""]);
+  // a ring around the selected case (none: null)
+  select(feature) {
+    const features = feature ? [{ type: "Feature", geometry: feature.geometry, properties: {} }] : [];
+    this.set("selected", { type: "FeatureCollection", features });
+  }
+
+  onCaseClick(handler) {
+    this.map.on("click", (e) => {
+      const [first] = this.map.queryRenderedFeatures(e.point, { layers: ["cases-fresh", "cases"] })
+        .filter((f) => !f.state?.hidden);
+      if (first) handler(first);
+    });
+    for (const layer of ["cases", "cases-fresh"]) {
+      this.map.on("mouseenter", layer, () => { this.map.getCanvas().style.cursor = "pointer"; });
+      this.map.on("mouseleave", layer, () => { this.map.getCanvas().style.cursor = ""; });
+    }
   }
 
   onClick(layer, handler) {

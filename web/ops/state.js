@@ -4,6 +4,7 @@
 
 const TERMINAL = new Set(["closed", "cancelled", "not_accepted"]);
 const CHECKIN_SHOWN_MS = 120_000;
+const FRESH_MAX = 500;
 
 export class District {
   constructor(me) {
@@ -13,32 +14,45 @@ export class District {
     this.cameras = new Map(); // camera id -> feature
     this.checkins = []; // recent check-in features, newest last
     this.changed = new Set(); // which collections changed since the last draw
-    // the cases changed since the last draw, drawn as a diff (not 10,000 features again); a
-    // reload is drawn whole
-    this.caseDiff = { upsert: new Set(), remove: new Set(), reload: true };
+    // Cases are drawn in two layers: the bulk (every case as last drawn whole) and the fresh
+    // ones (changed since); a changed case's bulk copy is hidden by feature state. A change then
+    // re-indexes a few hundred features, not 10,000; past FRESH_MAX the bulk is drawn again.
+    this.bulk = new Set(); // ids in the bulk layer
+    this.fresh = new Set(); // ids drawn in the fresh layer
+    this.hidden = new Set(); // bulk ids hidden (changed or gone)
+    this.toHide = new Set();
+    this.reloadBulk = true;
     this.needsItem = new Set(); // cases whose row must be read again (place or light unknown)
   }
 
   loadCases(collection) {
     this.cases.clear();
     for (const f of collection.features) this.cases.set(f.id, f);
-    this.caseDiff.reload = true;
+    this.reloadBulk = true;
     this.changed.add("cases");
   }
 
   caseChanged(caseId) {
-    this.caseDiff.remove.delete(caseId);
-    this.caseDiff.upsert.add(caseId);
+    this.fresh.add(caseId);
+    if (this.bulk.has(caseId) && !this.hidden.has(caseId)) this.toHide.add(caseId);
     this.changed.add("cases");
   }
 
-  // what changed in the case layer since the last call: {reload} or {add, remove}
-  takeCaseDiff() {
-    const diff = this.caseDiff;
-    this.caseDiff = { upsert: new Set(), remove: new Set(), reload: false };
-    if (diff.reload) return { reload: true };
-    const add = [...diff.upsert].map((id) => this.cases.get(id)).filter(Boolean);
-    return { reload: false, add, remove: [...diff.remove, ...diff.upsert] };
+  // how to draw the cases now: {reload, all} or {fresh, hide}
+  takeCaseDraw() {
+    if (this.reloadBulk || this.fresh.size > FRESH_MAX) {
+      this.reloadBulk = false;
+      this.bulk = new Set(this.cases.keys());
+      this.fresh.clear();
+      this.hidden.clear();
+      this.toHide.clear();
+      return { reload: true, all: this.collection("cases") };
+    }
+    const hide = [...this.toHide];
+    for (const id of hide) this.hidden.add(id);
+    this.toHide.clear();
+    const features = [...this.fresh].map((id) => this.cases.get(id)).filter(Boolean);
+    return { reload: false, hide, fresh: { type: "FeatureCollection", features } };
   }
 
   loadOfficers(collection) {
@@ -77,8 +91,8 @@ export class District {
 
   drop(caseId) {
     if (this.cases.delete(caseId)) {
-      this.caseDiff.upsert.delete(caseId);
-      this.caseDiff.remove.add(caseId);
+      this.fresh.delete(caseId);
+      if (this.bulk.has(caseId) && !this.hidden.has(caseId)) this.toHide.add(caseId);
       this.changed.add("cases");
     }
   }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zg_common.errors import NotFound
+from zg_common.errors import NotFound, ServiceUnavailable
 
 
 class AccountNotFound(NotFound):
@@ -13,3 +13,7 @@ class AccountNotFound(NotFound):
 class ApiKeyNotFound(NotFound):
     code = "api_key_not_found"
     title = "API key not found"
+
+
+class OpsUnavailable(ServiceUnavailable):
+    code, title = "ops_unavailable", "The live map's files are not installed here"

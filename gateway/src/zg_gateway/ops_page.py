@@ -16,7 +16,8 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from zg_common.errors import ServiceUnavailable, problem_response
+from zg_common.errors import problem_response
+from zg_gateway.exceptions import OpsUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +42,6 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "form-action 'none'",
     ]
 )
-
-
-class OpsUnavailable(ServiceUnavailable):
-    code, title = "ops_unavailable", "The live map's files are not installed here"
 
 
 def mount_ops_page(app: FastAPI, *, ops_dir: Path, web_dir: Path) -> None:

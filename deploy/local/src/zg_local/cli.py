@@ -5,18 +5,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 from pathlib import Path
 
 from zg_local.config import REPO_ROOT, LocalConfig
-
-
-def simulator_speed() -> float | None:
-    """`make run` makes the district live with the simulator unless ZG_SIMULATOR=off; its speed
-    is ZG_SIMULATOR_SPEED (default 10: a day in 2.4 hours)."""
-    if os.environ.get("ZG_SIMULATOR", "on").lower() in ("off", "0", "false", "no"):
-        return None
-    return float(os.environ.get("ZG_SIMULATOR_SPEED", "10"))
+from zg_local.simulator import speed_from_env
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,6 +46,6 @@ def main(argv: list[str] | None = None) -> int:
         with_services=args.command == "run",
         durable=not args.ephemeral,
         ready_file=args.ready_file,
-        simulator_speed=simulator_speed() if args.command == "run" else None,
+        simulator_speed=speed_from_env() if args.command == "run" else None,
     )
     return asyncio.run(supervisor.run())

@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 
 from zg_common.logging import render_console
+from zg_local import simulator
 from zg_local.config import REPO_ROOT, LocalConfig
 from zg_local.kafka import LocalKafka
 from zg_local.postgres import LocalPostgres
@@ -319,23 +320,8 @@ class Supervisor:
             await self.wait_http("gateway", f"http://127.0.0.1:{cfg.gateway_port}/healthz", 60)
             info["gateway"] = f"http://127.0.0.1:{cfg.gateway_port}"
             if self.simulator_speed is not None:
-                await self.spawn(
-                    "simulator",
-                    [
-                        sys.executable,
-                        "-m",
-                        "zg_sim",
-                        "--gateway",
-                        info["gateway"],
-                        "--speed",
-                        f"{self.simulator_speed:g}",
-                        "--credentials",
-                        str(self.demo_credentials),
-                        "--accounts-file",
-                        str(cfg.data_dir / "sim-accounts.json"),
-                    ],
-                    env=dict(os.environ),
-                )
+                sim = simulator.command(info["gateway"], self.simulator_speed, cfg.data_dir)
+                await self.spawn("simulator", sim, env=dict(os.environ))
                 info["simulator"] = self.simulator_speed
             info["services"] = {s.name: f"http://127.0.0.1:{s.port}" for s in cfg.services}
         info["pids"] = {c.name: c.proc.pid for c in self.children}
@@ -399,10 +385,7 @@ class Supervisor:
         if "gateway" in info:
             lines.append(f"  live map       {info['gateway']}/ops   (log in with a demo account)")
         if "simulator" in info:
-            lines.append(
-                f"  simulator      the district at work, {info['simulator']:g}x real time "
-                "(ZG_SIMULATOR=off make run: without it; ZG_SIMULATOR_SPEED=60: a day in 24 min)"
-            )
+            lines.append(simulator.banner_line(info["simulator"]))
         lines.append("")
         for line in lines:
             self.say("supervisor", line)

@@ -19,9 +19,10 @@ from starlette.routing import BaseRoute
 from zg_common.errors import Forbidden, ServiceUnavailable, Unauthorized
 from zg_common.identity import IDENTITY_HEADER, ROLES, Identity, verify_identity
 
-# Infrastructure probes, open by design (load balancers and Prometheus do not log in).
+# Infrastructure probes, open by design (load balancers and Prometheus do not log in), and the
+# pages that hold no data (the API's docs, the live map's page: it logs in to the API itself).
 Column = QueryableAttribute[Any] | ColumnElement[Any]
-OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"})
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/ops"})
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,10 @@
 """A simulated day of the district (python -m zg_sim at 480x: 24 hours in 3 minutes) against
 the platform, then its invariants: no 5xx; every reported case announced once, dispatched at
 most once per (re)dispatch the lifecycle allows; the live map's case layer counts what the case
-API counts."""
+API counts.
+
+Named to run last but one (before the stopped-service test): the day leaves hundreds of open
+cases on the shared platform, which the tests that read a work queue must not see."""
 
 from __future__ import annotations
 
