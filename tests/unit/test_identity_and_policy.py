@@ -124,3 +124,14 @@ def test_a_partner_key_is_limited_to_its_operations() -> None:
     key = Identity(sub="key-1", role="partner", operations=("cases.create",))
     assert policy().allows(key, "cases.create")
     assert not policy().allows(key, "cases.read")
+
+
+def test_a_partner_key_s_list_never_narrows_below_the_public() -> None:
+    """The demo 12345 key (cases.create and a few more) reads the category tree and the grids it
+    reports with, as any anonymous caller may."""
+    key = Identity(sub="key-1", role="partner", operations=("cases.create",))
+    public = {name for name, op in policy().operations.items() if "anonymous" in op.roles}
+    assert {"categories.read", "territory.read", "open311.read"} <= public
+    for operation in public:
+        assert policy().allows(key, operation), operation
+    assert not policy().allows(key, "cameras.read"), "beyond the public, the list still holds"

@@ -24,7 +24,13 @@ from zg_common import migrate, open311
 from zg_common.app import create_base_app
 from zg_common.contracts.feed import STREAM_PATH
 from zg_common.db import create_engine, create_sessionmaker, unit_of_work
-from zg_common.errors import ProblemError, ServiceUnavailable, Unauthorized, problem_response
+from zg_common.errors import (
+    BadRequest,
+    ProblemError,
+    ServiceUnavailable,
+    Unauthorized,
+    problem_response,
+)
 from zg_common.identity import ANONYMOUS, Identity
 from zg_common.logging import configure_logging
 from zg_gateway.admin import accounts_router, audit_router
@@ -86,11 +92,15 @@ class GatewayRuntime:
         if ticket and request.url.path == STREAM_PATH:
             async with unit_of_work(self.sessions) as session:
                 return await self.tickets.redeem(session, ticket)
-        api_key = (
-            request.headers.get("x-api-key")
-            or request.query_params.get("api_key")
-            or await form_api_key(request)
-        )
+        in_query = request.query_params.get("api_key")
+        if in_query and not open311.is_open311(request.url.path):
+            # only Open311's clients send the key as a parameter (its spec says so); elsewhere
+            # a key in a URL ends up in proxies' and browsers' histories
+            raise BadRequest(
+                "Send the API key in the X-API-Key header, not in the URL",
+                code="api_key_in_query",
+            )
+        api_key = request.headers.get("x-api-key") or in_query or await form_api_key(request)
         if api_key:
             async with unit_of_work(self.sessions) as session:
                 return await identity_for_key(session, api_key)

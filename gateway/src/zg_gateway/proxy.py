@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import parse_qs, parse_qsl, urlencode
+from urllib.parse import parse_qs, parse_qsl, unquote, urlencode
 
 import aiohttp
 from fastapi import Request, Response
@@ -19,7 +19,13 @@ from fastapi.responses import StreamingResponse
 from multidict import CIMultiDict
 from starlette.background import BackgroundTask
 
-from zg_common.errors import BadGateway, GatewayTimeout, NotFound, ServiceUnavailable
+from zg_common.errors import (
+    BadGateway,
+    BadRequest,
+    GatewayTimeout,
+    NotFound,
+    ServiceUnavailable,
+)
 from zg_common.http import UPLOAD_PATHS
 from zg_common.identity import IDENTITY_HEADER, Identity, sign_identity
 from zg_common.logging import correlation_id_var, request_id_var
@@ -59,6 +65,22 @@ MEDIA_PREFIX = "/api/v1/media"
 
 
 FORM = "application/x-www-form-urlencoded"
+
+
+def has_dot_segments(raw_path: bytes) -> bool:
+    """Whether a request path holds a `.` or `..` segment as sent or once decoded (`%2e%2e`,
+    `%2f`, `%5c`, twice-encoded): such a path is resolved by the next hop into another
+    resource than the one the route table matched (`/api/v1/cases/../../../metrics`)."""
+    text = raw_path.decode("latin-1")
+    for _ in range(3):
+        segments = text.replace("\\", "/").split("/")
+        if any(segment in (".", "..") for segment in segments):
+            return True
+        decoded = unquote(text)
+        if decoded == text:
+            return False
+        text = decoded
+    return True  # encoded three times over: nobody's real path
 
 
 def _is_form(request: Request) -> bool:
@@ -134,6 +156,12 @@ class Upstreams:
 
     async def forward(self, request: Request, identity: Identity) -> Response:
         path = request.url.path
+        if has_dot_segments(request.scope.get("raw_path") or path.encode()):
+            raise BadRequest(
+                "The path holds '.' or '..' segments (perhaps encoded): send the resource's own "
+                "path",
+                code="path_not_normalised",
+            )
         service = owner_of(path)
         if service is None:
             raise NotFound(f"No resource at {path}")
