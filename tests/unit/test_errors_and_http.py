@@ -10,10 +10,22 @@ import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from zg_common.app import create_base_app
 from zg_common.errors import Conflict, FieldError, ProblemError
 from zg_common.settings import CommonSettings
+
+# what PostgreSQL answers: a lost race, a restart, a network cut, a full server, a bug
+SQLSTATES = {
+    "deadlock": "40P01",
+    "broken": "XX000",
+    "restarting": "57P01",
+    "starting": "57P03",
+    "cut": "08006",
+    "full": "53300",
+    "duplicate": "23505",
+}
 
 
 class Thing(BaseModel):
@@ -36,10 +48,12 @@ def app() -> FastAPI:
             )
         if thing.name == "crash":
             raise RuntimeError("a bug")
-        if thing.name in ("deadlock", "broken"):
-            cause = type("PgError", (Exception,), {})("deadlock detected")
-            cause.sqlstate = "40P01" if thing.name == "deadlock" else "XX000"
+        if thing.name in SQLSTATES:
+            cause = type("PgError", (Exception,), {})(thing.name)
+            cause.sqlstate = SQLSTATES[thing.name]
             raise DBAPIError("SELECT ... FOR UPDATE", {}, cause)
+        if thing.name == "pool":
+            raise SQLAlchemyTimeoutError("QueuePool limit of size 10 overflow 0 reached")
         return thing
 
     return app
@@ -142,3 +156,35 @@ async def test_a_transaction_that_lost_a_race_is_a_503_to_send_again_not_a_500(
     problem(response, 503, "try_again")
     assert response.headers["retry-after"] == "1"
     problem(await client.post("/things", json={"name": "broken", "size": 1}), 500, "internal_error")
+
+
+@pytest.mark.parametrize("name", ["restarting", "starting", "cut", "full", "pool"])
+async def test_a_database_out_of_reach_is_a_503_to_send_again_not_a_500(
+    client: httpx.AsyncClient, name: str
+) -> None:
+    """What a PostgreSQL restart under load gave as 500s (issue #15, reliability 1)."""
+    response = await client.post("/things", json={"name": name, "size": 1})
+    problem(response, 503, "database_unavailable")
+    assert response.headers["retry-after"] == "2"
+
+
+async def test_a_database_error_of_the_request_stays_a_500(client: httpx.AsyncClient) -> None:
+    response = await client.post("/things", json={"name": "duplicate", "size": 1})
+    problem(response, 500, "internal_error")
+
+
+@pytest.mark.parametrize(
+    ("name", "outage"),
+    [("restarting", True), ("starting", True), ("cut", True), ("full", True),
+     ("deadlock", False), ("duplicate", False), ("broken", False)],
+)  # fmt: skip
+def test_a_consumer_waits_out_an_unreachable_database_without_using_attempts(
+    name: str, outage: bool
+) -> None:
+    from zg_common.consumer import is_outage
+
+    cause = type("PgError", (Exception,), {})(name)
+    cause.sqlstate = SQLSTATES[name]
+    assert is_outage(DBAPIError("INSERT ...", {}, cause)) is outage
+    assert is_outage(SQLAlchemyTimeoutError("QueuePool limit reached"))
+    assert is_outage(ConnectionRefusedError(111, "Connection refused"))

@@ -16,18 +16,17 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord
 from aiokafka.errors import CommitFailedError
 from prometheus_client import Counter
 from pydantic import ValidationError
 from sqlalchemy import MetaData, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from zg_common.db import unit_of_work
-from zg_common.errors import NotFound
+from zg_common.errors import NotFound, database_unavailable
 from zg_common.events import (
     HEADER_CORRELATION_ID,
     HEADER_REQUEST_ID,
@@ -78,12 +77,11 @@ PERMANENT: tuple[type[BaseException], ...] = (PermanentError, ValidationError, N
 def is_outage(exc: BaseException) -> bool:
     """A failure to reach the database rather than a fault of the event. Handlers only do
     database work (calls to other systems go through an outbox of their own), so a connection
-    error means an outage."""
-    if isinstance(exc, DBAPIError):
-        return bool(exc.connection_invalidated) or isinstance(
-            exc, OperationalError | InterfaceError
-        )
-    return isinstance(exc, OSError | asyncpg.PostgresConnectionError | asyncpg.InterfaceError)
+    error means an outage; so does PostgreSQL starting up or shutting down (57P0x), refusing
+    connections (53300) or the pool timing out — the same reading as the HTTP side's 503."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    return database_unavailable(exc)
 
 
 def dlq_topic(topic: str) -> str:

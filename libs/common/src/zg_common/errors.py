@@ -6,11 +6,13 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zg_common.logging import request_id_var
@@ -292,7 +294,50 @@ def transient(exc: BaseException) -> TryAgain | None:
     return None
 
 
+# PostgreSQL is not there to answer: connection exceptions (class 08), shutting down or starting
+# up (57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now), too many
+# connections (53300). Not a fault of the request: the same request succeeds once it is back.
+UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    code, title = "database_unavailable", "The database is not reachable right now"
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether a failure means the database could not be reached (a restart, a network cut,
+    the pool's wait for a connection timing out), anywhere in the exception's chain."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        state = getattr(seen, "sqlstate", None) or getattr(seen, "pgcode", None)
+        if isinstance(state, str) and (state.startswith("08") or state in UNAVAILABLE_SQLSTATES):
+            return True
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        if isinstance(
+            seen,
+            SQLAlchemyTimeoutError
+            | OSError
+            | asyncpg.PostgresConnectionError
+            | asyncpg.InterfaceError
+            | asyncpg.CannotConnectNowError,
+        ):
+            return True
+        seen = seen.__cause__ or getattr(seen, "orig", None)
+    return False
+
+
 async def _database_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    if database_unavailable(exc):
+        log.warning("database unreachable: answered 503", exc_info=exc)
+        unavailable = DatabaseUnavailable(
+            "The database is not reachable right now: send the request again shortly (with the "
+            "same Idempotency-Key, where the operation takes one)",
+            headers={"Retry-After": "2"},
+        )
+        return problem_response(unavailable, instance=request.url.path)
     error: ProblemError | None = unstorable_text(exc) or transient(exc)
     if error is None:
         raise exc  # a real fault: the last-resort handler logs it and answers 500
@@ -308,4 +353,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
     app.add_exception_handler(DBAPIError, _database_error_handler)
+    app.add_exception_handler(SQLAlchemyTimeoutError, _database_error_handler)
     app.add_exception_handler(UnicodeEncodeError, _database_error_handler)
