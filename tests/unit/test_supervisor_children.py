@@ -8,8 +8,12 @@ import asyncio
 import os
 import signal
 import sys
+from pathlib import Path
 
-from zg_local.supervisor import exited, reap_group
+import pytest
+
+from zg_local.config import LocalConfig
+from zg_local.supervisor import Supervisor, exited, reap_group
 
 PARENT = (
     "import subprocess, sys, time\n"
@@ -31,3 +35,42 @@ async def test_a_childs_exit_is_seen_and_its_leftovers_cleared() -> None:
     reap_group(proc.pid)
     # the pipe closes only when the leftover holding it is gone
     await asyncio.wait_for(proc.wait(), 10)
+
+
+LONG_LINE = (
+    "import sys\n"
+    "sys.stdout.write('x' * 300_000 + '\\n')\n"  # a traceback with a huge repr, say
+    "sys.stdout.write('y' * 100_000 + '\\n')\n"
+    "print('after', flush=True)\n"
+)
+
+
+async def test_a_child_s_output_is_read_past_a_line_over_64_kib(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """StreamReader's line iteration stops for good at a line over 64 KiB: the supervisor then
+    stopped reading and the child blocked on its full pipe."""
+    supervisor = Supervisor(LocalConfig.from_env(data_dir=tmp_path), with_services=False)
+    child = await supervisor.spawn("chatty", [sys.executable, "-c", LONG_LINE])
+    child.stopping = True  # its exit is expected: no restart
+    assert await asyncio.wait_for(exited(child.proc), 20) == 0
+    assert child.pump is not None
+    await asyncio.wait_for(child.pump, 20)
+    out = [line for line in capsys.readouterr().out.splitlines() if line.startswith("chatty")]
+    assert out[-1].endswith("after")
+    assert out[-3].endswith(("[line cut]", "x" * 1000)), "the long line is shown (or cut)"
+    assert out[-2].endswith("y" * 100_000), "a line under the cut passes whole"
+    if child.watcher is not None:
+        child.watcher.cancel()
+
+
+async def test_a_line_without_end_is_cut_and_the_next_one_read() -> None:
+    from zg_local.procs import MAX_LINE_BYTES, output_lines
+
+    stream = asyncio.StreamReader()
+    stream.feed_data(b"a" * (MAX_LINE_BYTES + 70_000))
+    stream.feed_data(b"b" * 1000 + b"\nshort\n")
+    stream.feed_eof()
+    lines = [line async for line in output_lines(stream)]
+    assert [len(line) for line in lines] == [MAX_LINE_BYTES + len(b" [line cut]"), 5]
+    assert lines[1] == b"short"

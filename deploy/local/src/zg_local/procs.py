@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import os
@@ -11,6 +12,7 @@ import signal
 import socket
 import stat
 import subprocess
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 
@@ -103,3 +105,30 @@ def local_secret(data_dir: Path, env_name: str, file_name: str) -> str:
         path.touch(mode=0o600)
         path.write_text(secrets.token_urlsafe(48))
     return path.read_text().strip()
+
+
+# a line longer than this is shown cut, with how much was left out (a child's output must be
+# read whatever it writes: a reader that stops leaves the child blocked on a full pipe)
+MAX_LINE_BYTES = 256 * 1024
+
+
+async def output_lines(stream: asyncio.StreamReader) -> AsyncIterator[bytes]:
+    """A child's output line by line, however long a line is (StreamReader's own iteration
+    stops for good at a line over 64 KiB); a line over MAX_LINE_BYTES is cut."""
+    buffer = b""
+    skipping = False  # the rest of a cut line
+    while chunk := await stream.read(65536):
+        buffer += chunk
+        while (newline := buffer.find(b"\n")) >= 0:
+            line, buffer = buffer[:newline], buffer[newline + 1 :]
+            if skipping:
+                skipping = False
+                continue
+            yield line
+        if len(buffer) > MAX_LINE_BYTES:
+            if not skipping:
+                yield buffer[:MAX_LINE_BYTES] + b" [line cut]"
+            skipping = True
+            buffer = b""
+    if buffer and not skipping:
+        yield buffer

@@ -29,7 +29,14 @@ from zg_local import simulator
 from zg_local.config import REPO_ROOT, LocalConfig
 from zg_local.kafka import LocalKafka
 from zg_local.postgres import LocalPostgres
-from zg_local.procs import PortInUse, StartupFailed, check_ports_free, die_with_parent, local_secret
+from zg_local.procs import (
+    PortInUse,
+    StartupFailed,
+    check_ports_free,
+    die_with_parent,
+    local_secret,
+    output_lines,
+)
 
 COLORS = ["36", "32", "33", "35", "34", "96", "92", "93", "95"]
 
@@ -103,7 +110,7 @@ class Supervisor:
 
     async def _pump(self, child: Child, idx: int) -> None:
         assert child.proc.stdout is not None
-        async for raw in child.proc.stdout:
+        async for raw in output_lines(child.proc.stdout):
             text = raw.decode(errors="replace").rstrip()
             if text.startswith("{"):
                 with contextlib.suppress(ValueError):
