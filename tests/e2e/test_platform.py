@@ -297,7 +297,7 @@ async def test_logged_in_roles_get_what_the_policy_gives_them(
     )
     assert reported.status_code == 201
     assert_problem(
-        await api.get("/api/v1/officers", params={"api_key": key}), 403, "operation_forbidden"
+        await api.get("/api/v1/officers", headers={"X-API-Key": key}), 403, "operation_forbidden"
     )
 
 
