@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 import asyncpg
@@ -247,6 +247,17 @@ async def _http_exception_handler(request: Request, exc: Exception) -> JSONRespo
     return problem_response(error, instance=request.url.path)
 
 
+def causes(exc: BaseException, *, most: int = 10) -> Iterator[BaseException]:
+    """An exception and what caused it: `__cause__`, or a SQLAlchemy error's driver error
+    (`orig`), at most `most` deep (a cycle ends the walk too)."""
+    seen: BaseException | None = exc
+    met: set[int] = set()
+    while seen is not None and id(seen) not in met and len(met) < most:
+        met.add(id(seen))
+        yield seen
+        seen = seen.__cause__ or getattr(seen, "orig", None)
+
+
 # PostgreSQL's "character not in repertoire" (a NUL in text) and "untranslatable character"
 # (a NUL escape in JSON): text the database cannot store, which came from the request.
 UNSTORABLE_SQLSTATES = frozenset({"22021", "22P05"})
@@ -255,8 +266,7 @@ UNSTORABLE_SQLSTATES = frozenset({"22021", "22P05"})
 def unstorable_text(exc: BaseException) -> ValidationFailed | None:
     """A 422 for an input the database refused for its characters (NUL, lone surrogates), or
     None for any other database error. The safety net behind the models' own checks."""
-    seen: BaseException | None = exc
-    while seen is not None:
+    for seen in causes(exc):
         if isinstance(seen, UnicodeEncodeError) or (
             getattr(seen, "sqlstate", None) in UNSTORABLE_SQLSTATES
         ):
@@ -264,9 +274,6 @@ def unstorable_text(exc: BaseException) -> ValidationFailed | None:
                 "The request holds characters that cannot be stored (NUL or unpaired surrogates)",
                 code="invalid_characters",
             )
-        seen = seen.__cause__ or getattr(seen, "orig", None)
-        if seen is exc:
-            break
     return None
 
 
@@ -280,17 +287,13 @@ class TryAgain(ServiceUnavailable):
 
 
 def transient(exc: BaseException) -> TryAgain | None:
-    seen: BaseException | None = exc
-    while seen is not None:
+    for seen in causes(exc):
         if getattr(seen, "sqlstate", None) in TRANSIENT_SQLSTATES:
             return TryAgain(
                 "The request collided with a concurrent change and nothing of it was kept: "
                 "send it again",
                 headers={"Retry-After": "1"},
             )
-        seen = seen.__cause__ or getattr(seen, "orig", None)
-        if seen is exc:
-            break
     return None
 
 
@@ -307,10 +310,7 @@ class DatabaseUnavailable(ServiceUnavailable):
 def database_unavailable(exc: BaseException) -> bool:
     """Whether a failure means the database could not be reached (a restart, a network cut,
     the pool's wait for a connection timing out), anywhere in the exception's chain."""
-    seen: BaseException | None = exc
-    for _ in range(10):
-        if seen is None:
-            return False
+    for seen in causes(exc):
         state = getattr(seen, "sqlstate", None) or getattr(seen, "pgcode", None)
         if isinstance(state, str) and (state.startswith("08") or state in UNAVAILABLE_SQLSTATES):
             return True
@@ -325,7 +325,6 @@ def database_unavailable(exc: BaseException) -> bool:
             | asyncpg.CannotConnectNowError,
         ):
             return True
-        seen = seen.__cause__ or getattr(seen, "orig", None)
     return False
 
 
