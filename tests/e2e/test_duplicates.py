@@ -4,13 +4,16 @@ case and its reporter follows it; an operator splits a wrong merge off again."""
 from __future__ import annotations
 
 import asyncio
+from itertools import pairwise
 from typing import Any
 
 import httpx
 import pytest
 
+from tests import media_samples as samples
 from tests.e2e.conftest import Platform, demo_credentials
 from tests.e2e.support import a_patrol_point, assert_problem, login, report_and_wait_dispatched
+from tests.e2e.test_media import upload
 from tests.helpers import eventually
 
 pytestmark = pytest.mark.e2e
@@ -30,15 +33,25 @@ def near(lat: float, lon: float, metres: float) -> dict[str, float]:
 async def test_a_second_report_joins_the_open_case_and_its_reporter_follows_it(
     api: httpx.AsyncClient, anon: httpx.AsyncClient, platform: Platform
 ) -> None:
+    photo = await upload(api, samples.jpeg((320, 240)))
+    assert photo.status_code == 201, photo.text
     lat, lon = a_patrol_point("road")
     first = await report_and_wait_dispatched(
-        api, {"category": "E0104", "lat": lat, "lon": lon, "description": "Mud across the road"}
+        api,
+        {
+            "category": "E0104",
+            "lat": lat,
+            "lon": lon,
+            "description": "Mud across the road outside no. 12",
+            "media": [photo.json()["id"]],
+        },
     )
     hotline = {"X-API-Key": demo_credentials(platform)["api_keys"][0]["key"]}
     assert_problem(
         await anon.get(f"/api/v1/cases/{first['id']}", headers=hotline), 404, "case_not_found"
     )
 
+    # the category and the place are public (Open311): a duplicate is easy to file
     second = await anon.post(
         "/api/v1/cases",
         json={"category": "E0104", **near(lat, lon, 30), "description": "Caller: muddy road"},
@@ -52,13 +65,33 @@ async def test_a_second_report_joins_the_open_case_and_its_reporter_follows_it(
         "number": first["number"],
         "status": "dispatched",
     }
-    followed = await anon.get(f"/api/v1/cases/{first['id']}", headers=hotline)
-    assert followed.status_code == 200, "the merged report's reporter follows the open case"
-    assert followed.json()["report_count"] == 2
-    assert followed.json()["reporter"] is None, "following is not seeing who else reported"
-    assert "joined" in followed.json()["history"][-1]["note"]
     own = (await anon.get(f"/api/v1/cases/{joined['id']}", headers=hotline)).json()
     assert own["merged_into"] == first["id"] and own["status"] == "merged"
+    following = own["following"]
+    assert set(following) == {"id", "number", "status", "text", "history"}
+    assert (following["number"], following["status"]) == (first["number"], "dispatched")
+    assert following["text"].startswith("已派遣")
+    steps = [h["status"] for h in following["history"]]
+    assert steps[0] == "reported" and steps[-1] == "dispatched", steps
+    assert all(a != b for a, b in pairwise(steps)), "one entry per step"
+    assert all(set(h) == {"status", "at", "text"} for h in following["history"]), "no notes"
+
+    # following is not reading: not the case, its photos, its place in lists, its rating
+    assert_problem(
+        await anon.get(f"/api/v1/cases/{first['id']}", headers=hotline), 404, "case_not_found"
+    )
+    assert_problem(await anon.get(photo.json()["url"], headers=hotline), 404, "media_not_found")
+    listed = await anon.get("/api/v1/cases", params={"number": first["number"]}, headers=hotline)
+    assert listed.status_code == 200 and listed.json()["items"] == []
+    assert_problem(
+        await anon.post(f"/api/v1/cases/{first['id']}/rating", json={"score": 1}, headers=hotline),
+        404,
+        "case_not_found",
+    )
+    # those whose row rules give them the case still see it whole
+    mine = (await api.get(f"/api/v1/cases/{first['id']}")).json()
+    assert mine["report_count"] == 2
+    assert "joined" in mine["history"][-1]["note"]
 
     # another category at the same place, and the same category beyond its radius (50 m, and
     # 60 m from the second report): separate problems

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement
 
 from zg_common.authz import Scope, command_centre
 from zg_common.identity import Identity
-from zg_intake.models import Case, CaseFollower
+from zg_intake.models import Case
 
 
 def may_see_reporter(caller: Identity, case: Case) -> bool:
@@ -17,25 +17,22 @@ def may_see_reporter(caller: Identity, case: Case) -> bool:
     )
 
 
-def may_read(caller: Identity, case: Case, *, follows: bool = False) -> bool:
+def may_read(caller: Identity, case: Case) -> bool:
     """Row rules: the caller's `Scope` (the command centre all; department staff and partner
-    keys their departments' cases; officers their grids' cases; whoever reported a case), and
-    whoever follows it (`follows`: their duplicate report was merged into it)."""
+    keys their departments' cases; officers their grids' cases; whoever reported a case).
+
+    Following is not reading: whoever's duplicate report was merged into a case sees only
+    its public status and plain-words history, through their own report (`following`), never
+    the case itself — a report with a public case's category and place (both public through
+    Open311) would otherwise open its details, media, notes and webhooks to anyone."""
     scope = Scope.of(caller)
-    if scope.sees(
+    return scope.sees(
         grid_id=case.grid_id, department_id=case.department_id, reporter=case.reporter_sub
-    ):
-        return True
-    return follows and caller.role != "anonymous"
+    )
 
 
 def readable_cases(caller: Identity) -> ColumnElement[bool]:
     """`may_read` as a SQL condition, for lists: the same rules, applied by the database."""
-    scope = Scope.of(caller)
-    if scope.everything or scope.reporter is None:
-        return scope.where()
-    follows = Case.id.in_(select(CaseFollower.case_id).where(CaseFollower.sub == caller.sub))
-    in_scope = scope.where(
+    return Scope.of(caller).where(
         grid=Case.grid_id, department=Case.department_id, reporter=Case.reporter_sub
     )
-    return or_(in_scope, follows)

@@ -61,11 +61,11 @@ async def rate_case(
     comment: str,
     caller: Identity,
 ) -> CaseRating:
-    """The reporter (or a follower, whose report was merged into it) rates a closed case once;
-    the rating is published for scoring."""
+    """The reporter rates a closed case once; the rating is published for scoring. Whoever
+    follows it through a merged report does not: anyone can file a duplicate of a public case,
+    and its ratings are what scoring judges the department by."""
     case = await get_case(session, case_id, caller=caller)
-    follows = await repository.follows(session, case_id, caller.sub)
-    if case.reporter_sub != caller.sub and not follows:
+    if case.reporter_sub != caller.sub:
         raise Forbidden("Only who reported the case rates it", code="not_the_reporter")
     if case.status not in RATEABLE:
         raise CaseStateConflict(f"Case {case.number} is {case.status}: rate it once it is closed")

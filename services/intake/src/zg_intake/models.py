@@ -166,7 +166,8 @@ class Case(Base):
 
 
 class CaseFollower(Base):
-    """Someone whose duplicate report was merged into this case: they may read and follow it."""
+    """Someone whose duplicate report was merged into this case: they follow its public status
+    (their webhooks, their report's `following`), never its details (`access.may_read`)."""
 
     __tablename__ = "case_follower"
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.errors import CaseNotFound
 from zg_common.identity import Identity
-from zg_intake import repository
+from zg_intake import repository, wording
 from zg_intake.access import may_read, readable_cases
 from zg_intake.exceptions import (
     invalid_field,
@@ -20,7 +20,13 @@ from zg_intake.models import (
     Case,
     Category,
 )
-from zg_intake.schemas import AttributeRead, CaseFilters, CategoryRead
+from zg_intake.schemas import (
+    AttributeRead,
+    CaseFilters,
+    CategoryRead,
+    FollowedCase,
+    PublicStatusChange,
+)
 
 HOTLINE_SYSTEM = "12345"
 IDEMPOTENCY_KEY_RETENTION = timedelta(days=7)
@@ -84,11 +90,34 @@ async def list_cases(
 async def get_case(session: AsyncSession, case_id: uuid.UUID, *, caller: Identity) -> Case:
     case = await repository.get_case(session, case_id)
     # A case the caller may not see is answered as absent: its existence is not revealed.
-    if case is None or not may_read(
-        caller, case, follows=await repository.follows(session, case_id, caller.sub)
-    ):
+    if case is None or not may_read(caller, case):
         raise CaseNotFound(f"No case with id {case_id}")
     return case
+
+
+async def following(session: AsyncSession, report: Case) -> FollowedCase | None:
+    """What the author of a merged report sees of the case it joined: its number, its public
+    status and its history in plain words — no details, notes, media or people (`access`)."""
+    if report.merged_into_id is None:
+        return None
+    parent = await repository.get_case(session, report.merged_into_id)
+    if parent is None:
+        return None
+    steps: list[PublicStatusChange] = []
+    for change in parent.history:  # a note on the same status is no step of its own
+        if not steps or steps[-1].status != change.status:
+            steps.append(
+                PublicStatusChange(
+                    status=change.status, at=change.at, text=wording.plain(change.status)
+                )
+            )
+    return FollowedCase(
+        id=parent.id,
+        number=parent.number,
+        status=parent.status,
+        text=wording.plain(parent.status),
+        history=steps,
+    )
 
 
 async def category_tree(session: AsyncSession) -> list[CategoryRead]:

@@ -11,7 +11,6 @@ from sqlalchemy.orm import selectinload
 
 from zg_intake.models import (
     Case,
-    CaseFollower,
     CaseStatusChange,
     Category,
     District,
@@ -38,13 +37,6 @@ async def get_case(
     if for_update:
         query = query.with_for_update()
     return await session.scalar(query)
-
-
-async def follows(session: AsyncSession, case_id: uuid.UUID, sub: str) -> bool:
-    found = await session.scalar(
-        select(CaseFollower.sub).where(CaseFollower.case_id == case_id, CaseFollower.sub == sub)
-    )
-    return found is not None
 
 
 async def get_district(session: AsyncSession) -> District | None:

@@ -87,9 +87,8 @@ async def create_case(
             response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = f"/api/v1/cases/{case.id}"
     merged_into = None
-    if case.merged_into_id is not None:
-        parent = await queries.get_case(session, case.merged_into_id, caller=caller)
-        merged_into = CaseRef(id=parent.id, number=parent.number, status=parent.status)
+    if (followed := await queries.following(session, case)) is not None:
+        merged_into = CaseRef(id=followed.id, number=followed.number, status=followed.status)
     return CaseCreated(id=case.id, number=case.number, status=case.status, merged_into=merged_into)
 
 
@@ -207,6 +206,7 @@ async def read_case(
         reporter=ReporterRead(name=case.reporter_name, phone=case.reporter_phone)
         if may_see_reporter(caller, case)
         else None,
+        following=await queries.following(session, case),
     )
 
 

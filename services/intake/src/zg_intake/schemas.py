@@ -139,6 +139,26 @@ class StatusChangeRead(BaseModel):
     text: str = Field(description="the status in plain words (Chinese / English), for the app")
 
 
+class PublicStatusChange(BaseModel):
+    """A step of a case as the public may see it: no note (notes may name people or places)."""
+
+    status: str
+    at: datetime
+    text: str = Field(description="the status in plain words (Chinese / English)")
+
+
+class FollowedCase(BaseModel):
+    """The case a merged report joined, as its author may follow it: the public status and
+    the plain-words history only. Following is not reading: the case's details, notes, media
+    and people stay with those whose row rules give them the case."""
+
+    id: uuid.UUID
+    number: str
+    status: str
+    text: str = Field(description="the status in plain words (Chinese / English)")
+    history: list[PublicStatusChange]
+
+
 class ReporterRead(BaseModel):
     name: str | None
     phone: str | None
@@ -181,6 +201,10 @@ class CaseRead(BaseModel):
     media: list[MediaRead] = Field(default_factory=list)
     reporter: ReporterRead | None = Field(
         default=None, description="only for the reporter and the command centre"
+    )
+    following: FollowedCase | None = Field(
+        default=None,
+        description="a merged report: the case it joined, its public status and history",
     )
 
 

@@ -157,15 +157,24 @@ def _ref(case: Case) -> dict[str, Any] | None:
 
 
 def payload(
-    case: Case, change: CaseStatusChange, delivery_id: uuid.UUID, via: Case | None = None
+    case: Case,
+    change: CaseStatusChange,
+    delivery_id: uuid.UUID,
+    via: Case | None = None,
+    *,
+    public: bool = False,
 ) -> dict[str, Any]:
     """`via`: the subscriber's own report that was merged into this case (a 12345 order
     merged into an earlier report): so that the subscriber can match the change to its
-    order."""
-    body = {
+    order. `public`: the subscriber only follows the case through that report (its row rules
+    do not give it the case), so it gets the public status in plain words, not the case's
+    category, department, grid, reference or the change's note (`access.may_read`)."""
+    body: dict[str, Any] = {
         "id": str(delivery_id),
         "type": EVENT,
-        "case": {
+        "case": {"id": str(case.id), "number": case.number, "status": case.status}
+        if public
+        else {
             "id": str(case.id),
             "number": case.number,
             "status": case.status,
@@ -178,7 +187,7 @@ def payload(
         "change": {
             "status": change.status,
             "at": change.at.isoformat(),
-            "note": change.note,
+            "note": "" if public else change.note,
             "text": wording.plain(change.status),
         },
     }
@@ -233,7 +242,8 @@ async def fan_out(runtime: IntakeRuntime) -> int:
                     if subscription.statuses and change.status not in subscription.statuses:
                         continue
                     via = follows.get((case.id, owner.sub))
-                    if not may_read(owner, case, follows=via is not None):
+                    reads = may_read(owner, case)
+                    if not reads and via is None:
                         continue
                     delivery_id = uuid.uuid4()
                     await session.execute(
@@ -243,7 +253,7 @@ async def fan_out(runtime: IntakeRuntime) -> int:
                             subscription_id=subscription.id,
                             case_id=case.id,
                             status_change_id=change.id,
-                            payload=payload(case, change, delivery_id, via),
+                            payload=payload(case, change, delivery_id, via, public=not reads),
                             state="pending",
                             attempts=0,
                             next_attempt_at=now,
