@@ -226,3 +226,50 @@ async def test_a_merged_hotline_order_follows_the_case_it_joined(
     assert body["case"] == {"id": first["id"], "number": first["number"], "status": "dispatched"}
     assert body["change"]["note"] == "" and body["change"]["text"].startswith("已派遣")
     await anon.delete(f"/api/v1/webhooks/{created.json()['id']}", headers=key)
+
+
+async def test_webhooks_reach_only_where_they_may(
+    anon: httpx.AsyncClient, platform: Platform
+) -> None:
+    """The SSRF guard through the platform: nothing here is sent beyond this machine (the test
+    platform allows loopback only and looks up no names; the refusals of private and metadata
+    addresses behind names are unit tests with a stubbed resolver, tests/unit/test_egress.py)."""
+    key = {"X-API-Key": demo_credentials(platform)["api_keys"][0]["key"]}
+    body = assert_problem(
+        await anon.post("/api/v1/webhooks", json={"url": "http://[::1/x"}, headers=key),
+        422,
+        "validation_failed",
+    )
+    assert body["errors"][0]["field"].endswith("url")
+    for url in ("http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/hook"):
+        body = assert_problem(
+            await anon.post("/api/v1/webhooks", json={"url": url}, headers=key),
+            422,
+            "validation_failed",
+        )
+        assert body["errors"][0]["code"] == "address_not_allowed", url
+
+    # a name is accepted when subscribing and checked when it is called: here it is refused
+    # before any lookup, once, and the log says so in a word
+    created = await anon.post(
+        "/api/v1/webhooks", json={"url": "http://hooks.partner.invalid/z"}, headers=key
+    )
+    assert created.status_code == 201, created.text
+    lat, lon = a_patrol_point("waterfront")
+    reported = await anon.post(
+        "/api/v1/cases",
+        headers=key,
+        json={"category": "E0104", "lat": lat, "lon": lon, "description": "Mud by the quay"},
+    )
+    assert reported.status_code == 201, reported.text
+
+    async def refused() -> list[dict[str, Any]] | None:
+        log = await anon.get(f"/api/v1/webhooks/{created.json()['id']}/deliveries", headers=key)
+        rows: list[dict[str, Any]] = log.json()
+        return rows if rows and all(d["state"] == "failed" for d in rows) else None
+
+    rows = await eventually(refused, timeout=15, interval=0.2, what="the refusal to be logged")
+    assert {(d["attempts"], d["last_error"], d["last_status_code"]) for d in rows} == {
+        (1, "address_refused", None)
+    }
+    await anon.delete(f"/api/v1/webhooks/{created.json()['id']}", headers=key)

@@ -214,6 +214,11 @@ class Supervisor:
                 "ZG_INTAKE_MEDIA_ROOT": os.environ.get(
                     "ZG_INTAKE_MEDIA_ROOT", str(self.cfg.data_dir / "media")
                 ),
+                # webhooks to a receiver on this machine (a partner's test endpoint); the
+                # internet stays open unless ZG_INTAKE_WEBHOOK_PUBLIC=false
+                "ZG_INTAKE_WEBHOOK_ALLOWED_NETWORKS": os.environ.get(
+                    "ZG_INTAKE_WEBHOOK_ALLOWED_NETWORKS", '["127.0.0.0/8", "::1/128"]'
+                ),
                 "DATABASE_URL": database_url,
                 "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
                 "ZG_LOG_FORMAT": "json",

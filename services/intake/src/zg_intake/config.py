@@ -1,10 +1,12 @@
 """Settings of the intake service (env prefix ZG_INTAKE_)."""
 
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from zg_common.egress import EgressPolicy
 from zg_common.settings import ServiceSettings, find_repo_root
 
 
@@ -45,6 +47,20 @@ class IntakeSettings(ServiceSettings):
     webhook_retry_base_s: float = Field(default=10.0, gt=0)
     webhook_timeout_s: float = Field(default=10.0, gt=0)
     webhook_poll_interval_s: float = Field(default=1.0, gt=0)
+    # Where webhooks may be delivered (zg_common.egress, checked at connect time): addresses
+    # on the internet (`public`), and these networks besides — an intranet partner's, or
+    # loopback for `make run` and the tests. `resolve_names` off: only IP literals and
+    # localhost, so that not even a DNS lookup leaves the machine (the tests, the fuzzing).
+    webhook_public: bool = True
+    webhook_allowed_networks: tuple[IPv4Network | IPv6Network, ...] = ()
+    webhook_resolve_names: bool = True
+
+    def egress_policy(self) -> EgressPolicy:
+        return EgressPolicy(
+            allowed_networks=self.webhook_allowed_networks,
+            public=self.webhook_public,
+            resolve_names=self.webhook_resolve_names,
+        )
 
     # how often a process looks for changes of the territory copy that another replica applied
     territory_follow_s: float = Field(default=5.0, gt=0)

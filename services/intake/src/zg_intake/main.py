@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from zg_common.app import ServiceSpec, create_service_app
 from zg_common.contracts.intake import CONTRACTS
-from zg_intake import media_service, refdata, service, territory_copy, webhooks
+from zg_intake import media_service, refdata, service, territory_copy, webhook_worker
 from zg_intake.config import IntakeSettings
 from zg_intake.consumers import consumers
 from zg_intake.models import SCHEMA, outbox
@@ -32,6 +32,6 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
             consumers=consumers,
             on_startup=[refdata.load, media_service.start_store],
             purges=[media_service.purge_unattached, service.purge_idempotency_keys],
-            workers=[webhooks.run_worker, territory_copy.follow],
+            workers=[webhook_worker.run_worker, territory_copy.follow],
         ),
     )

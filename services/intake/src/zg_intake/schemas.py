@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 CATEGORY_CODE = r"^[CE]\d{4}$"
 PATROL_POINT_ID = r"^P\d{4,6}$"
+# a webhook's host as httpx parses it: a (punycode) name, an IPv4 or an IPv6 address (no zone)
+HOST = re.compile(r"[A-Za-z0-9.-]{1,253}|[0-9A-Fa-f:.]{2,45}")
 
 
 class ExternalRef(BaseModel):
@@ -360,6 +364,24 @@ class WebhookCreate(BaseModel):
         max_length=20,
         description="only changes to these statuses; empty: every change",
     )
+
+    @field_validator("url")
+    @classmethod
+    def _a_plain_url(cls, url: str) -> str:
+        """A URL the worker can call: parsed as httpx will, a host name or an IP literal, a
+        port in range, no credentials or fragment (where it may be delivered is checked at
+        connect time: `zg_common.egress`)."""
+        try:
+            parsed = httpx.URL(url)
+        except httpx.InvalidURL as exc:
+            raise ValueError(f"not a valid URL: {exc}") from None
+        if not parsed.host or not HOST.fullmatch(parsed.host):
+            raise ValueError("the URL needs a host name or an IP address")
+        if parsed.port is not None and not 0 < parsed.port < 65536:
+            raise ValueError("the port must be 1-65535")
+        if parsed.userinfo or parsed.fragment:
+            raise ValueError("no credentials or fragment in the URL: the signature authenticates")
+        return url
 
 
 class WebhookRead(BaseModel):

@@ -7,17 +7,16 @@ receivers can de-duplicate, every attempt's outcome kept as the delivery log."""
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import hashlib
 import hmac
-import json
 import logging
-import random
 import secrets
 import time
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from ipaddress import ip_address
 from typing import Any
 
 import httpx
@@ -47,8 +46,6 @@ EVENT = "case.status_changed"
 SIGNATURE_HEADER = "X-Zongguan-Signature"
 DELIVERY_HEADER = "X-Zongguan-Delivery"
 EVENT_HEADER = "X-Zongguan-Event"
-LEASE = timedelta(minutes=2)  # a claimed delivery is tried again after this if its worker died
-BATCH = 20
 MANAGES_ALL = frozenset({"admin"})
 
 
@@ -87,6 +84,20 @@ async def subscribe(
             "Webhook URLs must use https",
             errors=[FieldError(field="url", code="https_required", message="use https://")],
         )
+    host = httpx.URL(url).host
+    with contextlib.suppress(ValueError):  # a name: checked when it is resolved, at connect
+        if not settings.egress_policy().allows(ip_address(host)):
+            raise ValidationFailed(
+                "Webhooks are not delivered to this address",
+                errors=[
+                    FieldError(
+                        field="url",
+                        code="address_not_allowed",
+                        message="loopback, private, link-local, multicast and metadata "
+                        "addresses are refused unless the operator allowlisted them",
+                    )
+                ],
+            )
     subscription = WebhookSubscription(
         id=uuid.uuid4(),
         owner_sub=owner.sub,
@@ -266,109 +277,3 @@ async def fan_out(runtime: IntakeRuntime) -> int:
             .values(fanned_out=True)
         )
         return len(changes)
-
-
-# --- the worker -----------------------------------------------------------------------------
-
-
-def backoff(attempts: int, base_s: float) -> timedelta:
-    """base, 2 x base, 4 x base ... capped at an hour, with up to 10 % jitter."""
-    delay = min(base_s * 2 ** (attempts - 1), 3600.0)
-    return timedelta(seconds=delay * (1 + random.random() / 10))
-
-
-async def run_worker(runtime: IntakeRuntime) -> None:
-    """Background task: deliver what is due, forever."""
-    settings = runtime.settings
-    async with httpx.AsyncClient(
-        timeout=settings.webhook_timeout_s,
-        follow_redirects=False,
-        headers={"User-Agent": "Zongguan-Webhooks/1"},
-    ) as client:
-        while True:
-            fanned = await fan_out(runtime)
-            done = await deliver_due(runtime, client, settings)
-            if fanned == 0 and done == 0:
-                await asyncio.sleep(settings.webhook_poll_interval_s)
-
-
-async def deliver_due(
-    runtime: IntakeRuntime, client: httpx.AsyncClient, settings: IntakeSettings
-) -> int:
-    """Claim up to a batch of due deliveries (a lease, committed, so that several replicas
-    share the work and a dead worker's claims come back), then POST them concurrently."""
-    now = datetime.now(UTC)
-    async with unit_of_work(runtime.sessions) as session:
-        rows = (
-            await session.execute(
-                select(WebhookDelivery, WebhookSubscription.url, WebhookSubscription.secret)
-                .join(WebhookSubscription)
-                .where(WebhookDelivery.state == "pending", WebhookDelivery.next_attempt_at <= now)
-                .order_by(WebhookDelivery.next_attempt_at)
-                .limit(BATCH)
-                .with_for_update(of=WebhookDelivery, skip_locked=True)
-            )
-        ).all()
-        for delivery, _, _ in rows:
-            delivery.next_attempt_at = now + LEASE
-        claimed = [(d.id, d.payload, url, secret) for d, url, secret in rows]
-    if not claimed:
-        return 0
-    await asyncio.gather(
-        *(attempt(runtime, client, settings, *item) for item in claimed),
-        return_exceptions=True,
-    )
-    return len(claimed)
-
-
-async def attempt(
-    runtime: IntakeRuntime,
-    client: httpx.AsyncClient,
-    settings: IntakeSettings,
-    delivery_id: uuid.UUID,
-    body_json: dict[str, Any],
-    url: str,
-    secret: str,
-) -> None:
-    body = json.dumps(body_json, ensure_ascii=False, separators=(",", ":")).encode()
-    headers = {
-        "Content-Type": "application/json",
-        DELIVERY_HEADER: str(delivery_id),
-        EVENT_HEADER: EVENT,
-        SIGNATURE_HEADER: sign(secret, int(time.time()), body),
-    }
-    status_code: int | None = None
-    error: str | None = None
-    try:
-        response = await client.post(url, content=body, headers=headers)
-        status_code = response.status_code
-    except httpx.HTTPError as exc:
-        error = f"{type(exc).__name__}: {exc}"[:500]
-    delivered = status_code is not None and 200 <= status_code < 300
-    async with unit_of_work(runtime.sessions) as session:
-        delivery = await session.get(WebhookDelivery, delivery_id, with_for_update=True)
-        if delivery is None or delivery.state != "pending":
-            return  # the subscription was cancelled meanwhile
-        delivery.attempts += 1
-        delivery.last_status_code = status_code
-        delivery.last_error = error or (None if delivered else f"HTTP {status_code}")
-        now = datetime.now(UTC)
-        if delivered:
-            delivery.state, delivery.delivered_at = "delivered", now
-        elif status_code == 410:  # the receiver says the subscription is gone
-            delivery.state = "failed"
-            await session.execute(
-                update(WebhookSubscription)
-                .where(WebhookSubscription.id == delivery.subscription_id)
-                .values(active=False)
-            )
-        elif delivery.attempts >= settings.webhook_max_attempts:
-            delivery.state = "failed"
-            log.warning(
-                "webhook delivery failed for good",
-                extra={"delivery": str(delivery_id), "attempts": delivery.attempts},
-            )
-        else:
-            delivery.next_attempt_at = now + backoff(
-                delivery.attempts, settings.webhook_retry_base_s
-            )
