@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from zg_common import egress
 from zg_common.egress import AddressRefused, EgressPolicy, guarded_transport
-from zg_intake.schemas import WebhookCreate
+from zg_intake.webhook_schemas import WebhookCreate
 from zg_intake.webhook_worker import failure
 
 INWARD = [

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from zg_common.settings import find_repo_root
+from zg_local.procs import local_secret
 
 REPO_ROOT = find_repo_root(Path(__file__)) or Path.cwd()
 KAFKA_POM = REPO_ROOT / "deploy" / "local" / "kafka" / "pom.xml"
@@ -96,3 +98,40 @@ class LocalConfig:
             services=services,
             database=os.environ.get("ZG_DATABASE_NAME", "zongguan"),
         )
+
+    def service_env(self, database_url: str, bootstrap: str) -> dict[str, str]:
+        """The environment of every service process: local secrets, ports, the upstreams."""
+        env = dict(os.environ)
+        env.update(
+            {
+                "ZG_IDENTITY_SECRET": local_secret(
+                    self.data_dir, "ZG_IDENTITY_SECRET", "identity.key"
+                ),
+                "ZG_JWT_SECRET": local_secret(self.data_dir, "ZG_JWT_SECRET", "jwt.key"),
+                # signs the patrol points' QR codes: printed codes stay valid across restarts
+                "ZG_PATROL_QR_SECRET": local_secret(
+                    self.data_dir, "ZG_PATROL_QR_SECRET", "patrol-qr.key"
+                ),
+                "ZG_GATEWAY_DEMO_CREDENTIALS_FILE": str(self.data_dir / "demo-credentials.json"),
+                # uploaded photos and videos, unless an S3 endpoint is configured
+                "ZG_INTAKE_MEDIA_ROOT": os.environ.get(
+                    "ZG_INTAKE_MEDIA_ROOT", str(self.data_dir / "media")
+                ),
+                # webhooks to a receiver on this machine (a partner's test endpoint); the
+                # internet stays open unless ZG_INTAKE_WEBHOOK_PUBLIC=false
+                "ZG_INTAKE_WEBHOOK_ALLOWED_NETWORKS": os.environ.get(
+                    "ZG_INTAKE_WEBHOOK_ALLOWED_NETWORKS", '["127.0.0.0/8", "::1/128"]'
+                ),
+                "DATABASE_URL": database_url,
+                "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+                "ZG_LOG_FORMAT": "json",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        for svc in self.services:
+            env[f"{svc.env_prefix}HTTP_PORT"] = str(svc.port)
+        env["ZG_GATEWAY_HTTP_PORT"] = str(self.gateway_port)
+        env["ZG_GATEWAY_SERVICE_URLS"] = json.dumps(
+            {svc.name: f"http://127.0.0.1:{svc.port}" for svc in self.services}
+        )
+        return env

@@ -34,7 +34,6 @@ from zg_local.procs import (
     StartupFailed,
     check_ports_free,
     die_with_parent,
-    local_secret,
     output_lines,
 )
 
@@ -197,42 +196,6 @@ class Supervisor:
                 await asyncio.wait_for(child.pump, 5)
 
     # ---- the platform ---------------------------------------------------------------------
-    def service_env(self, database_url: str, bootstrap: str) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update(
-            {
-                "ZG_IDENTITY_SECRET": local_secret(
-                    self.cfg.data_dir, "ZG_IDENTITY_SECRET", "identity.key"
-                ),
-                "ZG_JWT_SECRET": local_secret(self.cfg.data_dir, "ZG_JWT_SECRET", "jwt.key"),
-                # signs the patrol points' QR codes: printed codes stay valid across restarts
-                "ZG_PATROL_QR_SECRET": local_secret(
-                    self.cfg.data_dir, "ZG_PATROL_QR_SECRET", "patrol-qr.key"
-                ),
-                "ZG_GATEWAY_DEMO_CREDENTIALS_FILE": str(self.demo_credentials),
-                # uploaded photos and videos, unless an S3 endpoint is configured
-                "ZG_INTAKE_MEDIA_ROOT": os.environ.get(
-                    "ZG_INTAKE_MEDIA_ROOT", str(self.cfg.data_dir / "media")
-                ),
-                # webhooks to a receiver on this machine (a partner's test endpoint); the
-                # internet stays open unless ZG_INTAKE_WEBHOOK_PUBLIC=false
-                "ZG_INTAKE_WEBHOOK_ALLOWED_NETWORKS": os.environ.get(
-                    "ZG_INTAKE_WEBHOOK_ALLOWED_NETWORKS", '["127.0.0.0/8", "::1/128"]'
-                ),
-                "DATABASE_URL": database_url,
-                "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-                "ZG_LOG_FORMAT": "json",
-                "PYTHONUNBUFFERED": "1",
-            }
-        )
-        for svc in self.cfg.services:
-            env[f"{svc.env_prefix}HTTP_PORT"] = str(svc.port)
-        env["ZG_GATEWAY_HTTP_PORT"] = str(self.cfg.gateway_port)
-        env["ZG_GATEWAY_SERVICE_URLS"] = json.dumps(
-            {svc.name: f"http://127.0.0.1:{svc.port}" for svc in self.cfg.services}
-        )
-        return env
-
     async def wait_http(self, name: str, url: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient(timeout=2) as client:
@@ -298,7 +261,7 @@ class Supervisor:
         info: dict[str, Any] = {"database_url": database_url, "kafka_bootstrap_servers": bootstrap}
 
         if self.with_services:
-            env = self.service_env(database_url, bootstrap)
+            env = self.cfg.service_env(database_url, bootstrap)
             uvicorn = [
                 sys.executable,
                 "-m",

@@ -14,7 +14,7 @@ from zg_common.identity import Identity
 from zg_intake import webhooks
 from zg_intake.dependencies import SettingsDep
 from zg_intake.models import WebhookDelivery, WebhookSubscription
-from zg_intake.schemas import DeliveryRead, WebhookCreate, WebhookCreated, WebhookRead
+from zg_intake.webhook_schemas import DeliveryRead, WebhookCreate, WebhookCreated, WebhookRead
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 Manager = Annotated[Identity, require("webhooks.manage")]
