@@ -273,3 +273,76 @@ async def test_webhooks_reach_only_where_they_may(
         (1, "address_refused", None)
     }
     await anon.delete(f"/api/v1/webhooks/{created.json()['id']}", headers=key)
+
+
+async def test_a_revoked_or_rotated_key_and_a_disabled_account_end_their_webhooks(
+    anon: httpx.AsyncClient, api: httpx.AsyncClient, platform: Platform, receiver: Receiver
+) -> None:
+    """Subscriptions belong to the caller that made them: the gateway's revocation event ends
+    them in intake, so a new change of a case they could see is no longer sent."""
+    admin = await login(anon, platform, "admin")
+    owners: dict[str, dict[str, str]] = {}
+    key_ids: dict[str, str] = {}
+    for name in ("revoked", "rotated"):
+        made = await anon.post(
+            "/api/v1/admin/api-keys",
+            headers=admin,
+            json={
+                "name": f"roads partner, {name} {unique('k')}",
+                "department_ids": ["roads-contractor"],
+                "operations": ["webhooks.manage", "cases.read"],
+            },
+        )
+        assert made.status_code == 201, made.text
+        owners[name], key_ids[name] = {"X-API-Key": made.json()["key"]}, made.json()["id"]
+    password = unique("pw") + "-long-enough"
+    account = await anon.post(
+        "/api/v1/admin/accounts",
+        headers=admin,
+        json={"username": unique("admin"), "password": password, "role": "admin"},
+    )
+    assert account.status_code == 201, account.text
+    logged_in = await anon.post(
+        "/api/v1/auth/login", json={"username": account.json()["username"], "password": password}
+    )
+    owners["disabled"] = {"Authorization": f"Bearer {logged_in.json()['access_token']}"}
+    subscriptions = {}
+    for name, headers in owners.items():
+        made = await anon.post(
+            "/api/v1/webhooks",
+            json={"url": receiver.url, "statuses": ["dispatched"]},
+            headers=headers,
+        )
+        assert made.status_code == 201, made.text
+        subscriptions[name] = made.json()["id"]
+
+    def signatures_for(case_id: str) -> int:
+        return sum(json.loads(c["body"])["case"]["id"] == case_id for c in receiver.calls)
+
+    # a resident's report dispatched to the roads contractor reaches all three
+    lat, lon = a_patrol_point("road")
+    before = await report_and_wait_dispatched(
+        api, {"category": "C0104", "lat": lat, "lon": lon, "description": "Cover, before"}
+    )
+
+    async def all_three() -> bool:
+        return signatures_for(before["id"]) >= 3
+
+    await eventually(all_three, what="the dispatch to reach every subscription")
+
+    revoked = await anon.delete(f"/api/v1/admin/api-keys/{key_ids['revoked']}", headers=admin)
+    rotated = await anon.post(f"/api/v1/admin/api-keys/{key_ids['rotated']}/rotate", headers=admin)
+    disabled = await anon.delete(f"/api/v1/admin/accounts/{account.json()['id']}", headers=admin)
+    assert (revoked.status_code, rotated.status_code, disabled.status_code) == (204, 201, 204)
+
+    async def ended() -> bool:
+        listed = await anon.get("/api/v1/webhooks", headers=admin)
+        return not set(subscriptions.values()) & {s["id"] for s in listed.json()}
+
+    await eventually(ended, timeout=30, what="intake to end the revoked callers' subscriptions")
+    lat, lon = a_patrol_point("road")
+    after = await report_and_wait_dispatched(
+        api, {"category": "C0104", "lat": lat, "lon": lon, "description": "Cover, after"}
+    )
+    await asyncio.sleep(1.5)  # the worker looks every 0.1 s
+    assert signatures_for(after["id"]) == 0, "nothing is sent for a revoked caller"

@@ -32,5 +32,5 @@ async def test_the_pause_doubles_while_failing_and_resets_after_a_healthy_run(
             await real_sleep(0.25)  # the loop ran longer than a healthy run
         raise RuntimeError(run)
 
-    await asyncio.wait_for(app._keep_running("test", loop), timeout=5)
+    await asyncio.wait_for(app.keep_running("test", loop), timeout=5)
     assert pauses == [1.0, 2.0, 4.0, 1.0, 2.0]

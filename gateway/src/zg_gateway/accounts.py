@@ -10,9 +10,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zg_common.contracts.gateway import PrincipalRevoked
 from zg_common.errors import Conflict
 from zg_gateway.exceptions import AccountNotFound
-from zg_gateway.models import Account, RefreshToken
+from zg_gateway.models import Account, RefreshToken, outbox
 from zg_gateway.passwords import hash_password
 
 
@@ -56,6 +57,11 @@ async def disable_account(session: AsyncSession, account_id: uuid.UUID) -> None:
     account = await session.get(Account, account_id, with_for_update=True)
     if account is None:
         raise AccountNotFound(f"No account {account_id}")
+    if account.active:
+        revoked = PrincipalRevoked(
+            sub=str(account.id), reason="account_disabled", revoked_at=datetime.now(UTC)
+        )
+        await outbox.add(session, revoked, subject=revoked.sub)
     account.active = False
     await session.execute(
         update(RefreshToken)

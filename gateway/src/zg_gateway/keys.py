@@ -10,15 +10,22 @@ import hashlib
 import secrets
 import uuid
 from datetime import UTC, datetime
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.authz import policy
+from zg_common.contracts.gateway import PrincipalRevoked
 from zg_common.errors import FieldError, Unauthorized, ValidationFailed
 from zg_common.identity import Identity
 from zg_gateway.exceptions import ApiKeyNotFound
-from zg_gateway.models import ApiKey
+from zg_gateway.models import ApiKey, outbox
+
+
+def key_sub(key_id: uuid.UUID) -> str:
+    """The identity `sub` of an API key's caller."""
+    return f"key:{key_id}"
 
 
 def _hash(key: str) -> str:
@@ -83,15 +90,25 @@ async def _live_key(session: AsyncSession, key_id: uuid.UUID) -> ApiKey:
     return row
 
 
-async def revoke_key(session: AsyncSession, key_id: uuid.UUID) -> None:
-    row = await _live_key(session, key_id)
+async def _revoke(
+    session: AsyncSession, row: ApiKey, reason: Literal["key_revoked", "key_rotated"]
+) -> None:
+    """The key stops working, and what runs in its name elsewhere (webhooks) is told to stop,
+    in the same transaction (the outbox)."""
     row.revoked_at = datetime.now(UTC)
+    revoked = PrincipalRevoked(sub=key_sub(row.id), reason=reason, revoked_at=row.revoked_at)
+    await outbox.add(session, revoked, subject=revoked.sub)
+
+
+async def revoke_key(session: AsyncSession, key_id: uuid.UUID) -> None:
+    await _revoke(session, await _live_key(session, key_id), "key_revoked")
 
 
 async def rotate_key(session: AsyncSession, key_id: uuid.UUID) -> tuple[ApiKey, str]:
-    """A new key with the same scope; the old one stops working at once."""
+    """A new key with the same scope; the old one stops working at once (and its webhook
+    subscriptions with it: the new key is a new caller, which subscribes again)."""
     old = await _live_key(session, key_id)
-    old.revoked_at = datetime.now(UTC)
+    await _revoke(session, old, "key_rotated")
     return await create_key(
         session,
         name=old.name,
@@ -106,7 +123,7 @@ async def identity_for_key(session: AsyncSession, key: str) -> Identity:
     if row is None or row.revoked_at is not None:
         raise Unauthorized("The API key is not valid", code="api_key_invalid")
     return Identity(
-        sub=f"key:{row.id}",
+        sub=key_sub(row.id),
         role="partner",
         name=row.name,
         department_ids=tuple(row.department_ids),

@@ -21,8 +21,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from zg_common import migrate, open311
-from zg_common.app import create_base_app
+from zg_common.app import OUTBOX_RETENTION_DAYS, create_base_app, start_relay
 from zg_common.contracts.feed import STREAM_PATH
+from zg_common.contracts.gateway import CONTRACTS as GATEWAY_CONTRACTS
 from zg_common.db import create_engine, create_sessionmaker, unit_of_work
 from zg_common.errors import (
     BadRequest,
@@ -32,6 +33,7 @@ from zg_common.errors import (
     problem_response,
 )
 from zg_common.identity import ANONYMOUS, Identity
+from zg_common.kafka import connect_producer
 from zg_common.logging import configure_logging
 from zg_gateway.admin import accounts_router, audit_router
 from zg_gateway.admin import router as admin_router
@@ -39,7 +41,7 @@ from zg_gateway.audit import AuditMiddleware, AuditWriter
 from zg_gateway.config import GatewaySettings
 from zg_gateway.demo import create_demo_accounts
 from zg_gateway.keys import identity_for_key
-from zg_gateway.models import SCHEMA
+from zg_gateway.models import SCHEMA, outbox
 from zg_gateway.oidc import OidcVerifier
 from zg_gateway.openapi import MergedOpenAPI
 from zg_gateway.ops import router as ops_router
@@ -137,6 +139,26 @@ def oidc_verifier(settings: GatewaySettings) -> OidcVerifier | None:
     )
 
 
+async def relay_events(engine: AsyncEngine, settings: GatewaySettings) -> None:
+    """Publish the gateway's outbox (credentials revoked: `zg_common.contracts.gateway`) once
+    the broker answers; the gateway serves without it meanwhile. Published rows are purged
+    after a week, as the services' are."""
+    topics = {c.topic for c in GATEWAY_CONTRACTS}
+    producer = await connect_producer(settings, topics, client_id="gateway")
+    relay, task = start_relay(engine, producer, outbox, name="gateway", settings=settings)
+    try:
+        while not task.done():
+            await asyncio.wait([task], timeout=3600)
+            with contextlib.suppress(Exception):
+                await relay.purge_published(older_than_days=OUTBOX_RETENTION_DAYS)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        with contextlib.suppress(Exception):
+            await producer.stop()
+
+
 def _secret(value: Any, name: str) -> str:
     if value is None:
         raise RuntimeError(f"{name} is not set: the gateway cannot start without it")
@@ -202,13 +224,18 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             if settings.environment != "production" and settings.demo_credentials_file:
                 async with unit_of_work(runtime.sessions) as session:
                     await create_demo_accounts(session, settings.demo_credentials_file)
-            audit_task = asyncio.create_task(runtime.audit.run())
+            tasks = [
+                asyncio.create_task(runtime.audit.run()),
+                asyncio.create_task(relay_events(engine, settings)),
+            ]
             try:
                 yield
             finally:
-                audit_task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await audit_task
+                for task in tasks:
+                    task.cancel()
+                for task in tasks:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
                 await runtime.audit.flush()
         finally:
             await upstreams.aclose()

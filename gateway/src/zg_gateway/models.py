@@ -19,11 +19,18 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from zg_common.outbox import Outbox
+
 SCHEMA = "gateway"
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(schema=SCHEMA)
+
+
+# what other services must know of the callers (zg_common.contracts.gateway), published by the
+# gateway's relay
+outbox = Outbox(Base.metadata, source="/zongguan/gateway")
 
 
 class Account(Base):

@@ -21,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from zg_common import migrate
 from zg_common.consumer import ConsumerSpec, IdempotentConsumer, purge_processed
-from zg_common.contracts.scoring import REPLAYED_TOPICS
 from zg_common.db import create_engine, create_sessionmaker
 from zg_common.docs import swagger_ui
 from zg_common.errors import (
@@ -33,7 +32,7 @@ from zg_common.errors import (
 )
 from zg_common.events import EventContract
 from zg_common.http import BodyLimitMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
-from zg_common.kafka import broker_reachable, create_producer, ensure_topics
+from zg_common.kafka import broker_reachable, connect_producer, create_producer
 from zg_common.logging import configure_logging
 from zg_common.outbox import OUTBOX_BACKLOG_AGE, Outbox, OutboxRelay
 from zg_common.settings import CommonSettings, ServiceSettings
@@ -174,7 +173,7 @@ def create_base_app(
 HEALTHY_RUN_S = 60.0
 
 
-async def _keep_running(name: str, factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
+async def keep_running(name: str, factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
     """Run a background loop; if it fails, log and start it again after a pause (1 s, doubling
     up to 30 s while it keeps failing; back to 1 s once a run has lasted a minute)."""
     delay = 1.0
@@ -201,45 +200,39 @@ def runtime_of(request: Request) -> Runtime[Any, Any]:
     return cast(Runtime[Any, Any], request.app.state.runtime)
 
 
+def start_relay(
+    engine: AsyncEngine,
+    producer: AIOKafkaProducer,
+    outbox: Outbox,
+    *,
+    name: str,
+    settings: ServiceSettings,
+) -> tuple[OutboxRelay, asyncio.Task[None]]:
+    """The outbox's relay, running (restarted if it fails)."""
+    relay = OutboxRelay(
+        engine,
+        producer,
+        outbox,
+        service=name,
+        batch_size=settings.outbox_batch_size,
+        poll_interval=settings.outbox_poll_interval_s,
+    )
+    return relay, asyncio.create_task(keep_running("outbox-relay", relay.run))
+
+
 async def _start_messaging(runtime: Runtime[Any, Any]) -> None:
-    """Connect to Kafka (retrying: the HTTP side and the outbox work without it), then start
-    the relay and the consumers."""
+    """Connect to Kafka, then start the relay and the consumers."""
     settings, spec = runtime.settings, runtime.spec
     consumer_specs = spec.consumers(runtime)
     topics = {c.topic for c in spec.produces} | {t for c in consumer_specs for t in c.topics}
-    delay = 0.5
-    while True:
-        try:
-            await ensure_topics(
-                settings.kafka_bootstrap_servers,
-                topics,
-                partitions=settings.kafka_topic_partitions,
-                kept=REPLAYED_TOPICS,
-            )
-            await runtime.producer.start()
-            break
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.warning("kafka not reachable yet", extra={"error": repr(exc), "retry_in_s": delay})
-            with contextlib.suppress(Exception):
-                await runtime.producer.stop()
-            runtime.producer = create_producer(
-                settings.kafka_bootstrap_servers, client_id=spec.name
-            )
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 10.0)
+    with contextlib.suppress(Exception):
+        await runtime.producer.stop()  # the one made before the broker was known to answer
+    runtime.producer = await connect_producer(settings, topics, client_id=spec.name)
     if spec.outbox is not None:
-        relay = OutboxRelay(
-            runtime.engine,
-            runtime.producer,
-            spec.outbox,
-            service=spec.name,
-            batch_size=settings.outbox_batch_size,
-            poll_interval=settings.outbox_poll_interval_s,
+        runtime.relay, task = start_relay(
+            runtime.engine, runtime.producer, spec.outbox, name=spec.name, settings=settings
         )
-        runtime.relay = relay
-        runtime.tasks.append(asyncio.create_task(_keep_running("outbox-relay", relay.run)))
+        runtime.tasks.append(task)
     for consumer_spec in consumer_specs:
         consumer = IdempotentConsumer(
             consumer_spec,
@@ -251,9 +244,9 @@ async def _start_messaging(runtime: Runtime[Any, Any]) -> None:
             retry_backoff_s=settings.consumer_retry_backoff_s,
         )
         runtime.consumers.append(consumer)
-        runtime.tasks.append(asyncio.create_task(_keep_running(consumer_spec.name, consumer.run)))
+        runtime.tasks.append(asyncio.create_task(keep_running(consumer_spec.name, consumer.run)))
     runtime.tasks.append(
-        asyncio.create_task(_keep_running("housekeeping", lambda: _housekeeping(runtime)))
+        asyncio.create_task(keep_running("housekeeping", lambda: _housekeeping(runtime)))
     )
     runtime.messaging_ready.set()
     log.info("messaging started", extra={"topics": sorted(topics)})
@@ -315,9 +308,7 @@ def create_service_app(settings: SettingsT, spec: ServiceSpec[SettingsT, StateT]
                 await hook(runtime)
             runtime.tasks.append(asyncio.create_task(_start_messaging(runtime)))
             for worker in spec.workers:
-                loop = _keep_running(
-                    getattr(worker, "__name__", "worker"), partial(worker, runtime)
-                )
+                loop = keep_running(getattr(worker, "__name__", "worker"), partial(worker, runtime))
                 runtime.tasks.append(asyncio.create_task(loop))
             log.info("service started", extra={"port": settings.http_port})
             yield

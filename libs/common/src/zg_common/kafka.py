@@ -14,6 +14,8 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError
 
 from zg_common.consumer import dlq_topic
+from zg_common.contracts.scoring import REPLAYED_TOPICS
+from zg_common.settings import CommonSettings
 
 log = logging.getLogger(__name__)
 
@@ -132,3 +134,32 @@ async def broker_reachable(producer: AIOKafkaProducer, *, timeout: float = 2.0) 
         return bool(await asyncio.wait_for(producer.client.force_metadata_update(), timeout))
     except Exception:
         return False
+
+
+async def connect_producer(
+    settings: CommonSettings, topics: set[str], *, client_id: str
+) -> AIOKafkaProducer:
+    """A started producer once Kafka answers and `topics` exist (retrying, 0.5 s doubling to
+    10 s: the HTTP side and the outbox work without the broker meanwhile)."""
+    delay = 0.5
+    while True:
+        producer = create_producer(settings.kafka_bootstrap_servers, client_id=client_id)
+        try:
+            await ensure_topics(
+                settings.kafka_bootstrap_servers,
+                topics,
+                partitions=settings.kafka_topic_partitions,
+                kept=REPLAYED_TOPICS,
+            )
+            await producer.start()
+            return producer
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await producer.stop()
+            raise
+        except Exception as exc:
+            log.warning("kafka not reachable yet", extra={"error": repr(exc), "retry_in_s": delay})
+            with contextlib.suppress(Exception):
+                await producer.stop()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)

@@ -1,5 +1,6 @@
 """Kafka entrypoints of intake: follow routing's decisions in the case read model; turn camera
-alarms from video analytics into cases; keep the copy of patrol's territory current."""
+alarms from video analytics into cases; keep the copy of patrol's territory current; end the
+webhook subscriptions of callers the gateway revoked."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from collections.abc import Sequence
 from functools import partial
 
 from zg_common.consumer import ConsumerSpec
+from zg_common.contracts.gateway import TOPIC_PRINCIPAL, PrincipalRevoked
 from zg_common.contracts.routing import TOPIC_CASE as ROUTING_CASE
 from zg_common.contracts.routing import CaseDeadlineApproached, CaseOverdue, CaseTransitioned
 from zg_common.contracts.video_index import TOPIC_CAMERA, CameraAlarmRaised
-from zg_intake import follow, service, territory_copy
+from zg_intake import follow, service, territory_copy, webhooks
 from zg_intake.runtime import IntakeRuntime
 
 
@@ -26,6 +28,11 @@ def consumers(runtime: IntakeRuntime) -> Sequence[ConsumerSpec]:
             },
         ),
         runtime.state.territory_copy.consumer("intake.territory", territory_copy.apply_change),
+        ConsumerSpec(
+            name="intake.principals",
+            topics=(TOPIC_PRINCIPAL,),
+            handlers={PrincipalRevoked.event_type: webhooks.stop_for_revoked},
+        ),
         ConsumerSpec(
             name="intake.camera-alarms",
             topics=(TOPIC_CAMERA,),

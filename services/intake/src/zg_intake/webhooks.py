@@ -24,8 +24,10 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zg_common.contracts.gateway import PrincipalRevoked
 from zg_common.db import unit_of_work
 from zg_common.errors import FieldError, ValidationFailed
+from zg_common.events import CloudEvent
 from zg_common.identity import Identity
 from zg_intake import wording
 from zg_intake.access import may_read
@@ -142,6 +144,31 @@ async def unsubscribe(session: AsyncSession, subscription_id: uuid.UUID, caller:
         .where(WebhookDelivery.subscription_id == found.id, WebhookDelivery.state == "pending")
         .values(state="cancelled")
     )
+
+
+async def stop_for_revoked(session: AsyncSession, event: CloudEvent) -> None:
+    """A subscription belongs to the caller that made it: when the gateway revokes that key
+    (or rotates it) or disables that account, its subscriptions end and their pending
+    deliveries are cancelled (consumer of `gateway.principal.revoked.v1`)."""
+    revoked = PrincipalRevoked.parse(event)
+    ended = list(
+        await session.scalars(
+            update(WebhookSubscription)
+            .where(WebhookSubscription.owner_sub == revoked.sub, WebhookSubscription.active)
+            .values(active=False)
+            .returning(WebhookSubscription.id)
+        )
+    )
+    if ended:
+        await session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.subscription_id.in_(ended), WebhookDelivery.state == "pending")
+            .values(state="cancelled")
+        )
+        log.info(
+            "webhook subscriptions ended: their owner was revoked",
+            extra={"sub": revoked.sub, "reason": revoked.reason, "subscriptions": len(ended)},
+        )
 
 
 async def deliveries_of(

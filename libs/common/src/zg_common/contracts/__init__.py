@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from zg_common.contracts import intake, patrol, routing, scoring, video_index
+from zg_common.contracts import gateway, intake, patrol, routing, scoring, video_index
 from zg_common.events import EventContract
 
 ALL_CONTRACTS: tuple[type[EventContract], ...] = (
+    *gateway.CONTRACTS,
     *intake.CONTRACTS,
     *routing.CONTRACTS,
     *patrol.CONTRACTS,
