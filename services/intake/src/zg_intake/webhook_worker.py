@@ -100,10 +100,18 @@ async def deliver_due(
         claimed = [(d.id, d.payload, url, secret) for d, url, secret in rows]
     if not claimed:
         return 0
-    await asyncio.gather(
+    outcomes = await asyncio.gather(
         *(attempt(runtime, client, settings, *item) for item in claimed),
         return_exceptions=True,
     )
+    for (delivery_id, *_), outcome in zip(claimed, outcomes, strict=True):
+        if isinstance(outcome, Exception):  # recording the attempt failed (the database):
+            # the lease brings the delivery back in two minutes
+            DELIVERY_ATTEMPTS.labels("unrecorded").inc()
+            log.warning(
+                "webhook attempt not recorded; retried when its lease ends",
+                extra={"delivery": str(delivery_id), "error": repr(outcome)[:500]},
+            )
     return len(claimed)
 
 
