@@ -58,27 +58,65 @@ async def test_a_phone_maps_gcj02_position_is_converted_and_placed(
     assert case["address"] == point["properties"]["address"]
 
 
-async def test_a_qr_scan_fixes_the_place_and_the_grid(api: httpx.AsyncClient) -> None:
+async def point_code(anon: httpx.AsyncClient, platform: Platform, point_id: str) -> str:
+    """What the point's printed QR code carries (issued as a dispatcher prints a sheet)."""
+    dispatcher = await login(anon, platform, "dispatcher")
+    issued = await anon.get(f"/api/v1/patrol/points/{point_id}/code", headers=dispatcher)
+    assert issued.status_code == 200, issued.text
+    token: str = issued.json()["token"]
+    return token
+
+
+async def test_a_qr_scan_fixes_the_place_and_the_grid(
+    api: httpx.AsyncClient, anon: httpx.AsyncClient, platform: Platform
+) -> None:
     point = a_free_point("shop")
     point_id = point["properties"]["id"]
+    token = await point_code(anon, platform, point_id)
     created = await api.post(
         "/api/v1/cases",
-        json={"category": "E0402", "patrol_point": point_id, "description": "Stall at the gate"},
+        json={"category": "E0402", "point_code": token, "description": "Stall at the gate"},
     )
     assert created.status_code == 201, created.text
     case = (await api.get(f"/api/v1/cases/{created.json()['id']}")).json()
     assert case["source"] == "qr_scan" and case["patrol_point"] == point_id
     assert [case["lon"], case["lat"]] == point["geometry"]["coordinates"]
     assert case["grid_id"] == point["properties"]["grid_id"]
-    body = assert_problem(
+
+    # a resident cannot claim a scan with a bare point id, nor with a code it made up
+    bare = assert_problem(
         await api.post(
             "/api/v1/cases",
-            json={"category": "E0402", "patrol_point": "P9999", "description": "x"},
+            json={"category": "E0402", "patrol_point": point_id, "description": "x"},
         ),
         422,
         "validation_failed",
     )
-    assert body["errors"][0] == {
+    assert bare["errors"][0]["code"] == "point_code_required"
+    other_point = token.replace(f".{point_id}.", ".P0001.")
+    for forged, reason in ((other_point, "bad_signature"), ("ZGP1.P0001.20261201.x", "malformed")):
+        body = assert_problem(
+            await api.post(
+                "/api/v1/cases",
+                json={"category": "E0402", "point_code": forged, "description": "x"},
+            ),
+            422,
+            "validation_failed",
+        )
+        assert body["errors"][0]["field"] == "point_code"
+        assert body["errors"][0]["code"] == reason, forged
+    # officers know the points by id
+    officer = await login(anon, platform, "ZG001")
+    unknown = assert_problem(
+        await anon.post(
+            "/api/v1/cases",
+            json={"category": "E0402", "patrol_point": "P9999", "description": "x"},
+            headers=officer,
+        ),
+        422,
+        "validation_failed",
+    )
+    assert unknown["errors"][0] == {
         "field": "patrol_point",
         "code": "unknown_patrol_point",
         "message": "no patrol point P9999",
@@ -91,6 +129,95 @@ async def test_a_qr_scan_fixes_the_place_and_the_grid(api: httpx.AsyncClient) ->
         "validation_failed",
     )
     assert [e["field"] for e in nowhere["errors"]] == ["lon"]
+
+
+async def test_a_reissued_point_code_voids_the_old_cards(
+    api: httpx.AsyncClient, anon: httpx.AsyncClient, platform: Platform
+) -> None:
+    """A card photographed and shared: the manager reissues the point's code; the old card is
+    refused for residents' reports (intake) and officers' check-ins (patrol) alike."""
+    point = a_free_point("shop")
+    point_id = point["properties"]["id"]
+    lon, lat = point["geometry"]["coordinates"]
+    old = await point_code(anon, platform, point_id)
+    manager = await login(anon, platform, "manager")
+    reissued = await anon.post(
+        f"/api/v1/patrol/points/{point_id}/code/reissue",
+        json={"reason": "the card was photographed and shared"},
+        headers=manager,
+    )
+    assert reissued.status_code == 200, reissued.text
+    new = reissued.json()["token"]
+    assert new != old and new.split(".")[2] == "1", "serial 1"
+    officer = await login(anon, platform, "ZG001")
+    scanned = await anon.post(
+        "/api/v1/patrol/checkins",
+        json={"token": old, "lat": lat, "lon": lon, "accuracy_m": 5},
+        headers=officer,
+    )
+    assert assert_problem(scanned, 422, "checkin_refused")["errors"][0]["code"] == "revoked"
+
+    async def refused_by_intake() -> dict[str, object] | None:
+        response = await api.post(
+            "/api/v1/cases", json={"category": "E0402", "point_code": old, "description": "x"}
+        )
+        if response.status_code == 201:  # intake's copy has not heard of the reissue yet
+            return None
+        problem: dict[str, object] = response.json()
+        return problem
+
+    problem = await eventually(refused_by_intake, timeout=30, interval=0.5, what="the reissue")
+    assert problem["errors"][0]["code"] == "revoked"  # type: ignore[index]
+    created = await api.post(
+        "/api/v1/cases", json={"category": "E0402", "point_code": new, "description": "Stall"}
+    )
+    assert created.status_code == 201, created.text
+    changes = await anon.get(
+        "/api/v1/patrol/territory-changes", params={"subject": f"point/{point_id}"}, headers=manager
+    )
+    assert changes.status_code == 200, changes.text
+    logged = [c for c in changes.json() if c["change"] == "code_reissued"]
+    assert logged and logged[0]["reason"] == "the card was photographed and shared"
+
+
+async def test_only_the_hotlines_key_files_12345_orders(
+    anon: httpx.AsyncClient, platform: Platform
+) -> None:
+    admin = await login(anon, platform, "admin")
+    made = await anon.post(
+        "/api/v1/admin/api-keys",
+        headers=admin,
+        json={
+            "name": f"a department's system {unique('k')}",
+            "department_ids": ["roads-contractor"],
+            "operations": ["cases.create", "cases.read"],
+        },
+    )
+    assert made.status_code == 201, made.text
+    lat, lon = a_patrol_point("road")
+    order = {"category": "C0104", "lat": lat, "lon": lon, "description": "Cover broken"}
+    pretending = await anon.post(
+        "/api/v1/cases",
+        json={**order, "external_ref": {"system": "12345", "id": unique("BH")}},
+        headers={"X-API-Key": made.json()["key"]},
+    )
+    assert_problem(pretending, 403, "hotline_key_required")
+    own_ref = await anon.post(
+        "/api/v1/cases",
+        json={**order, "external_ref": {"system": "roads-ticketing", "id": unique("RT")}},
+        headers={"X-API-Key": made.json()["key"]},
+    )
+    assert own_ref.status_code == 201, own_ref.text
+    key = {"X-API-Key": made.json()["key"]}
+    case = await anon.get(f"/api/v1/cases/{own_ref.json()['id']}", headers=key)
+    assert case.json()["source"] == "partner_api"
+    hotline = {"X-API-Key": demo_credentials(platform)["api_keys"][0]["key"]}
+    real = await anon.post(
+        "/api/v1/cases",
+        json={**order, "external_ref": {"system": "12345", "id": unique("BH")}},
+        headers=hotline,
+    )
+    assert real.status_code == 201, real.text
 
 
 async def test_an_officer_reports_and_fixes_on_site_with_before_and_after_photos(

@@ -1,7 +1,6 @@
 """Patrol owns the territory and the other services follow its events: a point a manager
-creates through the gateway can be scanned and reported at through intake (it was
-`unknown_patrol_point` there, intake's copy came only from the data set), and a retired one is
-refused again."""
+creates through the gateway can be scanned and reported at through intake (it was unknown
+there, intake's copy came only from the data set), and a retired one is refused again."""
 
 from __future__ import annotations
 
@@ -23,7 +22,10 @@ async def test_a_point_created_in_patrol_is_known_to_intake(
     created = await anon.post("/api/v1/patrol-points", json=body, headers=manager)
     assert created.status_code == 201, created.text
     point_id = created.json()["id"]
-    report = {"category": "E0402", "patrol_point": point_id, "description": "Stall at the door"}
+    code = await anon.get(f"/api/v1/patrol/points/{point_id}/code", headers=manager)
+    assert code.status_code == 200, code.text
+    token = code.json()["token"]
+    report = {"category": "E0402", "point_code": token, "description": "Stall at the door"}
 
     async def reported() -> httpx.Response | None:
         response = await api.post("/api/v1/cases", json=report)
@@ -48,4 +50,4 @@ async def test_a_point_created_in_patrol_is_known_to_intake(
         return problem
 
     problem = await eventually(refused, timeout=30, interval=0.5, what="intake forgets the point")
-    assert problem["errors"][0]["code"] == "unknown_patrol_point"  # type: ignore[index]
+    assert problem["errors"][0]["code"] == "unknown_point"  # type: ignore[index]

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from zg_common.db import unit_of_work
 from zg_common.identity import Identity
-from zg_patrol.checkin import qr
 from zg_patrol.checkin import service as checkin
+from zg_patrol.checkin.qr import PointCodes
 from zg_patrol.models import MakeupVisit, PatrolPoint, PlanRun, PlanVisit
 from zg_patrol.plans.missed import close_windows
 from zg_patrol.plans.service import makeups
@@ -104,15 +104,15 @@ async def test_a_closed_window_is_missed_once_and_owes_a_makeup(
     async with sessions() as session:
         p = await session.get(PatrolPoint, "P0002")
         assert p is not None
-    secret = b"test-qr-secret"
+    codes = PointCodes.from_secret("test-qr-secret")
     async with unit_of_work(sessions) as session:
         late = await checkin.check_in(
             session,
-            checkin.Scan(qr.issue("P0002", NOW.date(), secret), p.lat, p.lon, 5, False),
+            checkin.Scan(codes.signer.issue("P0002", 0, NOW.date()), p.lat, p.lon, 5, False),
             caller=Identity(sub="acc-1", role="officer", grid_ids=("G01",), badge="ZG001"),
             now=NOW + timedelta(minutes=1),
             requirements=requirements,
-            secret=secret,
+            codes=codes,
         )
     assert late.outcome == "late" and late.visit is not None
     assert late.visit.id in ("X:closed", "X:nobody")

@@ -19,8 +19,8 @@ from zg_common.contracts.patrol import TerritoryChanged
 from zg_common.db import unit_of_work
 from zg_common.errors import Conflict, ProblemError, ValidationFailed
 from zg_common.identity import Identity
-from zg_patrol.checkin import qr
 from zg_patrol.checkin import service as checkin
+from zg_patrol.checkin.qr import PointCodes
 from zg_patrol.exceptions import PointNotFound
 from zg_patrol.models import OfficerAbsence, PatrolPoint, Route, outbox
 from zg_patrol.plans import service as plans
@@ -130,10 +130,10 @@ async def test_points_are_added_inside_their_grid_changed_and_retired(
         assert victim not in {p.id for p in planned_points}
         retired = await session.get(PatrolPoint, victim)
         assert retired is not None
-    secret = b"edits-secret"
+    codes = PointCodes.from_secret("edits-secret")
     async with unit_of_work(sessions) as session:
         scan = checkin.Scan(
-            qr.issue(victim, NOW.date(), secret), retired.lat, retired.lon, 5, False
+            codes.signer.issue(victim, 0, NOW.date()), retired.lat, retired.lon, 5, False
         )
         officer = Identity(sub="o", role="officer", grid_ids=("G01",), badge="ZG001")
         scanned = await checkin.check_in(
@@ -142,7 +142,7 @@ async def test_points_are_added_inside_their_grid_changed_and_retired(
             caller=officer,
             now=NOW,
             requirements=runtime.state.requirements,
-            secret=secret,
+            codes=codes,
         )
     assert (scanned.outcome, scanned.reason) == ("refused", "unknown_point")
     with pytest.raises(PointNotFound):

@@ -11,15 +11,16 @@ from fontTools.ttLib import TTFont
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from tests.conftest import REPO
-from zg_patrol.checkin import qr, sheets
+from zg_patrol.checkin import sheets
+from zg_patrol.checkin.qr import PointCodes
 
-SECRET = b"sheet-test-secret-0123456789abcdef"
+SIGNER = PointCodes.from_secret("sheet-test-secret-0123456789abcdef").signer
 
 
 def cards(n: int) -> list[sheets.Card]:
     return [
         sheets.Card(f"P{i:04d}", f"FX-G01-{i:04d}", f"徽州大道路口{i}", "合肥市包河区徽州大道660号",
-                    "intersection", qr.issue(f"P{i:04d}", date(2026, 11, 27), SECRET))
+                    "intersection", SIGNER.issue(f"P{i:04d}", 0, date(2026, 11, 27)))
         for i in range(1, n + 1)
     ]  # fmt: skip
 

@@ -62,6 +62,7 @@ async def create_demo_accounts(session: AsyncSession, credentials_file: Path) ->
         department_ids=["command-centre"],
         operations=[
             "cases.create",
+            "cases.hotline",  # its orders are hotline orders: no other key's may be
             "cases.read",
             "media.upload",
             "media.read",

@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from zg_common.pointcodes import Signer
 from zg_common.settings import find_repo_root
 from zg_local.procs import local_secret
 
@@ -102,6 +103,7 @@ class LocalConfig:
     def service_env(self, database_url: str, bootstrap: str) -> dict[str, str]:
         """The environment of every service process: local secrets, ports, the upstreams."""
         env = dict(os.environ)
+        qr_secret = local_secret(self.data_dir, "ZG_PATROL_QR_SECRET", "patrol-qr.key")
         env.update(
             {
                 "ZG_IDENTITY_SECRET": local_secret(
@@ -109,8 +111,10 @@ class LocalConfig:
                 ),
                 "ZG_JWT_SECRET": local_secret(self.data_dir, "ZG_JWT_SECRET", "jwt.key"),
                 # signs the patrol points' QR codes: printed codes stay valid across restarts
-                "ZG_PATROL_QR_SECRET": local_secret(
-                    self.data_dir, "ZG_PATROL_QR_SECRET", "patrol-qr.key"
+                "ZG_PATROL_QR_SECRET": qr_secret,
+                # what intake verifies residents' scanned codes with (patrol's public key)
+                "ZG_QR_PUBLIC_KEYS": os.environ.get(
+                    "ZG_QR_PUBLIC_KEYS", json.dumps([Signer(qr_secret).public_key])
                 ),
                 "ZG_GATEWAY_DEMO_CREDENTIALS_FILE": str(self.data_dir / "demo-credentials.json"),
                 # uploaded photos and videos, unless an S3 endpoint is configured

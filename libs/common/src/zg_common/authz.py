@@ -30,6 +30,8 @@ class Operation:
     name: str
     roles: frozenset[str]
     description: str
+    # an operation checked inside another's route (what a report may claim), not a route's own
+    within: str | None = None
 
 
 class Policy:
@@ -47,7 +49,9 @@ class Policy:
 
         self.groups = {name: expand([f"@{name}"]) for name in groups}
         self.operations = {
-            name: Operation(name, expand(spec["roles"]), spec.get("description", ""))
+            name: Operation(
+                name, expand(spec["roles"]), spec.get("description", ""), spec.get("within")
+            )
             for name, spec in document["operations"].items()
         }
 

@@ -3,7 +3,7 @@
 from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from zg_common.egress import EgressPolicy
@@ -61,6 +61,12 @@ class IntakeSettings(ServiceSettings):
             public=self.webhook_public,
             resolve_names=self.webhook_resolve_names,
         )
+
+    # patrol's public keys its points' QR codes are verified with (a resident's report "there"
+    # carries the code: zg_common.pointcodes); the same list patrol reads
+    qr_public_keys: tuple[str, ...] = Field(
+        default=(), validation_alias=AliasChoices("ZG_QR_PUBLIC_KEYS", "ZG_INTAKE_QR_PUBLIC_KEYS")
+    )
 
     # how often a process looks for changes of the territory copy that another replica applied
     territory_follow_s: float = Field(default=5.0, gt=0)

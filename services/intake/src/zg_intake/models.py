@@ -92,6 +92,7 @@ class PatrolPoint(Base):
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    code_serial: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.db import unit_of_work
+from zg_common.pointcodes import Keyring
 from zg_common.refdata import RefData, load_part_once
 from zg_common.territory import CopyFollower
 from zg_intake import repository, territory_copy
@@ -104,4 +105,5 @@ async def load(runtime: IntakeRuntime) -> None:
             }
         ),
         territory=territory,
+        point_codes=Keyring(runtime.settings.qr_public_keys),
     )

@@ -54,7 +54,16 @@ class CaseCreate(BaseModel):
         default=None,
         pattern=PATROL_POINT_ID,
         examples=["P0001"],
-        description="the patrol point whose QR code was scanned: it fixes place and grid",
+        description="the patrol point where an officer or the command centre reports: it "
+        "fixes place and grid (residents send the scanned `point_code` instead)",
+    )
+    point_code: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        examples=["ZGP2.P0001.0.20261201.Ab3dE5fG.<signature>"],
+        description="what a patrol point's QR code carries, as scanned (a resident's report "
+        '"there"): checked like an officer\'s check-in, it fixes place and grid',
     )
     address: str | None = Field(default=None, min_length=1, max_length=200)
     urgency: Literal["normal", "urgent"] = "normal"

@@ -12,24 +12,23 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.authz import command_centre
+from zg_common.authz import command_centre, policy
 from zg_common.consumer import PermanentError
 from zg_common.contracts.intake import CaseMerged, CaseReported, CaseSplit, Channel, ReportStatus
 from zg_common.contracts.routing import CaseStatus
 from zg_common.contracts.video_index import CameraAlarmRaised
 from zg_common.db import unit_of_work
-from zg_common.errors import CaseNotFound, FieldError, Forbidden, ValidationFailed
+from zg_common.errors import CaseNotFound, Forbidden, ValidationFailed
 from zg_common.events import CloudEvent
-from zg_common.geo import haversine_m, to_wgs84
+from zg_common.geo import haversine_m
 from zg_common.identity import Identity
-from zg_intake import duplicates, history, repository
+from zg_intake import duplicates, history, placing, repository
 from zg_intake.attributes import check_answers
 from zg_intake.exceptions import (
     CaseStateConflict,
     ExternalRefTaken,
     IdempotencyKeyReused,
     invalid_field,
-    outside_district,
     unknown_category,
 )
 from zg_intake.media_service import attach_media, media_of_case
@@ -40,7 +39,7 @@ from zg_intake.models import (
 )
 from zg_intake.runtime import IntakeRuntime
 from zg_intake.schemas import CaseCreate, ExternalRef
-from zg_intake.territory import CategoryRef, Place, Reference
+from zg_intake.territory import CategoryRef, Reference
 
 HOTLINE_SYSTEM = "12345"
 IDEMPOTENCY_KEY_RETENTION = timedelta(days=7)
@@ -49,7 +48,7 @@ IDEMPOTENCY_KEY_RETENTION = timedelta(days=7)
 def channel_of(reporter: Identity, data: CaseCreate) -> Channel:
     """The channel a case came through, from who reported it and how."""
     if reporter.role == "resident":
-        return Channel.QR_SCAN if data.patrol_point else Channel.RESIDENT_APP
+        return Channel.QR_SCAN if data.point_code else Channel.RESIDENT_APP
     if reporter.role == "officer":
         return Channel.OFFICER_HANDSET
     if reporter.role == "partner":
@@ -80,13 +79,20 @@ async def report_case(
         raise invalid_field(
             "resolved_on_site", "officer_only", "only officers report problems fixed on site"
         )
-    place = _place(data, reference)
+    place = placing.place_of(data, reference, reporter)
     source = source or channel_of(reporter, data)
     # machines (camera analytics) cannot answer questions; people must answer required ones
     answers = check_answers(
         category.attributes, data.attributes, enforce_required=source != Channel.CAMERA
     )
     if data.external_ref is not None:
+        if data.external_ref.system == HOTLINE_SYSTEM and not policy().allows(
+            reporter, "cases.hotline"
+        ):
+            raise Forbidden(
+                "Only the 12345 hotline's key reports hotline orders",
+                code="hotline_key_required",
+            )
         await _check_external_ref(session, data.external_ref)
     now = datetime.now(UTC)
     status: str = CaseStatus.SELF_HANDLED if data.resolved_on_site else CaseStatus.REPORTED
@@ -296,31 +302,6 @@ async def purge_idempotency_keys(runtime: IntakeRuntime) -> int:
         return await repository.delete_idempotency_keys_before(
             session, datetime.now(UTC) - IDEMPOTENCY_KEY_RETENTION
         )
-
-
-def _place(data: CaseCreate, reference: Reference) -> Place:
-    """WGS84 position, grid, zone type and patrol point: a scanned point fixes the place."""
-    if data.patrol_point is not None:
-        point = reference.territory.point(data.patrol_point)
-        if point is None:
-            raise invalid_field(
-                "patrol_point", "unknown_patrol_point", f"no patrol point {data.patrol_point}"
-            )
-        return reference.territory.resolve(point.lat, point.lon, point=point)
-    if data.lat is None or data.lon is None:
-        message = "give lat and lon, or the patrol_point whose QR code was scanned"
-        raise ValidationFailed(
-            message,
-            errors=[
-                FieldError(field=f, code="missing", message=message)
-                for f in ("lat", "lon")
-                if getattr(data, f) is None
-            ],
-        )
-    lat, lon = to_wgs84(data.lat, data.lon, data.crs)
-    if not reference.district.contains(lat, lon):
-        raise outside_district(lat, lon)
-    return reference.territory.resolve(lat, lon)
 
 
 async def _check_external_ref(session: AsyncSession, ref: ExternalRef) -> None:

@@ -4,7 +4,7 @@ set)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from shapely.geometry import Point, shape
@@ -12,6 +12,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.prepared import PreparedGeometry, prep
 
 from zg_common.geo import AreaIndex, PointIndex, haversine_m
+from zg_common.pointcodes import Keyring
 from zg_intake.attributes import AttributeDef
 
 
@@ -69,6 +70,7 @@ class PointRef:
     address: str
     lat: float
     lon: float
+    code_serial: int = 0  # its signed codes of a lower serial are void
 
 
 @dataclass(frozen=True)
@@ -119,3 +121,4 @@ class Reference:
     district: DistrictOutline
     categories: CategoryIndex
     territory: Territory
+    point_codes: Keyring = field(default_factory=lambda: Keyring(()))  # patrol's public keys

@@ -33,6 +33,7 @@ def _point_row(point: PointState, at: datetime | None) -> dict[str, object]:
         "lat": point.lat,
         "lon": point.lon,
         "retired": point.retired,
+        "code_serial": point.code_serial,
         "changed_at": at,
     }
 
@@ -70,7 +71,7 @@ async def _indexed(session: AsyncSession) -> tuple[Areas, list[PointRef]]:
     )
     return (
         [(g.geometry, GridRef(g.id, g.zone_type)) for g in grids],
-        [PointRef(p.id, p.grid_id, p.name, p.address, p.lat, p.lon) for p in points],
+        [PointRef(p.id, p.grid_id, p.name, p.address, p.lat, p.lon, p.code_serial) for p in points],
     )
 
 

@@ -1,6 +1,6 @@
 """Settings of the patrol service (env prefix ZG_PATROL_)."""
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from zg_common.settings import ServiceSettings
@@ -20,6 +20,11 @@ class PatrolSettings(ServiceSettings):
     # signs the patrol points' QR codes; no default (never in the repository): `make run`
     # keeps one under .data/, compose demands it
     qr_secret: SecretStr | None = None
+    # the public keys of earlier secrets whose printed codes are still taken (the current
+    # secret's is always); the same list intake reads (zg_common.pointcodes)
+    qr_public_keys: tuple[str, ...] = Field(
+        default=(), validation_alias=AliasChoices("ZG_QR_PUBLIC_KEYS", "ZG_PATROL_QR_PUBLIC_KEYS")
+    )
     # how often the windows that closed are looked at for missed visits
     missed_watch_interval_s: float = Field(default=30.0, gt=0)
     # how often case tasks waiting for a route are looked for, and the solver's budget for

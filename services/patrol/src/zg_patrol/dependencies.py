@@ -8,7 +8,7 @@ from typing import Annotated, Any, cast
 from fastapi import Depends, Request
 
 from zg_common.app import runtime_of
-from zg_patrol.checkin.service import secret_of
+from zg_patrol.checkin.qr import PointCodes
 from zg_patrol.requirements import Requirements
 from zg_patrol.runtime import PatrolRuntime
 
@@ -25,11 +25,11 @@ def object_types(request: Request) -> dict[str, dict[str, Any]]:
     return runtime(request).state.object_types
 
 
-def qr_secret(request: Request) -> bytes:
-    return secret_of(runtime(request).settings)
+def point_codes(request: Request) -> PointCodes:
+    return PointCodes.of(runtime(request).settings)
 
 
 RuntimeDep = Annotated[PatrolRuntime, Depends(runtime)]
 RequirementsDep = Annotated[Requirements, Depends(requirements)]
 ObjectTypesDep = Annotated[dict[str, dict[str, Any]], Depends(object_types)]
-QrSecretDep = Annotated[bytes, Depends(qr_secret)]
+PointCodesDep = Annotated[PointCodes, Depends(point_codes)]

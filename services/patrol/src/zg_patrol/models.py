@@ -67,6 +67,8 @@ class PatrolPoint(Base):
     standard: Mapped[str] = mapped_column(Text)
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
+    # raised by reissuing the point's code: every code of a lower serial is void
+    code_serial: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # changed through the API since the data set (a newer data set leaves it as it is)
     edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -163,6 +165,9 @@ class Checkin(Base):
     accuracy_m: Mapped[float] = mapped_column(Float)
     distance_m: Mapped[float | None] = mapped_column(Float)
     mock_location: Mapped[bool] = mapped_column(Boolean)
+    # an accepted scan that needs a supervisor's look: no_track (no reported fix of the
+    # officer near the point shortly before), others_visit (a colleague's visit of the grid)
+    flags: Mapped[list[str]] = mapped_column(JSONB, default=list, server_default="[]")
 
 
 class MakeupVisit(Base):

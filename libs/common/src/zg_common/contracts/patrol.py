@@ -61,6 +61,8 @@ class PointState(BaseModel):
     lat: float
     lon: float
     retired: bool = False
+    # added field: reissuing the point's code raises it; codes of a lower serial are void
+    code_serial: int = 0
 
 
 class RouteState(BaseModel):
@@ -211,6 +213,13 @@ class CheckinRecorded(EventContract):
     distance_m: float | None
     accuracy_m: float
     at: datetime
+    # added fields (v1 stays: each has a default for events published before them)
+    flags: list[str] = Field(
+        default_factory=list,
+        description="an accepted scan a supervisor should look at: no_track (no reported fix "
+        "of the officer near the point shortly before), others_visit (a colleague's visit of "
+        "the officer's grid was settled)",
+    )
 
 
 class OfficerPositionReported(EventContract):

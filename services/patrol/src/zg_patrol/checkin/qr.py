@@ -1,54 +1,54 @@
-"""The signed token each patrol point's QR code carries: `ZGP1.<point>.<issued>.<signature>`,
-HMAC-SHA256 over the rest with the service's QR secret (ZG_PATROL_QR_SECRET), truncated to 128
-bits. A code is valid for `token_valid_days` after it was issued (printed); printing a new sheet
-issues new codes. Pure functions."""
+"""Patrol's point codes (`zg_common.pointcodes`): issued with the point's current serial and
+signed with patrol's key; read back with the keyring (patrol's own public key and the retired
+ones still trusted, `ZG_QR_PUBLIC_KEYS`), the serial compared with the point's (a reissued
+point's older cards are void) and, for check-ins, the age."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import re
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
 
-PREFIX = "ZGP1"
-TOKEN = re.compile(r"^ZGP1\.([A-Za-z0-9_-]{1,20})\.(\d{8})\.([A-Za-z0-9_-]{22})$")
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from zg_common.pointcodes import CodeRefused, Keyring, Signer, check_current
+from zg_patrol.config import PatrolSettings
+from zg_patrol.exceptions import QrNotConfigured
+from zg_patrol.models import PatrolPoint
+from zg_patrol.territory import service as territory
 
-class TokenRefused(Exception):
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
+__all__ = ["CodeRefused", "PointCodes"]
 
 
-def _signature(point_id: str, issued: date, secret: bytes) -> str:
-    body = f"{PREFIX}.{point_id}.{issued:%Y%m%d}".encode()
-    digest = hmac.new(secret, body, hashlib.sha256).digest()[:16]
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+@dataclass(frozen=True)
+class PointCodes:
+    signer: Signer
+    keyring: Keyring
 
-
-def issue(point_id: str, issued: date, secret: bytes) -> str:
-    return f"{PREFIX}.{point_id}.{issued:%Y%m%d}.{_signature(point_id, issued, secret)}"
-
-
-def verify(token: str, secret: bytes, *, today: date, valid_days: int) -> tuple[str, date]:
-    """The point and the issue date of a genuine, unexpired token; else TokenRefused with the
-    reason: malformed, bad_signature, expired."""
-    match = TOKEN.match(token.strip())
-    if match is None:
-        raise TokenRefused("malformed", "this is not a Zongguan patrol point code")
-    point_id, issued_text, signature = match.groups()
-    try:
-        issued = date(int(issued_text[:4]), int(issued_text[4:6]), int(issued_text[6:]))
-    except ValueError as exc:
-        raise TokenRefused("malformed", "this is not a Zongguan patrol point code") from exc
-    if not hmac.compare_digest(signature, _signature(point_id, issued, secret)):
-        raise TokenRefused("bad_signature", "the code's signature is not genuine (forged)")
-    if issued > today:
-        raise TokenRefused("bad_signature", "the code is dated in the future")
-    if today > issued + timedelta(days=valid_days):
-        raise TokenRefused(
-            "expired", f"the code expired on {issued + timedelta(days=valid_days)}: reprint it"
+    @staticmethod
+    def of(settings: PatrolSettings) -> PointCodes:
+        if settings.qr_secret is None:
+            raise QrNotConfigured("Set ZG_PATROL_QR_SECRET to issue and check point codes")
+        return PointCodes.from_secret(
+            settings.qr_secret.get_secret_value(), tuple(settings.qr_public_keys)
         )
-    return point_id, issued
+
+    @staticmethod
+    @cache
+    def from_secret(secret: str, retired_public_keys: tuple[str, ...] = ()) -> PointCodes:
+        signer = Signer(secret)
+        return PointCodes(signer, Keyring([signer.public_key, *retired_public_keys]))
+
+    def issue(self, point: PatrolPoint, day: date) -> str:
+        return self.signer.issue(point.id, point.code_serial, day)
+
+    async def point_of(
+        self, session: AsyncSession, token: str, *, today: date, valid_days: int | None
+    ) -> PatrolPoint:
+        """The point in service a genuine, current code stands for; else `CodeRefused`."""
+        code = self.keyring.read(token)
+        point = await territory.find_point(session, code.point_id)
+        if point is None:
+            raise CodeRefused("unknown_point", f"no patrol point {code.point_id} in service")
+        check_current(code, serial=point.code_serial, today=today, valid_days=valid_days)
+        return point

@@ -14,8 +14,13 @@ from zg_common.errors import FieldError, ValidationFailed, problem_response
 from zg_common.identity import Identity
 from zg_patrol.checkin import service as checkin
 from zg_patrol.checkin import sheets
-from zg_patrol.checkin.schemas import CheckinCreate, CheckinRead, PointCodeRead
-from zg_patrol.dependencies import QrSecretDep, RequirementsDep
+from zg_patrol.checkin.schemas import (
+    CheckinCreate,
+    CheckinRead,
+    PointCodeRead,
+    PointCodeReissue,
+)
+from zg_patrol.dependencies import PointCodesDep, RequirementsDep
 from zg_patrol.params import PointId
 from zg_patrol.territory.schemas import PointCard
 
@@ -28,16 +33,19 @@ router = APIRouter(prefix="/api/v1", tags=["patrol check-in"])
     response_model=CheckinRead,
     tags=["patrol check-in"],
     summary="Check in at a patrol point: scan its code where it is, with the phone's fix",
-    description="The code's signature and age, the fix (not mocked, accurate enough, within "
-    "the radius of the point) and the visit's window are checked. A refusal is 422 "
-    "`checkin_refused` naming the reason (malformed, bad_signature, expired, unknown_point, "
-    "no_badge, mock_location, inaccurate_fix, too_far) and is recorded and counted.",
+    description="The code's signature, serial and age, the fix (not mocked, accurate enough, "
+    "within the radius of the point) and the visit's window are checked. A refusal is 422 "
+    "`checkin_refused` naming the reason (malformed, unknown_key, bad_signature, revoked, "
+    "expired, unknown_point, no_badge, mock_location, inaccurate_fix, too_far) and is "
+    "recorded and counted. It settles the officer's own visit, or a colleague's planned one "
+    "in the officer's grids; an accepted scan with no reported track near the point is "
+    "flagged `no_track`.",
 )
 async def check_in(
     caller: Annotated[Identity, require("patrol.checkin")],
     body: CheckinCreate,
     requirements: RequirementsDep,
-    secret: QrSecretDep,
+    codes: PointCodesDep,
     session: SessionDep,
     request: Request,
 ) -> CheckinRead | Response:
@@ -48,7 +56,7 @@ async def check_in(
         caller=caller,
         now=datetime.now(UTC),
         requirements=requirements,
-        secret=secret,
+        codes=codes,
     )
     if outcome.outcome == "refused" or outcome.point is None or outcome.distance_m is None:
         # answered, not raised: the request's unit of work commits the recorded refusal
@@ -60,6 +68,7 @@ async def check_in(
         window_end=outcome.visit.window_end if outcome.visit else None,
         distance_m=round(outcome.distance_m, 1),
         point=PointCard.model_validate(outcome.point, from_attributes=True),
+        flags=list(outcome.flags),
     )
 
 
@@ -92,11 +101,40 @@ async def issue_code(
     caller: Annotated[Identity, require("patrol.plan")],
     point_id: PointId,
     requirements: RequirementsDep,
-    secret: QrSecretDep,
+    codes: PointCodesDep,
     session: SessionDep,
 ) -> PointCodeRead:
     code = await checkin.issue_code(
-        session, point_id, requirements=requirements, secret=secret, now=datetime.now(UTC)
+        session, point_id, requirements=requirements, codes=codes, now=datetime.now(UTC)
+    )
+    return PointCodeRead(
+        point_id=point_id, token=code.token, issued=code.issued, valid_until=code.valid_until
+    )
+
+
+@router.post(
+    "/patrol/points/{point_id}/code/reissue",
+    response_model=PointCodeRead,
+    tags=["patrol check-in"],
+    summary="Void every printed code of a point and issue a new one (a card photographed, "
+    "stolen or damaged); logged with who and why",
+)
+async def reissue_code(
+    caller: Annotated[Identity, require("territory.manage")],
+    point_id: PointId,
+    body: PointCodeReissue,
+    requirements: RequirementsDep,
+    codes: PointCodesDep,
+    session: SessionDep,
+) -> PointCodeRead:
+    code = await checkin.reissue_code(
+        session,
+        point_id,
+        reason=body.reason,
+        caller=caller,
+        requirements=requirements,
+        codes=codes,
+        now=datetime.now(UTC),
     )
     return PointCodeRead(
         point_id=point_id, token=code.token, issued=code.issued, valid_until=code.valid_until
@@ -119,7 +157,7 @@ SHEET_TYPES = {"pdf": "application/pdf", "png": "image/png"}
 async def read_qr_sheet(
     caller: Annotated[Identity, require("patrol.plan")],
     requirements: RequirementsDep,
-    secret: QrSecretDep,
+    codes: PointCodesDep,
     session: SessionDep,
     grid_id: Annotated[str | None, Query(pattern=r"^G\d{2,3}$")] = None,
     route_id: Annotated[str | None, Query(pattern=r"^R\d{2,4}$")] = None,
@@ -136,7 +174,7 @@ async def read_qr_sheet(
         grid_id=grid_id,
         route_id=route_id,
         requirements=requirements,
-        secret=secret,
+        codes=codes,
         now=datetime.now(UTC),
     )
     title, cards, valid_until = found.title, found.cards, found.valid_until

@@ -32,6 +32,11 @@ class CheckinRead(BaseModel):
     window_end: datetime | None
     distance_m: float
     point: PointCard
+    flags: list[str] = Field(
+        default_factory=list,
+        description="accepted, for a supervisor to look at: no_track (the app reported no fix "
+        "near the point in the quarter of an hour before), others_visit (a colleague's visit)",
+    )
 
 
 class PointCodeRead(BaseModel):
@@ -39,3 +44,11 @@ class PointCodeRead(BaseModel):
     token: str
     issued: date
     valid_until: date
+
+
+class PointCodeReissue(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: str = Field(
+        min_length=2, max_length=500, examples=["the card was photographed and shared"]
+    )

@@ -144,3 +144,19 @@ async def purge_track(runtime: PatrolRuntime) -> int:
     cutoff = datetime.now(UTC) - timedelta(days=TRACK_RETENTION_DAYS)
     async with unit_of_work(runtime.sessions) as session:
         return await repository.delete_fixes_received_before(session, cutoff)
+
+
+async def passed_near(
+    session: AsyncSession,
+    badge: str,
+    lat: float,
+    lon: float,
+    *,
+    begin: datetime,
+    end: datetime,
+    within_m: float,
+) -> bool:
+    """Whether the officer reported a fix between `begin` and `end` within `within_m` of the
+    place (beyond the fix's own accuracy): a check-in's cross-check with the track."""
+    fixes = await repository.fixes_between(session, badge, begin, end)
+    return any(haversine_m(f.lat, f.lon, lat, lon) <= within_m + f.accuracy_m for f in fixes)

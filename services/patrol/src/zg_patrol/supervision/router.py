@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zg_common.authz import require
 from zg_common.db import SessionDep
 from zg_common.identity import Identity
-from zg_patrol.dependencies import QrSecretDep, RequirementsDep
+from zg_patrol.checkin.qr import PointCodes
+from zg_patrol.dependencies import PointCodesDep, RequirementsDep
 from zg_patrol.models import PatrolPoint
 from zg_patrol.params import PointId
 from zg_patrol.requirements import Requirements
@@ -28,28 +29,26 @@ router = APIRouter(prefix="/api/v1", tags=["patrol check-in"])
     tags=["patrol check-in"],
     summary="What a scanned code shows anyone (a resident's supervision): the point, its work "
     "focus and standard",
-    description="A forged or expired code is 422 `point_code_refused` with the reason.",
+    description="A forged or revoked code (the point's code was reissued) is 422 "
+    "`point_code_refused` with the reason. A card past its validity still names its point "
+    "here (the validity guards officers' check-ins).",
 )
 async def read_point_by_code(
     caller: Annotated[Identity, require("territory.read")],
     token: Annotated[str, Path(max_length=200)],
     requirements: RequirementsDep,
-    secret: QrSecretDep,
+    codes: PointCodesDep,
     session: SessionDep,
 ) -> PointCard:
-    point = await _point_of_code(session, token, requirements, secret)
+    point = await _point_of_code(session, token, requirements, codes)
     return PointCard.model_validate(point, from_attributes=True)
 
 
 async def _point_of_code(
-    session: AsyncSession, token: str, requirements: Requirements, secret: bytes
+    session: AsyncSession, token: str, requirements: Requirements, codes: PointCodes
 ) -> PatrolPoint:
     return await supervision.point_of_code(
-        session,
-        token,
-        secret,
-        today=requirements.local_day(datetime.now(UTC)),
-        valid_days=requirements.checkin.token_valid_days,
+        session, token, codes, today=requirements.local_day(datetime.now(UTC))
     )
 
 
@@ -61,17 +60,18 @@ async def _point_of_code(
     summary="A resident rates a point after scanning its code (once a day; a second rating "
     "that day replaces the first)",
     description="To report a problem at the point instead, `POST /api/v1/cases` with the "
-    "card's `lat`/`lon` (intake). A forged or expired code is 422 `point_code_refused`.",
+    "card's code as `point_code` (intake). A forged or revoked code is 422 "
+    "`point_code_refused`.",
 )
 async def rate_point(
     caller: Annotated[Identity, require("patrol.rate_point")],
     token: Annotated[str, Path(max_length=200)],
     body: PointRatingCreate,
     requirements: RequirementsDep,
-    secret: QrSecretDep,
+    codes: PointCodesDep,
     session: SessionDep,
 ) -> PointRatingRead:
-    point = await _point_of_code(session, token, requirements, secret)
+    point = await _point_of_code(session, token, requirements, codes)
     now = datetime.now(UTC)
     rating, replaced = await supervision.rate(
         session,

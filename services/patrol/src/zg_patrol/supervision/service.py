@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zg_common.contracts.patrol import PointRated
 from zg_common.errors import FieldError
 from zg_common.identity import Identity
-from zg_patrol.checkin import qr
+from zg_patrol.checkin.qr import CodeRefused, PointCodes
 from zg_patrol.exceptions import PointCodeRefused
 from zg_patrol.models import PatrolPoint, PointRating, outbox
 from zg_patrol.supervision import repository
@@ -20,17 +20,16 @@ from zg_patrol.territory import service as territory
 
 
 async def point_of_code(
-    session: AsyncSession, token: str, secret: bytes, *, today: date, valid_days: int
+    session: AsyncSession, token: str, codes: PointCodes, *, today: date
 ) -> PatrolPoint:
-    """The point a scanned code stands for; a forged or expired code is refused with why."""
+    """The point a scanned code stands for; a forged or revoked code is refused with why."""
     try:
-        point_id, _ = qr.verify(token, secret, today=today, valid_days=valid_days)
-    except qr.TokenRefused as refused:
+        return await codes.point_of(session, token, today=today, valid_days=None)
+    except CodeRefused as refused:
         raise PointCodeRefused(
             refused.message,
             errors=[FieldError(field="token", code=refused.reason, message=refused.message)],
         ) from refused
-    return await territory.point(session, point_id)
 
 
 async def rate(
