@@ -1,12 +1,12 @@
 """Where a report is: its WGS84 position, grid, zone type and patrol point — from the scanned
-code of a patrol point (a resident's report "there"), from a point's id (officers and the
-command centre, who know the points), or from coordinates inside the district."""
+code of a patrol point (a resident's report "there"), from a point's id (officers, the command
+centre and partner systems — Open311's `address_id` — who know the points; not residents, whose
+report at a point is the scan), or from coordinates inside the district."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from zg_common.authz import command_centre
 from zg_common.errors import FieldError, ValidationFailed
 from zg_common.geo import to_wgs84
 from zg_common.identity import Identity
@@ -21,7 +21,7 @@ def place_of(data: CaseCreate, reference: Reference, reporter: Identity) -> Plac
         point = scanned_point(data.point_code, reference)
         return reference.territory.resolve(point.lat, point.lon, point=point)
     if data.patrol_point is not None:
-        if reporter.role != "officer" and reporter.role not in command_centre():
+        if reporter.role == "resident":  # a resident's report "there" is a scan (qr_scan)
             raise invalid_field(
                 "patrol_point",
                 "point_code_required",

@@ -54,8 +54,8 @@ class CaseCreate(BaseModel):
         default=None,
         pattern=PATROL_POINT_ID,
         examples=["P0001"],
-        description="the patrol point where an officer or the command centre reports: it "
-        "fixes place and grid (residents send the scanned `point_code` instead)",
+        description="the patrol point where an officer, the command centre or a partner "
+        "system reports: it fixes place and grid (residents send the scanned `point_code`)",
     )
     point_code: str | None = Field(
         default=None,
