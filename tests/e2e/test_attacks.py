@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -97,3 +98,39 @@ async def test_a_key_reads_the_public_reference_data_it_reports_with(
         response = await anon.get(path, headers=key)
         assert response.status_code == 200, f"{path}: {response.text}"
     assert_problem(await anon.get("/api/v1/cameras", headers=key), 403, "operation_forbidden")
+
+
+@pytest.mark.parametrize(
+    ("who", "method", "path", "status", "code"),
+    [
+        ("resident", "GET", "/api/v1/officers", 403, "operation_forbidden"),
+        ("resident", "POST", "/api/v1/routing-rules", 403, "operation_forbidden"),
+        ("anonymous", "GET", "/api/v1/workflow/queue", 401, "authentication_required"),
+        ("key", "GET", "/api/v1/cameras", 403, "operation_forbidden"),
+    ],
+)
+async def test_the_gateway_refuses_a_forbidden_call_before_any_service(
+    platform: Platform, who: str, method: str, path: str, status: int, code: str
+) -> None:
+    """The role x operation matrix is checked at the gateway too: the refused call leaves no
+    line in any service's log (only the gateway's)."""
+    headers: dict[str, str] = {}
+    if who == "resident":
+        account = next(a for a in demo_credentials(platform)["accounts"] if a["role"] == who)
+        async with httpx.AsyncClient(base_url=platform.gateway, timeout=15) as client:
+            login = await client.post(
+                "/api/v1/auth/login",
+                json={"username": account["username"], "password": account["password"]},
+            )
+        headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+    elif who == "key":
+        headers["X-API-Key"] = demo_credentials(platform)["api_keys"][0]["key"]
+    async with httpx.AsyncClient(base_url=platform.gateway, timeout=15) as client:
+        response = await client.request(method, path, headers=headers, json={})
+    assert_problem(response, status, code)
+    request_id = response.headers["x-request-id"]
+    await asyncio.sleep(0.5)  # the log is written by the supervisor, a little behind
+    text = Path(platform.log).read_text(encoding="utf-8", errors="replace")
+    lines = [line for line in text.splitlines() if request_id in line]
+    assert lines, "the gateway logs the refusal"
+    assert all(line.startswith("gateway") for line in lines), lines

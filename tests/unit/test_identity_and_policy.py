@@ -9,9 +9,18 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
+from tests import policy_routes
+from tests.conftest import REPO
 from tests.helpers import PROXY_PATHS, sample_path
-from zg_common.authz import OPEN_PATHS, api_routes, declared_operations, policy
-from zg_common.errors import Unauthorized
+from zg_common.authz import (
+    OPEN_PATHS,
+    api_routes,
+    check,
+    declared_operations,
+    policy,
+    route_operations,
+)
+from zg_common.errors import Forbidden, Unauthorized
 from zg_common.identity import ANONYMOUS, ROLES, Identity, sign_identity, verify_identity
 from zg_common.open311 import is_open311
 from zg_gateway.main import create_app as gateway_app
@@ -137,3 +146,42 @@ def test_a_partner_key_s_list_never_narrows_below_the_public() -> None:
     for operation in public:
         assert policy().allows(key, operation), operation
     assert not policy().allows(key, "cameras.read"), "beyond the public, the list still holds"
+
+
+def test_the_gateways_route_table_is_the_services_routes() -> None:
+    """The gateway checks the matrix with this table: it must be the services' routes."""
+    committed = (REPO / "libs/common/src/zg_common/policy/routes.json").read_text("utf-8")
+    assert committed == policy_routes.render(), "the routes changed: run `make policy`"
+
+
+SERVICE_ROUTES = [
+    (service, method, path, operation)
+    for service, rows in policy_routes.document().items()
+    for method, path, operation in rows
+]
+
+
+@pytest.mark.parametrize(
+    ("service", "method", "path", "operation"),
+    SERVICE_ROUTES,
+    ids=[f"{s}:{m} {p}" for s, m, p, _ in SERVICE_ROUTES],
+)
+def test_the_gateway_finds_each_routes_own_operation(
+    service: str, method: str, path: str, operation: str
+) -> None:
+    """Matched as the service's router matches (first route in order): `/cases/stats` is not
+    `/cases/{case_id}`."""
+    assert route_operations().operation(service, method, sample_path(path)) == operation
+
+
+def test_the_gateway_refuses_as_the_service_would() -> None:
+    table = route_operations()
+    assert table.operation("patrol", "GET", "/api/v1/officers") == "officers.read"
+    assert table.operation("patrol", "DELETE", "/api/v1/officers") is None, "the service's 405"
+    assert table.operation("intake", "GET", "/api/v1/nothing/here") is None, "the service's 404"
+    resident = Identity(sub="r", role="resident")
+    with pytest.raises(Forbidden):
+        check(resident, "officers.read")
+    with pytest.raises(Unauthorized):
+        check(ANONYMOUS, "officers.read")
+    check(ANONYMOUS, "territory.read")

@@ -19,6 +19,7 @@ from fastapi.responses import StreamingResponse
 from multidict import CIMultiDict
 from starlette.background import BackgroundTask
 
+from zg_common.authz import check, route_operations
 from zg_common.errors import (
     BadGateway,
     BadRequest,
@@ -167,6 +168,10 @@ class Upstreams:
             raise NotFound(f"No resource at {path}")
         if service not in self.service_urls:
             raise ServiceUnavailable(f"The {service} service is not configured in this gateway")
+        # the role x operation matrix, here as in the service: a forbidden call stops here
+        operation = route_operations().operation(service, request.method, path)
+        if operation is not None:
+            check(identity, operation)
         # the raw query string, so that encoding and repeated keys reach the service unchanged,
         # less Open311's api_key: credentials stay at the gateway
         query = "&".join(

@@ -4,6 +4,7 @@ dependency every route declares, so that a route without a rule cannot exist unn
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -151,6 +152,22 @@ class Scope:
         return None if self.everything else self.grid_ids
 
 
+def check(identity: Identity, operation: str) -> None:
+    """The policy's answer for a caller and an operation: nothing, 401 for an anonymous caller
+    (log in), 403 otherwise — the same at the gateway (`RouteOperations`) and in the service."""
+    if policy().allows(identity, operation):
+        return
+    if identity.role == "anonymous":
+        raise Unauthorized(
+            f"Log in or present an API key to {operation}",
+            code="authentication_required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    raise Forbidden(
+        f"A caller with role {identity.role!r} may not {operation}", code="operation_forbidden"
+    )
+
+
 class Authorize:
     """Dependency: verify the gateway-signed identity, then check the operation's roles."""
 
@@ -159,17 +176,7 @@ class Authorize:
 
     async def __call__(self, request: Request) -> Identity:
         identity = await self.identify(request)
-        if not policy().allows(identity, self.operation):
-            if identity.role == "anonymous":
-                raise Unauthorized(
-                    f"Log in or present an API key to {self.operation}",
-                    code="authentication_required",
-                    headers={"WWW-Authenticate": "Bearer"},
-                )
-            raise Forbidden(
-                f"A caller with role {identity.role!r} may not {self.operation}",
-                code="operation_forbidden",
-            )
+        check(identity, self.operation)
         return identity
 
     @staticmethod
@@ -208,3 +215,44 @@ def api_routes(routes: Sequence[BaseRoute], prefix: str = "") -> Iterator[tuple[
 def declared_operations(route: APIRoute) -> list[str]:
     """The operations a route's Authorize dependencies name (exactly one, by convention)."""
     return [d.call.operation for d in route.dependant.dependencies if isinstance(d.call, Authorize)]
+
+
+# Every route of every service with its operation, as data (`policy/routes.json`, written by
+# `make policy` from the services' own routes; a unit test keeps it equal to them): so that
+# the gateway refuses a forbidden call before it reaches a service.
+PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::([a-z]+))?\}")
+CONVERTERS = {None: "[^/]+", "str": "[^/]+", "path": ".*", "int": "[0-9]+", "float": "[0-9.]+"}
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    """A route template as Starlette matches it."""
+    out, at = [], 0
+    for found in PARAM.finditer(template):
+        out.append(re.escape(template[at : found.start()]))
+        out.append(f"(?:{CONVERTERS.get(found.group(2), '[^/]+')})")
+        at = found.end()
+    out.append(re.escape(template[at:]))
+    return re.compile("^" + "".join(out) + "$")
+
+
+class RouteOperations:
+    """Which operation a (method, path) of a service calls, matched as the service's router
+    would: the first route, in the service's own order, whose path and method match."""
+
+    def __init__(self, document: dict[str, list[list[str]]]) -> None:
+        self.routes = {
+            service: [(method, _pattern(template), op) for method, template, op in routes]
+            for service, routes in document.items()
+        }
+
+    def operation(self, service: str, method: str, path: str) -> str | None:
+        for route_method, pattern, op in self.routes.get(service, ()):
+            if route_method == method and pattern.match(path):
+                return op
+        return None  # no such route: the service answers 404 or 405 itself
+
+
+@cache
+def route_operations() -> RouteOperations:
+    text = resources.files("zg_common").joinpath("policy/routes.json").read_text("utf-8")
+    return RouteOperations(json.loads(text))
