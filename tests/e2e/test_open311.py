@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import Platform, demo_credentials
-from tests.e2e.support import a_patrol_point
-from tests.helpers import eventually
+from tests.e2e.support import a_patrol_point, login
+from tests.helpers import eventually, unique
 
 pytestmark = pytest.mark.e2e
 
@@ -54,7 +54,8 @@ async def post_request(
 async def test_discovery_and_services_in_json_and_xml(anon: httpx.AsyncClient) -> None:
     discovery = await anon.get(f"{BASE}/discovery.json")
     assert discovery.status_code == 200
-    assert discovery.json()["endpoints"][0]["url"].endswith("/open311/v2/")
+    url = discovery.json()["endpoints"][0]["url"]
+    assert url == f"{anon.base_url}/open311/v2/".replace("//open311", "/open311"), url
     xml = await anon.get(f"{BASE}/discovery.xml")
     assert xml.content.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
     assert ET.fromstring(xml.content).find("endpoints/endpoint/formats/format") is not None
@@ -114,7 +115,10 @@ async def test_a_request_round_trip_in_json_and_xml(anon: httpx.AsyncClient, api
 
     request = await eventually(dispatched, what="the Open311 request to be dispatched")
     assert request["status"] == "open" and request["service_code"] == "E0104"
-    assert request["lat"] == lat and request["long"] == lon
+    # the public sees the place to about 110 m, the key that reported it exactly
+    assert (request["lat"], request["long"]) == (round(lat, 3), round(lon, 3))
+    (own,) = (await anon.get(f"{BASE}/requests/{number}.json?api_key={api_key}")).json()
+    assert (own["lat"], own["long"]) == (lat, lon)
     assert request["requested_datetime"].endswith("+08:00")
     assert request["expected_datetime"].endswith("+08:00"), "the SLA deadline"
     assert "Li" not in str(request) and "13900000000" not in str(request), "reporter private"
@@ -276,3 +280,69 @@ async def test_keys_and_query_errors(anon: httpx.AsyncClient, api_key: str) -> N
     open311_error(await anon.get(f"{BASE}/requests/not-a-number.xml"), 404)
     open311_error(await anon.get(f"{BASE}/tokens/not-a-token.json"), 404)
     open311_error(await anon.get(f"{BASE}/unknown.json"), 404)
+
+
+async def test_the_public_face_shows_no_camera_no_hotline_order_and_no_broken_xml(
+    anon: httpx.AsyncClient, api_key: str, platform: Platform
+) -> None:
+    """Camera alarms would map the cameras and hotline orders are callers' calls: the public
+    listing leaves them out (by id, by number, by token); a control character in a description
+    does not break the XML."""
+    video = {"X-API-Key": demo_credentials(platform)["api_keys"][1]["key"]}
+    alarm = {
+        "alarm_id": unique("o311"),
+        "camera_id": "XQ-00300",
+        "category": "E0402",
+        "detected_at": datetime.now(UTC).isoformat(),
+        "confidence": 0.9,
+    }
+    raised = await anon.post("/api/v1/camera-alarms", json=alarm, headers=video)
+    assert raised.status_code == 202, raised.text
+    lat, lon = a_patrol_point("road")
+    order = await anon.post(
+        "/api/v1/cases",
+        headers={"X-API-Key": api_key},
+        json={
+            "category": "E0104",
+            "lat": lat,
+            "lon": lon,
+            "description": "Caller: mud\x0bon the road\x01",
+            "external_ref": {"system": "12345", "id": unique("BH")},
+        },
+    )
+    assert order.status_code == 201, order.text
+    number, token = order.json()["number"], order.json()["id"]
+    since = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
+
+    # the key that filed the order sees it, exactly
+    mine = (await anon.get(f"{BASE}/requests/{number}.json", params={"api_key": api_key})).json()
+    assert [r["service_request_id"] for r in mine] == [number]
+    assert (mine[0]["lat"], mine[0]["long"]) == (lat, lon)
+    xml = await anon.get(f"{BASE}/requests/{number}.xml", params={"api_key": api_key})
+    assert "\ufffd" in (ET.fromstring(xml.content).findtext("request/description") or "")
+
+    assert (await anon.get(f"{BASE}/requests/{number}.json")).status_code == 404
+    listed = (await anon.get(f"{BASE}/requests.json", params={"start_date": since})).json()
+    numbers = {r["service_request_id"] for r in listed}
+    assert number not in numbers
+    open311_error(await anon.get(f"{BASE}/tokens/{token}.json"), 404)
+    assert (await anon.get(f"{BASE}/tokens/{token}.json", params={"api_key": api_key})).json()[0][
+        "service_request_id"
+    ] == number
+    leader = await login(anon, platform, "shift-leader")
+
+    async def alarm_case() -> str | None:
+        found = await anon.get(
+            "/api/v1/cases",
+            params={"source": "camera", "category": "E0402", "limit": 5},
+            headers=leader,
+        )
+        items = [c for c in found.json()["items"] if c["reported_at"] >= since[:19]]
+        return items[0]["number"] if items else None
+
+    camera_number = await eventually(alarm_case, what="the alarm to become a case")
+    assert camera_number not in numbers
+    assert (await anon.get(f"{BASE}/requests/{camera_number}.json")).status_code == 404
+    public = (await anon.get(f"{BASE}/requests.json", params={"start_date": since})).json()
+    assert camera_number not in {r["service_request_id"] for r in public}
+    assert not any("XQ-00300" in str(r) for r in public)

@@ -85,3 +85,22 @@ def test_what_is_exported_imports_again() -> None:
             assert float(row["lat"]) == 31.8 and row["name"] == "杆 9"
             assert row["heading_deg"] is None
             assert row["stream_url"] == ("rtsp://x/9" if with_streams else None)
+
+
+def test_an_export_runs_no_formula_and_imports_back_unchanged() -> None:
+    """CSV injection: a camera named `=HYPERLINK(...)` is text in a spreadsheet, and the
+    platform reads its own export back to the same name."""
+    from zg_common import csvcells
+    from zg_video_index.transfer import rows_of_csv
+
+    for name in ('=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(A1)", "\tx", "plain"):
+        written = csvcells.cell(name)
+        assert written == (name if name == "plain" else "'" + name)
+        assert csvcells.read(written) == name
+    assert csvcells.cell(-3.5) == -3.5 and csvcells.cell(None) == ""
+    text = (
+        "id,kind,name,owner,lat,lon,fov_deg,range_m\n"
+        "XQ-1,fixed,'=cmd|' /C calc'!A0,'@owner,31.8,117.3,60,80\n"
+    )
+    ((_, row),) = rows_of_csv(text)
+    assert row["name"] == "=cmd|' /C calc'!A0" and row["owner"] == "@owner"

@@ -111,3 +111,16 @@ def test_the_report_as_a_page_and_as_a_pdf(lang: report_render.Lang) -> None:
     assert "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', ""), "no assets"
     pdf = report_render.to_pdf(report, lang)
     assert pdf.startswith(b"%PDF-") and b"NotoSansSC" in pdf
+
+
+def test_a_csv_export_neutralises_formula_cells() -> None:
+    from pydantic import BaseModel
+
+    from zg_scoring.export import csv_response
+
+    class Row(BaseModel):
+        name: str
+        score: float
+
+    body = csv_response(Row, [Row(name="=HYPERLINK(\"x\")", score=-1.5)], "r.csv").body
+    assert b"'=HYPERLINK" in body and b",-1.5" in body

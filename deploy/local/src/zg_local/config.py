@@ -126,6 +126,10 @@ class LocalConfig:
                 "ZG_INTAKE_WEBHOOK_ALLOWED_NETWORKS": os.environ.get(
                     "ZG_INTAKE_WEBHOOK_ALLOWED_NETWORKS", '["127.0.0.0/8", "::1/128"]'
                 ),
+                # the platform's address as callers reach it (Open311's discovery)
+                "ZG_PUBLIC_URL": os.environ.get(
+                    "ZG_PUBLIC_URL", f"http://127.0.0.1:{self.gateway_port}"
+                ),
                 "DATABASE_URL": database_url,
                 "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
                 "ZG_LOG_FORMAT": "json",

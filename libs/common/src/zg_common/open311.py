@@ -5,6 +5,7 @@ path's extension, JSON as bare arrays, XML with a UTF-8 declaration, and the spe
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -61,7 +62,12 @@ def _fill(element: ET.Element, value: Any) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        element.text = NOT_XML.sub("\ufffd", str(value))
+
+
+# characters XML 1.0 cannot carry (a control character in a description would make the whole
+# document unreadable): shown as U+FFFD
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def render(

@@ -40,6 +40,13 @@ class IntakeSettings(ServiceSettings):
     # anyone may list requests (the spec's public GETs) or only partner keys, by their rules
     open311_jurisdiction_id: str = "fangxing.baohe.hefei"
     open311_public_requests: bool = True
+    # public listings (callers the row rules do not give a case) show places rounded to this
+    # many decimals of a degree (3: about 110 m); camera alarms and hotline orders not at all
+    open311_public_precision: int = Field(default=3, ge=0, le=6)
+    # the platform's address as callers reach it (the gateway), for Open311's discovery
+    public_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("ZG_PUBLIC_URL", "ZG_INTAKE_PUBLIC_URL")
+    )
 
     # Webhooks: delivery attempts (retried base, 2 x base, 4 x base ... seconds apart, at most
     # an hour), the per-attempt timeout and how often the worker looks for due deliveries

@@ -12,9 +12,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import ValidationError
+from sqlalchemy import or_
 
 from zg_common import open311 as wire
 from zg_common.authz import require
+from zg_common.contracts.intake import Channel
 from zg_common.db import SessionDep
 from zg_common.errors import (
     ValidationFailed,
@@ -23,9 +25,10 @@ from zg_common.errors import (
 from zg_common.identity import Identity
 from zg_intake import feedback, repository, service
 from zg_intake import open311_format as o311
-from zg_intake.access import readable_cases
+from zg_intake.access import may_read, readable_cases
 from zg_intake.dependencies import ReferenceDep
 from zg_intake.dependencies import settings as settings_of
+from zg_intake.models import Case
 from zg_intake.schemas import CaseCreate
 
 MAX_REQUESTS = 1000
@@ -50,7 +53,9 @@ def _check_jurisdiction(request: Request, jurisdiction_id: str | None) -> None:
 async def discovery(
     caller: Annotated[Identity, require("open311.read")], request: Request, fmt: Fmt
 ) -> Response:
-    base = str(request.base_url).rstrip("/") + wire.PREFIX + "/"
+    # the platform's public address (the gateway), never this service's own
+    public = settings_of(request).public_url
+    base = (public.rstrip("/") if public else "") + wire.PREFIX + "/"
     value: dict[str, Any] = {
         "changeset": "2026-11-27T00:00:00+08:00",
         "contact": "Zongguan command centre",
@@ -104,12 +109,29 @@ async def service_definition(
 # --- requests -------------------------------------------------------------------------------
 
 
+NOT_PUBLIC = (Channel.CAMERA, Channel.HOTLINE_12345)
+
+
 async def _visibility(request: Request, caller: Identity) -> Any:
+    """Which cases a requests listing shows: those the caller's row rules give it, and — when
+    requests are public — the others but camera alarms (they would map the cameras) and
+    hotline orders (a caller's call, not a published report)."""
+    readable = readable_cases(caller)
     if settings_of(request).open311_public_requests:
-        return None
+        return or_(readable, Case.source.notin_(NOT_PUBLIC))
     if caller.role == "anonymous":
         raise o311.Open311Error(403, "api_key required: requests are not public here")
-    return readable_cases(caller)
+    return readable
+
+
+def _requests(request: Request, caller: Identity, cases: list[Case], reference: Any) -> Any:
+    """The requests as the caller may see them: the cases its row rules give it exactly, the
+    others with their place rounded (`open311_public_precision` decimals)."""
+    precision = settings_of(request).open311_public_precision
+    return [
+        o311.request_of(c, reference, precision=None if may_read(caller, c) else precision)
+        for c in cases
+    ]
 
 
 @router.get("/requests.{fmt}", summary="Requests (cases): by id, or by service, date and status")
@@ -157,7 +179,7 @@ async def list_requests(
             closed_only=statuses == {"closed"},
             limit=MAX_REQUESTS,
         )
-    items = [o311.request_of(c, reference) for c in cases]
+    items = _requests(request, caller, cases, reference)
     return wire.render(request.url.path, items, xml_root="service_requests", xml_item="request")
 
 
@@ -176,7 +198,7 @@ async def read_request(
     cases = await repository.cases_by_number(session, [service_request_id], visible=visible)
     if not cases:
         raise o311.Open311Error(404, f"service_request_id {service_request_id} not found")
-    items = [o311.request_of(cases[0], reference)]
+    items = _requests(request, caller, cases[:1], reference)
     return wire.render(request.url.path, items, xml_root="service_requests", xml_item="request")
 
 
@@ -195,7 +217,8 @@ async def read_token(
         case_id = uuid.UUID(token)
     except ValueError as exc:
         raise o311.Open311Error(404, f"token {token} not found") from exc
-    case = await repository.get_case(session, case_id)
+    visible = await _visibility(request, caller)
+    case = await repository.visible_case(session, case_id, visible=visible)
     if case is None:
         raise o311.Open311Error(404, f"token {token} not found")
     items = [{"service_request_id": case.number, "token": token}]

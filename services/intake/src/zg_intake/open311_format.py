@@ -96,7 +96,9 @@ def service_of(category: CategoryRef) -> dict[str, Any]:
     }
 
 
-def request_of(case: Case, reference: Reference) -> dict[str, Any]:
+def request_of(case: Case, reference: Reference, *, precision: int | None) -> dict[str, Any]:
+    """A case as an Open311 request; `precision`: its place rounded to so many decimals (about
+    110 m at 3) for callers whose row rules do not give them the case."""
     category = reference.categories.minor(case.category)
     notes = wording.plain(case.status)
     if case.merged_into_id is not None:
@@ -116,8 +118,8 @@ def request_of(case: Case, reference: Reference) -> dict[str, Any]:
         "address": case.address or "",
         "address_id": case.patrol_point_id or "",
         "zipcode": "",
-        "lat": case.lat,
-        "long": case.lon,
+        "lat": case.lat if precision is None else round(case.lat, precision),
+        "long": case.lon if precision is None else round(case.lon, precision),
         "media_url": case.media_url or "",
     }
     # "may not be returned": fields we do not know are left out rather than null

@@ -153,6 +153,12 @@ async def cases_by_number(
     return list(await session.scalars(query.order_by(Case.seq.desc())))
 
 
+async def visible_case(
+    session: AsyncSession, case_id: uuid.UUID, *, visible: ColumnElement[bool]
+) -> Case | None:
+    return await session.scalar(select(Case).where(Case.id == case_id, visible))
+
+
 async def open311_requests(
     session: AsyncSession,
     *,

@@ -12,6 +12,8 @@ from typing import Any, Literal, TypeVar
 from fastapi import Query, Response
 from pydantic import BaseModel
 
+from zg_common import csvcells
+
 Format = Literal["json", "csv"]
 FormatQuery = Query(description="json (default) or csv (a file to download)")
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -19,8 +21,8 @@ CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 
 def _cell(value: Any) -> Any:
     if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return "" if value is None else value
+        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return csvcells.cell(value)
 
 
 T = TypeVar("T")

@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from zg_common import csvcells
 from zg_video_index.models import Camera
 from zg_video_index.registry import WRITABLE, RowError
 
@@ -52,7 +53,13 @@ def rows_of_csv(text: str) -> list[tuple[int, dict[str, Any]]]:
                 rows.append((line, {"__cells__": len(cells)}))
                 continue
             rows.append(
-                (line, {h: (c.strip() or None) for h, c in zip(header, cells, strict=True)})
+                (
+                    line,
+                    {
+                        h: (csvcells.read(c.strip()) or None)
+                        for h, c in zip(header, cells, strict=True)
+                    },
+                )
             )
     except csv.Error as exc:
         raise Unreadable(RowError(reader.line_num, "row", "not_csv", str(exc))) from exc
@@ -119,7 +126,7 @@ def to_csv(cameras: Iterable[Camera], *, with_streams: bool) -> str:
     for c in cameras:
         writer.writerow(
             [
-                "" if value is None else value
+                csvcells.cell(value)
                 for value in (
                     c.id,
                     c.kind,
