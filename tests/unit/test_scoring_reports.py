@@ -122,5 +122,5 @@ def test_a_csv_export_neutralises_formula_cells() -> None:
         name: str
         score: float
 
-    body = csv_response(Row, [Row(name="=HYPERLINK(\"x\")", score=-1.5)], "r.csv").body
+    body = csv_response(Row, [Row(name='=HYPERLINK("x")', score=-1.5)], "r.csv").body
     assert b"'=HYPERLINK" in body and b",-1.5" in body
