@@ -80,7 +80,9 @@ async def load_data_set(engine: AsyncEngine, service: str) -> Any:
     refdata = importlib.import_module(f"zg_{service}.refdata")
     state = importlib.import_module(f"zg_{service}.runtime").State()
     runtime: Any = SimpleNamespace(
-        settings=SimpleNamespace(refdata_dir=REPO / "deploy" / "data" / "fangxing"),
+        settings=SimpleNamespace(
+            refdata_dir=REPO / "deploy" / "data" / "fangxing", qr_public_keys=()
+        ),
         sessions=async_sessionmaker(engine, expire_on_commit=False),
         state=state,
         cleanup=contextlib.AsyncExitStack(),

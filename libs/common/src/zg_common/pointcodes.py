@@ -9,29 +9,25 @@ secret signs new codes while the old public key stays in the list until its card
 the point (the reader compares it with the point's). `issued` is the day the code was printed;
 patrol refuses a code older than its validity for check-ins.
 
-    python -m zg_common.pointcodes public-key    # the public key of $ZG_PATROL_QR_SECRET
+    python -m zg_common.keys point-codes    # the public key list of $ZG_PATROL_QR_SECRET
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import os
 import re
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from zg_common.keys import b64, key_id, private_key, public_key, public_text, unb64
 
 PREFIX = "ZGP2"
 CODE = re.compile(
     r"^ZGP2\.([A-Za-z0-9_-]{1,20})\.(\d{1,6})\.(\d{8})\.([A-Za-z0-9_-]{8})\.([A-Za-z0-9_-]{86})$"
 )
-DERIVATION = b"zongguan patrol point codes v2\x00"
 
 
 class CodeRefused(Exception):
@@ -44,29 +40,6 @@ class CodeRefused(Exception):
         self.message = message
 
 
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def signing_key(secret: str) -> Ed25519PrivateKey:
-    """The private key of a secret (any length; 32 random bytes or more)."""
-    seed = hashlib.sha256(DERIVATION + secret.encode()).digest()
-    return Ed25519PrivateKey.from_private_bytes(seed)
-
-
-def public_key_text(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
-    public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
-    return _b64(public.public_bytes(Encoding.Raw, PublicFormat.Raw))
-
-
-def key_id(public_text: str) -> str:
-    return _b64(hashlib.sha256(public_text.encode()).digest())[:8]
-
-
 @dataclass(frozen=True)
 class PointCode:
     point_id: str
@@ -77,13 +50,13 @@ class PointCode:
 
 class Signer:
     def __init__(self, secret: str) -> None:
-        self._key = signing_key(secret)
-        self.public_key = public_key_text(self._key)
+        self._key = private_key(secret, "point-codes")
+        self.public_key = public_text(self._key)
         self.kid = key_id(self.public_key)
 
     def issue(self, point_id: str, serial: int, issued: date) -> str:
         body = f"{PREFIX}.{point_id}.{serial}.{issued:%Y%m%d}.{self.kid}"
-        return f"{body}.{_b64(self._key.sign(body.encode()))}"
+        return f"{body}.{b64(self._key.sign(body.encode()))}"
 
 
 class Keyring:
@@ -92,10 +65,7 @@ class Keyring:
     def __init__(self, public_keys: Iterable[str]) -> None:
         self.keys: dict[str, Ed25519PublicKey] = {}
         for text in public_keys:
-            raw = _unb64(text.strip())
-            if len(raw) != 32:
-                raise ValueError(f"not an Ed25519 public key (32 bytes, base64url): {text!r}")
-            self.keys[key_id(text.strip())] = Ed25519PublicKey.from_public_bytes(raw)
+            self.keys[key_id(text)] = public_key(text)
 
     def read(self, token: str) -> PointCode:
         """The point, serial, issue day and key of a genuine code; else `CodeRefused`."""
@@ -112,7 +82,7 @@ class Keyring:
             raise CodeRefused("unknown_key", "the code was signed with a key not in use here")
         body = token.strip().rsplit(".", 1)[0].encode()
         try:
-            key.verify(_unb64(signature), body)
+            key.verify(unb64(signature), body)
         except InvalidSignature as exc:
             raise CodeRefused("bad_signature", "the code's signature is not genuine") from exc
         return PointCode(point_id, int(serial), issued, kid)
@@ -128,15 +98,3 @@ def check_current(code: PointCode, *, serial: int, today: date, valid_days: int 
     if valid_days is not None and today > code.issued + timedelta(days=valid_days):
         until = code.issued + timedelta(days=valid_days)
         raise CodeRefused("expired", f"the code expired on {until}: reprint it")
-
-
-def main(argv: list[str]) -> int:
-    if argv[1:] != ["public-key"] or not os.environ.get("ZG_PATROL_QR_SECRET"):
-        print("usage: ZG_PATROL_QR_SECRET=... python -m zg_common.pointcodes public-key")
-        return 2
-    print(Signer(os.environ["ZG_PATROL_QR_SECRET"]).public_key)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv))
