@@ -46,7 +46,7 @@ async def a_key(anon: httpx.AsyncClient, admin: dict[str, str], department: str)
         json={
             "name": f"{department} system {unique('k')}",
             "department_ids": [department],
-            "operations": ["cases.read", "media.read", "workflow.queue", "workflow.act"],
+            "operations": ["cases.read", "media.read", "workflow.act"],
         },
     )
     assert made.status_code == 201, made.text
