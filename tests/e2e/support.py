@@ -12,9 +12,9 @@ from shapely.geometry import Point, shape
 
 from tests.conftest import REPO
 from tests.e2e.conftest import E2E_PORT_OFFSET, IDENTITY_SECRET, Platform, demo_credentials
-from tests.helpers import eventually
+from tests.helpers import SignedAs, eventually
 from zg_common.geo import haversine_m
-from zg_common.identity import Identity, sign_identity
+from zg_common.identity import Identity
 
 DATA = REPO / "deploy" / "data" / "fangxing"
 
@@ -117,10 +117,11 @@ async def report_and_wait_dispatched(
 ROUTING = f"http://127.0.0.1:{8002 + E2E_PORT_OFFSET}"
 
 
-def officer_of(grid_id: str) -> dict[str, str]:
-    """An officer whose grids include this one (the demo officer patrols G01 only)."""
+def officer_of(grid_id: str) -> SignedAs:
+    """An officer whose grids include this one (the demo officer patrols G01 only), calling
+    routing directly."""
     who = Identity(sub=f"e2e-officer-{grid_id}", role="officer", grid_ids=(grid_id,))
-    return {"x-zg-identity": sign_identity(who, IDENTITY_SECRET)}
+    return SignedAs(who, IDENTITY_SECRET, "routing")
 
 
 async def read_case(reader: httpx.AsyncClient, case_id: str) -> dict[str, Any] | None:
@@ -150,14 +151,15 @@ async def confirm_if_verifying(reader: httpx.AsyncClient, case_id: str) -> None:
         confirmed = await routing.post(
             f"/api/v1/workflow/cases/{case_id}/actions/confirm",
             json={},
-            headers=officer_of(case["grid_id"]),
+            auth=officer_of(case["grid_id"]),
         )
     assert confirmed.status_code == 200, confirmed.text
 
 
-def as_role(role: str) -> dict[str, str]:
+def as_role(role: str, service: str) -> SignedAs:
+    """A caller of this role calling the service directly, as the gateway would forward it."""
     who = Identity.model_validate({"sub": f"e2e-{role}", "role": role})
-    return {"x-zg-identity": sign_identity(who, IDENTITY_SECRET)}
+    return SignedAs(who, IDENTITY_SECRET, service)
 
 
 # Access tokens by username, reused for five minutes (they live ten): the gateway allows ten
@@ -181,12 +183,19 @@ async def login(client: httpx.AsyncClient, platform: Platform, username: str) ->
 
 
 async def act(
-    client: httpx.AsyncClient, case_id: str, action: str, headers: dict[str, str], **body: Any
+    client: httpx.AsyncClient,
+    case_id: str,
+    action: str,
+    caller: dict[str, str] | httpx.Auth,
+    **body: Any,
 ) -> dict[str, Any]:
-    """A lifecycle action that must succeed; the case's queue item after it."""
-    response = await client.post(
-        f"/api/v1/workflow/cases/{case_id}/actions/{action}", json=body, headers=headers
-    )
+    """A lifecycle action that must succeed; the case's queue item after it. `caller`: the
+    headers of a caller of the gateway, or a direct caller's signature (`SignedAs`)."""
+    path = f"/api/v1/workflow/cases/{case_id}/actions/{action}"
+    if isinstance(caller, httpx.Auth):
+        response = await client.post(path, json=body, auth=caller)
+    else:
+        response = await client.post(path, json=body, headers=caller)
     assert response.status_code == 200, f"{action}: {response.text}"
     item: dict[str, Any] = response.json()
     return item

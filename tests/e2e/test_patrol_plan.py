@@ -162,9 +162,9 @@ async def test_a_verification_task_goes_into_an_officers_route_and_is_settled_by
 
     await eventually(verifying, timeout=30, what="routing to ask for verification")
 
-    leader = as_role("shift_leader")
+    leader = as_role("shift_leader", "patrol")
     today = datetime.now(UTC).astimezone(LOCAL).date()
-    async with httpx.AsyncClient(base_url=PATROL, timeout=15, headers=leader) as patrol:
+    async with httpx.AsyncClient(base_url=PATROL, timeout=15, auth=leader) as patrol:
         crew = [o["badge"] for o in (await patrol.get(f"/api/v1/officers?grid_id={grid}")).json()]
 
         async def the_task() -> dict[str, Any] | None:
@@ -187,7 +187,7 @@ async def test_a_verification_task_goes_into_an_officers_route_and_is_settled_by
             confirmed = await routing.post(
                 f"/api/v1/workflow/cases/{case_id}/actions/confirm",
                 json={},
-                headers=officer_of(grid),
+                auth=officer_of(grid),
             )
         assert confirmed.status_code == 200, confirmed.text
 

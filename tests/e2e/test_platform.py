@@ -24,8 +24,8 @@ from tests.e2e.support import (
     refdata,
     report_and_wait_dispatched,
 )
-from tests.helpers import eventually, unique
-from zg_common.identity import Identity, sign_identity
+from tests.helpers import SignedAs, eventually, unique
+from zg_common.identity import Identity, IdentitySigner
 
 pytestmark = pytest.mark.e2e
 
@@ -239,21 +239,41 @@ def test_platform_log_is_readable(platform: Platform) -> None:
 
 
 async def test_services_trust_only_the_gateways_signature(platform: Platform) -> None:
+    """Only the gateway's private key signs identities (services hold its public key), and a
+    header signed for one call does not open another (service, method, path)."""
     patrol = platform.services["patrol"]
     async with httpx.AsyncClient(base_url=patrol, timeout=10) as direct:
         assert_problem(await direct.get("/api/v1/officers"), 401, "identity_missing")
-        forged = sign_identity(Identity(sub="mallory", role="admin"), "a-guessed-secret")
-        response = await direct.get("/api/v1/officers", headers={"x-zg-identity": forged})
+        forged = SignedAs(Identity(sub="mallory", role="admin"), "a-guessed-secret", "patrol")
+        response = await direct.get("/api/v1/officers", auth=forged)
         assert_problem(response, 401, "identity_invalid")
-        resident = await direct.get("/api/v1/officers", headers=as_role("resident"))
+        resident = await direct.get("/api/v1/officers", auth=as_role("resident", "patrol"))
         assert_problem(resident, 403, "operation_forbidden")
-        officers = (await direct.get("/api/v1/officers", headers=as_role("shift_leader"))).json()
+        leader = as_role("shift_leader", "patrol")
+        officers = (await direct.get("/api/v1/officers", auth=leader)).json()
         assert [o["badge"] for o in officers][:1] == ["ZG001"] and len(officers) == 130
+        # a header captured on its way to one call, replayed on another
+        signer = IdentitySigner(IDENTITY_SECRET)
+        admin = Identity(sub="e2e-admin", role="admin")
+        captured = signer.sign(admin, audience="patrol", method="GET", path="/api/v1/grids")
+        for replay in (
+            direct.get("/api/v1/officers", headers={"x-zg-identity": captured}),
+            direct.post("/api/v1/grids", headers={"x-zg-identity": captured}, json={}),
+        ):
+            assert_problem(await replay, 401, "identity_invalid")
+        elsewhere = signer.sign(admin, audience="scoring", method="GET", path="/api/v1/officers")
+        response = await direct.get("/api/v1/officers", headers={"x-zg-identity": elsewhere})
+        assert_problem(response, 401, "identity_invalid")
+        stale = signer.sign(admin, audience="patrol", method="GET", path="/api/v1/officers", now=1)
+        response = await direct.get("/api/v1/officers", headers={"x-zg-identity": stale})
+        assert_problem(response, 401, "identity_expired")
     scoring = platform.services["scoring"]
     async with httpx.AsyncClient(base_url=scoring, timeout=10) as direct:
 
         async def listed() -> bool:
-            scores = await direct.get("/api/v1/scores/departments", headers=as_role("manager"))
+            scores = await direct.get(
+                "/api/v1/scores/departments", auth=as_role("manager", "scoring")
+            )
             assert scores.status_code == 200
             return "traffic-police" in {d["department_id"] for d in scores.json()["departments"]}
 
@@ -263,7 +283,11 @@ async def test_services_trust_only_the_gateways_signature(platform: Platform) ->
 async def test_a_clients_own_identity_header_does_not_pass_the_gateway(
     anon: httpx.AsyncClient,
 ) -> None:
-    response = await anon.get("/api/v1/officers", headers=as_role("admin"))
+    admin = Identity(sub="e2e-admin", role="admin")
+    header = IdentitySigner(IDENTITY_SECRET).sign(
+        admin, audience="patrol", method="GET", path="/api/v1/officers"
+    )
+    response = await anon.get("/api/v1/officers", headers={"x-zg-identity": header})
     assert_problem(response, 401, "authentication_required")
 
 
@@ -394,7 +418,7 @@ async def test_every_route_admits_every_role_the_policy_lists(platform: Platform
                         method,
                         sample_path(path),
                         json=bodies.get(path),
-                        headers={"x-zg-identity": sign_identity(who, IDENTITY_SECRET)},
+                        auth=SignedAs(who, IDENTITY_SECRET, service),
                     )
                     assert response.status_code not in (401, 403), f"{role} {method} {path}"
                     assert response.status_code < 500, f"{role} {method} {path}: {response.text}"

@@ -19,17 +19,21 @@ from tests.e2e.support import (
     refdata,
     report_and_wait_dispatched,
 )
-from tests.helpers import eventually
-from zg_common.identity import Identity, sign_identity
+from tests.helpers import SignedAs, eventually
+from zg_common.identity import Identity
 from zg_routing.calendar import load_calendars
 
 pytestmark = pytest.mark.e2e
 
 
 async def in_queue(
-    anon: httpx.AsyncClient, headers: dict[str, str], case_id: str
+    anon: httpx.AsyncClient, caller: dict[str, str] | httpx.Auth, case_id: str
 ) -> dict[str, Any] | None:
-    response = await anon.get("/api/v1/workflow/queue", params={"limit": 500}, headers=headers)
+    params = {"limit": 500}
+    if isinstance(caller, httpx.Auth):
+        response = await anon.get("/api/v1/workflow/queue", params=params, auth=caller)
+    else:
+        response = await anon.get("/api/v1/workflow/queue", params=params, headers=caller)
     assert response.status_code == 200, response.text
     return next((i for i in response.json()["items"] if i["case_id"] == case_id), None)
 
@@ -57,8 +61,8 @@ async def test_a_department_sees_its_dispatched_cases_with_deadline_light_and_ac
         sub="e2e-greening", role="department_staff", department_ids=("greening-contractor",)
     )
     async with httpx.AsyncClient(base_url=platform.services["routing"], timeout=15) as direct:
-        headers = {"x-zg-identity": sign_identity(greening, IDENTITY_SECRET)}
-        assert await in_queue(direct, headers, case["id"]) is None, "not their department"
+        signed = SignedAs(greening, IDENTITY_SECRET, "routing")
+        assert await in_queue(direct, signed, case["id"]) is None, "not their department"
     assert_problem(await api.get("/api/v1/workflow/queue"), 403, "operation_forbidden")
 
 
@@ -150,7 +154,7 @@ async def test_the_closed_loop_through_the_api_to_a_rating(
     direct = platform.services["routing"]
     async with httpx.AsyncClient(base_url=direct, timeout=15) as routing:
         checked = await routing.post(
-            f"{path}/pass_check", json={}, headers=officer_of(case["grid_id"])
+            f"{path}/pass_check", json={}, auth=officer_of(case["grid_id"])
         )
     assert checked.status_code == 200, checked.text
     closed = await anon.post(f"{path}/close", json={"close_type": "normal"}, headers=leader)

@@ -22,16 +22,22 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.helpers import eventually
 from tests.integration.test_gateway import JWT_SECRET, gateway, serve
-from zg_common.identity import Identity, verify_identity
+from zg_common.identity import Identity, IdentitySigner, IdentityVerifier
 from zg_gateway.tokens import AccessTokens
 
 pytestmark = pytest.mark.integration
 
 
+def received(header: str) -> Identity:
+    """The identity the echo service (patrol, here) received, as patrol would verify it."""
+    verifier = IdentityVerifier([IdentitySigner("test-secret").public_key], audience="patrol")
+    return verifier.verify(header, method="GET", path="/api/v1/grids")
+
+
 def echo_service() -> FastAPI:
     app = FastAPI()
 
-    @app.get("/api/v1/officers")
+    @app.get("/api/v1/grids")
     async def echo(request: Request) -> dict[str, str]:
         return {
             "identity": request.headers.get("x-zg-identity", ""),
@@ -87,12 +93,12 @@ async def test_login_gives_a_bearer_identity_the_services_receive_signed(
     bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
     me = (await client.get("/api/v1/auth/me", headers=bearer)).json()
     assert me["role"] == "shift_leader"
-    echoed = (await client.get("/api/v1/officers", headers=bearer)).json()
+    echoed = (await client.get("/api/v1/grids", headers=bearer)).json()
     assert echoed["authorization"] == "", "credentials stay at the gateway"
-    identity = verify_identity(echoed["identity"], "test-secret")
+    identity = received(echoed["identity"])
     assert identity.role == "shift_leader" and identity.sub == me["sub"]
-    anonymous = (await client.get("/api/v1/officers")).json()
-    assert verify_identity(anonymous["identity"], "test-secret").role == "anonymous"
+    anonymous = (await client.get("/api/v1/grids")).json()
+    assert received(anonymous["identity"]).role == "anonymous"
 
 
 @pytest.mark.parametrize(
@@ -162,7 +168,7 @@ async def test_expired_forged_and_malformed_tokens_are_401(
         ({"Authorization": "Basic dXNlcjpwYXNz"}, "token_invalid"),
     ]
     for headers, code in cases:
-        response = await client.get("/api/v1/officers", headers=headers)
+        response = await client.get("/api/v1/grids", headers=headers)
         assert problem_code(response, 401) == code
         assert response.headers["www-authenticate"].startswith("Bearer")
 
@@ -208,25 +214,25 @@ async def test_partner_keys_are_created_used_rotated_and_revoked_by_admins(
     listed = (await client.get("/api/v1/admin/api-keys", headers=admin)).json()
     assert key_id in {k["id"] for k in listed} and all("key" not in k for k in listed)
 
-    echoed = (await client.get("/api/v1/officers", headers={"X-API-Key": key})).json()
-    identity = verify_identity(echoed["identity"], "test-secret")
+    echoed = (await client.get("/api/v1/grids", headers={"X-API-Key": key})).json()
+    identity = received(echoed["identity"])
     assert identity.role == "partner" and identity.department_ids == ("roads-contractor",)
     assert identity.operations == ("cases.read",)
     # a key in the URL only where Open311's spec puts it
-    in_url = await client.get("/api/v1/officers", params={"api_key": key})
+    in_url = await client.get("/api/v1/grids", params={"api_key": key})
     assert problem_code(in_url, 400) == "api_key_in_query"
 
     rotated = await client.post(f"/api/v1/admin/api-keys/{key_id}/rotate", headers=admin)
     assert rotated.status_code == 201 and rotated.json()["rotated_from"] == key_id
-    old = await client.get("/api/v1/officers", headers={"X-API-Key": key})
+    old = await client.get("/api/v1/grids", headers={"X-API-Key": key})
     assert problem_code(old, 401) == "api_key_invalid"
     new_key, new_id = rotated.json()["key"], rotated.json()["id"]
-    assert (await client.get("/api/v1/officers", headers={"X-API-Key": new_key})).status_code == 200
+    assert (await client.get("/api/v1/grids", headers={"X-API-Key": new_key})).status_code == 200
 
     assert (
         await client.delete(f"/api/v1/admin/api-keys/{new_id}", headers=admin)
     ).status_code == 204
-    revoked = await client.get("/api/v1/officers", headers={"X-API-Key": new_key})
+    revoked = await client.get("/api/v1/grids", headers={"X-API-Key": new_key})
     assert problem_code(revoked, 401) == "api_key_invalid"
     again = await client.delete(f"/api/v1/admin/api-keys/{new_id}", headers=admin)
     assert problem_code(again, 404) == "api_key_not_found"

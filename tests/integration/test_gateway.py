@@ -16,7 +16,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI, Request
 
-from zg_common.identity import Identity, sign_identity, verify_identity
+from zg_common.identity import Identity, IdentitySigner, IdentityVerifier
 from zg_gateway.config import GatewaySettings
 from zg_gateway.main import create_app
 
@@ -57,12 +57,14 @@ async def serve(app: FastAPI) -> AsyncIterator[str]:
 def slow_service() -> FastAPI:
     app = FastAPI()
 
-    @app.get("/api/v1/scores/departments")
+    @app.get("/api/v1/scores/slow")  # no route of the real scoring: nothing to check
     async def slow() -> dict[str, str]:
         await asyncio.sleep(30)
         return {"too": "late"}
 
-    @app.get("/api/v1/cases/{case_id}")
+    # a path of intake's no route of the real intake has: the gateway's matrix has nothing to
+    # check (the real service would answer 404), so anonymous callers are forwarded
+    @app.get("/api/v1/categories/{case_id}")
     async def fine(case_id: str, request: Request) -> dict[str, str]:
         return {"id": case_id, "identity": request.headers.get("x-zg-identity", "")}
 
@@ -103,17 +105,24 @@ async def test_slow_service_is_504_and_refused_one_503_within_the_timeout(
             "patrol": f"http://127.0.0.1:{free_port()}",
         }
         async with gateway(urls, database_url) as gw:
-            forged = sign_identity(Identity(sub="mallory", role="admin"), "guessed-secret")
+            forged = IdentitySigner("guessed-secret").sign(
+                Identity(sub="mallory", role="admin"),
+                audience="intake",
+                method="GET",
+                path="/api/v1/categories/abc",
+            )
             ok = await gw.get(
-                "/api/v1/cases/abc", headers={"X-Request-ID": "req-1", "X-ZG-Identity": forged}
+                "/api/v1/categories/abc", headers={"X-Request-ID": "req-1", "X-ZG-Identity": forged}
             )
             assert ok.status_code == 200 and ok.json()["id"] == "abc"
             assert ok.headers["x-request-id"] == "req-1"
-            passed_on = verify_identity(ok.json()["identity"], "test-secret")
+            passed_on = IdentityVerifier(
+                [IdentitySigner("test-secret").public_key], audience="intake"
+            ).verify(ok.json()["identity"], method="GET", path="/api/v1/categories/abc")
             assert passed_on.role == "anonymous", "the client's own identity header must not pass"
 
             started = time.monotonic()
-            timeout = await gw.get("/api/v1/scores/departments")
+            timeout = await gw.get("/api/v1/scores/slow")
             elapsed = time.monotonic() - started
             assert timeout.status_code == 504
             assert timeout.headers["content-type"] == "application/problem+json"
@@ -148,9 +157,9 @@ async def test_rate_limit_answers_429_with_retry_after_and_cors_allows_the_app(
             cors_origins=["https://app.zongguan.example"],
         ) as gw,
     ):
-        statuses = [(await gw.get("/api/v1/cases/x")).status_code for _ in range(3)]
+        statuses = [(await gw.get("/api/v1/categories/x")).status_code for _ in range(3)]
         assert statuses == [200, 200, 429]
-        refused = await gw.get("/api/v1/cases/x")
+        refused = await gw.get("/api/v1/categories/x")
         assert refused.headers["content-type"] == "application/problem+json"
         assert refused.json()["code"] == "rate_limited"
         assert int(refused.headers["retry-after"]) >= 1

@@ -28,13 +28,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from tests.conftest import REPO, Infra
-from tests.helpers import eventually
+from tests.helpers import SignedAs, eventually
 from tests.integration.conftest import service_database
 from zg_common.consumer import IdempotentConsumer
 from zg_common.contracts import intake, patrol, routing
 from zg_common.db import unit_of_work
 from zg_common.events import CloudEvent, EventContract
-from zg_common.identity import Identity, sign_identity
+from zg_common.identity import Identity, IdentitySigner
 from zg_common.kafka import create_producer, ensure_topics
 from zg_scoring import closing, rebuild_jobs
 from zg_scoring.config import ScoringSettings
@@ -204,7 +204,7 @@ def stream_settings(infra: Infra, database: str = "zg_scoring_stream") -> Scorin
     return ScoringSettings(
         database_url=infra.url_for(database),
         kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
-        identity_secret=SECRET,
+        identity_public_keys=(IdentitySigner(SECRET).public_key,),
         refdata_dir=DATA,
     )
 
@@ -245,12 +245,12 @@ async def scoring_api(engine: AsyncEngine, infra: Infra) -> AsyncIterator[httpx.
         group_id=f"scoring-stream-{uuid.uuid4().hex[:8]}",
     )
     task = asyncio.create_task(consumer.run())
-    manager = sign_identity(Identity(sub="m", role="manager"), SECRET)
+    manager = SignedAs(Identity(sub="m", role="manager"), SECRET, "scoring")
     try:
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app),
             base_url="http://scoring",
-            headers={"x-zg-identity": manager},
+            auth=manager,
             timeout=10,
         ) as client:
             yield client

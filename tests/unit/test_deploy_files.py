@@ -34,14 +34,29 @@ def test_compose_runs_every_service_as_make_run_does() -> None:
     assert services["gateway"]["ports"] == ["8000:8000"]
 
 
-def test_compose_demands_the_secrets_and_shares_the_environment() -> None:
+SECRET_HOLDERS = {
+    "ZG_IDENTITY_SECRET": {"gateway"},
+    "ZG_JWT_SECRET": {"gateway"},
+    "ZG_PATROL_QR_SECRET": {"patrol"},
+}
+
+
+def test_compose_gives_each_process_only_the_secrets_it_uses() -> None:
+    from zg_local.config import SECRET_HOLDERS as LOCAL
+
+    assert LOCAL == SECRET_HOLDERS, "make run and compose give out the same secrets"
     services = compose()["services"]
     for name in ("intake", "routing", "patrol", "scoring", "video-index", "gateway"):
         env = services[name]["environment"]
         assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
         assert env["DATABASE_URL"].startswith("postgresql+asyncpg://")
-        for secret in ("ZG_IDENTITY_SECRET", "ZG_JWT_SECRET", "ZG_PATROL_QR_SECRET"):
-            assert re.fullmatch(r"\$\{" + secret + r":\?[^}]+\}", env[secret]), (name, secret)
+        for public in ("ZG_IDENTITY_PUBLIC_KEYS", "ZG_QR_PUBLIC_KEYS"):
+            assert re.fullmatch(r"\$\{" + public + r":\?[^}]+\}", env[public]), (name, public)
+        for secret, holders in SECRET_HOLDERS.items():
+            if name in holders:
+                assert re.fullmatch(r"\$\{" + secret + r":\?[^}]+\}", env[secret]), name
+            else:
+                assert secret not in env, f"{name} does not use {secret}"
 
 
 def test_dockerfile_copies_what_exists() -> None:

@@ -21,7 +21,7 @@ from zg_common.authz import (
     route_operations,
 )
 from zg_common.errors import Forbidden, Unauthorized
-from zg_common.identity import ANONYMOUS, ROLES, Identity, sign_identity, verify_identity
+from zg_common.identity import ANONYMOUS, ROLES, Identity, IdentitySigner, IdentityVerifier
 from zg_common.open311 import is_open311
 from zg_gateway.main import create_app as gateway_app
 from zg_intake.main import create_app as intake_app
@@ -33,9 +33,25 @@ from zg_video_index.main import create_app as video_index_app
 SECRET = "unit-test-secret"
 
 
+SIGNER = IdentitySigner(SECRET)
+PATROL = IdentityVerifier([SIGNER.public_key], audience="patrol")
+WHO = Identity(sub="u1", role="department_staff", department_ids=("roads-contractor",))
+
+
+def signed(
+    who: Identity = WHO,
+    *,
+    signer: IdentitySigner = SIGNER,
+    audience: str = "patrol",
+    method: str = "GET",
+    path: str = "/api/v1/officers",
+    now: float | None = None,
+) -> str:
+    return signer.sign(who, audience=audience, method=method, path=path, now=now)
+
+
 def test_signed_identity_round_trips() -> None:
-    who = Identity(sub="u1", role="department_staff", department_ids=("roads-contractor",))
-    assert verify_identity(sign_identity(who, SECRET), SECRET) == who
+    assert PATROL.verify(signed(), method="GET", path="/api/v1/officers") == WHO
 
 
 @pytest.mark.parametrize(
@@ -45,27 +61,49 @@ def test_signed_identity_round_trips() -> None:
         ("", "identity_missing"),
         ("garbage", "identity_invalid"),
         ("v1.e30.AAAA", "identity_invalid"),
-        (sign_identity(ANONYMOUS, "another-secret"), "identity_invalid"),
-        (sign_identity(ANONYMOUS, SECRET, now=1_000_000), "identity_expired"),
+        ("v2.e30.AAAA", "identity_invalid"),
+        (signed(signer=IdentitySigner("another-secret")), "identity_invalid"),
+        (signed(now=1_000_000), "identity_expired"),
+        (signed(audience="scoring"), "identity_invalid"),
+        (signed(method="POST"), "identity_invalid"),
+        (signed(path="/api/v1/grids"), "identity_invalid"),
     ],
 )
 def test_bad_identity_headers_are_refused(header: str | None, code: str) -> None:
     with pytest.raises(Unauthorized) as caught:
-        verify_identity(header, SECRET)
+        PATROL.verify(header, method="GET", path="/api/v1/officers")
     assert caught.value.instance_code == code
 
 
 def test_a_tampered_identity_fails_its_signature() -> None:
-    version, _, mac = sign_identity(ANONYMOUS, SECRET).split(".")
-    admin = sign_identity(Identity(sub="anonymous", role="admin"), "x").split(".")[1]
+    version, _, signature = signed(ANONYMOUS).split(".")
+    admin = signed(Identity(sub="anonymous", role="admin")).split(".")[1]
     with pytest.raises(Unauthorized):
-        verify_identity(f"{version}.{admin}.{mac}", SECRET)
+        PATROL.verify(f"{version}.{admin}.{signature}", method="GET", path="/api/v1/officers")
+
+
+def test_a_service_holds_no_key_that_signs() -> None:
+    """The services' setting is the public key: it verifies, it cannot be used to sign."""
+    public = SIGNER.public_key
+    assert len(public) == 43 and public != SECRET
+    assert IdentitySigner(public).public_key != public
+
+
+SERVICE_NAMES = {
+    "Zongguan intake": "intake",
+    "Zongguan routing": "routing",
+    "Zongguan patrol": "patrol",
+    "Zongguan scoring": "scoring",
+    "Zongguan video index": "video-index",
+    "Zongguan gateway": "gateway",
+}
 
 
 def service_apps() -> Iterator[FastAPI]:
     for create in (intake_app, routing_app, patrol_app, scoring_app, video_index_app, gateway_app):
         app = create()
-        app.state.identity_secret = SECRET
+        name = SERVICE_NAMES[app.title]
+        app.state.identity_verifier = IdentityVerifier([SIGNER.public_key], audience=name)
         yield app
 
 
@@ -117,11 +155,20 @@ async def test_callers_outside_the_policy_are_refused(item: tuple[FastAPI, str, 
     async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
         missing = await client.request(method, path, json={})
         refused(missing, 401, "identity_missing", "no identity")
-        forged = sign_identity(Identity(sub="x", role="admin"), "not-the-secret")
+        service = SERVICE_NAMES[app.title]
+        forged = signed(
+            Identity(sub="x", role="admin"),
+            signer=IdentitySigner("x"),
+            audience=service,
+            method=method,
+            path=path,
+        )
         response = await client.request(method, path, json={}, headers={"x-zg-identity": forged})
         refused(response, 401, "identity_invalid", "forged identity")
         for role in sorted(set(ROLES) - policy().operations[operation].roles):
-            header = sign_identity(Identity(sub="someone", role=role), SECRET)
+            header = signed(
+                Identity(sub="someone", role=role), audience=service, method=method, path=path
+            )
             response = await client.request(
                 method, path, json={}, headers={"x-zg-identity": header}
             )

@@ -28,7 +28,7 @@ from zg_common.errors import (
     ServiceUnavailable,
 )
 from zg_common.http import UPLOAD_PATHS
-from zg_common.identity import IDENTITY_HEADER, Identity, sign_identity
+from zg_common.identity import IDENTITY_HEADER, Identity, IdentitySigner
 from zg_common.logging import correlation_id_var, request_id_var
 from zg_common.open311 import is_open311
 from zg_gateway.routes import owner_of
@@ -120,7 +120,7 @@ class Upstreams:
         max_connections: int,
     ) -> None:
         self.service_urls = service_urls
-        self.identity_secret = identity_secret
+        self.signer = IdentitySigner(identity_secret)
         self.timeout = timeout
         self.connect_timeout = connect_timeout
         self.max_connections = max_connections
@@ -188,7 +188,9 @@ class Upstreams:
             if k.lower() not in HOP_BY_HOP
             and k.lower() not in (IDENTITY_HEADER, "authorization", "x-api-key")
         )
-        headers[IDENTITY_HEADER] = sign_identity(identity, self.identity_secret)
+        headers[IDENTITY_HEADER] = self.signer.sign(
+            identity, audience=service, method=request.method, path=path
+        )
         headers["x-request-id"] = request_id_var.get() or ""
         headers["x-correlation-id"] = correlation_id_var.get() or ""
         headers["x-forwarded-for"] = request.client.host if request.client else ""

@@ -7,12 +7,27 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from zg_common.identity import IdentitySigner
 from zg_common.pointcodes import Signer
 from zg_common.settings import find_repo_root
 from zg_local.procs import local_secret
 
 REPO_ROOT = find_repo_root(Path(__file__)) or Path.cwd()
 KAFKA_POM = REPO_ROOT / "deploy" / "local" / "kafka" / "pom.xml"
+
+
+# the platform's secrets (kept under the data folder unless set in the environment), and the
+# processes that hold each: the gateway signs identities and tokens, patrol signs point codes
+SECRET_FILES = {
+    "ZG_IDENTITY_SECRET": "identity.key",
+    "ZG_JWT_SECRET": "jwt.key",
+    "ZG_PATROL_QR_SECRET": "patrol-qr.key",
+}
+SECRET_HOLDERS = {
+    "ZG_IDENTITY_SECRET": {"gateway"},
+    "ZG_JWT_SECRET": {"gateway"},
+    "ZG_PATROL_QR_SECRET": {"patrol"},
+}
 
 
 def _port(name: str, default: int) -> int:
@@ -100,21 +115,26 @@ class LocalConfig:
             database=os.environ.get("ZG_DATABASE_NAME", "zongguan"),
         )
 
-    def service_env(self, database_url: str, bootstrap: str) -> dict[str, str]:
-        """The environment of every service process: local secrets, ports, the upstreams."""
-        env = dict(os.environ)
-        qr_secret = local_secret(self.data_dir, "ZG_PATROL_QR_SECRET", "patrol-qr.key")
+    def service_env(self, database_url: str, bootstrap: str, process: str) -> dict[str, str]:
+        """The environment of one process of the platform: only the secrets it uses (the
+        gateway signs identities and tokens, patrol signs point codes; the others verify with
+        public keys), ports, the upstreams."""
+        secrets = {
+            name: local_secret(self.data_dir, name, file) for name, file in SECRET_FILES.items()
+        }
+        env = {k: v for k, v in os.environ.items() if k not in SECRET_FILES}
+        env.update({k: v for k, v in secrets.items() if process in SECRET_HOLDERS[k]})
         env.update(
             {
-                "ZG_IDENTITY_SECRET": local_secret(
-                    self.data_dir, "ZG_IDENTITY_SECRET", "identity.key"
+                # what the services verify the gateway's identity header with, and intake
+                # residents' scanned codes (the public keys of the secrets above)
+                "ZG_IDENTITY_PUBLIC_KEYS": os.environ.get(
+                    "ZG_IDENTITY_PUBLIC_KEYS",
+                    json.dumps([IdentitySigner(secrets["ZG_IDENTITY_SECRET"]).public_key]),
                 ),
-                "ZG_JWT_SECRET": local_secret(self.data_dir, "ZG_JWT_SECRET", "jwt.key"),
-                # signs the patrol points' QR codes: printed codes stay valid across restarts
-                "ZG_PATROL_QR_SECRET": qr_secret,
-                # what intake verifies residents' scanned codes with (patrol's public key)
                 "ZG_QR_PUBLIC_KEYS": os.environ.get(
-                    "ZG_QR_PUBLIC_KEYS", json.dumps([Signer(qr_secret).public_key])
+                    "ZG_QR_PUBLIC_KEYS",
+                    json.dumps([Signer(secrets["ZG_PATROL_QR_SECRET"]).public_key]),
                 ),
                 "ZG_GATEWAY_DEMO_CREDENTIALS_FILE": str(self.data_dir / "demo-credentials.json"),
                 # uploaded photos and videos, unless an S3 endpoint is configured

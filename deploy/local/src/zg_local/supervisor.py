@@ -19,6 +19,7 @@ import signal
 import sys
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -261,7 +262,7 @@ class Supervisor:
         info: dict[str, Any] = {"database_url": database_url, "kafka_bootstrap_servers": bootstrap}
 
         if self.with_services:
-            env = self.cfg.service_env(database_url, bootstrap)
+            env = partial(self.cfg.service_env, database_url, bootstrap)
             uvicorn = [
                 sys.executable,
                 "-m",
@@ -280,7 +281,8 @@ class Supervisor:
                 "warning",
             ]
             for svc in cfg.services:
-                await self.spawn(svc.name, [*uvicorn, "--port", str(svc.port), svc.module], env=env)
+                command = [*uvicorn, "--port", str(svc.port), svc.module]
+                await self.spawn(svc.name, command, env=env(svc.name))
             await asyncio.gather(
                 *(
                     self.wait_http(s.name, f"http://127.0.0.1:{s.port}/healthz", 120)
@@ -290,7 +292,7 @@ class Supervisor:
             await self.spawn(
                 "gateway",
                 [*uvicorn, "--port", str(cfg.gateway_port), "zg_gateway.main:create_app"],
-                env=env,
+                env=env("gateway"),
             )
             await self.wait_http("gateway", f"http://127.0.0.1:{cfg.gateway_port}/healthz", 60)
             info["gateway"] = f"http://127.0.0.1:{cfg.gateway_port}"

@@ -32,6 +32,7 @@ from zg_common.errors import (
 )
 from zg_common.events import EventContract
 from zg_common.http import BodyLimitMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
+from zg_common.identity import IdentityVerifier
 from zg_common.kafka import broker_reachable, connect_producer, create_producer
 from zg_common.logging import configure_logging
 from zg_common.outbox import OUTBOX_BACKLOG_AGE, Outbox, OutboxRelay
@@ -285,9 +286,9 @@ def create_service_app(settings: SettingsT, spec: ServiceSpec[SettingsT, StateT]
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(spec.name, level=settings.log_level, fmt=settings.log_format)
-        if app.state.identity_secret is None:
+        if app.state.identity_verifier is None:
             raise RuntimeError(
-                "ZG_IDENTITY_SECRET is not set: the service could not verify callers"
+                "ZG_IDENTITY_PUBLIC_KEYS is not set: the service could not verify callers"
             )
         # built once now, so that the gateway's merged /docs never waits on a service building
         # it (about a second of CPU for the larger services) while the machine is busy
@@ -335,9 +336,12 @@ def create_service_app(settings: SettingsT, spec: ServiceSpec[SettingsT, StateT]
         lifespan=lifespan,
     )
 
-    # what Authorize verifies the gateway's identity header with
-    app.state.identity_secret = (
-        settings.identity_secret.get_secret_value() if settings.identity_secret else None
+    # what Authorize verifies the gateway's identity header with: the gateway's public key,
+    # for calls to this service
+    app.state.identity_verifier = (
+        IdentityVerifier(settings.identity_public_keys, audience=spec.name)
+        if settings.identity_public_keys
+        else None
     )
 
     @app.get(

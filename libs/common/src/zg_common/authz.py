@@ -18,7 +18,7 @@ from sqlalchemy.orm import QueryableAttribute
 from starlette.routing import BaseRoute
 
 from zg_common.errors import Forbidden, ServiceUnavailable, Unauthorized
-from zg_common.identity import IDENTITY_HEADER, ROLES, Identity, verify_identity
+from zg_common.identity import IDENTITY_HEADER, ROLES, Identity, IdentityVerifier
 
 # Infrastructure probes, open by design (load balancers and Prometheus do not log in), and the
 # pages that hold no data (the API's docs, the live map's page: it logs in to the API itself).
@@ -187,10 +187,14 @@ class Authorize:
         if authenticate is not None:
             identity: Identity = await authenticate(request)
             return identity
-        secret = getattr(request.app.state, "identity_secret", None)
-        if secret is None:
-            raise ServiceUnavailable("Identity verification is not configured (ZG_IDENTITY_SECRET)")
-        return verify_identity(request.headers.get(IDENTITY_HEADER), secret)
+        verifier: IdentityVerifier | None = getattr(request.app.state, "identity_verifier", None)
+        if verifier is None:
+            raise ServiceUnavailable(
+                "Identity verification is not configured (ZG_IDENTITY_PUBLIC_KEYS)"
+            )
+        return verifier.verify(
+            request.headers.get(IDENTITY_HEADER), method=request.method, path=request.url.path
+        )
 
 
 def require(operation: str) -> Any:

@@ -8,20 +8,21 @@ an old header expires after IDENTITY_MAX_AGE_S.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import time
+from collections.abc import Iterable
 from typing import Literal
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from zg_common import keys
 from zg_common.errors import Unauthorized
 
 IDENTITY_HEADER = "x-zg-identity"
-IDENTITY_MAX_AGE_S = 60
-_VERSION = "v1"
+IDENTITY_TTL_S = 30  # a forwarded call's header; the gateway signs each call afresh
+CLOCK_SKEW_S = 5  # between the gateway's clock and a service's
+_VERSION = "v2"
 
 Role = Literal[
     "anonymous",
@@ -58,49 +59,74 @@ class Identity(BaseModel):
 ANONYMOUS = Identity(sub="anonymous", role="anonymous")
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+class IdentitySigner:
+    """The gateway's: signs the identity of each call it forwards."""
+
+    def __init__(self, secret: str) -> None:
+        self._key = keys.private_key(secret, "identity")
+        self.public_key = keys.public_text(self._key)
+
+    def sign(
+        self,
+        identity: Identity,
+        *,
+        audience: str,
+        method: str,
+        path: str,
+        now: float | None = None,
+    ) -> str:
+        issued = int(now if now is not None else time.time())
+        claims = identity.model_dump(mode="json") | {
+            "iat": issued,
+            "exp": issued + IDENTITY_TTL_S,
+            "aud": audience,
+            "htm": method.upper(),
+            "htu": path,
+        }
+        body = keys.b64(json.dumps(claims, separators=(",", ":"), sort_keys=True).encode())
+        return f"{_VERSION}.{body}.{keys.b64(self._key.sign(f'{_VERSION}.{body}'.encode()))}"
 
 
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+class IdentityVerifier:
+    """A service's: the identity in the header of the call it received, or 401 problem+json
+    saying what is wrong with it."""
 
+    def __init__(self, public_keys: Iterable[str], *, audience: str) -> None:
+        self.keys: list[Ed25519PublicKey] = [keys.public_key(k) for k in public_keys]
+        self.audience = audience
 
-def _mac(secret: str, body: str) -> str:
-    return _b64(hmac.new(secret.encode(), f"{_VERSION}.{body}".encode(), hashlib.sha256).digest())
-
-
-def sign_identity(identity: Identity, secret: str, *, now: float | None = None) -> str:
-    claims = identity.model_dump(mode="json") | {
-        "iat": int(now if now is not None else time.time())
-    }
-    body = _b64(json.dumps(claims, separators=(",", ":"), sort_keys=True).encode())
-    return f"{_VERSION}.{body}.{_mac(secret, body)}"
-
-
-def verify_identity(
-    header: str | None, secret: str, *, now: float | None = None, max_age: int = IDENTITY_MAX_AGE_S
-) -> Identity:
-    """The identity in a signed header, or 401 problem+json saying what is wrong with it."""
-    if not header:
-        raise Unauthorized(
-            "No verified identity: call this service through the gateway", code="identity_missing"
-        )
-    parts = header.split(".")
-    if len(parts) != 3 or parts[0] != _VERSION:
-        raise Unauthorized("The identity header is malformed", code="identity_invalid")
-    _, body, mac = parts
-    if not hmac.compare_digest(mac, _mac(secret, body)):
-        raise Unauthorized(
-            "The identity header is not signed by the gateway", code="identity_invalid"
-        )
-    try:
-        claims = json.loads(_unb64(body))
-        issued = int(claims.pop("iat"))
-        identity = Identity.model_validate(claims)
-    except (ValueError, KeyError, TypeError, ValidationError) as exc:
-        raise Unauthorized("The identity header is malformed", code="identity_invalid") from exc
-    age = (now if now is not None else time.time()) - issued
-    if age > max_age or age < -max_age:
-        raise Unauthorized("The identity header has expired", code="identity_expired")
-    return identity
+    def verify(
+        self, header: str | None, *, method: str, path: str, now: float | None = None
+    ) -> Identity:
+        if not header:
+            raise Unauthorized(
+                "No verified identity: call this service through the gateway",
+                code="identity_missing",
+            )
+        parts = header.split(".")
+        if len(parts) != 3 or parts[0] != _VERSION:
+            raise Unauthorized("The identity header is malformed", code="identity_invalid")
+        _, body, signature = parts
+        try:
+            genuine = keys.verifies(self.keys, keys.unb64(signature), f"{_VERSION}.{body}".encode())
+        except ValueError:
+            genuine = False
+        if not genuine:
+            raise Unauthorized(
+                "The identity header is not signed by the gateway", code="identity_invalid"
+            )
+        try:
+            claims = json.loads(keys.unb64(body))
+            issued, expires = int(claims.pop("iat")), int(claims.pop("exp"))
+            bound = (claims.pop("aud"), claims.pop("htm"), claims.pop("htu"))
+            identity = Identity.model_validate(claims)
+        except (ValueError, KeyError, TypeError, ValidationError) as exc:
+            raise Unauthorized("The identity header is malformed", code="identity_invalid") from exc
+        moment = now if now is not None else time.time()
+        if moment > expires + CLOCK_SKEW_S or moment < issued - CLOCK_SKEW_S:
+            raise Unauthorized("The identity header has expired", code="identity_expired")
+        if bound != (self.audience, method.upper(), path):
+            raise Unauthorized(
+                "The identity header was signed for another call", code="identity_invalid"
+            )
+        return identity

@@ -67,10 +67,17 @@ class CommonSettings(BaseSettings):
     web_dir: Path = Field(
         default_factory=default_web_dir, validation_alias=AliasChoices("ZG_WEB_DIR")
     )
-    # Shared by the gateway (signs the caller's identity) and every service (verifies it).
-    # No default: secrets never live in the repository; `make run` generates one under .data/.
+    # The gateway's only (it signs each forwarded call's identity); the services verify with its
+    # public key. No default: secrets never live in the repository; `make run` generates one
+    # under .data/.
     identity_secret: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("ZG_IDENTITY_SECRET")
+    )
+    # what a service verifies the gateway's identity header with (zg_common.identity): the
+    # public key of the gateway's ZG_IDENTITY_SECRET (`python -m zg_common.keys identity`), and
+    # retired ones still trusted; a JSON list
+    identity_public_keys: tuple[str, ...] = Field(
+        default=(), validation_alias=AliasChoices("ZG_IDENTITY_PUBLIC_KEYS")
     )
     max_body_bytes: int = Field(
         default=1_048_576, ge=1024, validation_alias=AliasChoices("ZG_MAX_BODY_BYTES")
