@@ -255,10 +255,11 @@ async def test_services_trust_only_the_gateways_signature(platform: Platform) ->
         # a header captured on its way to one call, replayed on another
         signer = IdentitySigner(IDENTITY_SECRET)
         admin = Identity(sub="e2e-admin", role="admin")
-        captured = signer.sign(admin, audience="patrol", method="GET", path="/api/v1/grids")
+        points = "/api/v1/patrol-points"
+        captured = signer.sign(admin, audience="patrol", method="GET", path=points)
         for replay in (
             direct.get("/api/v1/officers", headers={"x-zg-identity": captured}),
-            direct.post("/api/v1/grids", headers={"x-zg-identity": captured}, json={}),
+            direct.post(points, headers={"x-zg-identity": captured}, json={}),
         ):
             assert_problem(await replay, 401, "identity_invalid")
         elsewhere = signer.sign(admin, audience="scoring", method="GET", path="/api/v1/officers")
