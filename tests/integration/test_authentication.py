@@ -62,6 +62,7 @@ async def auth(
                 database_url,
                 demo_credentials_file=credentials,
                 environment="development",
+                revocation_poll_s=0.2,
             )
         )
         accounts = json.loads(credentials.read_text())["accounts"]
@@ -148,6 +149,19 @@ async def test_logout_ends_the_login(auth: tuple[httpx.AsyncClient, dict[str, st
         "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
     )
     assert problem_code(again, 401) == "refresh_token_invalid"
+    await refused_soon(client, tokens["access_token"])
+
+
+async def refused_soon(client: httpx.AsyncClient, access_token: str) -> None:
+    """The access token stops working within the gateway's revocation poll (0.2 s here),
+    though it has minutes to live."""
+    bearer = {"Authorization": f"Bearer {access_token}"}
+
+    async def refused() -> str | None:
+        me = await client.get("/api/v1/auth/me", headers=bearer)
+        return problem_code(me, 401) if me.status_code == 401 else None
+
+    assert await eventually(refused, timeout=5, what="the token to be refused") == "token_revoked"
 
 
 async def test_expired_forged_and_malformed_tokens_are_401(
@@ -313,6 +327,7 @@ async def test_admins_manage_accounts_and_the_first_admin_comes_from_the_cli(
         "/api/v1/auth/refresh", json={"refresh_token": officer["refresh_token"]}
     )
     assert problem_code(again, 401) == "refresh_token_invalid"
+    await refused_soon(client, officer["access_token"])
     relogin = await client.post(
         "/api/v1/auth/login", json={"username": "ZG042", "password": "a-long-enough-password"}
     )

@@ -45,7 +45,7 @@ async def test_the_followers_refuse_a_malformed_case_id_for_good() -> None:
         lat=31.0, lon=117.0, description="x", source="resident_app", reported_at=AT,
     )  # fmt: skip
     calls: list[Any] = [
-        follow.record_transition(NO_SESSION, event(step)),
+        follow.record_transition(NO_SESSION, event(step), reference=cast(Any, None)),
         follow.record_deadline(NO_SESSION, event(overdue)),
         service.dispatch_reported_case(
             NO_SESSION, event(reported), grids=cast(Any, None), clock=cast(Any, None)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.contracts.gateway import PrincipalRevoked
 from zg_common.errors import Conflict
+from zg_gateway import revocations
 from zg_gateway.exceptions import AccountNotFound
 from zg_gateway.models import Account, RefreshToken, outbox
 from zg_gateway.passwords import hash_password
@@ -63,6 +64,7 @@ async def disable_account(session: AsyncSession, account_id: uuid.UUID) -> None:
         )
         await outbox.add(session, revoked, subject=revoked.sub)
     account.active = False
+    await revocations.revoke(session, "sub", str(account.id))
     await session.execute(
         update(RefreshToken)
         .where(RefreshToken.account_id == account_id, RefreshToken.revoked_at.is_(None))

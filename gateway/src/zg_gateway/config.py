@@ -36,6 +36,9 @@ class GatewaySettings(ServiceSettings):
     )
     jwt_issuer: str = "zongguan"
     access_token_ttl_s: int = Field(default=600, ge=30, le=3600)
+    # how often each gateway reads the list of revoked access tokens (logouts, disabled
+    # accounts): a revocation holds on every gateway within this
+    revocation_poll_s: float = Field(default=2.0, gt=0, le=60)
     refresh_token_ttl_days: int = Field(default=30, ge=1, le=365)
     # Development and test only: where the demo accounts' passwords are written on first start.
     demo_credentials_file: Path | None = None

@@ -48,6 +48,7 @@ from zg_gateway.ops import router as ops_router
 from zg_gateway.ops_page import mount_ops_page
 from zg_gateway.proxy import Upstreams, form_api_key
 from zg_gateway.ratelimit import Limit, RateLimiter
+from zg_gateway.revocations import Revocations
 from zg_gateway.router import router
 from zg_gateway.service import TokenPolicy
 from zg_gateway.stream import StreamLimits
@@ -184,6 +185,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         try:
             await migrate.upgrade(engine, migrate.find_migrations(__file__), SCHEMA)
             sessions = create_sessionmaker(engine)
+            revoked = Revocations()
+            await revoked.read(sessions)
             runtime = GatewayRuntime(
                 engine=engine,
                 sessions=sessions,
@@ -199,7 +202,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 kafka_bootstrap_servers=settings.kafka_bootstrap_servers,
                 token_policy=TokenPolicy(
                     access=AccessTokens(
-                        jwt_secret, issuer=settings.jwt_issuer, ttl_s=settings.access_token_ttl_s
+                        jwt_secret,
+                        issuer=settings.jwt_issuer,
+                        ttl_s=settings.access_token_ttl_s,
+                        revocations=revoked,
                     ),
                     refresh_ttl=timedelta(days=settings.refresh_token_ttl_days),
                 ),
@@ -227,6 +233,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             tasks = [
                 asyncio.create_task(runtime.audit.run()),
                 asyncio.create_task(relay_events(engine, settings)),
+                asyncio.create_task(revoked.follow(sessions, settings.revocation_poll_s)),
             ]
             try:
                 yield

@@ -48,6 +48,19 @@ class Account(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+class AccessRevocation(Base):
+    """Access tokens refused before they expire: a login's (`family`: logout, a refresh token
+    used twice) or an account's (`sub`: disabled). Kept past the longest access-token life."""
+
+    __tablename__ = "access_revocation"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    value: Mapped[str] = mapped_column(String(100))
+    revoked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
 class RefreshToken(Base):
     """One refresh token; a login starts a family, each refresh rotates within it."""
 

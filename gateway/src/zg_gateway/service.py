@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.errors import Unauthorized
 from zg_common.identity import Identity
+from zg_gateway import revocations
 from zg_gateway.models import Account, RefreshToken
 from zg_gateway.passwords import verify_password
 from zg_gateway.schemas import TokenPair
@@ -107,15 +108,17 @@ async def refresh(
 
 
 async def revoke_family(session: AsyncSession, family_id: uuid.UUID) -> None:
+    """End a login: its refresh tokens, and the access tokens issued in it."""
     await session.execute(
         update(RefreshToken)
         .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=datetime.now(UTC))
     )
+    await revocations.revoke(session, "family", str(family_id))
 
 
 async def log_out(session: AsyncSession, *, refresh_token: str) -> None:
-    """End this login: its refresh family is revoked (access tokens expire within minutes)."""
+    """End this login: its refresh family is revoked, and its access tokens with it."""
     row = await session.scalar(
         select(RefreshToken).where(RefreshToken.token_hash == refresh_hash(refresh_token))
     )

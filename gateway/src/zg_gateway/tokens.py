@@ -11,16 +11,20 @@ import jwt
 
 from zg_common.errors import Unauthorized
 from zg_common.identity import Identity
+from zg_gateway.revocations import Revocations
 
 ALGORITHM = "HS256"
 AUDIENCE = "zongguan-api"
 
 
 class AccessTokens:
-    def __init__(self, secret: str, *, issuer: str, ttl_s: int) -> None:
+    def __init__(
+        self, secret: str, *, issuer: str, ttl_s: int, revocations: Revocations | None = None
+    ) -> None:
         self.secret = secret
         self.issuer = issuer
         self.ttl_s = ttl_s
+        self.revocations = revocations or Revocations()
 
     def issue(self, identity: Identity, *, family_id: uuid.UUID, now: float | None = None) -> str:
         issued = int(now if now is not None else time.time())
@@ -56,6 +60,11 @@ class AccessTokens:
             ) from exc
         except jwt.InvalidTokenError as exc:
             raise Unauthorized("The access token is not valid", code="token_invalid") from exc
+        if self.revocations.revoked(family=claims.get("fam"), sub=str(claims["sub"])):
+            raise Unauthorized(
+                "The access token was revoked (logged out, or the account disabled)",
+                code="token_revoked",
+            )
         try:
             return Identity(
                 sub=claims["sub"],

@@ -22,7 +22,9 @@ def consumers(runtime: IntakeRuntime) -> Sequence[ConsumerSpec]:
             name="intake.case-status",
             topics=(ROUTING_CASE,),
             handlers={
-                CaseTransitioned.event_type: follow.record_transition,
+                CaseTransitioned.event_type: partial(
+                    follow.record_transition, reference=runtime.state.reference
+                ),
                 CaseOverdue.event_type: follow.record_deadline,
                 CaseDeadlineApproached.event_type: follow.record_deadline,
             },

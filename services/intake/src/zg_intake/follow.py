@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.consumer import event_uuid
 from zg_common.contracts.routing import (
+    TERMINAL,
     CaseAction,
     CaseDeadlineApproached,
     CaseOverdue,
@@ -16,13 +17,20 @@ from zg_common.contracts.routing import (
 )
 from zg_common.errors import CaseNotFound
 from zg_common.events import CloudEvent
-from zg_intake import history, repository
+from zg_intake import history, repository, service
+from zg_intake.territory import Reference
 
 
-async def record_transition(session: AsyncSession, event: CloudEvent) -> None:
+async def record_transition(
+    session: AsyncSession, event: CloudEvent, *, reference: Reference
+) -> None:
     """Follow routing's lifecycle in intake's read model (idempotent by the consumer): the
     status, the department and the deadline, and one history entry per step. A status this
-    version does not know is stored as it comes: it is open and reads "in progress"."""
+    version does not know is stored as it comes: it is open and reads "in progress".
+
+    When the step ends the case, a report merged into it after that moment (intake's read
+    model was behind: consumer lag, the broker away) joined a case already closed: it is split
+    off and routed as a case of its own — never left merged into a closed case."""
     data = CaseTransitioned.parse(event)
     case = await repository.get_case(
         session, event_uuid(data.case_id, "case id"), for_update=True, with_history=False
@@ -43,6 +51,12 @@ async def record_transition(session: AsyncSession, event: CloudEvent) -> None:
     await history.record(
         session, case, status=data.to_status, at=data.at, event_id=event.id, note=note
     )
+    if data.to_status in TERMINAL:
+        for late in await repository.merged_since(session, case.id, data.at):
+            reason = f"it joined after {case.number} was {data.to_status} ({data.at.isoformat()})"
+            await service.split_off(
+                session, late, case, reason=reason, by_role="intake", reference=reference
+            )
 
 
 async def record_deadline(session: AsyncSession, event: CloudEvent) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, delete, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from zg_common.contracts.intake import ReportStatus
 from zg_intake.models import (
     Case,
     CaseStatusChange,
@@ -37,6 +38,22 @@ async def get_case(
     if for_update:
         query = query.with_for_update()
     return await session.scalar(query)
+
+
+async def merged_since(session: AsyncSession, parent_id: uuid.UUID, moment: datetime) -> list[Case]:
+    """The reports merged into a case after `moment` (locked), oldest first."""
+    return list(
+        await session.scalars(
+            select(Case)
+            .where(
+                Case.merged_into_id == parent_id,
+                Case.status == ReportStatus.MERGED,
+                Case.reported_at > moment,
+            )
+            .order_by(Case.reported_at)
+            .with_for_update()
+        )
+    )
 
 
 async def get_district(session: AsyncSession) -> District | None:

@@ -222,8 +222,23 @@ async def split_case(
             f"Case {case.number} is {case.status}, not merged: there is nothing to split"
         )
     parent = await repository.get_case(session, case.merged_into_id)
+    assert parent is not None
+    await split_off(session, case, parent, reason=reason, by_role=caller.role, reference=reference)
+    return case
+
+
+async def split_off(
+    session: AsyncSession,
+    case: Case,
+    parent: Case,
+    *,
+    reason: str,
+    by_role: str,
+    reference: Reference,
+) -> None:
+    """`case` (merged into `parent`, locked) becomes a case of its own and goes to routing."""
     category = reference.categories.minor(case.category)
-    assert parent is not None and category is not None
+    assert category is not None
     now = datetime.now(UTC)
     await duplicates.unmerge(session, report=case, parent=parent, at=now)
     case.status, case.merged_into_id, case.updated_at = CaseStatus.REPORTED, None, now
@@ -232,14 +247,14 @@ async def split_case(
         case,
         status=CaseStatus.REPORTED,
         at=now,
-        note=f"split from {parent.number} by {caller.role}: {reason}",
+        note=f"split from {parent.number} by {by_role}: {reason}",
     )
     await history.record(
         session,
         parent,
         status=parent.status,
         at=now,
-        note=f"report {case.number} split off by {caller.role}: {reason}",
+        note=f"report {case.number} split off by {by_role}: {reason}",
     )
     await outbox.add(
         session,
@@ -247,13 +262,12 @@ async def split_case(
             case_id=str(case.id),
             from_case_id=str(parent.id),
             reason=reason,
-            by_role=caller.role,
+            by_role=by_role,
             split_at=now,
         ),
         subject=str(case.id),
     )
     await outbox.add(session, reported_event(case, category), subject=str(case.id))
-    return case
 
 
 async def report_case_once(
