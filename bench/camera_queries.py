@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "services" / "video-index" / "src"))
 
 from zg_common.geo import Projection  # noqa: E402
+from zg_local.readiness import platform_ready  # noqa: E402
 from zg_video_index.spatial import CameraIndex, View  # noqa: E402
 
 DISTRICT = ROOT / "deploy" / "data" / "fangxing" / "district.geojson"
@@ -196,7 +197,7 @@ def through_gateway(csv_rows: list[str], queries: list[tuple[float, float]]) -> 
                 time.sleep(0.5)
             gateway = json.loads(ready.read_text())["gateway"]
             with httpx.Client(base_url=gateway, timeout=120) as client:
-                while client.get("/readyz").status_code != 200:
+                while not platform_ready(gateway):
                     time.sleep(0.5)
                 accounts = json.loads((folder / "demo-credentials.json").read_text())["accounts"]
                 password = {a["username"]: a["password"] for a in accounts}

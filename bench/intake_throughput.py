@@ -30,6 +30,8 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from loadgen import run_load
 
+from zg_local.readiness import platform_ready
+
 REPO = Path(__file__).resolve().parent.parent
 BENCH_DATA = REPO / ".data" / "bench"
 OFFSET = 1000  # gateway on 9000, services 9001-9005, PostgreSQL 16432, Kafka 20092
@@ -88,7 +90,7 @@ def start_platform() -> tuple[subprocess.Popen[bytes], dict[str, object]]:
             raise SystemExit("platform did not start; see " + str(BENCH_DATA / "platform.log"))
         time.sleep(0.3)
     info = json.loads(ready.read_text())
-    while httpx.get(str(info["gateway"]) + "/readyz", timeout=5).status_code != 200:
+    while not platform_ready(str(info["gateway"])):
         time.sleep(0.3)
     return proc, info
 

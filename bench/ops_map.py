@@ -36,6 +36,8 @@ from typing import Any
 import httpx
 from playwright.async_api import Page, async_playwright
 
+from zg_local.readiness import platform_ready
+
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / ".data" / "bench-ops"
 OFFSET = 3000
@@ -80,7 +82,7 @@ def start_platform() -> tuple[subprocess.Popen[bytes], str, Path]:
             raise RuntimeError("the platform did not start: see .data/bench-ops/platform.log")
         time.sleep(0.5)
     gateway = json.loads(ready.read_text())["gateway"]
-    while httpx.get(gateway + "/readyz", timeout=5).status_code != 200:
+    while not platform_ready(gateway):
         time.sleep(0.5)
     return proc, gateway, DATA / "demo-credentials.json"
 

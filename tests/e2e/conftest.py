@@ -20,6 +20,7 @@ from aiohttp import web
 
 from tests.conftest import REPO, TEST_DATA, Infra
 from tests.helpers import create_database
+from zg_local.readiness import platform_ready
 
 E2E_PORT_OFFSET = 10000  # gateway on 18000, services on 18001-18005
 # The tests know the secret so that they can also call services directly, as the gateway would.
@@ -105,7 +106,7 @@ def platform(infra: Infra, e2e_database: str) -> Iterator[Platform]:
             info = json.loads(ready.read_text())
             gateway = info["gateway"]
             # ready means every service reaches its database and broker (consumers started)
-            while httpx.get(gateway + "/readyz", timeout=5).status_code != 200:
+            while not platform_ready(gateway):
                 if time.monotonic() > deadline:
                     raise RuntimeError(
                         "the platform did not become ready:\n" + log_path.read_text()[-6000:]

@@ -323,13 +323,17 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             except Exception:
                 return False
 
+        # the gateway is ready when it can serve: its own database. A service that is down
+        # is reported, not held against the gateway (it answers that service's calls with 503
+        # and every other call as usual; a balancer taking all gateways out would be worse)
         names = list(settings.service_urls)
-        states = await asyncio.gather(database(), *(ready(n) for n in names))
-        checks: dict[str, Any] = dict(zip(["gateway-database", *names], states, strict=True))
-        if all(states):
+        own, *states = await asyncio.gather(database(), *(ready(n) for n in names))
+        services = dict(zip(names, states, strict=True))
+        checks: dict[str, Any] = {"gateway-database": own, "services": services}
+        if own:
             return JSONResponse({"status": "ready", "checks": checks})
-        down = ", ".join(n for n, ok in checks.items() if not ok)
-        return problem_response(ServiceUnavailable(f"Not ready: {down}"), instance="/readyz")
+        problem = ServiceUnavailable("Not ready: the gateway's database is unreachable")
+        return problem_response(problem, instance="/readyz")
 
     @app.api_route("/api/v1/{path:path}", methods=PROXY_METHODS, include_in_schema=False)
     async def forward(request: Request) -> Response:

@@ -16,10 +16,9 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from zg_common import migrate
+from zg_common import migrate, readiness
 from zg_common.consumer import ConsumerSpec, IdempotentConsumer, purge_processed
 from zg_common.db import create_engine, create_sessionmaker
 from zg_common.docs import swagger_ui
@@ -33,9 +32,10 @@ from zg_common.errors import (
 from zg_common.events import EventContract
 from zg_common.http import BodyLimitMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
 from zg_common.identity import IdentityVerifier
-from zg_common.kafka import broker_reachable, connect_producer, create_producer
+from zg_common.kafka import connect_producer, create_producer
 from zg_common.logging import configure_logging
 from zg_common.outbox import OUTBOX_BACKLOG_AGE, Outbox, OutboxRelay
+from zg_common.readiness import Failures
 from zg_common.settings import CommonSettings, ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,8 @@ class Runtime(Generic[SettingsT, StateT]):
     relay: OutboxRelay | None = None
     consumers: list[IdempotentConsumer] = field(default_factory=list)
     messaging_ready: asyncio.Event = field(default_factory=asyncio.Event)
+    broker_tries: int = 0  # failed attempts to reach the broker before messaging started
+    failures: Failures = field(default_factory=Failures)  # of background tasks (`/readyz`)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     # startup hooks register what must be closed at shutdown (clients, pools)
     cleanup: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
@@ -174,9 +176,14 @@ def create_base_app(
 HEALTHY_RUN_S = 60.0
 
 
-async def keep_running(name: str, factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    """Run a background loop; if it fails, log and start it again after a pause (1 s, doubling
-    up to 30 s while it keeps failing; back to 1 s once a run has lasted a minute)."""
+async def keep_running(
+    name: str,
+    factory: Callable[[], Coroutine[Any, Any, None]],
+    failures: Failures | None = None,
+) -> None:
+    """Run a background loop; if it fails, log (and record in `failures`: a task that keeps
+    failing makes `/readyz` say so) and start it again after a pause (1 s, doubling up to 30 s
+    while it keeps failing; back to 1 s once a run has lasted a minute)."""
     delay = 1.0
     clock = asyncio.get_running_loop().time
     while True:
@@ -187,6 +194,8 @@ async def keep_running(name: str, factory: Callable[[], Coroutine[Any, Any, None
         except asyncio.CancelledError:
             raise
         except Exception:
+            if failures is not None:
+                failures.record(name)
             if clock() - started >= HEALTHY_RUN_S:
                 delay = 1.0
             log.exception(
@@ -208,6 +217,7 @@ def start_relay(
     *,
     name: str,
     settings: ServiceSettings,
+    failures: Failures | None = None,
 ) -> tuple[OutboxRelay, asyncio.Task[None]]:
     """The outbox's relay, running (restarted if it fails)."""
     relay = OutboxRelay(
@@ -218,7 +228,7 @@ def start_relay(
         batch_size=settings.outbox_batch_size,
         poll_interval=settings.outbox_poll_interval_s,
     )
-    return relay, asyncio.create_task(keep_running("outbox-relay", relay.run))
+    return relay, asyncio.create_task(keep_running("outbox-relay", relay.run, failures))
 
 
 async def _start_messaging(runtime: Runtime[Any, Any]) -> None:
@@ -228,10 +238,19 @@ async def _start_messaging(runtime: Runtime[Any, Any]) -> None:
     topics = {c.topic for c in spec.produces} | {t for c in consumer_specs for t in c.topics}
     with contextlib.suppress(Exception):
         await runtime.producer.stop()  # the one made before the broker was known to answer
-    runtime.producer = await connect_producer(settings, topics, client_id=spec.name)
+
+    def tried() -> None:
+        runtime.broker_tries += 1
+
+    runtime.producer = await connect_producer(settings, topics, client_id=spec.name, on_retry=tried)
     if spec.outbox is not None:
         runtime.relay, task = start_relay(
-            runtime.engine, runtime.producer, spec.outbox, name=spec.name, settings=settings
+            runtime.engine,
+            runtime.producer,
+            spec.outbox,
+            name=spec.name,
+            settings=settings,
+            failures=runtime.failures,
         )
         runtime.tasks.append(task)
     for consumer_spec in consumer_specs:
@@ -245,7 +264,8 @@ async def _start_messaging(runtime: Runtime[Any, Any]) -> None:
             retry_backoff_s=settings.consumer_retry_backoff_s,
         )
         runtime.consumers.append(consumer)
-        runtime.tasks.append(asyncio.create_task(keep_running(consumer_spec.name, consumer.run)))
+        loop = keep_running(consumer_spec.name, consumer.run, runtime.failures)
+        runtime.tasks.append(asyncio.create_task(loop))
     runtime.tasks.append(
         asyncio.create_task(keep_running("housekeeping", lambda: _housekeeping(runtime)))
     )
@@ -309,7 +329,11 @@ def create_service_app(settings: SettingsT, spec: ServiceSpec[SettingsT, StateT]
                 await hook(runtime)
             runtime.tasks.append(asyncio.create_task(_start_messaging(runtime)))
             for worker in spec.workers:
-                loop = keep_running(getattr(worker, "__name__", "worker"), partial(worker, runtime))
+                loop = keep_running(
+                    getattr(worker, "__name__", "worker"),
+                    partial(worker, runtime),
+                    runtime.failures,
+                )
                 runtime.tasks.append(asyncio.create_task(loop))
             log.info("service started", extra={"port": settings.http_port})
             yield
@@ -350,27 +374,11 @@ def create_service_app(settings: SettingsT, spec: ServiceSpec[SettingsT, StateT]
         summary="Readiness: database and broker reachable, every consumer in its group",
     )
     async def readyz(request: Request) -> JSONResponse:
-        runtime = runtime_of(request)
-        checks = {"database": False, "broker": False, "consumers": False}
-        try:
-            async with runtime.engine.connect() as conn:
-                await asyncio.wait_for(conn.execute(text("SELECT 1")), 2.0)
-            checks["database"] = True
-        except Exception:
-            log.warning("readiness: database unreachable", exc_info=True)
-        checks["broker"] = runtime.messaging_ready.is_set() and await broker_reachable(
-            runtime.producer
-        )
-        checks["consumers"] = checks["broker"] and all(c.joined for c in runtime.consumers)
-        if all(checks.values()):
+        ready, checks, why = await readiness.check(runtime_of(request))
+        if ready:
             return JSONResponse({"status": "ready", "checks": checks})
-        why = {
-            "database": "database unreachable",
-            "broker": "broker unreachable",
-            "consumers": "consumers not in their groups yet",
-        }
-        failed = ", ".join(why[k] for k, ok in checks.items() if not ok)
-        return problem_response(ServiceUnavailable(f"Not ready: {failed}"), instance="/readyz")
+        problem = ServiceUnavailable(f"Not ready: {', '.join(why)}")
+        return problem_response(problem, instance="/readyz")
 
     for router in spec.routers:
         app.include_router(router)

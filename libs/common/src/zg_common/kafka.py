@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -137,7 +137,11 @@ async def broker_reachable(producer: AIOKafkaProducer, *, timeout: float = 2.0) 
 
 
 async def connect_producer(
-    settings: CommonSettings, topics: set[str], *, client_id: str
+    settings: CommonSettings,
+    topics: set[str],
+    *,
+    client_id: str,
+    on_retry: Callable[[], None] | None = None,
 ) -> AIOKafkaProducer:
     """A started producer once Kafka answers and `topics` exist (retrying, 0.5 s doubling to
     10 s: the HTTP side and the outbox work without the broker meanwhile)."""
@@ -159,6 +163,8 @@ async def connect_producer(
             raise
         except Exception as exc:
             log.warning("kafka not reachable yet", extra={"error": repr(exc), "retry_in_s": delay})
+            if on_retry is not None:
+                on_retry()
             with contextlib.suppress(Exception):
                 await producer.stop()
             await asyncio.sleep(delay)
