@@ -136,24 +136,36 @@ async def read_case(reader: httpx.AsyncClient, case_id: str) -> dict[str, Any] |
 
 async def confirm_if_verifying(reader: httpx.AsyncClient, case_id: str) -> None:
     """A report from the public waits for an officer to verify it on site: be that officer
-    (straight to routing, as the gateway would forward the officer's app)."""
+    (straight to routing, as the gateway would forward the officer's app). Routing decides,
+    not intake's read model (which lags behind it): the confirmation is tried until routing
+    takes it, or says the case is past verification."""
 
-    async def settled() -> dict[str, Any] | None:
-        case = await read_case(reader, case_id)
-        if case is None:
-            return None
-        return case if case["status"] not in ("reported",) or len(case["history"]) > 1 else None
+    async def placed() -> dict[str, Any] | None:
+        return await read_case(reader, case_id)
 
-    case = await eventually(settled, timeout=30, interval=0.2, what="routing to take the case on")
-    if case["status"] != "verifying":
-        return
-    async with httpx.AsyncClient(base_url=ROUTING, timeout=15) as routing:
-        confirmed = await routing.post(
-            f"/api/v1/workflow/cases/{case_id}/actions/confirm",
-            json={},
-            auth=officer_of(case["grid_id"]),
-        )
-    assert confirmed.status_code == 200, confirmed.text
+    grid = (await eventually(placed, timeout=30, interval=0.2, what="the case"))["grid_id"]
+    seen: list[str] = []
+
+    async def confirmed() -> bool:
+        async with httpx.AsyncClient(base_url=ROUTING, timeout=15) as routing:
+            response = await routing.post(
+                f"/api/v1/workflow/cases/{case_id}/actions/confirm",
+                json={},
+                auth=officer_of(grid),
+            )
+        if response.status_code == 200:
+            return True
+        seen.append(f"{response.status_code} {response.text[:200]}")
+        if response.status_code == 409:  # "a case that is X cannot be confirm"
+            detail = response.json()["detail"]
+            return not detail.startswith(("A case that is reported ", "A case that is verifying "))
+        assert response.status_code == 404, response.text  # routing has not taken it on yet
+        return False
+
+    try:
+        await eventually(confirmed, timeout=30, interval=0.2, what="routing to take the case on")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; routing answered {seen[-3:]}") from exc
 
 
 def as_role(role: str, service: str) -> SignedAs:
