@@ -90,7 +90,7 @@ async def test_each_caller_sees_and_changes_only_what_its_rules_give_it(
 ) -> None:
     photo = await upload(api, samples.jpeg((320, 240)))
     assert photo.status_code == 201, photo.text
-    place = a_free_point("road", grid_id="G01")
+    place = a_free_point(grid_id="G01")  # ZG001 patrols G01
     lon, lat = place["geometry"]["coordinates"]
     case = await report_and_wait_dispatched(
         api,
