@@ -27,12 +27,12 @@ from zg_common.consumer import (
     MissingReference,
     PermanentError,
     dlq_topic,
-    purge_processed,
 )
 from zg_common.db import create_sessionmaker, unit_of_work
 from zg_common.errors import CaseNotFound
 from zg_common.events import CloudEvent, EventContract
 from zg_common.kafka import ensure_topics
+from zg_common.messaging import purge_processed
 from zg_common.outbox import Outbox, OutboxRelay
 
 pytestmark = pytest.mark.integration
@@ -158,6 +158,7 @@ async def test_outbox_event_is_published_and_marked(
     relay = OutboxRelay(engine, producer, outbox, service="test")
     assert await relay.publish_batch() == 1
     assert await relay.publish_batch() == 0
+    await relay.close()
     records = await read_all(infra, topic, 1)
     assert len(records) == 1
     value, headers = records[0]
@@ -180,7 +181,9 @@ async def test_uncommitted_outbox_row_is_never_published(
                 session, contract(thing_id="b", at=datetime.now().astimezone()), subject="b"
             )
             raise RuntimeError("the business write failed")
-    assert await OutboxRelay(engine, producer, outbox, service="test").publish_batch() == 0
+    relay = OutboxRelay(engine, producer, outbox, service="test")
+    assert await relay.publish_batch() == 0
+    await relay.close()
 
 
 async def test_relay_crash_between_publish_and_mark_delivers_and_applies_once(
@@ -223,7 +226,9 @@ async def test_relay_crash_between_publish_and_mark_delivers_and_applies_once(
     assert unpublished == 1, "the crash must leave the row unpublished"
 
     # The restarted relay publishes it again: the topic now holds the same event twice.
-    assert await OutboxRelay(engine, producer, outbox, service="test").publish_batch() == 1
+    relay = OutboxRelay(engine, producer, outbox, service="test")
+    assert await relay.publish_batch() == 1
+    await relay.close()
     records = await read_all(infra, topic, 2)
     assert [CloudEvent.model_validate_json(v or b"").id for v, _ in records] == [event.id, event.id]
 
@@ -582,3 +587,89 @@ async def test_a_consumer_is_ready_only_once_it_joined_its_group(
         )
         await producer.send_and_wait(topic, event.to_bytes(), key=b"j")
         await eventually(lambda: times_applied(engine, applied, "j"), what="the event applied")
+
+
+async def test_a_bad_row_holds_only_its_own_key_and_is_set_aside_after_its_attempts(
+    engine: AsyncEngine, schema: MetaData, producer: AIOKafkaProducer, topic: str, infra: Infra
+) -> None:
+    """One row the broker cannot take (here: not a valid event) no longer stops the outbox:
+    the other keys go on, its own key waits behind it, its attempts and error are counted, and
+    after its attempts it is set aside and its key goes on."""
+    outbox = Outbox(schema, source="/test")
+    contract = make_contract(topic)
+    async with unit_of_work(create_sessionmaker(engine)) as session:
+        bad = await outbox.add(
+            session, contract(thing_id="p", at=datetime.now().astimezone()), subject="p"
+        )
+        other = await outbox.add(
+            session, contract(thing_id="q", at=datetime.now().astimezone()), subject="q"
+        )
+        behind = await outbox.add(
+            session, contract(thing_id="p", at=datetime.now().astimezone()), subject="p"
+        )
+        await session.execute(
+            outbox.table.update()
+            .where(outbox.table.c.event_id == bad.id)
+            .values(payload={"not": "an event"})
+        )
+    relay = OutboxRelay(engine, producer, outbox, service="test", max_attempts=2)
+
+    async def states() -> dict[str, tuple[bool, int, str | None]]:
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                select(
+                    outbox.table.c.event_id,
+                    outbox.table.c.published_at,
+                    outbox.table.c.attempts,
+                    outbox.table.c.last_error,
+                )
+            )
+            return {e: (p is not None, a, err) for e, p, a, err in rows}
+
+    assert await relay.publish_batch() == 1, "the other key's event"
+    now = await states()
+    assert now[other.id][:2] == (True, 1)
+    assert now[behind.id][:2] == (False, 0), "waits behind its key's bad row"
+    assert now[bad.id][:2] == (False, 1) and "ValidationError" in (now[bad.id][2] or "")
+    assert await relay.publish_batch() == 0, "the bad row's next try is not due yet"
+    relay._retry_at.clear()  # its backoff over
+    assert await relay.publish_batch() == 0, "its second attempt fails too: set aside"
+    assert await relay.publish_batch() == 1, "its key goes on without it"
+    now = await states()
+    assert now[bad.id][:2] == (False, 2) and now[behind.id][:2] == (True, 1)
+    assert await relay.backlog_age() == 0, "a set-aside row is no backlog (it is counted)"
+    await relay.close()
+    records = await read_all(infra, topic, 2)
+    received = [CloudEvent.model_validate_json(v or b"").id for v, _ in records]
+    assert sorted(received) == sorted([other.id, behind.id])
+
+
+async def test_the_relay_holds_no_transaction_open_while_it_publishes(
+    engine: AsyncEngine, schema: MetaData, producer: AIOKafkaProducer, topic: str
+) -> None:
+    """With the broker slow or away, nothing of PostgreSQL waits on it: the rows are read,
+    the transaction ended, and only then are they sent."""
+    outbox = Outbox(schema, source="/test")
+    contract = make_contract(topic)
+    async with unit_of_work(create_sessionmaker(engine)) as session:
+        await outbox.add(
+            session, contract(thing_id="t", at=datetime.now().astimezone()), subject="t"
+        )
+    seen: list[int] = []
+
+    async def while_acknowledged(_: Any) -> None:
+        async with engine.connect() as conn:
+            seen.append(
+                await conn.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND state LIKE 'idle in transaction%'"
+                    )
+                )
+                or 0
+            )
+
+    relay = OutboxRelay(engine, producer, outbox, service="test", after_publish=while_acknowledged)
+    assert await relay.publish_batch() == 1
+    await relay.close()
+    assert seen == [0]

@@ -157,7 +157,7 @@ async def relay_events(engine: AsyncEngine, settings: GatewaySettings) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await task
         with contextlib.suppress(Exception):
-            await producer.stop()
+            await asyncio.wait_for(producer.stop(), 5.0)
 
 
 def _secret(value: Any, name: str) -> str:

@@ -19,7 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from zg_common import migrate, readiness
-from zg_common.consumer import ConsumerSpec, IdempotentConsumer, purge_processed
+from zg_common.consumer import ConsumerSpec, IdempotentConsumer
 from zg_common.db import create_engine, create_sessionmaker
 from zg_common.docs import swagger_ui
 from zg_common.errors import (
@@ -34,6 +34,7 @@ from zg_common.http import BodyLimitMiddleware, RequestContextMiddleware, Securi
 from zg_common.identity import IdentityVerifier
 from zg_common.kafka import connect_producer, create_producer
 from zg_common.logging import configure_logging
+from zg_common.messaging import purge_processed
 from zg_common.outbox import OUTBOX_BACKLOG_AGE, Outbox, OutboxRelay
 from zg_common.readiness import Failures
 from zg_common.settings import CommonSettings, ServiceSettings
@@ -174,6 +175,7 @@ def create_base_app(
 
 
 HEALTHY_RUN_S = 60.0
+SHUTDOWN_STOP_S = 5.0  # the producer's stop at shutdown, whatever the broker does
 
 
 async def keep_running(
@@ -344,7 +346,8 @@ def create_service_app(settings: SettingsT, spec: ServiceSpec[SettingsT, StateT]
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
             with contextlib.suppress(Exception):
-                await runtime.producer.stop()
+                # bounded: with the broker away, a flush would wait for its timeouts
+                await asyncio.wait_for(runtime.producer.stop(), SHUTDOWN_STOP_S)
             try:
                 await runtime.cleanup.aclose()
             except Exception:

@@ -20,11 +20,12 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 from aiokafka.errors import CommitFailedError
 from prometheus_client import Counter
 from pydantic import ValidationError
-from sqlalchemy import MetaData, func
+from sqlalchemy import MetaData
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from zg_common import brake
 from zg_common.db import unit_of_work
 from zg_common.errors import NotFound, database_unavailable
 from zg_common.events import (
@@ -130,9 +131,12 @@ class IdempotentConsumer:
         max_attempts: int = 5,
         retry_backoff_s: float = 0.2,
         group_id: str | None = None,
+        pause_after: int = brake.AFTER,
+        pause_s: float = brake.PAUSE_S,
     ) -> None:
         self.spec = spec
         self.group_id = group_id or spec.name
+        self.brake = brake.DeadLetterBrake(self.group_id, after=pause_after, pause_s=pause_s)
         self.sessions = sessions
         self.producer = producer
         self.max_attempts = max_attempts
@@ -247,6 +251,7 @@ class IdempotentConsumer:
             )
             return False
         EVENTS_PROCESSED.labels(self.group_id, "applied").inc(len(events))
+        self.brake.applied()
         return True
 
     def _handler_of(self, event_type: str) -> Handler | None:
@@ -259,7 +264,12 @@ class IdempotentConsumer:
 
         return one
 
+    @property
+    def paused(self) -> bool:
+        return self.brake.paused
+
     async def handle_record(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        await self.brake.wait()
         try:
             event = decode_event(record.value)
         except UndecodableEvent as exc:
@@ -307,6 +317,7 @@ class IdempotentConsumer:
                 attempt += 1
                 continue
             EVENTS_PROCESSED.labels(self.group_id, "applied" if applied else "duplicate").inc()
+            self.brake.applied()
             return
 
     async def _apply_once(self, event: CloudEvent, handler: Handler) -> bool:
@@ -347,6 +358,7 @@ class IdempotentConsumer:
             dlq_topic(record.topic), value=record.value, key=record.key, headers=headers
         )
         EVENTS_PROCESSED.labels(self.group_id, "dead_lettered").inc()
+        self.brake.dead_lettered()
         log.error(
             "event dead-lettered",
             extra={
@@ -377,15 +389,3 @@ def _bound_ids(record: ConsumerRecord[bytes, bytes], event: CloudEvent | None) -
         request_id_var.reset(req_token)
         correlation_id_var.reset(corr_token)
         causation_id_var.reset(cause_token)
-
-
-async def purge_processed(engine: AsyncEngine, schema: str, *, older_than_days: int) -> int:
-    """Forget processed-event ids older than any record Kafka can still redeliver."""
-    table = processed_event_table(MetaData(schema=schema))
-    async with engine.begin() as conn:
-        result = await conn.execute(
-            table.delete().where(
-                table.c.processed_at < func.now() - func.make_interval(0, 0, 0, older_than_days)
-            )
-        )
-    return int(result.rowcount or 0)

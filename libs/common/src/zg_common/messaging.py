@@ -21,6 +21,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 def _existing(metadata: MetaData, name: str) -> Table | None:
@@ -109,3 +110,15 @@ def install_common_tables_v1(connection: Connection, schema: str) -> None:
 def create_common_tables_v1(op: Any, schema: str) -> None:
     """Frozen DDL for migrations; a later change adds a `_v2` step beside this one."""
     install_common_tables_v1(op.get_bind(), schema)
+
+
+async def purge_processed(engine: AsyncEngine, schema: str, *, older_than_days: int) -> int:
+    """Forget processed-event ids older than any record Kafka can still redeliver."""
+    table = processed_event_table(MetaData(schema=schema))
+    async with engine.begin() as conn:
+        result = await conn.execute(
+            table.delete().where(
+                table.c.processed_at < func.now() - func.make_interval(0, 0, 0, older_than_days)
+            )
+        )
+    return int(result.rowcount or 0)

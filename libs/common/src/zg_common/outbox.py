@@ -1,9 +1,17 @@
 """Transactional outbox: events written in the caller's transaction, published by a relay.
 
-The relay claims unpublished rows with `FOR UPDATE SKIP LOCKED`, publishes them through an
-idempotent producer (`acks=all`), waits for every acknowledgement and only then marks the rows
-published in the same transaction. A crash in between leaves the rows unpublished, so they are
+One relay per schema publishes at a time (a session advisory lock on a connection of its own,
+so that the per-key order holds with several replicas). It reads unpublished rows in seq order,
+publishes them through an idempotent producer (`acks=all`) with no database transaction open
+(the broker away holds nothing in PostgreSQL), waits for the acknowledgements, then marks the
+rows published in a short transaction. A crash in between leaves them unpublished, so they are
 sent again: delivery is at-least-once and consumers de-duplicate by event id.
+
+One bad row does not stop the outbox: a row the broker refuses for itself (too large, not a
+valid event) has its `attempts` and `last_error` counted and is tried again later, while the
+rows of other keys go on; rows of its own key wait behind it (their order). After
+`max_attempts` it is set aside (`zg_outbox_rows_set_aside`, an ERROR in the log) and its key
+goes on. A broker that answers nobody is an outage, not a bad row: nothing is counted.
 """
 
 from __future__ import annotations
@@ -18,7 +26,9 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
 from prometheus_client import Counter, Gauge
+from pydantic import ValidationError
 from sqlalchemy import MetaData, Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -32,6 +42,14 @@ OUTBOX_PUBLISHED = Counter(
     "zg_outbox_published_total", "Events published from the outbox", ["service"]
 )
 OUTBOX_FAILURES = Counter("zg_outbox_publish_failures_total", "Failed outbox batches", ["service"])
+OUTBOX_ROW_FAILURES = Counter(
+    "zg_outbox_row_failures_total", "Outbox rows the broker refused (counted per row)", ["service"]
+)
+OUTBOX_SET_ASIDE = Counter(
+    "zg_outbox_rows_set_aside_total",
+    "Outbox rows set aside after their attempts (an operator looks at last_error)",
+    ["service"],
+)
 OUTBOX_BACKLOG_AGE = Gauge(
     "zg_outbox_oldest_unpublished_seconds", "Age of the oldest unpublished event", ["service"]
 )
@@ -103,6 +121,18 @@ class Outbox:
 AfterPublish = Callable[[Sequence[str]], Awaitable[None]]
 
 
+def _outage(exc: BaseException) -> bool:
+    """A broker-wide failure (unreachable, timed out, no leader): retried as a whole, nothing
+    counted against the rows."""
+    return isinstance(exc, TimeoutError) or (
+        isinstance(exc, KafkaError) and bool(getattr(exc, "retriable", False))
+    )
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
 class OutboxRelay:
     """Publishes one schema's outbox to Kafka. One relay publishes at a time (advisory lock),
     which keeps the per-key order that consumers rely on even with several replicas."""
@@ -118,6 +148,8 @@ class OutboxRelay:
         poll_interval: float = 1.0,
         linger: float = 0.005,
         after_publish: AfterPublish | None = None,
+        max_attempts: int = 10,
+        send_timeout: float = 30.0,
     ) -> None:
         self.engine = engine
         self.producer = producer
@@ -130,16 +162,41 @@ class OutboxRelay:
         self.linger = linger
         # Test seam: runs after Kafka acknowledged a batch and before it is marked published.
         self.after_publish = after_publish
+        self.max_attempts = max_attempts
+        self.send_timeout = send_timeout
         self._wake = asyncio.Event()
         self._lock_key = zlib.crc32(f"outbox:{outbox.schema}".encode())
+        self._leader: asyncpg.Connection | None = None
+        self._retry_at: dict[int, float] = {}  # seq -> when a refused row is tried again
+
+    async def close(self) -> None:
+        """Give up the publishing lock (`run` does it when it ends)."""
+        if self._leader is not None and not self._leader.is_closed():
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._leader.close(), 2.0)
+        self._leader = None
+
+    async def _lead(self) -> bool:
+        """Whether this relay holds its schema's publishing lock (taken on a connection of
+        its own, held while the connection lives)."""
+        if self._leader is not None and not self._leader.is_closed():
+            return True
+        try:
+            conn = await asyncpg.connect(to_asyncpg_dsn(self.engine.url.render_as_string(False)))
+        except (OSError, asyncpg.PostgresError):
+            return False
+        if await conn.fetchval("SELECT pg_try_advisory_lock($1)", self._lock_key):
+            self._leader = conn
+            return True
+        await conn.close()
+        return False
 
     async def publish_batch(self) -> int:
         """Publish up to `batch_size` events; returns how many were published."""
+        if not await self._lead():
+            return 0
         table = self.outbox.table
-        async with self.engine.begin() as conn:
-            locked = await conn.scalar(select(func.pg_try_advisory_xact_lock(self._lock_key)))
-            if not locked:
-                return 0
+        async with self.engine.connect() as conn:
             rows = (
                 await conn.execute(
                     select(
@@ -149,44 +206,105 @@ class OutboxRelay:
                         table.c.key,
                         table.c.payload,
                         table.c.headers,
+                        table.c.attempts,
                     )
-                    .where(table.c.published_at.is_(None))
+                    .where(table.c.published_at.is_(None), table.c.attempts < self.max_attempts)
                     .order_by(table.c.seq)
                     .limit(self.batch_size)
-                    .with_for_update(skip_locked=True)
                 )
             ).all()
-            if not rows:
-                OUTBOX_BACKLOG_AGE.labels(self.service).set(0)
-                return 0
-            futures = []
-            for row in rows:
+        if not rows:
+            OUTBOX_BACKLOG_AGE.labels(self.service).set(0)
+            return 0
+        clock = asyncio.get_running_loop().time()
+        waiting: set[str] = set()  # keys with an earlier row failing: theirs wait behind it
+        failed: dict[int, str] = {}
+        sent: list[tuple[Any, asyncio.Future[Any]]] = []
+        for row in rows:
+            if row.key in waiting:
+                continue
+            if self._retry_at.get(row.seq, 0.0) > clock:
+                waiting.add(row.key)
+                continue
+            try:
                 event = CloudEvent.model_validate(row.payload)
-                futures.append(
-                    await self.producer.send(
+                future = await asyncio.wait_for(
+                    self.producer.send(
                         row.topic,
                         value=event.to_bytes(),
                         key=row.key.encode(),
                         headers=[(k, str(v).encode()) for k, v in row.headers.items()],
-                    )
+                    ),
+                    self.send_timeout,
                 )
-            await asyncio.gather(*futures)
-            if self.after_publish is not None:
-                await self.after_publish([row.event_id for row in rows])
-            await conn.execute(
-                update(table)
-                .where(table.c.seq.in_([row.seq for row in rows]))
-                .values(published_at=func.now(), attempts=table.c.attempts + 1)
-            )
-        OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
-        return len(rows)
+            except (ValidationError, ValueError, KafkaError) as exc:
+                if _outage(exc):
+                    raise
+                failed[row.seq] = _describe(exc)
+                waiting.add(row.key)
+                continue
+            sent.append((row, future))
+        results = await asyncio.wait_for(
+            asyncio.gather(*(f for _, f in sent), return_exceptions=True), self.send_timeout
+        )
+        published = []
+        for (row, _), result in zip(sent, results, strict=True):
+            if isinstance(result, BaseException):
+                if _outage(result):  # the broker answered nobody: an outage, not a bad row
+                    raise result
+                failed[row.seq] = _describe(result)
+            else:
+                published.append(row)
+        if self.after_publish is not None:
+            await self.after_publish([row.event_id for row in published])
+        await self._record(published, failed, {row.seq: row.attempts for row in rows}, clock)
+        OUTBOX_PUBLISHED.labels(self.service).inc(len(published))
+        return len(published)
+
+    async def _record(
+        self, published: list[Any], failed: dict[int, str], attempts: dict[int, int], now: float
+    ) -> None:
+        """Mark what was acknowledged published, and count the rows refused, in one short
+        transaction."""
+        table = self.outbox.table
+        async with self.engine.begin() as conn:
+            if published:
+                await conn.execute(
+                    update(table)
+                    .where(table.c.seq.in_([row.seq for row in published]))
+                    .values(published_at=func.now(), attempts=table.c.attempts + 1)
+                )
+            for seq, error in failed.items():
+                await conn.execute(
+                    update(table)
+                    .where(table.c.seq == seq)
+                    .values(attempts=table.c.attempts + 1, last_error=error[:2000])
+                )
+        for row in published:
+            self._retry_at.pop(row.seq, None)
+        for seq, error in failed.items():
+            tries = attempts[seq] + 1
+            OUTBOX_ROW_FAILURES.labels(self.service).inc()
+            if tries >= self.max_attempts:
+                OUTBOX_SET_ASIDE.labels(self.service).inc()
+                self._retry_at.pop(seq, None)
+                log.error(
+                    "outbox row set aside after its attempts: its key goes on without it",
+                    extra={"service": self.service, "seq": seq, "error": error[:500]},
+                )
+            else:
+                self._retry_at[seq] = now + min(2.0**tries, 300.0)
+                log.warning(
+                    "outbox row refused; tried again later, its key waits",
+                    extra={"service": self.service, "seq": seq, "error": error[:500]},
+                )
 
     async def backlog_age(self) -> float:
         table = self.outbox.table
         async with self.engine.connect() as conn:
             age = await conn.scalar(
                 select(func.extract("epoch", func.now() - func.min(table.c.created_at))).where(
-                    table.c.published_at.is_(None)
+                    table.c.published_at.is_(None), table.c.attempts < self.max_attempts
                 )
             )
         return float(age or 0)
@@ -222,7 +340,9 @@ class OutboxRelay:
                     listener = await self._listen()
         finally:
             if listener is not None and not listener.is_closed():
-                await listener.close()
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(listener.close(), 2.0)
+            await self.close()
 
     async def _listen(self) -> asyncpg.Connection | None:
         try:

@@ -6,9 +6,9 @@ served and nothing the service does in the background is stuck.
   the outbox, consumers resume where they stopped. It is reported, not required.
 - A relay is stuck when the broker answers yet the oldest unpublished event is older than
   RELAY_STUCK_S: not ready.
-- Every consumer is in its group once the broker answers (at start-up: not ready until then);
-  a background task that failed CRASH_LOOP times within CRASH_LOOP_WINDOW_S is crash-looping:
-  not ready.
+- Every consumer is in its group once the broker answers (at start-up: not ready until then)
+  and not paused after dead-lettering every recent event; a background task that failed
+  CRASH_LOOP times within CRASH_LOOP_WINDOW_S is crash-looping: not ready.
 """
 
 from __future__ import annotations
@@ -75,6 +75,9 @@ async def check(runtime: Any) -> tuple[bool, dict[str, Any], list[str]]:
         checks["outbox_backlog_s"] = round(age, 1)
         if age > RELAY_STUCK_S:
             why.append(f"the outbox relay is stuck: its oldest event waits {age:.0f} s")
+    paused = sorted(c.group_id for c in runtime.consumers if getattr(c, "paused", False))
+    if paused:
+        why.append(f"paused after dead-lettering every recent event: {', '.join(paused)}")
     looping = runtime.failures.looping()
     checks["crash_looping"] = looping
     if looping:

@@ -1,0 +1,57 @@
+"""A consumer that dead-letters every recent event pauses before the next one (a cause that
+spoils every event — a broken deployment, missing reference data — would otherwise empty the
+whole topic into the dead-letter topic), and says so to `/readyz`; a success resets it."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+from typing import Any, cast
+
+from zg_common.consumer import ConsumerSpec, IdempotentConsumer
+
+
+class Producer:
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    async def send_and_wait(self, topic: str, **_: Any) -> None:
+        self.sent.append(topic)
+
+
+def record(offset: int) -> Any:
+    return SimpleNamespace(
+        topic="intake.case", partition=0, offset=offset, key=b"k", value=b"not json", headers=()
+    )
+
+
+async def test_dead_letters_in_a_row_pause_the_consumer() -> None:
+    producer = Producer()
+    consumer = IdempotentConsumer(
+        ConsumerSpec("t.pause", ["intake.case"], {}),
+        bootstrap_servers="127.0.0.1:9",  # never connected in this test
+        sessions=cast(Any, None),
+        schema="t",
+        producer=cast(Any, producer),
+        pause_after=3,
+        pause_s=0.3,
+    )
+    try:
+        await pauses(consumer, producer)
+    finally:
+        await consumer.consumer.stop()  # the Kafka client, never started
+
+
+async def pauses(consumer: IdempotentConsumer, producer: Producer) -> None:
+    for n in range(3):
+        await consumer.handle_record(record(n))
+    assert producer.sent == ["intake.case.dlq"] * 3 and not consumer.paused
+    next_one = asyncio.create_task(consumer.handle_record(record(3)))
+    await asyncio.sleep(0.1)
+    assert consumer.paused and not next_one.done() and len(producer.sent) == 3
+    await next_one
+    assert len(producer.sent) == 4 and not consumer.paused
+    consumer.brake.applied()  # what an applied event does
+    started = asyncio.get_running_loop().time()
+    await consumer.handle_record(record(5))
+    assert asyncio.get_running_loop().time() - started < 0.2, "no pause after a success"
