@@ -81,15 +81,23 @@ async def test_the_map_draws_the_district_and_a_reported_case_within_two_seconds
         assert seconds < 2.0
 
         # the filters narrow the drawn cases (a layer filter on the GPU, no request)
+        # (the page redraws on its next frame: waited for, not slept on — a busy machine
+        # draws a frame late)
         drawn = "() => window.zongguan.drawnCases().map((p) => [p.case_id, p.source])"
+        only = """([id, source, shown]) => {
+            const drawn = window.zongguan.drawnCases();
+            return drawn.every((p) => p.source === source)
+                && drawn.some((p) => p.case_id === id) === shown;
+        }"""
+        case_id = created.json()["id"]
         await page.select_option("select[data-filter=source]", "resident_app")
-        await page.wait_for_timeout(800)
+        await page.wait_for_function(only, arg=[case_id, "resident_app", True], timeout=10_000)
         shown = await page.evaluate(drawn)
-        assert created.json()["id"] in {c for c, _ in shown}
+        assert case_id in {c for c, _ in shown}
         assert {s for _, s in shown} == {"resident_app"}
         await page.select_option("select[data-filter=source]", "camera")
-        await page.wait_for_timeout(800)
-        assert created.json()["id"] not in {c for c, _ in await page.evaluate(drawn)}
+        await page.wait_for_function(only, arg=[case_id, "camera", False], timeout=10_000)
+        assert case_id not in {c for c, _ in await page.evaluate(drawn)}
         await page.select_option("select[data-filter=source]", "")
 
         await click_case(page, created.json()["id"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -228,6 +229,22 @@ async def test_one_openapi_for_the_platform(api: httpx.AsyncClient) -> None:
         assert path in doc["paths"], path
     assert "Problem" in doc["components"]["schemas"]
     assert "HTTPValidationError" not in doc["components"]["schemas"]
+    # readable operation ids, unique; the credentials as security schemes (/docs' Authorize)
+    ids = [
+        op["operationId"]
+        for item in doc["paths"].values()
+        for method, op in item.items()
+        if method in ("get", "post", "put", "patch", "delete")
+    ]
+    assert len(ids) == len(set(ids)), "operation ids are unique"
+    assert doc["paths"]["/api/v1/cases/{case_id}"]["get"]["operationId"] == "intake.read_case"
+    assert doc["paths"]["/api/v1/auth/login"]["post"]["operationId"] == "gateway.login"
+    assert set(doc["components"]["securitySchemes"]) == {"bearer", "apiKey", "open311ApiKey"}
+    assert {"bearer": []} in doc["security"] and {} in doc["security"]
+    open311 = doc["paths"]["/open311/v2/requests.{fmt}"]["post"]["security"]
+    assert open311 == [{"open311ApiKey": []}, {}]
+    refs = re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', json.dumps(doc))
+    assert set(refs) <= set(doc["components"]["schemas"]), "every reference resolves"
     docs = await api.get("/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
 

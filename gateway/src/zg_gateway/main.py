@@ -43,7 +43,7 @@ from zg_gateway.demo import create_demo_accounts
 from zg_gateway.keys import identity_for_key
 from zg_gateway.models import SCHEMA, outbox
 from zg_gateway.oidc import OidcVerifier
-from zg_gateway.openapi import MergedOpenAPI
+from zg_gateway.openapi import MergedOpenAPI, describe_security, readable_ids
 from zg_gateway.ops import router as ops_router
 from zg_gateway.ops_page import mount_ops_page
 from zg_gateway.proxy import Upstreams, form_api_key
@@ -288,6 +288,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     # every service describes its own (errors as Problem), for the merged document
     own = app.openapi()
     own_paths = {p: item for p, item in own.get("paths", {}).items() if p.startswith("/api/")}
+    readable_ids(own_paths, "gateway", list(own_paths))
     own_schemas = own.get("components", {}).get("schemas", {})
 
     @app.get("/openapi.json", include_in_schema=False)
@@ -297,11 +298,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         components = document.get("components", {})
         schemas = components.get("schemas", {}) | own_schemas
         return JSONResponse(
-            document
-            | {
-                "paths": document["paths"] | own_paths,
-                "components": components | {"schemas": schemas},
-            }
+            describe_security(
+                document
+                | {
+                    "paths": document["paths"] | own_paths,
+                    "components": components | {"schemas": schemas},
+                }
+            )
         )
 
     @app.get("/readyz", include_in_schema=False)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import re
 import time
 from typing import Any
 
+from zg_common import open311
 from zg_gateway.proxy import Upstreams
 from zg_gateway.routes import owner_of
 
@@ -70,6 +72,7 @@ class MergedOpenAPI:
             # only what the gateway actually forwards to this service
             if owner_of(path) == service:
                 doc["paths"][path] = item
+        readable_ids(doc["paths"], service, [p for p in paths if owner_of(p) == service])
         doc["tags"].append(
             {"name": service, "description": spec.get("info", {}).get("description", "")}
         )
@@ -88,3 +91,64 @@ def _rename_refs(node: Any, renames: dict[str, str]) -> Any:
         for value in node:
             _rename_refs(value, renames)
     return node
+
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+SECURITY_SCHEMES = {
+    "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "an access token from POST /api/v1/auth/login",
+    },
+    "apiKey": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-API-Key",
+        "description": "a partner system's key",
+    },
+    "open311ApiKey": {
+        "type": "apiKey",
+        "in": "query",
+        "name": "api_key",
+        "description": "Open311 clients only (GeoReport v2 sends the key as a parameter)",
+    },
+}
+
+
+def readable_ids(paths: dict[str, Any], service: str, owned: list[str]) -> None:
+    """`<service>.<function>` operation ids (FastAPI's own are `<function>_<path>_<method>`),
+    so that generated clients read `intake.read_case`; a clash gets the method appended."""
+    taken = {
+        op.get("operationId")
+        for path, item in paths.items()
+        if path not in owned
+        for method, op in item.items()
+        if method in METHODS and isinstance(op, dict)
+    }
+    for path in owned:
+        for method, op in paths[path].items():
+            if method not in METHODS or not isinstance(op, dict):
+                continue
+            original = str(op.get("operationId", ""))
+            suffix = re.sub(r"\W", "_", f"{path}_{method}")
+            name = original[: -len(suffix)] if original.endswith(suffix) else original
+            readable = f"{service}.{name or method}"
+            if readable in taken:
+                readable = f"{readable}_{method}"
+            op["operationId"] = readable
+            taken.add(readable)
+
+
+def describe_security(doc: dict[str, Any]) -> dict[str, Any]:
+    """The callers' credentials as security schemes (Swagger UI's Authorize button): a bearer
+    token or a partner's key, or none where anonymous callers may call; Open311's key as a
+    parameter on its paths only."""
+    doc.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+    doc["security"] = [{"bearer": []}, {"apiKey": []}, {}]
+    for path, item in doc.get("paths", {}).items():
+        if open311.is_open311(path):
+            for method, op in item.items():
+                if method in METHODS and isinstance(op, dict):
+                    op["security"] = [{"open311ApiKey": []}, {}]
+    return doc
