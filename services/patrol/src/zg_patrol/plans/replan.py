@@ -96,12 +96,11 @@ async def replan_shift(
         )
         session.add(run)
         await session.flush()
-        # still open (a check-in or a new day plan may have come between), locked at once
-        moved: dict[str, PlanVisit] = {
-            row.id: row
-            for row in await repository.locked_visits(session, [v.id for v in open_visits])
-            if row.status in OPEN
-        }
+        moved: dict[str, PlanVisit] = {}
+        for v in open_visits:  # still open (a check-in or a new day plan may have come between)
+            row = await repository.locked_visit(session, v.id)
+            if row is not None and row.status in OPEN:
+                moved[v.id] = row
         stamp = datetime.now(UTC)
         before = {row.officer_badge for row in moved.values() if row.officer_badge}
         for walker_id, stops in solved.routes.items():

@@ -103,8 +103,8 @@ async def officer_day(
 async def visits_of_point_near(
     session: AsyncSession, point_id: str, *, statuses: Sequence[str], now: datetime
 ) -> list[PlanVisit]:
-    """A point's visits in these statuses whose windows come within a day of now, locked (in
-    id order, as every taker of several visit locks takes them)."""
+    """A point's visits in these statuses whose windows come within a day of now, locked,
+    in window order."""
     day_ago, day_ahead = now - timedelta(hours=24), now + timedelta(hours=24)
     return list(
         await session.scalars(
@@ -115,7 +115,7 @@ async def visits_of_point_near(
                 PlanVisit.window_end >= day_ago,
                 PlanVisit.window_start <= day_ahead,
             )
-            .order_by(PlanVisit.id)
+            .order_by(PlanVisit.window_start)
             .with_for_update()
         )
     )
@@ -225,19 +225,8 @@ async def open_visits_of_shift(
     )
 
 
-async def locked_visits(session: AsyncSession, visit_ids: Sequence[str]) -> list[PlanVisit]:
-    """These visits, locked in one statement and in id order (every taker of several visit
-    locks takes them in one order, so two never wait on each other in a cycle)."""
-    if not visit_ids:
-        return []
-    return list(
-        await session.scalars(
-            select(PlanVisit)
-            .where(PlanVisit.id.in_(list(visit_ids)))
-            .order_by(PlanVisit.id)
-            .with_for_update()
-        )
-    )
+async def locked_visit(session: AsyncSession, visit_id: str) -> PlanVisit | None:
+    return await session.get(PlanVisit, visit_id, with_for_update=True)
 
 
 async def last_check_in(session: AsyncSession, day: date, badge: str) -> Any:

@@ -297,8 +297,7 @@ async def visits_to_settle(
     session: AsyncSession, point_id: str, *, statuses: Sequence[str], now: datetime
 ) -> list[PlanVisit]:
     """The point's visits a check-in now may settle (locked), in window order."""
-    found = await repository.visits_of_point_near(session, point_id, statuses=statuses, now=now)
-    return sorted(found, key=lambda v: (v.window_start, v.id))
+    return await repository.visits_of_point_near(session, point_id, statuses=statuses, now=now)
 
 
 async def latest_run(session: AsyncSession, day: date) -> PlanRun:
