@@ -241,7 +241,10 @@ async def test_webhooks_reach_only_where_they_may(
         "validation_failed",
     )
     assert body["errors"][0]["field"].endswith("url")
-    for url in ("http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/hook"):
+    # literals the guard refuses whose traffic, were it ever accepted, could not leave this
+    # machine (an IPv4-mapped loopback, the unspecified address); private and metadata
+    # addresses are refused with a stubbed resolver in tests/unit/test_egress.py
+    for url in ("http://[::ffff:127.0.0.1]:9/hook", "http://0.0.0.0:9/hook"):
         body = assert_problem(
             await anon.post("/api/v1/webhooks", json={"url": url}, headers=key),
             422,
