@@ -173,7 +173,9 @@ def test_the_plan_names_why_a_visit_is_not_planned() -> None:
     visits = REQ.visits(DAY, points)
     # officers on the day shift only: the evening's visits have nobody
     officers = [OfficerRef("ZG1", "G01", "day")]
-    plan = plan_day(DAY, visits, officers, {"G01": BASE}, REQ, time_limit_s=0.3, workers=1)
+    plan = plan_day(
+        DAY, visits, officers, {"G01": BASE}, REQ, time_limit_s=0.3, workers=1, in_process=True
+    )
     reasons = {p.visit.shift: p.reason for p in plan.visits if p.officer is None}
     assert reasons == {"evening": NO_OFFICER}
     day = [p for p in plan.visits if p.visit.shift == "day"]

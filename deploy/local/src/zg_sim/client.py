@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import re
 import socket
 import time
 from collections import Counter
@@ -47,11 +48,15 @@ class Tally:
     checkins: Counter[str] = field(default_factory=Counter)
     positions: int = 0
     alarms: int = 0
+    seconds: dict[str, list[float]] = field(default_factory=dict)  # per operation, each answer
 
-    def record(self, method: str, path: str, response: httpx.Response, *, final: bool) -> None:
-        """Every answer by status; a 5xx the client did not get past (a 503 that says to retry
-        and then succeeds is not one) as a server error."""
+    def record(
+        self, method: str, path: str, response: httpx.Response, *, final: bool, seconds: float
+    ) -> None:
+        """Every answer by status and how long it took; a 5xx the client did not get past (a
+        503 that says to retry and then succeeds is not one) as a server error."""
         self.by_status[response.status_code] += 1
+        self.seconds.setdefault(operation(method, path), []).append(seconds)
         if final and response.status_code >= 500:
             what = f"{method} {path} {response.status_code} {response.text[:200]}"
             self.server_errors.append(what)
@@ -66,7 +71,26 @@ class Tally:
             "checkins": dict(sorted(self.checkins.items())),
             "positions": self.positions,
             "alarms": self.alarms,
+            "latency_ms": {op: percentiles(times) for op, times in sorted(self.seconds.items())},
         }
+
+
+def operation(method: str, path: str) -> str:
+    """`POST /api/v1/cases/{id}/actions`: the path with its ids (any segment with a digit but
+    the version) replaced, query left out."""
+    parts = path.split("?", 1)[0].split("/")
+    return f"{method} " + "/".join(
+        "{id}" if any(c.isdigit() for c in p) and not re.fullmatch(r"v\d+", p) else p for p in parts
+    )
+
+
+def percentiles(times: list[float]) -> dict[str, float | int]:
+    ordered = sorted(times)
+
+    def at(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 1)
+
+    return {"n": len(ordered), "p50": at(0.5), "p95": at(0.95), "max": at(1.0)}
 
 
 class Gateway:
@@ -81,6 +105,7 @@ class Gateway:
         self, method: str, path: str, *, headers: dict[str, str] | None = None, **kwargs: Any
     ) -> httpx.Response:
         for attempt in range(4):
+            began = time.perf_counter()
             try:
                 response = await self.http.request(method, path, headers=headers, **kwargs)
             except httpx.TransportError as exc:
@@ -90,7 +115,13 @@ class Gateway:
             # a rate limit, or a transaction that lost a race (503 try_again): wait as told
             retry = response.status_code in (429, 503) and "retry-after" in response.headers
             last = attempt == 3
-            self.tally.record(method, path, response, final=not retry or last)
+            self.tally.record(
+                method,
+                path,
+                response,
+                final=not retry or last,
+                seconds=time.perf_counter() - began,
+            )
             if retry and not last:
                 await asyncio.sleep(float(response.headers["retry-after"]))
                 continue

@@ -102,41 +102,51 @@ def problems_of(
     return out
 
 
-def _solve_problem(problem: Problem, walking: Walking, limit_s: float, seed: int) -> Solved:
-    jobs = [
-        Job(v.id, v.lat, v.lon, v.window_start, v.window_end, v.service_s) for v in problem.visits
-    ]
-    return solve(jobs, problem.walkers, walking=walking, time_limit_s=limit_s, seed=seed)
+@dataclass(frozen=True)
+class Call:
+    """One routing problem for the solver, with its share of the time budget."""
+
+    jobs: tuple[Job, ...]
+    walkers: tuple[Walker, ...]
+    time_limit_s: float
 
 
-def solve_problems(
-    problems: Sequence[Problem],
+def _solve_call(call: Call, walking: Walking, seed: int) -> Solved:
+    return solve(
+        call.jobs, call.walkers, walking=walking, time_limit_s=call.time_limit_s, seed=seed
+    )
+
+
+def solve_calls(
+    calls: Sequence[Call],
     *,
     walking: Walking,
-    time_limit_s: float,
     workers: int,
     seed: int = 1,
+    in_process: bool = False,
 ) -> list[Solved]:
-    """Solve the problems side by side in `workers` processes; the budget is shared in
-    proportion to their visits, so that the whole takes about `time_limit_s`."""
-    total = sum(len(p.visits) for p in problems if p.walkers) or 1
-    slices = [
-        max(time_limit_s * workers * len(p.visits) / total, MIN_SLICE_S) if p.walkers else 0.0
-        for p in problems
-    ]
-    if workers <= 1:
-        return [_solve_problem(p, walking, s, seed) for p, s in zip(problems, slices, strict=True)]
+    """Solve each call, side by side in `workers` fresh worker processes, or here when
+    `in_process` (tests, benches). A service never solves in its own process: PyVRP's C++
+    steps hold the GIL, and the event loop, which gives the GIL up at every socket call, then
+    waits for it each time — a patrol process re-planning in a thread answered check-ins
+    after 5–17 s in the simulated day."""
+    results: dict[int, Solved] = {
+        i: _solve_call(c, walking, seed)
+        for i, c in enumerate(calls)
+        if in_process or not c.jobs or not c.walkers  # nothing to search
+    }
     # the largest first, so the workers finish together; fresh processes (not forks of a
     # process with an event loop and threads)
-    order = sorted(range(len(problems)), key=lambda i: -slices[i])
+    order = sorted(
+        (i for i in range(len(calls)) if i not in results), key=lambda i: -calls[i].time_limit_s
+    )
+    if not order:
+        return [results[i] for i in range(len(calls))]
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["zg_patrol.plans.solver"])  # workers start with PyVRP loaded
-    results: dict[int, Solved] = {}
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(order))), mp_context=context)
     try:
-        futures = {
-            pool.submit(_solve_problem, problems[i], walking, slices[i], seed): i for i in order
-        }
+        futures = {pool.submit(_solve_call, calls[i], walking, seed): i for i in order}
         pending = set(futures)
         while pending:
             if STOPPING.is_set():
@@ -147,7 +157,33 @@ def solve_problems(
                 results[futures[future]] = future.result()
     finally:
         pool.shutdown(wait=not STOPPING.is_set(), cancel_futures=True)
-    return [results[i] for i in range(len(problems))]
+    return [results[i] for i in range(len(calls))]
+
+
+def solve_problems(
+    problems: Sequence[Problem],
+    *,
+    walking: Walking,
+    time_limit_s: float,
+    workers: int,
+    seed: int = 1,
+    in_process: bool = False,
+) -> list[Solved]:
+    """Solve the problems side by side in `workers` processes; the budget is shared in
+    proportion to their visits, so that the whole takes about `time_limit_s`."""
+    total = sum(len(p.visits) for p in problems if p.walkers) or 1
+    share = max(workers, 1)
+    calls = [
+        Call(
+            tuple(
+                Job(v.id, v.lat, v.lon, v.window_start, v.window_end, v.service_s) for v in p.visits
+            ),
+            p.walkers,
+            max(time_limit_s * share * len(p.visits) / total, MIN_SLICE_S) if p.walkers else 0.0,
+        )
+        for p in problems
+    ]
+    return solve_calls(calls, walking=walking, workers=workers, seed=seed, in_process=in_process)
 
 
 # Set when the service shuts down: a plan being solved stops at once instead of holding the
@@ -179,6 +215,7 @@ def plan_day(
     seed: int = 1,
     absent: Mapping[tuple[str, str], datetime] | None = None,
     now: datetime | None = None,
+    in_process: bool = False,
 ) -> DayPlan:
     started = time.perf_counter()
     problems = problems_of(day, visits, officers, bases, requirements, absent, now)
@@ -188,6 +225,7 @@ def plan_day(
         time_limit_s=time_limit_s,
         workers=workers,
         seed=seed,
+        in_process=in_process,
     )
     plan = DayPlan(day=day, visits=[], problems=len(problems))
     for problem, result in zip(problems, solved, strict=True):

@@ -19,9 +19,9 @@ from zg_patrol.exceptions import OfficerNotFound
 from zg_patrol.models import OfficerAbsence, PlanRun, PlanVisit
 from zg_patrol.places import grid_base
 from zg_patrol.plans import repository
-from zg_patrol.plans.planning import NO_OFFICER, UNREACHABLE
+from zg_patrol.plans.planning import NO_OFFICER, UNREACHABLE, Call, solve_calls
 from zg_patrol.plans.service import OPEN, TASKS, absences, planned_visit, publish_tasks
-from zg_patrol.plans.solver import TASK_PRIZE, Job, Walker, solve
+from zg_patrol.plans.solver import TASK_PRIZE, Job, Walker
 from zg_patrol.positions import service as positions
 from zg_patrol.requirements import Requirements
 from zg_patrol.runtime import PatrolRuntime
@@ -75,8 +75,12 @@ async def replan_shift(
         for v in open_visits
         if (job := _job(v, requirements, object_type, walkers, start, shift_end)) is not None
     ]
-    solved = await asyncio.to_thread(
-        solve, jobs, walkers, walking=requirements.walking, time_limit_s=time_limit_s
+    # in a worker process (see `solve_calls`); this thread only waits for it
+    (solved,) = await asyncio.to_thread(
+        solve_calls,
+        [Call(tuple(jobs), tuple(walkers), time_limit_s)],
+        walking=requirements.walking,
+        workers=1,
     )
     reason = UNREACHABLE if walkers else NO_OFFICER
     async with unit_of_work(runtime.sessions) as session:
@@ -96,26 +100,26 @@ async def replan_shift(
         )
         session.add(run)
         await session.flush()
-        moved: dict[str, PlanVisit] = {}
-        for v in open_visits:  # still open (a check-in or a new day plan may have come between)
-            row = await repository.locked_visit(session, v.id)
-            if row is not None and row.status in OPEN:
-                moved[v.id] = row
+        # still open (a check-in or a new day plan may have come between); one statement to
+        # lock and one to write, so that check-ins wait milliseconds, not a round trip a visit
+        still = await repository.lock_open_visits(
+            session, [v.id for v in open_visits], open_statuses=OPEN
+        )
         stamp = datetime.now(UTC)
-        before = {row.officer_badge for row in moved.values() if row.officer_badge}
+        before = {row.officer_badge for row in still.values() if row.officer_badge}
+        changes: dict[str, dict[str, object]] = {}
         for walker_id, stops in solved.routes.items():
-            solved.routes[walker_id] = stops = [s for s in stops if s.job_id in moved]
+            solved.routes[walker_id] = stops = [s for s in stops if s.job_id in still]
             for seq, stop in enumerate(stops, start=1):
-                row = moved[stop.job_id]
-                row.officer_badge, row.seq, row.eta = walker_id, seq, stop.arrive_at
-                row.status, row.reason = "planned", None
-                row.run_id, row.updated_at = run.id, stamp
+                changes[stop.job_id] = _route(walker_id, seq, stop.arrive_at, "planned", None)
         for job_id in solved.unassigned:
-            if job_id in moved:
-                row = moved[job_id]
-                row.officer_badge, row.seq, row.eta = None, None, None
-                row.status, row.reason = "unplanned", reason
-                row.run_id, row.updated_at = run.id, stamp
+            if job_id in still:
+                changes[job_id] = _route(None, None, None, "unplanned", reason)
+        await repository.rewrite_visits(  # read back into the same (locked) rows
+            session,
+            [{"id": i, **c, "run_id": run.id, "updated_at": stamp} for i, c in changes.items()],
+        )
+        moved = still
         # every walker's new list; an officer who is off now hears that nothing is left
         await publish_tasks(
             session,
@@ -138,6 +142,12 @@ async def replan_shift(
             ],
         )
         return run, list(moved.values())
+
+
+def _route(
+    badge: str | None, seq: int | None, eta: datetime | None, status: str, reason: str | None
+) -> dict[str, object]:
+    return {"officer_badge": badge, "seq": seq, "eta": eta, "status": status, "reason": reason}
 
 
 def _job(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, or_, select
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -225,8 +225,34 @@ async def open_visits_of_shift(
     )
 
 
-async def locked_visit(session: AsyncSession, visit_id: str) -> PlanVisit | None:
-    return await session.get(PlanVisit, visit_id, with_for_update=True)
+async def lock_open_visits(
+    session: AsyncSession, ids: Sequence[str], *, open_statuses: Sequence[str]
+) -> dict[str, PlanVisit]:
+    """Those of `ids` still open, locked in one statement and in id order (a check-in locks
+    one row, a case's tasks a few: no one waits long, nobody in a circle)."""
+    rows = await session.scalars(
+        select(PlanVisit)
+        .where(PlanVisit.id.in_(ids))
+        .order_by(PlanVisit.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {r.id: r for r in rows if r.status in open_statuses}
+
+
+async def rewrite_visits(session: AsyncSession, values: list[dict[str, Any]]) -> list[PlanVisit]:
+    """Set each visit's route fields (one dict per visit, by id, all with the same keys) in one
+    statement, and read them back."""
+    if not values:
+        return []
+    await session.execute(update(PlanVisit), values)
+    return list(
+        await session.scalars(
+            select(PlanVisit)
+            .where(PlanVisit.id.in_([v["id"] for v in values]))
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 async def last_check_in(session: AsyncSession, day: date, badge: str) -> Any:
