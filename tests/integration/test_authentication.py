@@ -63,6 +63,7 @@ async def auth(
                 demo_credentials_file=credentials,
                 environment="development",
                 revocation_poll_s=0.2,
+                rate_limit_login_ip_per_minute=1000,  # every login here is from one address
             )
         )
         accounts = json.loads(credentials.read_text())["accounts"]

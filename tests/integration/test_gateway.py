@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import secrets
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -72,9 +73,10 @@ def slow_service() -> FastAPI:
 
 
 @contextlib.asynccontextmanager
-async def gateway(
+async def gateway_app(
     service_urls: dict[str, str], database_url: str, **settings: Any
-) -> AsyncIterator[httpx.AsyncClient]:
+) -> AsyncIterator[FastAPI]:
+    """A gateway app with its lifespan running (no socket: callers go through `caller`)."""
     app = create_app(
         GatewaySettings(
             database_url=database_url,
@@ -88,11 +90,30 @@ async def gateway(
         )
     )
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://gw", timeout=10
-        ) as client:
-            yield client
+        yield app
+
+
+def caller(app: FastAPI, address: str | None = None) -> httpx.AsyncClient:
+    """A client of `app` from `address` (a loopback address of its own by default, so that a
+    test's requests never count against another's rate limits, which the gateways share
+    through the database)."""
+    address = (
+        address
+        or f"127.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{secrets.randbelow(250) + 1}"
+    )
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://gw", timeout=10)
+
+
+@contextlib.asynccontextmanager
+async def gateway(
+    service_urls: dict[str, str], database_url: str, **settings: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with (
+        gateway_app(service_urls, database_url, **settings) as app,
+        caller(app) as client,
+    ):
+        yield client
 
 
 async def test_slow_service_is_504_and_refused_one_503_within_the_timeout(

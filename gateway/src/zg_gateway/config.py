@@ -1,8 +1,9 @@
 """Settings of the gateway (env prefix ZG_GATEWAY_)."""
 
+import ipaddress
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from zg_common.settings import ServiceSettings, default_ops_dir
@@ -57,8 +58,23 @@ class GatewaySettings(ServiceSettings):
     rate_limit_key_per_minute: int = Field(default=1200, ge=1)
     rate_limit_ip_per_minute: int = Field(default=300, ge=1)
     rate_limit_burst: int = Field(default=60, ge=1)
-    # failed and successful logins alike, per username: slows password guessing
-    rate_limit_login_per_minute: int = Field(default=10, ge=1)
+    # the gateway replicas add up their counts every so often (see ratelimit.py)
+    rate_limit_sync_s: float = Field(default=1.0, gt=0, le=60)
+    # logins per minute from one address, whatever the username
+    rate_limit_login_ip_per_minute: int = Field(default=30, ge=1)
+    # failed authentications (wrong password, unknown key, forged token) per minute from one
+    # address before it is refused for the rest of the minute
+    rate_limit_auth_failures_per_minute: int = Field(default=60, ge=1)
+    # wrong passwords for one username from one address before it waits 1 s, 2 s, 4 s … up
+    # to the maximum; failures from all addresses within 15 minutes that mark an attack, when
+    # addresses the username never logged in from get one try a minute (logins.py)
+    login_free_failures: int = Field(default=5, ge=1)
+    login_max_backoff_s: int = Field(default=900, ge=1)
+    login_attack_failures: int = Field(default=50, ge=1)
+    # load balancers and proxies in front of the gateway (addresses or networks, JSON list):
+    # only from them is X-Forwarded-For believed, and the client is the nearest address in it
+    # that is not one of them; empty: the peer is the client
+    trusted_proxies: list[str] = Field(default_factory=list)
     # browser origins of the web app allowed by CORS (JSON list); none by default
     cors_origins: list[str] = Field(default_factory=list)
     # A city OpenID Connect provider whose access tokens the gateway accepts beside its own
@@ -68,3 +84,10 @@ class GatewaySettings(ServiceSettings):
     oidc_role_claim: str = "zg_role"
     oidc_department_claim: str = "zg_department_ids"
     oidc_grid_claim: str = "zg_grid_ids"
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            ipaddress.ip_network(item, strict=False)  # a ValueError names the bad entry
+        return value

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -19,11 +20,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from zg_common import migrate, open311
-from zg_common.app import OUTBOX_RETENTION_DAYS, create_base_app, start_relay
+from zg_common.app import create_base_app
 from zg_common.contracts.feed import STREAM_PATH
-from zg_common.contracts.gateway import CONTRACTS as GATEWAY_CONTRACTS
 from zg_common.db import create_engine, create_sessionmaker, unit_of_work
 from zg_common.errors import (
     BadRequest,
@@ -33,21 +34,27 @@ from zg_common.errors import (
     problem_response,
 )
 from zg_common.identity import ANONYMOUS, Identity
-from zg_common.kafka import connect_producer
 from zg_common.logging import configure_logging
 from zg_gateway.admin import accounts_router, audit_router
 from zg_gateway.admin import router as admin_router
 from zg_gateway.audit import AuditMiddleware, AuditWriter
+from zg_gateway.background import purge_hourly, relay_events
 from zg_gateway.config import GatewaySettings
 from zg_gateway.demo import create_demo_accounts
 from zg_gateway.keys import identity_for_key
-from zg_gateway.models import SCHEMA, outbox
+from zg_gateway.logins import LoginPolicy
+from zg_gateway.models import SCHEMA
 from zg_gateway.oidc import OidcVerifier
 from zg_gateway.openapi import MergedOpenAPI, describe_security, readable_ids
 from zg_gateway.ops import router as ops_router
 from zg_gateway.ops_page import mount_ops_page
 from zg_gateway.proxy import Upstreams, form_api_key
-from zg_gateway.ratelimit import Limit, RateLimiter
+from zg_gateway.ratelimit import (
+    Limit,
+    RateLimiter,
+    authentication_failed,
+    client_ip,
+)
 from zg_gateway.revocations import Revocations
 from zg_gateway.router import router
 from zg_gateway.service import TokenPolicy
@@ -55,6 +62,7 @@ from zg_gateway.stream import StreamLimits
 from zg_gateway.stream_tickets import StreamTickets
 from zg_gateway.tokens import AccessTokens
 
+log = logging.getLogger(__name__)
 PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
@@ -67,6 +75,7 @@ class GatewayRuntime:
     openapi: MergedOpenAPI
     limiter: RateLimiter
     limits: dict[str, Limit]
+    login_policy: LoginPolicy
     audit: AuditWriter
     tickets: StreamTickets
     stream_settings: StreamLimits
@@ -75,12 +84,19 @@ class GatewayRuntime:
     open_streams: int = 0
 
     async def authenticate(self, request: Request) -> Identity:
-        """The caller (see `identify`), counted against its rate limit."""
-        identity = await self.identify(request)
+        """The caller (see `identify`), counted against its rate limit. An address whose
+        credentials failed too often this minute is refused for the rest of it."""
+        ip = client_ip(request)
+        failures = self.limits["auth_failures"]
+        self.limiter.refuse_over(f"authfail:{ip}", failures.per_minute, code="auth_failures")
+        try:
+            identity = await self.identify(request)
+        except Unauthorized as exc:
+            authentication_failed(self.limiter, ip, exc.instance_code)
+            raise
         request.state.identity = identity  # for the audit log
         if identity.role == "anonymous":
-            host = request.client.host if request.client else "unknown"
-            self.limiter.check(f"ip:{host}", self.limits["ip"])
+            self.limiter.check(f"ip:{ip}", self.limits["ip"])
         elif identity.role == "partner":
             self.limiter.check(identity.sub, self.limits["key"])
         else:
@@ -140,26 +156,6 @@ def oidc_verifier(settings: GatewaySettings) -> OidcVerifier | None:
     )
 
 
-async def relay_events(engine: AsyncEngine, settings: GatewaySettings) -> None:
-    """Publish the gateway's outbox (credentials revoked: `zg_common.contracts.gateway`) once
-    the broker answers; the gateway serves without it meanwhile. Published rows are purged
-    after a week, as the services' are."""
-    topics = {c.topic for c in GATEWAY_CONTRACTS}
-    producer = await connect_producer(settings, topics, client_id="gateway")
-    relay, task = start_relay(engine, producer, outbox, name="gateway", settings=settings)
-    try:
-        while not task.done():
-            await asyncio.wait([task], timeout=3600)
-            with contextlib.suppress(Exception):
-                await relay.purge_published(older_than_days=OUTBOX_RETENTION_DAYS)
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(producer.stop(), 5.0)
-
-
 def _secret(value: Any, name: str) -> str:
     if value is None:
         raise RuntimeError(f"{name} is not set: the gateway cannot start without it")
@@ -215,8 +211,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                     "user": Limit(settings.rate_limit_user_per_minute, settings.rate_limit_burst),
                     "key": Limit(settings.rate_limit_key_per_minute, settings.rate_limit_burst),
                     "ip": Limit(settings.rate_limit_ip_per_minute, settings.rate_limit_burst),
-                    "login": Limit(settings.rate_limit_login_per_minute, 5),
+                    "login_ip": Limit(settings.rate_limit_login_ip_per_minute, 10),
+                    "auth_failures": Limit(settings.rate_limit_auth_failures_per_minute, 1),
                 },
+                login_policy=LoginPolicy(
+                    free_failures=settings.login_free_failures,
+                    max_backoff_s=settings.login_max_backoff_s,
+                    attack_failures=settings.login_attack_failures,
+                ),
                 oidc=oidc_verifier(settings),
                 openapi=MergedOpenAPI(
                     upstreams,
@@ -234,6 +236,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 asyncio.create_task(runtime.audit.run()),
                 asyncio.create_task(relay_events(engine, settings)),
                 asyncio.create_task(revoked.follow(sessions, settings.revocation_poll_s)),
+                asyncio.create_task(runtime.limiter.follow(sessions, settings.rate_limit_sync_s)),
+                asyncio.create_task(purge_hourly(sessions)),
             ]
             try:
                 yield
@@ -261,6 +265,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.router.routes = [r for r in app.router.routes if getattr(r, "path", "") != "/openapi.json"]
     # outermost, so that it sees the final answer (status and request id) of every call
     app.add_middleware(AuditMiddleware)
+    if settings.trusted_proxies:  # outside the audit: it records the client, not the proxy
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -117,3 +117,25 @@ class StreamTicket(Base):
     sub: Mapped[str] = mapped_column(String(100))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     used_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoginAttempt(Base):
+    """Failed logins for one username from one address, and until when that pair must wait."""
+
+    __tablename__ = "login_attempt"
+
+    username: Mapped[str] = mapped_column(String(100), primary_key=True)
+    ip: Mapped[str] = mapped_column(String(60), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginKnown(Base):
+    """An address a username has logged in from: it keeps logging in while strangers guess."""
+
+    __tablename__ = "login_known"
+
+    username: Mapped[str] = mapped_column(String(100), primary_key=True)
+    ip: Mapped[str] = mapped_column(String(60), primary_key=True)
+    last_success_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -3,8 +3,8 @@ a database round trip; to end one early, the gateway keeps a short list — a lo
 family (logout, a refresh token presented twice) and an account (disabled) — in the `gateway`
 schema, written in the transaction that revokes, and each gateway process holds it in memory,
 read again every `ZG_GATEWAY_REVOCATION_POLL_S` (2 s): a revocation holds on every gateway
-within that. Entries are dropped after the longest access
-token's life (an older token has expired anyway)."""
+within that. Entries are dropped (`purge`, hourly) after the longest access token's life (an
+older token has expired anyway)."""
 
 from __future__ import annotations
 
@@ -56,22 +56,17 @@ class Revocations:
         self.subs = frozenset(v for k, v in rows if k == "sub")
 
     async def follow(self, sessions: async_sessionmaker[AsyncSession], interval_s: float) -> None:
-        """Background loop: read the list every `interval_s`; drop expired entries hourly."""
-        purged_at = 0.0
-        clock = asyncio.get_running_loop().time
+        """Background loop: read the list every `interval_s`."""
         while True:
             try:
                 await self.read(sessions)
-                if clock() - purged_at > 3600:
-                    async with sessions.begin() as session:
-                        await session.execute(
-                            delete(AccessRevocation).where(
-                                AccessRevocation.expires_at <= datetime.now(UTC)
-                            )
-                        )
-                    purged_at = clock()
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database away: keep the last list, try again
                 log.warning("could not read the access-token revocations", exc_info=True)
             await asyncio.sleep(interval_s)
+
+
+async def purge(session: AsyncSession, *, now: datetime) -> None:
+    """Drop entries older than the longest access token's life."""
+    await session.execute(delete(AccessRevocation).where(AccessRevocation.expires_at <= now))

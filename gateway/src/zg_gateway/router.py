@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
@@ -10,7 +11,8 @@ from zg_common.authz import require
 from zg_common.db import SessionDep
 from zg_common.errors import Unauthorized, problem_response
 from zg_common.identity import Identity
-from zg_gateway import service
+from zg_gateway import logins, service
+from zg_gateway.ratelimit import authentication_failed, client_ip
 from zg_gateway.schemas import LoginRequest, Me, RefreshRequest, TokenPair
 
 router = APIRouter(prefix="/api/v1/auth", tags=["authentication"])
@@ -33,10 +35,19 @@ async def login(
 ) -> TokenPair:
     request.state.audit_detail = {"username": body.username[:100]}
     runtime = request.app.state.runtime
-    runtime.limiter.check(f"login:{body.username.lower()}", runtime.limits["login"])
-    return await service.log_in(
-        session, username=body.username, password=body.password, policy=policy
-    )
+    ip, now = client_ip(request), datetime.now(UTC)
+    runtime.limiter.check(f"login-ip:{ip}", runtime.limits["login_ip"])
+    await logins.admit(session, body.username, ip, runtime.login_policy, now=now)
+    try:
+        pair = await service.log_in(
+            session, username=body.username, password=body.password, policy=policy
+        )
+    except Unauthorized as exc:
+        await logins.failed(runtime.sessions, body.username, ip, runtime.login_policy, now=now)
+        authentication_failed(runtime.limiter, ip, exc.instance_code)
+        raise
+    await logins.succeeded(session, body.username, ip, now=now)
+    return pair
 
 
 @router.post(
@@ -45,9 +56,15 @@ async def login(
     summary="Exchange a refresh token (its holder) for a new pair; the old one is spent",
 )
 async def refresh(
-    caller: Caller, body: RefreshRequest, session: SessionDep, policy: Policy
+    caller: Caller, body: RefreshRequest, session: SessionDep, policy: Policy, request: Request
 ) -> TokenPair | Response:
-    result = await service.refresh(session, refresh_token=body.refresh_token, policy=policy)
+    try:
+        result = await service.refresh(session, refresh_token=body.refresh_token, policy=policy)
+    except Unauthorized as exc:
+        authentication_failed(
+            request.app.state.runtime.limiter, client_ip(request), exc.instance_code
+        )
+        raise
     if isinstance(result, service.RefreshReused):
         # answered, not raised: the unit of work commits the family's revocation
         return problem_response(

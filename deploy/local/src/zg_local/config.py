@@ -146,6 +146,15 @@ class LocalConfig:
                 "ZG_INTAKE_WEBHOOK_ALLOWED_NETWORKS": os.environ.get(
                     "ZG_INTAKE_WEBHOOK_ALLOWED_NETWORKS", '["127.0.0.0/8", "::1/128"]'
                 ),
+                # everyone on this machine shares one address (the simulator's officers, the
+                # tests, a developer's browser): logins and refused credentials from it are
+                # not held to one phone's limits; a username's backoff still holds
+                "ZG_GATEWAY_RATE_LIMIT_LOGIN_IP_PER_MINUTE": os.environ.get(
+                    "ZG_GATEWAY_RATE_LIMIT_LOGIN_IP_PER_MINUTE", "1000"
+                ),
+                "ZG_GATEWAY_RATE_LIMIT_AUTH_FAILURES_PER_MINUTE": os.environ.get(
+                    "ZG_GATEWAY_RATE_LIMIT_AUTH_FAILURES_PER_MINUTE", "1000"
+                ),
                 # the platform's address as callers reach it (Open311's discovery)
                 "ZG_PUBLIC_URL": os.environ.get(
                     "ZG_PUBLIC_URL", f"http://127.0.0.1:{self.gateway_port}"

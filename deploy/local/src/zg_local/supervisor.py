@@ -271,6 +271,8 @@ class Supervisor:
                 "--host",
                 "127.0.0.1",
                 "--no-access-log",
+                # X-Forwarded-For is the gateway's to judge (ZG_GATEWAY_TRUSTED_PROXIES)
+                "--no-proxy-headers",
                 "--timeout-graceful-shutdown",
                 "5",
                 # longer than the gateway pool's keep-alive expiry, so that the server never
