@@ -23,6 +23,7 @@ import math
 import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import Counter as Metric
 from sqlalchemy import text
