@@ -3,8 +3,11 @@ by everyone but the command centre, refused when they are not what they claim.""
 
 from __future__ import annotations
 
+import asyncio
 import io
+import json
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -228,3 +231,46 @@ async def test_a_department_attaches_its_disposal_photos_to_the_case(
         404,
         "case_not_found",
     )
+
+
+async def test_a_file_of_another_kind_is_refused_at_its_first_bytes(
+    platform: Platform, resident_token: str
+) -> None:
+    """The gateway streams an upload to intake, which judges the file by its first bytes as
+    they arrive: the refusal comes while the client has sent only those of the 4 MB it
+    declared (before, the whole body was read and written to disk first)."""
+    url = urlsplit(platform.gateway)
+    host, port = url.hostname or "127.0.0.1", url.port or 80
+    boundary = "zg-boundary-7"
+    first = (
+        (
+            f"--{boundary}\r\n"
+            'Content-Disposition: form-data; name="file"; filename="photo.jpg"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + b"MZ\x90\x00"
+        + b"\x00" * 60
+    )  # a Windows program's first bytes
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        writer.write(
+            (
+                f"POST /api/v1/media HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                f"Authorization: Bearer {resident_token}\r\n"
+                f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+                f"Content-Length: {MAX_UPLOAD_BYTES}\r\n\r\n"
+            ).encode()
+            + first
+        )
+        await writer.drain()
+        status = await asyncio.wait_for(reader.readline(), timeout=15)
+        assert status.split()[1] == b"415", status
+        length = 0
+        while (line := await asyncio.wait_for(reader.readline(), timeout=5)) not in (b"\r\n", b""):
+            name, _, value = line.decode().partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        body = json.loads(await asyncio.wait_for(reader.readexactly(length), timeout=5))
+        assert body["code"] == "unsupported_media_type" and body["errors"][0]["field"] == "file"
+    finally:
+        writer.close()

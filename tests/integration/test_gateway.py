@@ -8,6 +8,7 @@ import re
 import secrets
 import socket
 import time
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -229,3 +230,84 @@ async def test_the_api_docs_need_nothing_from_the_internet(
         assert page.headers["content-type"] == "application/problem+json"
         assert page.json()["code"] == "docs_unavailable"
         assert (await gw.get("/assets/swagger-ui/swagger-ui-bundle.js")).status_code == 404
+
+
+def upload_service() -> FastAPI:
+    """Reads an upload through to its end before answering, as intake does."""
+    app = FastAPI()
+
+    @app.post("/api/v1/media", status_code=201)
+    async def media(request: Request) -> dict[str, int]:
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+        return {"size": size}
+
+    @app.post("/api/v1/cases", status_code=201)
+    async def case() -> dict[str, str]:
+        return {"id": "ZG-1"}
+
+    return app
+
+
+def bearer_of(sub: str) -> dict[str, str]:
+    from zg_gateway.tokens import AccessTokens
+
+    who = Identity(sub=sub, role="officer", badge="ZG001", grid_ids=("G01",))
+    token = AccessTokens(JWT_SECRET, issuer="zongguan", ttl_s=600).issue(
+        who, family_id=uuid.uuid4()
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def trickle(started: asyncio.Event, done: asyncio.Event) -> AsyncIterator[bytes]:
+    yield b"\xff\xd8\xff" + b"\0" * 1000  # a photo's first bytes, and then a wait
+    started.set()
+    await done.wait()
+    yield b"\0" * 1000
+
+
+async def test_uploads_take_few_slots_and_end_by_their_deadline(database_url: str) -> None:
+    """A caller has two uploads at once, a service sixteen (three here): more is refused at
+    once, never queued on the connections every other request needs; an upload still
+    arriving at its deadline ends with 504 upload_too_slow."""
+    async with (
+        serve(upload_service()) as url,
+        gateway_app(
+            {"intake": url},
+            database_url,
+            uploads_per_caller=2,
+            upload_slots_per_service=3,
+            upload_deadline_s=2,
+        ) as app,
+        caller(app) as client,
+    ):
+        done = asyncio.Event()
+        alice, bob = bearer_of(f"alice-{uuid.uuid4()}"), bearer_of(f"bob-{uuid.uuid4()}")
+
+        async def upload(who: dict[str, str]) -> asyncio.Task[httpx.Response]:
+            """An upload under way: its first bytes sent, the rest held back."""
+            started = asyncio.Event()
+            task = asyncio.create_task(
+                client.post("/api/v1/media", headers=who, content=trickle(started, done))
+            )
+            await asyncio.wait_for(started.wait(), timeout=5)
+            return task
+
+        running = [await upload(alice), await upload(alice)]
+        third = await client.post("/api/v1/media", headers=alice, content=b"\xff\xd8\xff")
+        assert third.status_code == 429 and third.json()["code"] == "too_many_uploads"
+        running.append(await upload(bob))
+        full = await client.post("/api/v1/media", headers=bob, content=b"\xff\xd8\xff")
+        assert full.status_code == 503 and full.json()["code"] == "uploads_busy"
+        assert full.headers["retry-after"]
+        # the other requests are not held behind the uploads
+        case = await client.post("/api/v1/cases", headers=alice, json={})
+        assert case.status_code == 201
+        # still arriving at the deadline: 504, and the slots are free again
+        answers = await asyncio.gather(*running)
+        assert [a.status_code for a in answers] == [504, 504, 504]
+        assert {a.json()["code"] for a in answers} == {"upload_too_slow"}
+        done.set()
+        finished = await client.post("/api/v1/media", headers=alice, content=b"\xff\xd8\xff" * 10)
+        assert finished.status_code == 201 and finished.json() == {"size": 30}

@@ -30,6 +30,12 @@ class GatewaySettings(ServiceSettings):
         default=10.0, gt=0, description="whole-request budget per hop"
     )
     max_connections_per_service: int = Field(default=100, ge=1)
+    # uploads (photos, videos, camera imports) stream through: how many at once per caller and
+    # per service (kept well below the connections above, so that they never starve the other
+    # requests), and how long one may take in all (100 MB at about 170 kB/s)
+    uploads_per_caller: int = Field(default=2, ge=1)
+    upload_slots_per_service: int = Field(default=16, ge=1)
+    upload_deadline_s: float = Field(default=600.0, gt=0)
     openapi_cache_s: float = Field(default=30.0, ge=0)
     # Signs the access tokens the gateway issues; no default (secrets never in the repository).
     jwt_secret: SecretStr | None = Field(

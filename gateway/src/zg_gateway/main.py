@@ -48,7 +48,7 @@ from zg_gateway.oidc import OidcVerifier
 from zg_gateway.openapi import MergedOpenAPI, describe_security, readable_ids
 from zg_gateway.ops import router as ops_router
 from zg_gateway.ops_page import mount_ops_page
-from zg_gateway.proxy import Upstreams, form_api_key
+from zg_gateway.proxy import UploadLimits, Upstreams, form_api_key
 from zg_gateway.ratelimit import (
     Limit,
     RateLimiter,
@@ -177,6 +177,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             connect_timeout=settings.connect_timeout_s,
             timeout=settings.upstream_timeout_s,
             max_connections=settings.max_connections_per_service,
+            uploads=UploadLimits(
+                per_caller=settings.uploads_per_caller,
+                slots_per_service=settings.upload_slots_per_service,
+                deadline_s=settings.upload_deadline_s,
+            ),
         )
         try:
             await migrate.upgrade(engine, migrate.find_migrations(__file__), SCHEMA)

@@ -9,7 +9,11 @@ concurrency (encode/httpx#3215; our measurement is in docs/benchmarks.md).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, unquote, urlencode
 
@@ -25,6 +29,7 @@ from zg_common.errors import (
     BadRequest,
     GatewayTimeout,
     NotFound,
+    RateLimited,
     ServiceUnavailable,
 )
 from zg_common.http import UPLOAD_PATHS
@@ -107,6 +112,16 @@ async def _body_without_api_key(request: Request) -> bytes:
     return urlencode([(k, v) for k, v in pairs if k != "api_key"]).encode()
 
 
+@dataclass(frozen=True)
+class UploadLimits:
+    """Uploads at once per caller and per service (well below the service's connections), and
+    how long one may take in all."""
+
+    per_caller: int = 2
+    slots_per_service: int = 16
+    deadline_s: float = 600.0
+
+
 class Upstreams:
     """One pooled HTTP client for every service behind the gateway."""
 
@@ -118,8 +133,12 @@ class Upstreams:
         connect_timeout: float,
         timeout: float,
         max_connections: int,
+        uploads: UploadLimits | None = None,
     ) -> None:
         self.service_urls = service_urls
+        self.uploads = uploads or UploadLimits()
+        self._uploads_of: Counter[str] = Counter()  # running uploads per caller
+        self._uploads_to: Counter[str] = Counter()  # and per service
         self.signer = IdentitySigner(identity_secret)
         self.timeout = timeout
         self.connect_timeout = connect_timeout
@@ -195,23 +214,67 @@ class Upstreams:
         headers["x-correlation-id"] = correlation_id_var.get() or ""
         headers["x-forwarded-for"] = request.client.host if request.client else ""
         headers["x-forwarded-proto"] = request.url.scheme
-        # Files go through as streams, bounded by the time between reads rather than in total: a
-        # video on a slow mobile link takes longer than any sensible request deadline.
+        # Files go through as streams, bounded by the time between reads rather than by the
+        # request deadline (a video on a slow mobile link takes longer); an upload by its own
+        # overall deadline, in one of a few slots (`UploadLimits`).
         options: dict[str, Any] = {}
         if path.startswith(MEDIA_PREFIX):
             options["timeout"] = aiohttp.ClientTimeout(
                 total=None, sock_connect=self.connect_timeout, sock_read=self.timeout
             )
-        if path in UPLOAD_PATHS and request.method == "POST":
-            data: Any = request.stream()
-        else:
-            data = await _body_without_api_key(request) or None
-        try:
-            upstream = await self.session.request(
-                request.method, url, headers=headers, data=data, allow_redirects=False, **options
+        upload = path in UPLOAD_PATHS and request.method == "POST"
+        with self._upload_slot(service, identity) if upload else contextlib.nullcontext():
+            if upload:
+                data: Any = request.stream()
+                options["timeout"] = aiohttp.ClientTimeout(
+                    total=self.uploads.deadline_s,
+                    sock_connect=self.connect_timeout,
+                    sock_read=self.timeout,
+                )
+            else:
+                data = await _body_without_api_key(request) or None
+            try:
+                upstream = await self.session.request(
+                    request.method,
+                    url,
+                    headers=headers,
+                    data=data,
+                    allow_redirects=False,
+                    **options,
+                )
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                raise self._transport_error(service, exc, upload=upload) from exc
+            return await self._answer(service, upstream)
+
+    @contextlib.contextmanager
+    def _upload_slot(self, service: str, identity: Identity) -> Iterator[None]:
+        """One of the caller's few concurrent uploads and one of the service's upload slots,
+        or a refusal now: uploads never hold the connections every other request needs, and
+        a hundred trickling uploads cannot starve `POST /cases`."""
+        limits = self.uploads
+        if self._uploads_of[identity.sub] >= limits.per_caller:
+            raise RateLimited(
+                f"At most {limits.per_caller} uploads at once; wait for one to finish",
+                code="too_many_uploads",
+                headers={"Retry-After": "5"},
             )
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            raise self._transport_error(service, exc) from exc
+        if self._uploads_to[service] >= limits.slots_per_service:
+            raise ServiceUnavailable(
+                "Every upload slot is busy; try again shortly",
+                code="uploads_busy",
+                headers={"Retry-After": "5"},
+            )
+        self._uploads_of[identity.sub] += 1
+        self._uploads_to[service] += 1
+        try:
+            yield
+        finally:
+            for counter, key in ((self._uploads_of, identity.sub), (self._uploads_to, service)):
+                counter[key] -= 1
+                if counter[key] <= 0:
+                    del counter[key]
+
+    async def _answer(self, service: str, upstream: aiohttp.ClientResponse) -> Response:
         status = upstream.status
         response_headers = [
             (k, v) for k, v in upstream.headers.items() if k.lower() not in RESPONSE_DROP
@@ -239,9 +302,16 @@ class Upstreams:
             response.headers.append(key, value)
         return response
 
-    def _transport_error(self, service: str, exc: BaseException) -> Exception:
+    def _transport_error(
+        self, service: str, exc: BaseException, *, upload: bool = False
+    ) -> Exception:
         if isinstance(exc, aiohttp.ConnectionTimeoutError | aiohttp.ClientConnectorError):
             return ServiceUnavailable(f"The {service} service is not reachable")
+        if upload and isinstance(exc, TimeoutError):
+            return GatewayTimeout(
+                f"The upload did not finish within {self.uploads.deadline_s:.0f}s",
+                code="upload_too_slow",
+            )
         if isinstance(exc, TimeoutError):
             return GatewayTimeout(
                 f"The {service} service did not answer within {self.timeout:.0f}s"

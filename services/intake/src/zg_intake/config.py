@@ -33,6 +33,8 @@ class IntakeSettings(ServiceSettings):
     media_max_video_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
     media_max_pixels: int = Field(default=60_000_000, ge=10_000)
     media_max_per_case: int = Field(default=9, ge=1)
+    # what one caller may upload in 24 hours (photos and videos, as received)
+    media_quota_bytes_per_day: int = Field(default=2 * 1024**3, ge=1024)
     # an upload never attached to a case is removed after this many hours
     media_unattached_ttl_h: int = Field(default=24, ge=1)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.authz import command_centre
@@ -96,12 +96,12 @@ async def upload_media(
             errors=[FieldError(field="purpose", code="invalid", message="unknown purpose")],
         )
     if upload.size == 0:
-        raise _rejected(media.MediaRejected("empty_file", "The file is empty"))
+        raise rejected(media.MediaRejected("empty_file", "The file is empty"))
     head = await asyncio.to_thread(_read_head, upload.path)
     try:
         sniffed = media.sniff(head)
     except media.MediaRejected as exc:
-        raise _rejected(exc) from exc
+        raise rejected(exc) from exc
     limit = (
         settings.media_max_photo_bytes
         if sniffed.kind == "photo"
@@ -121,7 +121,7 @@ async def upload_media(
         else:
             sha, size = await asyncio.to_thread(media.check_video, upload.path)
     except media.MediaRejected as exc:
-        raise _rejected(exc) from exc
+        raise rejected(exc) from exc
 
     # Content-addressed: the same bytes uploaded twice share their files (written again, which
     # is harmless and heals a file a concurrent purge of an old upload may have just removed).
@@ -138,7 +138,7 @@ async def upload_media(
             location_removed = await asyncio.to_thread(media.blank_video_location, copy)
             await store.put_file(public_key(sha), copy, sniffed.content_type)
         except media.MediaRejected as exc:
-            raise _rejected(exc) from exc
+            raise rejected(exc) from exc
         finally:
             copy.unlink(missing_ok=True)
         width = height = None
@@ -164,12 +164,23 @@ async def upload_media(
     return row
 
 
+async def uploaded_today(session: AsyncSession, uploader: Identity) -> int:
+    """Bytes `uploader` has uploaded in the last 24 hours (their daily quota's use)."""
+    used = await session.scalar(
+        select(func.coalesce(func.sum(Media.size), 0)).where(
+            Media.uploaded_by_sub == uploader.sub,
+            Media.uploaded_at > datetime.now(UTC) - timedelta(days=1),
+        )
+    )
+    return int(used or 0)
+
+
 def _read_head(path: Path) -> bytes:
     with path.open("rb") as f:
         return f.read(32)
 
 
-def _rejected(exc: media.MediaRejected) -> ProblemError:
+def rejected(exc: media.MediaRejected) -> ProblemError:
     kind = UnsupportedMediaType if exc.code == "unsupported_media_type" else ValidationFailed
     return kind(
         exc.message,

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import shutil
-import tempfile
 import uuid
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, Header, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from zg_common.authz import command_centre, require
@@ -22,7 +18,7 @@ from zg_common.geojson import (
     point,
 )
 from zg_common.identity import Identity
-from zg_intake import feedback, media_service, queries, service, wording
+from zg_intake import feedback, media_service, queries, service, uploads, wording
 from zg_intake.access import may_see_reporter
 from zg_intake.dependencies import MediaStoreDep, ReferenceDep, SettingsDep
 from zg_intake.exceptions import MediaNotFound
@@ -237,41 +233,64 @@ def media_read(row: Media, caller: Identity) -> MediaRead:
     tags=["media"],
     summary="Upload a photo or video (multipart), to attach to a case when reporting it",
     description="JPEG, PNG, WebP or HEIC photos and MP4, QuickTime or 3GP videos, judged by "
-    "their content. Photos are served re-encoded without metadata (EXIF location removed) and "
-    "with a thumbnail; videos with their location blanked. Unattached uploads expire.",
+    "their content as it arrives (anything else is refused at its first bytes). Photos are "
+    "served re-encoded without metadata (EXIF location removed) and with a thumbnail; videos "
+    "with their location blanked. Unattached uploads expire. Each uploader has a daily quota.",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {
+                            "file": {
+                                "type": "string",
+                                "format": "binary",
+                                "description": "the photo or video",
+                            },
+                            "purpose": {
+                                "type": "string",
+                                "enum": list(media_service.PURPOSES),
+                                "default": "report",
+                            },
+                        },
+                    }
+                }
+            },
+        }
+    },
 )
 async def upload_media(
     caller: Annotated[Identity, require("media.upload")],
+    request: Request,
     settings: SettingsDep,
-    file: Annotated[UploadFile, File(description="the photo or video")],
     session: SessionDep,
     store: MediaStoreDep,
     response: Response,
-    purpose: Annotated[
-        Literal["report", "before", "after", "disposal", "evidence"], Form()
-    ] = "report",
 ) -> MediaRead:
-    path, size = await asyncio.to_thread(_spool, file)
+    quota_left = settings.media_quota_bytes_per_day - await media_service.uploaded_today(
+        session, caller
+    )
+    received = await uploads.receive(request, settings, quota_left=quota_left)
+    assert received.path is not None
     try:
         row = await media_service.upload_media(
             session,
             store=store,
-            upload=media_service.Upload(path=path, size=size, purpose=purpose),
+            upload=media_service.Upload(
+                path=received.path,
+                size=received.size,
+                purpose=received.fields.get("purpose") or "report",
+            ),
             uploader=caller,
             settings=settings,
         )
     finally:
-        path.unlink(missing_ok=True)
+        received.path.unlink(missing_ok=True)
     response.headers["Location"] = f"/api/v1/media/{row.id}"
     return media_read(row, caller)
-
-
-def _spool(upload: UploadFile) -> tuple[Path, int]:
-    """The upload as a file of its own (Pillow and the video checks read and seek in it)."""
-    with tempfile.NamedTemporaryFile(prefix="zg-upload-", delete=False) as out:
-        upload.file.seek(0)
-        shutil.copyfileobj(upload.file, out, 1 << 20)
-        return Path(out.name), out.tell()
 
 
 @router.get(
