@@ -14,7 +14,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install chromium run infra test lint format unit integration e2e dataset contracts policy bench clean
+.PHONY: help install chromium run infra test lint format unit integration e2e dataset contracts policy redrive bench clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -82,6 +82,9 @@ clean: ## remove local state (.data): databases, broker logs, test folders
 
 contracts: install ## regenerate docs/asyncapi.json from the event contracts
 	$(PY) -m zg_common.contracts.asyncapi > docs/asyncapi.json
+
+redrive: install ## send dead-lettered events back once their cause is fixed (LIST=1: only list; TOPICS="a b": only these)
+	$(PY) -m zg_common.redrive $(if $(LIST),--list) $(TOPICS)
 
 policy: install ## regenerate the route -> operation table the gateway checks (from the services' routes)
 	$(PY) -m tests.policy_routes > libs/common/src/zg_common/policy/routes.json

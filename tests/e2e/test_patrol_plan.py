@@ -36,9 +36,24 @@ async def test_a_day_plan_routes_every_officer_and_names_what_it_cannot(
     )
     assert refused["errors"][0]["code"] == "out_of_range"
 
-    made = await anon.post(path, headers=leader, timeout=120)
-    assert made.status_code == 201, made.text
-    plan = made.json()
+    # a long job: answered at once, made by a worker, read at its Location until it ends
+    asked = await anon.post(path, headers=leader)
+    assert asked.status_code == 202, asked.text
+    job = asked.json()
+    assert job["status"] == "queued" and job["kind"] == "patrol.plan"
+    location = asked.headers["location"]
+    assert location == f"/api/v1/patrol/jobs/{job['id']}"
+    assert_problem(await anon.get(location, headers=officer), 403, "operation_forbidden")
+
+    async def finished() -> dict[str, Any] | None:
+        read = (await anon.get(location, headers=leader)).json()
+        return read if read["status"] in ("done", "failed") else None
+
+    job = await eventually(finished, timeout=180, interval=0.5, what="the plan's job")
+    assert job["status"] == "done", job
+    assert job["result"]["plan"] == path
+    plan = (await anon.get(path, headers=leader)).json()
+    assert plan["version"] == job["result"]["version"]
     assert plan["visits"] > 6000, "every point's visits of the day"
     assert plan["planned"] >= 0.97 * plan["visits"]
     assert plan["planned"] + sum(plan["unplanned_by_reason"].values()) == plan["visits"]

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from tests.conftest import Infra
+from tests.helpers import eventually
 from tests.integration.conftest import load_data_set, service_database
 from zg_common.contracts.intake import CaseReported
 from zg_common.contracts.patrol import OfficerPositionReported
@@ -27,6 +28,7 @@ from zg_common.db import unit_of_work
 from zg_common.errors import ValidationFailed
 from zg_video_index import alarms, health, links, registry, repository
 from zg_video_index.models import Camera, outbox
+from zg_video_index.spatial import View
 
 pytestmark = pytest.mark.integration
 
@@ -129,6 +131,53 @@ async def test_the_index_follows_changes_made_elsewhere(video: tuple[AsyncEngine
     assert "CZ-01" in {c for c, _ in live.index.covering(*far)}
     assert "TW-00001" not in {c for c, _ in live.index.covering(*place)}
     assert len(live.index) == 1857
+
+
+async def test_the_index_misses_no_write_that_commits_late(
+    video: tuple[AsyncEngine, Any],
+) -> None:
+    """A transaction stamped long ago that commits after a later one (a slow import) still
+    reaches the index: it follows commit order, not the rows' `updated_at` (which it read with
+    a 10 s overlap before, and so lost this one); and a full reconcile mends a drifted index."""
+    engine, runtime = video
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    live = runtime.state.index
+    await live.catch_up(sessions)
+    slow_place, fast_place = (31.7961, 117.2841), (31.7963, 117.2843)
+    slow, fast = f"SLOW-{uuid.uuid4().hex[:6]}", f"FAST-{uuid.uuid4().hex[:6]}"
+    stamp = datetime.now(UTC) - timedelta(minutes=5)
+
+    async def add(session: Any, camera_id: str, place: tuple[float, float]) -> None:
+        checked = registry.check_rows(
+            [(1, {"id": camera_id, "kind": "public_security", "name": "test pole",
+                  "owner": "test", "lat": place[0], "lon": place[1], "heading_deg": 0,
+                  "fov_deg": 360, "range_m": 30})],
+            runtime.state.grids,
+        )  # fmt: skip
+        assert not checked.errors, checked.errors
+        await registry.store(session, checked.cameras, runtime.state.grids, now=stamp)
+
+    def covering(place: tuple[float, float]) -> set[str]:
+        return {c for c, _ in live.index.covering(*place)}
+
+    async with sessions() as slow_session:
+        await add(slow_session, slow, slow_place)  # written, not committed yet
+        await slow_session.flush()
+        async with unit_of_work(sessions) as session:
+            await add(session, fast, fast_place)
+        await live.catch_up(sessions)  # reads past the fast one's commit (old code: its stamp)
+        await slow_session.commit()
+
+    async def both() -> bool | None:
+        await live.catch_up(sessions)
+        return True if slow in covering(slow_place) and fast in covering(fast_place) else None
+
+    await eventually(both, timeout=10, what="both cameras in the index")
+
+    live.index.remove(fast)  # the index drifts (a bug, a lost update): the reconcile mends it
+    assert await live.reconcile(sessions) == 0 and fast in covering(fast_place)
+    live.index.upsert("GHOST-1", *fast_place, View(heading_deg=0, fov_deg=360, range_m=30))
+    assert await live.reconcile(sessions) == 1 and "GHOST-1" not in covering(fast_place)
 
 
 async def _events(sessions: Any, event_type: str) -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ On a database of its own: it plans the real today."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -16,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from tests.conftest import Infra
 from tests.integration.conftest import load_data_set, service_database
+from zg_common.contracts.patrol import OfficerTasksAssigned
 from zg_common.db import unit_of_work
-from zg_patrol.models import PlanRun, PlanVisit
+from zg_patrol.models import PlanRun, PlanVisit, outbox
 from zg_patrol.plans import service as plans
 
 pytestmark = pytest.mark.integration
@@ -69,3 +71,38 @@ async def test_todays_plan_is_made_once_and_starts_from_now(
         )
     assert kept is not None and kept.status == "planned" and kept.window_end < started
     assert runs == 2
+
+
+async def test_two_replicas_make_a_days_plan_once(infra: Infra) -> None:
+    """Two patrol replicas wake up together with no plan made: one makes it, the other finds
+    it being made and skips — one run, each officer's tasks announced once (before, each
+    replica solved the day and announced its own plan)."""
+    async with service_database(infra, "patrol", "zg_patrol_replicas") as engine:
+        loaded = await load_data_set(engine, "patrol")
+        settings = SimpleNamespace(plan_time_limit_s=0.5, plan_workers=1, auto_plan_ahead_hour=18)
+        replicas: list[Any] = [
+            SimpleNamespace(
+                sessions=async_sessionmaker(engine, expire_on_commit=False),
+                state=loaded.state,
+                settings=settings,
+            )
+            for _ in range(2)
+        ]
+        started = datetime.now(UTC)
+        made = await asyncio.gather(*(plans.keep_ahead(r, now=started) for r in replicas))
+        days = sorted(made[0] + made[1])
+        assert days and len(days) == len(set(days)), made
+        day_of = outbox.table.c.payload["data"]["day"].astext
+        async with engine.connect() as conn:
+            runs = dict(
+                (await conn.execute(select(PlanRun.day, func.count()).group_by(PlanRun.day))).all()
+            )
+            announced = (
+                await conn.execute(
+                    select(outbox.table.c.key, day_of, func.count())
+                    .where(outbox.table.c.event_type == OfficerTasksAssigned.event_type)
+                    .group_by(outbox.table.c.key, day_of)
+                )
+            ).all()
+        assert runs == dict.fromkeys(days, 1)
+        assert announced and all(n == 1 for *_, n in announced), "each officer's tasks once"

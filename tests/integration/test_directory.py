@@ -5,14 +5,16 @@ and bad schedules are refused with the field that is wrong."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date, datetime, timedelta, timezone
 from typing import TypeVar
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tests.helpers import eventually
 from zg_common.contracts.routing import CalendarChanged, CaseDeadlineMoved, DepartmentChanged
 from zg_common.db import unit_of_work
 from zg_common.errors import ValidationFailed
@@ -106,6 +108,71 @@ async def test_a_new_years_holidays_recount_running_office_clocks_only(
         assert again == 0
         assert len(await audit.changes_of(session, "holidays/2030")) == 1
         await session.execute(delete(HolidayYear).where(HolidayYear.year == 2030))
+        await directory.next_version(session)
+    async with unit_of_work(sessions) as session:
+        await directory.refresh(session, clock)
+
+
+async def test_calendar_changes_reach_every_process_in_commit_order(
+    routing_loaded: Loaded,
+) -> None:
+    """A change that began first but commits last is not missed by another process: changes
+    take the calendars' version in turn (the second waits for the first), and a process
+    holding version n has every change up to it. Before, processes compared the rows' newest
+    `updated_at`, which a late commit stamped earlier did not move."""
+    sessions, clock = routing_loaded
+    other_process = Clock(calendars=clock.calendars, limits=clock.limits, stamp=clock.stamp)
+    week = {d: [("07:00", "21:00")] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    first = sessions()
+    try:
+        await directory.put_calendar(
+            first,
+            "extended",
+            name="作业时段 07:00-21:00 daily",
+            week=week,
+            holidays=False,
+            reason="winter hours",
+            caller=MANAGER,
+            clock=clock,
+        )  # begun first, not committed yet
+
+        async def second_change() -> None:
+            async with unit_of_work(sessions) as session:
+                await directory.put_holiday_year(
+                    session, 2031, source="a test schedule",
+                    off=[(date(2031, 3, 3), date(2031, 3, 4))], work=[],
+                    reason="later, committed first before", caller=MANAGER, clock=clock,
+                )  # fmt: skip
+
+        second = asyncio.create_task(second_change())
+
+        async def waiting_for_the_first() -> bool | None:
+            async with sessions() as session:
+                waiting = await session.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                        "AND query LIKE '%calendar_version%'"
+                    )
+                )
+            return True if waiting else None
+
+        await eventually(waiting_for_the_first, timeout=10, what="the second change waiting")
+        await first.commit()
+        await second
+    finally:
+        await first.close()
+    async with unit_of_work(sessions) as session:
+        assert await directory.refresh(session, other_process) is True
+    assert other_process.calendars["extended"].week == clock.calendars["extended"].week
+    assert other_process.stamp == clock.stamp
+    async with unit_of_work(sessions) as session:  # the data set's hours back
+        original = {d: [("06:00", "22:00")] for d in week}
+        await directory.put_calendar(
+            session, "extended", name="作业时段 06:00-22:00 daily", week=original,
+            holidays=False, reason="back", caller=MANAGER, clock=clock,
+        )  # fmt: skip
+        await session.execute(delete(HolidayYear).where(HolidayYear.year == 2031))
+        await directory.next_version(session)
     async with unit_of_work(sessions) as session:
         await directory.refresh(session, clock)
 

@@ -78,3 +78,26 @@ def test_kraft_cluster_ids_never_look_like_an_option() -> None:
     ids = [new_cluster_id() for _ in range(5000)]  # about 78 would start with '-' unguarded
     assert not any(i.startswith("-") for i in ids)
     assert all(len(i) == 22 for i in ids) and len(set(ids)) == len(ids)
+
+
+def test_every_alert_rule_reads_a_metric_the_platform_exports() -> None:
+    """deploy/prometheus/alerts.yaml: well formed, each rule explained, and every metric it
+    names exported by some process (a renamed metric would silence its alert)."""
+    import importlib
+
+    from prometheus_client import REGISTRY
+
+    for module in ("zg_common.http", "zg_common.outbox", "zg_common.consumer",
+                   "zg_common.redrive", "zg_gateway.ratelimit"):  # fmt: skip
+        importlib.import_module(module)
+    exported: set[str] = set()
+    for metric in REGISTRY.collect():
+        exported |= {metric.name, f"{metric.name}_total", f"{metric.name}_bucket"}
+    document = yaml.safe_load((REPO / "deploy" / "prometheus" / "alerts.yaml").read_text())
+    rules = [rule for group in document["groups"] for rule in group["rules"]]
+    assert {r["alert"] for r in rules} >= {"DeadLettersWaiting", "OutboxBacklog"}
+    for rule in rules:
+        assert rule["annotations"]["summary"] and rule["annotations"]["description"], rule
+        assert rule["labels"]["severity"] in ("warning", "critical"), rule
+        named = set(re.findall(r"\bzg_[a-z_]+", rule["expr"]))
+        assert named and named <= exported, (rule["alert"], named - exported)

@@ -23,7 +23,6 @@ FORBIDDEN_IMPORTS = {
 # Routes that hand the process's runtime to a long job, which commits in its own steps around
 # a solver that runs for seconds (never a transaction held open meanwhile): (module, function).
 LONG_JOBS = {
-    ("zg_patrol/plans/router.py", "make_plan"),  # the day's plan: the route solver
     ("zg_patrol/plans/router.py", "drop_out"),  # the rest of a shift planned again
 }
 

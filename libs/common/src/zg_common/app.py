@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from zg_common import migrate, readiness
+from zg_common import migrate, readiness, redrive
 from zg_common.consumer import ConsumerSpec, IdempotentConsumer
 from zg_common.db import create_engine, create_sessionmaker
 from zg_common.docs import swagger_ui
@@ -271,6 +271,10 @@ async def _start_messaging(runtime: Runtime[Any, Any]) -> None:
     runtime.tasks.append(
         asyncio.create_task(keep_running("housekeeping", lambda: _housekeeping(runtime)))
     )
+    if consumed := sorted({t for c in consumer_specs for t in c.topics}):  # the DLQ gauge
+        runtime.tasks.append(
+            asyncio.create_task(redrive.watch(settings.kafka_bootstrap_servers, consumed))
+        )
     runtime.messaging_ready.set()
     log.info("messaging started", extra={"topics": sorted(topics)})
 

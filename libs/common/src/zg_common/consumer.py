@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord
-from aiokafka.errors import CommitFailedError
+from aiokafka.errors import CommitFailedError, IllegalStateError
 from prometheus_client import Counter
 from pydantic import ValidationError
 from sqlalchemy import MetaData
@@ -185,14 +185,17 @@ class IdempotentConsumer:
                     timeout_ms=1000, max_records=self.spec.max_records
                 )
                 for tp, records in batches.items():
+                    if tp not in self.consumer.assignment():
+                        continue  # moved to another member meanwhile: it takes them from there
                     await self.handle_batch(records)
                     # Each record above is committed in the database (or dead-lettered) before
                     # its offset is; a crash in between redelivers, and the table de-duplicates.
                     try:
                         await self.consumer.commit({tp: records[-1].offset + 1})
-                    except CommitFailedError:
-                        # The group rebalanced (a broker restart, a new member): these records
-                        # come again to whoever owns the partition now, and are skipped there.
+                    except (CommitFailedError, IllegalStateError):
+                        # The group rebalanced (a broker restart, a new member) or the
+                        # partition moved during the batch: these records come again to
+                        # whoever owns it now, and are skipped there.
                         log.warning(
                             "offset commit refused after a rebalance; continuing",
                             extra={"topic": tp.topic, "partition": tp.partition},

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -76,6 +77,38 @@ async def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncItera
                 await callback()
             except Exception:
                 log.exception("an after-commit callback failed")
+
+
+TRY_LOCK = text("SELECT pg_try_advisory_lock(hashtext(:name), :key)")
+UNLOCK = text("SELECT pg_advisory_unlock(hashtext(:name), :key)")
+
+
+@asynccontextmanager
+async def exclusive(
+    sessions: async_sessionmaker[AsyncSession], name: str, key: int = 0
+) -> AsyncIterator[bool]:
+    """Whether this process may do `name`'s work (for `key`) now, among every replica: a
+    session advisory lock on a connection held for the block and given up at its end (or when
+    the process dies and its connection closes). False: another replica is at it, skip."""
+    engine = sessions.kw["bind"]
+    params = {"name": name, "key": key}
+    async with engine.connect() as conn:
+        taken = bool(
+            await conn.scalar(text("SELECT pg_try_advisory_lock(hashtext(:name), :key)"), params)
+        )
+        await conn.commit()  # no transaction stays open while the work runs
+        try:
+            yield taken
+        finally:
+            if taken:
+                try:
+                    await conn.execute(
+                        text("SELECT pg_advisory_unlock(hashtext(:name), :key)"), params
+                    )
+                    await conn.commit()
+                except BaseException:
+                    await conn.invalidate()  # closed, not pooled: the lock goes with it
+                    raise
 
 
 async def request_session(request: Request) -> AsyncIterator[AsyncSession]:

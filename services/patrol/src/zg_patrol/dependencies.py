@@ -8,6 +8,7 @@ from typing import Annotated, Any, cast
 from fastapi import Depends, Request
 
 from zg_common.app import runtime_of
+from zg_common.jobs import Jobs
 from zg_patrol.checkin.qr import PointCodes
 from zg_patrol.requirements import Requirements
 from zg_patrol.runtime import PatrolRuntime
@@ -25,6 +26,12 @@ def object_types(request: Request) -> dict[str, dict[str, Any]]:
     return runtime(request).state.object_types
 
 
+def plan_jobs(request: Request) -> Jobs:
+    from zg_patrol.plans.jobs import jobs_of
+
+    return jobs_of(runtime(request))
+
+
 def point_codes(request: Request) -> PointCodes:
     return PointCodes.of(runtime(request).settings)
 
@@ -33,3 +40,4 @@ RuntimeDep = Annotated[PatrolRuntime, Depends(runtime)]
 RequirementsDep = Annotated[Requirements, Depends(requirements)]
 ObjectTypesDep = Annotated[dict[str, dict[str, Any]], Depends(object_types)]
 PointCodesDep = Annotated[PointCodes, Depends(point_codes)]
+JobsDep = Annotated[Jobs, Depends(plan_jobs)]

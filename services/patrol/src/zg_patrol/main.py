@@ -12,6 +12,7 @@ from zg_patrol.checkin import router as checkin
 from zg_patrol.config import PatrolSettings
 from zg_patrol.models import SCHEMA, outbox
 from zg_patrol.plans import consumers, missed, tasks
+from zg_patrol.plans import jobs as plan_jobs
 from zg_patrol.plans import router as plans
 from zg_patrol.plans import service as planning
 from zg_patrol.positions import router as positions
@@ -43,7 +44,7 @@ def create_app(settings: PatrolSettings | None = None) -> FastAPI:
             produces=CONTRACTS,
             on_startup=[refdata.load],
             consumers=consumers.consumers,
-            workers=[planning.daily, missed.watch, tasks.watch],
+            workers=[planning.daily, missed.watch, tasks.watch, plan_jobs.work],
             purges=[tracks.purge_track],
         ),
     )

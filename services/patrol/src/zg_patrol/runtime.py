@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from zg_common.app import Runtime
+from zg_common.jobs import Jobs
 from zg_patrol.config import PatrolSettings
 from zg_patrol.requirements import Requirements
 
@@ -14,6 +15,7 @@ from zg_patrol.requirements import Requirements
 class State:
     requirements: Requirements = field(init=False)  # shifts and what each point needs
     object_types: dict[str, dict[str, Any]] = field(init=False)  # id -> object type
+    jobs: Jobs | None = None  # long jobs (a day's plan): plans.jobs.jobs_of
 
 
 PatrolRuntime = Runtime[PatrolSettings, State]

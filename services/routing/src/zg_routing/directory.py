@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.contracts.routing import (
@@ -187,21 +187,22 @@ def _calendar_data(rows: Iterable[WorkingCalendarRow], years: Iterable[HolidayYe
     }
 
 
-async def _stamp(session: AsyncSession) -> tuple[object, ...]:
+VERSION = text("SELECT version FROM routing.calendar_version WHERE id = 1")
+NEXT_VERSION = text(
+    "UPDATE routing.calendar_version SET version = version + 1 WHERE id = 1 RETURNING version"
+)
+
+
+async def _stamp(session: AsyncSession) -> object:
     """Which version of the calendar rows the database holds now."""
-    calendars = (
-        await session.execute(
-            select(func.count(), func.max(WorkingCalendarRow.updated_at)).select_from(
-                WorkingCalendarRow
-            )
-        )
-    ).one()
-    years = (
-        await session.execute(
-            select(func.count(), func.max(HolidayYear.updated_at)).select_from(HolidayYear)
-        )
-    ).one()
-    return (*calendars, *years)
+    return await session.scalar(VERSION)
+
+
+async def next_version(session: AsyncSession) -> None:
+    """Count a change of the calendar rows, in its transaction: the row lock orders concurrent
+    changes as they commit, so a process that has seen version n has seen every change up to
+    it."""
+    await session.execute(NEXT_VERSION)
 
 
 async def read_calendars(session: AsyncSession) -> tuple[dict[str, WorkingCalendar], object]:
@@ -240,6 +241,7 @@ async def _apply(
     """Rebuild the clock from the session's rows (this change included) and recount the running
     clocks of the changed calendars, each moved deadline announced; returns how many moved."""
     await session.flush()
+    await next_version(session)
     calendars, stamp = await read_calendars(session)
     clock.reload(calendars, stamp)
     cases = await session.scalars(

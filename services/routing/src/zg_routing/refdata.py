@@ -98,6 +98,7 @@ async def load(runtime: RoutingRuntime) -> None:
                 )
                 .on_conflict_do_nothing()
             )
+        await directory.next_version(session)
 
     async with unit_of_work(runtime.sessions) as session:
         loaded = [

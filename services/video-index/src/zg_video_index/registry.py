@@ -8,14 +8,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 from shapely.geometry import Point, shape
 from shapely.ops import unary_union
 from shapely.prepared import prep
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -159,15 +159,29 @@ async def store(
     return len(cameras) - len(existing), updated
 
 
-LOOK_BACK = timedelta(seconds=10)
+# Rows of transactions older than every transaction still running (the snapshot's xmin): none
+# can commit behind them, so a cursor over (change_xid, id) below that horizon misses nothing.
+CHANGED = text(
+    "SELECT id, lat, lon, heading_deg, fov_deg, range_m, retired_at IS NOT NULL, "
+    "change_xid::text, id FROM video_index.camera "
+    "WHERE (change_xid < pg_snapshot_xmin(pg_current_snapshot()) "
+    "AND (change_xid, id) > (CAST(:xid AS xid8), :id)) OR change_xid = CAST(:own AS xid8) "
+    "ORDER BY change_xid, id"
+)
+ALL = text(
+    "SELECT id, lat, lon, heading_deg, fov_deg, range_m, retired_at IS NOT NULL "
+    "FROM video_index.camera"
+)
+OWN_XID = text("SELECT pg_current_xact_id()::text")
 
 
 class LiveIndex:
-    """The index of the cameras in service, and how far it has read the registry."""
+    """The index of the cameras in service, and how far it has read the registry: the last
+    (transaction, camera) it applied below the horizon of finished transactions."""
 
     def __init__(self, projection: Projection) -> None:
         self.index = CameraIndex(projection)
-        self.read_until: datetime | None = None
+        self.cursor: tuple[int, str] = (0, "")
 
     def apply(self, camera: Camera) -> None:
         self._apply(
@@ -197,30 +211,37 @@ class LiveIndex:
             self.index.upsert(camera_id, lat, lon, view)
 
     async def catch_up(self, sessions: async_sessionmaker[AsyncSession]) -> int:
-        """Apply the rows changed since the last look (only the columns the index needs);
-        how many."""
+        """Apply the rows committed since the last look, in commit order (only the columns the
+        index needs); how many."""
         async with sessions() as session:
             return await self.catch_up_with(session)
 
-    async def catch_up_with(self, session: AsyncSession) -> int:
-        """`catch_up` on a session of the caller's (its own writes, once committed)."""
-        query = select(
-            Camera.id,
-            Camera.lat,
-            Camera.lon,
-            Camera.heading_deg,
-            Camera.fov_deg,
-            Camera.range_m,
-            Camera.retired_at.is_not(None),
-            Camera.updated_at,
-        ).order_by(Camera.updated_at)
-        if self.read_until is not None:
-            # a little overlap: a transaction committed late with an earlier stamp
-            query = query.where(Camera.updated_at >= self.read_until - LOOK_BACK)
-        changed = (await session.execute(query)).all()
+    async def catch_up_with(self, session: AsyncSession, *, own: int = 0) -> int:
+        """`catch_up` on a session of the caller's; `own`: the transaction it has just
+        committed, applied at once even while older ones still run (read your writes)."""
+        xid, after = self.cursor
+        changed = (await session.execute(CHANGED, {"xid": xid, "id": after, "own": own})).all()
         for row in changed:
             self._apply(*row[:7])
-        if changed:
-            last = changed[-1][7]
-            self.read_until = max(self.read_until or last, last)
+        below = [row for row in changed if int(row[7]) != own]
+        if below:
+            self.cursor = (int(below[-1][7]), below[-1][8])
         return len(changed)
+
+    async def reconcile(self, sessions: async_sessionmaker[AsyncSession]) -> int:
+        """Rebuild from the whole registry (now and then, in case anything drifted): cameras
+        gone or retired leave the index, the others are set as they are; how many changed."""
+        async with sessions() as session:
+            rows = (await session.execute(ALL)).all()
+        serving = {row[0] for row in rows if not row[6]}
+        drifted = [camera_id for camera_id in self.index.ids() if camera_id not in serving]
+        for camera_id in drifted:
+            self.index.remove(camera_id)
+        for row in rows:
+            self._apply(*row)
+        return len(drifted)
+
+
+async def own_transaction(session: AsyncSession) -> int:
+    """The id of the session's transaction (it has written, so it has one)."""
+    return int(await session.scalar(OWN_XID) or 0)

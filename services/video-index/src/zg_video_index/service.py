@@ -6,6 +6,7 @@ index to learn it once committed (other replicas' indexes follow within a second
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +28,8 @@ from zg_video_index.schemas import CameraIn, Kind, Status
 
 ImportMode = Literal["all_or_nothing", "keep_good"]
 ExportFormat = Literal["csv", "geojson"]
+log = logging.getLogger(__name__)
+
 MAX_ROWS = 200_000
 
 
@@ -38,9 +41,11 @@ class Imported:
     errors: list[RowError]
 
 
-def _learn(session: AsyncSession, state: State) -> None:
-    """This process's index learns the unit of work's writes as soon as they are committed."""
-    after_commit(session, lambda: state.index.catch_up_with(session))
+async def _learn(session: AsyncSession, state: State) -> None:
+    """This process's index learns the unit of work's writes as soon as they are committed
+    (and whatever else has committed before them)."""
+    own = await registry.own_transaction(session)
+    after_commit(session, lambda: state.index.catch_up_with(session, own=own))
 
 
 def _single(errors: list[RowError]) -> ProblemError:
@@ -66,7 +71,7 @@ async def register_camera(
     if await repository.camera_exists(session, camera.id):
         raise Conflict(f"camera {camera.id} is registered already (PATCH it)")
     await registry.store(session, checked.cameras, state.grids, now=now)
-    _learn(session, state)
+    await _learn(session, state)
     stored = await repository.camera_in_service(session, camera.id)
     assert stored is not None
     return stored
@@ -99,7 +104,7 @@ async def change_camera(
     if checked.errors:
         raise _single(checked.errors)
     await registry.store(session, checked.cameras, state.grids, now=now)
-    _learn(session, state)
+    await _learn(session, state)
     stored = await repository.camera_in_service(session, camera_id)
     assert stored is not None
     return stored
@@ -113,7 +118,7 @@ async def retire_camera(
         raise CameraNotFound(f"No camera {camera_id}")
     camera.retired_at = camera.updated_at = now
     await session.flush()
-    _learn(session, state)
+    await _learn(session, state)
     return camera
 
 
@@ -136,7 +141,7 @@ async def import_cameras(
     if errors and mode == "all_or_nothing":
         raise rejected(errors)
     created, updated = await registry.store(session, checked.cameras, state.grids, now=now)
-    _learn(session, state)
+    await _learn(session, state)
     return Imported(len(rows), created, updated, errors)
 
 
@@ -149,7 +154,7 @@ async def receive_heartbeats(
             errors=[FieldError(field="beats.at", code="naive_datetime", message="add an offset")],
         )
     taken, refused = await health.receive(session, beats, now=now, grid_of=state.grids.grid_of)
-    _learn(session, state)  # mobile units moved
+    await _learn(session, state)  # mobile units moved
     return taken, refused
 
 
@@ -233,8 +238,15 @@ async def cameras_of_case(session: AsyncSession, case_id: uuid.UUID) -> list[tup
 
 async def follow_registry(runtime: VideoIndexRuntime) -> None:
     """Background loop: keep this process's index right with the registry (other replicas'
-    writes)."""
+    writes, in commit order), and rebuild it from the whole registry now and then."""
     live = runtime.state.index
+    settings = runtime.settings
+    clock = asyncio.get_running_loop().time
+    reconciled = clock()
     while True:
         await live.catch_up(runtime.sessions)
-        await asyncio.sleep(runtime.settings.index_refresh_interval_s)
+        if clock() - reconciled >= settings.index_reconcile_interval_s:
+            if drifted := await live.reconcile(runtime.sessions):
+                log.warning("the camera index had drifted", extra={"cameras": drifted})
+            reconciled = clock()
+        await asyncio.sleep(settings.index_refresh_interval_s)

@@ -70,6 +70,9 @@ class CameraIndex:
     def __len__(self) -> int:
         return len(self._slot)
 
+    def ids(self) -> list[str]:
+        return list(self._slot)
+
     def __contains__(self, camera_id: object) -> bool:
         return camera_id in self._slot
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.authz import Scope, require
@@ -13,11 +14,13 @@ from zg_common.db import SessionDep
 from zg_common.geojson import Feature, FeatureCollection, GeoJSONResponse, point
 from zg_common.geojson import line as line_
 from zg_common.identity import Identity
-from zg_patrol.dependencies import RuntimeDep
+from zg_common.jobs import JobRead
+from zg_patrol.dependencies import JobsDep, RequirementsDep, RuntimeDep
 from zg_patrol.models import PlanRun
 from zg_patrol.params import Badge
 from zg_patrol.plans import replan
 from zg_patrol.plans import service as plans
+from zg_patrol.plans.jobs import PLAN
 from zg_patrol.plans.schemas import (
     DropOut,
     DropOutRead,
@@ -42,24 +45,46 @@ PlanDay = Annotated[date, Path(description="the plan's day (shifts that start on
 
 @router.post(
     "/patrol/plans/{day}",
-    status_code=status.HTTP_201_CREATED,
-    response_model=PlanRead,
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobRead,
     tags=["patrol plans"],
-    summary="Make the day's patrol plan (today up to 14 days ahead): every required visit "
-    "given to an officer on shift and ordered into a walking route, or named as unplannable",
-    description="Runs the route solver within the configured budget (ZG_PATROL_PLAN_TIME_LIMIT_S"
-    ", 7 s by default) and publishes each officer's tasks. Visits already done are kept; the "
-    "open visits of an earlier run for the day are replaced.",
+    summary="Make the day's patrol plan (today up to 14 days ahead), as a job: answered at once "
+    "with the job (Location), which makes every required visit an officer's, in walking order, "
+    "or names why it cannot be",
+    description="The route solver runs within the configured budget (ZG_PATROL_PLAN_TIME_LIMIT_S"
+    ", 7 s by default) in a worker of the service; read the job at its Location until it is "
+    "`done` (its `result` names the plan: GET it) or `failed` (its `error`). The plan publishes "
+    "each officer's tasks. Visits already done are kept; the open visits of an earlier run for "
+    "the day are replaced.",
 )
 async def make_plan(
     caller: Annotated[Identity, require("patrol.plan")],
     day: PlanDay,
-    runtime: RuntimeDep,
+    requirements: RequirementsDep,
+    jobs: JobsDep,
     session: SessionDep,
-) -> PlanRead:
-    # a long job: it commits in its own steps around the solver (plans.service.generate)
-    run = await plans.generate(runtime, day, caller.sub)
-    return await _plan_read(session, run, Scope.of(caller))
+    response: Response,
+) -> JobRead:
+    plans.check_day(day, requirements, datetime.now(UTC))
+    job = await jobs.submit(session, PLAN, {"day": day.isoformat(), "by": caller.sub}, caller)
+    response.headers["Location"] = f"/api/v1/patrol/jobs/{job.id}"
+    return job
+
+
+@router.get(
+    "/patrol/jobs/{job_id}",
+    response_model=JobRead,
+    tags=["patrol plans"],
+    summary="A day's plan being made (whoever may make plans): queued, running, done with the "
+    "plan it made, or failed with why",
+)
+async def read_job(
+    caller: Annotated[Identity, require("patrol.plan")],
+    job_id: uuid.UUID,
+    jobs: JobsDep,
+    session: SessionDep,
+) -> JobRead:
+    return await jobs.read(session, job_id)
 
 
 async def _plan_read(

@@ -23,7 +23,7 @@ from zg_common.contracts.patrol import (
     PlannedVisit,
 )
 from zg_common.contracts.routing import CaseTask
-from zg_common.db import unit_of_work
+from zg_common.db import exclusive, unit_of_work
 from zg_common.errors import FieldError, ValidationFailed
 from zg_patrol.exceptions import OfficerNotFound, PlanNotFound
 from zg_patrol.models import (
@@ -341,9 +341,14 @@ async def keep_ahead(runtime: PatrolRuntime, *, now: datetime) -> list[date]:
         days.append(today + timedelta(days=1))
     made = []
     for day in days:
-        async with unit_of_work(runtime.sessions) as session:
-            exists = await repository.has_plan(session, day)
-        if not exists:
+        # one replica makes a day's plan; another finds it made (or being made) and skips
+        async with exclusive(runtime.sessions, "patrol.auto-plan", day.toordinal()) as mine:
+            if not mine:
+                continue
+            async with unit_of_work(runtime.sessions) as session:
+                exists = await repository.has_plan(session, day)
+            if exists:
+                continue
             run = await generate(runtime, day, AUTO_PLANNER)
             log.info(
                 "made the day's plan nobody had made",

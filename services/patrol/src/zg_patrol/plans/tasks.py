@@ -21,7 +21,7 @@ from zg_common.contracts.routing import (
     CaseTaskRequested,
     CaseTransitioned,
 )
-from zg_common.db import unit_of_work
+from zg_common.db import exclusive, unit_of_work
 from zg_patrol.models import PlanVisit
 from zg_patrol.plans import repository
 from zg_patrol.plans.replan import replan_shift
@@ -159,13 +159,17 @@ async def route_waiting(runtime: PatrolRuntime, *, now: datetime, time_limit_s: 
 
 
 async def watch(runtime: PatrolRuntime) -> None:
-    """Background loop: carry tasks over ended shifts, route the tasks waiting."""
+    """Background loop: carry tasks over ended shifts, route the tasks waiting (one replica
+    at a time)."""
     settings = runtime.settings
     interval = settings.task_watch_interval_s
     limit = settings.replan_time_limit_s
     requirements = runtime.state.requirements
     while True:
         now = datetime.now(UTC)
-        await carry_over(runtime.sessions, requirements, now=now)
-        await route_waiting(runtime, now=now, time_limit_s=limit)
+        # one replica at a time: two would each re-plan a shift and announce it twice
+        async with exclusive(runtime.sessions, "patrol.case-tasks") as mine:
+            if mine:
+                await carry_over(runtime.sessions, requirements, now=now)
+                await route_waiting(runtime, now=now, time_limit_s=limit)
         await asyncio.sleep(interval)
