@@ -74,3 +74,50 @@ async def test_a_line_without_end_is_cut_and_the_next_one_read() -> None:
     lines = [line async for line in output_lines(stream)]
     assert [len(line) for line in lines] == [MAX_LINE_BYTES + len(b" [line cut]"), 5]
     assert lines[1] == b"short"
+
+
+SLEEPER = (
+    "import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+    "print('ready', flush=True)\ntime.sleep(120)\n"
+)
+
+
+def test_the_next_start_stops_what_a_killed_supervisor_left_of_its_own() -> None:
+    """A supervisor killed outright leaves its children running (a service ignoring SIGTERM
+    while it hangs in shutdown, a PostgreSQL in smart shutdown): the next start stops the ones
+    it recorded and the PostgreSQL of its own data folder, and nothing else."""
+    import subprocess
+    import tempfile
+
+    from zg_local import leftovers
+
+    with tempfile.TemporaryDirectory() as folder:
+        data = Path(folder)
+        (data / "postgres").mkdir()
+        hanging = [sys.executable, "-c", SLEEPER]
+        service = subprocess.Popen(hanging, start_new_session=True, stdout=subprocess.PIPE)
+        postgres = subprocess.Popen(  # stands in for `postgres -D <data>/postgres`
+            [sys.executable, "-c", "import time; time.sleep(120)", str(data / "postgres")],
+            start_new_session=True,
+        )
+        stranger = subprocess.Popen(hanging, start_new_session=True)  # not ours
+        try:
+            assert service.stdout is not None and service.stdout.readline() == b"ready\n"
+            leftovers.record(data, [("intake", service.pid, hanging)])
+            (data / "postgres" / "postmaster.pid").write_text(
+                f"{postgres.pid}\n{data / 'postgres'}\n"
+            )
+            found = {x.name: x for x in leftovers.find(data)}
+            assert set(found) == {"intake", "postgres"}
+            assert found["postgres"].signal == signal.SIGINT, "fast shutdown, not smart"
+            leftovers.stop(list(found.values()), grace_s=1.0)  # intake ignores SIGTERM: killed
+            assert not leftovers._alive(service.pid) and not leftovers._alive(postgres.pid)
+            assert leftovers._alive(stranger.pid), "a process it did not start is left alone"
+            leftovers.forget(data)
+            assert leftovers.find(data) == [], "what stopped is not found again"
+        finally:
+            for proc in (service, postgres, stranger):
+                proc.kill()
+                proc.wait()
+            if service.stdout is not None:
+                service.stdout.close()

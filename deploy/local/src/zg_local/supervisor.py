@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 
 from zg_common.logging import render_console
-from zg_local import simulator
+from zg_local import leftovers, simulator
 from zg_local.config import REPO_ROOT, LocalConfig
 from zg_local.kafka import LocalKafka
 from zg_local.postgres import LocalPostgres
@@ -150,6 +150,9 @@ class Supervisor:
         child.pump = asyncio.create_task(self._pump(child, index))
         self.children = [c for c in self.children if c.name != name] + [child]
         child.watcher = asyncio.create_task(self._watch(child))
+        leftovers.record(
+            self.cfg.data_dir, [(c.name, c.proc.pid, c.command) for c in self.children]
+        )
         return child
 
     async def _watch(self, child: Child) -> None:
@@ -229,8 +232,11 @@ class Supervisor:
         if self.with_services:
             ports.update({svc.name: svc.port for svc in cfg.services})
             ports["gateway"] = cfg.gateway_port
-        check_ports_free(ports)
         cfg.data_dir.mkdir(parents=True, exist_ok=True)
+        # an earlier run killed before it could stop its children (leftovers.py)
+        if stopped := await asyncio.to_thread(leftovers.stop_leftovers, cfg.data_dir):
+            self.say("supervisor", f"stopped what an earlier run left: {', '.join(stopped)}")
+        check_ports_free(ports)
 
         if external_db:
             database_url = external_db
@@ -316,6 +322,7 @@ class Supervisor:
                 if c.name == name:
                     self.say("supervisor", f"stopping {name}")
                     await self.stop_child(c, timeouts[name])
+        leftovers.forget(self.cfg.data_dir)
 
     async def run(self) -> int:
         # readiness probes fail on purpose while the broker starts; their client logs are noise

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from zg_common import migrate, readiness, redrive
+from zg_common import migrate, readiness, redrive, shutdown
 from zg_common.consumer import ConsumerSpec, IdempotentConsumer
 from zg_common.db import create_engine, create_sessionmaker
 from zg_common.docs import swagger_ui
@@ -176,6 +176,8 @@ def create_base_app(
 
 HEALTHY_RUN_S = 60.0
 SHUTDOWN_STOP_S = 5.0  # the producer's stop at shutdown, whatever the broker does
+# the whole of a service's shutdown, below the supervisor's 15 s before it kills
+SHUTDOWN_DEADLINE_S = 10.0
 
 
 async def keep_running(
@@ -344,19 +346,7 @@ def create_service_app(settings: SettingsT, spec: ServiceSpec[SettingsT, StateT]
             log.info("service started", extra={"port": settings.http_port})
             yield
         finally:
-            for task in reversed(runtime.tasks):
-                task.cancel()
-            for task in runtime.tasks:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
-            with contextlib.suppress(Exception):
-                # bounded: with the broker away, a flush would wait for its timeouts
-                await asyncio.wait_for(runtime.producer.stop(), SHUTDOWN_STOP_S)
-            try:
-                await runtime.cleanup.aclose()
-            except Exception:
-                log.exception("clean-up at shutdown failed")
-            await engine.dispose()
+            await shutdown.within(SHUTDOWN_DEADLINE_S, shutdown.service(runtime, SHUTDOWN_STOP_S))
 
     app = create_base_app(
         settings,
