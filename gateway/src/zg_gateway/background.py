@@ -26,7 +26,9 @@ async def relay_events(engine: AsyncEngine, settings: GatewaySettings) -> None:
     after a week, as the services' are."""
     topics = {c.topic for c in GATEWAY_CONTRACTS}
     producer = await connect_producer(settings, topics, client_id="gateway")
-    relay, task = start_relay(engine, producer, outbox, name="gateway", settings=settings)
+    relay, task = start_relay(
+        engine, producer, outbox, name="gateway", settings=settings, topics=topics
+    )
     try:
         while not task.done():
             await asyncio.wait([task], timeout=3600)

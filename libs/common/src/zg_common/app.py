@@ -35,7 +35,8 @@ from zg_common.identity import IdentityVerifier
 from zg_common.kafka import connect_producer, create_producer
 from zg_common.logging import configure_logging
 from zg_common.messaging import purge_processed
-from zg_common.outbox import OUTBOX_BACKLOG_AGE, Outbox, OutboxRelay
+from zg_common.outbox import Outbox, OutboxRelay
+from zg_common.outbox_faults import OUTBOX_BACKLOG_AGE
 from zg_common.readiness import Failures
 from zg_common.settings import CommonSettings, ServiceSettings
 
@@ -221,9 +222,11 @@ def start_relay(
     *,
     name: str,
     settings: ServiceSettings,
+    topics: set[str],
     failures: Failures | None = None,
 ) -> tuple[OutboxRelay, asyncio.Task[None]]:
-    """The outbox's relay, running (restarted if it fails)."""
+    """The outbox's relay, running (restarted if it fails; a new producer of its own when
+    `producer` breaks)."""
     relay = OutboxRelay(
         engine,
         producer,
@@ -231,6 +234,7 @@ def start_relay(
         service=name,
         batch_size=settings.outbox_batch_size,
         poll_interval=settings.outbox_poll_interval_s,
+        rebuild=partial(connect_producer, settings, topics, client_id=f"{name}-relay"),
     )
     return relay, asyncio.create_task(keep_running("outbox-relay", relay.run, failures))
 
@@ -254,6 +258,7 @@ async def _start_messaging(runtime: Runtime[Any, Any]) -> None:
             spec.outbox,
             name=spec.name,
             settings=settings,
+            topics=topics,
             failures=runtime.failures,
         )
         runtime.tasks.append(task)

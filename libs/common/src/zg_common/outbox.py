@@ -27,7 +27,6 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
-from prometheus_client import Counter, Gauge
 from pydantic import ValidationError
 from sqlalchemy import MetaData, Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -35,24 +34,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from zg_common.db import to_asyncpg_dsn
 from zg_common.events import CloudEvent, EventContract
 from zg_common.messaging import outbox_channel, outbox_table
+from zg_common.outbox_faults import (
+    BROKEN_PRODUCER,
+    OUTBOX_BACKLOG_AGE,
+    OUTBOX_FAILURES,
+    OUTBOX_PRODUCER_REBUILDS,
+    OUTBOX_PUBLISHED,
+    OUTBOX_ROW_FAILURES,
+    OUTBOX_SET_ASIDE,
+    not_the_rows,
+)
 
 log = logging.getLogger(__name__)
-
-OUTBOX_PUBLISHED = Counter(
-    "zg_outbox_published_total", "Events published from the outbox", ["service"]
-)
-OUTBOX_FAILURES = Counter("zg_outbox_publish_failures_total", "Failed outbox batches", ["service"])
-OUTBOX_ROW_FAILURES = Counter(
-    "zg_outbox_row_failures_total", "Outbox rows the broker refused (counted per row)", ["service"]
-)
-OUTBOX_SET_ASIDE = Counter(
-    "zg_outbox_rows_set_aside_total",
-    "Outbox rows set aside after their attempts (an operator looks at last_error)",
-    ["service"],
-)
-OUTBOX_BACKLOG_AGE = Gauge(
-    "zg_outbox_oldest_unpublished_seconds", "Age of the oldest unpublished event", ["service"]
-)
 
 
 class Outbox:
@@ -121,14 +114,6 @@ class Outbox:
 AfterPublish = Callable[[Sequence[str]], Awaitable[None]]
 
 
-def _outage(exc: BaseException) -> bool:
-    """A broker-wide failure (unreachable, timed out, no leader): retried as a whole, nothing
-    counted against the rows."""
-    return isinstance(exc, TimeoutError) or (
-        isinstance(exc, KafkaError) and bool(getattr(exc, "retriable", False))
-    )
-
-
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
@@ -150,9 +135,13 @@ class OutboxRelay:
         after_publish: AfterPublish | None = None,
         max_attempts: int = 10,
         send_timeout: float = 30.0,
+        rebuild: Callable[[], Awaitable[AIOKafkaProducer]] | None = None,
     ) -> None:
         self.engine = engine
         self.producer = producer
+        # how to build a new producer when this one breaks (the relay then owns it)
+        self.rebuild = rebuild
+        self._owned: AIOKafkaProducer | None = None
         self.outbox = outbox
         self.service = service
         self.batch_size = batch_size
@@ -238,7 +227,7 @@ class OutboxRelay:
                     self.send_timeout,
                 )
             except (ValidationError, ValueError, KafkaError) as exc:
-                if _outage(exc):
+                if not_the_rows(exc):
                     raise
                 failed[row.seq] = _describe(exc)
                 waiting.add(row.key)
@@ -250,7 +239,7 @@ class OutboxRelay:
         published = []
         for (row, _), result in zip(sent, results, strict=True):
             if isinstance(result, BaseException):
-                if _outage(result):  # the broker answered nobody: an outage, not a bad row
+                if not_the_rows(result):  # the broker answered nobody, or the producer broke
                     raise result
                 failed[row.seq] = _describe(result)
             else:
@@ -321,13 +310,15 @@ class OutboxRelay:
                     backoff = self.poll_interval
                 except asyncio.CancelledError:
                     raise
-                except Exception:
+                except Exception as exc:
                     OUTBOX_FAILURES.labels(self.service).inc()
                     log.warning(
                         "outbox publish failed; will retry",
                         exc_info=True,
                         extra={"retry_in_s": backoff},
                     )
+                    if isinstance(exc, BROKEN_PRODUCER) and self.rebuild is not None:
+                        await self._replace_producer()
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 30.0)
                     continue
@@ -342,7 +333,26 @@ class OutboxRelay:
             if listener is not None and not listener.is_closed():
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(listener.close(), 2.0)
+            if self._owned is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self._owned.stop(), 5.0)
             await self.close()
+
+    async def _replace_producer(self) -> None:
+        """A new producer for a broken one (the old one stopped, bounded)."""
+        assert self.rebuild is not None
+        old = self.producer
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(old.stop(), 5.0)
+        try:
+            self.producer = self._owned = await self.rebuild()
+        except Exception:
+            log.warning("could not build a new producer; will try again", exc_info=True)
+            return
+        OUTBOX_PRODUCER_REBUILDS.labels(self.service).inc()
+        log.warning(
+            "the outbox's producer broke and was built anew", extra={"service": self.service}
+        )
 
     async def _listen(self) -> asyncpg.Connection | None:
         try:
