@@ -43,6 +43,7 @@ from zg_common.outbox_faults import (
     OUTBOX_ROW_FAILURES,
     OUTBOX_SET_ASIDE,
     not_the_rows,
+    unusable,
 )
 
 log = logging.getLogger(__name__)
@@ -305,6 +306,8 @@ class OutboxRelay:
         try:
             while True:
                 self._wake.clear()
+                if self.rebuild is not None and unusable(self.producer):
+                    await self._replace_producer()
                 try:
                     published = await self.publish_batch()
                     backoff = self.poll_interval

@@ -3,6 +3,8 @@ producer broken, or the row's own fault (`zg_common.outbox`)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiokafka import errors as aiokafka_errors
 from aiokafka.errors import KafkaError
 from prometheus_client import Counter, Gauge
@@ -45,6 +47,16 @@ BROKEN_PRODUCER: tuple[type[BaseException], ...] = (
     aiokafka_errors.InvalidProducerEpoch,
     aiokafka_errors.ClusterAuthorizationFailedError,
 )
+
+
+def unusable(producer: Any) -> bool:
+    """A producer that can send nothing any more: stopped, or its sender task ended. (aiokafka
+    says so only through private attributes; a send on a stopped producer may otherwise wait
+    for metadata it can never fetch, which looks like an outage.)"""
+    if getattr(producer, "_closed", False):
+        return True
+    sender = getattr(getattr(producer, "_sender", None), "sender_task", None)
+    return sender is not None and sender.done()
 
 
 def not_the_rows(exc: BaseException) -> bool:
