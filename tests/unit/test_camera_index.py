@@ -132,6 +132,23 @@ def test_covering_nearest_and_within_agree_with_brute_force() -> None:
     assert set(index.within(square)) == inside and inside
 
 
+def test_the_nearest_to_a_point_far_away_is_found_at_once() -> None:
+    """A point far from every camera (another continent, a pole — a fuzzer's favourites) used
+    to walk tens of thousands of empty rings of cells, holding the service's event loop for
+    good; it is answered from all the cameras at once, as brute force would."""
+    cameras = random_cameras(300, seed=9)
+    index = index_with(*cameras)
+    for lat, lon in ((0.0, 0.0), (-90.0, 0.0), (90.0, 180.0), at(30, 50_000)):
+        px, py = PLANE.to_xy(lat, lon)
+        distances = sorted(
+            (math.hypot(px - PLANE.to_xy(a, b)[0], py - PLANE.to_xy(a, b)[1]), c)
+            for c, a, b, _ in cameras
+        )
+        got = index.nearest(lat, lon, 3)
+        assert [c for c, _ in got] == [c for _, c in distances[:3]]
+        assert index.nearest(lat, lon, 3, within_m=1000) == []
+
+
 def test_moving_many_cameras_keeps_the_index_right() -> None:
     cameras = random_cameras(500, seed=3)
     index = index_with(*cameras)

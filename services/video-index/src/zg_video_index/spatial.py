@@ -187,6 +187,15 @@ class CameraIndex:
         ci, cj = self._cell(x, y)
         assert self._extent is not None
         i0, j0, i1, j1 = self._extent
+        if not (i0 <= ci <= i1 and j0 <= cj <= j1):
+            # outside every camera's cell (far away: the rings to search could number tens of
+            # thousands): every camera at once, which is what the rings would reach anyway
+            slots = np.fromiter(self._slot.values(), dtype=np.int64)
+            distance = np.hypot(x - self._x[slots], y - self._y[slots])
+            if within_m is not None:
+                keep = distance <= within_m + EPS_M
+                slots, distance = slots[keep], distance[keep]
+            return self._ranked(slots, distance, limit=n)
         reach = max(ci - i0, i1 - ci, cj - j0, j1 - cj, 0)
         found_slots: list[np.ndarray] = []
         ring = 0
