@@ -58,8 +58,10 @@ class CalendarRead(BaseModel):
     id: str
     name: str
     zone: str = Field(examples=["+08:00"])
-    week: dict[str, list[tuple[str, str]]] = Field(
-        description="working hours per weekday (mon ... sun), local time"
+    # [start, end] pairs, as arrays of two strings (a tuple's `prefixItems` trips response
+    # validators that rewrite it to the draft-4 form, schemathesis among them)
+    week: dict[str, list[Annotated[list[str], Field(min_length=2, max_length=2)]]] = Field(
+        description="working hours per weekday (mon ... sun), local time: [start, end] pairs"
     )
     holidays: bool = Field(description="true: public holidays are off, make-up days worked")
     updated_at: datetime

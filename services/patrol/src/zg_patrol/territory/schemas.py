@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from zg_common.geojson import Feature, geometry_of, point
 from zg_patrol.models import Grid, PatrolPoint, Route
@@ -90,7 +90,18 @@ class PointCreate(Reasoned):
     standard: str | None = Field(default=None, max_length=2000)
 
 
-class PointUpdate(Reasoned):
+class Patch(Reasoned):
+    """A change of some fields: those left out stay; none can be set to null."""
+
+    @field_validator("*")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:  # runs for the fields given, not the defaults
+        if value is None:
+            raise ValueError("leave the field out to keep it; it cannot be null")
+        return value
+
+
+class PointUpdate(Patch):
     grid_id: str | None = Field(default=None, pattern=r"^G\d{2,3}$")
     object_type: str | None = Field(default=None, min_length=1, max_length=40)
     name: str | None = Field(default=None, min_length=1, max_length=200)
@@ -109,7 +120,7 @@ class OfficerCreate(Reasoned):
     certificate: str = Field(min_length=1, max_length=50, description="the law-enforcement card")
 
 
-class OfficerUpdate(Reasoned):
+class OfficerUpdate(Patch):
     name: str | None = Field(default=None, min_length=1, max_length=50)
     grid_id: str | None = Field(default=None, pattern=r"^G\d{2,3}$")
     shift: Literal["day", "evening", "night"] | None = None
