@@ -111,8 +111,9 @@ class RateLimiter:
     def _refuse_over(
         self, key: str, per_minute: int, wall: float, code: str = "rate_limited"
     ) -> None:
-        self.limits[key] = per_minute
         seen = self.estimate(key, wall=wall)
+        if seen:  # keys with nothing counted here are not watched (most addresses' failures)
+            self.limits[key] = per_minute
         if seen < per_minute:
             return
         # the previous window's weight falls by previous/60 a second; when that is not enough
