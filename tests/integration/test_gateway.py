@@ -149,14 +149,16 @@ async def test_slow_service_is_504_and_refused_one_503_within_the_timeout(
             assert timeout.status_code == 504
             assert timeout.headers["content-type"] == "application/problem+json"
             assert timeout.json()["code"] == "upstream_timeout"
-            assert elapsed < 2, f"{elapsed:.2f}s for a 0.5 s budget"
+            # the service sleeps 30 s: ending well before that is the budget's doing (the margin
+            # is wide on purpose: a busy machine answers late, it must not fail the test)
+            assert elapsed < 10, f"{elapsed:.2f}s for a 0.5 s budget"
 
             started = time.monotonic()
             refused = await gw.get("/api/v1/grids")
             assert refused.status_code == 503
             assert refused.json()["code"] == "service_unavailable"
             assert "patrol" in refused.json()["detail"]
-            assert time.monotonic() - started < 2
+            assert time.monotonic() - started < 10, "a refused connection is not waited on"
 
             unknown = await gw.get("/api/v1/unknown")
             assert unknown.status_code == 404 and unknown.json()["code"] == "not_found"
