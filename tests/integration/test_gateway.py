@@ -158,6 +158,7 @@ async def test_slow_service_is_504_and_refused_one_503_within_the_timeout(
             assert refused.status_code == 503
             assert refused.json()["code"] == "service_unavailable"
             assert "patrol" in refused.json()["detail"]
+            assert refused.headers["retry-after"]
             assert time.monotonic() - started < 10, "a refused connection is not waited on"
 
             unknown = await gw.get("/api/v1/unknown")
@@ -166,6 +167,29 @@ async def test_slow_service_is_504_and_refused_one_503_within_the_timeout(
             not_configured = await gw.get("/api/v1/departments")  # routing has no URL here
             assert not_configured.status_code == 503
             assert "not configured" in not_configured.json()["detail"]
+
+
+async def test_a_service_dying_mid_request_is_a_503_to_retry_not_a_502(database_url: str) -> None:
+    """A service killed while it handles a request (the fault tests kill them under load): the
+    caller cannot know whether the work was done, so it is told to send the request again —
+    a 503 problem with Retry-After (the Idempotency-Key makes the retry safe)."""
+
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")  # the whole request head arrived, then nothing
+        writer.close()
+
+    server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with gateway({"scoring": f"http://127.0.0.1:{port}"}, database_url) as gw:
+            response = await gw.get("/api/v1/scores/slow")
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "upstream_closed"
+    assert response.headers["retry-after"]
 
 
 async def test_rate_limit_answers_429_with_retry_after_and_cors_allows_the_app(

@@ -25,7 +25,6 @@ from starlette.background import BackgroundTask
 
 from zg_common.authz import check, route_operations
 from zg_common.errors import (
-    BadGateway,
     BadRequest,
     GatewayTimeout,
     NotFound,
@@ -306,7 +305,9 @@ class Upstreams:
         self, service: str, exc: BaseException, *, upload: bool = False
     ) -> Exception:
         if isinstance(exc, aiohttp.ConnectionTimeoutError | aiohttp.ClientConnectorError):
-            return ServiceUnavailable(f"The {service} service is not reachable")
+            return ServiceUnavailable(
+                f"The {service} service is not reachable", headers={"Retry-After": "2"}
+            )
         if upload and isinstance(exc, TimeoutError):
             return GatewayTimeout(
                 f"The upload did not finish within {self.uploads.deadline_s:.0f}s",
@@ -316,5 +317,13 @@ class Upstreams:
             return GatewayTimeout(
                 f"The {service} service did not answer within {self.timeout:.0f}s"
             )
+        # the service went away mid-request (killed, restarted): it may or may not have done
+        # the work, so this is an outage to retry through (the same Idempotency-Key gives the
+        # same case), not a bad answer
         log.warning("upstream transport error", extra={"service": service, "error": repr(exc)})
-        return BadGateway(f"The {service} service closed the connection")
+        return ServiceUnavailable(
+            f"The {service} service closed the connection before answering; the request may "
+            "or may not have been carried out: send it again (with the same Idempotency-Key)",
+            code="upstream_closed",
+            headers={"Retry-After": "2"},
+        )
