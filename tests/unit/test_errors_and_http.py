@@ -54,6 +54,8 @@ def app() -> FastAPI:
             raise DBAPIError("SELECT ... FOR UPDATE", {}, cause)
         if thing.name == "pool":
             raise SQLAlchemyTimeoutError("QueuePool limit of size 10 overflow 0 reached")
+        if thing.name == "refused":  # the pool's new connection to a restarting database
+            raise ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)")
         return thing
 
     return app
@@ -158,7 +160,7 @@ async def test_a_transaction_that_lost_a_race_is_a_503_to_send_again_not_a_500(
     problem(await client.post("/things", json={"name": "broken", "size": 1}), 500, "internal_error")
 
 
-@pytest.mark.parametrize("name", ["restarting", "starting", "cut", "full", "pool"])
+@pytest.mark.parametrize("name", ["restarting", "starting", "cut", "full", "pool", "refused"])
 async def test_a_database_out_of_reach_is_a_503_to_send_again_not_a_500(
     client: httpx.AsyncClient, name: str
 ) -> None:

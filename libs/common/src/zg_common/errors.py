@@ -353,4 +353,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
     app.add_exception_handler(DBAPIError, _database_error_handler)
     app.add_exception_handler(SQLAlchemyTimeoutError, _database_error_handler)
+    # the pool opening a connection to a database that is restarting: asyncpg's connect
+    # raises the socket's own error (refused, reset, timed out), which SQLAlchemy does not wrap
+    app.add_exception_handler(ConnectionError, _database_error_handler)
+    app.add_exception_handler(TimeoutError, _database_error_handler)
     app.add_exception_handler(UnicodeEncodeError, _database_error_handler)
