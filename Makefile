@@ -14,7 +14,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install chromium run infra test lint format unit integration e2e dataset contracts policy redrive bench clean
+.PHONY: help install chromium run infra test lint format unit integration e2e dataset contracts policy redrive chaos bench clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -52,6 +52,10 @@ infra: install ## start only PostgreSQL and Kafka (for running services by hand)
 
 test: install chromium lint ## lint, then unit, integration and end-to-end tests on a real PostgreSQL and Kafka
 	$(PY) -m pytest tests
+
+# their own database, broker and two replicas of the platform (ports 10000-10105, 17432, 21092)
+chaos: install ## fault tests under load: kill -9 each service, broker away 60 s, PostgreSQL restarts, a power cut
+	timeout 1200 $(PY) -m pytest tests/chaos -m chaos -p no:cacheprovider -rP
 
 unit: install ## unit tests only (no I/O)
 	$(PY) -m pytest tests/unit
