@@ -189,6 +189,15 @@ def test_a_partner_key_is_limited_to_its_operations() -> None:
     assert not policy().allows(key, "cases.read")
 
 
+def test_the_lifecycle_operation_admits_exactly_the_roles_of_its_actions() -> None:
+    """A role the policy lets call the lifecycle route but no action names would pass the
+    gateway to be refused by routing every time (managers and administrators did)."""
+    from zg_routing.lifecycle import TRANSITIONS
+
+    acting = set().union(*(t.roles for t in TRANSITIONS.values()))
+    assert set(policy().operations["workflow.act"].roles) == acting
+
+
 def test_a_partner_key_s_list_never_narrows_below_the_public() -> None:
     """The demo 12345 key (cases.create and a few more) reads the category tree and the grids it
     reports with, as any anonymous caller may."""
