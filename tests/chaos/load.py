@@ -64,7 +64,7 @@ class Load:
 
     # ---- judging answers -----------------------------------------------------------------
     def judge(self, what: str, response: httpx.Response) -> None:
-        self.answers[f"{self.phase} {what} {response.status_code}"] += 1
+        self.answers[f"{self.phase}|{what} {response.status_code}"] += 1
         if response.status_code < 500:
             return
         problem = response.headers.get("content-type", "").startswith("application/problem+json")
@@ -110,7 +110,7 @@ class Load:
                         headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key},
                     )
                 except httpx.HTTPError as exc:
-                    self.answers[f"{self.phase} report no-answer {type(exc).__name__}"] += 1
+                    self.answers[f"{self.phase}|report no-answer {type(exc).__name__}"] += 1
                 else:
                     self.judge("report", response)
                     if response.status_code == 201:
@@ -188,8 +188,16 @@ class Load:
     def summary(self) -> str:
         statuses: Counter[str] = Counter()
         for key, count in self.answers.items():
-            statuses[key.split(" ", 1)[1]] += count
+            statuses[key.split("|", 1)[1]] += count
         return (
             f"{len(self.accepted)} reports accepted, {len(self.unresolved)} under way, "
             f"{len(self.refused)} refused; answers {dict(sorted(statuses.items()))}"
         )
+
+    def by_phase(self) -> str:
+        """The answers of each phase, a line each, in the order the phases came."""
+        phases: dict[str, dict[str, int]] = {}
+        for key, n in self.answers.items():
+            phase, what = key.split("|", 1)
+            phases.setdefault(phase, {})[what] = n
+        return "\n".join(f"  {p}: {dict(sorted(a.items()))}" for p, a in phases.items())

@@ -76,3 +76,4 @@ async def test_a_power_cut_then_make_run_again(run: Run) -> None:
     assert run.load.unresolved == set(), f"{len(run.load.unresolved)} reports never answered"
     assert run.load.refused == [], run.load.refused[:10]
     await holds(run, "a power cut")
+    print(f"answers by phase:\n{run.load.by_phase()}")

@@ -225,7 +225,11 @@ async def read_token(
     return wire.render(request.url.path, items, xml_root="service_requests", xml_item="request")
 
 
-@router.post("/requests.{fmt}", summary="Submit a request (form-encoded; api_key required)")
+@router.post(
+    "/requests.{fmt}",
+    status_code=201,  # what it answers (the document said 200)
+    summary="Submit a request (form-encoded; api_key required)",
+)
 async def create_request(
     caller: Annotated[Identity, require("open311.submit")],
     request: Request,
