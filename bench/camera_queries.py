@@ -220,8 +220,14 @@ def through_gateway(csv_rows: list[str], queries: list[tuple[float, float]]) -> 
                         content=body.encode(),
                         headers={**manager, "Content-Type": "text/csv"},
                     )
-                    if r.status_code != 200:
+                    if r.status_code != 202:
                         raise SystemExit(f"import refused: {r.status_code} {r.text[:500]}")
+                    while (job := client.get(r.headers["location"], headers=manager).json())[
+                        "status"
+                    ] not in ("done", "failed"):  # an import is a job: read until it ends
+                        time.sleep(0.2)
+                    if job["status"] != "done":
+                        raise SystemExit(f"import failed: {job['error']}")
                     chunks.append(time.perf_counter() - chunk_started)
                 imported = time.perf_counter() - started
                 leader = login("shift-leader")

@@ -157,17 +157,23 @@ def demo_credentials(platform: Platform) -> dict[str, Any]:
     return document
 
 
-@pytest.fixture(scope="session")
+# the resident's access token and when it was issued: reused for five minutes (it lives ten;
+# a session-long token expired before the last tests of a long run)
+_RESIDENT: list[tuple[float, str]] = []
+
+
+@pytest.fixture
 async def resident_token(platform: Platform) -> str:
-    account = next(a for a in demo_credentials(platform)["accounts"] if a["role"] == "resident")
-    async with httpx.AsyncClient(base_url=platform.gateway, timeout=15) as client:
-        response = await client.post(
-            "/api/v1/auth/login",
-            json={"username": account["username"], "password": account["password"]},
-        )
-    assert response.status_code == 200, response.text
-    token: str = response.json()["access_token"]
-    return token
+    if not _RESIDENT or time.monotonic() - _RESIDENT[0][0] > 300:
+        account = next(a for a in demo_credentials(platform)["accounts"] if a["role"] == "resident")
+        async with httpx.AsyncClient(base_url=platform.gateway, timeout=15) as client:
+            response = await client.post(
+                "/api/v1/auth/login",
+                json={"username": account["username"], "password": account["password"]},
+            )
+        assert response.status_code == 200, response.text
+        _RESIDENT[:] = [(time.monotonic(), response.json()["access_token"])]
+    return _RESIDENT[0][1]
 
 
 @pytest.fixture

@@ -20,11 +20,13 @@ from tests.e2e.support import (
     dispose_and_pass_check,
     expected_department,
     login,
+    refdata,
     report_and_wait_dispatched,
     roomiest_grid,
 )
 from tests.helpers import eventually, unique
 from zg_common.authz import policy
+from zg_common.geo import haversine_m
 
 HEFEI = timedelta(hours=8)
 DEPARTMENT = "roads-contractor"  # the department of roads-staff and of the matrix's partner key
@@ -55,6 +57,7 @@ class World:
     platform: Platform
     _partner: dict[str, str] = field(default_factory=dict)
     _shared: dict[str, Any] = field(default_factory=dict)
+    _placed: list[tuple[float, float]] = field(default_factory=list)
 
     # ---- callers -------------------------------------------------------------------------
     async def headers(self, role: str) -> dict[str, str]:
@@ -93,12 +96,32 @@ class World:
 
     # ---- cases ---------------------------------------------------------------------------
     def roads_place(self, grid_id: str | None = None) -> tuple[float, float]:
-        """A place of its own where a broken cover (C0104) goes to the roads contractor."""
-        while True:
-            # G01's few points are kept for the cases the officer of G01 must see
-            lon, lat = a_free_point(grid_id=grid_id or roomiest_grid())["geometry"]["coordinates"]
-            if expected_department("C0104", lat, lon)[1] == DEPARTMENT:
-                return lat, lon
+        """A place of its own where a broken cover (C0104) goes to the roads contractor: a free
+        patrol point of a roomy grid, or in G01 (the officer's grid, whose points the other
+        tests have mostly taken) a place 25-75 m off one of its points and over 20 m from any
+        (C0104's duplicate radius is 15 m)."""
+        if grid_id is None:
+            while True:
+                lon, lat = a_free_point(grid_id=roomiest_grid())["geometry"]["coordinates"]
+                if expected_department("C0104", lat, lon)[1] == DEPARTMENT:
+                    return lat, lon
+        features = refdata("patrol_points.geojson")["features"]
+        taken = [
+            (f["geometry"]["coordinates"][1], f["geometry"]["coordinates"][0]) for f in features
+        ] + self._placed
+        for f in features:
+            if f["properties"]["grid_id"] != grid_id:
+                continue
+            lon, lat = f["geometry"]["coordinates"]
+            for k in (1, 2, 3):
+                for dlat, dlon in ((0.00025, 0), (0, 0.0003), (-0.00025, 0), (0, -0.0003)):
+                    at = (lat + k * dlat, lon + k * dlon)
+                    if all(haversine_m(*at, *t) > 20 for t in taken) and expected_department(
+                        "C0104", *at
+                    ) == (grid_id, DEPARTMENT):
+                        self._placed.append(at)
+                        return at
+        raise LookupError(f"no place left in {grid_id}")
 
     async def photo(self, role: str, purpose: str | None = None) -> str:
         response = await self.client.post(

@@ -184,24 +184,21 @@ async def test_a_manager_registers_changes_retires_imports_and_exports(
     good = f"E2E-IMP-1,compound,门,物业,{spot[0]},{spot[1]},3,90,90,40,"
     bad = f"E2E-IMP-2,compound,门,物业,{spot[0]},{spot[1]},3,90,400,40,"
     csv_file = f"{header}\n{good}\n{bad}\n"
-    csv_type = {**manager, "Content-Type": "text/csv"}
-    rejected = assert_problem(
-        await anon.post("/api/v1/cameras/import", content=csv_file, headers=csv_type),
-        422,
-        "import_rejected",
-    )
-    assert [e["field"] for e in rejected["errors"]] == ["rows.3.fov_deg"]
+    # an import is a job: 202 at once, its Location read until it ends
+    refused = await imported(anon, manager, csv_file, "text/csv")
+    assert refused["status"] == "failed" and refused["error"]["code"] == "import_rejected"
+    assert [e["field"] for e in refused["error"]["errors"]] == ["rows.3.fov_deg"]
     assert_problem(
         await anon.get("/api/v1/cameras/E2E-IMP-1", headers=manager), 404, "camera_not_found"
     )  # all or nothing
-    kept = await anon.post(
-        "/api/v1/cameras/import", params={"mode": "keep_good"}, content=csv_file, headers=csv_type
-    )
-    assert kept.status_code == 200, kept.text
-    report = kept.json()
+    kept = await imported(anon, manager, csv_file, "text/csv", mode="keep_good")
+    assert kept["status"] == "done", kept
+    report = kept["result"]
     assert (report["rows"], report["created"], report["rejected"]) == (2, 1, 1)
     assert report["errors"][0]["line"] == 3
     assert (await anon.get("/api/v1/cameras/E2E-IMP-1", headers=manager)).status_code == 200
+    officer_reads = await anon.get(f"/api/v1/camera-imports/{kept['id']}", headers=officer)
+    assert_problem(officer_reads, 403, "operation_forbidden")
     assert_problem(
         await anon.post(
             "/api/v1/cameras/import",
@@ -217,13 +214,35 @@ async def test_a_manager_registers_changes_retires_imports_and_exports(
     lines = exported.text.strip().splitlines()
     assert lines[0] == header and len(lines) - 1 >= 1858
     as_geojson = await anon.get("/api/v1/cameras/export?format=geojson", headers=manager)
-    again = await anon.post(
+    again = await imported(anon, manager, as_geojson.content, "application/geo+json")
+    assert again["status"] == "done", again
+    assert again["result"]["created"] == 0 and again["result"]["updated"] == len(lines) - 1
+
+
+async def imported(
+    client: httpx.AsyncClient,
+    manager: dict[str, str],
+    body: str | bytes,
+    content_type: str,
+    mode: str = "all_or_nothing",
+) -> dict[str, Any]:
+    """A camera import's job, once it has ended."""
+    asked = await client.post(
         "/api/v1/cameras/import",
-        content=as_geojson.content,
-        headers={**manager, "Content-Type": "application/geo+json"},
+        params={"mode": mode},
+        content=body,
+        headers={**manager, "Content-Type": content_type},
     )
-    assert again.status_code == 200, again.text
-    assert again.json()["created"] == 0 and again.json()["updated"] == len(lines) - 1
+    assert asked.status_code == 202, asked.text
+    assert asked.json()["status"] == "queued" and asked.json()["kind"] == "cameras.import"
+    location = asked.headers["location"]
+    assert location == f"/api/v1/camera-imports/{asked.json()['id']}"
+
+    async def ended() -> dict[str, Any] | None:
+        job: dict[str, Any] = (await client.get(location, headers=manager)).json()
+        return job if job["status"] in ("done", "failed") else None
+
+    return await eventually(ended, timeout=120, interval=0.3, what="the import's job")
 
 
 async def test_the_video_platform_reports_health_and_an_alarm_becomes_one_case(

@@ -679,6 +679,18 @@ async def _camera_import(w: World, role: str) -> Call:
     )
 
 
+@route("GET", "/api/v1/camera-imports/{job_id}")
+async def _import_job(w: World, role: str) -> Call:
+    if "import" not in w._shared:
+        made = await _camera_import(w, role)
+        asked = await w.client.post(
+            made.path, content=made.content, headers={**await w.headers(role), **made.headers}
+        )
+        assert asked.status_code == 202, asked.text
+        w._shared["import"] = asked.json()
+    return Call(f"/api/v1/camera-imports/{w._shared['import']['id']}")
+
+
 @route("POST", "/api/v1/cameras/heartbeats")
 async def _heartbeats(w: World, role: str) -> Call:
     beat = {"camera_id": CAMERA, "at": datetime.now(UTC).isoformat(), "state": "ok"}

@@ -57,6 +57,9 @@ async def test_jobs_run_once_and_end_done_or_failed(engine: AsyncEngine, schema:
     assert all(j.started_at and j.finished_at and j.submitted_by == "leader-1" for j in done)
     assert failed.status == "failed" and failed.error is not None
     assert failed.error["code"] == "validation_failed" and "no shifts" in failed.error["detail"]
+    assert failed.error["errors"] == [
+        {"field": "day", "code": "x", "message": "that day has no shifts"}
+    ]
     assert crashed.status == "failed" and crashed.error is not None
     assert crashed.error["code"] == "job_failed" and "internals" not in crashed.error["detail"]
 

@@ -22,6 +22,7 @@ ROUTES: dict[str, str] = {
     "/api/v1/scores": "scoring",
     "/api/v1/cameras": "video-index",
     "/api/v1/camera-alarms": "video-index",
+    "/api/v1/camera-imports": "video-index",
 }
 
 

@@ -94,7 +94,9 @@ class JobRead(BaseModel):
     note: str | None = Field(default=None, description="where it stands, in words")
     result: dict[str, Any] | None = Field(default=None, description="what it made (done)")
     error: dict[str, Any] | None = Field(
-        default=None, description="the problem it ended in (failed): code and detail"
+        default=None,
+        description="the problem it ended in (failed): code, detail and, where the problem "
+        "names fields, its errors (field, code, message)",
     )
 
 
@@ -203,9 +205,11 @@ class Jobs:
         result: dict[str, Any] | None = None,
         error: BaseException | None = None,
     ) -> None:
-        problem = None
+        problem: dict[str, Any] | None = None
         if isinstance(error, ProblemError):
             problem = {"code": error.instance_code, "detail": error.detail or str(error)}
+            if error.errors:  # each field's (an import's rows: line and field)
+                problem["errors"] = [e.model_dump() for e in error.errors]
         elif error is not None:
             problem = {"code": "job_failed", "detail": "the job failed; see the service's log"}
         async with sessions.begin() as session:

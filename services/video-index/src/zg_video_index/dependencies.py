@@ -8,6 +8,8 @@ from typing import Annotated, cast
 from fastapi import Depends, Request
 
 from zg_common.app import runtime_of
+from zg_common.jobs import Jobs
+from zg_video_index import imports
 from zg_video_index.runtime import State, VideoIndexRuntime
 
 
@@ -19,5 +21,10 @@ def state(request: Request) -> State:
     return runtime(request).state
 
 
+def import_jobs(request: Request) -> Jobs:
+    return imports.jobs_of(runtime(request))
+
+
 RuntimeDep = Annotated[VideoIndexRuntime, Depends(runtime)]
 StateDep = Annotated[State, Depends(state)]
+ImportJobsDep = Annotated[Jobs, Depends(import_jobs)]

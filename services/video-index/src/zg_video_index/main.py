@@ -7,7 +7,7 @@ from fastapi import FastAPI
 
 from zg_common.app import ServiceSpec, create_service_app
 from zg_common.contracts.video_index import CONTRACTS
-from zg_video_index import health, refdata, registry_router, service, territory_copy
+from zg_video_index import health, imports, refdata, registry_router, service, territory_copy
 from zg_video_index.config import VideoIndexSettings
 from zg_video_index.consumers import consumers
 from zg_video_index.models import SCHEMA, outbox
@@ -31,6 +31,6 @@ def create_app(settings: VideoIndexSettings | None = None) -> FastAPI:
             produces=CONTRACTS,
             on_startup=[refdata.load],
             consumers=consumers,
-            workers=[service.follow_registry, health.watch, territory_copy.follow],
+            workers=[service.follow_registry, health.watch, territory_copy.follow, imports.work],
         ),
     )

@@ -5,6 +5,7 @@ heartbeats."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -12,12 +13,11 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from zg_common.authz import policy, require
 from zg_common.db import SessionDep
-from zg_common.errors import FieldError, UnsupportedMediaType
 from zg_common.geojson import Feature, GeoJSONResponse
 from zg_common.identity import Identity
-from zg_video_index import health, service, transfer
-from zg_video_index.dependencies import StateDep
-from zg_video_index.registry import RowError
+from zg_common.jobs import JobRead
+from zg_video_index import health, imports, service, transfer
+from zg_video_index.dependencies import ImportJobsDep, StateDep
 from zg_video_index.router import CameraId
 from zg_video_index.schemas import (
     BeatRefusal,
@@ -26,8 +26,6 @@ from zg_video_index.schemas import (
     CameraProperties,
     HeartbeatsIn,
     HeartbeatsRead,
-    ImportReport,
-    ImportRowError,
     camera_feature,
 )
 
@@ -80,13 +78,18 @@ async def retire_camera(
 
 @router.post(
     "/cameras/import",
-    response_model=ImportReport,
-    summary="Import cameras from a CSV (text/csv) or GeoJSON (application/geo+json) file",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobRead,
+    summary="Import cameras from a CSV (text/csv) or GeoJSON (application/geo+json) file: a job",
     description="Columns / properties: id, kind, name, owner, lat, lon, height_m, heading_deg, "
     "fov_deg, range_m, stream_url (a GeoJSON feature's place is its Point). A camera that "
-    "exists is updated. `mode=all_or_nothing` (default): any invalid row and nothing is stored "
-    "(422 `import_rejected`, each error with its line and field); `mode=keep_good`: the valid "
-    "rows are stored and the report lists the others.",
+    "exists is updated. Answered at once with the import's job (`Location`: "
+    "`/api/v1/camera-imports/{id}`); read it until it is `done` (its `result` is the report: "
+    "rows, created, updated, rejected and each refused row's line, field and error) or "
+    "`failed`. `mode=all_or_nothing` (default): any invalid row and nothing is stored (the job "
+    "fails with `import_rejected`, each error with its line and field); `mode=keep_good`: the "
+    "valid rows are stored and the report lists the others. A file that is not CSV or GeoJSON "
+    "(415) or not UTF-8 (422) is refused at once.",
     openapi_extra={
         "requestBody": {
             "content": {"text/csv": {}, "application/geo+json": {}, "application/json": {}}
@@ -96,49 +99,34 @@ async def retire_camera(
 async def import_cameras(
     caller: Manager,
     request: Request,
-    state: StateDep,
+    response: Response,
     session: SessionDep,
+    jobs: ImportJobsDep,
     mode: service.ImportMode = "all_or_nothing",
-) -> ImportReport:
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    raw = await request.body()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise service.rejected(
-            [RowError(1, "document", "not_utf8", "the file is not UTF-8")]
-        ) from None
-    try:
-        if kind in ("text/csv", "application/csv"):
-            rows = transfer.rows_of_csv(text)
-        elif kind in ("application/geo+json", "application/json"):
-            rows = transfer.rows_of_geojson(text)
-        else:
-            raise UnsupportedMediaType(
-                "send text/csv or application/geo+json",
-                errors=[FieldError(field="content-type", code="unsupported", message=kind)],
-            )
-    except transfer.Unreadable as unreadable:
-        raise service.rejected([unreadable.error]) from unreadable
-    imported = await service.import_cameras(
+) -> JobRead:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    text = imports.readable(content_type, await request.body())
+    job = await imports.submit(
         session,
-        rows,
-        transfer.shape_errors(rows),
+        jobs,
+        content_type=content_type,
+        text=text,
         mode=mode,
-        state=state,
-        now=datetime.now(UTC),
+        caller=caller,
     )
-    return ImportReport(
-        mode=mode,
-        rows=imported.rows,
-        created=imported.created,
-        updated=imported.updated,
-        rejected=len({e.line for e in imported.errors}),
-        errors=[
-            ImportRowError(line=e.line, field=e.field, code=e.code, message=e.message)
-            for e in imported.errors
-        ],
-    )
+    response.headers["Location"] = f"/api/v1/camera-imports/{job.id}"
+    return job
+
+
+@router.get(
+    "/camera-imports/{job_id}",
+    response_model=JobRead,
+    summary="A camera import's job: queued, running, done (its report) or failed (why)",
+)
+async def read_import(
+    caller: Manager, job_id: uuid.UUID, session: SessionDep, jobs: ImportJobsDep
+) -> JobRead:
+    return await jobs.read(session, job_id)
 
 
 @router.get(
