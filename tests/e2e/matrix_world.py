@@ -15,14 +15,12 @@ import httpx
 from tests import media_samples as samples
 from tests.e2e.conftest import Platform
 from tests.e2e.support import (
-    a_free_point,
     act,
     dispose_and_pass_check,
     expected_department,
     login,
     refdata,
     report_and_wait_dispatched,
-    roomiest_grid,
 )
 from tests.helpers import eventually, unique
 from zg_common.authz import policy
@@ -41,6 +39,7 @@ USERNAMES = {
     "admin": "admin",
 }
 ROLES = ("anonymous", *USERNAMES, "partner")
+OTHER_GRIDS = [f"G{n:02d}" for n in range(2, 15) if n != 12]
 
 
 def roles_of(operation: str) -> list[str]:
@@ -58,6 +57,7 @@ class World:
     _partner: dict[str, str] = field(default_factory=dict)
     _shared: dict[str, Any] = field(default_factory=dict)
     _placed: list[tuple[float, float]] = field(default_factory=list)
+    _turn: int = 0
 
     # ---- callers -------------------------------------------------------------------------
     async def headers(self, role: str) -> dict[str, str]:
@@ -96,15 +96,18 @@ class World:
 
     # ---- cases ---------------------------------------------------------------------------
     def roads_place(self, grid_id: str | None = None) -> tuple[float, float]:
-        """A place of its own where a broken cover (C0104) goes to the roads contractor: a free
-        patrol point of a roomy grid, or in G01 (the officer's grid, whose points the other
-        tests have mostly taken) a place 25-75 m off one of its points and over 20 m from any
-        (C0104's duplicate radius is 15 m)."""
-        if grid_id is None:
-            while True:
-                lon, lat = a_free_point(grid_id=roomiest_grid())["geometry"]["coordinates"]
-                if expected_department("C0104", lat, lon)[1] == DEPARTMENT:
-                    return lat, lon
+        """A place of its own (`spot`) where a broken cover (C0104) goes to the roads
+        contractor: in this grid, or in the other grids in turn."""
+        if grid_id is None:  # the grids in turn, G01 (the officer's) and G12 left out
+            self._turn = (self._turn + 1) % len(OTHER_GRIDS)
+            grid_id = OTHER_GRIDS[self._turn]
+        return self.spot(grid_id, routed=True)
+
+    def spot(self, grid_id: str, *, routed: bool = False) -> tuple[float, float]:
+        """A place in the grid 25-75 m off one of its patrol points and over 20 m from any
+        point and any place handed out before (C0104's duplicate radius is 15 m): the other
+        tests leave few of a grid's patrol points free. `routed`: where C0104 goes to the
+        roads contractor."""
         features = refdata("patrol_points.geojson")["features"]
         taken = [
             (f["geometry"]["coordinates"][1], f["geometry"]["coordinates"][0]) for f in features
@@ -116,9 +119,13 @@ class World:
             for k in (1, 2, 3):
                 for dlat, dlon in ((0.00025, 0), (0, 0.0003), (-0.00025, 0), (0, -0.0003)):
                     at = (lat + k * dlat, lon + k * dlon)
-                    if all(haversine_m(*at, *t) > 20 for t in taken) and expected_department(
-                        "C0104", *at
-                    ) == (grid_id, DEPARTMENT):
+                    if any(haversine_m(*at, *t) <= 20 for t in taken):
+                        continue
+                    try:
+                        grid, department = expected_department("C0104", *at)
+                    except StopIteration:  # outside every grid
+                        continue
+                    if grid == grid_id and (department == DEPARTMENT or not routed):
                         self._placed.append(at)
                         return at
         raise LookupError(f"no place left in {grid_id}")
@@ -287,8 +294,7 @@ class World:
         return token
 
     async def new_point(self) -> str:
-        point = a_free_point(grid_id="G12")
-        lon, lat = point["geometry"]["coordinates"]
+        lat, lon = self.spot("G12")
         made = await self.post(
             "manager",
             "/api/v1/patrol-points",

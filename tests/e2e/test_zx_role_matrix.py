@@ -26,7 +26,7 @@ import pytest
 
 from tests.e2e.conftest import Platform
 from tests.e2e.matrix_world import DEPARTMENT, World, roles_of, today
-from tests.e2e.support import a_free_point, expected_department, refdata, roomiest_grid
+from tests.e2e.support import expected_department, refdata
 from tests.helpers import eventually, unique
 from zg_common.authz import api_routes, declared_operations
 
@@ -79,7 +79,7 @@ def grid_place(grid_id: str) -> tuple[float, float]:
 # ---- intake -----------------------------------------------------------------------------
 @route("POST", "/api/v1/cases")
 async def _report(w: World, role: str) -> Call:
-    lon, lat = a_free_point(grid_id=roomiest_grid())["geometry"]["coordinates"]
+    lat, lon = w.roads_place()
     return Call(
         "/api/v1/cases",
         json={"category": "E0104", "lat": lat, "lon": lon, "description": "路面污染"},
@@ -372,7 +372,7 @@ CALLS[("GET", "/api/v1/patrol/plans/{day}/officers/{badge}/route")] = fixed(
 
 @route("POST", "/api/v1/patrol-points")
 async def _point(w: World, role: str) -> Call:
-    lon, lat = a_free_point(grid_id="G12")["geometry"]["coordinates"]
+    lat, lon = w.spot("G12")
     return Call(
         "/api/v1/patrol-points",
         json={
