@@ -58,6 +58,7 @@ class World:
     _shared: dict[str, Any] = field(default_factory=dict)
     _placed: list[tuple[float, float]] = field(default_factory=list)
     _turn: int = 0
+    officers: list[str] = field(default_factory=list)  # badges made (retired at the end)
 
     # ---- callers -------------------------------------------------------------------------
     async def headers(self, role: str) -> dict[str, str]:
@@ -325,7 +326,18 @@ class World:
     async def new_officer(self) -> str:
         body = self.officer_body()
         await self.post("manager", "/api/v1/officers", json=body)
+        self.officers.append(body["badge"])
         return body["badge"]
+
+    async def retire_officers(self) -> None:
+        """The officers the matrix made leave again: left on duty, they would take visits of
+        G12's shifts from the officers the later tests (the simulated day) walk with."""
+        for badge in self.officers:
+            await self.client.post(
+                f"/api/v1/officers/{badge}/retire",
+                json={"reason": "matrix: done"},
+                headers=await self.headers("manager"),
+            )
 
     async def new_camera(self) -> str:
         camera = unique("MX").upper().replace("_", "-")
