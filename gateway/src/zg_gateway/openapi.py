@@ -34,15 +34,17 @@ class MergedOpenAPI:
             "components": {"schemas": {}},
             "tags": [],
         }
-        missing = []
+        missing, services = [], []
         for name, result in zip(names, results, strict=True):
             if isinstance(result, BaseException):
                 missing.append(name)
                 continue
             self._merge(doc, name, result)
+            services.append(f"- **{name}**: {result.get('info', {}).get('description', '')}")
         doc["info"]["description"] = (
             "Zongguan (综管): one dispatch-and-command platform for grid-based urban management. "
-            "Every error is application/problem+json (RFC 9457) with a stable `code`."
+            "Every error is application/problem+json (RFC 9457) with a stable `code`.\n\n"
+            + "\n".join(services)
             + (f"\n\nNot shown, unreachable right now: {', '.join(missing)}." if missing else "")
         )
         if not missing:
@@ -73,9 +75,18 @@ class MergedOpenAPI:
             if owner_of(path) == service:
                 doc["paths"][path] = item
         readable_ids(doc["paths"], service, [p for p in paths if owner_of(p) == service])
-        doc["tags"].append(
-            {"name": service, "description": spec.get("info", {}).get("description", "")}
-        )
+        # the operations' own tags, each once, in the order met: Swagger UI groups by them (a
+        # tag per service, matching no operation, left empty sections and, with the whole
+        # platform's 103 paths, stopped Swagger UI drawing after the second section)
+        listed = {t["name"] for t in doc["tags"]}
+        for path in paths:
+            if owner_of(path) != service:
+                continue
+            for operation in paths[path].values():
+                for tag in operation.get("tags", []) if isinstance(operation, dict) else []:
+                    if tag not in listed:
+                        listed.add(tag)
+                        doc["tags"].append({"name": tag, "description": f"({service})"})
 
 
 def _rename_refs(node: Any, renames: dict[str, str]) -> Any:
