@@ -57,13 +57,18 @@ def route(method: str, path: str) -> Callable[[Builder], Builder]:
     return register
 
 
-def plain(method: str, path: str, **params: str) -> None:
-    """A call that needs nothing but its path (and these query parameters)."""
+def fixed(path: str, **params: str) -> Builder:
+    """A call of this path (and these query parameters) whoever makes it."""
 
     async def build(w: World, role: str) -> Call:
         return Call(path, params=params or None)
 
-    CALLS[(method, path)] = build
+    return build
+
+
+def plain(method: str, path: str, **params: str) -> None:
+    """A route called at its own path (no parameters in it)."""
+    CALLS[(method, path)] = fixed(path, **params)
 
 
 def grid_place(grid_id: str) -> tuple[float, float]:
@@ -151,14 +156,10 @@ async def _deliveries(w: World, role: str) -> Call:
 O311 = "/open311/v2"
 
 
-@route("GET", f"{O311}/discovery.{{fmt}}")
-async def _discovery(w: World, role: str) -> Call:
-    return Call(f"{O311}/discovery.json")
+CALLS[("GET", f"{O311}/discovery.{{fmt}}")] = fixed(f"{O311}/discovery.json")
 
 
-@route("GET", f"{O311}/services.{{fmt}}")
-async def _services(w: World, role: str) -> Call:
-    return Call(f"{O311}/services.xml")
+CALLS[("GET", f"{O311}/services.{{fmt}}")] = fixed(f"{O311}/services.xml")
 
 
 @route("GET", f"{O311}/requests.{{fmt}}")
@@ -166,9 +167,7 @@ async def _requests(w: World, role: str) -> Call:
     return Call(f"{O311}/requests.json", params={"service_code": "C0104"})
 
 
-@route("GET", f"{O311}/services/{{service_code}}.{{fmt}}")
-async def _service(w: World, role: str) -> Call:
-    return Call(f"{O311}/services/E0104.json")
+CALLS[("GET", f"{O311}/services/{{service_code}}.{{fmt}}")] = fixed(f"{O311}/services/E0104.json")
 
 
 @route("GET", f"{O311}/requests/{{service_request_id}}.{{fmt}}")
@@ -230,13 +229,6 @@ plain("GET", "/api/v1/departments/{department_id}/contacts")
 plain("GET", "/api/v1/departments/{department_id}/changes")
 plain("GET", "/api/v1/calendars/{calendar_id}")
 plain("GET", "/api/v1/calendars/{calendar_id}/changes")
-
-
-def fixed(path: str, **params: str) -> Builder:
-    async def build(w: World, role: str) -> Call:
-        return Call(path, params=params or None)
-
-    return build
 
 
 CALLS[("GET", "/api/v1/departments/{department_id}")] = fixed(DEPT)
