@@ -51,14 +51,6 @@ async def test_a_broken_producer_is_built_anew_and_blames_no_row(
         return producer
 
     relay = OutboxRelay(engine, broken, outbox, service="test", poll_interval=0.1, rebuild=rebuild)
-    running = asyncio.create_task(relay.run())
-    try:
-        records = await read_all(infra, topic, 1, timeout=30)
-        assert len(records) == 1 and len(built) == 1
-    finally:
-        running.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await running
     table = outbox.table
 
     async def marked() -> tuple[int, str | None] | None:
@@ -70,6 +62,16 @@ async def test_a_broken_producer_is_built_anew_and_blames_no_row(
             ).one()
         return (row.attempts, row.last_error) if row.published_at is not None else None
 
-    attempts, last_error = await eventually(marked, timeout=10, what="the row marked")
+    running = asyncio.create_task(relay.run())
+    try:
+        records = await read_all(infra, topic, 1, timeout=30)
+        assert len(records) == 1 and len(built) == 1
+        # The record on the topic comes before the row's mark: the relay keeps running until
+        # it has marked the row (cancelling it in between left the row unmarked — a CI failure).
+        attempts, last_error = await eventually(marked, timeout=10, what="the row marked")
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
     assert attempts == 1 and last_error is None, "the broken producer was not the row's fault"
     assert built[0]._closed, "the relay stops the producer it built when it ends"
