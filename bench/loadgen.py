@@ -105,3 +105,92 @@ async def run_load(
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return result
+
+
+@dataclass
+class Sent:
+    """One request of an open-loop run: when it was due, sent and answered, and the answer."""
+
+    due: float
+    sent: float
+    done: float
+    status: int
+    body: bytes
+
+
+async def open_loop(
+    host: str,
+    port: int,
+    path: str,
+    make_body: Callable[[int], dict[str, object]] | None,
+    *,
+    rate: float,
+    seconds: float,
+    headers: dict[str, str] | None = None,
+    method: str = "POST",
+    make_path: Callable[[int], str] | None = None,
+    max_connections: int = 512,
+    on_done: Callable[[Sent], None] | None = None,
+) -> list[Sent]:
+    """Requests at a fixed arrival rate (open loop: the next one is due on time whether or not
+    the earlier ones are answered — a slow platform is not asked less), each on an idle
+    keep-alive connection or a new one; `on_done` sees each answer as it comes. Times are
+    `time.monotonic()`."""
+    extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+    idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+    opened = 0
+    out: list[Sent] = []
+    slots = asyncio.Semaphore(max_connections)
+
+    async def one(i: int, due: float) -> None:
+        nonlocal opened
+        async with slots:
+            if idle:
+                reader, writer = idle.pop()
+            else:
+                reader, writer = await asyncio.open_connection(host, port)
+                opened += 1
+            target = make_path(i) if make_path else path
+            if make_body is not None:
+                body = json.dumps(make_body(i)).encode()
+                head = (
+                    f"{method} {target} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                    f"Content-Type: application/json\r\n{extra}"
+                    f"Content-Length: {len(body)}\r\n\r\n"
+                )
+                raw = head.encode() + body
+            else:
+                raw = f"{method} {target} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}\r\n".encode()
+            sent = time.monotonic()
+            try:
+                status, response = await _request(reader, writer, raw)
+            except (ConnectionError, asyncio.IncompleteReadError, IndexError, ValueError):
+                writer.close()
+                out.append(Sent(due, sent, time.monotonic(), 0, b""))
+                return
+            out.append(Sent(due, sent, time.monotonic(), status, response))
+            idle.append((reader, writer))
+            if on_done is not None:
+                on_done(out[-1])
+
+    start = time.monotonic() + 0.05
+    count = int(rate * seconds)
+    tasks = []
+    for i in range(count):
+        due = start + i / rate
+        delay = due - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(i, due)))
+    await asyncio.gather(*tasks)
+    for _, writer in idle:
+        writer.close()
+    return out
+
+
+def percentiles(values: list[float], qs: tuple[float, ...] = (0.5, 0.95, 0.99)) -> list[float]:
+    """The given quantiles of `values` (NaN when empty)."""
+    if len(values) < 2:
+        return [values[0] if values else float("nan") for _ in qs]
+    cuts = statistics.quantiles(values, n=1000)
+    return [cuts[int(q * 1000) - 1] for q in qs]
