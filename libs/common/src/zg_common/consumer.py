@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
-import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,15 +18,11 @@ from dataclasses import dataclass, field
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord
 from aiokafka.errors import CommitFailedError, IllegalStateError
 from prometheus_client import Counter
-from pydantic import ValidationError
-from sqlalchemy import MetaData
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from zg_common import brake
 from zg_common.db import unit_of_work
-from zg_common.errors import NotFound, database_unavailable
 from zg_common.events import (
     HEADER_CORRELATION_ID,
     HEADER_REQUEST_ID,
@@ -35,6 +30,12 @@ from zg_common.events import (
     UndecodableEvent,
     decode_event,
 )
+from zg_common.handler_errors import PERMANENT as PERMANENT
+from zg_common.handler_errors import MalformedEvent as MalformedEvent
+from zg_common.handler_errors import MissingReference as MissingReference
+from zg_common.handler_errors import PermanentError as PermanentError
+from zg_common.handler_errors import event_uuid as event_uuid
+from zg_common.handler_errors import is_outage
 from zg_common.logging import causation_id_var, correlation_id_var, request_id_var
 from zg_common.messaging import processed_event_table
 
@@ -46,43 +47,6 @@ EVENTS_PROCESSED = Counter(
 
 Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
 BatchHandler = Callable[[AsyncSession, Sequence[CloudEvent]], Awaitable[object]]  # result unused
-
-
-class PermanentError(Exception):
-    """Raised by a handler for an event that can never succeed: no retries, straight to the DLQ."""
-
-
-class MissingReference(PermanentError, LookupError):
-    """The event names something this service does not know (a department, a case): trying the
-    same event again finds the same nothing, so it is not retried."""
-
-
-class MalformedEvent(PermanentError, ValueError):
-    """The event's content can never be applied (an id that is not one): not retried."""
-
-
-def event_uuid(value: str, what: str = "id") -> uuid.UUID:
-    """An id an event carries that must be a UUID (the platform's cases); anything else is a
-    malformed event, dead-lettered at once instead of retried (as a bare ValueError would be)."""
-    try:
-        return uuid.UUID(value)
-    except ValueError as exc:
-        raise MalformedEvent(f"{what} {value!r} is not a UUID") from exc
-
-
-# What a handler raises for an event that can never succeed. A `NotFound` is the same "not
-# found" a use case raises to an HTTP caller; from an event it is permanent too.
-PERMANENT: tuple[type[BaseException], ...] = (PermanentError, ValidationError, NotFound)
-
-
-def is_outage(exc: BaseException) -> bool:
-    """A failure to reach the database rather than a fault of the event. Handlers only do
-    database work (calls to other systems go through an outbox of their own), so a connection
-    error means an outage; so does PostgreSQL starting up or shutting down (57P0x), refusing
-    connections (53300) or the pool timing out — the same reading as the HTTP side's 503."""
-    if isinstance(exc, OperationalError | InterfaceError):
-        return True
-    return database_unavailable(exc)
 
 
 def dlq_topic(topic: str) -> str:
@@ -143,8 +107,12 @@ class IdempotentConsumer:
         self.retry_backoff_s = retry_backoff_s
         self.processed = processed_event_table(MetaData(schema=schema))
         # built once: compiled once, bound per event
-        self._mark_processed = (
-            pg_insert(self.processed).on_conflict_do_nothing().returning(self.processed.c.event_id)
+        # one statement for a whole poll's ids, prepared once whatever their number
+        self._mark_processed = text(
+            f'INSERT INTO "{schema}".processed_event (consumer, event_id, event_type) '
+            "SELECT :consumer, e.id, e.type "
+            "FROM unnest(CAST(:event_ids AS text[]), CAST(:event_types AS text[])) AS e(id, type) "
+            "ON CONFLICT DO NOTHING RETURNING event_id"
         )
         self.bootstrap_servers = bootstrap_servers
         self.consumer = self._new_client()
@@ -212,18 +180,7 @@ class IdempotentConsumer:
                 return
         elif len(records) > 1:
             try:
-                outcomes = []
-                async with unit_of_work(self.sessions) as session:
-                    for record in records:
-                        event = decode_event(record.value)
-                        with _bound_ids(record, event):
-                            handler = self.spec.handlers.get(event.type)
-                            if handler is None:
-                                outcomes.append("ignored")
-                            elif await self._apply_in(session, event, handler):
-                                outcomes.append("applied")
-                            else:
-                                outcomes.append("duplicate")
+                outcomes = await self._apply_poll(records)
             except Exception:
                 log.info(
                     "batch not applied as a whole; applying its records one by one",
@@ -236,6 +193,40 @@ class IdempotentConsumer:
                 return
         for record in records:
             await self.handle_record(record)
+
+    async def _apply_poll(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> list[str]:
+        """A poll's records in one transaction: their event ids recorded in one statement, then
+        the handler of each new one in order (a copy of an event in the same poll is a
+        duplicate, like one applied before)."""
+        decoded = [(record, decode_event(record.value)) for record in records]
+        handled = [(r, e, h) for r, e in decoded if (h := self.spec.handlers.get(e.type))]
+        outcomes = ["ignored"] * (len(decoded) - len(handled))
+        async with unit_of_work(self.sessions) as session:
+            fresh = await self._mark_new(session, [e for _, e, _ in handled])
+            for record, event, handler in handled:
+                with _bound_ids(record, event):
+                    if event.id not in fresh:
+                        log.info("duplicate event skipped", extra={"event_id": event.id})
+                        outcomes.append("duplicate")
+                        continue
+                    fresh.discard(event.id)
+                    await handler(session, event)
+                    outcomes.append("applied")
+        return outcomes
+
+    async def _mark_new(self, session: AsyncSession, events: Sequence[CloudEvent]) -> set[str]:
+        """Record the events as processed by this consumer; the ids not recorded before."""
+        if not events:
+            return set()
+        rows = await session.execute(
+            self._mark_processed,
+            {
+                "consumer": self.group_id,
+                "event_ids": [e.id for e in events],
+                "event_types": [e.type for e in events],
+            },
+        )
+        return {row[0] for row in rows}
 
     async def _apply_batch(
         self, records: Sequence[ConsumerRecord[bytes, bytes]], batch: BatchHandler
@@ -334,11 +325,7 @@ class IdempotentConsumer:
         if self.spec.batch is not None:
             await handler(session, event)
             return True
-        inserted = await session.scalar(
-            self._mark_processed,
-            {"consumer": self.group_id, "event_id": event.id, "event_type": event.type},
-        )
-        if inserted is None:
+        if not await self._mark_new(session, [event]):
             log.info("duplicate event skipped", extra={"event_id": event.id})
             return False
         await handler(session, event)
