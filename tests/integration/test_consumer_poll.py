@@ -25,10 +25,10 @@ from zg_common.events import CloudEvent
 pytestmark = pytest.mark.integration
 
 
-def record(topic: str, offset: int, event: CloudEvent) -> ConsumerRecord[bytes, bytes]:
+def record(name: str, offset: int, event: CloudEvent) -> ConsumerRecord[bytes, bytes]:
     value = event.to_bytes()
     return ConsumerRecord(
-        topic, 0, offset, 0, 0, event.subject.encode(), value, None, 0, len(value), ()
+        name, 0, offset, 0, 0, (event.subject or "").encode(), value, None, 0, len(value), ()
     )
 
 
