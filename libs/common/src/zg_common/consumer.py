@@ -35,7 +35,7 @@ from zg_common.handler_errors import MalformedEvent as MalformedEvent
 from zg_common.handler_errors import MissingReference as MissingReference
 from zg_common.handler_errors import PermanentError as PermanentError
 from zg_common.handler_errors import event_uuid as event_uuid
-from zg_common.handler_errors import is_outage
+from zg_common.handler_errors import is_outage as is_outage
 from zg_common.logging import causation_id_var, correlation_id_var, request_id_var
 from zg_common.messaging import processed_event_table
 
