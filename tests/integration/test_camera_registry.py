@@ -24,7 +24,7 @@ from zg_common.contracts.video_index import (
     CameraStatusChanged,
     CaseCamerasLinked,
 )
-from zg_common.db import unit_of_work
+from zg_common.db import commit, unit_of_work
 from zg_common.errors import ValidationFailed
 from zg_video_index import alarms, health, links, registry, repository
 from zg_video_index.models import Camera, outbox
@@ -166,7 +166,7 @@ async def test_the_index_misses_no_write_that_commits_late(
         async with unit_of_work(sessions) as session:
             await add(session, fast, fast_place)
         await live.catch_up(sessions)  # reads past the fast one's commit (old code: its stamp)
-        await slow_session.commit()
+        await commit(slow_session)
 
     async def both() -> bool | None:
         await live.catch_up(sessions)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.helpers import eventually
 from zg_common.contracts.routing import CalendarChanged, CaseDeadlineMoved, DepartmentChanged
-from zg_common.db import unit_of_work
+from zg_common.db import commit, unit_of_work, write_pending
 from zg_common.errors import ValidationFailed
 from zg_common.events import EventContract
 from zg_common.identity import Identity
@@ -157,7 +157,7 @@ async def test_calendar_changes_reach_every_process_in_commit_order(
             return True if waiting else None
 
         await eventually(waiting_for_the_first, timeout=10, what="the second change waiting")
-        await first.commit()
+        await commit(first)  # its outbox rows too, as unit_of_work does
         await second
     finally:
         await first.close()
@@ -205,6 +205,7 @@ E = TypeVar("E", bound=EventContract)
 
 async def published(session: AsyncSession, contract: type[E], key: str) -> list[E]:
     """The events of a type routing wrote to its outbox for a key, oldest first."""
+    await write_pending(session)  # the transaction's events are written at its commit
     rows = await session.scalars(
         select(outbox.table.c.payload)
         .where(outbox.table.c.event_type == contract.event_type, outbox.table.c.key == key)

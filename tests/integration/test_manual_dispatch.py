@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from zg_common.contracts.intake import CaseReported
-from zg_common.db import unit_of_work
+from zg_common.db import unit_of_work, write_pending
 from zg_common.events import CloudEvent
 from zg_common.identity import Identity
 from zg_routing import repository, service
@@ -82,6 +82,7 @@ async def test_each_step_waits_for_its_person_and_the_queue_suggests(
         assert done.case.status == "dispatched" and done.case.due_at is not None
         assert done.suggested_department_id is None
         assert done.case.stage is None and done.case.stage_due_at is None
+        await write_pending(session)  # the transaction's events are written at its commit
         steps = (
             await session.execute(
                 text(

@@ -607,6 +607,7 @@ async def test_a_bad_row_holds_only_its_own_key_and_is_set_aside_after_its_attem
         behind = await outbox.add(
             session, contract(thing_id="p", at=datetime.now().astimezone()), subject="p"
         )
+    async with unit_of_work(create_sessionmaker(engine)) as session:
         await session.execute(
             outbox.table.update()
             .where(outbox.table.c.event_id == bad.id)

@@ -32,7 +32,7 @@ from tests.helpers import SignedAs, eventually
 from tests.integration.conftest import service_database
 from zg_common.consumer import IdempotentConsumer
 from zg_common.contracts import intake, patrol, routing
-from zg_common.db import unit_of_work
+from zg_common.db import unit_of_work, write_pending
 from zg_common.events import CloudEvent, EventContract
 from zg_common.identity import Identity, IdentitySigner
 from zg_common.kafka import create_producer, ensure_topics
@@ -428,6 +428,7 @@ async def test_a_crafted_stream_through_the_broker_gives_the_hand_computed_numbe
                 district=("方兴社区", "Fangxing community"),
             )  # fmt: skip
             assert closed
+            await write_pending(session)  # the transaction's events are written at its commit
             outbox_types = (await session.execute(text(
                 "SELECT payload->>'type' FROM scoring.outbox WHERE key = '2026-09'"
             ))).scalars().all()  # fmt: skip

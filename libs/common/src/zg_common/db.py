@@ -8,13 +8,14 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 
 from zg_common.settings import ServiceSettings
 
@@ -51,6 +52,30 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 
 _AFTER_COMMIT = "zg_after_commit"
+_BEFORE_COMMIT = "zg_before_commit"
+
+
+def before_commit(
+    session: AsyncSession, key: object, write: Callable[[], Awaitable[object]]
+) -> bool:
+    """Run `write` in the transaction, just before the unit of work that owns `session`
+    commits (once per `key`; False when `key` is registered already): for rows gathered
+    during the transaction and written in one statement, like the outbox's events."""
+    writes: dict[object, Callable[[], Awaitable[object]]] = session.info.setdefault(
+        _BEFORE_COMMIT, {}
+    )
+    if key in writes:
+        return False
+    writes[key] = write
+    return True
+
+
+@event.listens_for(Session, "before_commit")
+def _nothing_left_unwritten(session: Session) -> None:
+    """Only `unit_of_work` commits: rows waiting for its before-commit writes would otherwise
+    be lost silently (an outbox event that never goes out). Fail loudly instead."""
+    if session.info.get(_BEFORE_COMMIT):
+        raise RuntimeError("a session with rows waiting to be written was committed directly")
 
 
 def after_commit(session: AsyncSession, callback: Callable[[], Awaitable[object]]) -> None:
@@ -60,6 +85,20 @@ def after_commit(session: AsyncSession, callback: Callable[[], Awaitable[object]
     session.info.setdefault(_AFTER_COMMIT, []).append(callback)
 
 
+async def write_pending(session: AsyncSession) -> None:
+    """Run the before-commit writes now (a test reading the outbox inside its transaction)."""
+    while writes := session.info.pop(_BEFORE_COMMIT, None):  # a write may register another
+        for write in writes.values():
+            await write()
+
+
+async def commit(session: AsyncSession) -> None:
+    """What `unit_of_work` does at its end: the before-commit writes, then the commit (for a
+    test that holds a transaction open across steps; services never commit themselves)."""
+    await write_pending(session)
+    await session.commit()
+
+
 @asynccontextmanager
 async def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """One transaction: services only add and flush; this commits, or rolls back on any error,
@@ -67,8 +106,9 @@ async def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncItera
     async with sessions() as session:
         try:
             yield session
-            await session.commit()
+            await commit(session)
         except BaseException:
+            session.info.pop(_BEFORE_COMMIT, None)
             session.info.pop(_AFTER_COMMIT, None)
             await session.rollback()
             raise

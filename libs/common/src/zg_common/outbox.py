@@ -22,6 +22,7 @@ import logging
 import uuid
 import zlib
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any
 
 import asyncpg
@@ -31,7 +32,7 @@ from pydantic import ValidationError
 from sqlalchemy import MetaData, Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from zg_common.db import to_asyncpg_dsn
+from zg_common.db import before_commit, to_asyncpg_dsn
 from zg_common.events import CloudEvent, EventContract
 from zg_common.messaging import outbox_channel, outbox_table
 from zg_common.outbox_faults import (
@@ -61,6 +62,7 @@ class Outbox:
         self.channel = outbox_channel(self.schema)
         # one statement object, so SQLAlchemy compiles it once and only binds values per call
         self._insert = insert(self.table)
+        self._pending = ("zg_outbox", self.schema)  # the transaction's rows, in session.info
 
     async def add(
         self,
@@ -81,9 +83,10 @@ class Outbox:
         *,
         correlation_id: str | None = None,
     ) -> list[CloudEvent]:
-        """Write events `(contract, subject)` in the caller's transaction, in one round trip;
-        a renamed type's payload also under each name it is still published as. The events
-        under their own names, in order."""
+        """Write events `(contract, subject)` in the caller's transaction; a renamed type's
+        payload also under each name it is still published as. The rows are written when the
+        unit of work commits, every event of the transaction in one statement (in the order
+        they were added). The events under their own names, in order."""
         written, rows = [], []
         for contract, subject in events:
             event = CloudEvent.of(
@@ -108,8 +111,15 @@ class Outbox:
                     }
                 )
         if rows:
-            await session.execute(self._insert, rows)
+            pending: list[dict[str, Any]] = session.info.setdefault(self._pending, [])
+            pending.extend(rows)
+            before_commit(session, self._pending, partial(self._write, session))
         return written
+
+    async def _write(self, session: AsyncSession) -> None:
+        rows = session.info.pop(self._pending, [])
+        if rows:
+            await session.execute(self._insert, rows)
 
 
 AfterPublish = Callable[[Sequence[str]], Awaitable[None]]
