@@ -69,7 +69,9 @@ def places_and_categories() -> tuple[list[tuple[float, float]], list[str]]:
     return points, categories
 
 
-def start_platform() -> tuple[subprocess.Popen[bytes], dict[str, object]]:
+def start_platform(
+    *, statements: bool = False
+) -> tuple[subprocess.Popen[bytes], dict[str, object]]:
     if BENCH_DATA.exists():
         shutil.rmtree(BENCH_DATA)
     BENCH_DATA.mkdir(parents=True)
@@ -85,6 +87,8 @@ def start_platform() -> tuple[subprocess.Popen[bytes], dict[str, object]]:
     # pipeline to dispatch, so it switches verification off (as a deployment may)
     env["ZG_ROUTING_VERIFY_PUBLIC_REPORTS"] = "false"
     env["ZG_SIMULATOR"] = "off"  # the load is the bench's own
+    if statements:  # PostgreSQL counts every statement (a little more CPU: a diagnosis run)
+        env["ZG_PG_SETTINGS"] = "shared_preload_libraries=pg_stat_statements"
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -165,6 +169,11 @@ async def main() -> None:
     )
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument(
+        "--statements",
+        action="store_true",
+        help="also print the statements PostgreSQL ran per case (pg_stat_statements)",
+    )
     args = parser.parse_args()
 
     points, categories = places_and_categories()
@@ -174,7 +183,7 @@ async def main() -> None:
         f"machine: {cores} cores, {py}; concurrency {args.concurrency}, "
         f"{args.seconds:.0f} s per run after a 2 s warm-up"
     )
-    proc, info = start_platform()
+    proc, info = start_platform(statements=args.statements)
     try:
         gateway = httpx.URL(str(info["gateway"]))
         # the demo resident reports, as the residents' app does (a bearer token on each call)
@@ -184,6 +193,8 @@ async def main() -> None:
         print(f"  at rest: the platform's processes use {rest:.2f} of a core")
         print(memory_table("at rest", pids))
         cpu = CpuWindow(pids)
+        if args.statements:
+            await statements_reset(str(info["database_url"]))
         cpu.start()
         platform_result = await run_load(
             "platform (gateway+intake)",
@@ -205,6 +216,8 @@ async def main() -> None:
             f"all dispatched {lag:.1f} s after the load stopped"
         )
         print(cpu.table(accepted))
+        if args.statements:
+            print(await statements_per_case(str(info["database_url"]), accepted))
         print(memory_table(f"after {accepted} cases", pids))
     finally:
         proc.send_signal(signal.SIGINT)
@@ -246,6 +259,35 @@ async def account_token(gateway: str, role: str) -> str:
     response.raise_for_status()
     token: str = response.json()["access_token"]
     return token
+
+
+async def statements_reset(database_url: str) -> None:
+    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        await conn.execute("SELECT pg_stat_statements_reset()")
+    finally:
+        await conn.close()
+
+
+async def statements_per_case(database_url: str, cases: int, top: int = 30) -> str:
+    """Every statement per case (calls, and the database's time), the most frequent first."""
+    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        rows = await conn.fetch(
+            "SELECT calls, total_exec_time, regexp_replace(query, '\\s+', ' ', 'g') AS q "
+            "FROM pg_stat_statements ORDER BY calls DESC"
+        )
+    finally:
+        await conn.close()
+    calls = sum(r["calls"] for r in rows)
+    out = [f"  statements per case: {calls / max(cases, 1):.1f} in all; the most frequent:"]
+    for r in rows[:top]:
+        out.append(
+            f"    {r['calls'] / max(cases, 1):6.2f}  {r['total_exec_time'] / max(cases, 1):6.3f} ms"
+            f"  {r['q'][:150]}"
+        )
+    return "\n".join(out)
 
 
 async def count_cases(database_url: str) -> int:

@@ -87,6 +87,9 @@ class LocalPostgres:
         if not self.durable:
             # Test runs only: a crashed test database is thrown away anyway.
             cmd += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+        # more settings for a measurement, e.g. the benches' pg_stat_statements
+        for setting in os.environ.get("ZG_PG_SETTINGS", "").split():
+            cmd += ["-c", setting]
         return cmd
 
     async def wait_ready(self, timeout: float = 60) -> None:

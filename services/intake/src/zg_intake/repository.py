@@ -32,12 +32,24 @@ async def get_case(
     for_update: bool = False,
     with_history: bool = True,
 ) -> Case | None:
+    """A case (`for_update`: locked until the transaction ends). A case locked before in the
+    same transaction is not read again: the consumer follows a poll's steps of one case (accept,
+    file, dispatch) in one transaction, and its changes then go out in one UPDATE."""
+    locked: dict[uuid.UUID, Case] = session.info.setdefault(_LOCKED, {})
+    if for_update and not with_history and (case := locked.get(case_id)) is not None:
+        return case
     query = select(Case).where(Case.id == case_id)
     if with_history:
         query = query.options(selectinload(Case.history))
     if for_update:
         query = query.with_for_update()
-    return await session.scalar(query)
+    case = await session.scalar(query)
+    if for_update and case is not None:
+        locked[case_id] = case
+    return case
+
+
+_LOCKED = "zg_intake_locked_cases"  # in session.info: the cases this transaction has locked
 
 
 async def merged_since(session: AsyncSession, parent_id: uuid.UUID, moment: datetime) -> list[Case]:

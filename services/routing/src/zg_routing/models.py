@@ -20,7 +20,7 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from zg_common.changelog import ChangeLogColumns
 from zg_common.outbox import Outbox
@@ -148,6 +148,9 @@ class CaseTransition(Base):
     actor_role: Mapped[str] = mapped_column(String(30))
     params: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # never loaded; it tells the unit of work to insert a new case before its transitions
+    # (routing writes a case with its first steps in one flush at the commit)
+    case: Mapped[TrackedCase] = relationship(lazy="raise")
 
 
 class ConfigChange(ChangeLogColumns, Base):

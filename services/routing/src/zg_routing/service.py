@@ -59,10 +59,17 @@ async def dispatch_reported_case(
         verified=False,
         reported_at=data.reported_at,
         updated_at=now,
+        # the columns' defaults apply only when the row is written; the steps read them before
+        reworks=0,
+        returns=0,
+        extensions=0,
+        used_before_minutes=0,
+        pending={},
     )
     workflow.enter_stage(tracked, clock=clock, now=now)
+    # written once at the commit with its final state (its transitions after it: their foreign
+    # key orders the flush), not inserted now and updated after each step
     session.add(tracked)
-    await session.flush()  # before its transitions, which refer to it
     if data.resolved_on_site:
         # an officer fixed it on the spot: it waits for the intake operator's review (自处理审核)
         tracked.status = CaseStatus.SELF_HANDLED
@@ -93,10 +100,11 @@ async def dispatch_by_rules(
     guards hold for the platform too), each step logged and published, to the department of
     the rule that decides the case (`rules.choose`) or the fallback owner."""
     assert tracked.grid_id is not None
-    rule, department_id = await rules.responsible(
-        session, category=tracked.category, grid_id=tracked.grid_id, zone_type=tracked.zone_type
-    )
-    department = await repository.get_department(session, department_id)
+    with session.no_autoflush:  # lookups of reference data: the case's row waits for the commit
+        rule, department_id = await rules.responsible(
+            session, category=tracked.category, grid_id=tracked.grid_id, zone_type=tracked.zone_type
+        )
+        department = await repository.get_department(session, department_id)
     if department is None:
         raise MissingReference(f"routing rule points at unknown department {department_id}")
     dispatch = {"department_id": department.id, "rule_id": rule.id if rule else None}

@@ -103,6 +103,8 @@ async def add_task(
 async def settle_tasks(session: AsyncSession, step: CaseTransitioned) -> int:
     """The case left the state a task waits in: the task is done (the officer's answer) or no
     longer needed (cancelled). How many tasks it settled."""
+    if step.from_status not in WAITS_IN.values() or step.to_status == step.from_status:
+        return 0  # no task waits in the state it left (most steps): nothing to look up
     open_tasks = await repository.open_tasks_of_case(
         session, step.case_id, tasks=TASKS, open_statuses=OPEN
     )
