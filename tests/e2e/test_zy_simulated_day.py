@@ -66,7 +66,13 @@ async def test_a_simulated_day_keeps_the_platform_s_promises(
     assert summary["server_errors"] == [], "a request made the platform answer 5xx"
     created = summary["cases_created"]
     assert created > 300, "a day of the district reports hundreds of cases"
-    assert sum(summary["checkins"].values()) > 200
+    # How many visits are still planned depends on the real time of day (the officers follow
+    # today's plan in China time; late in the evening only the night shift's are left: a run
+    # at 22:00 walked to 59): every visit walked to ends in a check-in the platform takes, but
+    # for the few the simulator misses on purpose (5 %).
+    checkins, visits = summary["checkins"], summary["visits"]
+    assert not [k for k in checkins if k.startswith("refused")], "a check-in was refused"
+    assert sum(checkins.values()) >= 0.8 * visits, "visits walked to without a check-in"
     assert summary["actions"], "cases moved along their lifecycle"
 
     # the platform settles: the case layer counts what the case API counts

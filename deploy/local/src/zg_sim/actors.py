@@ -106,6 +106,7 @@ class Simulation:
                 where = where or target
                 await self.walk(officer, where, target, rng)
                 where = target
+                self.tally.visits += 1
                 if rng.random() < self.config.miss_rate:
                     continue  # a visit missed: the platform notices after its window
                 await self.check_in(officer, task, rng)

@@ -46,6 +46,7 @@ class Tally:
     created: list[dict[str, Any]] = field(default_factory=list)  # cases answered 201
     actions: Counter[str] = field(default_factory=Counter)
     checkins: Counter[str] = field(default_factory=Counter)
+    visits: int = 0  # planned visits the officers walked to (some then missed on purpose)
     positions: int = 0
     alarms: int = 0
     seconds: dict[str, list[float]] = field(default_factory=dict)  # per operation, each answer
@@ -69,6 +70,7 @@ class Tally:
             "cases_created": len(self.created),
             "actions": dict(sorted(self.actions.items())),
             "checkins": dict(sorted(self.checkins.items())),
+            "visits": self.visits,
             "positions": self.positions,
             "alarms": self.alarms,
             "latency_ms": {op: percentiles(times) for op, times in sorted(self.seconds.items())},
