@@ -29,6 +29,7 @@ import random
 import signal
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
@@ -38,11 +39,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from intake_throughput import (
     account_token,
     case_body,
-    places_and_categories,
     start_platform,
 )
 from loadgen import Sent, open_loop, percentiles
 from proctimes import CpuWindow, memory_table, wait_for_rest
+
+from zg_local.reportable import places_and_categories
 
 DISPATCHED = b"routing.case.dispatched.v1"
 GOALS = {50: 100.0, 100: 250.0}  # p95 of 201 -> dispatched on the broker, ms
@@ -158,6 +160,13 @@ async def run_rate(
         answered[body["id"]] = sent.done
         model.pending.add(body["id"])
 
+    def reads(path: Callable[[int], str], headers: dict[str, str]) -> Awaitable[list[Sent]]:
+        """GETs through the gateway, 10 a second, meanwhile."""
+        return open_loop(
+            host, port, "", None, rate=10, seconds=seconds, headers=headers, method="GET",
+            make_path=path,
+        )  # fmt: skip
+
     cpu.start()
     posts, case_reads, camera_reads = await asyncio.gather(
         open_loop(
@@ -170,28 +179,8 @@ async def run_rate(
             headers=resident,
             on_done=answer,
         ),
-        open_loop(
-            host,
-            port,
-            "",
-            None,
-            rate=10,
-            seconds=seconds,
-            headers=resident,
-            method="GET",
-            make_path=lambda i: f"/api/v1/cases/{rng.choice(readable)}",
-        ),
-        open_loop(
-            host,
-            port,
-            "",
-            None,
-            rate=10,
-            seconds=seconds,
-            headers=leader,
-            method="GET",
-            make_path=lambda i: "/api/v1/cameras/seeing?lat={}&lon={}".format(*rng.choice(points)),
-        ),
+        reads(lambda i: f"/api/v1/cases/{rng.choice(readable)}", resident),
+        reads(lambda i: "/api/v1/cameras/seeing?lat={}&lon={}".format(*rng.choice(points)), leader),
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

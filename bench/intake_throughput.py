@@ -32,6 +32,7 @@ from loadgen import run_load
 from proctimes import CpuWindow, memory_table, wait_for_rest
 
 from zg_local.readiness import platform_ready
+from zg_local.reportable import places_and_categories
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH_DATA = REPO / ".data" / "bench"
@@ -49,24 +50,6 @@ def case_body(rng: random.Random, points: list[tuple[float, float]], categories:
         }
 
     return make
-
-
-def places_and_categories() -> tuple[list[tuple[float, float]], list[str]]:
-    """The data set's patrol points (lat, lon) and the minor categories a report may name
-    without answering questions (one with a required question would be refused, 422)."""
-    data = REPO / "deploy" / "data" / "fangxing"
-    points = [
-        (f["geometry"]["coordinates"][1], f["geometry"]["coordinates"][0])
-        for f in json.loads((data / "patrol_points.geojson").read_text())["features"]
-    ]
-    categories = [
-        m["code"]
-        for c in json.loads((data / "categories.json").read_text())
-        for m in c["children"]
-        if not any(a["required"] for a in m["attributes"])
-    ]
-
-    return points, categories
 
 
 def start_platform(
@@ -187,7 +170,7 @@ async def main() -> None:
     try:
         gateway = httpx.URL(str(info["gateway"]))
         # the demo resident reports, as the residents' app does (a bearer token on each call)
-        auth = {"Authorization": f"Bearer {await resident_token(str(info['gateway']))}"}
+        auth = {"Authorization": f"Bearer {await account_token(str(info['gateway']), 'resident')}"}
         pids = {str(k): int(v) for k, v in dict(info["pids"]).items()}  # type: ignore[call-overload]
         rest = await asyncio.to_thread(wait_for_rest, pids)
         print(f"  at rest: the platform's processes use {rest:.2f} of a core")
@@ -243,18 +226,14 @@ async def main() -> None:
     print(f"ratio platform / baseline throughput: {ratio:.2f}  (goal >= 0.09)")
 
 
-async def resident_token(gateway: str) -> str:
-    return await account_token(gateway, "resident")
-
-
 async def account_token(gateway: str, role: str) -> str:
     """A bearer token of the demo account of `role` (the platform's own login)."""
     credentials = json.loads((BENCH_DATA / "demo-credentials.json").read_text())
-    resident = next(a for a in credentials["accounts"] if a["role"] == role)
+    account = next(a for a in credentials["accounts"] if a["role"] == role)
     async with httpx.AsyncClient(base_url=gateway) as client:
         response = await client.post(
             "/api/v1/auth/login",
-            json={"username": resident["username"], "password": resident["password"]},
+            json={"username": account["username"], "password": account["password"]},
         )
     response.raise_for_status()
     token: str = response.json()["access_token"]

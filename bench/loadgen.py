@@ -42,6 +42,16 @@ class Result:
         )
 
 
+def _raw(method: str, target: str, host: str, extra: str, body: object | None) -> bytes:
+    """One HTTP/1.1 request; `body` (if any) as JSON."""
+    head = f"{method} {target} HTTP/1.1\r\nHost: {host}\r\n{extra}"
+    if body is None:
+        return (head + "\r\n").encode()
+    data = json.dumps(body).encode()
+    head += f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+    return head.encode() + data
+
+
 async def _request(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter, raw: bytes
 ) -> tuple[int, bytes]:
@@ -86,13 +96,7 @@ async def run_load(
         try:
             while time.monotonic() < stop_at:
                 counter += 1
-                body = json.dumps(make_body(counter)).encode()
-                head = (
-                    f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
-                    f"Content-Type: application/json\r\n{extra}"
-                    f"Content-Length: {len(body)}\r\n\r\n"
-                )
-                raw = head.encode() + body
+                raw = _raw("POST", path, f"{host}:{port}", extra, make_body(counter))
                 started = time.monotonic()
                 status, response = await _request(reader, writer, raw)
                 if started >= measure_from:
@@ -138,29 +142,18 @@ async def open_loop(
     `time.monotonic()`."""
     extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
     idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
-    opened = 0
     out: list[Sent] = []
     slots = asyncio.Semaphore(max_connections)
 
     async def one(i: int, due: float) -> None:
-        nonlocal opened
         async with slots:
             if idle:
                 reader, writer = idle.pop()
             else:
                 reader, writer = await asyncio.open_connection(host, port)
-                opened += 1
             target = make_path(i) if make_path else path
-            if make_body is not None:
-                body = json.dumps(make_body(i)).encode()
-                head = (
-                    f"{method} {target} HTTP/1.1\r\nHost: {host}:{port}\r\n"
-                    f"Content-Type: application/json\r\n{extra}"
-                    f"Content-Length: {len(body)}\r\n\r\n"
-                )
-                raw = head.encode() + body
-            else:
-                raw = f"{method} {target} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}\r\n".encode()
+            body = make_body(i) if make_body is not None else None
+            raw = _raw(method, target, f"{host}:{port}", extra, body)
             sent = time.monotonic()
             try:
                 status, response = await _request(reader, writer, raw)

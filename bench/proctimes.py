@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import resource
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,14 +30,20 @@ def _stat(pid: int) -> tuple[int, float] | None:
     return ppid, (utime + stime + cutime + cstime) / TICK
 
 
-def _children() -> dict[int, list[int]]:
-    tree: dict[int, list[int]] = {}
+def _processes() -> dict[int, tuple[int, float]]:
+    """Every process once: pid -> (parent pid, CPU seconds with its reaped children)."""
+    out = {}
     for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            stat = _stat(int(entry.name))
-            if stat is not None:
-                tree.setdefault(stat[0], []).append(int(entry.name))
-    return tree
+        if entry.name.isdigit() and (stat := _stat(int(entry.name))) is not None:
+            out[int(entry.name)] = stat
+    return out
+
+
+def _children(processes: dict[int, tuple[int, float]]) -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for p, (ppid, _) in processes.items():
+        children.setdefault(ppid, []).append(p)
+    return children
 
 
 def _tree(pid: int, children: dict[int, list[int]]) -> list[int]:
@@ -50,16 +57,17 @@ def _tree(pid: int, children: dict[int, list[int]]) -> list[int]:
 
 def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
     """CPU seconds used so far by each named process tree."""
-    children = _children()
-    out = {}
-    for name, pid in pids.items():
-        out[name] = sum(s[1] for p in _tree(pid, children) if (s := _stat(p)) is not None)
-    return out
+    processes = _processes()
+    children = _children(processes)
+    return {
+        name: sum(processes[p][1] for p in _tree(pid, children) if p in processes)
+        for name, pid in pids.items()
+    }
 
 
 def pss_mib(pids: dict[str, int]) -> dict[str, float]:
     """Proportional set size of each named process tree, in MiB."""
-    children = _children()
+    children = _children(_processes())
     out = {}
     for name, pid in pids.items():
         kib = 0
@@ -125,8 +133,6 @@ def wait_for_rest(pids: dict[str, int], *, below: float = 0.15, timeout: float =
     """Wait until the processes together use less than `below` of one core over 3 s (the
     platform plans the day's patrols and warms its caches when it starts: that is not per-case
     work); returns the rate at rest (cores busy)."""
-    import time
-
     deadline = time.monotonic() + timeout
     rate = float("inf")
     while time.monotonic() < deadline:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import random
 import time
 import uuid
@@ -23,25 +22,9 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import REPO
+from zg_local.reportable import places_and_categories
 
-DATA = REPO / "deploy" / "data" / "fangxing"
 RETRY_STATUSES = {429, 503, 504}
-
-
-def places_and_categories() -> tuple[list[tuple[float, float]], list[str]]:
-    points = [
-        (f["geometry"]["coordinates"][1], f["geometry"]["coordinates"][0])
-        for f in json.loads((DATA / "patrol_points.geojson").read_text())["features"]
-    ]
-    # reports answer no questions: categories with a required one would be refused (422)
-    categories = [
-        m["code"]
-        for c in json.loads((DATA / "categories.json").read_text())
-        for m in c["children"]
-        if not any(a["required"] for a in m["attributes"])
-    ]
-    return points, categories
 
 
 @dataclass

@@ -57,17 +57,11 @@ _BEFORE_COMMIT = "zg_before_commit"
 
 def before_commit(
     session: AsyncSession, key: object, write: Callable[[], Awaitable[object]]
-) -> bool:
+) -> None:
     """Run `write` in the transaction, just before the unit of work that owns `session`
-    commits (once per `key`; False when `key` is registered already): for rows gathered
+    commits (once per `key`: a later registration under it is ignored): for rows gathered
     during the transaction and written in one statement, like the outbox's events."""
-    writes: dict[object, Callable[[], Awaitable[object]]] = session.info.setdefault(
-        _BEFORE_COMMIT, {}
-    )
-    if key in writes:
-        return False
-    writes[key] = write
-    return True
+    session.info.setdefault(_BEFORE_COMMIT, {}).setdefault(key, write)
 
 
 @event.listens_for(Session, "before_commit")

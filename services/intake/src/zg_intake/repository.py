@@ -35,7 +35,7 @@ async def get_case(
     """A case (`for_update`: locked until the transaction ends). A case locked before in the
     same transaction is not read again: the consumer follows a poll's steps of one case (accept,
     file, dispatch) in one transaction, and its changes then go out in one UPDATE."""
-    locked: dict[uuid.UUID, Case] = session.info.setdefault(_LOCKED, {})
+    locked: dict[uuid.UUID, Case] = session.info.get(_LOCKED, {})
     if for_update and not with_history and (case := locked.get(case_id)) is not None:
         return case
     query = select(Case).where(Case.id == case_id)
@@ -45,7 +45,7 @@ async def get_case(
         query = query.with_for_update()
     case = await session.scalar(query)
     if for_update and case is not None:
-        locked[case_id] = case
+        session.info.setdefault(_LOCKED, {})[case_id] = case
     return case
 
 

@@ -133,6 +133,17 @@ class TrackedCase(Base):
     reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
+    def __init__(self, **values: Any) -> None:
+        # The columns' defaults apply only when the row is written; routing writes a new case
+        # at the commit, after its first steps have read (and moved) these: start them here.
+        for name, start in (
+            ("verified", False), ("reworks", 0), ("returns", 0), ("extensions", 0),
+            ("used_before_minutes", 0),
+        ):  # fmt: skip
+            values.setdefault(name, start)
+        values.setdefault("pending", {})
+        super().__init__(**values)
+
 
 class CaseTransition(Base):
     """Who moved a case from which state to which, when, and why."""

@@ -59,12 +59,6 @@ async def dispatch_reported_case(
         verified=False,
         reported_at=data.reported_at,
         updated_at=now,
-        # the columns' defaults apply only when the row is written; the steps read them before
-        reworks=0,
-        returns=0,
-        extensions=0,
-        used_before_minutes=0,
-        pending={},
     )
     workflow.enter_stage(tracked, clock=clock, now=now)
     # written once at the commit with its final state (its transitions after it: their foreign

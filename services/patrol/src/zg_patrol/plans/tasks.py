@@ -110,7 +110,7 @@ async def settle_tasks(session: AsyncSession, step: CaseTransitioned) -> int:
     )
     settled = 0
     for visit in open_tasks:
-        if WAITS_IN[visit.kind] != step.from_status or step.to_status == step.from_status:
+        if WAITS_IN[visit.kind] != step.from_status:
             continue
         answered = step.action in ANSWERS[visit.kind]
         visit.status = "done" if answered else "cancelled"
