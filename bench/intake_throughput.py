@@ -1,6 +1,7 @@
 """Intake throughput through the whole platform vs a bare FastAPI app that only validates.
 
     .venv/bin/python bench/intake_throughput.py [--concurrency 32] [--seconds 20]
+        [--statements] [--profile DIR]
 
 Starts the platform as `make run` does (its own data folder under .data/bench, ports offset by
 1000, durable PostgreSQL settings), POSTs cases through the gateway at fixed concurrency for a
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -30,6 +32,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from loadgen import run_load
 from proctimes import CpuWindow, memory_table, wait_for_rest
+from profiles import ServiceProfiles, batch_sizes
 
 from zg_local.readiness import platform_ready
 from zg_local.reportable import places_and_categories
@@ -157,6 +160,12 @@ async def main() -> None:
         action="store_true",
         help="also print the statements PostgreSQL ran per case (pg_stat_statements)",
     )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="also sample each service with py-spy during the load; raw profiles in DIR",
+    )
     args = parser.parse_args()
 
     points, categories = places_and_categories()
@@ -179,17 +188,21 @@ async def main() -> None:
         if args.statements:
             await statements_reset(str(info["database_url"]))
         cpu.start()
-        platform_result = await run_load(
-            "platform (gateway+intake)",
-            gateway.host,
-            gateway.port or 80,
-            "/api/v1/cases",
-            case_body(random.Random(1), points, categories),
-            concurrency=args.concurrency,
-            seconds=args.seconds,
-            headers=auth,
-        )
+        profiles = ServiceProfiles(pids, args.profile, args.seconds) if args.profile else None
+        with profiles or contextlib.nullcontext():
+            platform_result = await run_load(
+                "platform (gateway+intake)",
+                gateway.host,
+                gateway.port or 80,
+                "/api/v1/cases",
+                case_body(random.Random(1), points, categories),
+                concurrency=args.concurrency,
+                seconds=args.seconds,
+                headers=auth,
+            )
         print(platform_result.line())
+        if profiles:
+            print(profiles.summary())
         accepted = await count_cases(str(info["database_url"]))
         dispatched, lag = await wait_dispatched(str(info["database_url"]), accepted)
         cpu.stop()
@@ -199,6 +212,7 @@ async def main() -> None:
             f"all dispatched {lag:.1f} s after the load stopped"
         )
         print(cpu.table(accepted))
+        print(await asyncio.to_thread(batch_sizes, dict(info["services"])))  # type: ignore[call-overload]
         if args.statements:
             print(await statements_per_case(str(info["database_url"]), accepted))
         print(memory_table(f"after {accepted} cases", pids))

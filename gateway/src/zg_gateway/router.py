@@ -18,7 +18,7 @@ from zg_gateway.schemas import LoginRequest, Me, RefreshRequest, TokenPair
 router = APIRouter(prefix="/api/v1/auth", tags=["authentication"])
 
 
-def token_policy(request: Request) -> service.TokenPolicy:
+async def token_policy(request: Request) -> service.TokenPolicy:
     policy: service.TokenPolicy = request.app.state.runtime.token_policy
     return policy
 

@@ -11,17 +11,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord
 from aiokafka.errors import CommitFailedError, IllegalStateError
-from prometheus_client import Counter
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from zg_common import brake
+from zg_common.consumer_spec import EVENTS_PROCESSED, POLL_RECORDS, fetch_settings
+from zg_common.consumer_spec import FOLLOWER_GATHER_MS as FOLLOWER_GATHER_MS
+from zg_common.consumer_spec import BatchHandler as BatchHandler
+from zg_common.consumer_spec import ConsumerSpec as ConsumerSpec
+from zg_common.consumer_spec import Handler as Handler
+from zg_common.consumer_spec import dlq_topic as dlq_topic
 from zg_common.db import unit_of_work
 from zg_common.events import (
     HEADER_CORRELATION_ID,
@@ -40,33 +44,6 @@ from zg_common.logging import causation_id_var, correlation_id_var, request_id_v
 from zg_common.messaging import processed_event_table
 
 log = logging.getLogger(__name__)
-
-EVENTS_PROCESSED = Counter(
-    "zg_consumer_events_total", "Events handled by consumers", ["consumer", "outcome"]
-)
-
-Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
-BatchHandler = Callable[[AsyncSession, Sequence[CloudEvent]], Awaitable[object]]  # result unused
-
-
-def dlq_topic(topic: str) -> str:
-    return f"{topic}.dlq"
-
-
-@dataclass(frozen=True)
-class ConsumerSpec:
-    """What a service consumes: a group name, topics and one handler per event type.
-
-    A projection whose rows are keyed by the event id (applying an event twice changes
-    nothing) gives a `batch` handler instead: it takes a whole poll's events in one call, skips
-    the types it does not read, and no processed-event row is written per event (so a replay
-    into emptied projections is not swallowed by the records of the first pass)."""
-
-    name: str
-    topics: Sequence[str]
-    handlers: Mapping[str, Handler] = field(default_factory=dict)
-    batch: BatchHandler | None = None
-    max_records: int = 100
 
 
 class _GroupMembership(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -126,6 +103,7 @@ class IdempotentConsumer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
+            **fetch_settings(self.spec),
         )
         self.membership = _GroupMembership()
         consumer.subscribe(list(self.spec.topics), listener=self.membership)
@@ -175,6 +153,7 @@ class IdempotentConsumer:
         """Apply one poll's records of a partition in a single transaction (one commit, one
         fsync for many events). If anything in it fails, nothing of it stays, and the records
         are applied one by one, each with its retries and its own way to the DLQ."""
+        POLL_RECORDS.labels(self.group_id).observe(len(records))
         if len(records) > 1 and self.spec.batch is not None:
             if await self._apply_batch(records, self.spec.batch):
                 return

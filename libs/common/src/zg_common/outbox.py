@@ -38,6 +38,7 @@ from zg_common.messaging import outbox_channel, outbox_table
 from zg_common.outbox_faults import (
     BROKEN_PRODUCER,
     OUTBOX_BACKLOG_AGE,
+    OUTBOX_BATCH_ROWS,
     OUTBOX_FAILURES,
     OUTBOX_PRODUCER_REBUILDS,
     OUTBOX_PUBLISHED,
@@ -259,6 +260,7 @@ class OutboxRelay:
             await self.after_publish([row.event_id for row in published])
         await self._record(published, failed, {row.seq: row.attempts for row in rows}, clock)
         OUTBOX_PUBLISHED.labels(self.service).inc(len(published))
+        OUTBOX_BATCH_ROWS.labels(self.service).observe(len(rows))
         return len(published)
 
     async def _record(

@@ -7,10 +7,17 @@ from typing import Any
 
 from aiokafka import errors as aiokafka_errors
 from aiokafka.errors import KafkaError
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 
 OUTBOX_PUBLISHED = Counter(
     "zg_outbox_published_total", "Events published from the outbox", ["service"]
+)
+# how many rows a relay publishes at once: about one per commit when idle, more under load
+OUTBOX_BATCH_ROWS = Histogram(
+    "zg_outbox_batch_rows",
+    "Rows an outbox relay published in one batch",
+    ["service"],
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
 )
 OUTBOX_FAILURES = Counter("zg_outbox_publish_failures_total", "Failed outbox batches", ["service"])
 OUTBOX_ROW_FAILURES = Counter(

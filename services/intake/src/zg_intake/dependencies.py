@@ -18,15 +18,15 @@ def runtime(request: Request) -> IntakeRuntime:
     return cast(IntakeRuntime, runtime_of(request))
 
 
-def settings(request: Request) -> IntakeSettings:
+async def settings(request: Request) -> IntakeSettings:
     return runtime(request).settings
 
 
-def reference(request: Request) -> Reference:
+async def reference(request: Request) -> Reference:
     return runtime(request).state.reference
 
 
-def media_store(request: Request) -> MediaStore:
+async def media_store(request: Request) -> MediaStore:
     return runtime(request).state.media_store
 
 

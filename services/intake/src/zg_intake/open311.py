@@ -26,8 +26,7 @@ from zg_common.identity import Identity
 from zg_intake import feedback, repository, service
 from zg_intake import open311_format as o311
 from zg_intake.access import may_read, readable_cases
-from zg_intake.dependencies import ReferenceDep
-from zg_intake.dependencies import settings as settings_of
+from zg_intake.dependencies import ReferenceDep, runtime
 from zg_intake.models import Case
 from zg_intake.schemas import CaseCreate
 
@@ -42,7 +41,7 @@ Jurisdiction = Annotated[str | None, Query(max_length=100)]
 
 def _check_jurisdiction(request: Request, jurisdiction_id: str | None) -> None:
     # "a parameter sent empty must behave the same as one not sent"
-    if jurisdiction_id and jurisdiction_id != settings_of(request).open311_jurisdiction_id:
+    if jurisdiction_id and jurisdiction_id != runtime(request).settings.open311_jurisdiction_id:
         raise o311.Open311Error(404, f"jurisdiction_id {jurisdiction_id} not found")
 
 
@@ -54,7 +53,7 @@ async def discovery(
     caller: Annotated[Identity, require("open311.read")], request: Request, fmt: Fmt
 ) -> Response:
     # the platform's public address (the gateway), never this service's own
-    public = settings_of(request).public_url
+    public = runtime(request).settings.public_url
     base = (public.rstrip("/") if public else "") + wire.PREFIX + "/"
     value: dict[str, Any] = {
         "changeset": "2026-11-27T00:00:00+08:00",
@@ -117,7 +116,7 @@ async def _visibility(request: Request, caller: Identity) -> Any:
     requests are public — the others but camera alarms (they would map the cameras) and
     hotline orders (a caller's call, not a published report)."""
     readable = readable_cases(caller)
-    if settings_of(request).open311_public_requests:
+    if runtime(request).settings.open311_public_requests:
         return or_(readable, Case.source.notin_(NOT_PUBLIC))
     if caller.role == "anonymous":
         raise o311.Open311Error(403, "api_key required: requests are not public here")
@@ -127,7 +126,7 @@ async def _visibility(request: Request, caller: Identity) -> Any:
 def _requests(request: Request, caller: Identity, cases: list[Case], reference: Any) -> Any:
     """The requests as the caller may see them: the cases its row rules give it exactly, the
     others with their place rounded (`open311_public_precision` decimals)."""
-    precision = settings_of(request).open311_public_precision
+    precision = runtime(request).settings.open311_public_precision
     return [
         o311.request_of(c, reference, precision=None if may_read(caller, c) else precision)
         for c in cases

@@ -18,25 +18,30 @@ def runtime(request: Request) -> PatrolRuntime:
     return cast(PatrolRuntime, runtime_of(request))
 
 
-def requirements(request: Request) -> Requirements:
+async def runtime_dep(request: Request) -> PatrolRuntime:
+    """`runtime` as a dependency (a sync one would run in a worker thread per request)."""
+    return runtime(request)
+
+
+async def requirements(request: Request) -> Requirements:
     return runtime(request).state.requirements
 
 
-def object_types(request: Request) -> dict[str, dict[str, Any]]:
+async def object_types(request: Request) -> dict[str, dict[str, Any]]:
     return runtime(request).state.object_types
 
 
-def plan_jobs(request: Request) -> Jobs:
+async def plan_jobs(request: Request) -> Jobs:
     from zg_patrol.plans.jobs import jobs_of
 
     return jobs_of(runtime(request))
 
 
-def point_codes(request: Request) -> PointCodes:
+async def point_codes(request: Request) -> PointCodes:
     return PointCodes.of(runtime(request).settings)
 
 
-RuntimeDep = Annotated[PatrolRuntime, Depends(runtime)]
+RuntimeDep = Annotated[PatrolRuntime, Depends(runtime_dep)]
 RequirementsDep = Annotated[Requirements, Depends(requirements)]
 ObjectTypesDep = Annotated[dict[str, dict[str, Any]], Depends(object_types)]
 PointCodesDep = Annotated[PointCodes, Depends(point_codes)]

@@ -17,15 +17,15 @@ def runtime(request: Request) -> RoutingRuntime:
     return cast(RoutingRuntime, runtime_of(request))
 
 
-def settings(request: Request) -> RoutingSettings:
+async def settings(request: Request) -> RoutingSettings:
     return runtime(request).settings
 
 
-def clock(request: Request) -> Clock:
+async def clock(request: Request) -> Clock:
     return runtime(request).state.clock
 
 
-def zone_types(request: Request) -> frozenset[str]:
+async def zone_types(request: Request) -> frozenset[str]:
     return runtime(request).state.zone_types
 
 

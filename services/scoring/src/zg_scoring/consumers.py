@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from zg_common.consumer import ConsumerSpec
+from zg_common.consumer import FOLLOWER_GATHER_MS, ConsumerSpec
 from zg_common.contracts.scoring import REPLAYED_TOPICS
 from zg_scoring import projection
 from zg_scoring.runtime import ScoringRuntime
@@ -20,5 +20,6 @@ def consumers(runtime: ScoringRuntime) -> Sequence[ConsumerSpec]:
             topics=TOPICS,
             batch=projection.apply,
             max_records=runtime.settings.consumer_batch,
+            gather_ms=FOLLOWER_GATHER_MS,  # scores may trail the events by a moment
         ),
     )

@@ -13,3 +13,8 @@ from zg_scoring.runtime import ScoringRuntime
 
 def runtime(request: Request) -> ScoringRuntime:
     return cast(ScoringRuntime, runtime_of(request))
+
+
+async def runtime_dep(request: Request) -> ScoringRuntime:
+    """`runtime` as a dependency (a sync one would run in a worker thread per request)."""
+    return runtime(request)

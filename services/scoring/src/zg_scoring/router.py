@@ -15,7 +15,7 @@ from zg_common.authz import Scope, require
 from zg_common.db import SessionDep
 from zg_common.identity import Identity
 from zg_scoring import people, rebuild_jobs, report_render, reports, service
-from zg_scoring.dependencies import runtime
+from zg_scoring.dependencies import runtime_dep
 from zg_scoring.export import Format, FormatQuery, json_or_csv
 from zg_scoring.periods import Period, resolve
 from zg_scoring.runtime import ScoringRuntime
@@ -51,7 +51,7 @@ From = Annotated[date | None, Query(alias="from", description="first local day (
 To = Annotated[date | None, Query(alias="to", description="last local day, included (with from)")]
 
 
-def _period(period: PeriodText = None, first: From = None, last: To = None) -> Period:
+async def _period(period: PeriodText = None, first: From = None, last: To = None) -> Period:
     return resolve(period, first, last, now=service.now())
 
 
@@ -236,7 +236,7 @@ async def read_rebuild(
 async def read_report(
     caller: Annotated[Identity, require("scores.reports.read")],
     session: SessionDep,
-    rt: Annotated[ScoringRuntime, Depends(runtime)],
+    rt: Annotated[ScoringRuntime, Depends(runtime_dep)],
     period: str,
     scope: Annotated[
         str, Query(description="district, department/<id> or grid/<id>")

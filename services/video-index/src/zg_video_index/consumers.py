@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.consumer import ConsumerSpec
+from zg_common.consumer import FOLLOWER_GATHER_MS, ConsumerSpec
 from zg_common.contracts.intake import TOPIC_CASE as INTAKE_CASE
 from zg_common.contracts.intake import CaseReported
 from zg_common.contracts.patrol import (
@@ -39,10 +39,12 @@ def consumers(runtime: VideoIndexRuntime) -> Sequence[ConsumerSpec]:
             name="video-index.case-cameras",
             topics=(INTAKE_CASE,),
             handlers={CaseReported.event_type: reported},
+            gather_ms=FOLLOWER_GATHER_MS,  # a case's cameras are listed a moment after it
         ),
         ConsumerSpec(
             name="video-index.body-cameras",
             topics=(TOPIC_OFFICER,),
             batch=officers_moved,
+            gather_ms=FOLLOWER_GATHER_MS,  # positions come every few seconds anyway
         ),
     )

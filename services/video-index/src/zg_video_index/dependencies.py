@@ -17,14 +17,19 @@ def runtime(request: Request) -> VideoIndexRuntime:
     return cast(VideoIndexRuntime, runtime_of(request))
 
 
-def state(request: Request) -> State:
+async def runtime_dep(request: Request) -> VideoIndexRuntime:
+    """`runtime` as a dependency (a sync one would run in a worker thread per request)."""
+    return runtime(request)
+
+
+async def state(request: Request) -> State:
     return runtime(request).state
 
 
-def import_jobs(request: Request) -> Jobs:
+async def import_jobs(request: Request) -> Jobs:
     return imports.jobs_of(runtime(request))
 
 
-RuntimeDep = Annotated[VideoIndexRuntime, Depends(runtime)]
+RuntimeDep = Annotated[VideoIndexRuntime, Depends(runtime_dep)]
 StateDep = Annotated[State, Depends(state)]
 ImportJobsDep = Annotated[Jobs, Depends(import_jobs)]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.consumer import ConsumerSpec
+from zg_common.consumer import FOLLOWER_GATHER_MS, ConsumerSpec
 from zg_common.contracts.routing import TOPIC_CASE as ROUTING_CASE
 from zg_common.contracts.routing import CaseTaskRequested, CaseTransitioned
 from zg_common.events import CloudEvent
@@ -30,5 +30,6 @@ def consumers(runtime: PatrolRuntime) -> Sequence[ConsumerSpec]:
                 CaseTaskRequested.event_type: requested,
                 CaseTransitioned.event_type: transitioned,
             },
+            gather_ms=FOLLOWER_GATHER_MS,  # a visit joins a route a moment after the request
         ),
     )

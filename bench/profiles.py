@@ -1,0 +1,176 @@
+"""Sampling profiles of the platform's Python processes during a bench's load (py-spy).
+
+    with ServiceProfiles(pids, out_dir, seconds) as profiles: ...load...
+    print(profiles.summary())
+
+Each service is sampled 100 times a second (`py-spy record --nonblocking -f raw`, idle
+threads left out), so a sample is CPU the process spent; the summary names, per process, the
+functions where the samples were (leaf, own time) and how often each module is on the stack
+(SQLAlchemy's ORM, asyncpg, aiokafka, the event loop, the service's own code; a sample counts
+once per module, so the shares add up to more than 100 %).
+py-spy comes from `uv tool install py-spy`; without it the bench runs without profiles.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections import Counter
+from pathlib import Path
+from types import TracebackType
+
+PY_SPY_HOME = Path.home() / ".local" / "bin" / "py-spy"
+# a frame belongs to the first of these its file matches
+MODULE_MARKS = (
+    ("sqlalchemy/orm/", "SQLAlchemy ORM"),
+    ("sqlalchemy/", "SQLAlchemy Core/engine"),
+    ("asyncpg/", "asyncpg"),
+    ("aiokafka/", "aiokafka"),
+    ("pydantic", "pydantic"),
+    ("starlette/", "Starlette"),
+    ("fastapi/", "FastAPI"),
+    ("uvicorn/", "uvicorn"),
+    ("h11", "h11"),
+    ("httpx/", "httpx"),
+    ("httpcore/", "httpcore"),
+    ("asyncio/", "asyncio loop"),
+    ("zg_", "platform code"),
+)
+
+
+def py_spy() -> str | None:
+    found = shutil.which("py-spy")
+    return found or (str(PY_SPY_HOME) if PY_SPY_HOME.exists() else None)
+
+
+class ServiceProfiles:
+    def __init__(self, pids: dict[str, int], out_dir: Path, seconds: float) -> None:
+        # PostgreSQL and Kafka are not Python: their CPU is in the per-process table only
+        self.pids = {n: p for n, p in pids.items() if n not in ("postgres", "kafka")}
+        self.out_dir, self.seconds = out_dir, seconds
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    def __enter__(self) -> ServiceProfiles:
+        tool = py_spy()
+        if tool is None:
+            print("  (py-spy not found: no profiles; `uv tool install py-spy`)")
+            return self
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        for name, pid in self.pids.items():
+            out = self.out_dir / f"{name}.txt"
+            self.procs[name] = subprocess.Popen(
+                [
+                    tool,
+                    "record",
+                    "--nonblocking",
+                    "-r",
+                    "100",
+                    "-f",
+                    "raw",
+                    "-d",
+                    str(int(self.seconds)),
+                    "-p",
+                    str(pid),
+                    "-o",
+                    str(out),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        for proc in self.procs.values():
+            try:
+                proc.wait(self.seconds + 30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def summary(self, top: int = 12) -> str:
+        lines = [f"  profiles (py-spy, 100 Hz, files in {os.path.relpath(self.out_dir)}):"]
+        for name in self.procs:
+            path = self.out_dir / f"{name}.txt"
+            if not path.exists():
+                lines.append(f"    {name}: no profile")
+                continue
+            leaves, modules, total = summarise(path.read_text())
+            if not total:
+                continue
+            lines.append(f"    {name}: {total} samples")
+            share = ", ".join(f"{m} {n / total:.0%}" for m, n in modules.most_common())
+            lines.append(f"      on the stack: {share}")
+            for leaf, n in leaves.most_common(top):
+                lines.append(f"      {n / total:6.1%}  {leaf}")
+        return "\n".join(lines)
+
+
+def summarise(raw: str) -> tuple[Counter[str], Counter[str], int]:
+    """(samples per leaf function, samples with each module on the stack, samples) of a raw
+    py-spy file: one stack a line, `frame;frame;...;leaf count`, outermost first."""
+    leaves: Counter[str] = Counter()
+    modules: Counter[str] = Counter()
+    total = 0
+    for line in raw.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        n = int(count)
+        frames = stack.split(";")
+        total += n
+        leaves[frames[-1]] += n
+        for label in _modules_of(frames):
+            modules[label] += n
+    return leaves, modules, total
+
+
+def _modules_of(frames: list[str]) -> set[str]:
+    """The modules on a stack, each once (a frame counts for the first mark it matches)."""
+    return {
+        next(label for mark, label in MODULE_MARKS if mark in frame)
+        for frame in frames
+        if any(mark in frame for mark, _ in MODULE_MARKS)
+    }
+
+
+BATCH_METRICS = {
+    "zg_consumer_poll_records": "consumer",
+    "zg_outbox_batch_rows": "service",
+}
+
+
+def batch_sizes(services: dict[str, str]) -> str:
+    """Mean records per consumer poll and rows per outbox batch, from each service's /metrics
+    (`zg_consumer_poll_records`, `zg_outbox_batch_rows`): how much each transaction and each
+    publish carries; one per case means every case pays a transaction's fixed cost alone."""
+    import httpx
+    from prometheus_client.parser import text_string_to_metric_families
+
+    lines = ["  events per transaction (mean, from /metrics: polls of a partition, relay batches):"]
+    for service, url in services.items():
+        try:
+            text = httpx.get(f"{url}/metrics", timeout=5).text
+        except httpx.HTTPError as exc:
+            lines.append(f"    {service}: /metrics unavailable ({type(exc).__name__})")
+            continue
+        parts = []
+        for family in text_string_to_metric_families(text):
+            label = BATCH_METRICS.get(family.name)
+            if label is None:
+                continue
+            sums: dict[str, float] = {}
+            counts: dict[str, float] = {}
+            for sample in family.samples:
+                who = sample.labels.get(label, "?")
+                if sample.name.endswith("_sum"):
+                    sums[who] = sample.value
+                elif sample.name.endswith("_count"):
+                    counts[who] = sample.value
+            kind = "poll" if label == "consumer" else "relay"
+            for who, n in sorted(counts.items()):
+                if n:
+                    parts.append(f"{kind} {who} {sums.get(who, 0) / n:.1f} ({n:.0f}×)")
+        lines.append(f"    {service}: " + ("; ".join(parts) or "none"))
+    return "\n".join(lines)
