@@ -1,12 +1,15 @@
 """How a consumer's client fetches: the dispatch path answers as soon as one event is there;
-the consumers that may trail by a moment let the broker gather (`ConsumerSpec.gather_ms`)."""
+the consumers that may trail by a moment let the broker gather (`ConsumerSpec.gather_ms`). And
+what it does not decode: events of types it has no handler for."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any, cast
 
 from zg_common.consumer import ConsumerSpec, IdempotentConsumer
 from zg_common.consumer_spec import GATHER_BYTES, PROMPT_FETCH, fetch_settings
+from zg_common.events import HEADER_EVENT_TYPE
 
 
 def client_of(spec: ConsumerSpec) -> Any:
@@ -33,3 +36,46 @@ async def test_a_gathering_consumer_lets_the_broker_wait_for_more() -> None:
     client = client_of(spec)
     assert (client._fetch_min_bytes, client._fetch_max_wait_ms) == (GATHER_BYTES, 250)
     await client.stop()
+
+
+class Producer:
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    async def send_and_wait(self, topic: str, **_: Any) -> None:
+        self.sent.append(topic)
+
+
+def typed(offset: int, event_type: str) -> Any:
+    return SimpleNamespace(
+        topic="routing.case",
+        partition=0,
+        offset=offset,
+        key=b"k",
+        value=b"not json",  # decoding it would dead-letter it
+        headers=((HEADER_EVENT_TYPE, event_type.encode()),),
+    )
+
+
+async def test_events_of_types_without_a_handler_are_skipped_undecoded() -> None:
+    async def handler(session: Any, event: Any) -> None:
+        raise AssertionError("not called: the record does not decode")
+
+    producer = Producer()
+    consumer = IdempotentConsumer(
+        ConsumerSpec("t.skip", ("routing.case",), {"routing.case.transitioned.v1": handler}),
+        bootstrap_servers="127.0.0.1:1",
+        sessions=cast(Any, None),  # no transaction may be opened for skipped records
+        schema="t",
+        producer=cast(Any, producer),
+        max_attempts=1,
+    )
+    try:
+        other = "routing.case.dispatched.v1"
+        await consumer.handle_batch([typed(0, other), typed(1, other)])
+        await consumer.handle_record(typed(2, other))
+        assert producer.sent == []
+        await consumer.handle_record(typed(3, "routing.case.transitioned.v1"))
+        assert producer.sent == ["routing.case.dlq"]  # a type it reads is decoded
+    finally:
+        await consumer.consumer.stop()

@@ -29,6 +29,7 @@ from zg_common.consumer_spec import dlq_topic as dlq_topic
 from zg_common.db import unit_of_work
 from zg_common.events import (
     HEADER_CORRELATION_ID,
+    HEADER_EVENT_TYPE,
     HEADER_REQUEST_ID,
     CloudEvent,
     UndecodableEvent,
@@ -177,9 +178,12 @@ class IdempotentConsumer:
         """A poll's records in one transaction: their event ids recorded in one statement, then
         the handler of each new one in order (a copy of an event in the same poll is a
         duplicate, like one applied before)."""
-        decoded = [(record, decode_event(record.value)) for record in records]
+        wanted = [r for r in records if self._may_handle(r)]
+        decoded = [(record, decode_event(record.value)) for record in wanted]
         handled = [(r, e, h) for r, e in decoded if (h := self.spec.handlers.get(e.type))]
-        outcomes = ["ignored"] * (len(decoded) - len(handled))
+        outcomes = ["ignored"] * (len(records) - len(handled))
+        if not handled:
+            return outcomes  # nothing this consumer reads: no transaction
         async with unit_of_work(self.sessions) as session:
             fresh = await self._mark_new(session, [e for _, e, _ in handled])
             for record, event, handler in handled:
@@ -192,6 +196,15 @@ class IdempotentConsumer:
                     await handler(session, event)
                     outcomes.append("applied")
         return outcomes
+
+    def _may_handle(self, record: ConsumerRecord[bytes, bytes]) -> bool:
+        """False for a record whose type header names an event this consumer has no handler
+        for: it is skipped without being decoded (a topic carries several types, and most
+        consumers read one or two of them). Without the header, the record is decoded."""
+        for key, value in record.headers or ():
+            if key == HEADER_EVENT_TYPE:
+                return value.decode(errors="replace") in self.spec.handlers
+        return True
 
     async def _mark_new(self, session: AsyncSession, events: Sequence[CloudEvent]) -> set[str]:
         """Record the events as processed by this consumer; the ids not recorded before."""
@@ -243,6 +256,9 @@ class IdempotentConsumer:
 
     async def handle_record(self, record: ConsumerRecord[bytes, bytes]) -> None:
         await self.brake.wait()
+        if self.spec.batch is None and not self._may_handle(record):
+            EVENTS_PROCESSED.labels(self.group_id, "ignored").inc()
+            return
         try:
             event = decode_event(record.value)
         except UndecodableEvent as exc:

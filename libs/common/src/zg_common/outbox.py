@@ -223,30 +223,31 @@ class OutboxRelay:
         waiting: set[str] = set()  # keys with an earlier row failing: theirs wait behind it
         failed: dict[int, str] = {}
         sent: list[tuple[Any, asyncio.Future[Any]]] = []
-        for row in rows:
-            if row.key in waiting:
-                continue
-            if self._retry_at.get(row.seq, 0.0) > clock:
-                waiting.add(row.key)
-                continue
-            try:
-                CloudEvent.model_validate_json(row.payload)  # a row's own fault: refused
-                future = await asyncio.wait_for(
-                    self.producer.send(
+        # One deadline for the whole batch, not a task per row (`wait_for` makes one): a send
+        # that finds room in the producer's buffer does not suspend, so the batch is handed
+        # over in one go instead of one row per turn of a loop busy with requests.
+        async with asyncio.timeout(self.send_timeout):
+            for row in rows:
+                if row.key in waiting:
+                    continue
+                if self._retry_at.get(row.seq, 0.0) > clock:
+                    waiting.add(row.key)
+                    continue
+                try:
+                    CloudEvent.model_validate_json(row.payload)  # a row's own fault: refused
+                    future = await self.producer.send(
                         row.topic,
                         value=row.payload.encode(),
                         key=row.key.encode(),
                         headers=[(k, str(v).encode()) for k, v in row.headers.items()],
-                    ),
-                    self.send_timeout,
-                )
-            except (ValidationError, ValueError, KafkaError) as exc:
-                if not_the_rows(exc):
-                    raise
-                failed[row.seq] = _describe(exc)
-                waiting.add(row.key)
-                continue
-            sent.append((row, future))
+                    )
+                except (ValidationError, ValueError, KafkaError) as exc:
+                    if not_the_rows(exc):
+                        raise
+                    failed[row.seq] = _describe(exc)
+                    waiting.add(row.key)
+                    continue
+                sent.append((row, future))
         results = await asyncio.wait_for(
             asyncio.gather(*(f for _, f in sent), return_exceptions=True), self.send_timeout
         )
