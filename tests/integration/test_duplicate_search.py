@@ -95,7 +95,7 @@ async def test_the_search_can_use_the_gist_index(session: AsyncSession) -> None:
     await add(session, "indexed")
     # with few rows a sequential scan is cheaper; forbid it to see that the index can answer
     await session.execute(text("SET LOCAL enable_seqscan = off"))
-    query = duplicates.candidates_query(DIRTY_ROAD, LAT, LON, NOW)
+    query = duplicates.CANDIDATES.params(duplicates.candidate_params(DIRTY_ROAD, LAT, LON, NOW))
     dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
     sql = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
     plan = "\n".join((await session.execute(text("EXPLAIN " + sql))).scalars())

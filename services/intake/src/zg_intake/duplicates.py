@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import DateTime, Float, String, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,37 +18,61 @@ from zg_intake.models import Case, CaseFollower
 from zg_intake.territory import CategoryRef
 
 METRES_PER_DEGREE = 111_320.0
-CANDIDATES = 8
+CANDIDATE_COUNT = 8
+
+
+# Built once: SQLAlchemy then neither builds nor keys a statement per report, it binds values.
+_LOCK = select(func.pg_advisory_xact_lock(func.hashtext(bindparam("lock_name", type_=String))))
+_POSITION = func.point(Case.lon, Case.lat)
+# Open cases of a category in a bounding box and a time window, nearest first. The box and the
+# ordering use the GiST index on open cases' positions (migration 0007).
+CANDIDATES = (
+    select(Case)
+    .where(
+        Case.is_open,
+        _POSITION.op("<@")(
+            func.box(
+                func.point(bindparam("west", type_=Float), bindparam("south", type_=Float)),
+                func.point(bindparam("east", type_=Float), bindparam("north", type_=Float)),
+            )
+        ),
+        Case.category == bindparam("category", type_=String),
+        Case.reported_at >= bindparam("since", type_=DateTime(timezone=True)),
+    )
+    .order_by(
+        _POSITION.op("<->")(
+            func.point(bindparam("lon", type_=Float), bindparam("lat", type_=Float))
+        ),
+        Case.reported_at,
+    )
+    .limit(CANDIDATE_COUNT)
+)
 
 
 async def lock_category(session: AsyncSession, category: str) -> None:
     """Serialise the duplicate check and insert of one category's reports (two reports of the
     same problem arriving together must not both open a case); other categories go on."""
-    await session.execute(
-        select(func.pg_advisory_xact_lock(func.hashtext(f"intake.duplicates:{category}")))
-    )
+    await session.execute(_LOCK, {"lock_name": f"intake.duplicates:{category}"})
 
 
-def candidates_query(category: CategoryRef, lat: float, lon: float, now: datetime) -> Select[Case]:
-    """Open cases of the category in the radius's bounding box and the window, nearest first.
-    The box and the ordering use the GiST index on open cases' positions (migration 0007)."""
+def candidate_params(
+    category: CategoryRef, lat: float, lon: float, now: datetime
+) -> dict[str, Any]:
+    """The values of `CANDIDATES` for a report: the box of the category's radius around the
+    place, and the start of its window."""
     radius = float(category.duplicate_radius_m or 0)
-    window = timedelta(hours=category.duplicate_window_h or 0)
     dlat = radius / METRES_PER_DEGREE
     dlon = radius / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
-    position = func.point(Case.lon, Case.lat)
-    box = func.box(func.point(lon - dlon, lat - dlat), func.point(lon + dlon, lat + dlat))
-    return (
-        select(Case)
-        .where(
-            Case.is_open,
-            position.op("<@")(box),
-            Case.category == category.code,
-            Case.reported_at >= now - window,
-        )
-        .order_by(position.op("<->")(func.point(lon, lat)), Case.reported_at)
-        .limit(CANDIDATES)
-    )
+    return {
+        "west": lon - dlon,
+        "south": lat - dlat,
+        "east": lon + dlon,
+        "north": lat + dlat,
+        "category": category.code,
+        "since": now - timedelta(hours=category.duplicate_window_h or 0),
+        "lon": lon,
+        "lat": lat,
+    }
 
 
 async def find_open_duplicate(
@@ -57,7 +82,8 @@ async def find_open_duplicate(
     if not category.duplicate_radius_m or not category.duplicate_window_h:
         return None
     radius = float(category.duplicate_radius_m)
-    for case in await session.scalars(candidates_query(category, lat, lon, now)):
+    params = candidate_params(category, lat, lon, now)
+    for case in await session.scalars(CANDIDATES, params):
         if haversine_m(lat, lon, case.lat, case.lon) <= radius:
             return case
     return None
