@@ -215,6 +215,13 @@ def runtime_of(request: Request) -> Runtime[Any, Any]:
     return cast(Runtime[Any, Any], request.app.state.runtime)
 
 
+async def runtime_dependency(request: Request) -> Runtime[Any, Any]:
+    """`runtime_of` as a route dependency, typed by the route's annotation
+    (`Annotated[PatrolRuntime, Depends(runtime_dependency)]`); a coroutine, because FastAPI
+    runs a plain function dependency in a worker thread on every request."""
+    return runtime_of(request)
+
+
 def start_relay(
     engine: AsyncEngine,
     producer: AIOKafkaProducer,

@@ -7,7 +7,7 @@ from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
 
-from zg_common.app import runtime_of
+from zg_common.app import runtime_dependency, runtime_of
 from zg_common.jobs import Jobs
 from zg_patrol.checkin.qr import PointCodes
 from zg_patrol.requirements import Requirements
@@ -16,11 +16,6 @@ from zg_patrol.runtime import PatrolRuntime
 
 def runtime(request: Request) -> PatrolRuntime:
     return cast(PatrolRuntime, runtime_of(request))
-
-
-async def runtime_dep(request: Request) -> PatrolRuntime:
-    """`runtime` as a dependency (a sync one would run in a worker thread per request)."""
-    return runtime(request)
 
 
 async def requirements(request: Request) -> Requirements:
@@ -41,7 +36,7 @@ async def point_codes(request: Request) -> PointCodes:
     return PointCodes.of(runtime(request).settings)
 
 
-RuntimeDep = Annotated[PatrolRuntime, Depends(runtime_dep)]
+RuntimeDep = Annotated[PatrolRuntime, Depends(runtime_dependency)]
 RequirementsDep = Annotated[Requirements, Depends(requirements)]
 ObjectTypesDep = Annotated[dict[str, dict[str, Any]], Depends(object_types)]
 PointCodesDep = Annotated[PointCodes, Depends(point_codes)]

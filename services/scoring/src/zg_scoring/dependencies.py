@@ -3,18 +3,18 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from zg_common.app import runtime_of
-from zg_scoring.runtime import ScoringRuntime
+from zg_scoring.runtime import State
 
 
-def runtime(request: Request) -> ScoringRuntime:
-    return cast(ScoringRuntime, runtime_of(request))
+async def state(request: Request) -> State:
+    """The data set's labels the reports print (categories, the district's name)."""
+    value: State = runtime_of(request).state
+    return value
 
 
-async def runtime_dep(request: Request) -> ScoringRuntime:
-    """`runtime` as a dependency (a sync one would run in a worker thread per request)."""
-    return runtime(request)
+StateDep = Annotated[State, Depends(state)]

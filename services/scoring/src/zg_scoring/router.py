@@ -15,10 +15,9 @@ from zg_common.authz import Scope, require
 from zg_common.db import SessionDep
 from zg_common.identity import Identity
 from zg_scoring import people, rebuild_jobs, report_render, reports, service
-from zg_scoring.dependencies import runtime_dep
+from zg_scoring.dependencies import StateDep
 from zg_scoring.export import Format, FormatQuery, json_or_csv
 from zg_scoring.periods import Period, resolve
-from zg_scoring.runtime import ScoringRuntime
 from zg_scoring.schemas import (
     CaseLine,
     DepartmentCases,
@@ -236,7 +235,7 @@ async def read_rebuild(
 async def read_report(
     caller: Annotated[Identity, require("scores.reports.read")],
     session: SessionDep,
-    rt: Annotated[ScoringRuntime, Depends(runtime_dep)],
+    labels: StateDep,
     period: str,
     scope: Annotated[
         str, Query(description="district, department/<id> or grid/<id>")
@@ -249,8 +248,8 @@ async def read_report(
         reports.month(period),
         scope,
         Scope.of(caller),
-        rt.state.categories,
-        rt.state.district,
+        labels.categories,
+        labels.district,
     )
     name = f"report-{period}-{scope.replace('/', '-')}-{lang}"
     if format == "html":

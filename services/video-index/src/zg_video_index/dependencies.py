@@ -7,7 +7,7 @@ from typing import Annotated, cast
 
 from fastapi import Depends, Request
 
-from zg_common.app import runtime_of
+from zg_common.app import runtime_dependency, runtime_of
 from zg_common.jobs import Jobs
 from zg_video_index import imports
 from zg_video_index.runtime import State, VideoIndexRuntime
@@ -15,11 +15,6 @@ from zg_video_index.runtime import State, VideoIndexRuntime
 
 def runtime(request: Request) -> VideoIndexRuntime:
     return cast(VideoIndexRuntime, runtime_of(request))
-
-
-async def runtime_dep(request: Request) -> VideoIndexRuntime:
-    """`runtime` as a dependency (a sync one would run in a worker thread per request)."""
-    return runtime(request)
 
 
 async def state(request: Request) -> State:
@@ -30,6 +25,6 @@ async def import_jobs(request: Request) -> Jobs:
     return imports.jobs_of(runtime(request))
 
 
-RuntimeDep = Annotated[VideoIndexRuntime, Depends(runtime_dep)]
+RuntimeDep = Annotated[VideoIndexRuntime, Depends(runtime_dependency)]
 StateDep = Annotated[State, Depends(state)]
 ImportJobsDep = Annotated[Jobs, Depends(import_jobs)]
