@@ -1,5 +1,6 @@
-"""The gateway checks a token's signature once and keeps the result until the token expires;
-expiry and revocation are still judged on every call."""
+"""The gateway checks a token's signature once and keeps the result until the token expires
+(`KeptTokens`, for its own tokens and an OIDC provider's); expiry and revocation are still
+judged on every call."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import pytest
 
 from zg_common.errors import Unauthorized
 from zg_common.identity import Identity
-from zg_gateway import tokens
-from zg_gateway.tokens import AccessTokens
+from zg_gateway.oidc import OidcVerifier
+from zg_gateway.tokens import AccessTokens, KeptTokens
 
 RESIDENT = Identity(sub="r-1", role="resident", name="Resident")
 
@@ -71,9 +72,33 @@ def test_a_forged_token_is_never_kept() -> None:
     assert access.verify(token) == RESIDENT
 
 
-def test_the_kept_tokens_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tokens, "VERIFIED_KEPT", 3)
-    access = make()
-    for _ in range(5):
-        access.verify(access.issue(RESIDENT, family_id=uuid.uuid4()))
-    assert len(access._verified) == 3
+def test_the_kept_tokens_are_bounded_and_the_least_used_go_first() -> None:
+    kept = KeptTokens(size=2)
+    far = time.time() + 600
+    kept.keep("a", RESIDENT, far)
+    kept.keep("b", RESIDENT, far)
+    assert kept.get("a") == (RESIDENT, None)  # "a" used: "b" is now the least recently used
+    kept.keep("c", RESIDENT, far)
+    assert len(kept) == 2
+    assert kept.get("b") is None and kept.get("a") is not None and kept.get("c") is not None
+
+
+async def test_a_providers_token_is_checked_once() -> None:
+    verifier = OidcVerifier(
+        issuer="https://id.city.example",
+        jwks_url="http://127.0.0.1:1/certs",  # never fetched: the check is replaced below
+        audience="zongguan-api",
+        role_claim="zg_role",
+        department_claim="zg_department_ids",
+        grid_claim="zg_grid_ids",
+    )
+    checks: list[str] = []
+
+    async def check(token: str) -> tuple[Identity, float]:
+        checks.append(token)
+        return RESIDENT, time.time() + 300
+
+    verifier._check = check  # type: ignore[method-assign]
+    assert await verifier.verify("t") == RESIDENT
+    assert await verifier.verify("t") == RESIDENT
+    assert checks == ["t"]

@@ -2,7 +2,9 @@
 against the provider's JWKS (keys fetched and cached by PyJWT's client).
 
 Configured by ZG_GATEWAY_OIDC_ISSUER and ZG_GATEWAY_OIDC_JWKS_URL; the provider's tokens carry
-the Zongguan role (and departments, grids) in claims whose names are configurable too.
+the Zongguan role (and departments, grids) in claims whose names are configurable too. A
+checked token is kept until it expires (`KeptTokens`): a key the provider withdraws stops
+new tokens at once, and those already checked at their expiry.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import jwt
 
 from zg_common.errors import Unauthorized
 from zg_common.identity import Identity
+from zg_gateway.tokens import KeptTokens
 
 ASYMMETRIC = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
 
@@ -34,6 +37,7 @@ class OidcVerifier:
         self.department_claim = department_claim
         self.grid_claim = grid_claim
         self.jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=3600, timeout=5)
+        self.kept = KeptTokens()
 
     def issued(self, token: str) -> bool:
         """Whether the token claims to come from this provider (not verified yet)."""
@@ -43,6 +47,15 @@ class OidcVerifier:
             return False
 
     async def verify(self, token: str) -> Identity:
+        kept = self.kept.get(token)
+        if kept is not None:
+            return kept[0]
+        identity, expires = await self._check(token)
+        self.kept.keep(token, identity, expires)
+        return identity
+
+    async def _check(self, token: str) -> tuple[Identity, float]:
+        """The token's signature (a worker thread, for the key) and claims: (identity, expiry)."""
         try:
             # fetching the JWKS is blocking I/O (urllib): off the event loop
             key = await asyncio.to_thread(self.jwks.get_signing_key_from_jwt, token)
@@ -59,13 +72,14 @@ class OidcVerifier:
         except (jwt.InvalidTokenError, jwt.PyJWKClientError) as exc:
             raise Unauthorized("The access token is not valid", code="token_invalid") from exc
         try:
-            return Identity(
+            identity = Identity(
                 sub=f"oidc:{claims['sub']}",
                 role=claims[self.role_claim],
                 name=str(claims.get("name", "")),
                 department_ids=tuple(claims.get(self.department_claim, ())),
                 grid_ids=tuple(claims.get(self.grid_claim, ())),
             )
+            return identity, float(claims["exp"])
         except (KeyError, ValueError, TypeError) as exc:
             raise Unauthorized(
                 f"The token has no valid {self.role_claim!r} claim", code="token_invalid"

@@ -16,9 +16,41 @@ from zg_gateway.revocations import Revocations
 
 ALGORITHM = "HS256"
 AUDIENCE = "zongguan-api"
-# Tokens whose signature and claims were checked, kept until they expire: an app calls many
-# times with one token, and decoding it again each time was a tenth of the gateway's CPU.
-VERIFIED_KEPT = 4096
+KEPT_TOKENS = 4096
+
+
+class KeptTokens:
+    """Bearer tokens whose signature and claims were checked, kept until they expire: an app
+    calls many times with one token, and checking it again each time was a tenth of the
+    gateway's CPU. Bounded (the least recently used go first); expiry is judged on every call,
+    as PyJWT judges `exp`. Whatever else a verifier checks per call (revocation) stays its own."""
+
+    def __init__(self, size: int = KEPT_TOKENS) -> None:
+        self.size = size
+        # token -> (identity, expiry, token family)
+        self._kept: OrderedDict[str, tuple[Identity, float, str | None]] = OrderedDict()
+
+    def get(self, token: str) -> tuple[Identity, str | None] | None:
+        """(identity, family) of a kept token; None if not kept; 401 once it has expired."""
+        kept = self._kept.get(token)
+        if kept is None:
+            return None
+        identity, expires, family = kept
+        if expires <= time.time():
+            del self._kept[token]
+            raise Unauthorized("The access token has expired: refresh it", code="token_expired")
+        self._kept.move_to_end(token)
+        return identity, family
+
+    def keep(
+        self, token: str, identity: Identity, expires: float, family: str | None = None
+    ) -> None:
+        self._kept[token] = (identity, expires, family)
+        if len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._kept)
 
 
 class AccessTokens:
@@ -29,8 +61,7 @@ class AccessTokens:
         self.issuer = issuer
         self.ttl_s = ttl_s
         self.revocations = revocations or Revocations()
-        # token -> (identity, expiry, family): revocation and expiry are checked on every call
-        self._verified: OrderedDict[str, tuple[Identity, float, str | None]] = OrderedDict()
+        self.kept = KeptTokens()  # revocation is still checked on every call
 
     def issue(self, identity: Identity, *, family_id: uuid.UUID, now: float | None = None) -> str:
         issued = int(now if now is not None else time.time())
@@ -51,16 +82,12 @@ class AccessTokens:
         return jwt.encode(claims, self.secret, algorithm=ALGORITHM)
 
     def verify(self, token: str) -> Identity:
-        checked = self._verified.get(token)
-        if checked is None:
-            checked = self._decode(token)
-            self._verified[token] = checked
-            if len(self._verified) > VERIFIED_KEPT:
-                self._verified.popitem(last=False)
-        identity, expires, family = checked
-        if expires <= time.time():  # as PyJWT judges `exp`, for a token checked before
-            self._verified.pop(token, None)
-            raise Unauthorized("The access token has expired: refresh it", code="token_expired")
+        kept = self.kept.get(token)
+        if kept is None:
+            identity, expires, family = self._decode(token)
+            self.kept.keep(token, identity, expires, family)
+        else:
+            identity, family = kept
         if self.revocations.revoked(family=family, sub=identity.sub):
             raise Unauthorized(
                 "The access token was revoked (logged out, or the account disabled)",
