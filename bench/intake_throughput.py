@@ -212,7 +212,7 @@ async def main() -> None:
             f"all dispatched {lag:.1f} s after the load stopped"
         )
         print(cpu.table(accepted))
-        print(await asyncio.to_thread(batch_sizes, dict(info["services"])))  # type: ignore[call-overload]
+        print(await batch_sizes(dict(info["services"])))  # type: ignore[call-overload]
         if args.statements:
             print(await statements_per_case(str(info["database_url"]), accepted))
         print(memory_table(f"after {accepted} cases", pids))

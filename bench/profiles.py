@@ -13,12 +13,16 @@ py-spy comes from `uv tool install py-spy`; without it the bench runs without pr
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
 from collections import Counter
 from pathlib import Path
 from types import TracebackType
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 PY_SPY_HOME = Path.home() / ".local" / "bin" / "py-spy"
 # a frame belongs to the first of these its file matches
@@ -141,20 +145,20 @@ BATCH_METRICS = {
 }
 
 
-def batch_sizes(services: dict[str, str]) -> str:
+async def batch_sizes(services: dict[str, str]) -> str:
     """Mean records per consumer poll and rows per outbox batch, from each service's /metrics
     (`zg_consumer_poll_records`, `zg_outbox_batch_rows`): how much each transaction and each
     publish carries; one per case means every case pays a transaction's fixed cost alone."""
-    import httpx
-    from prometheus_client.parser import text_string_to_metric_families
-
     lines = ["  events per transaction (mean, from /metrics: polls of a partition, relay batches):"]
-    for service, url in services.items():
-        try:
-            text = httpx.get(f"{url}/metrics", timeout=5).text
-        except httpx.HTTPError as exc:
-            lines.append(f"    {service}: /metrics unavailable ({type(exc).__name__})")
+    async with httpx.AsyncClient(timeout=5) as client:
+        texts = await asyncio.gather(
+            *(client.get(f"{url}/metrics") for url in services.values()), return_exceptions=True
+        )
+    for service, answer in zip(services, texts, strict=True):
+        if isinstance(answer, BaseException):
+            lines.append(f"    {service}: /metrics unavailable ({type(answer).__name__})")
             continue
+        text = answer.text
         parts = []
         for family in text_string_to_metric_families(text):
             label = BATCH_METRICS.get(family.name)
