@@ -2,12 +2,17 @@
 
     .venv/bin/python bench/intake_throughput.py [--concurrency 32] [--seconds 20]
         [--statements] [--profile DIR]
+    .venv/bin/python bench/intake_throughput.py --cases 100000   # the memory run
 
 Starts the platform as `make run` does (its own data folder under .data/bench, ports offset by
 1000, durable PostgreSQL settings), POSTs cases through the gateway at fixed concurrency for a
 fixed time, then runs the same load against the baseline app (one uvicorn worker, like each
 service). Prints both throughputs, p50/p99 latencies and the ratio, and checks that every
 accepted case was dispatched. Everything runs on this machine: report which, with the numbers.
+
+With `--cases N` it is the memory run instead: N cases in four equal parts, each process's
+memory printed at rest, after each part and once the platform is at rest again (a process that
+grows without bound shows it part after part); no baseline, no ratio.
 """
 
 from __future__ import annotations
@@ -24,13 +29,14 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from loadgen import run_load
+from loadgen import Result, run_load
 from proctimes import CpuWindow, memory_table, wait_for_rest
 from profiles import ServiceProfiles, batch_sizes
 
@@ -166,6 +172,12 @@ async def main() -> None:
         metavar="DIR",
         help="also sample each service with py-spy during the load; raw profiles in DIR",
     )
+    parser.add_argument(
+        "--cases",
+        type=int,
+        metavar="N",
+        help="the memory run: send N cases (in four parts, memory after each), no baseline",
+    )
     args = parser.parse_args()
 
     points, categories = places_and_categories()
@@ -189,22 +201,30 @@ async def main() -> None:
             await statements_reset(str(info["database_url"]))
         cpu.start()
         profiles = ServiceProfiles(pids, args.profile, args.seconds) if args.profile else None
+        make_body = case_body(random.Random(1), points, categories)
         with profiles or contextlib.nullcontext():
-            platform_result = await run_load(
-                "platform (gateway+intake)",
-                gateway.host,
-                gateway.port or 80,
-                "/api/v1/cases",
-                case_body(random.Random(1), points, categories),
-                concurrency=args.concurrency,
-                seconds=args.seconds,
-                headers=auth,
-            )
+            if args.cases:
+                platform_result = await load_in_parts(
+                    gateway, make_body, args.cases, args.concurrency, auth, pids
+                )
+            else:
+                platform_result = await run_load(
+                    "platform (gateway+intake)",
+                    gateway.host,
+                    gateway.port or 80,
+                    "/api/v1/cases",
+                    make_body,
+                    concurrency=args.concurrency,
+                    seconds=args.seconds,
+                    headers=auth,
+                )
         print(platform_result.line())
         if profiles:
             print(profiles.summary())
         accepted = await count_cases(str(info["database_url"]))
-        dispatched, lag = await wait_dispatched(str(info["database_url"]), accepted)
+        dispatched, lag = await wait_dispatched(
+            str(info["database_url"]), accepted, timeout=900 if args.cases else 120
+        )
         cpu.stop()
         print(
             f"  cases opened in all (warm-up included, duplicates merged): {accepted}; "
@@ -216,9 +236,14 @@ async def main() -> None:
         if args.statements:
             print(await statements_per_case(str(info["database_url"]), accepted))
         print(memory_table(f"after {accepted} cases", pids))
+        if args.cases:
+            rest = await asyncio.to_thread(wait_for_rest, pids)
+            print(memory_table(f"at rest again ({rest:.2f} of a core)", pids))
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(120)
+    if args.cases:
+        return  # the memory run: no baseline
 
     baseline = start_baseline(29990)
     try:
@@ -238,6 +263,39 @@ async def main() -> None:
         baseline.wait(30)
     ratio = platform_result.rps / base_result.rps
     print(f"ratio platform / baseline throughput: {ratio:.2f}  (goal >= 0.09)")
+
+
+async def load_in_parts(
+    gateway: httpx.URL,
+    make_body: Callable[[int], dict[str, object]],
+    cases: int,
+    concurrency: int,
+    auth: dict[str, str],
+    pids: dict[str, int],
+) -> Result:
+    """`cases` requests in four equal parts, the memory of every process after each part."""
+    parts, whole = 4, Result("platform (gateway+intake)", 0.0)
+    for part in range(parts):
+        first, last = cases * part // parts, cases * (part + 1) // parts
+        result = await run_load(
+            "platform (gateway+intake)",
+            gateway.host,
+            gateway.port or 80,
+            "/api/v1/cases",
+            make_body,
+            concurrency=concurrency,
+            seconds=0,
+            headers=auth,
+            total=last - first,
+            first=first,
+        )
+        whole.seconds += result.seconds
+        whole.latencies += result.latencies
+        for status, n in result.statuses.items():
+            whole.statuses[status] = whole.statuses.get(status, 0) + n
+        print(f"  {last} cases sent ({result.rps:.1f} req/s in this part)", flush=True)
+        print(memory_table(f"after {last} requests", pids), flush=True)
+    return whole
 
 
 async def account_token(gateway: str, role: str) -> str:

@@ -83,18 +83,28 @@ async def run_load(
     warmup: float = 2.0,
     keep_bodies: bool = False,
     headers: dict[str, str] | None = None,
+    total: int | None = None,
+    first: int = 0,
 ) -> Result:
+    """Closed loop: `concurrency` connections, each sending its next request when the last is
+    answered, for `seconds` after a `warmup`, or (with `total`) until `total` requests are sent
+    (no warm-up; `seconds` is then the time they took). Request i's body is `make_body(first+i)`."""
     result = Result(name, seconds)
     extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
-    counter = 0
-    stop_at = time.monotonic() + warmup + seconds
-    measure_from = time.monotonic() + warmup
+    counter = first
+    if total is not None:
+        warmup, seconds = 0.0, float("inf")
+    started_at = time.monotonic()
+    stop_at = started_at + warmup + seconds
+    measure_from = started_at + warmup
 
     async def worker() -> None:
         nonlocal counter
         reader, writer = await asyncio.open_connection(host, port)
         try:
             while time.monotonic() < stop_at:
+                if total is not None and counter >= first + total:
+                    break
                 counter += 1
                 raw = _raw("POST", path, f"{host}:{port}", extra, make_body(counter))
                 started = time.monotonic()
@@ -108,6 +118,8 @@ async def run_load(
             writer.close()
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
+    if total is not None:
+        result.seconds = time.monotonic() - started_at
     return result
 
 

@@ -2,9 +2,10 @@
 
 A process's CPU here is its own user and system time plus that of its descendants: living
 ones read directly, ended and reaped ones through their parent's `cutime`/`cstime` (so a
-PostgreSQL backend that exits during a run is still counted, once). Memory is the proportional
-set size (PSS) of the process tree: PostgreSQL's backends share its buffers, and adding their
-RSS would count the shared pages once per backend.
+PostgreSQL backend that exits during a run is still counted, once). Memory is the resident set
+size (RSS) of the process tree and its proportional set size (PSS): PostgreSQL's backends share
+its buffers, so their RSS summed counts the shared pages once per backend, while PSS counts each
+page once, divided among the processes that share it.
 """
 
 from __future__ import annotations
@@ -65,21 +66,22 @@ def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
     }
 
 
-def pss_mib(pids: dict[str, int]) -> dict[str, float]:
-    """Proportional set size of each named process tree, in MiB."""
+def memory_mib(pids: dict[str, int]) -> dict[str, tuple[float, float]]:
+    """(RSS, PSS) of each named process tree, in MiB, from each process's `smaps_rollup`."""
     children = _children(_processes())
     out = {}
     for name, pid in pids.items():
-        kib = 0
+        rss = pss = 0
         for p in _tree(pid, children):
             try:
                 for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
-                    if line.startswith("Pss:"):
-                        kib += int(line.split()[1])
-                        break
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1])
             except (FileNotFoundError, ProcessLookupError, PermissionError):
                 continue
-        out[name] = kib / 1024
+        out[name] = (rss / 1024, pss / 1024)
     return out
 
 
@@ -124,9 +126,10 @@ class CpuWindow:
 
 
 def memory_table(label: str, pids: dict[str, int]) -> str:
-    mem = pss_mib(pids)
-    cells = "  ".join(f"{name} {mib:.0f}" for name, mib in mem.items())
-    return f"  memory (PSS MiB) {label}: {cells}"
+    """One line: each process tree's RSS and, in brackets, its PSS (MiB)."""
+    mem = memory_mib(pids)
+    cells = "  ".join(f"{name} {rss:.0f} ({pss:.0f})" for name, (rss, pss) in mem.items())
+    return f"  memory, RSS (PSS) MiB, {label}: {cells}"
 
 
 def wait_for_rest(pids: dict[str, int], *, below: float = 0.15, timeout: float = 240) -> float:
