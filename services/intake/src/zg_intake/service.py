@@ -104,49 +104,49 @@ async def report_case(
         )
         if parent is not None:
             status = ReportStatus.MERGED
-    case = Case(
-        id=case_id or uuid.uuid4(),
-        category=category.code,
-        lat=place.lat,
-        lon=place.lon,
-        crs=data.crs,
-        address=data.address or (place.point.address if place.point else None),
-        urgency=data.urgency,
-        description=data.description,
-        source=source,
-        reporter_sub=reporter.sub,
-        reporter_role=reporter.role,
-        reporter_badge=reporter.badge if reporter.role == "officer" else None,
-        reporter_name=data.reporter_name,
-        reporter_phone=data.reporter_phone,
-        status=status,
-        grid_id=place.grid.id,
-        zone_type=place.grid.zone_type,
-        patrol_point_id=place.point.id if place.point else None,
-        patrol_point_distance_m=place.point_distance_m,
-        patrol_task_id=data.patrol_task,
-        external_system=data.external_ref.system if data.external_ref else None,
-        external_id=data.external_ref.id if data.external_ref else None,
-        camera_id=camera_id,
-        media_url=data.media_url,
-        resolved_on_site=data.resolved_on_site,
-        attributes=answers,
-        merged_into_id=parent.id if parent else None,
-        reported_at=now,
-        updated_at=now,
-    )
-    session.add(case)
+    row: dict[str, object] = {
+        "id": case_id or uuid.uuid4(),
+        "category": category.code,
+        "lat": place.lat,
+        "lon": place.lon,
+        "crs": data.crs,
+        "address": data.address or (place.point.address if place.point else None),
+        "urgency": data.urgency,
+        "description": data.description,
+        "source": source,
+        "reporter_sub": reporter.sub,
+        "reporter_role": reporter.role,
+        "reporter_badge": reporter.badge if reporter.role == "officer" else None,
+        "reporter_name": data.reporter_name,
+        "reporter_phone": data.reporter_phone,
+        "status": status,
+        "grid_id": place.grid.id,
+        "zone_type": place.grid.zone_type,
+        "patrol_point_id": place.point.id if place.point else None,
+        "patrol_point_distance_m": place.point_distance_m,
+        "patrol_task_id": data.patrol_task,
+        "external_system": data.external_ref.system if data.external_ref else None,
+        "external_id": data.external_ref.id if data.external_ref else None,
+        "camera_id": camera_id,
+        "media_url": data.media_url,
+        "resolved_on_site": data.resolved_on_site,
+        "attributes": answers,
+        "merged_into_id": parent.id if parent else None,
+        "reported_at": now,
+        "updated_at": now,
+    }
+    first_status = CaseStatus.REPORTED if parent is not None else status  # then: merged
     try:
-        await session.flush()  # one INSERT ... RETURNING: the database numbers the case
+        # one statement, not the ORM's flush: the case and its first history entry
+        number = await repository.insert_case(
+            session, row, status=first_status, note=f"reported through {source}"
+        )
     except IntegrityError as exc:
         if data.external_ref is None:
             raise
         # the same external reference committed by a concurrent request after our check
         raise ExternalRefTaken(f"{data.external_ref.system} {data.external_ref.id} exists") from exc
-    first_status = CaseStatus.REPORTED if parent is not None else status  # then: merged
-    await history.record(
-        session, case, status=first_status, at=now, note=f"reported through {source}"
-    )
+    case = Case(**row, number=number)  # what the request reads of it (not in the session)
     await attach_media(session, case_id=case.id, media_ids=data.media, owner=reporter)
     if data.resolved_on_site:
         await _check_before_and_after(session, case.id)

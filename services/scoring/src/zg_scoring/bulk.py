@@ -20,27 +20,15 @@ from operator import itemgetter
 from typing import Any
 
 import asyncpg
-from sqlalchemy import Table, text
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from zg_common.rows import driver
 
 _DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 STAGED = 200  # rows with a conflict rule from this many on go through a staging table
 NOTHING = "DO NOTHING"  # the conflict rule of facts keyed by their event: a held one stays
-
-
-async def driver(session: AsyncSession) -> asyncpg.Connection:
-    """The asyncpg connection under the session, in the session's transaction (SQLAlchemy's
-    adapter opens it on the first statement it runs: one is run if none has been yet, or the
-    raw commands would each commit on their own)."""
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    driver_connection: asyncpg.Connection = raw.driver_connection
-    if not driver_connection.is_in_transaction():
-        await session.execute(text("SELECT 1"))
-    if not driver_connection.is_in_transaction():
-        raise RuntimeError("the session's connection is not in a transaction")
-    return driver_connection
 
 
 def _array_type(table: Table, column: str) -> str:

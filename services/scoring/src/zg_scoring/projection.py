@@ -17,6 +17,7 @@ from zg_common.contracts.intake import CaseMerged, CaseRated, CaseReported
 from zg_common.contracts.intake import CaseSplit as CaseSplitEvent
 from zg_common.contracts.routing import CaseDeadlineMoved, CaseTransitioned, DepartmentChanged
 from zg_common.events import CloudEvent, EventContract
+from zg_common.rows import driver
 from zg_scoring import bulk, patrol_facts, timeline
 from zg_scoring.models import (
     CaseMerge,
@@ -185,7 +186,7 @@ STEP_COLUMNS = "case_id, at, seq, action, to_status, department_id, from_departm
 
 async def derive_cases(session: AsyncSession, case_ids: Sequence[str]) -> None:
     """Each case's timeline derived again from all its steps."""
-    apg = await bulk.driver(session)
+    apg = await driver(session)
     for start in range(0, len(case_ids), CHUNK):
         ids = list(case_ids[start : start + CHUNK])
         # one deriving transaction at a time (a rebuild replays beside the live consumer): the
