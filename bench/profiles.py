@@ -149,7 +149,7 @@ async def batch_sizes(services: dict[str, str]) -> str:
     """Mean records per consumer poll and rows per outbox batch, from each service's /metrics
     (`zg_consumer_poll_records`, `zg_outbox_batch_rows`): how much each transaction and each
     publish carries; one per case means every case pays a transaction's fixed cost alone."""
-    lines = ["  events per transaction (mean, from /metrics: polls of a partition, relay batches):"]
+    lines = ["  events per transaction (mean, from /metrics: consumer polls, relay batches):"]
     async with httpx.AsyncClient(timeout=5) as client:
         texts = await asyncio.gather(
             *(client.get(f"{url}/metrics") for url in services.values()), return_exceptions=True

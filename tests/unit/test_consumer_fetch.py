@@ -4,8 +4,12 @@ what it does not decode: events of types it has no handler for."""
 
 from __future__ import annotations
 
+import asyncio
 from types import SimpleNamespace
 from typing import Any, cast
+
+import pytest
+from aiokafka import TopicPartition
 
 from zg_common.consumer import ConsumerSpec, IdempotentConsumer
 from zg_common.consumer_spec import GATHER_BYTES, PROMPT_FETCH, fetch_settings
@@ -79,3 +83,55 @@ async def test_events_of_types_without_a_handler_are_skipped_undecoded() -> None
         assert producer.sent == ["routing.case.dlq"]  # a type it reads is decoded
     finally:
         await consumer.consumer.stop()
+
+
+class PollingClient:
+    """A consumer client whose one poll returns records of two partitions (and one of a
+    partition moved away meanwhile), then ends the run."""
+
+    def __init__(self, batches: dict[Any, list[Any]], owned: set[Any]) -> None:
+        self.batches, self.owned = batches, owned
+        self.commits: list[dict[Any, int]] = []
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    def assignment(self) -> set[Any]:
+        return self.owned
+
+    async def getmany(self, **_: Any) -> dict[Any, list[Any]]:
+        if self.batches:
+            batches, self.batches = self.batches, {}
+            return batches
+        raise asyncio.CancelledError  # the run's end
+
+    async def commit(self, offsets: dict[Any, int]) -> None:
+        self.commits.append(offsets)
+
+
+async def test_a_polls_records_of_every_partition_go_in_one_transaction() -> None:
+    p0, p1, gone = (TopicPartition("t", p) for p in (0, 1, 2))
+    records = {p0: [typed(5, "a"), typed(6, "a")], p1: [typed(9, "a")], gone: [typed(1, "a")]}
+    client = PollingClient(records, owned={p0, p1})
+    consumer = IdempotentConsumer(
+        ConsumerSpec("t.poll", ("t",), {}),
+        bootstrap_servers="127.0.0.1:1",
+        sessions=cast(Any, None),
+        schema="t",
+        producer=cast(Any, Producer()),
+    )
+    await consumer.consumer.stop()
+    consumer.consumer = cast(Any, client)
+    applied: list[list[int]] = []
+
+    async def handle_batch(batch: list[Any]) -> None:
+        applied.append([r.offset for r in batch])
+
+    consumer.handle_batch = handle_batch  # type: ignore[method-assign]
+    with pytest.raises(asyncio.CancelledError):
+        await consumer.run()
+    assert applied == [[5, 6, 9]]  # one call: both partitions, each in its order
+    assert client.commits == [{p0: 7, p1: 10}]  # one commit of both offsets

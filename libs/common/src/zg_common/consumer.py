@@ -131,29 +131,34 @@ class IdempotentConsumer:
                 batches = await self.consumer.getmany(
                     timeout_ms=1000, max_records=self.spec.max_records
                 )
-                for tp, records in batches.items():
-                    if tp not in self.consumer.assignment():
-                        continue  # moved to another member meanwhile: it takes them from there
-                    await self.handle_batch(records)
-                    # Each record above is committed in the database (or dead-lettered) before
-                    # its offset is; a crash in between redelivers, and the table de-duplicates.
-                    try:
-                        await self.consumer.commit({tp: records[-1].offset + 1})
-                    except (CommitFailedError, IllegalStateError):
-                        # The group rebalanced (a broker restart, a new member) or the
-                        # partition moved during the batch: these records come again to
-                        # whoever owns it now, and are skipped there.
-                        log.warning(
-                            "offset commit refused after a rebalance; continuing",
-                            extra={"topic": tp.topic, "partition": tp.partition},
-                        )
+                # a partition moved to another member meanwhile: it takes its records there
+                owned = {tp: rs for tp, rs in batches.items() if tp in self.consumer.assignment()}
+                if not owned:
+                    continue
+                # One transaction for the poll's records of every partition (each partition's
+                # in its order): with several partitions a poll is split among them, and a
+                # transaction per partition paid its commit for a few events each.
+                await self.handle_batch([r for records in owned.values() for r in records])
+                # Each record above is committed in the database (or dead-lettered) before its
+                # offset is; a crash in between redelivers, and the table de-duplicates.
+                try:
+                    await self.consumer.commit({tp: rs[-1].offset + 1 for tp, rs in owned.items()})
+                except (CommitFailedError, IllegalStateError):
+                    # The group rebalanced (a broker restart, a new member) or a partition
+                    # moved during the batch: these records come again to whoever owns it
+                    # now, and are skipped there.
+                    log.warning(
+                        "offset commit refused after a rebalance; continuing",
+                        extra={"partitions": [f"{tp.topic}/{tp.partition}" for tp in owned]},
+                    )
         finally:
             await self.consumer.stop()
 
     async def handle_batch(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
-        """Apply one poll's records of a partition in a single transaction (one commit, one
-        fsync for many events). If anything in it fails, nothing of it stays, and the records
-        are applied one by one, each with its retries and its own way to the DLQ."""
+        """Apply one poll's records (of its partitions, each partition's in order) in a single
+        transaction (one commit, one fsync for many events). If anything in it fails, nothing
+        of it stays, and the records are applied one by one, each with its retries and its own
+        way to the DLQ."""
         POLL_RECORDS.labels(self.group_id).observe(len(records))
         if len(records) > 1 and self.spec.batch is not None:
             if await self._apply_batch(records, self.spec.batch):

@@ -17,7 +17,7 @@ EVENTS_PROCESSED = Counter(
 # the events one transaction of a consumer applies: a poll's, when they are applied together
 POLL_RECORDS = Histogram(
     "zg_consumer_poll_records",
-    "Records a consumer received in one poll of a partition",
+    "Records a consumer applied from one poll (of all its partitions)",
     ["consumer"],
     buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512),
 )

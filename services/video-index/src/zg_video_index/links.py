@@ -69,7 +69,7 @@ async def link_case(session: AsyncSession, case: CaseReported, live: LiveIndex) 
         return 0
     case_id = uuid.UUID(case.case_id)
     distance = dict(seen)
-    cameras = await repository.cameras_by_id(session, list(distance))
+    cameras = await repository.kinds_and_statuses(session, list(distance))
     now = datetime.now(UTC)
     linked = [(cid, round(d, 2)) for cid, d in seen if cid in cameras]
     if not linked:
@@ -87,9 +87,7 @@ async def link_case(session: AsyncSession, case: CaseReported, live: LiveIndex) 
             case_id=case.case_id,
             reported_at=case.reported_at,
             cameras=[
-                LinkedCamera(
-                    camera_id=c, kind=cameras[c].kind, distance_m=d, status=cameras[c].status
-                )
+                LinkedCamera(camera_id=c, kind=cameras[c][0], distance_m=d, status=cameras[c][1])
                 for c, d in linked
             ],
         ),
