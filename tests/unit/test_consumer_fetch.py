@@ -5,6 +5,7 @@ what it does not decode: events of types it has no handler for."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -127,10 +128,10 @@ async def test_a_polls_records_of_every_partition_go_in_one_transaction() -> Non
     consumer.consumer = cast(Any, client)
     applied: list[list[int]] = []
 
-    async def handle_batch(batch: list[Any]) -> None:
+    async def handle_batch(batch: Sequence[Any]) -> None:
         applied.append([r.offset for r in batch])
 
-    consumer.handle_batch = handle_batch  # type: ignore[method-assign]
+    consumer.handle_batch = handle_batch  # type: ignore[method-assign,assignment]
     with pytest.raises(asyncio.CancelledError):
         await consumer.run()
     assert applied == [[5, 6, 9]]  # one call: both partitions, each in its order
