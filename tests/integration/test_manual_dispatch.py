@@ -17,6 +17,7 @@ from zg_common.events import CloudEvent
 from zg_common.identity import Identity
 from zg_routing import repository, service
 from zg_routing.models import TrackedCase
+from zg_routing.rulebook import Rulebook
 from zg_routing.territory import GridIndex
 
 pytestmark = pytest.mark.integration
@@ -43,12 +44,13 @@ async def test_each_step_waits_for_its_person_and_the_queue_suggests(
     routing_loaded: tuple[Any, Any],
 ) -> None:
     sessions, clock = routing_loaded
+    rulebook = Rulebook()
     event = reported("E0403", "G04", "core")
     case_id = uuid.UUID(event.data["case_id"])
     async with unit_of_work(sessions) as session:
         grids = GridIndex(await repository.list_grids(session))
         await service.dispatch_reported_case(
-            session, event, grids=grids, clock=clock, auto_dispatch=False
+            session, event, grids=grids, clock=clock, rulebook=rulebook, auto_dispatch=False
         )
     async with unit_of_work(sessions) as session:
         tracked = await session.get(TrackedCase, case_id)
@@ -60,7 +62,7 @@ async def test_each_step_waits_for_its_person_and_the_queue_suggests(
         async def step(action: str, who: Identity, **params: Any) -> service.QueueItem:
             return await service.act_on_case(
                 session, case_id=case_id, action=action, params=params, caller=who,
-                clock=clock, now=NOW, auto_dispatch=False,
+                clock=clock, rulebook=rulebook, now=NOW, auto_dispatch=False,
             )  # fmt: skip
 
         accepted = await step("accept", OPERATOR)
@@ -68,7 +70,7 @@ async def test_each_step_waits_for_its_person_and_the_queue_suggests(
         filed = await step("file", LEADER)
         assert filed.case.status == "filed" and filed.case.stage == "dispatch"
         queue = await service.work_queue(
-            session, caller=DISPATCHER, clock=clock, limit=500, now=NOW
+            session, caller=DISPATCHER, clock=clock, rulebook=rulebook, limit=500, now=NOW
         )
         mine = next(i for i in queue if i.case.case_id == case_id)
         assert "dispatch" in mine.actions
@@ -77,7 +79,7 @@ async def test_each_step_waits_for_its_person_and_the_queue_suggests(
         done = await service.act_on_case(
             session, case_id=case_id, action="dispatch",
             params={"department_id": mine.suggested_department_id}, caller=DISPATCHER,
-            clock=clock, now=late, auto_dispatch=False,
+            clock=clock, rulebook=rulebook, now=late, auto_dispatch=False,
         )  # fmt: skip
         assert done.case.status == "dispatched" and done.case.due_at is not None
         assert done.suggested_department_id is None

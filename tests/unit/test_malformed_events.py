@@ -48,7 +48,11 @@ async def test_the_followers_refuse_a_malformed_case_id_for_good() -> None:
         follow.record_transition(NO_SESSION, event(step), reference=cast(Any, None)),
         follow.record_deadline(NO_SESSION, event(overdue)),
         service.dispatch_reported_case(
-            NO_SESSION, event(reported), grids=cast(Any, None), clock=cast(Any, None)
+            NO_SESSION,
+            event(reported),
+            grids=cast(Any, None),
+            clock=cast(Any, None),
+            rulebook=cast(Any, None),
         ),
     ]
     for call in calls:

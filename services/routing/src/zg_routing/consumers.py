@@ -24,6 +24,7 @@ def consumers(runtime: RoutingRuntime) -> Sequence[ConsumerSpec]:
                     service.dispatch_reported_case,
                     grids=runtime.state.grids,
                     clock=runtime.state.clock,
+                    rulebook=runtime.state.rulebook,
                     verify_public_reports=runtime.settings.verify_public_reports,
                     auto_dispatch=runtime.settings.auto_dispatch,
                 )

@@ -16,24 +16,6 @@ from zg_routing.models import (
 )
 
 
-async def rules_for(
-    session: AsyncSession, *, category: str, grid_id: str, zone_type: str | None
-) -> list[RoutingRule]:
-    """The active rules that may decide a case of this category in this grid and zone type."""
-    return list(
-        await session.scalars(
-            select(RoutingRule)
-            .where(
-                RoutingRule.category == category,
-                RoutingRule.active.is_(True),
-                RoutingRule.grid_id.is_(None) | (RoutingRule.grid_id == grid_id),
-                RoutingRule.zone_type.is_(None) | (RoutingRule.zone_type == zone_type),
-            )
-            .order_by(RoutingRule.id)
-        )
-    )
-
-
 async def fallback_department_id(session: AsyncSession) -> str:
     setting = await session.get(RoutingSetting, 1)
     if setting is None:

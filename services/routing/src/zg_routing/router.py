@@ -14,7 +14,7 @@ from zg_common.db import SessionDep
 from zg_common.geojson import GEOJSON_MEDIA_TYPE, GeoJSONResponse
 from zg_common.identity import Identity
 from zg_routing import audit, repository, rules, service
-from zg_routing.dependencies import ClockDep, SettingsDep, ZoneTypesDep
+from zg_routing.dependencies import ClockDep, RulebookDep, SettingsDep, ZoneTypesDep
 from zg_routing.schemas import (
     ActionRequest,
     FallbackRead,
@@ -130,6 +130,7 @@ async def rule_changes(
 async def work_queue(
     caller: Annotated[Identity, require("workflow.queue")],
     clock: ClockDep,
+    rulebook: RulebookDep,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> QueueRead:
@@ -137,6 +138,7 @@ async def work_queue(
         session,
         caller=caller,
         clock=clock,
+        rulebook=rulebook,
         limit=limit,
         now=datetime.now(UTC),
     )
@@ -156,10 +158,16 @@ async def case_in_work(
     caller: Annotated[Identity, require("workflow.queue")],
     case_id: uuid.UUID,
     clock: ClockDep,
+    rulebook: RulebookDep,
     session: SessionDep,
 ) -> QueueItemRead:
     item = await service.case_item(
-        session, case_id=case_id, caller=caller, clock=clock, now=datetime.now(UTC)
+        session,
+        case_id=case_id,
+        caller=caller,
+        clock=clock,
+        rulebook=rulebook,
+        now=datetime.now(UTC),
     )
     return _item(item)
 
@@ -256,6 +264,7 @@ async def act_on_case(
     action: str,
     body: ActionRequest,
     clock: ClockDep,
+    rulebook: RulebookDep,
     settings: SettingsDep,
     session: SessionDep,
 ) -> QueueItemRead:
@@ -266,6 +275,7 @@ async def act_on_case(
         params=body.model_dump(exclude_none=True),
         caller=caller,
         clock=clock,
+        rulebook=rulebook,
         now=datetime.now(UTC),
         auto_dispatch=settings.auto_dispatch,
     )

@@ -23,6 +23,7 @@ from zg_common.identity import Identity
 from zg_routing import audit, repository
 from zg_routing.exceptions import RuleExists, RuleNotFound
 from zg_routing.models import Grid, RoutingRule, RoutingSetting
+from zg_routing.rulebook import Rulebook
 
 Scope = Literal["owner", "grid", "zone"]
 ORDER: dict[str, tuple[Scope, ...]] = {
@@ -55,17 +56,20 @@ def choose(
 
 
 async def responsible(
-    session: AsyncSession, *, category: str, grid_id: str, zone_type: str | None
+    session: AsyncSession,
+    rulebook: Rulebook,
+    *,
+    category: str,
+    grid_id: str,
+    zone_type: str | None,
 ) -> tuple[RoutingRule | None, str]:
     """The rule that decides the case (None: none applies) and the department it names, or
-    the fallback owner."""
-    candidates = await repository.rules_for(
-        session, category=category, grid_id=grid_id, zone_type=zone_type
-    )
+    the fallback owner (from the rules in memory, current for this transaction)."""
+    candidates = await rulebook.rules_for(session, category)
     rule = choose(candidates, category=category, grid_id=grid_id, zone_type=zone_type)
     if rule is not None:
         return rule, rule.department_id
-    return None, await repository.fallback_department_id(session)
+    return None, await rulebook.fallback_department_id(session)
 
 
 def _snapshot(rule: RoutingRule) -> dict[str, Any]:

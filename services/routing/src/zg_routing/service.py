@@ -19,6 +19,7 @@ from zg_routing import lifecycle, repository, rules, workflow
 from zg_routing.calendar import Clock
 from zg_routing.lifecycle import HOTLINE, MUST_VERIFY
 from zg_routing.models import TrackedCase
+from zg_routing.rulebook import Rulebook
 from zg_routing.territory import GridIndex, GridRef
 
 
@@ -28,6 +29,7 @@ async def dispatch_reported_case(
     *,
     grids: GridIndex,
     clock: Clock,
+    rulebook: Rulebook,
     verify_public_reports: bool = True,
     auto_dispatch: bool = True,
 ) -> None:
@@ -84,11 +86,16 @@ async def dispatch_reported_case(
             return
         tracked.verified = True  # verification switched off for this deployment
     if auto_dispatch:
-        await dispatch_by_rules(session, tracked, clock=clock, now=now)
+        await dispatch_by_rules(session, tracked, clock=clock, rulebook=rulebook, now=now)
 
 
 async def dispatch_by_rules(
-    session: AsyncSession, tracked: TrackedCase, *, clock: Clock, now: datetime
+    session: AsyncSession,
+    tracked: TrackedCase,
+    *,
+    clock: Clock,
+    rulebook: Rulebook,
+    now: datetime,
 ) -> None:
     """Accept, file and dispatch as the platform itself, through the lifecycle table (its state
     guards hold for the platform too), each step logged and published, to the department of
@@ -96,9 +103,13 @@ async def dispatch_by_rules(
     assert tracked.grid_id is not None
     with session.no_autoflush:  # lookups of reference data: the case's row waits for the commit
         rule, department_id = await rules.responsible(
-            session, category=tracked.category, grid_id=tracked.grid_id, zone_type=tracked.zone_type
+            session,
+            rulebook,
+            category=tracked.category,
+            grid_id=tracked.grid_id,
+            zone_type=tracked.zone_type,
         )
-        department = await repository.get_department(session, department_id)
+        department = await rulebook.department(session, department_id)
     if department is None:
         raise MissingReference(f"routing rule points at unknown department {department_id}")
     dispatch = {"department_id": department.id, "rule_id": rule.id if rule else None}
@@ -120,19 +131,34 @@ class QueueItem:
 
 
 async def _item(
-    session: AsyncSession, tracked: TrackedCase, caller: Identity, clock: Clock, now: datetime
+    session: AsyncSession,
+    tracked: TrackedCase,
+    caller: Identity,
+    clock: Clock,
+    rulebook: Rulebook,
+    now: datetime,
 ) -> QueueItem:
     actions = lifecycle.actions_for(workflow.state_of(tracked), caller)
     suggestion = None
     if CaseAction.DISPATCH in actions and tracked.grid_id is not None:  # what the rules would do
         _, suggestion = await rules.responsible(
-            session, category=tracked.category, grid_id=tracked.grid_id, zone_type=tracked.zone_type
+            session,
+            rulebook,
+            category=tracked.category,
+            grid_id=tracked.grid_id,
+            zone_type=tracked.zone_type,
         )
     return QueueItem(tracked, workflow.read_clock(tracked, clock, now), actions, suggestion)
 
 
 async def work_queue(
-    session: AsyncSession, *, caller: Identity, clock: Clock, limit: int, now: datetime
+    session: AsyncSession,
+    *,
+    caller: Identity,
+    clock: Clock,
+    rulebook: Rulebook,
+    limit: int,
+    now: datetime,
 ) -> list[QueueItem]:
     """The open cases the caller acts on, the most urgent deadline first, each with its traffic
     light, the actions the caller may take on it now and, for a dispatcher, the department the
@@ -142,17 +168,23 @@ async def work_queue(
         visible=workflow.visible_cases(caller),
         limit=limit,
     )
-    return [await _item(session, row, caller, clock, now) for row in rows]
+    return [await _item(session, row, caller, clock, rulebook, now) for row in rows]
 
 
 async def case_item(
-    session: AsyncSession, *, case_id: uuid.UUID, caller: Identity, clock: Clock, now: datetime
+    session: AsyncSession,
+    *,
+    case_id: uuid.UUID,
+    caller: Identity,
+    clock: Clock,
+    rulebook: Rulebook,
+    now: datetime,
 ) -> QueueItem:
     """One case as the caller's queue shows it (404 when it is not in the caller's work)."""
     tracked = await session.get(TrackedCase, case_id)
     if tracked is None or not workflow.may_see(caller, tracked):
         raise CaseNotFound(f"No case with id {case_id} in your work")
-    return await _item(session, tracked, caller, clock, now)
+    return await _item(session, tracked, caller, clock, rulebook, now)
 
 
 async def map_cases(
@@ -174,6 +206,7 @@ async def act_on_case(
     params: dict[str, Any],
     caller: Identity,
     clock: Clock,
+    rulebook: Rulebook,
     now: datetime,
     auto_dispatch: bool = True,
 ) -> QueueItem:
@@ -183,7 +216,7 @@ async def act_on_case(
     if (
         action == CaseAction.CONFIRM and auto_dispatch
     ):  # verified: the platform takes it on by the rules
-        await dispatch_by_rules(session, tracked, clock=clock, now=now)
+        await dispatch_by_rules(session, tracked, clock=clock, rulebook=rulebook, now=now)
     elif action == CaseAction.PASS_CHECK and tracked.source == HOTLINE:
         # fixed: the 12345 hotline calls the citizen back (回访), whose answer closes the case
         # or sends it back for rework
@@ -191,4 +224,4 @@ async def act_on_case(
         params = {"reason": reason}
         callback = CaseAction.REQUEST_CALLBACK
         await workflow.act(session, tracked, callback, None, params, clock=clock, now=now)
-    return await _item(session, tracked, caller, clock, now)
+    return await _item(session, tracked, caller, clock, rulebook, now)
