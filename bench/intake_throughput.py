@@ -10,9 +10,9 @@ fixed time, then runs the same load against the baseline app (one uvicorn worker
 service). Prints both throughputs, p50/p99 latencies and the ratio, and checks that every
 accepted case was dispatched. Everything runs on this machine: report which, with the numbers.
 
-With `--cases N` it is the memory run instead: N cases in four equal parts, each process's
-memory printed at rest, after each part and once the platform is at rest again (a process that
-grows without bound shows it part after part); no baseline, no ratio.
+With `--cases N` it is the memory run instead: N cases in four equal parts (or more, of at most
+20,000 each), each process's memory printed at rest, after each part and once the platform is
+at rest again (a process that grows without bound shows it part after part); no baseline.
 """
 
 from __future__ import annotations
@@ -205,7 +205,7 @@ async def main() -> None:
         with profiles or contextlib.nullcontext():
             if args.cases:
                 platform_result = await load_in_parts(
-                    gateway, make_body, args.cases, args.concurrency, auth, pids
+                    gateway, make_body, args.cases, args.concurrency, pids
                 )
             else:
                 platform_result = await run_load(
@@ -270,13 +270,15 @@ async def load_in_parts(
     make_body: Callable[[int], dict[str, object]],
     cases: int,
     concurrency: int,
-    auth: dict[str, str],
     pids: dict[str, int],
 ) -> Result:
-    """`cases` requests in four equal parts, the memory of every process after each part."""
-    parts, whole = 4, Result("platform (gateway+intake)", 0.0)
+    """`cases` requests in equal parts (four, or more of at most 20,000 each), the memory of
+    every process after each part; the resident logs in again before each part (an access
+    token lives ten minutes)."""
+    parts, whole = max(4, -(-cases // 20_000)), Result("platform (gateway+intake)", 0.0)
     for part in range(parts):
         first, last = cases * part // parts, cases * (part + 1) // parts
+        token = await account_token(str(gateway), "resident")
         result = await run_load(
             "platform (gateway+intake)",
             gateway.host,
@@ -285,7 +287,7 @@ async def load_in_parts(
             make_body,
             concurrency=concurrency,
             seconds=0,
-            headers=auth,
+            headers={"Authorization": f"Bearer {token}"},
             total=last - first,
             first=first,
         )
@@ -293,7 +295,11 @@ async def load_in_parts(
         whole.latencies += result.latencies
         for status, n in result.statuses.items():
             whole.statuses[status] = whole.statuses.get(status, 0) + n
-        print(f"  {last} cases sent ({result.rps:.1f} req/s in this part)", flush=True)
+        print(
+            f"  {last} cases sent ({result.rps:.1f} accepted/s in this part, "
+            f"statuses {dict(sorted(result.statuses.items()))})",
+            flush=True,
+        )
         print(memory_table(f"after {last} requests", pids), flush=True)
     return whole
 

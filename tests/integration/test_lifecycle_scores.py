@@ -22,6 +22,7 @@ from zg_common.identity import Identity
 from zg_routing import workflow
 from zg_routing.deadlines import check_deadlines
 from zg_routing.models import TrackedCase
+from zg_routing.rulebook import Rulebook
 from zg_scoring import projection
 from zg_scoring import service as scoring
 from zg_scoring.models import DERIVED, FACTS
@@ -74,12 +75,20 @@ async def test_every_step_counts_for_the_department_that_took_it(
         # the rework, disposed in time
         ("dispose", roads, {"result": "fixed for good"}, timedelta(days=7, hours=3)),
     ]
+    book = Rulebook()
     async with unit_of_work(sessions) as session:
         session.add(tracked)
         await session.flush()
         for action, actor, params, after in steps[:11]:
             await workflow.act(
-                session, tracked, action, actor, params, clock=clock, now=START + after
+                session,
+                tracked,
+                action,
+                actor,
+                params,
+                clock=clock,
+                rulebook=book,
+                now=START + after,
             )
     # the deadline passes while the clock runs: the watch announces it once
     assert tracked.due_at is not None
@@ -88,8 +97,9 @@ async def test_every_step_counts_for_the_department_that_took_it(
         again = await session.get(TrackedCase, case_id, with_for_update=True)
         assert again is not None
         for action, actor, params, after in steps[11:]:
+            at = START + after
             await workflow.act(
-                session, again, action, actor, params, clock=clock, now=START + after
+                session, again, action, actor, params, clock=clock, rulebook=book, now=at
             )
         assert (again.returns, again.extensions, again.reworks) == (1, 1, 1)
 

@@ -81,6 +81,7 @@ async def dispatch_reported_case(
                 None,
                 {"reason": f"a report through {data.source}"},
                 clock=clock,
+                rulebook=rulebook,
                 now=now,
             )
             return
@@ -119,7 +120,9 @@ async def dispatch_by_rules(
         (CaseAction.DISPATCH, dispatch),
     )
     for action, params in steps:
-        await workflow.act(session, tracked, action, None, params, clock=clock, now=now)
+        await workflow.act(
+            session, tracked, action, None, params, clock=clock, rulebook=rulebook, now=now
+        )
 
 
 @dataclass(frozen=True)
@@ -212,7 +215,9 @@ async def act_on_case(
 ) -> QueueItem:
     """A person's action on a case (the lifecycle decides whether it may happen)."""
     tracked = await workflow.load_for_action(session, case_id, caller)
-    await workflow.act(session, tracked, action, caller, params, clock=clock, now=now)
+    await workflow.act(
+        session, tracked, action, caller, params, clock=clock, rulebook=rulebook, now=now
+    )
     if (
         action == CaseAction.CONFIRM and auto_dispatch
     ):  # verified: the platform takes it on by the rules
@@ -223,5 +228,7 @@ async def act_on_case(
         reason = "checked on site: the hotline calls back"
         params = {"reason": reason}
         callback = CaseAction.REQUEST_CALLBACK
-        await workflow.act(session, tracked, callback, None, params, clock=clock, now=now)
+        await workflow.act(
+            session, tracked, callback, None, params, clock=clock, rulebook=rulebook, now=now
+        )
     return await _item(session, tracked, caller, clock, rulebook, now)

@@ -24,9 +24,10 @@ from zg_common.contracts.routing import (
 )
 from zg_common.errors import CaseNotFound, FieldError, ValidationFailed
 from zg_common.identity import Identity
-from zg_routing import lifecycle, repository
+from zg_routing import lifecycle
 from zg_routing.calendar import Clock, Light, Urgency, light
 from zg_routing.models import CaseTransition, Department, TrackedCase, outbox
+from zg_routing.rulebook import Rulebook
 
 MINUTE = timedelta(minutes=1)
 
@@ -89,6 +90,7 @@ async def act(
     params: dict[str, Any],
     *,
     clock: Clock,
+    rulebook: Rulebook,
     now: datetime,
 ) -> lifecycle.Outcome:
     """Apply `action` (actor None: the platform by its rules) and everything it implies."""
@@ -97,7 +99,7 @@ async def act(
     before, before_department = tracked.status, tracked.department_id
     department = None
     if action == CaseAction.DISPATCH:
-        department = await repository.get_department(session, params["department_id"])
+        department = await rulebook.department(session, params["department_id"])
         if department is None:
             raise ValidationFailed(
                 f"No department {params['department_id']}",
@@ -141,7 +143,7 @@ async def act(
         await _request_task(session, tracked, TASKS[action], now=now)
     names = {department.id: department.name} if department else {}
     if tracked.department_id and tracked.department_id not in names:
-        known = await repository.get_department(session, tracked.department_id)
+        known = await rulebook.department(session, tracked.department_id)
         names[tracked.department_id] = known.name if known else tracked.department_id
     await outbox.add(
         session,
