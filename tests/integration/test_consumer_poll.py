@@ -1,9 +1,11 @@
 """A poll's records are applied in one transaction whose event ids are recorded in one
 statement: each new event once, in order, a copy in the same poll or one applied before not
-again — against the real database."""
+again, after the spec's `prepare` saw the new ones — against the real database."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -55,8 +57,12 @@ async def test_a_poll_applies_each_new_event_once_in_order(
             subject=subject,
         )
 
+    async def prepare(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
+        order.append("prepared " + " ".join(e.subject or "" for e in events))
+
     a, before, c = event("a"), event("before"), event("c")
     consumer = consumer_for(infra, engine, schema, producer, contract, handler)
+    consumer.spec = replace(consumer.spec, prepare=prepare)
     async with engine.begin() as conn:  # `before` was applied by an earlier poll
         await conn.execute(
             text(
@@ -70,7 +76,8 @@ async def test_a_poll_applies_each_new_event_once_in_order(
         await consumer.handle_batch(poll)
     finally:
         await consumer.stop()  # its Kafka client, made but never started
-    assert order == ["a", "c"], "each new event once, in the poll's order"
+    # prepared once, before the handlers, with the new events (a copy once)
+    assert order == ["prepared a c", "a", "c"], "each new event once, in the poll's order"
     assert await times_applied(engine, applied, "a") == 1
     assert await times_applied(engine, applied, "before") is None
     async with engine.connect() as conn:

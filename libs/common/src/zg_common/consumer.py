@@ -191,6 +191,9 @@ class IdempotentConsumer:
             return outcomes  # nothing this consumer reads: no transaction
         async with unit_of_work(self.sessions) as session:
             fresh = await self._mark_new(session, [e for _, e, _ in handled])
+            if self.spec.prepare is not None and fresh:
+                new = {e.id: e for _, e, _ in handled if e.id in fresh}  # a copy once
+                await self.spec.prepare(session, list(new.values()))
             for record, event, handler in handled:
                 with _bound_ids(record, event):
                     if event.id not in fresh:

@@ -24,6 +24,7 @@ POLL_RECORDS = Histogram(
 
 Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
 BatchHandler = Callable[[AsyncSession, Sequence[CloudEvent]], Awaitable[object]]  # result unused
+Prepare = Callable[[AsyncSession, Sequence[CloudEvent]], Awaitable[object]]  # result unused
 
 
 def dlq_topic(topic: str) -> str:
@@ -43,6 +44,11 @@ class ConsumerSpec:
     topics: Sequence[str]
     handlers: Mapping[str, Handler] = field(default_factory=dict)
     batch: BatchHandler | None = None
+    # Called in a poll's transaction with the new events its handlers are about to apply,
+    # before the first of them: to read or lock in one statement what each handler would
+    # otherwise read alone (the handlers must still work without it: a record applied on its
+    # own, after a poll failed as a whole, is not prepared).
+    prepare: Prepare | None = None
     max_records: int = 100
     # How long the broker may hold a fetch to gather events, in ms. 0: a fetch returns as soon
     # as one event is there (the dispatch path, where every ms shows). A consumer whose readers

@@ -28,6 +28,7 @@ def consumers(runtime: IntakeRuntime) -> Sequence[ConsumerSpec]:
                 CaseOverdue.event_type: follow.record_deadline,
                 CaseDeadlineApproached.event_type: follow.record_deadline,
             },
+            prepare=follow.lock_followed_cases,
         ),
         runtime.state.territory_copy.consumer("intake.territory", territory_copy.apply_change),
         ConsumerSpec(

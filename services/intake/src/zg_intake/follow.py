@@ -3,6 +3,9 @@ case read model and its history."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
+from contextlib import suppress
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +22,18 @@ from zg_common.errors import CaseNotFound
 from zg_common.events import CloudEvent
 from zg_intake import history, repository, service
 from zg_intake.territory import Reference
+
+
+async def lock_followed_cases(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
+    """Before a poll's transitions are recorded: their cases locked in one statement instead of
+    one read per case. Routing publishes a case's events under the case's id as their subject;
+    an event without one is left to its handler, which reads its case itself."""
+    ids = []
+    for event in events:
+        if event.type == CaseTransitioned.event_type and event.subject:
+            with suppress(ValueError):
+                ids.append(uuid.UUID(event.subject))
+    await repository.lock_cases(session, ids)
 
 
 async def record_transition(

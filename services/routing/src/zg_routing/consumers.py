@@ -29,5 +29,6 @@ def consumers(runtime: RoutingRuntime) -> Sequence[ConsumerSpec]:
                     auto_dispatch=runtime.settings.auto_dispatch,
                 )
             },
+            prepare=service.note_reported_cases,
         ),
     )

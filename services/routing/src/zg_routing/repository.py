@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
+
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +17,33 @@ from zg_routing.models import (
     RoutingSetting,
     TrackedCase,
 )
+
+_TRACKED = "zg_routing_tracked"  # session.info: case id -> tracked already, for a poll
+
+
+async def note_tracked(session: AsyncSession, case_ids: Iterable[uuid.UUID]) -> None:
+    """Read in one statement which of these cases routing tracks already, for `is_tracked`."""
+    wanted = list(set(case_ids))
+    if not wanted:
+        return
+    found = set(
+        await session.scalars(select(TrackedCase.case_id).where(TrackedCase.case_id.in_(wanted)))
+    )
+    session.info.setdefault(_TRACKED, {}).update({i: i in found for i in wanted})
+
+
+async def is_tracked(session: AsyncSession, case_id: uuid.UUID) -> bool:
+    """Whether routing tracks the case (as noted for the poll, or read now)."""
+    known: dict[uuid.UUID, bool] = session.info.get(_TRACKED, {})
+    if case_id in known:
+        return known[case_id]
+    return await session.get(TrackedCase, case_id) is not None
+
+
+def track(session: AsyncSession, tracked: TrackedCase) -> None:
+    """Add a newly tracked case (written at the commit, with its final state)."""
+    session.add(tracked)
+    session.info.setdefault(_TRACKED, {})[tracked.case_id] = True
 
 
 async def fallback_department_id(session: AsyncSession) -> str:

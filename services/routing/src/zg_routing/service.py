@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -38,7 +40,7 @@ async def dispatch_reported_case(
     `auto_dispatch`; else they wait for the operators)."""
     data = CaseReported.parse(event)
     case_id = event_uuid(data.case_id, "case id")
-    if await session.get(TrackedCase, case_id) is not None:
+    if await repository.is_tracked(session, case_id):
         return  # known already: a redelivery under a new event id must not act twice
     # intake places the case (a scanned QR point fixes its grid); older events carry no grid
     if data.grid_id is not None and data.zone_type is not None:
@@ -65,7 +67,7 @@ async def dispatch_reported_case(
     workflow.enter_stage(tracked, clock=clock, now=now)
     # written once at the commit with its final state (its transitions after it: their foreign
     # key orders the flush), not inserted now and updated after each step
-    session.add(tracked)
+    repository.track(session, tracked)
     if data.resolved_on_site:
         # an officer fixed it on the spot: it waits for the intake operator's review (自处理审核)
         tracked.status = CaseStatus.SELF_HANDLED
@@ -88,6 +90,18 @@ async def dispatch_reported_case(
         tracked.verified = True  # verification switched off for this deployment
     if auto_dispatch:
         await dispatch_by_rules(session, tracked, clock=clock, rulebook=rulebook, now=now)
+
+
+async def note_reported_cases(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
+    """Before a poll's reports are dispatched: which of their cases are tracked already, in one
+    statement instead of one read per case. Intake publishes a case's events under the case's
+    id as their subject; an event without one is left to its handler, which reads it itself."""
+    ids = []
+    for event in events:
+        if event.subject:
+            with suppress(ValueError):
+                ids.append(uuid.UUID(event.subject))
+    await repository.note_tracked(session, ids)
 
 
 async def dispatch_by_rules(
