@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import uuid
 import zlib
@@ -29,7 +30,7 @@ import asyncpg
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from pydantic import ValidationError
-from sqlalchemy import MetaData, Table, Text, cast, func, insert, select, update
+from sqlalchemy import MetaData, Table, Text, cast, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from zg_common.db import before_commit, to_asyncpg_dsn
@@ -47,6 +48,7 @@ from zg_common.outbox_faults import (
     not_the_rows,
     unusable,
 )
+from zg_common.rows import fetch
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +63,14 @@ class Outbox:
         self.table: Table = outbox_table(metadata)
         self.source = source
         self.channel = outbox_channel(self.schema)
-        # one statement object, so SQLAlchemy compiles it once and only binds values per call
-        self._insert = insert(self.table)
+        # one statement for a transaction's rows, whatever their number, in their order: an
+        # array per column, the payloads JSON text from pydantic (nothing to compile or bind)
+        self._insert = (
+            f"INSERT INTO {self.table.fullname} (event_id, topic, key, event_type, payload, "
+            "headers) SELECT e, t, k, y, p::jsonb, h::jsonb FROM unnest($1::varchar[], "
+            "$2::varchar[], $3::varchar[], $4::varchar[], $5::text[], $6::text[]) "
+            "WITH ORDINALITY AS r(e, t, k, y, p, h, n) ORDER BY n"
+        )
         self._pending = ("zg_outbox", self.schema)  # the transaction's rows, in session.info
 
     async def add(
@@ -101,18 +109,11 @@ class Outbox:
                     for event_type in contract.also_published_as
                 ),
             ):
-                rows.append(
-                    {
-                        "event_id": row.id,
-                        "topic": contract.topic,
-                        "key": subject,
-                        "event_type": row.type,
-                        "payload": row.model_dump(mode="json", exclude_none=True),
-                        "headers": {k: v.decode() for k, v in row.kafka_headers()},
-                    }
-                )
+                headers = json.dumps({k: v.decode() for k, v in row.kafka_headers()})
+                payload = row.model_dump_json(exclude_none=True)
+                rows.append((row.id, contract.topic, subject, row.type, payload, headers))
         if rows:
-            pending: list[dict[str, Any]] = session.info.setdefault(self._pending, [])
+            pending: list[tuple[str, ...]] = session.info.setdefault(self._pending, [])
             pending.extend(rows)
             before_commit(session, self._pending, partial(self._write, session))
         return written
@@ -120,7 +121,7 @@ class Outbox:
     async def _write(self, session: AsyncSession) -> None:
         rows = session.info.pop(self._pending, [])
         if rows:
-            await session.execute(self._insert, rows)
+            await fetch(session, self._insert, [list(column) for column in zip(*rows, strict=True)])
 
 
 AfterPublish = Callable[[Sequence[str]], Awaitable[None]]
