@@ -8,7 +8,18 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, Float, String, bindparam, delete, func, select, update
+from sqlalchemy import (
+    ARRAY,
+    DateTime,
+    Float,
+    String,
+    bindparam,
+    column,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +33,11 @@ CANDIDATE_COUNT = 8
 
 
 # Built once: SQLAlchemy then neither builds nor keys a statement per report, it binds values.
-_LOCK = select(func.pg_advisory_xact_lock(func.hashtext(bindparam("lock_name", type_=String))))
+# The locks are taken in the order of the names given (sorted: two reports never wait for each
+# other crosswise).
+_LOCK = select(func.pg_advisory_xact_lock(func.hashtext(column("name", String)))).select_from(
+    func.unnest(bindparam("names", type_=ARRAY(String))).alias("name")
+)
 _POSITION = func.point(Case.lon, Case.lat)
 # Open cases of a category in a bounding box and a time window, nearest first. The box and the
 # ordering use the GiST index on open cases' positions (migration 0007).
@@ -49,10 +64,31 @@ CANDIDATES = (
 )
 
 
-async def lock_category(session: AsyncSession, category: str) -> None:
-    """Serialise the duplicate check and insert of one category's reports (two reports of the
-    same problem arriving together must not both open a case); other categories go on."""
-    await session.execute(_LOCK, {"lock_name": f"intake.duplicates:{category}"})
+def lock_names(category: CategoryRef, lat: float, lon: float) -> list[str]:
+    """The locks a report's duplicate check takes: one per cell of the category's own grid (a
+    square of twice its radius, in degrees) that the box of its radius around the place
+    touches, sorted. Two reports that could be duplicates of each other (within the radius)
+    share a cell — each one's box holds the other's place, so both lock the cell of that
+    place — and wait for each other; reports farther apart do not, so a storm of one
+    category's reports across the district is not made to queue behind one lock."""
+    radius = float(category.duplicate_radius_m or 0)
+    cell = 2 * radius / METRES_PER_DEGREE
+    dlat = radius / METRES_PER_DEGREE
+    dlon = radius / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
+    rows = range(math.floor((lat - dlat) / cell), math.floor((lat + dlat) / cell) + 1)
+    columns = range(math.floor((lon - dlon) / cell), math.floor((lon + dlon) / cell) + 1)
+    grid = f"intake.duplicates:{category.code}:{radius:g}"
+    return sorted(f"{grid}:{row}:{col}" for row in rows for col in columns)
+
+
+async def lock_place(session: AsyncSession, category: CategoryRef, lat: float, lon: float) -> None:
+    """Serialise the duplicate check and insert of the reports of one category that could be
+    duplicates of each other (two reports of the same problem arriving together must not both
+    open a case); other places and categories go on (`lock_names`). A category without a
+    radius and window merges nothing: no lock."""
+    if not category.duplicate_radius_m or not category.duplicate_window_h:
+        return
+    await session.execute(_LOCK, {"names": lock_names(category, lat, lon)})
 
 
 def candidate_params(

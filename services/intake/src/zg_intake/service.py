@@ -98,7 +98,7 @@ async def report_case(
     status: str = CaseStatus.SELF_HANDLED if data.resolved_on_site else CaseStatus.REPORTED
     parent = None
     if not data.resolved_on_site:
-        await duplicates.lock_category(session, category.code)
+        await duplicates.lock_place(session, category, place.lat, place.lon)
         parent = await duplicates.find_open_duplicate(
             session, category=category, lat=place.lat, lon=place.lon, now=now
         )
