@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import asyncpg
-from sqlalchemy import JSON, Column, FetchedValue, Row, Table, text
+from sqlalchemy import JSON, Column, FetchedValue, Table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 _BEGUN = text("SELECT 1")
@@ -37,8 +37,9 @@ async def driver(session: AsyncSession) -> asyncpg.Connection:
     return driver_connection
 
 
-async def fetch(session: AsyncSession, sql: str, args: Sequence[Any]) -> Sequence[Row[Any]]:
-    """Run `sql` (placeholders `$1`...) with `args` in the session's transaction; its rows."""
+async def fetch(session: AsyncSession, sql: str, args: Sequence[Any]) -> Sequence[Any]:
+    """Run `sql` (placeholders `$1`...) with `args` in the session's transaction; its rows
+    (SQLAlchemy `Row`s, tuples of the statement's columns)."""
     connection = await session.connection()
     result = await connection.exec_driver_sql(sql, tuple(args))
     return result.all() if result.returns_rows else ()

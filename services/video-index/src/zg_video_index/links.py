@@ -10,14 +10,13 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.contracts.intake import CaseReported
 from zg_common.contracts.patrol import OfficerPositionReported
 from zg_common.contracts.video_index import CaseCamerasLinked, LinkedCamera
 from zg_video_index import repository
-from zg_video_index.models import Camera, CaseCamera, outbox
+from zg_video_index.models import Camera, outbox
 from zg_video_index.registry import LiveIndex
 
 MOST = 30  # the nearest that see it; enough for any operator
@@ -68,19 +67,11 @@ async def link_case(session: AsyncSession, case: CaseReported, live: LiveIndex) 
     if not seen:
         return 0
     case_id = uuid.UUID(case.case_id)
-    distance = dict(seen)
-    cameras = await repository.kinds_and_statuses(session, list(distance))
-    now = datetime.now(UTC)
-    linked = [(cid, round(d, 2)) for cid, d in seen if cid in cameras]
+    rounded = [(cid, round(d, 2)) for cid, d in seen]
+    cameras = await repository.link_cameras(session, case_id, rounded, datetime.now(UTC))
+    linked = [(cid, d) for cid, d in rounded if cid in cameras]
     if not linked:
         return 0
-    await session.execute(
-        pg_insert(CaseCamera).on_conflict_do_nothing(),
-        [
-            {"case_id": case_id, "camera_id": c, "distance_m": d, "linked_at": now}
-            for c, d in linked
-        ],
-    )
     await outbox.add(
         session,
         CaseCamerasLinked(
