@@ -201,6 +201,8 @@ async def run_rate(
         "model": [model.seen[c] - t for c, t in answered.items() if c in model.seen],
         "lost": sum(1 for c in answered if c not in broker.seen or c not in model.seen),
         "reads": [s.done - s.due for s in [*case_reads, *camera_reads] if s.status == 200],
+        "case_reads": [s.done - s.due for s in case_reads if s.status == 200],
+        "camera_reads": [s.done - s.due for s in camera_reads if s.status == 200],
         "read_errors": sum(1 for s in [*case_reads, *camera_reads] if s.status != 200),
         "cases": len(answered) + merged,
     }
@@ -230,6 +232,8 @@ def report(rate: float, seconds: float, r: dict[str, object], cpu: CpuWindow) ->
         met = 1000 * percentiles(reads)[2] <= READ_GOAL[1]
         line += f"   goal p99 <= {READ_GOAL[1]:.0f} ms: {'met' if met else 'NOT met'}"
     print(line)
+    print(f"    of which a case (intake)   {ms(r['case_reads'])}")  # type: ignore[arg-type]
+    print(f"    cameras seeing (video-idx) {ms(r['camera_reads'])}")  # type: ignore[arg-type]
     print(cpu.table(int(r["cases"])))  # type: ignore[call-overload]
 
 
