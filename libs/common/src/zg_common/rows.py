@@ -1,7 +1,7 @@
-"""Rows written on the hot paths as plain asyncpg statements in the session's transaction.
+"""Rows written on the hot paths as plain SQL statements in the session's transaction.
 
-The ORM's unit of work costs more than the statement it sends: flushing a new case took
-about a sixth of intake's CPU per report (`docs/benchmarks.md`). A hot path that writes a row
+The ORM's unit of work costs more than the statement it sends: flushing a new case was 13 % of
+intake's samples under load (`docs/benchmarks.md`). A hot path that writes a row
 it does not read back through the session builds its statement once with `RawColumns` (the
 table's columns, their Python-side defaults, JSON encoded as SQLAlchemy's asyncpg dialect
 expects) and runs it with `fetch`: SQL text in asyncpg's own form (`$1`), nothing to compile,
