@@ -272,13 +272,16 @@ async def load_in_parts(
     concurrency: int,
     pids: dict[str, int],
 ) -> Result:
-    """`cases` requests in equal parts (four, or more of at most 20,000 each), the memory of
-    every process after each part; the resident logs in again before each part (an access
-    token lives ten minutes)."""
+    """`cases` requests in equal parts (four, or more of at most 20,000 each), each process's
+    CPU per request and memory after each part (a cost that grows with the data shows part
+    after part); the resident logs in again before each part (an access token lives ten
+    minutes)."""
     parts, whole = max(4, -(-cases // 20_000)), Result("platform (gateway+intake)", 0.0)
     for part in range(parts):
         first, last = cases * part // parts, cases * (part + 1) // parts
         token = await account_token(str(gateway), "resident")
+        cpu = CpuWindow(pids)
+        cpu.start()
         result = await run_load(
             "platform (gateway+intake)",
             gateway.host,
@@ -300,6 +303,15 @@ async def load_in_parts(
             f"statuses {dict(sorted(result.statuses.items()))})",
             flush=True,
         )
+        cpu.stop()
+        used = {k: v for k, v in cpu.used().items() if k != "load generator"}
+        cells = "  ".join(
+            f"{k} {1000 * v / (last - first):.2f}"
+            for k, v in sorted(used.items(), key=lambda kv: -kv[1])
+        )
+        total = 1000 * sum(used.values()) / (last - first)
+        # the part's own reports, plus whatever of the previous part's the consumers did meanwhile
+        print(f"  CPU per request in this part (ms): {cells}  total {total:.2f}", flush=True)
         print(memory_table(f"after {last} requests", pids), flush=True)
     return whole
 
