@@ -23,6 +23,7 @@ from zg_intake.models import (
 from zg_intake.schemas import (
     AttributeRead,
     CaseFilters,
+    CaseRef,
     CategoryRead,
     FollowedCase,
     PublicStatusChange,
@@ -93,6 +94,16 @@ async def get_case(session: AsyncSession, case_id: uuid.UUID, *, caller: Identit
     if case is None or not may_read(caller, case):
         raise CaseNotFound(f"No case with id {case_id}")
     return case
+
+
+async def joined(session: AsyncSession, report: Case) -> CaseRef | None:
+    """The case a merged report joined, as its 201 names it: its id, number and status, read
+    without its history, which grows with every report that joins it (the session has it from
+    the duplicate search; the merge's UPDATE leaves at most one light read)."""
+    if report.merged_into_id is None:
+        return None
+    parent = await session.get(Case, report.merged_into_id)
+    return CaseRef(id=parent.id, number=parent.number, status=parent.status) if parent else None
 
 
 async def following(session: AsyncSession, report: Case) -> FollowedCase | None:

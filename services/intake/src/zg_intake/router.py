@@ -82,9 +82,7 @@ async def create_case(
         if replayed:
             response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = f"/api/v1/cases/{case.id}"
-    merged_into = None
-    if (followed := await queries.following(session, case)) is not None:
-        merged_into = CaseRef(id=followed.id, number=followed.number, status=followed.status)
+    merged_into = await queries.joined(session, case)
     return CaseCreated(id=case.id, number=case.number, status=case.status, merged_into=merged_into)
 
 
