@@ -6,11 +6,14 @@ import asyncio
 import json
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Awaitable, Callable, Generator, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 import asyncpg
 import httpx
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from zg_common.db import to_asyncpg_dsn
 from zg_common.identity import IDENTITY_HEADER, Identity, IdentitySigner
@@ -103,3 +106,18 @@ class SignedAs(httpx.Auth):
 def public_keys(secret: str) -> str:
     """ZG_IDENTITY_PUBLIC_KEYS for the services of a gateway with this secret."""
     return json.dumps([IdentitySigner(secret).public_key])
+
+
+@contextmanager
+def statements_of(engine: AsyncEngine) -> Iterator[list[str]]:
+    """The SQL statements the engine sends while the block runs (to count round trips)."""
+    seen: list[str] = []
+
+    def listen(conn: object, cursor: object, statement: str, *_: object) -> None:
+        seen.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", listen)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", listen)

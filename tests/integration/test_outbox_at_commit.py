@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from sqlalchemy import MetaData, event, select
-from sqlalchemy.engine import Connection
+from sqlalchemy import MetaData, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.helpers import statements_of
 from tests.integration.test_outbox_and_consumer import make_contract
 from zg_common.db import create_sessionmaker, unit_of_work
 from zg_common.outbox import Outbox
@@ -23,23 +23,19 @@ async def test_a_transactions_events_are_one_insert_in_order(
 ) -> None:
     outbox = Outbox(schema, source="/test")
     contract = make_contract("test.at-commit")
-    statements: list[str] = []
 
-    def seen(conn: Connection, cursor: object, statement: str, *args: object) -> None:
-        if "outbox" in statement and statement.lstrip().upper().startswith("INSERT"):
-            statements.append(statement)
+    def inserts(seen: list[str]) -> list[str]:
+        return [s for s in seen if "outbox" in s and s.lstrip().upper().startswith("INSERT")]
 
-    event.listen(engine.sync_engine, "before_cursor_execute", seen)
-    try:
+    with statements_of(engine) as seen:
         async with unit_of_work(create_sessionmaker(engine)) as session:
             for subject in ("one", "two", "three"):
                 await outbox.add(
                     session, contract(thing_id=subject, at=datetime.now().astimezone()),
                     subject=subject,
                 )  # fmt: skip
-            assert statements == [], "nothing written before the commit"
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", seen)
+            assert inserts(seen) == [], "nothing written before the commit"
+    statements = inserts(seen)
     assert len(statements) == 1, "the three events in one statement"
     async with engine.connect() as conn:
         keys = (

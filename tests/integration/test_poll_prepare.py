@@ -5,16 +5,15 @@ steps it records — and then no handler reads its case alone."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from tests.e2e.support import a_free_point
+from tests.helpers import statements_of
 from tests.integration.conftest import load_data_set
 from zg_common.contracts.intake import CaseReported
 from zg_common.contracts.routing import CaseTransitioned
@@ -33,21 +32,6 @@ from zg_routing.territory import GridIndex
 pytestmark = pytest.mark.integration
 
 
-@contextmanager
-def statements_of(session: AsyncSession) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def listen(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    engine = session.bind.engine  # type: ignore[union-attr]
-    event.listen(engine, "before_cursor_execute", listen)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", listen)
-
-
 def reported(case_id: uuid.UUID) -> CloudEvent:
     return CloudEvent.of(
         CaseReported(
@@ -62,7 +46,7 @@ def reported(case_id: uuid.UUID) -> CloudEvent:
 
 
 async def test_routing_reads_which_cases_it_tracks_once_per_poll(
-    routing_loaded: tuple[Any, Any],
+    routing_engine: AsyncEngine, routing_loaded: tuple[Any, Any]
 ) -> None:
     sessions, clock = routing_loaded
     book, known = Rulebook(), reported(uuid.uuid4())
@@ -75,7 +59,7 @@ async def test_routing_reads_which_cases_it_tracks_once_per_poll(
     again = reported(uuid.UUID(known.data["case_id"]))  # the same case under a new event id
     async with unit_of_work(sessions) as session:
         await service.note_reported_cases(session, [*poll, again])
-        with statements_of(session) as seen:
+        with statements_of(routing_engine) as seen:
             for one in [*poll, again, poll[0]]:
                 await service.dispatch_reported_case(
                     session, one, grids=grids, clock=clock, rulebook=book
@@ -123,7 +107,7 @@ async def test_intakes_follower_locks_a_polls_cases_in_one_statement(
         )
     ]  # fmt: skip
     async with unit_of_work(sessions) as session:
-        with statements_of(session) as seen:
+        with statements_of(intake_engine) as seen:
             await follow.lock_followed_cases(session, steps)
             for step in steps:
                 await follow.record_transition(session, step, reference=reference)

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from tests.helpers import statements_of
 from zg_common.db import unit_of_work
 from zg_routing import rules
 from zg_routing.rulebook import Rulebook
@@ -23,6 +24,19 @@ async def decide(session: AsyncSession, book: Rulebook) -> str:
     return department
 
 
+async def move_parking(sessions: Any, *, from_: str, to: str) -> None:
+    """What another process does (here: plain SQL): the parking rules of one department go to
+    another."""
+    async with unit_of_work(sessions) as session:
+        await session.execute(
+            text(
+                "UPDATE routing.routing_rule SET department_id = :to "
+                "WHERE category = :c AND department_id = :from_"
+            ),
+            {"c": PARKING, "to": to, "from_": from_},
+        )
+
+
 async def test_a_change_by_anyone_decides_the_next_transaction(
     routing_loaded: tuple[Any, Any],
 ) -> None:
@@ -32,48 +46,26 @@ async def test_a_change_by_anyone_decides_the_next_transaction(
         assert await decide(session, book) == "traffic-police"
         version = book.book.version if book.book else None
     try:
-        # another process (here: plain SQL) moves the parking rules to another department
-        async with unit_of_work(sessions) as session:
-            await session.execute(
-                text(
-                    "UPDATE routing.routing_rule SET department_id = 'city-management' "
-                    "WHERE category = :c AND department_id = 'traffic-police'"
-                ),
-                {"c": PARKING},
-            )
+        await move_parking(sessions, from_="traffic-police", to="city-management")
         async with unit_of_work(sessions) as session:
             assert await decide(session, book) == "city-management"
             assert book.book is not None and book.book.version != version
     finally:
-        async with unit_of_work(sessions) as session:
-            await session.execute(
-                text(
-                    "UPDATE routing.routing_rule SET department_id = 'traffic-police' "
-                    "WHERE category = :c AND department_id = 'city-management'"
-                ),
-                {"c": PARKING},
-            )
+        await move_parking(sessions, from_="city-management", to="traffic-police")
     async with unit_of_work(sessions) as session:
         assert await decide(session, book) == "traffic-police"
 
 
-async def test_the_rules_are_read_once_per_transaction(routing_loaded: tuple[Any, Any]) -> None:
+async def test_the_rules_are_read_once_per_transaction(
+    routing_engine: AsyncEngine, routing_loaded: tuple[Any, Any]
+) -> None:
     sessions, _ = routing_loaded
     book = Rulebook()
     async with unit_of_work(sessions) as session:
         await decide(session, book)  # loads the book
-    statements: list[str] = []
-
-    def seen(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
     async with unit_of_work(sessions) as session:
-        engine = (await session.connection()).engine.sync_engine
-        event.listen(engine, "before_cursor_execute", seen)
-        try:
+        with statements_of(routing_engine) as statements:
             for _ in range(10):
                 assert await decide(session, book) == "traffic-police"
-        finally:
-            event.remove(engine, "before_cursor_execute", seen)
     # the version, once: no rule, department or setting read for the ten cases
     assert len(statements) == 1 and "directory_version" in statements[0]
