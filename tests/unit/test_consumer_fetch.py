@@ -5,6 +5,7 @@ what it does not decode: events of types it has no handler for."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any, cast
@@ -12,7 +13,7 @@ from typing import Any, cast
 import pytest
 from aiokafka import TopicPartition
 
-from zg_common.consumer import ConsumerSpec, IdempotentConsumer
+from zg_common.consumer import ConsumerSpec, IdempotentConsumer, subject_ids
 from zg_common.consumer_spec import GATHER_BYTES, PROMPT_FETCH, fetch_settings
 from zg_common.events import HEADER_EVENT_TYPE
 
@@ -136,3 +137,14 @@ async def test_a_polls_records_of_every_partition_go_in_one_transaction() -> Non
         await consumer.run()
     assert applied == [[5, 6, 9]]  # one call: both partitions, each in its order
     assert client.commits == [{p0: 7, p1: 10}]  # one commit of both offsets
+
+
+def test_subject_ids_are_the_uuids_events_are_keyed_by() -> None:
+    case = uuid.uuid4()
+
+    def keyed(subject: str, event_type: str = "a") -> Any:
+        return SimpleNamespace(subject=subject, type=event_type)
+
+    events = [keyed(str(case)), keyed("not-a-uuid"), keyed(str(case), "b"), keyed("")]
+    assert subject_ids(events) == [case, case]  # a malformed subject is its handler's to refuse
+    assert subject_ids(events, "b") == [case]

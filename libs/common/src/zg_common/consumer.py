@@ -26,6 +26,7 @@ from zg_common.consumer_spec import BatchHandler as BatchHandler
 from zg_common.consumer_spec import ConsumerSpec as ConsumerSpec
 from zg_common.consumer_spec import Handler as Handler
 from zg_common.consumer_spec import dlq_topic as dlq_topic
+from zg_common.consumer_spec import subject_ids as subject_ids
 from zg_common.db import unit_of_work
 from zg_common.events import (
     HEADER_CORRELATION_ID,

@@ -3,7 +3,9 @@ consumers count. `zg_common.consumer` runs the specs."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 from prometheus_client import Counter, Histogram
@@ -25,6 +27,18 @@ POLL_RECORDS = Histogram(
 Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
 BatchHandler = Callable[[AsyncSession, Sequence[CloudEvent]], Awaitable[object]]  # result unused
 Prepare = Callable[[AsyncSession, Sequence[CloudEvent]], Awaitable[object]]  # result unused
+
+
+def subject_ids(events: Sequence[CloudEvent], event_type: str | None = None) -> list[uuid.UUID]:
+    """The UUIDs these events (of `event_type`, or all) are keyed by: their subject, which the
+    platform's case events carry as the case's id. For a `prepare`; an event whose subject is
+    no UUID is left out (its handler reads its own id and refuses a bad one)."""
+    ids = []
+    for event in events:
+        if event_type in (None, event.type) and event.subject:
+            with suppress(ValueError):
+                ids.append(uuid.UUID(event.subject))
+    return ids
 
 
 def dlq_topic(topic: str) -> str:

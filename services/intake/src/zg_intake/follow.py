@@ -3,14 +3,12 @@ case read model and its history."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
-from contextlib import suppress
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.consumer import event_uuid
+from zg_common.consumer import event_uuid, subject_ids
 from zg_common.contracts.routing import (
     TERMINAL,
     CaseAction,
@@ -28,12 +26,7 @@ async def lock_followed_cases(session: AsyncSession, events: Sequence[CloudEvent
     """Before a poll's transitions are recorded: their cases locked in one statement instead of
     one read per case. Routing publishes a case's events under the case's id as their subject;
     an event without one is left to its handler, which reads its case itself."""
-    ids = []
-    for event in events:
-        if event.type == CaseTransitioned.event_type and event.subject:
-            with suppress(ValueError):
-                ids.append(uuid.UUID(event.subject))
-    await repository.lock_cases(session, ids)
+    await repository.lock_cases(session, subject_ids(events, CaseTransitioned.event_type))
 
 
 async def record_transition(

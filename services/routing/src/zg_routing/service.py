@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zg_common.consumer import MissingReference, event_uuid
+from zg_common.consumer import MissingReference, event_uuid, subject_ids
 from zg_common.contracts.intake import CaseReported, Channel
 from zg_common.contracts.routing import CaseAction, CaseStatus
 from zg_common.errors import CaseNotFound
@@ -96,12 +95,7 @@ async def note_reported_cases(session: AsyncSession, events: Sequence[CloudEvent
     """Before a poll's reports are dispatched: which of their cases are tracked already, in one
     statement instead of one read per case. Intake publishes a case's events under the case's
     id as their subject; an event without one is left to its handler, which reads it itself."""
-    ids = []
-    for event in events:
-        if event.subject:
-            with suppress(ValueError):
-                ids.append(uuid.UUID(event.subject))
-    await repository.note_tracked(session, ids)
+    await repository.note_tracked(session, subject_ids(events))
 
 
 async def dispatch_by_rules(
