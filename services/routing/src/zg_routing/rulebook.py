@@ -64,12 +64,11 @@ class Rulebook:
         """The directory as this transaction sees it: the version is read once per transaction
         and the rows again only when it moved. Rows read after the version are never older
         than it, so a change committed meanwhile is read again, never missed."""
-        transaction = session.get_transaction()
         checked = session.info.get(_CHECKED)
-        if checked is not None and transaction is not None and checked[0] is transaction:
+        if checked is not None and checked[0] is session.get_transaction():
             book: Book = checked[1]
             return book
-        version = int(await session.scalar(VERSION) or 0)
+        version = int(await session.scalar(VERSION) or 0)  # begins the transaction
         if self.book is None or self.book.version != version:
             self.book = await _read(session, version)
         session.info[_CHECKED] = (session.get_transaction(), self.book)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.rows import fetch
@@ -58,11 +59,12 @@ async def cameras_by_id(session: AsyncSession, ids: Sequence[str]) -> dict[str, 
 
 # The cameras of a case's place that exist, linked in one statement with what the link event
 # says of each (kind, status): one round trip per case instead of a read and a row each.
+_CAMERAS, _LINKS = (cast(Table, m.__table__).fullname for m in (Camera, CaseCamera))
 LINK_CASE = (
-    "WITH seen AS (SELECT c.id, c.kind, c.status, u.d FROM unnest($2::varchar[], "
-    "$3::float8[]) AS u(id, d) JOIN video_index.camera c ON c.id = u.id), "
-    "linked AS (INSERT INTO video_index.case_camera (case_id, camera_id, distance_m, "
-    "linked_at) SELECT $1::uuid, id, d, $4::timestamptz FROM seen ON CONFLICT DO NOTHING) "
+    f"WITH seen AS (SELECT c.id, c.kind, c.status, u.d FROM unnest($2::varchar[], "
+    f"$3::float8[]) AS u(id, d) JOIN {_CAMERAS} c ON c.id = u.id), "
+    f"linked AS (INSERT INTO {_LINKS} (case_id, camera_id, distance_m, linked_at) "
+    "SELECT $1::uuid, id, d, $4::timestamptz FROM seen ON CONFLICT DO NOTHING) "
     "SELECT id, kind, status FROM seen"
 )
 
