@@ -145,36 +145,53 @@ BATCH_METRICS = {
 }
 
 
-async def batch_sizes(services: dict[str, str]) -> str:
-    """Mean records per consumer poll and rows per outbox batch, from each service's /metrics
-    (`zg_consumer_poll_records`, `zg_outbox_batch_rows`): how much each transaction and each
-    publish carries; one per case means every case pays a transaction's fixed cost alone."""
-    lines = ["  events per transaction (mean, from /metrics: consumer polls, relay batches):"]
+async def batch_totals(services: dict[str, str]) -> dict[tuple[str, str, str], tuple[float, float]]:
+    """(sum, count) of `zg_consumer_poll_records` and `zg_outbox_batch_rows` per service,
+    kind ("poll" or "relay") and consumer or relay, from each service's /metrics; a service
+    whose /metrics does not answer is left out."""
+    totals: dict[tuple[str, str, str], tuple[float, float]] = {}
     async with httpx.AsyncClient(timeout=5) as client:
         texts = await asyncio.gather(
             *(client.get(f"{url}/metrics") for url in services.values()), return_exceptions=True
         )
     for service, answer in zip(services, texts, strict=True):
         if isinstance(answer, BaseException):
-            lines.append(f"    {service}: /metrics unavailable ({type(answer).__name__})")
             continue
-        text = answer.text
-        parts = []
-        for family in text_string_to_metric_families(text):
+        for family in text_string_to_metric_families(answer.text):
             label = BATCH_METRICS.get(family.name)
             if label is None:
                 continue
-            sums: dict[str, float] = {}
-            counts: dict[str, float] = {}
-            for sample in family.samples:
-                who = sample.labels.get(label, "?")
-                if sample.name.endswith("_sum"):
-                    sums[who] = sample.value
-                elif sample.name.endswith("_count"):
-                    counts[who] = sample.value
             kind = "poll" if label == "consumer" else "relay"
-            for who, n in sorted(counts.items()):
-                if n:
-                    parts.append(f"{kind} {who} {sums.get(who, 0) / n:.1f} ({n:.0f}×)")
+            for sample in family.samples:
+                key = (service, kind, sample.labels.get(label, "?"))
+                total, count = totals.get(key, (0.0, 0.0))
+                if sample.name.endswith("_sum"):
+                    totals[key] = (sample.value, count)
+                elif sample.name.endswith("_count"):
+                    totals[key] = (total, sample.value)
+    return totals
+
+
+async def batch_sizes(
+    services: dict[str, str], since: dict[tuple[str, str, str], tuple[float, float]] | None = None
+) -> str:
+    """Mean records per consumer poll and rows per outbox batch, from each service's /metrics
+    (`zg_consumer_poll_records`, `zg_outbox_batch_rows`), since `since` (an earlier
+    `batch_totals`) if given: how much each transaction and each publish carries; one per case
+    means every case pays a transaction's fixed cost alone."""
+    lines = ["  events per transaction (mean, from /metrics: consumer polls, relay batches):"]
+    now = await batch_totals(services)
+    before = since or {}
+    for service in services:
+        parts = []
+        for key in sorted(k for k in now if k[0] == service):
+            total, count = now[key]
+            total0, count0 = before.get(key, (0.0, 0.0))
+            n = count - count0
+            if n:
+                parts.append(f"{key[1]} {key[2]} {(total - total0) / n:.1f} ({n:.0f}×)")
+        if not any(k[0] == service for k in now):
+            lines.append(f"    {service}: /metrics unavailable")
+            continue
         lines.append(f"    {service}: " + ("; ".join(parts) or "none"))
     return "\n".join(lines)
