@@ -1,7 +1,7 @@
 """Report-to-dispatch latency at fixed arrival rates, and reads through the gateway meanwhile.
 
     .venv/bin/python bench/dispatch_latency.py [--rates 10,50,100,200] [--seconds 20]
-        [--profile DIR]
+        [--profile DIR] [--statements]
 
 Starts the platform as `make run` does (like `intake_throughput.py`: its own data folder, ports
 offset by 1000, durable PostgreSQL settings, verification of residents' reports off), waits
@@ -11,7 +11,8 @@ report due at its time, whether or not the earlier ones were answered) and measu
 - the 201: from when the report was due to its answer;
 - dispatch: from the 201 to the `routing.case.dispatched.v1` event seen on the broker (a
   consumer of the bench's own, reading the topic's new records);
-- read model: from the 201 to intake's case showing its department (polled every 10 ms);
+- read model: from the 201 to intake's case showing its department (a trigger the bench adds
+  notifies it: `ReadModelWatch`);
 - reads meanwhile: a resident reading one of their cases (`GET /api/v1/cases/{id}`) and a
   shift leader asking which cameras see a place (`GET /api/v1/cameras/seeing`), 10 a second
   each, through the gateway.
@@ -19,7 +20,8 @@ report due at its time, whether or not the earlier ones were answered) and measu
 The baseline of the same run is the lowest rate. It prints p50/p95/p99 of each, the goals
 beside them, the CPU of every process per case at each rate, the events each consumer poll and
 relay batch carried at that rate, and the memory before and after; with `--profile DIR`, a
-py-spy profile of each service at each rate (raw stacks in DIR/<rate>/).
+py-spy profile of each service at each rate (raw stacks in DIR/<rate>/); with `--statements`,
+PostgreSQL's statements per case at each rate (`pg_stat_statements`), most time first.
 Everything runs on this machine (the bench shares its two cores with the platform).
 """
 
@@ -28,7 +30,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import itertools
 import json
 import random
 import signal
@@ -45,6 +46,8 @@ from intake_throughput import (
     account_token,
     case_body,
     start_platform,
+    statements_per_case,
+    statements_reset,
 )
 from loadgen import Sent, open_loop, percentiles
 from proctimes import CpuWindow, memory_table, wait_for_rest
@@ -98,45 +101,43 @@ class BrokerWatch:
 
 
 class ReadModelWatch:
-    """When intake's case shows the department it was dispatched to (polled every 10 ms).
+    """When intake's case shows the department it was dispatched to.
 
-    Each poll asks about the oldest `CHECKED` cases still waiting, not all of them: when the
-    read model trails by seconds, asking about every waiting case a hundred times a second
-    was itself a load on PostgreSQL that grew with the lag (and was counted as the
-    platform's CPU). Cases reach the read model roughly in the order they were reported, so a
-    case newer than these is seen at most as late as the ones before it: the figure can only
-    err long, never short; while fewer than `CHECKED` wait, it is exact."""
+    The bench adds a trigger to `intake.cases` in its own data folder: when a case gains its
+    department, PostgreSQL notifies (`pg_notify`, delivered at the commit that makes the row
+    visible) and the watch, listening, notes the moment. Its cost is one NOTIFY per dispatched
+    case, counted as PostgreSQL's. The first version polled every 10 ms for the cases still
+    waiting: while the read model trailed by seconds, that query (hundreds of ids a hundred
+    times a second) was PostgreSQL's largest, and it grew with the lag it measured."""
 
-    CHECKED = 128
+    CHANNEL = "zg_bench_read_model"
 
     def __init__(self, database_url: str) -> None:
         self.url = database_url.replace("postgresql+asyncpg://", "postgresql://")
-        self.pending: dict[str, None] = {}  # in the order the cases were answered
         self.seen: dict[str, float] = {}
-        self.task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self.conn = await asyncpg.connect(self.url)
-        self.task = asyncio.create_task(self._run())
+        await self.conn.execute(
+            f"""
+            CREATE OR REPLACE FUNCTION public.zg_bench_department_seen() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN PERFORM pg_notify('{self.CHANNEL}', NEW.id::text); RETURN NULL; END $$;
+            DROP TRIGGER IF EXISTS zg_bench_department_seen ON intake.cases;
+            CREATE TRIGGER zg_bench_department_seen AFTER UPDATE OF department_id
+            ON intake.cases FOR EACH ROW
+            WHEN (NEW.department_id IS NOT NULL
+                  AND OLD.department_id IS DISTINCT FROM NEW.department_id)
+            EXECUTE FUNCTION public.zg_bench_department_seen();
+            """
+        )
+        await self.conn.add_listener(self.CHANNEL, self._on_notify)
 
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(0.01)
-            if not self.pending:
-                continue
-            rows = await self.conn.fetch(
-                "SELECT id::text FROM intake.cases WHERE id = ANY($1::uuid[])"
-                " AND department_id IS NOT NULL",
-                list(itertools.islice(self.pending, self.CHECKED)),
-            )
-            now = time.monotonic()
-            for row in rows:
-                self.pending.pop(row[0], None)
-                self.seen[row[0]] = now
+    def _on_notify(self, _conn: object, _pid: int, _channel: str, case_id: str) -> None:
+        self.seen.setdefault(case_id, time.monotonic())
 
     async def stop(self) -> None:
-        if self.task:
-            self.task.cancel()
+        await self.conn.execute("DROP TRIGGER IF EXISTS zg_bench_department_seen ON intake.cases")
         await self.conn.close()
 
 
@@ -173,7 +174,6 @@ async def run_rate(
             merged += 1
             return
         answered[body["id"]] = sent.done
-        model.pending[body["id"]] = None
 
     def reads(path: Callable[[int], str], headers: dict[str, str]) -> Awaitable[list[Sent]]:
         """GETs through the gateway, 10 a second, meanwhile."""
@@ -203,7 +203,6 @@ async def run_rate(
             break
         await asyncio.sleep(0.1)
     cpu.stop()
-    model.pending.clear()
     readable.extend(list(answered)[:50])
     statuses: dict[int, int] = {}
     for sent in posts:
@@ -264,10 +263,15 @@ async def main() -> None:
         metavar="DIR",
         help="also sample each service with py-spy at each rate; raw profiles in DIR/<rate>/",
     )
+    parser.add_argument(
+        "--statements",
+        action="store_true",
+        help="also print PostgreSQL's statements per case at each rate (pg_stat_statements)",
+    )
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",")]
     points, categories = places_and_categories()
-    proc, info = start_platform()
+    proc, info = start_platform(statements=args.statements)
     try:
         url = str(info["gateway"])
         host, port = url.removeprefix("http://").split(":")
@@ -292,6 +296,8 @@ async def main() -> None:
             for rate in rates:
                 cpu = CpuWindow(pids)
                 batches = await batch_totals(services)
+                if args.statements:
+                    await statements_reset(str(info["database_url"]))
                 profiles = (
                     ServiceProfiles(pids, args.profile / f"{rate:.0f}", args.seconds)
                     if args.profile
@@ -314,6 +320,15 @@ async def main() -> None:
                 total += int(result["cases"])  # type: ignore[call-overload]
                 report(rate, args.seconds, result, cpu)
                 print(await batch_sizes(services, since=batches))
+                if args.statements:
+                    print(
+                        await statements_per_case(
+                            str(info["database_url"]),
+                            int(result["cases"]),  # type: ignore[call-overload]
+                            20,
+                            by_time=True,
+                        )
+                    )
                 if profiles:
                     print(profiles.summary())
         finally:

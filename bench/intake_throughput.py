@@ -339,18 +339,24 @@ async def statements_reset(database_url: str) -> None:
         await conn.close()
 
 
-async def statements_per_case(database_url: str, cases: int, top: int = 30) -> str:
-    """Every statement per case (calls, and the database's time), the most frequent first."""
+async def statements_per_case(
+    database_url: str, cases: int, top: int = 30, *, by_time: bool = False
+) -> str:
+    """Every statement per case (calls, and the database's time), the most frequent first
+    (`by_time`: those the database spent most time on first)."""
     conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
     try:
         rows = await conn.fetch(
             "SELECT calls, total_exec_time, regexp_replace(query, '\\s+', ' ', 'g') AS q "
-            "FROM pg_stat_statements ORDER BY calls DESC"
+            "FROM pg_stat_statements ORDER BY "
+            + ("total_exec_time" if by_time else "calls")
+            + " DESC"
         )
     finally:
         await conn.close()
     calls = sum(r["calls"] for r in rows)
-    out = [f"  statements per case: {calls / max(cases, 1):.1f} in all; the most frequent:"]
+    first = "those the database spent most time on" if by_time else "the most frequent"
+    out = [f"  statements per case: {calls / max(cases, 1):.1f} in all; {first}:"]
     for r in rows[:top]:
         out.append(
             f"    {r['calls'] / max(cases, 1):6.2f}  {r['total_exec_time'] / max(cases, 1):6.3f} ms"

@@ -93,7 +93,8 @@ class ServiceSettings(CommonSettings):
     """Settings of one HTTP service. Subclasses set `env_prefix` (ZG_INTAKE_, ...)."""
 
     http_port: int = 8001
-    db_pool_size: int = Field(default=10, ge=1)
+    # connections to PostgreSQL each process keeps at most (`db.create_engine`: all kept open)
+    db_pool_size: int = Field(default=20, ge=1)
     consumer_max_attempts: int = Field(default=5, ge=1)
     consumer_retry_backoff_s: float = Field(default=0.2, ge=0)
     outbox_poll_interval_s: float = Field(default=1.0, gt=0)
