@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar, cast
 
+import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select, text
@@ -168,6 +169,51 @@ async def test_outbox_event_is_published_and_marked(
     assert received.type == "test.thing.happened.v1"
     assert received.correlationid == "corr-1"
     assert headers["correlation_id"] == b"corr-1"
+
+
+async def test_one_relay_publishes_and_a_waiting_one_takes_over_without_new_connections(
+    engine: AsyncEngine,
+    schema: MetaData,
+    producer: AIOKafkaProducer,
+    topic: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two replicas' relays of one schema: the one holding the lock publishes; the other
+    publishes nothing, asks again on the connection it keeps (it used to open and close one at
+    every turn), and takes over once the first is gone."""
+    outbox = Outbox(schema, source="/test")
+    contract = make_contract(topic)
+    first = OutboxRelay(engine, producer, outbox, service="test")
+    second = OutboxRelay(engine, producer, outbox, service="test")
+    connects = 0
+    connect = asyncpg.connect
+
+    async def counted(*args: Any, **kwargs: Any) -> asyncpg.Connection:
+        nonlocal connects
+        connects += 1
+        return await connect(*args, **kwargs)
+
+    monkeypatch.setattr(asyncpg, "connect", counted)
+
+    async def add(thing: str) -> None:
+        async with unit_of_work(create_sessionmaker(engine)) as session:
+            await outbox.add(
+                session, contract(thing_id=thing, at=datetime.now().astimezone()), subject=thing
+            )
+
+    try:
+        await add("c1")
+        assert await first.publish_batch() == 1
+        await add("c2")
+        for _ in range(5):
+            assert await second.publish_batch() == 0
+        assert connects == 2  # one each, the waiting one's kept across its five turns
+        await first.close()
+        assert await second.publish_batch() == 1
+        assert connects == 2
+    finally:
+        await first.close()
+        await second.close()
 
 
 async def test_uncommitted_outbox_row_is_never_published(

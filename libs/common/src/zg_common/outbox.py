@@ -168,30 +168,32 @@ class OutboxRelay:
         self.send_timeout = send_timeout
         self._wake = asyncio.Event()
         self._lock_key = zlib.crc32(f"outbox:{outbox.schema}".encode())
-        self._leader: asyncpg.Connection | None = None
+        self._lock_conn: asyncpg.Connection | None = None  # the lock's (held or asked for)
+        self._leading = False
         self._retry_at: dict[int, float] = {}  # seq -> when a refused row is tried again
 
     async def close(self) -> None:
         """Give up the publishing lock (`run` does it when it ends)."""
-        if self._leader is not None and not self._leader.is_closed():
+        if self._lock_conn is not None and not self._lock_conn.is_closed():
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._leader.close(), 2.0)
-        self._leader = None
+                await asyncio.wait_for(self._lock_conn.close(), 2.0)
+        self._lock_conn, self._leading = None, False
 
     async def _lead(self) -> bool:
-        """Whether this relay holds its schema's publishing lock (taken on a connection of
-        its own, held while the connection lives)."""
-        if self._leader is not None and not self._leader.is_closed():
+        """Whether this relay holds its schema's publishing lock (a session lock on a
+        connection of its own). One that does not keeps the connection and asks again on it
+        next turn: a waiting replica opens no connection per wake-up."""
+        if self._leading and self._lock_conn is not None and not self._lock_conn.is_closed():
             return True
+        dsn = to_asyncpg_dsn(self.engine.url.render_as_string(False))
         try:
-            conn = await asyncpg.connect(to_asyncpg_dsn(self.engine.url.render_as_string(False)))
-        except (OSError, asyncpg.PostgresError):
-            return False
-        if await conn.fetchval("SELECT pg_try_advisory_lock($1)", self._lock_key):
-            self._leader = conn
-            return True
-        await conn.close()
-        return False
+            if self._lock_conn is None or self._lock_conn.is_closed():
+                self._lock_conn = await asyncpg.connect(dsn)
+            lock = "SELECT pg_try_advisory_lock($1)"
+            self._leading = bool(await self._lock_conn.fetchval(lock, self._lock_key))
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            await self.close()
+        return self._leading
 
     async def publish_batch(self) -> int:
         """Publish up to `batch_size` events; returns how many were published."""
