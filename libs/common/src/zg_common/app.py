@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from zg_common import migrate, readiness, redrive, shutdown
+from zg_common import heap, migrate, readiness, redrive, shutdown
 from zg_common.consumer import ConsumerSpec, IdempotentConsumer
 from zg_common.db import create_engine, create_sessionmaker
 from zg_common.docs import swagger_ui
@@ -326,6 +326,7 @@ def create_service_app(settings: SettingsT, spec: ServiceSpec[SettingsT, StateT]
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(spec.name, level=settings.log_level, fmt=settings.log_format)
+        heap.watch()
         if app.state.identity_verifier is None:
             raise RuntimeError(
                 "ZG_IDENTITY_PUBLIC_KEYS is not set: the service could not verify callers"
@@ -355,6 +356,7 @@ def create_service_app(settings: SettingsT, spec: ServiceSpec[SettingsT, StateT]
                     runtime.failures,
                 )
                 runtime.tasks.append(asyncio.create_task(loop))
+            heap.settle()
             log.info("service started", extra={"port": settings.http_port})
             yield
         finally:
