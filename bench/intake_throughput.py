@@ -38,7 +38,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from loadgen import Result, run_load
 from proctimes import CpuWindow, memory_table, wait_for_rest
-from profiles import ServiceProfiles, batch_sizes
+from profiles import ServiceProfiles, batch_sizes, gc_pauses, gc_totals
 
 from zg_local.readiness import platform_ready
 from zg_local.reportable import places_and_categories
@@ -199,6 +199,9 @@ async def main() -> None:
         cpu = CpuWindow(pids)
         if args.statements:
             await statements_reset(str(info["database_url"]))
+        services = {str(k): str(v) for k, v in dict(info["services"]).items()}  # type: ignore[call-overload]
+        services_and_gateway = {**services, "gateway": str(info["gateway"])}
+        collections = await gc_totals(services_and_gateway)
         cpu.start()
         profiles = ServiceProfiles(pids, args.profile, args.seconds) if args.profile else None
         make_body = case_body(random.Random(1), points, categories)
@@ -232,7 +235,8 @@ async def main() -> None:
             f"all dispatched {lag:.1f} s after the load stopped"
         )
         print(cpu.table(accepted))
-        print(await batch_sizes(dict(info["services"])))  # type: ignore[call-overload]
+        print(await batch_sizes(services))
+        print(await gc_pauses(services_and_gateway, since=collections))
         if args.statements:
             print(await statements_per_case(str(info["database_url"]), accepted))
         print(memory_table(f"after {accepted} cases", pids))

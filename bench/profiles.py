@@ -145,19 +145,26 @@ BATCH_METRICS = {
 }
 
 
+async def _metrics(services: dict[str, str]) -> dict[str, str]:
+    """Each service's /metrics text; a service whose /metrics does not answer is left out."""
+    async with httpx.AsyncClient(timeout=5) as client:
+        answers = await asyncio.gather(
+            *(client.get(f"{url}/metrics") for url in services.values()), return_exceptions=True
+        )
+    return {
+        service: answer.text
+        for service, answer in zip(services, answers, strict=True)
+        if not isinstance(answer, BaseException)
+    }
+
+
 async def batch_totals(services: dict[str, str]) -> dict[tuple[str, str, str], tuple[float, float]]:
     """(sum, count) of `zg_consumer_poll_records` and `zg_outbox_batch_rows` per service,
     kind ("poll" or "relay") and consumer or relay, from each service's /metrics; a service
     whose /metrics does not answer is left out."""
     totals: dict[tuple[str, str, str], tuple[float, float]] = {}
-    async with httpx.AsyncClient(timeout=5) as client:
-        texts = await asyncio.gather(
-            *(client.get(f"{url}/metrics") for url in services.values()), return_exceptions=True
-        )
-    for service, answer in zip(services, texts, strict=True):
-        if isinstance(answer, BaseException):
-            continue
-        for family in text_string_to_metric_families(answer.text):
+    for service, text in (await _metrics(services)).items():
+        for family in text_string_to_metric_families(text):
             label = BATCH_METRICS.get(family.name)
             if label is None:
                 continue
@@ -194,4 +201,49 @@ async def batch_sizes(
             lines.append(f"    {service}: /metrics unavailable")
             continue
         lines.append(f"    {service}: " + ("; ".join(parts) or "none"))
+    return "\n".join(lines)
+
+
+GcTotals = dict[tuple[str, str], tuple[float, float, float]]
+
+
+async def gc_totals(services: dict[str, str]) -> GcTotals:
+    """Per service and generation: the collector's pauses (`zg_gc_pause_seconds`), their
+    seconds in all and how many took longer than 10 ms."""
+    totals: GcTotals = {}
+    for service, text in (await _metrics(services)).items():
+        for family in text_string_to_metric_families(text):
+            if family.name != "zg_gc_pause_seconds":
+                continue
+            for sample in family.samples:
+                key = (service, sample.labels["generation"])
+                count, seconds, fast = totals.get(key, (0.0, 0.0, 0.0))
+                if sample.name.endswith("_count"):
+                    count = sample.value
+                elif sample.name.endswith("_sum"):
+                    seconds = sample.value
+                elif sample.name.endswith("_bucket") and float(sample.labels["le"]) == 0.01:
+                    fast = sample.value
+                totals[key] = (count, seconds, fast)
+    return {key: (count, seconds, count - fast) for key, (count, seconds, fast) in totals.items()}
+
+
+async def gc_pauses(services: dict[str, str], since: GcTotals | None = None) -> str:
+    """The collector's pauses of each service since `since` (an earlier `gc_totals`), per
+    generation: a process collecting stops everything it does, so a long pause is a request's
+    tail, and many short ones are CPU."""
+    now = await gc_totals(services)
+    before = since or {}
+    lines = [
+        "  collector pauses (zg_gc_pause_seconds), per generation 0 / 1 / 2: count, ms, > 10 ms"
+    ]
+    for service in services:
+        parts = []
+        for generation in ("0", "1", "2"):
+            count, seconds, slow = now.get((service, generation), (0.0, 0.0, 0.0))
+            count0, seconds0, slow0 = before.get((service, generation), (0.0, 0.0, 0.0))
+            parts.append(
+                f"{count - count0:.0f}, {1000 * (seconds - seconds0):.0f}, {slow - slow0:.0f}"
+            )
+        lines.append(f"    {service}: " + " / ".join(parts))
     return "\n".join(lines)

@@ -14,8 +14,10 @@ from zg_common import heap
 
 @pytest.fixture
 def unfrozen() -> Iterator[None]:
+    thresholds = gc.get_threshold()
     yield
     gc.unfreeze()
+    gc.set_threshold(*thresholds)
 
 
 def pauses(generation: int) -> float:
@@ -44,3 +46,4 @@ def test_settle_freezes_what_start_up_left_and_collects_its_garbage(unfrozen: No
     assert garbage() is None  # collected before the freeze, not frozen for good
     assert gc.get_freeze_count() > 0
     assert not any(o is kept for o in gc.get_objects(generation=2))  # out of the collector's walk
+    assert gc.get_threshold()[0] == heap.YOUNG

@@ -11,6 +11,13 @@ move to a permanent generation the collector no longer visits), so later full co
 only what was made since. An object frozen that later becomes cyclic garbage is never freed:
 that is the price, and start-up's long-lived objects are the ones that stay.
 
+The youngest generation is collected after `YOUNG` container objects more than were freed
+(Python's default is 700): a request's own objects, alive while it awaits the database, counted
+past 700 several times per request, so each was walked by a young collection and many moved on
+to the older generations, whose collections then walked them again. In intake under the
+throughput bench that was ~580 young, ~50 middle and ~4 full collections in 10 s, 0.5 s of
+pauses in all; with 10,000, 7 young collections and 35 ms.
+
 Every pause is observed in `zg_gc_pause_seconds` (by generation) on the service's /metrics.
 """
 
@@ -30,6 +37,7 @@ GC_PAUSE = Histogram(
 )
 _BY_GENERATION = [GC_PAUSE.labels(str(g)) for g in range(3)]
 _started = [0.0]
+YOUNG = 10_000
 
 
 def _observe(phase: str, info: dict[str, Any]) -> None:
@@ -46,6 +54,8 @@ def watch() -> None:
 
 
 def settle() -> None:
-    """At the end of start-up: collect what start-up left as garbage, then freeze the rest."""
+    """At the end of start-up: collect what start-up left as garbage, freeze the rest, and
+    collect the youngest generation after `YOUNG` objects."""
     gc.collect()
     gc.freeze()
+    gc.set_threshold(YOUNG, *gc.get_threshold()[1:])
