@@ -47,3 +47,14 @@ def test_settle_freezes_what_start_up_left_and_collects_its_garbage(unfrozen: No
     assert gc.get_freeze_count() > 0
     assert not any(o is kept for o in gc.get_objects(generation=2))  # out of the collector's walk
     assert gc.get_threshold()[0] == heap.YOUNG
+
+
+def test_a_process_settles_once_however_many_apps_it_starts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settled = []
+    monkeypatch.setattr(heap, "settle", lambda: settled.append(1))
+    monkeypatch.setattr(heap, "_settled", False)
+    heap.settle_once()
+    heap.settle_once()
+    assert settled == [1]

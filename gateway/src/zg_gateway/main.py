@@ -245,7 +245,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 asyncio.create_task(runtime.limiter.follow(sessions, settings.rate_limit_sync_s)),
                 asyncio.create_task(purge_hourly(sessions)),
             ]
-            heap.settle()
+            heap.settle_once()
             try:
                 yield
             finally:

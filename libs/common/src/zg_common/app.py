@@ -356,7 +356,7 @@ def create_service_app(settings: SettingsT, spec: ServiceSpec[SettingsT, StateT]
                     runtime.failures,
                 )
                 runtime.tasks.append(asyncio.create_task(loop))
-            heap.settle()
+            heap.settle_once()
             log.info("service started", extra={"port": settings.http_port})
             yield
         finally:

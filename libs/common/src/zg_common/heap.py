@@ -37,6 +37,7 @@ GC_PAUSE = Histogram(
 )
 _BY_GENERATION = [GC_PAUSE.labels(str(g)) for g in range(3)]
 _started = [0.0]
+_settled = False
 YOUNG = 10_000
 
 
@@ -51,6 +52,16 @@ def watch() -> None:
     """Observe every collection's pause (once per process, however often called)."""
     if _observe not in gc.callbacks:
         gc.callbacks.append(_observe)
+
+
+def settle_once() -> None:
+    """`settle`, the first time a process calls it: a service's lifespan runs once per process,
+    but a test process starts many apps, and freezing again each time would keep every
+    earlier app's cyclic garbage for good."""
+    global _settled
+    if not _settled:
+        _settled = True
+        settle()
 
 
 def settle() -> None:
