@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlalchemy import event, text
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from zg_common.db import create_engine
 from zg_common.settings import ServiceSettings
@@ -48,3 +50,23 @@ async def test_a_burst_as_large_as_the_pool_opens_no_connections_the_next_time(
     assert first == 4  # ten callers, four connections: the others waited
     assert most == 4
     assert opened == first  # the later bursts found them all still open
+
+
+async def test_a_caller_waits_for_a_connection_no_longer_than_the_pool_timeout(
+    database_url: str,
+) -> None:
+    """Beyond `db_pool_timeout_s` the wait ends in the pool's TimeoutError, which every
+    service answers 503 database_unavailable with Retry-After (`zg_common.errors`): before
+    the gateway's own deadline, so a refused report was not written."""
+    engine = create_engine(
+        ServiceSettings(database_url=database_url, db_pool_size=1, db_pool_timeout_s=0.2),
+        application_name="zg-test",
+    )
+    try:
+        async with engine.connect() as held:
+            await held.execute(text("SELECT 1"))
+            with pytest.raises(SQLAlchemyTimeoutError):
+                # the default wait was 30 s: wait_for would end it first, with another error
+                await asyncio.wait_for(engine.connect().__aenter__(), 10)
+    finally:
+        await engine.dispose()

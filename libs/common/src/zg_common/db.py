@@ -45,6 +45,7 @@ def create_engine(settings: ServiceSettings, *, application_name: str) -> AsyncE
         # statement prepared again. Callers beyond the size wait for a connection instead.
         pool_size=settings.db_pool_size,
         max_overflow=0,
+        pool_timeout=settings.db_pool_timeout_s,
         # asyncpg reports a dropped connection on use and the pool replaces it; a pre-ping
         # would cost one more round trip on every checkout.
         pool_recycle=1800,

@@ -95,6 +95,10 @@ class ServiceSettings(CommonSettings):
     http_port: int = 8001
     # connections to PostgreSQL each process keeps at most (`db.create_engine`: all kept open)
     db_pool_size: int = Field(default=20, ge=1)
+    # how long a request waits for one of them before it is refused with 503 and Retry-After:
+    # below the gateway's budget per hop (10 s), so that in a storm the caller hears "try again"
+    # with nothing written, not a 504 while the request may still be committed behind it
+    db_pool_timeout_s: float = Field(default=5.0, gt=0)
     consumer_max_attempts: int = Field(default=5, ge=1)
     consumer_retry_backoff_s: float = Field(default=0.2, ge=0)
     outbox_poll_interval_s: float = Field(default=1.0, gt=0)
