@@ -19,10 +19,10 @@ report due at its time, whether or not the earlier ones were answered) and measu
 
 The baseline of the same run is the lowest rate. It prints p50/p95/p99 of each, the goals
 beside them, the CPU of every process per case at each rate, the events each consumer poll and
-relay batch carried at that rate, each service's collector pauses, and the memory before and
-after; with `--profile DIR`, a py-spy profile of each service at each rate (raw stacks in
-DIR/<rate>/); with `--statements`, PostgreSQL's statements per case at each rate
-(`pg_stat_statements`), most time first.
+relay batch carried at that rate, each service's collector pauses and event-loop lateness,
+and the memory before and after; with `--profile DIR`, a py-spy profile of each service at
+each rate (raw stacks in DIR/<rate>/); with `--statements`, PostgreSQL's statements per case
+at each rate (`pg_stat_statements`), most time first.
 Everything runs on this machine (the bench shares its two cores with the platform).
 """
 
@@ -52,7 +52,15 @@ from intake_throughput import (
 )
 from loadgen import Sent, open_loop, percentiles
 from proctimes import CpuWindow, memory_table, wait_for_rest
-from profiles import ServiceProfiles, batch_sizes, batch_totals, gc_pauses, gc_totals
+from profiles import (
+    ServiceProfiles,
+    batch_sizes,
+    batch_totals,
+    gc_pauses,
+    gc_totals,
+    lag_totals,
+    loop_lags,
+)
 
 from zg_local.reportable import places_and_categories
 
@@ -298,6 +306,7 @@ async def main() -> None:
                 cpu = CpuWindow(pids)
                 batches = await batch_totals(services)
                 collections = await gc_totals({**services, "gateway": url})
+                lateness = await lag_totals({**services, "gateway": url})
                 if args.statements:
                     await statements_reset(str(info["database_url"]))
                 profiles = (
@@ -323,6 +332,7 @@ async def main() -> None:
                 report(rate, args.seconds, result, cpu)
                 print(await batch_sizes(services, since=batches))
                 print(await gc_pauses({**services, "gateway": url}, since=collections))
+                print(await loop_lags({**services, "gateway": url}, since=lateness))
                 if args.statements:
                     print(
                         await statements_per_case(

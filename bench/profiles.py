@@ -247,3 +247,46 @@ async def gc_pauses(services: dict[str, str], since: GcTotals | None = None) -> 
             )
         lines.append(f"    {service}: " + " / ".join(parts))
     return "\n".join(lines)
+
+
+LagTotals = dict[str, tuple[float, float, float, float]]
+
+
+async def lag_totals(services: dict[str, str]) -> LagTotals:
+    """Per service: the event loop's lateness samples (`zg_event_loop_lag_seconds`), their
+    seconds in all, and how many were later than 10 ms and than 50 ms."""
+    totals: LagTotals = {}
+    for service, text in (await _metrics(services)).items():
+        count = seconds = within_10 = within_50 = 0.0
+        for family in text_string_to_metric_families(text):
+            if family.name != "zg_event_loop_lag_seconds":
+                continue
+            for sample in family.samples:
+                if sample.name.endswith("_count"):
+                    count = sample.value
+                elif sample.name.endswith("_sum"):
+                    seconds = sample.value
+                elif sample.name.endswith("_bucket"):
+                    bound = float(sample.labels["le"])
+                    within_10 = sample.value if bound == 0.01 else within_10
+                    within_50 = sample.value if bound == 0.05 else within_50
+        totals[service] = (count, seconds, count - within_10, count - within_50)
+    return totals
+
+
+async def loop_lags(services: dict[str, str], since: LagTotals | None = None) -> str:
+    """How late each process's event loop ran its timers since `since` (an earlier
+    `lag_totals`): the wait a request has behind the rest of its process's work."""
+    now = await lag_totals(services)
+    before = since or {}
+    parts = []
+    for service, (count, seconds, late_10, late_50) in now.items():
+        count0, seconds0, late0_10, late0_50 = before.get(service, (0.0, 0.0, 0.0, 0.0))
+        n = count - count0
+        if not n:
+            continue
+        parts.append(
+            f"{service} mean {1000 * (seconds - seconds0) / n:.1f} ms, "
+            f"{(late_10 - late0_10) / n:.0%} > 10 ms, {(late_50 - late0_50) / n:.0%} > 50 ms"
+        )
+    return "  event loop lateness (zg_event_loop_lag_seconds): " + "; ".join(parts)

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from zg_common import heap, migrate, readiness, redrive, shutdown
+from zg_common import heap, loopwatch, migrate, readiness, redrive, shutdown
 from zg_common.consumer import ConsumerSpec, IdempotentConsumer
 from zg_common.db import create_engine, create_sessionmaker
 from zg_common.docs import swagger_ui
@@ -349,6 +349,7 @@ def create_service_app(settings: SettingsT, spec: ServiceSpec[SettingsT, StateT]
             for hook in spec.on_startup:
                 await hook(runtime)
             runtime.tasks.append(asyncio.create_task(_start_messaging(runtime)))
+            runtime.tasks.append(asyncio.create_task(loopwatch.watch()))
             for worker in spec.workers:
                 loop = keep_running(
                     getattr(worker, "__name__", "worker"),
