@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from zg_common.db import create_engine
+from zg_common.db import create_engine, create_sessionmaker, read_session, request_session
 from zg_common.settings import ServiceSettings
 
 
@@ -70,3 +74,28 @@ async def test_a_caller_waits_for_a_connection_no_longer_than_the_pool_timeout(
                 await asyncio.wait_for(engine.connect().__aenter__(), 10)
     finally:
         await engine.dispose()
+
+
+async def test_a_read_session_runs_each_statement_on_its_own_without_begin_or_commit(
+    engine: AsyncEngine,
+) -> None:
+    """`read_session` (GET routes): no transaction around the statements, so no BEGIN and no
+    COMMIT round trips; `request_session`: one transaction, one id for both statements."""
+    request = SimpleNamespace(
+        app=SimpleNamespace(state=SimpleNamespace(runtime=SimpleNamespace(sessions=None)))
+    )
+    request.app.state.runtime.sessions = create_sessionmaker(engine)
+    xact = text("SELECT pg_current_xact_id()::text")
+
+    async def ids(dependency: Any) -> tuple[str, str]:
+        sessions = dependency(request)
+        session = await anext(sessions)
+        first, second = await session.scalar(xact), await session.scalar(xact)
+        with contextlib.suppress(StopAsyncIteration):
+            await anext(sessions)
+        return first, second
+
+    first, second = await ids(read_session)
+    assert first != second  # each statement its own transaction
+    first, second = await ids(request_session)
+    assert first == second

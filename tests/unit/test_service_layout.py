@@ -62,6 +62,18 @@ def offences(path: Path, text: str) -> list[str]:
             )
             if takes_runtime and (rel, node.name) not in LONG_JOBS:
                 found.append(f"{node.name} takes the runtime (not a listed long job)")
+            reads_only = any(
+                "ReadSessionDep" in ast.unparse(a.annotation)
+                for a in node.args.args + node.args.kwonlyargs
+                if a.annotation is not None
+            )
+            verbs = {
+                d.func.attr
+                for d in node.decorator_list
+                if isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute)
+            }
+            if reads_only and verbs != {"get"}:
+                found.append(f"{node.name} takes ReadSessionDep (autocommit) but is not a GET")
     return found
 
 
@@ -84,6 +96,9 @@ def test_the_check_sees_a_route_that_opens_a_transaction(tmp_path: Path) -> None
         "async def route(request, runtime: RuntimeDep):\n"
         "    async with unit_of_work(request.app.state.runtime.sessions) as session:\n"
         "        await session.commit()\n"
+        "@router.post('/x')\n"
+        "async def write(session: ReadSessionDep):\n"
+        "    pass\n"
     )
     found = offences(bad, bad.read_text())
     assert "imports sqlalchemy.select" in found
@@ -91,6 +106,7 @@ def test_the_check_sees_a_route_that_opens_a_transaction(tmp_path: Path) -> None
     assert any("request.app.state" in f for f in found)
     assert any(".sessions" in f for f in found) and any(".commit" in f for f in found)
     assert any("takes the runtime" in f for f in found)
+    assert "write takes ReadSessionDep (autocommit) but is not a GET" in found
 
 
 @pytest.mark.parametrize("service", SERVICES, ids=lambda p: p.name)

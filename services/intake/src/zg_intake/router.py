@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from zg_common.authz import command_centre, require
-from zg_common.db import SessionDep
+from zg_common.db import ReadSessionDep, SessionDep
 from zg_common.geojson import (
     GEOJSON_MEDIA_TYPE,
     Feature,
@@ -174,7 +174,9 @@ def case_summary(case: Case, photo: uuid.UUID | None) -> CaseSummary:
 
 @router.get("/cases/{case_id}", response_model=CaseRead, summary="One case with its history")
 async def read_case(
-    caller: Annotated[Identity, require("cases.read")], case_id: uuid.UUID, session: SessionDep
+    caller: Annotated[Identity, require("cases.read")],
+    case_id: uuid.UUID,
+    session: ReadSessionDep,
 ) -> CaseRead:
     case = await queries.get_case(session, case_id, caller=caller)
     attached = await media_service.media_of_case(session, case.id)
