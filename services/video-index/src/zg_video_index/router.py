@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Query, status
 from shapely.geometry import shape
 
 from zg_common.authz import require
-from zg_common.db import SessionDep
+from zg_common.db import ReadSessionDep, SessionDep
 from zg_common.errors import FieldError, ValidationFailed
 from zg_common.geojson import Feature, FeatureCollection, GeoJSONResponse
 from zg_common.identity import Identity
@@ -82,7 +82,7 @@ async def read_cameras(
     "nearest first",
 )
 async def read_seeing(
-    caller: Reader, lat: Lat, lon: Lon, state: StateDep, session: SessionDep
+    caller: Reader, lat: Lat, lon: Lon, state: StateDep, session: ReadSessionDep
 ) -> FeatureCollection[SeenBy]:
     return _seen(await service.seeing(session, lat, lon, state=state), caller)
 
@@ -98,7 +98,7 @@ async def read_nearest(
     lat: Lat,
     lon: Lon,
     state: StateDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     n: Annotated[int, Query(ge=1, le=100)] = 10,
     within_m: Annotated[float | None, Query(gt=0, le=50_000)] = None,
 ) -> FeatureCollection[SeenBy]:
