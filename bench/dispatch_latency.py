@@ -52,15 +52,7 @@ from intake_throughput import (
 )
 from loadgen import Sent, open_loop, percentiles
 from proctimes import CpuWindow, memory_table, wait_for_rest
-from profiles import (
-    ServiceProfiles,
-    batch_sizes,
-    batch_totals,
-    gc_pauses,
-    gc_totals,
-    lag_totals,
-    loop_lags,
-)
+from profiles import MetricsWindow, ServiceProfiles
 
 from zg_local.reportable import places_and_categories
 
@@ -304,9 +296,8 @@ async def main() -> None:
         try:
             for rate in rates:
                 cpu = CpuWindow(pids)
-                batches = await batch_totals(services)
-                collections = await gc_totals({**services, "gateway": url})
-                lateness = await lag_totals({**services, "gateway": url})
+                metrics = MetricsWindow({**services, "gateway": url})
+                await metrics.start()
                 if args.statements:
                     await statements_reset(str(info["database_url"]))
                 profiles = (
@@ -330,9 +321,10 @@ async def main() -> None:
                     )
                 total += int(result["cases"])  # type: ignore[call-overload]
                 report(rate, args.seconds, result, cpu)
-                print(await batch_sizes(services, since=batches))
-                print(await gc_pauses({**services, "gateway": url}, since=collections))
-                print(await loop_lags({**services, "gateway": url}, since=lateness))
+                await metrics.stop()
+                print(metrics.batch_sizes())
+                print(metrics.gc_pauses())
+                print(metrics.loop_lags())
                 if args.statements:
                     print(
                         await statements_per_case(

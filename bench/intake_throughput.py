@@ -38,7 +38,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from loadgen import Result, run_load
 from proctimes import CpuWindow, memory_table, wait_for_rest
-from profiles import ServiceProfiles, batch_sizes, gc_pauses, gc_totals
+from profiles import MetricsWindow, ServiceProfiles
 
 from zg_local.readiness import platform_ready
 from zg_local.reportable import places_and_categories
@@ -200,8 +200,8 @@ async def main() -> None:
         if args.statements:
             await statements_reset(str(info["database_url"]))
         services = {str(k): str(v) for k, v in dict(info["services"]).items()}  # type: ignore[call-overload]
-        services_and_gateway = {**services, "gateway": str(info["gateway"])}
-        collections = await gc_totals(services_and_gateway)
+        metrics = MetricsWindow({**services, "gateway": str(info["gateway"])})
+        await metrics.start()
         cpu.start()
         profiles = ServiceProfiles(pids, args.profile, args.seconds) if args.profile else None
         make_body = case_body(random.Random(1), points, categories)
@@ -235,8 +235,9 @@ async def main() -> None:
             f"all dispatched {lag:.1f} s after the load stopped"
         )
         print(cpu.table(accepted))
-        print(await batch_sizes(services))
-        print(await gc_pauses(services_and_gateway, since=collections))
+        await metrics.stop()
+        print(metrics.batch_sizes())
+        print(metrics.gc_pauses())
         if args.statements:
             print(await statements_per_case(str(info["database_url"]), accepted))
         print(memory_table(f"after {accepted} cases", pids))

@@ -18,6 +18,8 @@ import os
 import shutil
 import subprocess
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
@@ -140,9 +142,49 @@ def _modules_of(frames: list[str]) -> set[str]:
 
 
 BATCH_METRICS = {
-    "zg_consumer_poll_records": "consumer",
-    "zg_outbox_batch_rows": "service",
+    "zg_consumer_poll_records": ("consumer", "poll"),
+    "zg_outbox_batch_rows": ("service", "relay"),
 }
+
+
+@dataclass
+class Hist:
+    """One Prometheus histogram series: its count, its sum and its cumulative buckets."""
+
+    count: float = 0.0
+    total: float = 0.0
+    buckets: dict[float, float] = field(default_factory=dict)
+
+    def since(self, before: Hist | None) -> Hist:
+        if before is None:
+            return self
+        return Hist(
+            self.count - before.count,
+            self.total - before.total,
+            {le: n - before.buckets.get(le, 0.0) for le, n in self.buckets.items()},
+        )
+
+    def over(self, bound: float) -> float:
+        """How many observations were above `bound` (a bucket's upper bound)."""
+        return self.count - self.buckets.get(bound, 0.0)
+
+
+def histograms(text: str, name: str, label: str | None = None) -> dict[str, Hist]:
+    """The series of histogram `name` in a /metrics text, by the value of `label` ("" when
+    there is none)."""
+    series: dict[str, Hist] = {}
+    for family in text_string_to_metric_families(text):
+        if family.name != name:
+            continue
+        for sample in family.samples:
+            hist = series.setdefault(sample.labels.get(label, "") if label else "", Hist())
+            if sample.name.endswith("_count"):
+                hist.count = sample.value
+            elif sample.name.endswith("_sum"):
+                hist.total = sample.value
+            elif sample.name.endswith("_bucket"):
+                hist.buckets[float(sample.labels["le"])] = sample.value
+    return series
 
 
 async def _metrics(services: dict[str, str]) -> dict[str, str]:
@@ -158,135 +200,79 @@ async def _metrics(services: dict[str, str]) -> dict[str, str]:
     }
 
 
-async def batch_totals(services: dict[str, str]) -> dict[tuple[str, str, str], tuple[float, float]]:
-    """(sum, count) of `zg_consumer_poll_records` and `zg_outbox_batch_rows` per service,
-    kind ("poll" or "relay") and consumer or relay, from each service's /metrics; a service
-    whose /metrics does not answer is left out."""
-    totals: dict[tuple[str, str, str], tuple[float, float]] = {}
-    for service, text in (await _metrics(services)).items():
-        for family in text_string_to_metric_families(text):
-            label = BATCH_METRICS.get(family.name)
-            if label is None:
-                continue
-            kind = "poll" if label == "consumer" else "relay"
-            for sample in family.samples:
-                key = (service, kind, sample.labels.get(label, "?"))
-                total, count = totals.get(key, (0.0, 0.0))
-                if sample.name.endswith("_sum"):
-                    totals[key] = (sample.value, count)
-                elif sample.name.endswith("_count"):
-                    totals[key] = (total, sample.value)
-    return totals
+class MetricsWindow:
+    """What the services' own /metrics say happened between `start` and `stop` (each reads
+    every service's /metrics once): events per consumer poll and relay batch, the
+    collector's pauses, how late the event loops ran."""
 
+    def __init__(self, services: dict[str, str]) -> None:
+        self.services = services
+        self.before: dict[str, str] = {}
+        self.after: dict[str, str] = {}
 
-async def batch_sizes(
-    services: dict[str, str], since: dict[tuple[str, str, str], tuple[float, float]] | None = None
-) -> str:
-    """Mean records per consumer poll and rows per outbox batch, from each service's /metrics
-    (`zg_consumer_poll_records`, `zg_outbox_batch_rows`), since `since` (an earlier
-    `batch_totals`) if given: how much each transaction and each publish carries; one per case
-    means every case pays a transaction's fixed cost alone."""
-    lines = ["  events per transaction (mean, from /metrics: consumer polls, relay batches):"]
-    now = await batch_totals(services)
-    before = since or {}
-    for service in services:
-        parts = []
-        for key in sorted(k for k in now if k[0] == service):
-            total, count = now[key]
-            total0, count0 = before.get(key, (0.0, 0.0))
-            n = count - count0
-            if n:
-                parts.append(f"{key[1]} {key[2]} {(total - total0) / n:.1f} ({n:.0f}×)")
-        if not any(k[0] == service for k in now):
-            lines.append(f"    {service}: /metrics unavailable")
-            continue
-        lines.append(f"    {service}: " + ("; ".join(parts) or "none"))
-    return "\n".join(lines)
+    async def start(self) -> None:
+        self.before = await _metrics(self.services)
 
+    async def stop(self) -> None:
+        self.after = await _metrics(self.services)
 
-GcTotals = dict[tuple[str, str], tuple[float, float, float]]
+    def _delta(self, service: str, name: str, label: str | None = None) -> dict[str, Hist]:
+        before = histograms(self.before.get(service, ""), name, label)
+        now = histograms(self.after[service], name, label)
+        return {key: hist.since(before.get(key)) for key, hist in now.items()}
 
+    def _lines(self, title: str, line: Callable[[str], str]) -> str:
+        lines = [f"  {title}"]
+        for service in self.services:
+            text = line(service) if service in self.after else "/metrics unavailable"
+            lines.append(f"    {service}: {text}")
+        return "\n".join(lines)
 
-async def gc_totals(services: dict[str, str]) -> GcTotals:
-    """Per service and generation: the collector's pauses (`zg_gc_pause_seconds`), their
-    seconds in all and how many took longer than 10 ms."""
-    totals: GcTotals = {}
-    for service, text in (await _metrics(services)).items():
-        for family in text_string_to_metric_families(text):
-            if family.name != "zg_gc_pause_seconds":
-                continue
-            for sample in family.samples:
-                key = (service, sample.labels["generation"])
-                count, seconds, fast = totals.get(key, (0.0, 0.0, 0.0))
-                if sample.name.endswith("_count"):
-                    count = sample.value
-                elif sample.name.endswith("_sum"):
-                    seconds = sample.value
-                elif sample.name.endswith("_bucket") and float(sample.labels["le"]) == 0.01:
-                    fast = sample.value
-                totals[key] = (count, seconds, fast)
-    return {key: (count, seconds, count - fast) for key, (count, seconds, fast) in totals.items()}
+    def batch_sizes(self) -> str:
+        """Mean records per consumer poll and rows per outbox batch (`zg_consumer_poll_records`,
+        `zg_outbox_batch_rows`): how much each transaction and each publish carries; one per
+        case means every case pays a transaction's fixed cost alone."""
 
+        def line(service: str) -> str:
+            parts = [
+                f"{kind} {who} {hist.total / hist.count:.1f} ({hist.count:.0f}×)"
+                for name, (label, kind) in BATCH_METRICS.items()
+                for who, hist in sorted(self._delta(service, name, label).items())
+                if hist.count
+            ]
+            return "; ".join(parts) or "none"
 
-async def gc_pauses(services: dict[str, str], since: GcTotals | None = None) -> str:
-    """The collector's pauses of each service since `since` (an earlier `gc_totals`), per
-    generation: a process collecting stops everything it does, so a long pause is a request's
-    tail, and many short ones are CPU."""
-    now = await gc_totals(services)
-    before = since or {}
-    lines = [
-        "  collector pauses (zg_gc_pause_seconds), per generation 0 / 1 / 2: count, ms, > 10 ms"
-    ]
-    for service in services:
-        parts = []
-        for generation in ("0", "1", "2"):
-            count, seconds, slow = now.get((service, generation), (0.0, 0.0, 0.0))
-            count0, seconds0, slow0 = before.get((service, generation), (0.0, 0.0, 0.0))
-            parts.append(
-                f"{count - count0:.0f}, {1000 * (seconds - seconds0):.0f}, {slow - slow0:.0f}"
-            )
-        lines.append(f"    {service}: " + " / ".join(parts))
-    return "\n".join(lines)
+        return self._lines("events per transaction (mean: consumer polls, relay batches):", line)
 
+    def gc_pauses(self) -> str:
+        """The collector's pauses per generation (`zg_gc_pause_seconds`): a process collecting
+        stops everything it does, so a long pause is a request's tail, many short ones CPU."""
 
-LagTotals = dict[str, tuple[float, float, float, float]]
+        def line(service: str) -> str:
+            pauses = self._delta(service, "zg_gc_pause_seconds", "generation")
+            parts = []
+            for generation in ("0", "1", "2"):
+                hist = pauses.get(generation, Hist())
+                parts.append(f"{hist.count:.0f}, {1000 * hist.total:.0f}, {hist.over(0.01):.0f}")
+            return " / ".join(parts)
 
-
-async def lag_totals(services: dict[str, str]) -> LagTotals:
-    """Per service: the event loop's lateness samples (`zg_event_loop_lag_seconds`), their
-    seconds in all, and how many were later than 10 ms and than 50 ms."""
-    totals: LagTotals = {}
-    for service, text in (await _metrics(services)).items():
-        count = seconds = within_10 = within_50 = 0.0
-        for family in text_string_to_metric_families(text):
-            if family.name != "zg_event_loop_lag_seconds":
-                continue
-            for sample in family.samples:
-                if sample.name.endswith("_count"):
-                    count = sample.value
-                elif sample.name.endswith("_sum"):
-                    seconds = sample.value
-                elif sample.name.endswith("_bucket"):
-                    bound = float(sample.labels["le"])
-                    within_10 = sample.value if bound == 0.01 else within_10
-                    within_50 = sample.value if bound == 0.05 else within_50
-        totals[service] = (count, seconds, count - within_10, count - within_50)
-    return totals
-
-
-async def loop_lags(services: dict[str, str], since: LagTotals | None = None) -> str:
-    """How late each process's event loop ran its timers since `since` (an earlier
-    `lag_totals`): the wait a request has behind the rest of its process's work."""
-    now = await lag_totals(services)
-    before = since or {}
-    parts = []
-    for service, (count, seconds, late_10, late_50) in now.items():
-        count0, seconds0, late0_10, late0_50 = before.get(service, (0.0, 0.0, 0.0, 0.0))
-        n = count - count0
-        if not n:
-            continue
-        parts.append(
-            f"{service} mean {1000 * (seconds - seconds0) / n:.1f} ms, "
-            f"{(late_10 - late0_10) / n:.0%} > 10 ms, {(late_50 - late0_50) / n:.0%} > 50 ms"
+        title = (
+            "collector pauses (zg_gc_pause_seconds), per generation 0 / 1 / 2: count, ms, > 10 ms"
         )
-    return "  event loop lateness (zg_event_loop_lag_seconds): " + "; ".join(parts)
+        return self._lines(title, line)
+
+    def loop_lags(self) -> str:
+        """How late each event loop ran its timers (`zg_event_loop_lag_seconds`): the wait a
+        request has behind the rest of its process's work."""
+
+        def line(service: str) -> str:
+            hist = self._delta(service, "zg_event_loop_lag_seconds").get("")
+            if hist is None or not hist.count:
+                return "none"
+            n = hist.count
+            return (
+                f"mean {1000 * hist.total / n:.1f} ms, {hist.over(0.01) / n:.0%} > 10 ms, "
+                f"{hist.over(0.05) / n:.0%} > 50 ms"
+            )
+
+        return self._lines("event loop lateness (zg_event_loop_lag_seconds):", line)
