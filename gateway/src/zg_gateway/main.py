@@ -22,7 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from zg_common import heap, loopwatch, migrate, open311
+from zg_common import migrate, open311
 from zg_common.app import create_base_app
 from zg_common.contracts.feed import STREAM_PATH
 from zg_common.db import create_engine, create_sessionmaker, unit_of_work
@@ -168,7 +168,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging("gateway", level=settings.log_level, fmt=settings.log_format)
-        heap.watch()
         identity_secret = _secret(settings.identity_secret, "ZG_IDENTITY_SECRET")
         jwt_secret = _secret(settings.jwt_secret, "ZG_JWT_SECRET")
         engine = create_engine(settings, application_name="zg-gateway")
@@ -244,9 +243,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 asyncio.create_task(revoked.follow(sessions, settings.revocation_poll_s)),
                 asyncio.create_task(runtime.limiter.follow(sessions, settings.rate_limit_sync_s)),
                 asyncio.create_task(purge_hourly(sessions)),
-                asyncio.create_task(loopwatch.watch()),
             ]
-            heap.settle_once()
             try:
                 yield
             finally:

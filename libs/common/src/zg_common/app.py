@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from zg_common import heap, loopwatch, migrate, readiness, redrive, shutdown
+from zg_common import migrate, readiness, redrive, shutdown, vitals
 from zg_common.consumer import ConsumerSpec, IdempotentConsumer
 from zg_common.db import create_engine, create_sessionmaker
 from zg_common.docs import swagger_ui
@@ -149,7 +149,7 @@ def create_base_app(
         title=title,
         description=description,
         version=version,
-        lifespan=lifespan,
+        lifespan=vitals.watched(lifespan) if lifespan is not None else None,
         docs_url=None,  # served below, without a CDN
         redoc_url=None,
     )
@@ -326,7 +326,6 @@ def create_service_app(settings: SettingsT, spec: ServiceSpec[SettingsT, StateT]
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(spec.name, level=settings.log_level, fmt=settings.log_format)
-        heap.watch()
         if app.state.identity_verifier is None:
             raise RuntimeError(
                 "ZG_IDENTITY_PUBLIC_KEYS is not set: the service could not verify callers"
@@ -349,7 +348,6 @@ def create_service_app(settings: SettingsT, spec: ServiceSpec[SettingsT, StateT]
             for hook in spec.on_startup:
                 await hook(runtime)
             runtime.tasks.append(asyncio.create_task(_start_messaging(runtime)))
-            runtime.tasks.append(asyncio.create_task(loopwatch.watch()))
             for worker in spec.workers:
                 loop = keep_running(
                     getattr(worker, "__name__", "worker"),
@@ -357,7 +355,6 @@ def create_service_app(settings: SettingsT, spec: ServiceSpec[SettingsT, StateT]
                     runtime.failures,
                 )
                 runtime.tasks.append(asyncio.create_task(loop))
-            heap.settle_once()
             log.info("service started", extra={"port": settings.http_port})
             yield
         finally:
