@@ -17,7 +17,7 @@ from sqlalchemy import or_
 from zg_common import open311 as wire
 from zg_common.authz import require
 from zg_common.contracts.intake import Channel
-from zg_common.db import SessionDep
+from zg_common.db import ReadSessionDep, SessionDep
 from zg_common.errors import (
     ValidationFailed,
     field_errors_from_validation,
@@ -138,7 +138,7 @@ async def list_requests(
     caller: Annotated[Identity, require("open311.read")],
     request: Request,
     fmt: Fmt,
-    session: SessionDep,
+    session: ReadSessionDep,
     reference: ReferenceDep,
     jurisdiction_id: Jurisdiction = None,
     service_request_id: Annotated[str | None, Query(max_length=2000)] = None,
@@ -188,7 +188,7 @@ async def read_request(
     request: Request,
     service_request_id: str,
     fmt: Fmt,
-    session: SessionDep,
+    session: ReadSessionDep,
     reference: ReferenceDep,
     jurisdiction_id: Jurisdiction = None,
 ) -> Response:
@@ -207,7 +207,7 @@ async def read_token(
     request: Request,
     token: str,
     fmt: Fmt,
-    session: SessionDep,
+    session: ReadSessionDep,
     jurisdiction_id: Jurisdiction = None,
 ) -> Response:
     """Requests are realtime (POST answers the id), so a token is the case's uuid."""
@@ -300,7 +300,7 @@ async def request_updates(
     caller: Annotated[Identity, require("open311.updates")],
     request: Request,
     fmt: Fmt,
-    session: SessionDep,
+    session: ReadSessionDep,
     jurisdiction_id: Jurisdiction = None,
     start_date: Annotated[str | None, Query(max_length=40)] = None,
     end_date: Annotated[str | None, Query(max_length=40)] = None,

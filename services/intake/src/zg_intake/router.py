@@ -98,7 +98,7 @@ async def create_case(
 async def list_cases(
     caller: Annotated[Identity, require("cases.read")],
     filters: Annotated[CaseFilters, Query()],
-    session: SessionDep,
+    session: ReadSessionDep,
 ) -> CasePage | GeoJSONResponse:
     cases, photos, next_cursor = await queries.list_cases(session, filters=filters, caller=caller)
     summaries = [case_summary(c, photos.get(c.id)) for c in cases]
@@ -129,7 +129,7 @@ async def list_cases(
 async def case_stats(
     caller: Annotated[Identity, require("cases.read")],
     filters: Annotated[CaseFilters, Query()],
-    session: SessionDep,
+    session: ReadSessionDep,
 ) -> CaseStats:
     total, counts = await queries.count_cases(session, filters=filters, caller=caller)
     return CaseStats(
@@ -391,6 +391,6 @@ async def rate_case(
     summary="The case category tree (component/event, major/minor classes)",
 )
 async def read_categories(
-    caller: Annotated[Identity, require("categories.read")], session: SessionDep
+    caller: Annotated[Identity, require("categories.read")], session: ReadSessionDep
 ) -> list[CategoryRead]:
     return await queries.category_tree(session)

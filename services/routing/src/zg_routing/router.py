@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, status
 
 from zg_common.authz import require
 from zg_common.changelog import ChangeRead
-from zg_common.db import SessionDep
+from zg_common.db import ReadSessionDep, SessionDep
 from zg_common.geojson import GEOJSON_MEDIA_TYPE, GeoJSONResponse
 from zg_common.identity import Identity
 from zg_routing import audit, repository, rules, service
@@ -131,7 +131,7 @@ async def work_queue(
     caller: Annotated[Identity, require("workflow.queue")],
     clock: ClockDep,
     rulebook: RulebookDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> QueueRead:
     items = await service.work_queue(
@@ -159,7 +159,7 @@ async def case_in_work(
     case_id: uuid.UUID,
     clock: ClockDep,
     rulebook: RulebookDep,
-    session: SessionDep,
+    session: ReadSessionDep,
 ) -> QueueItemRead:
     item = await service.case_item(
         session,
@@ -184,7 +184,7 @@ async def case_in_work(
 async def work_map(
     caller: Annotated[Identity, require("workflow.queue")],
     clock: ClockDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     limit: Annotated[int, Query(ge=1, le=50_000)] = 20_000,
 ) -> GeoJSONResponse:
     now = datetime.now(UTC)
