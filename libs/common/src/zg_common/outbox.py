@@ -185,9 +185,9 @@ class OutboxRelay:
         next turn: a waiting replica opens no connection per wake-up."""
         if self._leading and self._lock_conn is not None and not self._lock_conn.is_closed():
             return True
-        dsn = to_asyncpg_dsn(self.engine.url.render_as_string(False))
         try:
             if self._lock_conn is None or self._lock_conn.is_closed():
+                dsn = to_asyncpg_dsn(self.engine.url.render_as_string(False))
                 self._lock_conn = await asyncpg.connect(dsn)
             lock = "SELECT pg_try_advisory_lock($1)"
             self._leading = bool(await self._lock_conn.fetchval(lock, self._lock_key))
