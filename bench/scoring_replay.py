@@ -238,10 +238,10 @@ async def publish(bootstrap: str, records: list[Record]) -> None:
     from zg_common.contracts.scoring import REPLAYED_TOPICS
     from zg_common.events import CLOUDEVENTS_CONTENT_TYPE, HEADER_CONTENT_TYPE, HEADER_EVENT_TYPE
     from zg_common.kafka import ensure_topics
+    from zg_common.kafka_cluster import TopicPlan
 
     content_type = CLOUDEVENTS_CONTENT_TYPE.encode()
-
-    await ensure_topics(bootstrap, REPLAYED_TOPICS, partitions=3, kept=REPLAYED_TOPICS)
+    await ensure_topics(bootstrap, REPLAYED_TOPICS, plan=TopicPlan(), kept=REPLAYED_TOPICS)
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap, linger_ms=20, max_batch_size=1 << 20, acks=1
     )

@@ -29,6 +29,7 @@ from zg_common.consumer import ConsumerSpec, IdempotentConsumer
 from zg_common.db import create_sessionmaker, unit_of_work
 from zg_common.events import CloudEvent, EventContract
 from zg_common.kafka import create_producer, ensure_topics
+from zg_common.kafka_cluster import TopicPlan
 from zg_common.outbox import Outbox, OutboxRelay
 from zg_local.kafka import LocalKafka
 
@@ -115,13 +116,13 @@ async def test_broker_killed_mid_stream_loses_and_duplicates_nothing(
     sessions = create_sessionmaker(engine)
     outbox = Outbox(schema, source="/test")
     async with private_broker(tmp_path / "kafka") as (kafka, crash_and_restart):
-        await ensure_topics(kafka.bootstrap, [ParcelSent.topic], partitions=3)
+        await ensure_topics(kafka.bootstrap, [ParcelSent.topic], plan=TopicPlan(partitions=3))
         producer = create_producer(kafka.bootstrap, client_id=unique("relay"))
         await producer.start()
         relay = OutboxRelay(engine, producer, outbox, service="test", poll_interval=0.2)
         consumer = IdempotentConsumer(
             ConsumerSpec(unique("g"), [ParcelSent.topic], {ParcelSent.event_type: apply}),
-            bootstrap_servers=kafka.bootstrap,
+            kafka=kafka.bootstrap,
             sessions=sessions,
             schema=schema.schema or "",
             producer=producer,

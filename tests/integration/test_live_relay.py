@@ -16,6 +16,7 @@ from zg_common.contracts.routing import CaseTransitioned
 from zg_common.events import CloudEvent
 from zg_common.identity import Identity
 from zg_common.kafka import ensure_topics
+from zg_common.kafka_cluster import TopicPlan
 from zg_gateway.stream import open_consumer, relay, start_position
 
 pytestmark = pytest.mark.integration
@@ -97,7 +98,7 @@ async def read(
 @pytest.fixture
 async def topic(infra: Infra) -> str:
     name = unique("test.feed")
-    await ensure_topics(infra.kafka_bootstrap_servers, [name], partitions=3)
+    await ensure_topics(infra.kafka_bootstrap_servers, [name], plan=TopicPlan(partitions=3))
     return name
 
 

@@ -33,6 +33,7 @@ from zg_common.db import create_sessionmaker, unit_of_work
 from zg_common.errors import CaseNotFound
 from zg_common.events import CloudEvent, EventContract
 from zg_common.kafka import ensure_topics
+from zg_common.kafka_cluster import TopicPlan
 from zg_common.messaging import purge_processed
 from zg_common.outbox import Outbox, OutboxRelay
 
@@ -54,7 +55,7 @@ def make_contract(topic: str) -> type[ThingHappened]:
 @pytest.fixture
 async def topic(infra: Infra) -> str:
     name = unique("test.thing")
-    await ensure_topics(infra.kafka_bootstrap_servers, [name], partitions=1)
+    await ensure_topics(infra.kafka_bootstrap_servers, [name], plan=TopicPlan(partitions=1))
     return name
 
 
@@ -120,7 +121,7 @@ def consumer_for(
     """An idempotent consumer of the test's topic in the test's schema."""
     return IdempotentConsumer(
         ConsumerSpec(group or unique("g"), [contract.topic], {contract.event_type: handler}),
-        bootstrap_servers=infra.kafka_bootstrap_servers,
+        kafka=infra.kafka_bootstrap_servers,
         sessions=create_sessionmaker(engine),
         schema=schema.schema or "",
         producer=producer,
@@ -329,7 +330,7 @@ async def test_undecodable_record_goes_to_dlq_and_consumer_goes_on(
     applied: Table,
     infra: Infra,
 ) -> None:
-    await ensure_topics(infra.kafka_bootstrap_servers, [topic], partitions=1)
+    await ensure_topics(infra.kafka_bootstrap_servers, [topic], plan=TopicPlan(partitions=1))
     contract = make_contract(topic)
     await producer.send_and_wait(topic, b"\x00not json at all", key=b"x")
     await producer.send_and_wait(topic, b'{"specversion": "1.0", "id": "no type"}', key=b"y")

@@ -36,6 +36,7 @@ from zg_common.db import unit_of_work, write_pending
 from zg_common.events import CloudEvent, EventContract
 from zg_common.identity import Identity, IdentitySigner
 from zg_common.kafka import create_producer, ensure_topics
+from zg_common.kafka_cluster import TopicPlan
 from zg_scoring import closing, rebuild_jobs
 from zg_scoring.config import ScoringSettings
 from zg_scoring.consumers import consumers
@@ -238,7 +239,7 @@ async def scoring_api(engine: AsyncEngine, infra: Infra) -> AsyncIterator[httpx.
     await producer.start()
     consumer = IdempotentConsumer(
         spec,
-        bootstrap_servers=infra.kafka_bootstrap_servers,
+        kafka=infra.kafka_bootstrap_servers,
         sessions=sessions,
         schema="scoring",
         producer=producer,
@@ -339,7 +340,7 @@ async def test_a_crafted_stream_through_the_broker_gives_the_hand_computed_numbe
     infra: Infra,
 ) -> None:
     topics = sorted(set(NATURAL))
-    await ensure_topics(infra.kafka_bootstrap_servers, topics, partitions=3)
+    await ensure_topics(infra.kafka_bootstrap_servers, topics, plan=TopicPlan(partitions=3))
     async with (
         service_database(infra, "scoring", "zg_scoring_stream") as engine,
         scoring_api(engine, infra) as api,
@@ -534,7 +535,9 @@ async def test_a_replay_derives_a_case_again_when_a_step_of_it_comes_after_it_wa
 ) -> None:
     """In a replay a lane derives a case once it has gone two batches past the case's steps:
     a step that comes later (a case open for weeks) derives it again."""
-    await ensure_topics(infra.kafka_bootstrap_servers, ["routing.case"], partitions=3)
+    await ensure_topics(
+        infra.kafka_bootstrap_servers, ["routing.case"], plan=TopicPlan(partitions=3)
+    )
     p = f"r{uuid.uuid4().hex[:4]}"
     roads, a = f"{p}-roads", f"{p}-a"
 

@@ -15,6 +15,7 @@ from tests.conftest import Infra
 from tests.helpers import unique
 from zg_common.contracts.scoring import REPLAYED_TOPICS
 from zg_common.kafka import ensure_topics
+from zg_common.kafka_cluster import TopicPlan
 
 pytestmark = pytest.mark.integration
 
@@ -38,8 +39,12 @@ async def retention(bootstrap: str, topics: list[str]) -> dict[str, str | None]:
 async def test_replayed_topics_are_kept_forever_and_others_are_not(infra: Infra) -> None:
     bootstrap = infra.kafka_bootstrap_servers
     kept, other, older = unique("test.kept"), unique("test.other"), unique("test.older")
-    await ensure_topics(bootstrap, [older], partitions=1)  # created before it was kept
-    await ensure_topics(bootstrap, [kept, other, older], partitions=1, kept={kept, older})
+    await ensure_topics(
+        bootstrap, [older], plan=TopicPlan(partitions=1)
+    )  # created before it was kept
+    await ensure_topics(
+        bootstrap, [kept, other, older], plan=TopicPlan(partitions=1), kept={kept, older}
+    )
     found = await retention(bootstrap, [kept, other, older])
     assert found[kept] == "-1" and found[older] == "-1"
     assert found[other] != "-1"
@@ -47,7 +52,10 @@ async def test_replayed_topics_are_kept_forever_and_others_are_not(infra: Infra)
 
 async def test_the_platform_s_replayed_topics_are_kept(infra: Infra) -> None:
     await ensure_topics(
-        infra.kafka_bootstrap_servers, REPLAYED_TOPICS, partitions=3, kept=REPLAYED_TOPICS
+        infra.kafka_bootstrap_servers,
+        REPLAYED_TOPICS,
+        plan=TopicPlan(partitions=3),
+        kept=REPLAYED_TOPICS,
     )
     found = await retention(infra.kafka_bootstrap_servers, list(REPLAYED_TOPICS))
     assert found == dict.fromkeys(REPLAYED_TOPICS, "-1")
@@ -63,7 +71,7 @@ async def test_a_group_is_behind_by_what_it_has_not_committed(infra: Infra) -> N
 
     bootstrap = infra.kafka_bootstrap_servers
     topic, group = unique("test.lag"), unique("test-lag-group")
-    await ensure_topics(bootstrap, [topic], partitions=1)
+    await ensure_topics(bootstrap, [topic], plan=TopicPlan(partitions=1))
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
     await producer.start()
     try:

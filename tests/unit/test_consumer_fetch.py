@@ -21,7 +21,7 @@ from zg_common.events import HEADER_EVENT_TYPE
 def client_of(spec: ConsumerSpec) -> Any:
     consumer = IdempotentConsumer(
         spec,
-        bootstrap_servers="127.0.0.1:1",  # never started: only the client's settings are read
+        kafka="127.0.0.1:1",  # never started: only the client's settings are read
         sessions=cast(Any, None),
         schema="x",
         producer=cast(Any, None),
@@ -70,7 +70,7 @@ async def test_events_of_types_without_a_handler_are_skipped_undecoded() -> None
     producer = Producer()
     consumer = IdempotentConsumer(
         ConsumerSpec("t.skip", ("routing.case",), {"routing.case.transitioned.v1": handler}),
-        bootstrap_servers="127.0.0.1:1",
+        kafka="127.0.0.1:1",
         sessions=cast(Any, None),  # no transaction may be opened for skipped records
         schema="t",
         producer=cast(Any, producer),
@@ -120,7 +120,7 @@ async def test_a_polls_records_of_every_partition_go_in_one_transaction() -> Non
     client = PollingClient(records, owned={p0, p1})
     consumer = IdempotentConsumer(
         ConsumerSpec("t.poll", ("t",), {}),
-        bootstrap_servers="127.0.0.1:1",
+        kafka="127.0.0.1:1",
         sessions=cast(Any, None),
         schema="t",
         producer=cast(Any, Producer()),

@@ -31,7 +31,7 @@ async def test_dead_letters_in_a_row_pause_the_consumer() -> None:
     producer = Producer()
     consumer = IdempotentConsumer(
         ConsumerSpec("t.pause", ["intake.case"], {}),
-        bootstrap_servers="127.0.0.1:9",  # never connected in this test
+        kafka="127.0.0.1:9",  # never connected in this test
         sessions=cast(Any, None),
         schema="t",
         producer=cast(Any, producer),
@@ -98,7 +98,7 @@ async def test_a_partition_that_moves_during_a_batch_does_not_stop_the_consumer(
     for assigned, applied in ((True, 2), (False, 0)):
         consumer = IdempotentConsumer(
             ConsumerSpec("t.moving", ["intake.case"], {}),
-            bootstrap_servers="127.0.0.1:9",
+            kafka="127.0.0.1:9",
             sessions=cast(Any, None),
             schema="t",
             producer=cast(Any, Producer()),

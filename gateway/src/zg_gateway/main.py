@@ -34,6 +34,7 @@ from zg_common.errors import (
     problem_response,
 )
 from zg_common.identity import ANONYMOUS, Identity
+from zg_common.kafka_cluster import KafkaCluster
 from zg_common.logging import configure_logging
 from zg_gateway.admin import accounts_router, audit_router
 from zg_gateway.admin import router as admin_router
@@ -79,7 +80,7 @@ class GatewayRuntime:
     audit: AuditWriter
     tickets: StreamTickets
     stream_settings: StreamLimits
-    kafka_bootstrap_servers: str
+    kafka: KafkaCluster
     oidc: OidcVerifier | None = None
     open_streams: int = 0
 
@@ -200,7 +201,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                     max_age_s=settings.stream_max_age_s,
                     max_connections=settings.stream_max_connections,
                 ),
-                kafka_bootstrap_servers=settings.kafka_bootstrap_servers,
+                kafka=settings.kafka,
                 token_policy=TokenPolicy(
                     access=AccessTokens(
                         jwt_secret,

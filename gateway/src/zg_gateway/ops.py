@@ -69,7 +69,7 @@ async def stream(
             headers={"Retry-After": "5"},
         )
     try:
-        consumer = await open_consumer(runtime.kafka_bootstrap_servers)
+        consumer = await open_consumer(runtime.kafka)
     except Exception as exc:
         raise ServiceUnavailable(
             "The event broker cannot be reached: try again shortly",

@@ -38,6 +38,7 @@ from starlette.types import Receive, Scope, Send
 from zg_common.contracts.feed import FEED_BY_TYPE, FEED_TOPICS, Viewer
 from zg_common.events import HEADER_EVENT_TYPE, UndecodableEvent, decode_event
 from zg_common.kafka import partitions_of
+from zg_common.kafka_cluster import Kafka, cluster_of
 
 log = logging.getLogger(__name__)
 
@@ -98,10 +99,10 @@ def sse(data: Any = None, *, event: str | None = None, id: str | None = None) ->
     return ("\n".join(lines) + "\n\n").encode()
 
 
-async def open_consumer(bootstrap_servers: str) -> AIOKafkaConsumer:
+async def open_consumer(kafka: Kafka) -> AIOKafkaConsumer:
     """A started consumer of no group (raises when the broker cannot be reached)."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers,
+        **cluster_of(kafka).client(),
         group_id=None,
         enable_auto_commit=False,
         client_id="zg-gateway-stream",

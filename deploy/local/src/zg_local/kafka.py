@@ -6,12 +6,14 @@ import asyncio
 import base64
 import shutil
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient
 
 from zg_local.config import KAFKA_POM
 from zg_local.procs import StartupFailed, run_checked
+from zg_local.tls import TlsFiles
 
 LOG4J = """\
 log4j.rootLogger=WARN, stdout
@@ -27,6 +29,29 @@ def kafka_version() -> str:
     return text.split("<kafka.version>")[1].split("</kafka.version>")[0]
 
 
+@dataclass(frozen=True)
+class SecuredListener:
+    """A second listener as a managed cluster offers it: SASL_SSL (SCRAM-SHA-512 over TLS), with
+    Kafka's authorizer on, so that a client there may do only what ACLs allow. The plain
+    listener's callers (ANONYMOUS) stay super users: the administrator of the tests."""
+
+    port: int
+    tls: TlsFiles
+    users: dict[str, str] = field(default_factory=dict)  # SCRAM users and their passwords
+
+    def properties(self) -> list[str]:
+        return [
+            "sasl.enabled.mechanisms=SCRAM-SHA-512",
+            "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config="
+            "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+            "listener.name.sasl_ssl.ssl.keystore.type=PEM",
+            f"listener.name.sasl_ssl.ssl.keystore.location={self.tls.server}",
+            "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+            "super.users=User:ANONYMOUS",
+            "allow.everyone.if.no.acl.found=false",
+        ]
+
+
 class LocalKafka:
     def __init__(
         self,
@@ -36,7 +61,9 @@ class LocalKafka:
         controller_port: int,
         *,
         heap: str = "512m",
+        secured: SecuredListener | None = None,
     ) -> None:
+        self.secured = secured
         self.data_dir = data_dir
         self.port = port
         self.controller_port = controller_port
@@ -90,11 +117,13 @@ class LocalKafka:
                     "process.roles=broker,controller",
                     "node.id=1",
                     f"controller.quorum.voters=1@127.0.0.1:{self.controller_port}",
-                    f"listeners=PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
-                    f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
+                    f"listeners={self._listeners()},CONTROLLER://127.0.0.1:{self.controller_port}",
+                    f"advertised.listeners={self._listeners()}",
                     "controller.listener.names=CONTROLLER",
                     "inter.broker.listener.name=PLAINTEXT",
-                    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+                    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
+                    + (",SASL_SSL:SASL_SSL" if self.secured else ""),
+                    *(self.secured.properties() if self.secured else []),
                     f"log.dirs={self.log_dir}",
                     "num.partitions=1",
                     "offsets.topic.replication.factor=1",
@@ -127,8 +156,43 @@ class LocalKafka:
                     "-c",
                     str(self.config),
                     "--ignore-formatted",
+                    *self._scram_users(),
                 ],
             )
+
+    def _listeners(self) -> str:
+        plain = f"PLAINTEXT://127.0.0.1:{self.port}"
+        return f"{plain},SASL_SSL://127.0.0.1:{self.secured.port}" if self.secured else plain
+
+    @property
+    def secured_bootstrap(self) -> str:
+        assert self.secured is not None
+        return f"127.0.0.1:{self.secured.port}"
+
+    def _scram_users(self) -> list[str]:
+        """The SCRAM credentials, written into the metadata log when the storage is made."""
+        users = self.secured.users if self.secured else {}
+        return [
+            arg
+            for name, password in users.items()
+            for arg in ("--add-scram", f"SCRAM-SHA-512=[name={name},password={password}]")
+        ]
+
+    def acl(self, *args: str) -> None:
+        """Kafka's own ACL tool against the running broker, as its super user."""
+        run_checked(
+            "changing Kafka's ACLs",
+            [
+                "java",
+                *self._jvm_opts(),
+                "-cp",
+                str(self.libs / "*"),
+                "kafka.admin.AclCommand",
+                "--bootstrap-server",
+                self.bootstrap,
+                *args,
+            ],
+        )
 
     def _jvm_opts(self) -> list[str]:
         return [

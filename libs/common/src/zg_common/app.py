@@ -272,7 +272,7 @@ async def _start_messaging(runtime: Runtime[Any, Any]) -> None:
     for consumer_spec in consumer_specs:
         consumer = IdempotentConsumer(
             consumer_spec,
-            bootstrap_servers=settings.kafka_bootstrap_servers,
+            kafka=settings.kafka,
             sessions=runtime.sessions,
             schema=spec.schema,
             producer=runtime.producer,
@@ -286,9 +286,7 @@ async def _start_messaging(runtime: Runtime[Any, Any]) -> None:
         asyncio.create_task(keep_running("housekeeping", lambda: _housekeeping(runtime)))
     )
     if consumed := sorted({t for c in consumer_specs for t in c.topics}):  # the DLQ gauge
-        runtime.tasks.append(
-            asyncio.create_task(redrive.watch(settings.kafka_bootstrap_servers, consumed))
-        )
+        runtime.tasks.append(asyncio.create_task(redrive.watch(settings.kafka, consumed)))
     runtime.messaging_ready.set()
     log.info("messaging started", extra={"topics": sorted(topics)})
 
@@ -339,7 +337,7 @@ def create_service_app(settings: SettingsT, spec: ServiceSpec[SettingsT, StateT]
             spec=spec,
             engine=engine,
             sessions=create_sessionmaker(engine),
-            producer=create_producer(settings.kafka_bootstrap_servers, client_id=spec.name),
+            producer=create_producer(settings.kafka, client_id=spec.name),
             state=spec.state(),
         )
         app.state.runtime = runtime

@@ -42,6 +42,7 @@ from zg_common.handler_errors import MissingReference as MissingReference
 from zg_common.handler_errors import PermanentError as PermanentError
 from zg_common.handler_errors import event_uuid as event_uuid
 from zg_common.handler_errors import is_outage as is_outage
+from zg_common.kafka_cluster import Kafka, cluster_of
 from zg_common.logging import causation_id_var, correlation_id_var, request_id_var
 from zg_common.messaging import processed_event_table
 
@@ -67,7 +68,7 @@ class IdempotentConsumer:
         self,
         spec: ConsumerSpec,
         *,
-        bootstrap_servers: str,
+        kafka: Kafka,
         sessions: async_sessionmaker[AsyncSession],
         schema: str,
         producer: AIOKafkaProducer,
@@ -93,13 +94,13 @@ class IdempotentConsumer:
             "FROM unnest(CAST(:event_ids AS text[]), CAST(:event_types AS text[])) AS e(id, type) "
             "ON CONFLICT DO NOTHING RETURNING event_id"
         )
-        self.bootstrap_servers = bootstrap_servers
+        self.kafka = cluster_of(kafka)
         self.consumer = self._new_client()
         self.started = asyncio.Event()
 
     def _new_client(self) -> AIOKafkaConsumer:
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap_servers,
+            **self.kafka.client(),
             group_id=self.group_id,
             client_id=self.group_id,
             enable_auto_commit=False,

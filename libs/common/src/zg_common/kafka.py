@@ -11,19 +11,24 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import TopicAlreadyExistsError, for_code
 
 from zg_common.consumer import dlq_topic
 from zg_common.contracts.scoring import REPLAYED_TOPICS
+from zg_common.kafka_cluster import Kafka, TopicPlan, cluster_of
 from zg_common.settings import CommonSettings
 
 log = logging.getLogger(__name__)
 
 
-def create_producer(bootstrap_servers: str, *, client_id: str) -> AIOKafkaProducer:
+class TopicsMissing(RuntimeError):
+    """Topics this process uses do not exist, and it may not create them."""
+
+
+def create_producer(kafka: Kafka, *, client_id: str) -> AIOKafkaProducer:
     # enable_idempotence forces acks=all; aiokafka's default alone would be acks=1.
     return AIOKafkaProducer(
-        bootstrap_servers=bootstrap_servers,
+        **cluster_of(kafka).client(),
         client_id=client_id,
         enable_idempotence=True,
         acks="all",
@@ -44,24 +49,36 @@ def topics_with_dlq(topics: Iterable[str]) -> list[str]:
 KEEP_FOREVER = {"retention.ms": "-1"}
 
 
+def admin_client(kafka: Kafka) -> AIOKafkaAdminClient:
+    return AIOKafkaAdminClient(**cluster_of(kafka).client(), client_id="zg-admin")
+
+
 async def ensure_topics(
-    bootstrap_servers: str,
+    kafka: Kafka,
     topics: Iterable[str],
     *,
-    partitions: int,
+    plan: TopicPlan,
     kept: Collection[str] = (),
 ) -> None:
-    """Create the topics (and their DLQs) that do not exist yet; the broker does not auto-create.
-    The `kept` ones are kept without a time limit: created so, and set so if they exist (a
-    topic created before it was kept)."""
+    """Create the topics (and their DLQs) that do not exist yet, as the plan lays them out; the
+    broker does not auto-create. The `kept` ones are kept without a time limit: created so, and
+    set so if they exist (a topic created before it was kept). With the plan's `create` off
+    (ACLs forbid it), only check that they exist: `TopicsMissing` names those that do not."""
     names = topics_with_dlq(topics)
     if not names:
         return
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="zg-admin")
+    admin = admin_client(kafka)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         missing = [n for n in names if n not in existing]
+        if not plan.create:
+            if missing:
+                raise TopicsMissing(
+                    f"topics missing and ZG_KAFKA_CREATE_TOPICS is off: {', '.join(missing)} "
+                    "(create them with `python -m zg_common.topics create`)"
+                )
+            return
         to_keep = [n for n in names if n in existing and n in kept]
         if to_keep:
             await admin.alter_configs(
@@ -69,18 +86,18 @@ async def ensure_topics(
             )
         if not missing:
             return
-        with contextlib.suppress(TopicAlreadyExistsError):  # another service was first
-            await admin.create_topics(
-                [
-                    NewTopic(
-                        n,
-                        num_partitions=partitions,
-                        replication_factor=1,
-                        topic_configs=KEEP_FOREVER if n in kept else None,
-                    )
-                    for n in missing
-                ]
-            )
+        response = await admin.create_topics(
+            [
+                NewTopic(
+                    n,
+                    num_partitions=plan.partitions_of(n),
+                    replication_factor=plan.replication_factor,
+                    topic_configs=plan.configs(n, kept=n in kept) or None,
+                )
+                for n in missing
+            ]
+        )
+        _raise_refusals(response.topic_errors)
         log.info("topics created", extra={"topics": missing})
         # Metadata propagates asynchronously even on one broker.
         for _ in range(50):
@@ -91,9 +108,20 @@ async def ensure_topics(
         await admin.close()
 
 
-async def end_offsets(bootstrap_servers: str, topics: Iterable[str]) -> dict[Any, int]:
+def _raise_refusals(topic_errors: Iterable[tuple[Any, ...]]) -> None:
+    """The broker answers each topic's creation with an error code, never by raising: a topic
+    another process created first is fine, anything else (no right to create, a replication
+    factor above the brokers' count, a bad setting) is raised."""
+    for topic, code, *message in topic_errors:
+        error = for_code(code)
+        if code == 0 or error is TopicAlreadyExistsError:
+            continue
+        raise error(f"creating topic {topic}: {''.join(str(m) for m in message if m)}")
+
+
+async def end_offsets(kafka: Kafka, topics: Iterable[str]) -> dict[Any, int]:
     """Where each partition of these topics ends now (its next offset)."""
-    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=None)
+    reader = AIOKafkaConsumer(**cluster_of(kafka).client(), group_id=None)
     await reader.start()
     try:
         partitions = await partitions_of(reader, topics)
@@ -111,12 +139,12 @@ async def partitions_of(consumer: AIOKafkaConsumer, topics: Iterable[str]) -> li
     ]
 
 
-async def group_behind(bootstrap_servers: str, group_id: str, ends: dict[Any, int]) -> int:
+async def group_behind(kafka: Kafka, group_id: str, ends: dict[Any, int]) -> int:
     """How many records before `ends` (from `end_offsets`) the consumer group has not
     committed yet, over all partitions whichever replica owns them (a partition it never
     committed counts whole). 0: everything published before `ends` was taken is applied; a
     group that keeps up gets there even while new events keep coming."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="zg-admin")
+    admin = admin_client(kafka)
     await admin.start()
     try:
         committed = await admin.list_consumer_group_offsets(group_id)
@@ -147,13 +175,10 @@ async def connect_producer(
     10 s: the HTTP side and the outbox work without the broker meanwhile)."""
     delay = 0.5
     while True:
-        producer = create_producer(settings.kafka_bootstrap_servers, client_id=client_id)
+        producer = create_producer(settings.kafka, client_id=client_id)
         try:
             await ensure_topics(
-                settings.kafka_bootstrap_servers,
-                topics,
-                partitions=settings.kafka_topic_partitions,
-                kept=REPLAYED_TOPICS,
+                settings.kafka, topics, plan=settings.topic_plan, kept=REPLAYED_TOPICS
             )
             await producer.start()
             return producer
@@ -162,7 +187,12 @@ async def connect_producer(
                 await producer.stop()
             raise
         except Exception as exc:
-            log.warning("kafka not reachable yet", extra={"error": repr(exc), "retry_in_s": delay})
+            if isinstance(exc, TopicsMissing):  # a release step not done yet: say what is missing
+                log.error(str(exc), extra={"retry_in_s": delay})
+            else:
+                log.warning(
+                    "kafka not reachable yet", extra={"error": repr(exc), "retry_in_s": delay}
+                )
             if on_retry is not None:
                 on_retry()
             with contextlib.suppress(Exception):

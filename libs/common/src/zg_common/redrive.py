@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
-import os
 import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -31,6 +31,8 @@ from prometheus_client import Gauge
 
 from zg_common.consumer import dlq_topic
 from zg_common.kafka import create_producer, end_offsets, group_behind
+from zg_common.kafka_cluster import Kafka, cluster_of
+from zg_common.settings import CommonSettings
 
 GROUP = "zg-redrive"
 SUFFIX = ".dlq"
@@ -55,22 +57,22 @@ class Summary:
         }
 
 
-async def waiting(bootstrap_servers: str, topics: Iterable[str]) -> dict[str, int]:
+async def waiting(kafka: Kafka, topics: Iterable[str]) -> dict[str, int]:
     """Per dead-letter topic of `topics`: how many dead letters have not been redriven."""
     dlqs = sorted({dlq_topic(t) for t in topics})
-    ends = await end_offsets(bootstrap_servers, dlqs)
+    ends = await end_offsets(kafka, dlqs)
     out = {}
     for dlq in dlqs:
         part = {tp: end for tp, end in ends.items() if tp.topic == dlq}
-        out[dlq] = await group_behind(bootstrap_servers, GROUP, part) if part else 0
+        out[dlq] = await group_behind(kafka, GROUP, part) if part else 0
     return out
 
 
-async def watch(bootstrap_servers: str, topics: Sequence[str], interval_s: float = 60) -> None:
+async def watch(kafka: Kafka, topics: Sequence[str], interval_s: float = 60) -> None:
     """Background loop of a service: the gauge for the DLQs of the topics it consumes."""
     while True:
         try:
-            for dlq, count in (await waiting(bootstrap_servers, topics)).items():
+            for dlq, count in (await waiting(kafka, topics)).items():
                 DEAD_LETTERS_WAITING.labels(dlq).set(count)
         except asyncio.CancelledError:
             raise
@@ -86,25 +88,23 @@ def _header(headers: Sequence[tuple[str, bytes]] | None, name: str) -> str:
     return ""
 
 
-async def redrive(bootstrap_servers: str, topics: Iterable[str], *, move: bool = True) -> Summary:
+async def redrive(kafka: Kafka, topics: Iterable[str], *, move: bool = True) -> Summary:
     """Send the dead letters of `topics` (original topics) back, or only count them
     (`move=False`)."""
     dlqs = sorted({dlq_topic(t) for t in topics})
-    summary = Summary(
-        waiting=await waiting(bootstrap_servers, [t.removesuffix(SUFFIX) for t in dlqs])
-    )
-    ends = await end_offsets(bootstrap_servers, dlqs)
+    summary = Summary(waiting=await waiting(kafka, [t.removesuffix(SUFFIX) for t in dlqs]))
+    ends = await end_offsets(kafka, dlqs)
     todo = {tp: end for tp, end in ends.items() if summary.waiting.get(tp.topic)}
     if not todo:
         return summary
     reader = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers,
+        **cluster_of(kafka).client(),
         group_id=GROUP,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         client_id="zg-redrive",
     )
-    producer = create_producer(bootstrap_servers, client_id="zg-redrive")
+    producer = create_producer(kafka, client_id="zg-redrive")
     await reader.start()
     await producer.start()
     try:
@@ -143,8 +143,8 @@ async def redrive(bootstrap_servers: str, topics: Iterable[str], *, move: bool =
     return summary
 
 
-async def _topics_with_dead_letters(bootstrap_servers: str) -> list[str]:
-    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=None)
+async def _topics_with_dead_letters(kafka: Kafka) -> list[str]:
+    reader = AIOKafkaConsumer(**cluster_of(kafka).client(), group_id=None)
     await reader.start()
     try:
         names = await reader.topics()
@@ -166,16 +166,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--bootstrap",
-        default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092"),
         help="Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS, or make run's "
-        "broker at 127.0.0.1:19092)",
+        "broker at 127.0.0.1:19092); the connection's security comes from ZG_KAFKA_*",
     )
     parser.add_argument("--list", action="store_true", help="count what waits, move nothing")
     args = parser.parse_args(argv)
 
+    kafka = CommonSettings().kafka
+    if args.bootstrap:
+        kafka = dataclasses.replace(kafka, bootstrap_servers=args.bootstrap)
+
     async def run() -> Summary:
-        topics = args.topics or await _topics_with_dead_letters(args.bootstrap)
-        return await redrive(args.bootstrap, topics, move=not args.list)
+        topics = args.topics or await _topics_with_dead_letters(kafka)
+        return await redrive(kafka, topics, move=not args.list)
 
     summary = asyncio.run(run())
     json.dump(summary.as_dict(), sys.stdout, ensure_ascii=False, indent=1)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from zg_common.kafka_cluster import KafkaCluster, SaslMechanism, SecurityProtocol, TopicPlan
 
 
 def find_repo_root(start: Path | None = None) -> Path | None:
@@ -52,8 +55,42 @@ class CommonSettings(BaseSettings):
         default="127.0.0.1:19092",
         validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "ZG_KAFKA_BOOTSTRAP_SERVERS"),
     )
+    # the cluster's security and the topic plan (zg_common.kafka_cluster says what each means)
+    kafka_security_protocol: SecurityProtocol = Field(
+        default="PLAINTEXT", validation_alias=AliasChoices("ZG_KAFKA_SECURITY_PROTOCOL")
+    )
+    kafka_sasl_mechanism: SaslMechanism = Field(
+        default="SCRAM-SHA-512", validation_alias=AliasChoices("ZG_KAFKA_SASL_MECHANISM")
+    )
+    kafka_sasl_username: str | None = Field(
+        default=None, validation_alias=AliasChoices("ZG_KAFKA_SASL_USERNAME")
+    )
+    kafka_sasl_password: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("ZG_KAFKA_SASL_PASSWORD")
+    )
+    kafka_ssl_cafile: str | None = Field(
+        default=None, validation_alias=AliasChoices("ZG_KAFKA_SSL_CAFILE")
+    )
+    kafka_ssl_certfile: str | None = Field(
+        default=None, validation_alias=AliasChoices("ZG_KAFKA_SSL_CERTFILE")
+    )
+    kafka_ssl_keyfile: str | None = Field(
+        default=None, validation_alias=AliasChoices("ZG_KAFKA_SSL_KEYFILE")
+    )
     kafka_topic_partitions: int = Field(
         default=3, ge=1, validation_alias=AliasChoices("ZG_KAFKA_TOPIC_PARTITIONS")
+    )
+    kafka_partitions: dict[str, int] = Field(
+        default_factory=dict, validation_alias=AliasChoices("ZG_KAFKA_PARTITIONS")
+    )
+    kafka_replication_factor: int = Field(
+        default=1, ge=1, validation_alias=AliasChoices("ZG_KAFKA_REPLICATION_FACTOR")
+    )
+    kafka_min_insync_replicas: int | None = Field(
+        default=None, ge=1, validation_alias=AliasChoices("ZG_KAFKA_MIN_INSYNC_REPLICAS")
+    )
+    kafka_create_topics: bool = Field(
+        default=True, validation_alias=AliasChoices("ZG_KAFKA_CREATE_TOPICS")
     )
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("ZG_LOG_LEVEL"))
     log_format: Literal["json", "console"] = Field(
@@ -87,6 +124,49 @@ class CommonSettings(BaseSettings):
     max_upload_bytes: int = Field(
         default=101 * 1_048_576, ge=1024, validation_alias=AliasChoices("ZG_MAX_UPLOAD_BYTES")
     )
+
+    @property
+    def kafka(self) -> KafkaCluster:
+        """The cluster every Kafka client of this process connects to."""
+        password = self.kafka_sasl_password
+        return KafkaCluster(
+            self.kafka_bootstrap_servers,
+            security_protocol=self.kafka_security_protocol,
+            sasl_mechanism=self.kafka_sasl_mechanism,
+            sasl_username=self.kafka_sasl_username,
+            sasl_password=password.get_secret_value() if password else None,
+            ssl_cafile=self.kafka_ssl_cafile,
+            ssl_certfile=self.kafka_ssl_certfile,
+            ssl_keyfile=self.kafka_ssl_keyfile,
+        )
+
+    def kafka_environment(self) -> dict[str, str]:
+        """These Kafka settings as the environment of a process this one starts."""
+        env = {}
+        for name, info in CommonSettings.model_fields.items():
+            value = getattr(self, name)
+            if not name.startswith("kafka_") or value is None:
+                continue
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            elif isinstance(value, dict):
+                value = json.dumps(value)
+            alias = info.validation_alias
+            assert isinstance(alias, AliasChoices)
+            env[str(alias.choices[0])] = (
+                str(value).lower() if isinstance(value, bool) else str(value)
+            )
+        return env
+
+    @property
+    def topic_plan(self) -> TopicPlan:
+        return TopicPlan(
+            partitions=self.kafka_topic_partitions,
+            per_topic=self.kafka_partitions,
+            replication_factor=self.kafka_replication_factor,
+            min_insync_replicas=self.kafka_min_insync_replicas,
+            create=self.kafka_create_topics,
+        )
 
 
 class ServiceSettings(CommonSettings):

@@ -110,11 +110,11 @@ async def closer(runtime: ScoringRuntime) -> None:
 async def caught_up(runtime: ScoringRuntime, *, tries: int = 30) -> bool:
     """The projection has applied everything published before this call (a month's snapshot
     taken earlier would miss a backlog: after a restart, after an outage)."""
-    bootstrap = runtime.settings.kafka_bootstrap_servers
+    kafka = runtime.settings.kafka
     try:
-        ends = await end_offsets(bootstrap, REPLAYED_TOPICS)
+        ends = await end_offsets(kafka, REPLAYED_TOPICS)
         for _ in range(tries):
-            behind = await group_behind(bootstrap, PROJECTION_GROUP, ends)
+            behind = await group_behind(kafka, PROJECTION_GROUP, ends)
             if behind == 0:
                 return True
             await asyncio.sleep(1.0)

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from zg_common.contracts.scoring import REPLAYED_TOPICS
 from zg_common.db import unit_of_work
 from zg_common.events import HEADER_EVENT_TYPE, CloudEvent, UndecodableEvent, decode_event
+from zg_common.kafka_cluster import Kafka, cluster_of
 from zg_common.refdata import RefData
 from zg_scoring import patrol_facts, projection
 from zg_scoring.models import DERIVED, FACTS
@@ -49,18 +50,18 @@ Plan = dict[TopicPartition, int]  # each partition replayed, and the offset it i
 
 
 async def prepare(
-    sessions: async_sessionmaker[AsyncSession], bootstrap_servers: str, refdata_dir: Path
+    sessions: async_sessionmaker[AsyncSession], kafka: Kafka, refdata_dir: Path
 ) -> Plan:
     """Empty the projections; the partitions to replay and the offsets they are read up to
     (where they stand just after)."""
     async with unit_of_work(sessions) as session:
         await empty(session, refdata_dir)
-    return await _plan(bootstrap_servers)
+    return await _plan(kafka)
 
 
 async def replay_part(
     sessions: async_sessionmaker[AsyncSession],
-    bootstrap_servers: str,
+    kafka: Kafka,
     plan: Plan,
     *,
     batch: int,
@@ -106,13 +107,13 @@ async def replay_part(
         async with asyncio.TaskGroup() as tasks:
             for lane in lanes:
                 tasks.create_task(write(lane))
-            tasks.create_task(_read(bootstrap_servers, plan, batch, lane_of, lanes))
+            tasks.create_task(_read(kafka, plan, batch, lane_of, lanes))
     return read
 
 
-def _consumer(bootstrap_servers: str) -> AIOKafkaConsumer:
+def _consumer(kafka: Kafka) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers,
+        **cluster_of(kafka).client(),
         group_id=None,
         auto_offset_reset="earliest",  # a partition's position starts at its beginning
         enable_auto_commit=False,
@@ -122,9 +123,9 @@ def _consumer(bootstrap_servers: str) -> AIOKafkaConsumer:
     )
 
 
-async def _plan(bootstrap_servers: str) -> Plan:
+async def _plan(kafka: Kafka) -> Plan:
     """Every partition of the replayed topics that holds events, and where it ends now."""
-    consumer = _consumer(bootstrap_servers)
+    consumer = _consumer(kafka)
     await consumer.start()
     try:
         # the cluster's metadata as fetched (the client's own holds only subscribed topics)
@@ -151,7 +152,7 @@ async def _derive(sessions: async_sessionmaker[AsyncSession], case_ids: list[str
 
 
 async def _read(
-    bootstrap_servers: str,
+    kafka: Kafka,
     plan: Plan,
     batch: int,
     lane_of: dict[TopicPartition, int],
@@ -159,7 +160,7 @@ async def _read(
 ) -> None:
     """The partitions of `plan` from their beginning up to their planned end, decoded, in
     batches of `batch` events per lane; None to each lane after its last."""
-    consumer = _consumer(bootstrap_servers)
+    consumer = _consumer(kafka)
     await consumer.start()
     try:
         remaining = set(plan)

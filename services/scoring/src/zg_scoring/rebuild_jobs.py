@@ -114,12 +114,12 @@ def child_env(settings: ScoringSettings) -> dict[str, str]:
     env.update(
         {
             "DATABASE_URL": settings.database_url,
-            "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
             "ZG_REFDATA_DIR": str(settings.refdata_dir),
             "ZG_ENVIRONMENT": settings.environment,
             "ZG_SCORING_REPLAY_BATCH": str(settings.replay_batch),
         }
     )
+    env.update(settings.kafka_environment())  # the brokers and the connection's security
     if settings.replay_processes is not None:
         env["ZG_SCORING_REPLAY_PROCESSES"] = str(settings.replay_processes)
     return env

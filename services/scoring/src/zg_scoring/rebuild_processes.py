@@ -61,7 +61,7 @@ def run(
         engine = create_engine(settings, application_name="zg-scoring-rebuild")
         try:
             sessions = create_sessionmaker(engine)
-            return await prepare(sessions, settings.kafka_bootstrap_servers, settings.refdata_dir)
+            return await prepare(sessions, settings.kafka, settings.refdata_dir)
         finally:
             await engine.dispose()
 
@@ -158,7 +158,7 @@ def _replay_in_child(
         try:
             await replay_part(
                 create_sessionmaker(engine),
-                settings.kafka_bootstrap_servers,
+                settings.kafka,
                 plan,
                 batch=settings.replay_batch,
                 progress=progress,
