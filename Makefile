@@ -14,7 +14,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install chromium run infra test lint format unit integration e2e dataset contracts policy redrive chaos bench clean
+.PHONY: help install chromium pgbouncer run infra test lint format unit integration e2e dataset contracts policy redrive chaos bench clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -36,13 +36,18 @@ $(WEB)/node_modules/.installed: $(WEB)/package.json $(WEB)/package-lock.json
 
 install: $(VENV)/.synced $(WEB)/node_modules/.installed ## install Python 3.11 packages from uv.lock into .venv, and the web assets from web/package-lock.json
 
-# the browser of the end-to-end tests: Debian's package (Playwright drives it; it downloads no
-# browser of its own)
+# Debian's packages some tests need, installed when missing: the browser of the end-to-end
+# tests (Playwright drives it; it downloads no browser of its own) and the connection pooler
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+define apt_install
+@command -v $(1) >/dev/null || [ -x /usr/sbin/$(1) ] || { echo "installing Debian's $(1) ($(2))"; \
+  $(SUDO) apt-get install -y -q $(1) >/dev/null || { $(SUDO) apt-get update -q >/dev/null \
+  && $(SUDO) apt-get install -y -q $(1) >/dev/null; }; }
+endef
 chromium: ## install Debian's chromium for the browser tests when missing
-	@command -v chromium >/dev/null || { echo "installing Debian's chromium (browser tests)"; \
-	  $(SUDO) apt-get install -y -q chromium >/dev/null || { $(SUDO) apt-get update -q >/dev/null \
-	  && $(SUDO) apt-get install -y -q chromium >/dev/null; }; }
+	$(call apt_install,chromium,browser tests)
+pgbouncer: ## install Debian's PgBouncer for the pooler test when missing
+	$(call apt_install,pgbouncer,the pooler test)
 
 run: install ## start PostgreSQL, Kafka, every service and the gateway; Ctrl-C stops everything
 	$(PY) -m zg_local run
@@ -50,7 +55,7 @@ run: install ## start PostgreSQL, Kafka, every service and the gateway; Ctrl-C s
 infra: install ## start only PostgreSQL and Kafka (for running services by hand)
 	$(PY) -m zg_local infra
 
-test: install chromium lint ## lint, then unit, integration and end-to-end tests on a real PostgreSQL and Kafka
+test: install chromium pgbouncer lint ## lint, then unit, integration and end-to-end tests on a real PostgreSQL and Kafka
 	$(PY) -m pytest tests
 
 # their own database, broker and two replicas of the platform (ports 10000-10105, 17432, 21092)
@@ -60,7 +65,7 @@ chaos: install ## fault tests under load: kill -9 each service, broker away 60 s
 unit: install ## unit tests only (no I/O)
 	$(PY) -m pytest tests/unit
 
-integration: install ## integration tests (real PostgreSQL and Kafka)
+integration: install pgbouncer ## integration tests (real PostgreSQL and Kafka)
 	$(PY) -m pytest tests/integration
 
 e2e: install chromium ## end-to-end tests through the gateway (and in Chromium)

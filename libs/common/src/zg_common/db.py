@@ -163,14 +163,21 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
 
 
-async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """FastAPI dependency for a route that only reads: its statements run without a transaction
-    (autocommit), so the read pays no BEGIN and no COMMIT — two of a case read's five round
-    trips, each a turn of a busy event loop (`zg_event_loop_lag_seconds`). Each statement sees
-    the database at its own moment rather than one snapshot. A write through it would commit
-    at once: only GET routes take it (`tests/unit/test_service_layout.py`)."""
-    async with request.app.state.runtime.sessions() as session:
+@asynccontextmanager
+async def reading(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session whose statements run without a transaction (autocommit): no BEGIN and no
+    COMMIT. Each statement sees the database at its own moment rather than one snapshot, and a
+    write through it would commit at once: for reads only."""
+    async with sessions() as session:
         await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        yield session
+
+
+async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """FastAPI dependency for a route that only reads (`reading`): it pays no BEGIN and no
+    COMMIT — two of a case read's five round trips, each a turn of a busy event loop
+    (`zg_event_loop_lag_seconds`). Only GET routes take it (`tests/unit/test_service_layout.py`)."""
+    async with reading(request.app.state.runtime.sessions) as session:
         yield session
 
 
