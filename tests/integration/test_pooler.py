@@ -156,10 +156,11 @@ async def test_the_platform_s_statements_work_behind_a_session_pooler(
             async def reads(count: int) -> int:
                 """Reads without a transaction, many at once, on every pooled connection."""
                 async with reading(sessions) as session:
-                    total = 0
-                    for _ in range(count):
-                        total = await session.scalar(select(func.count()).select_from(applied))
-                    return int(total or 0)
+                    totals = [
+                        await session.scalar(select(func.count()).select_from(applied))
+                        for _ in range(count)
+                    ]
+                    return int(totals[-1] or 0)
 
             async def all_applied() -> bool | None:
                 counts = await asyncio.gather(*(reads(5) for _ in range(6)))
