@@ -59,6 +59,24 @@ def test_compose_gives_each_process_only_the_secrets_it_uses() -> None:
                 assert secret not in env, f"{name} does not use {secret}"
 
 
+def test_the_brokers_data_is_on_its_volume() -> None:
+    kafka = compose()["services"]["kafka"]
+    log_dirs = kafka["environment"]["KAFKA_LOG_DIRS"]
+    mounted = {v.split(":")[1] for v in kafka["volumes"]}
+    assert log_dirs in mounted, "unset, the image writes to /tmp and loses the topics"
+
+
+def test_compose_passes_the_kafka_cluster_settings_make_run_reads() -> None:
+    from zg_common.settings import CommonSettings
+
+    env = compose()["services"]["intake"]["environment"]
+    names = set(CommonSettings().kafka_environment())
+    passed = {n for n in env if n.startswith(("ZG_KAFKA_", "KAFKA_"))}
+    optional = {"ZG_KAFKA_SSL_CAFILE", "ZG_KAFKA_SSL_CERTFILE", "ZG_KAFKA_SSL_KEYFILE"}
+    optional |= {"ZG_KAFKA_MIN_INSYNC_REPLICAS", "ZG_KAFKA_TOPIC_PARTITIONS", "ZG_KAFKA_PARTITIONS"}
+    assert names - optional <= passed, names - optional - passed
+
+
 def test_dockerfile_copies_what_exists() -> None:
     for line in DOCKERFILE.read_text().splitlines():
         if line.startswith("COPY ") and "--from" not in line:
