@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from multiprocessing.process import BaseProcess
 from multiprocessing.sharedctypes import Synchronized
 
+from zg_common import cpus
 from zg_common.db import create_engine, create_sessionmaker
 from zg_scoring.config import ScoringSettings
 from zg_scoring.rebuild import REPLAY_GC, Plan, prepare, replay_part
@@ -26,10 +27,11 @@ class ReplayFailed(RuntimeError):
 
 def processes_for(plan: Plan, wanted: int | None) -> int:
     """How many processes replay `plan`: `wanted` (the setting), else two per CPU this
-    process may use (each waits on PostgreSQL about half its time: measured, three processes on
-    two cores replay faster than two), never more than the partition numbers to share."""
+    process may use, its container's limit included (each waits on PostgreSQL about half its
+    time: measured, three processes on two cores replay faster than two), never more than the
+    partition numbers to share."""
     if wanted is None:
-        wanted = 2 * len(os.sched_getaffinity(0))
+        wanted = 2 * cpus.available()
     return max(1, min(wanted, len({tp.partition for tp in plan})))
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import os
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -16,6 +15,7 @@ from typing import Protocol
 from sqlalchemy import delete, insert, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zg_common import cpus
 from zg_common.authz import Scope
 from zg_common.contracts.patrol import (
     OfficerTasksAssigned,
@@ -89,7 +89,7 @@ async def generate(runtime: PatrolRuntime, day: date, by: str) -> PlanRun:
     visits = [v for v in requirements.visits(day, points) if v.id not in settled]
     visits += [m for m in makeups(day, owed, points, requirements) if m.id not in settled]
     visits = [v for v in visits if v.window_end > now]
-    workers = settings.plan_workers or os.cpu_count() or 1
+    workers = settings.plan_workers or cpus.available()
     plan = await asyncio.to_thread(
         plan_day,
         day,
