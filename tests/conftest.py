@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -59,15 +60,45 @@ def docker_available() -> bool:
         return False
 
 
-def _containers() -> Iterator[Infra]:
-    from testcontainers.community.kafka import KafkaContainer
-    from testcontainers.community.postgres import PostgresContainer
+def compose_service(name: str) -> dict[str, Any]:
+    """A service of deploy/compose.yaml: the tests' containers run what compose runs."""
+    import yaml
 
+    services = yaml.safe_load((REPO / "deploy" / "compose.yaml").read_text())["services"]
+    service: dict[str, Any] = services[name]
+    return service
+
+
+def kafka_container_spec(host_port: int) -> tuple[str, dict[str, str]]:
+    """Apache Kafka's image, KRaft on one node, as compose runs it, with its listener
+    advertised at the host port it is published on (a broker hands clients that address)."""
+    broker = compose_service("kafka")
+    env = {k: str(v) for k, v in broker["environment"].items()}
+    env["KAFKA_ADVERTISED_LISTENERS"] = f"PLAINTEXT://127.0.0.1:{host_port}"
+    env.pop("KAFKA_LOG_DIRS")  # the container's own disk: it lives as long as the session
+    return str(broker["image"]), env
+
+
+def kafka_container(host_port: int) -> Any:
+    from testcontainers.core.container import DockerContainer
+
+    image, env = kafka_container_spec(host_port)
+    return DockerContainer(image).with_envs(**env).with_bind_ports(9092, host_port)
+
+
+def _containers() -> Iterator[Infra]:
+    from testcontainers.community.postgres import PostgresContainer
+    from testcontainers.core.waiting_utils import wait_for_logs
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        kafka_port = int(probe.getsockname()[1])
     with (
-        PostgresContainer("postgres:16-alpine", driver="asyncpg") as pg,
-        KafkaContainer("confluentinc/cp-kafka:7.7.1").with_kraft() as kafka,
+        PostgresContainer(compose_service("postgres")["image"], driver="asyncpg") as pg,
+        kafka_container(kafka_port) as kafka,
     ):
-        yield Infra(pg.get_connection_url(), kafka.get_bootstrap_server())
+        wait_for_logs(kafka, "Kafka Server started", timeout=120)
+        yield Infra(pg.get_connection_url(), f"127.0.0.1:{kafka_port}")
 
 
 def _local() -> Iterator[Infra]:

@@ -77,6 +77,16 @@ def test_compose_passes_the_kafka_cluster_settings_make_run_reads() -> None:
     assert names - optional <= passed, names - optional - passed
 
 
+def test_testcontainers_run_the_broker_compose_runs() -> None:
+    from tests.conftest import kafka_container_spec
+
+    image, env = kafka_container_spec(39092)
+    assert image == compose()["services"]["kafka"]["image"]
+    assert image.startswith("apache/kafka:"), "Apache Kafka, as make run runs"
+    assert env["KAFKA_ADVERTISED_LISTENERS"] == "PLAINTEXT://127.0.0.1:39092"
+    assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
+
+
 def test_dockerfile_copies_what_exists() -> None:
     for line in DOCKERFILE.read_text().splitlines():
         if line.startswith("COPY ") and "--from" not in line:
