@@ -33,4 +33,8 @@ ENV PATH=/app/.venv/bin:$PATH PYTHONUNBUFFERED=1 ZG_REFDATA_DIR=/app/deploy/data
     ZG_WEB_DIR=/app/web/node_modules ZG_GATEWAY_OPS_DIR=/app/web/ops
 USER zongguan
 EXPOSE 8000
+# the process's own readiness (standard library only: no curl in a slim image); compose and the
+# chart point each service at its port's /readyz with ZG_PROBE_URL
+HEALTHCHECK --interval=10s --timeout=5s --start-period=90s --retries=3 \
+    CMD ["python", "-m", "zg_common.probe"]
 CMD ["uvicorn", "--factory", "zg_gateway.main:create_app", "--host", "0.0.0.0", "--port", "8000"]

@@ -87,6 +87,20 @@ def test_testcontainers_run_the_broker_compose_runs() -> None:
     assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
 
 
+def test_every_process_is_checked_and_the_gateway_waits_for_the_services() -> None:
+    services = compose()["services"]
+    cfg = LocalConfig.from_env()
+    assert 'CMD ["python", "-m", "zg_common.probe"]' in DOCKERFILE.read_text()
+    waits = services["gateway"]["depends_on"]
+    for svc in cfg.services:
+        command = services[svc.name]["command"]
+        port = command[command.index("--port") + 1]
+        url = services[svc.name]["environment"]["ZG_PROBE_URL"]
+        assert url == f"http://127.0.0.1:{port}/readyz", svc.name
+        assert waits[svc.name] == {"condition": "service_healthy"}, svc.name
+    assert {"postgres", "kafka"} <= set(waits)
+
+
 def test_dockerfile_copies_what_exists() -> None:
     for line in DOCKERFILE.read_text().splitlines():
         if line.startswith("COPY ") and "--from" not in line:
