@@ -334,21 +334,30 @@ async def test_admins_manage_accounts_and_the_first_admin_comes_from_the_cli(
     )
     assert problem_code(relogin, 401) == "login_failed"
 
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "zg_gateway",
-        "create-admin",
-        "--username",
-        "first-admin",
-        env={
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "ZG_ADMIN_PASSWORD": "another-long-password",
-        },
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await proc.communicate()
-    assert proc.returncode == 0, out.decode()
+    async def create_admin(*flags: str) -> tuple[int | None, str]:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "zg_gateway",
+            "create-admin",
+            "--username",
+            "first-admin",
+            *flags,
+            env={
+                **os.environ,
+                "DATABASE_URL": database_url,
+                "ZG_ADMIN_PASSWORD": "another-long-password",
+            },
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        out, _ = await proc.communicate()
+        return proc.returncode, out.decode()
+
+    code, out = await create_admin()
+    assert code == 0, out
     await login(client, "first-admin", "another-long-password")
+    # again: taken; unless told that an existing account is fine (compose runs it every start)
+    assert (await create_admin())[0] == 1
+    code, out = await create_admin("--exists-ok")
+    assert code == 0 and "exists already" in out, out

@@ -101,6 +101,21 @@ def test_every_process_is_checked_and_the_gateway_waits_for_the_services() -> No
     assert {"postgres", "kafka"} <= set(waits)
 
 
+def test_compose_makes_the_first_administrator_at_every_start() -> None:
+    admin = compose()["services"]["admin"]
+    assert admin["command"][:4] == ["python", "-m", "zg_gateway", "create-admin"]
+    assert "--exists-ok" in admin["command"]
+    assert admin["environment"]["ZG_ADMIN_PASSWORD"].startswith("${ZG_ADMIN_PASSWORD:?")
+    assert admin["restart"] == "no"
+
+
+def test_the_metrics_are_not_on_the_public_port() -> None:
+    services = compose()["services"]
+    for name in ("intake", "routing", "patrol", "scoring", "video-index", "gateway"):
+        assert services[name]["environment"]["ZG_METRICS_PORT"] == "9100", name
+        assert not any("9100" in p for p in services[name].get("ports", [])), name
+
+
 def test_dockerfile_copies_what_exists() -> None:
     for line in DOCKERFILE.read_text().splitlines():
         if line.startswith("COPY ") and "--from" not in line:

@@ -61,3 +61,47 @@ async def test_a_start_up_that_fails_leaves_nothing_running(
         async with vitals.watched(lifespan)(object()):
             pass
     assert watchers() == []
+
+
+async def test_with_a_metrics_port_the_metrics_leave_the_app_s_port() -> None:
+    import socket
+    import urllib.error
+    import urllib.request
+
+    import httpx
+
+    from zg_common.app import create_base_app
+    from zg_common.settings import CommonSettings
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        yield
+
+    def scrape() -> bytes:
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            return bytes(response.read())
+
+    settings = CommonSettings(metrics_port=port)
+    app = create_base_app(
+        settings, name="t", title="t", description="t", version="0", lifespan=lifespan
+    )
+    async with app.router.lifespan_context(app):
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+        async with client:
+            assert (await client.get("/metrics")).status_code == 404  # not on the public port
+            assert (await client.get("/healthz")).status_code == 200
+        assert b"zg_event_loop_lag_seconds" in await asyncio.to_thread(scrape)
+    with pytest.raises(urllib.error.URLError):
+        await asyncio.to_thread(scrape)  # closed with the app
+
+    default = create_base_app(
+        CommonSettings(), name="t", title="t", description="t", version="0", lifespan=lifespan
+    )
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=default), base_url="http://t")
+    async with client:
+        assert (await client.get("/metrics")).status_code == 200  # make run: on the app's port

@@ -1,5 +1,7 @@
 """`python -m zg_gateway create-admin --username NAME`: the first administrator of a deployment
-(no demo accounts exist in production). The password comes from ZG_ADMIN_PASSWORD or a prompt."""
+(no demo accounts exist in production). The password comes from ZG_ADMIN_PASSWORD or a prompt.
+With `--exists-ok` an account of that name already there is success (compose and the chart run
+it at every start)."""
 
 from __future__ import annotations
 
@@ -41,6 +43,9 @@ def main() -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     create = sub.add_parser("create-admin", help="create an administrator account")
     create.add_argument("--username", required=True)
+    create.add_argument(
+        "--exists-ok", action="store_true", help="succeed when the account exists already"
+    )
     args = parser.parse_args()
     password = os.environ.get("ZG_ADMIN_PASSWORD") or getpass.getpass("password: ")
     if len(password) < 12:
@@ -49,6 +54,9 @@ def main() -> int:
     try:
         asyncio.run(create_admin(args.username, password))
     except ProblemError as exc:
+        if args.exists_ok and exc.instance_code == "username_taken":
+            print(f"administrator {args.username!r} exists already")
+            return 0
         print(exc.detail, file=sys.stderr)
         return 1
     print(f"administrator {args.username!r} created")

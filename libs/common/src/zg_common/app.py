@@ -149,7 +149,11 @@ def create_base_app(
         title=title,
         description=description,
         version=version,
-        lifespan=vitals.watched(lifespan) if lifespan is not None else None,
+        lifespan=(
+            vitals.watched(lifespan, metrics_port=settings.metrics_port)
+            if lifespan is not None
+            else None
+        ),
         docs_url=None,  # served below, without a CDN
         redoc_url=None,
     )
@@ -167,9 +171,11 @@ def create_base_app(
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": name}
 
-    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", response_class=Response)
-    async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    if settings.metrics_port is None:  # else served on their own port (zg_common.vitals)
+
+        @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", response_class=Response)
+        async def metrics() -> Response:
+            return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     swagger_ui(app, settings.web_dir / "swagger-ui-dist", title)
     return app

@@ -92,6 +92,11 @@ class CommonSettings(BaseSettings):
     kafka_create_topics: bool = Field(
         default=True, validation_alias=AliasChoices("ZG_KAFKA_CREATE_TOPICS")
     )
+    # the Prometheus metrics on a port of their own instead of the app's /metrics (compose and
+    # the chart: only Prometheus reaches that port; make run keeps /metrics on the app's port)
+    metrics_port: int | None = Field(
+        default=None, ge=1, le=65535, validation_alias=AliasChoices("ZG_METRICS_PORT")
+    )
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("ZG_LOG_LEVEL"))
     log_format: Literal["json", "console"] = Field(
         default="json", validation_alias=AliasChoices("ZG_LOG_FORMAT")
