@@ -14,7 +14,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install chromium pgbouncer run infra test lint format unit integration e2e dataset contracts policy redrive chaos bench clean
+.PHONY: help install chromium pgbouncer nginx run infra test lint format unit integration e2e dataset contracts policy redrive chaos bench clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -37,7 +37,8 @@ $(WEB)/node_modules/.installed: $(WEB)/package.json $(WEB)/package-lock.json
 install: $(VENV)/.synced $(WEB)/node_modules/.installed ## install Python 3.11 packages from uv.lock into .venv, and the web assets from web/package-lock.json
 
 # Debian's packages some tests need, installed when missing: the browser of the end-to-end
-# tests (Playwright drives it; it downloads no browser of its own) and the connection pooler
+# tests (Playwright drives it; it downloads no browser of its own), the connection pooler and
+# the front proxy
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 define apt_install
 @command -v $(1) >/dev/null || [ -x /usr/sbin/$(1) ] || { echo "installing Debian's $(1) ($(2))"; \
@@ -48,6 +49,8 @@ chromium: ## install Debian's chromium for the browser tests when missing
 	$(call apt_install,chromium,browser tests)
 pgbouncer: ## install Debian's PgBouncer for the pooler test when missing
 	$(call apt_install,pgbouncer,the pooler test)
+nginx: ## install Debian's nginx for the front proxy's test when missing
+	$(call apt_install,nginx,the front proxy's test)
 
 run: install ## start PostgreSQL, Kafka, every service and the gateway; Ctrl-C stops everything
 	$(PY) -m zg_local run
@@ -55,7 +58,7 @@ run: install ## start PostgreSQL, Kafka, every service and the gateway; Ctrl-C s
 infra: install ## start only PostgreSQL and Kafka (for running services by hand)
 	$(PY) -m zg_local infra
 
-test: install chromium pgbouncer lint ## lint, then unit, integration and end-to-end tests on a real PostgreSQL and Kafka
+test: install chromium pgbouncer nginx lint ## lint, then unit, integration and end-to-end tests on a real PostgreSQL and Kafka
 	$(PY) -m pytest tests
 
 # their own database, broker and two replicas of the platform (ports 10000-10105, 17432, 21092)
@@ -65,7 +68,7 @@ chaos: install ## fault tests under load: kill -9 each service, broker away 60 s
 unit: install ## unit tests only (no I/O)
 	$(PY) -m pytest tests/unit
 
-integration: install pgbouncer ## integration tests (real PostgreSQL and Kafka)
+integration: install pgbouncer nginx ## integration tests (real PostgreSQL and Kafka)
 	$(PY) -m pytest tests/integration
 
 e2e: install chromium ## end-to-end tests through the gateway (and in Chromium)

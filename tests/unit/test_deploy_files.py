@@ -116,6 +116,19 @@ def test_the_metrics_are_not_on_the_public_port() -> None:
         assert not any("9100" in p for p in services[name].get("ports", [])), name
 
 
+def test_the_gateway_trusts_forwarded_addresses_from_the_front_proxy_only() -> None:
+    services = compose()["services"]
+    proxy, gateway = services["proxy"], services["gateway"]
+    address = proxy["networks"]["edge"]["ipv4_address"]
+    trusted = json.loads(gateway["environment"]["ZG_GATEWAY_TRUSTED_PROXIES"])
+    assert trusted == [f"{address}/32"], "the proxy's address, not the network's"
+    assert "--no-proxy-headers" in gateway["command"]  # uvicorn's own trust stays off
+    for mount in proxy["volumes"]:
+        source = mount.split(":")[0]
+        assert (COMPOSE.parent / source).exists(), source
+    assert proxy["profiles"] == ["proxy"]
+
+
 def test_dockerfile_copies_what_exists() -> None:
     for line in DOCKERFILE.read_text().splitlines():
         if line.startswith("COPY ") and "--from" not in line:
