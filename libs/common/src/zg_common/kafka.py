@@ -191,7 +191,7 @@ async def connect_producer(
                 log.error(str(exc), extra={"retry_in_s": delay})
             else:
                 log.warning(
-                    "kafka not reachable yet", extra={"error": repr(exc), "retry_in_s": delay}
+                    "kafka not ready yet", extra={"error": repr(exc), "retry_in_s": delay}
                 )
             if on_retry is not None:
                 on_retry()
