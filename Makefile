@@ -14,7 +14,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install chromium pgbouncer nginx run infra test lint format unit integration e2e dataset contracts policy redrive chaos bench clean
+.PHONY: help install chromium pgbouncer nginx composecheck run infra test lint format unit integration e2e dataset contracts policy redrive chaos bench clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -52,13 +52,21 @@ pgbouncer: ## install Debian's PgBouncer for the pooler test when missing
 nginx: ## install Debian's nginx for the front proxy's test when missing
 	$(call apt_install,nginx,the front proxy's test)
 
+# deploy/compose.yaml loaded as Docker Compose v2 loads it (compose-spec/compose-go, from the
+# Go module proxy on the first build), for the test that validates it; no Docker needed
+COMPOSECHECK := $(TOOLS)/bin/composecheck
+$(COMPOSECHECK): $(wildcard deploy/tools/composecheck/*.go deploy/tools/composecheck/go.*)
+	@command -v go >/dev/null || { echo "Go is needed to build the compose checker"; exit 1; }
+	cd deploy/tools/composecheck && go build -o $(abspath $(COMPOSECHECK)) .
+composecheck: $(COMPOSECHECK) ## build the compose file's checker (.tools/bin/composecheck)
+
 run: install ## start PostgreSQL, Kafka, every service and the gateway; Ctrl-C stops everything
 	$(PY) -m zg_local run
 
 infra: install ## start only PostgreSQL and Kafka (for running services by hand)
 	$(PY) -m zg_local infra
 
-test: install chromium pgbouncer nginx lint ## lint, then unit, integration and end-to-end tests on a real PostgreSQL and Kafka
+test: install chromium pgbouncer nginx composecheck lint ## lint, then unit, integration and end-to-end tests on a real PostgreSQL and Kafka
 	$(PY) -m pytest tests
 
 # their own database, broker and two replicas of the platform (ports 10000-10105, 17432, 21092)
@@ -68,7 +76,7 @@ chaos: install ## fault tests under load: kill -9 each service, broker away 60 s
 unit: install ## unit tests only (no I/O)
 	$(PY) -m pytest tests/unit
 
-integration: install pgbouncer nginx ## integration tests (real PostgreSQL and Kafka)
+integration: install pgbouncer nginx composecheck ## integration tests (real PostgreSQL and Kafka)
 	$(PY) -m pytest tests/integration
 
 e2e: install chromium ## end-to-end tests through the gateway (and in Chromium)
