@@ -190,9 +190,7 @@ async def connect_producer(
             if isinstance(exc, TopicsMissing):  # a release step not done yet: say what is missing
                 log.error(str(exc), extra={"retry_in_s": delay})
             else:
-                log.warning(
-                    "kafka not ready yet", extra={"error": repr(exc), "retry_in_s": delay}
-                )
+                log.warning("kafka not ready yet", extra={"error": repr(exc), "retry_in_s": delay})
             if on_retry is not None:
                 on_retry()
             with contextlib.suppress(Exception):
