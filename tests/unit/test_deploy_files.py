@@ -129,6 +129,24 @@ def test_the_gateway_trusts_forwarded_addresses_from_the_front_proxy_only() -> N
     assert proxy["profiles"] == ["proxy"]
 
 
+def test_the_release_migrates_and_the_services_use_rows_only() -> None:
+    services = compose()["services"]
+    migrate = services["migrate"]
+    assert migrate["command"] == ["python", "-m", "zg_common.migrate", "all"]
+    assert migrate["environment"]["DATABASE_URL"].startswith("postgresql+asyncpg://zongguan:")
+    assert migrate["environment"]["ZG_DB_RUNTIME_ROLE"] == "zongguan_app"
+    assert "migrate" not in migrate["depends_on"]
+    for name in ("intake", "routing", "patrol", "scoring", "video-index", "gateway", "admin"):
+        env = services[name]["environment"]
+        assert env["DATABASE_URL"].startswith("postgresql+asyncpg://zongguan_app:"), name
+        assert env["ZG_MIGRATE_ON_START"] == "false", name
+    for name in ("intake", "routing", "patrol", "scoring", "video-index", "admin"):
+        waits = services[name]["depends_on"]["migrate"]
+        assert waits == {"condition": "service_completed_successfully"}, name
+    init = services["postgres"]["volumes"][1].split(":")[0]
+    assert "CREATE ROLE zongguan_app" in (COMPOSE.parent / init).read_text()
+
+
 def test_dockerfile_copies_what_exists() -> None:
     for line in DOCKERFILE.read_text().splitlines():
         if line.startswith("COPY ") and "--from" not in line:

@@ -23,7 +23,7 @@ async def create_admin(username: str, password: str) -> None:
     settings = GatewaySettings()
     engine = create_engine(settings, application_name="zg-gateway-cli")
     try:
-        await migrate.upgrade(engine, migrate.find_migrations(__file__), SCHEMA)
+        await migrate.at_start(engine, __file__, SCHEMA, settings)  # or checks the job did
         async with unit_of_work(create_sessionmaker(engine)) as session:
             await accounts.create_account(
                 session,

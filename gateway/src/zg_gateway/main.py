@@ -185,7 +185,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             ),
         )
         try:
-            await migrate.upgrade(engine, migrate.find_migrations(__file__), SCHEMA)
+            await migrate.at_start(engine, __file__, SCHEMA, settings)
             sessions = create_sessionmaker(engine)
             revoked = Revocations()
             await revoked.read(sessions)

@@ -348,7 +348,7 @@ def create_service_app(settings: SettingsT, spec: ServiceSpec[SettingsT, StateT]
         )
         app.state.runtime = runtime
         try:
-            await migrate.upgrade(engine, migrate.find_migrations(spec.package_file), spec.schema)
+            await migrate.at_start(engine, spec.package_file, spec.schema, settings)
             for hook in spec.on_startup:
                 await hook(runtime)
             runtime.tasks.append(asyncio.create_task(_start_messaging(runtime)))

@@ -92,6 +92,16 @@ class CommonSettings(BaseSettings):
     kafka_create_topics: bool = Field(
         default=True, validation_alias=AliasChoices("ZG_KAFKA_CREATE_TOPICS")
     )
+    # migrations at start (make run), or only by the release's `python -m zg_common.migrate`
+    # (compose, the chart) with the services under a role granted their rows only
+    migrate_on_start: bool = Field(
+        default=True, validation_alias=AliasChoices("ZG_MIGRATE_ON_START")
+    )
+    db_runtime_role: str | None = Field(
+        default=None,
+        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+        validation_alias=AliasChoices("ZG_DB_RUNTIME_ROLE"),
+    )
     # the Prometheus metrics on a port of their own instead of the app's /metrics (compose and
     # the chart: only Prometheus reaches that port; make run keeps /metrics on the app's port)
     metrics_port: int | None = Field(
