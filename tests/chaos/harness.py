@@ -27,7 +27,7 @@ import httpx
 
 from tests.conftest import REPO
 from zg_local.config import SECRET_FILES, LocalConfig
-from zg_local.kafka import LocalKafka
+from zg_local.kafka import LocalKafka, SecuredListener
 from zg_local.postgres import LocalPostgres
 from zg_local.procs import die_with_parent
 from zg_local.readiness import platform_ready
@@ -58,6 +58,8 @@ class Infra:
 
     folder: Path
     cfg: LocalConfig
+    # a SASL_SSL listener with an authorizer beside the plain one (the cluster settings' test)
+    secured: SecuredListener | None = None
     pg: LocalPostgres = field(init=False)
     kafka: LocalKafka = field(init=False)
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
@@ -69,6 +71,7 @@ class Infra:
             self.cfg.kafka_libs,
             self.cfg.kafka_port,
             self.cfg.kafka_controller_port,
+            secured=self.secured,
         )
 
     @property
