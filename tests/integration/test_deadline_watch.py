@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -92,9 +93,17 @@ async def test_each_deadline_is_announced_once_however_many_watch(
         await session.execute(delete(TrackedCase).where(TrackedCase.number.like("WATCH-%")))
         session.add_all(cases.values())
 
+    def counted(kind: str) -> float:
+        value = REGISTRY.get_sample_value("zg_case_deadlines_total", {"kind": kind})
+        return value or 0.0
+
+    before = {kind: counted(kind) for kind in ("warned", "overdue")}
     counts = await asyncio.gather(*(check_deadlines(sessions, now=NOW) for _ in range(4)))
     assert sum(counts) == 3, "warn + overdue for the overdue case, warn for the near one"
     assert await check_deadlines(sessions, now=NOW) == 0, "a second pass finds nothing new"
+    # what the SLA alert reads: each announcement counted once, by kind
+    assert counted("warned") - before["warned"] == 2
+    assert counted("overdue") - before["overdue"] == 1
 
     said = await announcements(routing_engine)
     assert sorted(said[str(cases["overdue"].case_id)]) == ["deadline_approached", "overdue"]

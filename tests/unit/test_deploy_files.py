@@ -176,14 +176,21 @@ def test_every_alert_rule_reads_a_metric_the_platform_exports() -> None:
     from prometheus_client import REGISTRY
 
     for module in ("zg_common.http", "zg_common.outbox", "zg_common.consumer",
-                   "zg_common.redrive", "zg_gateway.ratelimit"):  # fmt: skip
+                   "zg_common.redrive", "zg_gateway.ratelimit",
+                   "zg_routing.deadlines"):  # fmt: skip
         importlib.import_module(module)
     exported: set[str] = set()
     for metric in REGISTRY.collect():
         exported |= {metric.name, f"{metric.name}_total", f"{metric.name}_bucket"}
     document = yaml.safe_load((REPO / "deploy" / "prometheus" / "alerts.yaml").read_text())
     rules = [rule for group in document["groups"] for rule in group["rules"]]
-    assert {r["alert"] for r in rules} >= {"DeadLettersWaiting", "OutboxBacklog"}
+    assert {r["alert"] for r in rules} >= {
+        "DeadLettersWaiting",
+        "OutboxBacklog",
+        "ConsumerLagging",
+        "SlaOverdueSurge",
+        "ServerErrors",
+    }
     for rule in rules:
         assert rule["annotations"]["summary"] and rule["annotations"]["description"], rule
         assert rule["labels"]["severity"] in ("warning", "critical"), rule

@@ -20,6 +20,7 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from zg_common import brake
+from zg_common.consumer_lag import LagWatch
 from zg_common.consumer_spec import EVENTS_PROCESSED, POLL_RECORDS, fetch_settings
 from zg_common.consumer_spec import FOLLOWER_GATHER_MS as FOLLOWER_GATHER_MS
 from zg_common.consumer_spec import BatchHandler as BatchHandler
@@ -81,6 +82,7 @@ class IdempotentConsumer:
         self.spec = spec
         self.group_id = group_id or spec.name
         self.brake = brake.DeadLetterBrake(self.group_id, after=pause_after, pause_s=pause_s)
+        self.lag = LagWatch(self.group_id)
         self.sessions = sessions
         self.producer = producer
         self.max_attempts = max_attempts
@@ -133,6 +135,7 @@ class IdempotentConsumer:
                 batches = await self.consumer.getmany(
                     timeout_ms=1000, max_records=self.spec.max_records
                 )
+                await self.lag.observe(self.consumer)
                 # a partition moved to another member meanwhile: it takes its records there
                 owned = {tp: rs for tp, rs in batches.items() if tp in self.consumer.assignment()}
                 if not owned:

@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from prometheus_client import Counter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -20,6 +21,14 @@ from zg_routing.models import TrackedCase, outbox
 from zg_routing.runtime import RoutingRuntime
 
 BATCH = 200
+# announced deadlines, counted once their transaction committed: a surge of `overdue` is the
+# alert rule SlaOverdueSurge (deploy/prometheus/alerts.yaml)
+DEADLINES = Counter(
+    "zg_case_deadlines_total",
+    "Case deadlines announced by routing: warned (80 % of the limit), overdue, stage_overdue",
+    ["kind"],
+)
+KIND = {"warned_at": "warned", "overdue_at": "overdue", "stage_overdue_at": "stage_overdue"}
 
 
 def _disposal(contract: type[CaseDeadlineApproached | CaseOverdue]) -> Announce:
@@ -61,6 +70,7 @@ ANNOUNCEMENTS: tuple[tuple[str, str, str, Announce], ...] = (
 async def check_deadlines(sessions: async_sessionmaker[AsyncSession], *, now: datetime) -> int:
     """Announce what is due now; returns how many announcements were made."""
     announced = 0
+    by_kind: dict[str, int] = {}
     async with unit_of_work(sessions) as session:
         for running, flag, moment, announce in ANNOUNCEMENTS:
             due = getattr(TrackedCase, moment)
@@ -79,6 +89,9 @@ async def check_deadlines(sessions: async_sessionmaker[AsyncSession], *, now: da
                 setattr(case, flag, now)
                 await outbox.add(session, announce(case, now), subject=str(case.case_id))
                 announced += 1
+                by_kind[KIND[flag]] = by_kind.get(KIND[flag], 0) + 1
+    for kind, count in by_kind.items():  # committed
+        DEADLINES.labels(kind).inc(count)
     return announced
 
 
