@@ -53,3 +53,12 @@ async def test_it_reads_at_most_every_interval() -> None:
     await watch.observe(Client({tp: 10}, {tp: 0}))
     await watch.observe(Client({tp: 99}, {tp: 0}))
     assert lag("c") == 10
+
+
+async def test_a_client_that_cannot_say_is_no_reason_to_stop_consuming() -> None:
+    class Bare:
+        def assignment(self) -> set[TopicPartition]:
+            return {TopicPartition("d", 0)}
+
+    await LagWatch("test.lag", interval_s=0).observe(Bare())  # no last_stable_offset: no raise
+    assert lag("d") is None

@@ -35,17 +35,21 @@ class LagWatch:
             return
         self._next = now + self.interval_s
         behind: dict[str, int] = defaultdict(int)
-        for tp in client.assignment():
-            end = client.last_stable_offset(tp)
-            if end is None:
-                end = client.highwater(tp)
-            if end is None:  # no fetch answered for it yet
-                continue
-            try:
-                position = await client.position(tp)
-            except Exception:  # the partition moved away meanwhile
-                continue
-            behind[tp.topic] += max(0, end - position)
+        try:
+            assigned = list(client.assignment())
+            for tp in assigned:
+                end = client.last_stable_offset(tp)
+                if end is None:
+                    end = client.highwater(tp)
+                if end is None:  # no fetch answered for it yet
+                    continue
+                try:
+                    position = await client.position(tp)
+                except Exception:  # the partition moved away meanwhile
+                    continue
+                behind[tp.topic] += max(0, end - position)
+        except Exception:  # a metric never stops the consumer: the gauge keeps its values
+            return
         for topic in self._topics | behind.keys():
             LAG.labels(self.consumer, topic).set(behind.get(topic, 0))
         self._topics |= behind.keys()
