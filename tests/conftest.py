@@ -90,9 +90,9 @@ def _containers() -> Iterator[Infra]:
     from testcontainers.community.postgres import PostgresContainer
     from testcontainers.core.waiting_utils import wait_for_logs
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        kafka_port = int(probe.getsockname()[1])
+    from tests.helpers import free_port
+
+    kafka_port = free_port()
     with (
         PostgresContainer(compose_service("postgres")["image"], driver="asyncpg") as pg,
         kafka_container(kafka_port) as kafka,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import socket
 import uuid
 from collections.abc import Awaitable, Callable, Generator, Iterator
 from contextlib import contextmanager
@@ -55,6 +56,13 @@ PROXY_PATHS = frozenset({"/api/v1/{path:path}", "/open311/v2/{path:path}"})
 def sample_path(template: str) -> str:
     """A route's path with sample values ({name} and {name:converter} alike)."""
     return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: SAMPLE_PATH_VALUES[m.group(1)], template)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now (for a server a test starts itself)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def unique(prefix: str) -> str:

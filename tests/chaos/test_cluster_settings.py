@@ -30,8 +30,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from tests.chaos.harness import Infra, Replica
 from tests.conftest import REPO
-from tests.helpers import eventually
-from tests.integration.test_broker_crash import free_port
+from tests.helpers import eventually, free_port
 from zg_common.contracts import TOPICS
 from zg_common.db import to_asyncpg_dsn
 from zg_common.kafka import topics_with_dlq

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-import socket
 import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
@@ -24,7 +23,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from tests.conftest import REPO
-from tests.helpers import eventually, unique
+from tests.helpers import eventually, free_port, unique
 from zg_common.consumer import ConsumerSpec, IdempotentConsumer
 from zg_common.db import create_sessionmaker, unit_of_work
 from zg_common.events import CloudEvent, EventContract
@@ -43,12 +42,6 @@ class ParcelSent(EventContract):
     topic: ClassVar[str] = "test.parcel.crash"
     parcel_id: str
     at: datetime
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.asynccontextmanager

@@ -19,7 +19,7 @@ import pytest
 from aiohttp import web
 
 from tests.conftest import REPO
-from tests.integration.test_broker_crash import free_port
+from tests.helpers import free_port
 from zg_local.tls import make_tls
 
 pytestmark = pytest.mark.integration

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import re
 import secrets
-import socket
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -18,6 +17,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI, Request
 
+from tests.helpers import free_port
 from zg_common.identity import Identity, IdentitySigner, IdentityVerifier
 from zg_gateway.config import GatewaySettings
 from zg_gateway.main import create_app
@@ -25,12 +25,6 @@ from zg_gateway.main import create_app
 pytestmark = pytest.mark.integration
 
 JWT_SECRET = "integration-jwt-secret-0123456789abcdef"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.asynccontextmanager

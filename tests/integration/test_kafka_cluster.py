@@ -26,8 +26,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from tests.conftest import REPO
-from tests.helpers import eventually, unique
-from tests.integration.test_broker_crash import free_port
+from tests.helpers import eventually, free_port, unique
 from zg_common.consumer import ConsumerSpec, IdempotentConsumer
 from zg_common.contracts import TOPICS
 from zg_common.db import create_sessionmaker, unit_of_work

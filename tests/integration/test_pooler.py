@@ -26,8 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from tests.conftest import Infra
-from tests.helpers import eventually, unique
-from tests.integration.test_broker_crash import free_port
+from tests.helpers import eventually, free_port, unique
 from zg_common.consumer import ConsumerSpec, IdempotentConsumer
 from zg_common.db import create_engine, create_sessionmaker, reading, unit_of_work
 from zg_common.events import CloudEvent, EventContract

@@ -64,18 +64,16 @@ async def test_a_start_up_that_fails_leaves_nothing_running(
 
 
 async def test_with_a_metrics_port_the_metrics_leave_the_app_s_port() -> None:
-    import socket
     import urllib.error
     import urllib.request
 
     import httpx
 
+    from tests.helpers import free_port
     from zg_common.app import create_base_app
     from zg_common.settings import CommonSettings
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
+    port = free_port()
 
     @asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
