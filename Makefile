@@ -14,7 +14,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install chromium pgbouncer nginx composecheck run infra test lint format unit integration e2e dataset contracts policy redrive chaos bench clean
+.PHONY: help install chromium pgbouncer nginx composecheck helm run infra test lint format unit integration e2e dataset contracts policy redrive chaos bench clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -60,13 +60,21 @@ $(COMPOSECHECK): $(wildcard deploy/tools/composecheck/*.go deploy/tools/composec
 	cd deploy/tools/composecheck && go build -o $(abspath $(COMPOSECHECK)) .
 composecheck: $(COMPOSECHECK) ## build the compose file's checker (.tools/bin/composecheck)
 
+# Helm v4 from the Go module proxy (the first build takes minutes), for rendering the chart
+HELM_VERSION := v4.3.2
+HELM := $(TOOLS)/helm-$(HELM_VERSION)/helm
+$(HELM):
+	@command -v go >/dev/null || { echo "Go is needed to build helm"; exit 1; }
+	GOBIN=$(abspath $(TOOLS)/helm-$(HELM_VERSION)) go install helm.sh/helm/v4/cmd/helm@$(HELM_VERSION)
+helm: $(HELM) ## build helm into .tools/helm-<version> (renders deploy/helm/zongguan in the tests)
+
 run: install ## start PostgreSQL, Kafka, every service and the gateway; Ctrl-C stops everything
 	$(PY) -m zg_local run
 
 infra: install ## start only PostgreSQL and Kafka (for running services by hand)
 	$(PY) -m zg_local infra
 
-test: install chromium pgbouncer nginx composecheck lint ## lint, then unit, integration and end-to-end tests on a real PostgreSQL and Kafka
+test: install chromium pgbouncer nginx composecheck helm lint ## lint, then unit, integration and end-to-end tests on a real PostgreSQL and Kafka
 	$(PY) -m pytest tests
 
 # their own database, broker and two replicas of the platform (ports 10000-10105, 17432, 21092)
@@ -76,7 +84,7 @@ chaos: install ## fault tests under load: kill -9 each service, broker away 60 s
 unit: install ## unit tests only (no I/O)
 	$(PY) -m pytest tests/unit
 
-integration: install pgbouncer nginx composecheck ## integration tests (real PostgreSQL and Kafka)
+integration: install pgbouncer nginx composecheck helm ## integration tests (real PostgreSQL and Kafka)
 	$(PY) -m pytest tests/integration
 
 e2e: install chromium ## end-to-end tests through the gateway (and in Chromium)
