@@ -62,3 +62,11 @@ async def test_a_client_that_cannot_say_is_no_reason_to_stop_consuming() -> None
 
     await LagWatch("test.lag", interval_s=0).observe(Bare())  # no last_stable_offset: no raise
     assert lag("d") is None
+
+
+async def test_the_lag_counts_from_what_was_applied_not_what_was_fetched() -> None:
+    tp = TopicPartition("e", 0)
+    watch = LagWatch("test.lag", interval_s=0)
+    watch.applied({tp: 40})  # committed after applying up to 39
+    await watch.observe(Client({tp: 100}, {tp: 100}))  # fetched to the end already
+    assert lag("e") == 60

@@ -147,7 +147,9 @@ class IdempotentConsumer:
                 # Each record above is committed in the database (or dead-lettered) before its
                 # offset is; a crash in between redelivers, and the table de-duplicates.
                 try:
-                    await self.consumer.commit({tp: rs[-1].offset + 1 for tp, rs in owned.items()})
+                    done = {tp: rs[-1].offset + 1 for tp, rs in owned.items()}
+                    await self.consumer.commit(done)
+                    self.lag.applied(done)
                 except (CommitFailedError, IllegalStateError):
                     # The group rebalanced (a broker restart, a new member) or a partition
                     # moved during the batch: these records come again to whoever owns it

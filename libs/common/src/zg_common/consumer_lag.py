@@ -1,6 +1,8 @@
 """How far behind the broker each consumer is: `zg_consumer_lag_records{consumer, topic}`, the
-records of the partitions this process owns that it has not taken yet (the read-committed end
-of each partition, which the consumers read to, minus the consumer's position). Each replica
+records of the partitions this process owns that it has not applied yet (the read-committed end
+of each partition, which the consumers read to, minus the offset this process last committed
+there after applying — not the fetch position, which runs ahead of the work by a poll and the
+client's prefetch). Each replica
 reports its own partitions, so `sum by (consumer)` over the replicas is the group's lag; a
 partition that moved away counts 0 here and its lag on the replica that took it. Read at most
 every few seconds from what the client already knows (no request to the broker)."""
@@ -27,6 +29,11 @@ class LagWatch:
         self.interval_s = interval_s
         self._next = 0.0
         self._topics: set[str] = set()
+        self._applied: dict[Any, int] = {}
+
+    def applied(self, offsets: dict[Any, int]) -> None:
+        """The offsets just committed (each partition's next record to apply)."""
+        self._applied.update(offsets)
 
     async def observe(self, client: Any) -> None:
         """Set the gauge from an aiokafka consumer's fetch state (at most every interval)."""
@@ -43,11 +50,13 @@ class LagWatch:
                     end = client.highwater(tp)
                 if end is None:  # no fetch answered for it yet
                     continue
-                try:
-                    position = await client.position(tp)
-                except Exception:  # the partition moved away meanwhile
-                    continue
-                behind[tp.topic] += max(0, end - position)
+                done = self._applied.get(tp)
+                if done is None:  # nothing committed here yet: where the client stands
+                    try:
+                        done = await client.position(tp)
+                    except Exception:  # the partition moved away meanwhile
+                        continue
+                behind[tp.topic] += max(0, end - done)
         except Exception:  # a metric never stops the consumer: the gauge keeps its values
             return
         for topic in self._topics | behind.keys():
