@@ -54,7 +54,10 @@ def test_the_chart_lints_and_every_object_is_valid_kubernetes() -> None:
     # job, no Prometheus operator, an OIDC provider
     variant = ["--set", "kafka.caSecret=", "--set", "kafka.topicsJob.enabled=false"]
     variant += ["--set", "monitoring.serviceMonitor=false,monitoring.prometheusRules=false"]
-    variant += ["--set", "gateway.oidc.issuer=https://id.example.org,gateway.oidc.cidr=192.0.2.0/24"]
+    variant += [
+        "--set",
+        "gateway.oidc.issuer=https://id.example.org,gateway.oidc.cidr=192.0.2.0/24",
+    ]
     for o in render(*variant):
         kubernetes_validate.validate(o, K8S_VERSION, strict=True)
     objects = render()
