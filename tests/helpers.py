@@ -48,6 +48,8 @@ SAMPLE_PATH_VALUES = {
     "account_id": str(uuid.uuid4()),
     "job_id": str(uuid.uuid4()),
     "period": "2026-10",
+    "compound_id": "CP001",
+    "resident_id": str(uuid.uuid4()),
 }
 # The gateway's catch-all forwards; the service behind it checks the operation.
 PROXY_PATHS = frozenset({"/api/v1/{path:path}", "/open311/v2/{path:path}"})

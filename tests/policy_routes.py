@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from fastapi import FastAPI
 
+from zg_access.main import create_app as access_app
 from zg_common.authz import api_routes, declared_operations
 from zg_intake.main import create_app as intake_app
 from zg_patrol.main import create_app as patrol_app
@@ -23,6 +24,7 @@ SERVICES: dict[str, Callable[[], FastAPI]] = {
     "patrol": patrol_app,
     "scoring": scoring_app,
     "video-index": video_index_app,
+    "access": access_app,
 }
 
 

@@ -38,6 +38,8 @@ SECRET_HOLDERS = {
     "ZG_IDENTITY_SECRET": {"gateway"},
     "ZG_JWT_SECRET": {"gateway"},
     "ZG_PATROL_QR_SECRET": {"patrol"},
+    "ZG_ACCESS_DATA_SECRET": {"access"},
+    "ZG_ACCESS_LOOKUP_SECRET": {"access"},
 }
 
 
@@ -46,7 +48,7 @@ def test_compose_gives_each_process_only_the_secrets_it_uses() -> None:
 
     assert LOCAL == SECRET_HOLDERS, "make run and compose give out the same secrets"
     services = compose()["services"]
-    for name in ("intake", "routing", "patrol", "scoring", "video-index", "gateway"):
+    for name in ("intake", "routing", "patrol", "scoring", "video-index", "access", "gateway"):
         env = services[name]["environment"]
         assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
         assert env["DATABASE_URL"].startswith("postgresql+asyncpg://")

@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 from tests import policy_routes
 from tests.conftest import REPO
 from tests.helpers import PROXY_PATHS, sample_path
+from zg_access.main import create_app as access_app
 from zg_common.authz import (
     OPEN_PATHS,
     api_routes,
@@ -100,12 +101,14 @@ SERVICE_NAMES = {
     "Zongguan patrol": "patrol",
     "Zongguan scoring": "scoring",
     "Zongguan video index": "video-index",
+    "Zongguan smart access": "access",
     "Zongguan gateway": "gateway",
 }
 
 
 def service_apps() -> Iterator[FastAPI]:
-    for create in (intake_app, routing_app, patrol_app, scoring_app, video_index_app, gateway_app):
+    apps = (intake_app, routing_app, patrol_app, scoring_app, video_index_app, access_app)
+    for create in (*apps, gateway_app):
         app = create()
         name = SERVICE_NAMES[app.title]
         app.state.identity_verifier = IdentityVerifier([SIGNER.public_key], audience=name)

@@ -77,7 +77,14 @@ def test_gateway_routes(path: str, service: str | None) -> None:
 
 
 def test_route_table_names_known_services() -> None:
-    assert set(ROUTES.values()) <= {"intake", "routing", "patrol", "scoring", "video-index"}
+    assert set(ROUTES.values()) <= {
+        "intake",
+        "routing",
+        "patrol",
+        "scoring",
+        "video-index",
+        "access",
+    }
 
 
 def test_every_service_route_is_reachable_through_the_gateway() -> None:

@@ -28,6 +28,7 @@ async def create_account(
     department_ids: list[str],
     grid_ids: list[str],
     badge: str | None = None,
+    compound_ids: list[str] | None = None,
 ) -> Account:
     account = Account(
         id=uuid.uuid4(),
@@ -37,6 +38,7 @@ async def create_account(
         name=name,
         department_ids=department_ids,
         grid_ids=grid_ids,
+        compound_ids=compound_ids or [],
         badge=badge,
     )
     session.add(account)

@@ -43,7 +43,11 @@ def _created(row: ApiKey, key: str) -> ApiKeyCreated:
 )
 async def create_key(caller: Admin, body: ApiKeyCreate, session: SessionDep) -> ApiKeyCreated:
     row, key = await keys.create_key(
-        session, name=body.name, department_ids=body.department_ids, operations=body.operations
+        session,
+        name=body.name,
+        department_ids=body.department_ids,
+        operations=body.operations,
+        compound_ids=body.compound_ids,
     )
     return _created(row, key)
 
@@ -122,6 +126,7 @@ async def create_account(
         department_ids=body.department_ids,
         grid_ids=body.grid_ids,
         badge=body.badge,
+        compound_ids=body.compound_ids,
     )
     return AccountRead.model_validate(account, from_attributes=True)
 

@@ -22,6 +22,7 @@ class GatewaySettings(ServiceSettings):
             "patrol": "http://127.0.0.1:8003",
             "scoring": "http://127.0.0.1:8004",
             "video-index": "http://127.0.0.1:8005",
+            "access": "http://127.0.0.1:8006",
         },
         description="JSON object: service name -> base URL",
     )
@@ -90,6 +91,7 @@ class GatewaySettings(ServiceSettings):
     oidc_role_claim: str = "zg_role"
     oidc_department_claim: str = "zg_department_ids"
     oidc_grid_claim: str = "zg_grid_ids"
+    oidc_compound_claim: str = "zg_compound_ids"
 
     @field_validator("trusted_proxies")
     @classmethod

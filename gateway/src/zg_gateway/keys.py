@@ -61,6 +61,7 @@ async def create_key(
     department_ids: list[str],
     operations: list[str],
     rotated_from: uuid.UUID | None = None,
+    compound_ids: list[str] | None = None,
 ) -> tuple[ApiKey, str]:
     check_operations(operations)
     prefix, key = _new_key()
@@ -71,6 +72,7 @@ async def create_key(
         key_hash=_hash(key),
         department_ids=department_ids,
         operations=operations,
+        compound_ids=compound_ids or [],
         rotated_from=rotated_from,
         created_at=datetime.now(UTC),
     )
@@ -114,6 +116,7 @@ async def rotate_key(session: AsyncSession, key_id: uuid.UUID) -> tuple[ApiKey, 
         name=old.name,
         department_ids=list(old.department_ids),
         operations=list(old.operations),
+        compound_ids=list(old.compound_ids),
         rotated_from=old.id,
     )
 
@@ -128,4 +131,5 @@ async def identity_for_key(session: AsyncSession, key: str) -> Identity:
         name=row.name,
         department_ids=tuple(row.department_ids),
         operations=tuple(row.operations),
+        compound_ids=tuple(row.compound_ids),
     )

@@ -154,6 +154,7 @@ def oidc_verifier(settings: GatewaySettings) -> OidcVerifier | None:
         role_claim=settings.oidc_role_claim,
         department_claim=settings.oidc_department_claim,
         grid_claim=settings.oidc_grid_claim,
+        compound_claim=settings.oidc_compound_claim,
     )
 
 

@@ -43,6 +43,8 @@ class Account(Base):
     name: Mapped[str] = mapped_column(String(100), default="")
     department_ids: Mapped[list[str]] = mapped_column(JSONB, default=list)
     grid_ids: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    # property staff: the residential compounds they serve (smart access)
+    compound_ids: Mapped[list[str]] = mapped_column(JSONB, default=list)
     badge: Mapped[str | None] = mapped_column(String(20), unique=True)  # officers
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -87,6 +89,8 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     department_ids: Mapped[list[str]] = mapped_column(JSONB)
     operations: Mapped[list[str]] = mapped_column(JSONB)
+    # access-control vendors: the compounds whose gates the key reports for
+    compound_ids: Mapped[list[str]] = mapped_column(JSONB, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     rotated_from: Mapped[uuid.UUID | None] = mapped_column()

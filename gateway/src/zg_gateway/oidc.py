@@ -30,12 +30,14 @@ class OidcVerifier:
         role_claim: str,
         department_claim: str,
         grid_claim: str,
+        compound_claim: str = "zg_compound_ids",
     ) -> None:
         self.issuer = issuer
         self.audience = audience
         self.role_claim = role_claim
         self.department_claim = department_claim
         self.grid_claim = grid_claim
+        self.compound_claim = compound_claim
         self.jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=3600, timeout=5)
         self.kept = KeptTokens()
 
@@ -78,6 +80,7 @@ class OidcVerifier:
                 name=str(claims.get("name", "")),
                 department_ids=tuple(claims.get(self.department_claim, ())),
                 grid_ids=tuple(claims.get(self.grid_claim, ())),
+                compound_ids=tuple(claims.get(self.compound_claim, ())),
             )
             return identity, float(claims["exp"])
         except (KeyError, ValueError, TypeError) as exc:

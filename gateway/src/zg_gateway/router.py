@@ -97,4 +97,5 @@ async def me(caller: Caller) -> Me:
         name=identity.name,
         department_ids=list(identity.department_ids),
         grid_ids=list(identity.grid_ids),
+        compound_ids=list(identity.compound_ids),
     )

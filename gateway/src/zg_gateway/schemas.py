@@ -29,12 +29,21 @@ class TokenPair(BaseModel):
     refresh_token: str = Field(description="single use: each refresh returns a new one")
 
 
+COMPOUND_IDS: list[str] = Field(
+    default_factory=list,
+    max_length=200,
+    description="residential compounds served: property staff, access-control vendors' keys",
+)
+CompoundId = Annotated[str, Field(pattern=r"^CP\d{3,6}$")]
+
+
 class Me(BaseModel):
     sub: str
     role: str
     name: str
     department_ids: list[str]
     grid_ids: list[str]
+    compound_ids: list[str] = []
 
 
 class ApiKeyCreate(BaseModel):
@@ -45,6 +54,7 @@ class ApiKeyCreate(BaseModel):
         min_length=1, max_length=20, examples=[["command-centre"]]
     )
     operations: list[str] = Field(min_length=1, max_length=50, examples=[["cases.create"]])
+    compound_ids: list[CompoundId] = COMPOUND_IDS
 
 
 class ApiKeyRead(BaseModel):
@@ -53,6 +63,7 @@ class ApiKeyRead(BaseModel):
     prefix: str
     department_ids: list[str]
     operations: list[str]
+    compound_ids: list[str]
     created_at: datetime
     revoked_at: datetime | None
     rotated_from: uuid.UUID | None
@@ -95,6 +106,7 @@ class AccountCreate(BaseModel):
         "shift_leader",
         "manager",
         "admin",
+        "property_staff",
     ]
     name: str = Field(default="", max_length=100)
     department_ids: list[Annotated[str, Field(pattern=r"^[a-z0-9-]{2,50}$")]] = Field(
@@ -108,6 +120,7 @@ class AccountCreate(BaseModel):
         pattern=r"^[A-Z]{2}\d{3,6}$",
         description="officers: the badge number the patrol service knows them by",
     )
+    compound_ids: list[CompoundId] = COMPOUND_IDS
 
 
 class AccountRead(BaseModel):
@@ -117,6 +130,7 @@ class AccountRead(BaseModel):
     name: str
     department_ids: list[str]
     grid_ids: list[str]
+    compound_ids: list[str]
     badge: str | None
     active: bool
     created_at: datetime

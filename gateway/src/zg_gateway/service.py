@@ -35,6 +35,7 @@ def identity_of(account: Account) -> Identity:
         name=account.name,
         department_ids=tuple(account.department_ids),
         grid_ids=tuple(account.grid_ids),
+        compound_ids=tuple(account.compound_ids),
         badge=account.badge,
     )
 

@@ -78,6 +78,7 @@ class AccessTokens:
             "department_ids": list(identity.department_ids),
             "grid_ids": list(identity.grid_ids),
             "badge": identity.badge,
+            "compound_ids": list(identity.compound_ids),
         }
         return jwt.encode(claims, self.secret, algorithm=ALGORITHM)
 
@@ -120,6 +121,7 @@ class AccessTokens:
                 department_ids=tuple(claims.get("department_ids", ())),
                 grid_ids=tuple(claims.get("grid_ids", ())),
                 badge=claims.get("badge"),
+                compound_ids=tuple(claims.get("compound_ids", ())),
             )
             return identity, float(claims["exp"]), claims.get("fam")
         except (KeyError, ValueError, TypeError) as exc:

@@ -22,11 +22,16 @@ SECRET_FILES = {
     "ZG_IDENTITY_SECRET": "identity.key",
     "ZG_JWT_SECRET": "jwt.key",
     "ZG_PATROL_QR_SECRET": "patrol-qr.key",
+    "ZG_ACCESS_DATA_SECRET": "access-data.key",
+    "ZG_ACCESS_LOOKUP_SECRET": "access-lookup.key",
 }
 SECRET_HOLDERS = {
     "ZG_IDENTITY_SECRET": {"gateway"},
     "ZG_JWT_SECRET": {"gateway"},
     "ZG_PATROL_QR_SECRET": {"patrol"},
+    # residents' personal data: encrypted with one, ID numbers hashed for lookup with the other
+    "ZG_ACCESS_DATA_SECRET": {"access"},
+    "ZG_ACCESS_LOOKUP_SECRET": {"access"},
 }
 
 
@@ -96,6 +101,12 @@ class LocalConfig:
                 "zg_video_index.main:create_app",
                 p("ZG_VIDEO_INDEX_HTTP_PORT", 8005),
                 "ZG_VIDEO_INDEX_",
+            ),
+            ServiceProcess(
+                "access",
+                "zg_access.main:create_app",
+                p("ZG_ACCESS_HTTP_PORT", 8006),
+                "ZG_ACCESS_",
             ),
         )
         return cls(

@@ -17,18 +17,21 @@ from typing import Any
 from shapely.geometry import Point, Polygon
 
 from zg_local import catalogue as cat
+from zg_local.dataset_access import compounds
 from zg_local.dataset_cameras import cameras
 from zg_local.dataset_places import (
     COLS,
     ROWS,
     SEED,
     feature,
+    largest_remainder,
     lattice,
+    nearest_neighbour_order,
     ring,
     to_lonlat,
 )
 
-VERSION = "2026.11.7"
+VERSION = "2026.12.7"
 TOTAL_POINTS = 1149
 TOTAL_ROUTES = 20
 TOTAL_OFFICERS = 130
@@ -52,29 +55,13 @@ SHIFTS = [
 ]
 
 
-def largest_remainder(weights: list[float], total: int) -> list[int]:
-    s = sum(weights)
-    raw = [w / s * total for w in weights]
-    out = [int(v) for v in raw]
-    order = sorted(range(len(raw)), key=lambda i: (raw[i] - out[i], -i), reverse=True)
-    for i in order[: total - sum(out)]:
-        out[i] += 1
-    return out
-
-
-def nearest_neighbour_order(
-    points: list[tuple[str, float, float]],
-) -> list[tuple[str, float, float]]:
-    todo = sorted(points, key=lambda p: (p[1], p[2]))
-    route = [todo.pop(0)]
-    while todo:
-        _, x, y = route[-1]
-        i = min(range(len(todo)), key=lambda k: (todo[k][1] - x) ** 2 + (todo[k][2] - y) ** 2)
-        route.append(todo.pop(i))
-    return route
-
-
 def generate() -> dict[str, Any]:
+    files = _places_and_catalogue()
+    files["compounds.json"] = compounds(files)
+    return files
+
+
+def _places_and_catalogue() -> dict[str, Any]:
     rng = random.Random(SEED)
     v = lattice(rng)
     grids, cells = [], []

@@ -42,3 +42,25 @@ def lattice(rng: random.Random) -> list[list[tuple[float, float]]]:
             row.append((x, y))
         pts.append(row)
     return pts
+
+
+def largest_remainder(weights: list[float], total: int) -> list[int]:
+    s = sum(weights)
+    raw = [w / s * total for w in weights]
+    out = [int(v) for v in raw]
+    order = sorted(range(len(raw)), key=lambda i: (raw[i] - out[i], -i), reverse=True)
+    for i in order[: total - sum(out)]:
+        out[i] += 1
+    return out
+
+
+def nearest_neighbour_order(
+    points: list[tuple[str, float, float]],
+) -> list[tuple[str, float, float]]:
+    todo = sorted(points, key=lambda p: (p[1], p[2]))
+    route = [todo.pop(0)]
+    while todo:
+        _, x, y = route[-1]
+        i = min(range(len(todo)), key=lambda k: (todo[k][1] - x) ** 2 + (todo[k][2] - y) ** 2)
+        route.append(todo.pop(i))
+    return route

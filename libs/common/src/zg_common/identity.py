@@ -35,13 +35,14 @@ Role = Literal[
     "manager",
     "admin",
     "partner",
+    "property_staff",
 ]
 ROLES: tuple[Role, ...] = Role.__args__  # type: ignore[attr-defined]
 
 
 class Identity(BaseModel):
-    """The verified caller. Row-level rules read `department_ids` and `grid_ids`; a partner
-    key is further limited to its `operations`."""
+    """The verified caller. Row-level rules read `department_ids`, `grid_ids` and
+    `compound_ids`; a partner key is further limited to its `operations`."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -51,6 +52,11 @@ class Identity(BaseModel):
     department_ids: tuple[str, ...] = ()
     grid_ids: tuple[str, ...] = ()
     badge: str | None = Field(default=None, description="an officer's badge number (ZG001)")
+    compound_ids: tuple[str, ...] = Field(
+        default=(),
+        description="property staff and access-control vendors' keys: the residential "
+        "compounds they serve (smart access, 一卡通)",
+    )
     operations: tuple[str, ...] | None = Field(
         default=None, description="partner keys: the only operations allowed; None: the role's"
     )
@@ -76,7 +82,8 @@ class IdentitySigner:
         now: float | None = None,
     ) -> str:
         issued = int(now if now is not None else time.time())
-        claims = identity.model_dump(mode="json") | {
+        # a field at its default is left out: a caller without compounds signs as before
+        claims = identity.model_dump(mode="json", exclude_defaults=True) | {
             "iat": issued,
             "exp": issued + IDENTITY_TTL_S,
             "aud": audience,

@@ -1,6 +1,6 @@
 """Kafka entrypoints of intake: follow routing's decisions in the case read model; turn camera
-alarms from video analytics into cases; keep the copy of patrol's territory current; end the
-webhook subscriptions of callers the gateway revoked."""
+alarms from video analytics and compound gates' alerts into cases; keep the copy of patrol's
+territory current; end the webhook subscriptions of callers the gateway revoked."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from collections.abc import Sequence
 from functools import partial
 
 from zg_common.consumer import ConsumerSpec
+from zg_common.contracts.access import TOPIC_GATE, GateAlertRaised
 from zg_common.contracts.gateway import TOPIC_PRINCIPAL, PrincipalRevoked
 from zg_common.contracts.routing import TOPIC_CASE as ROUTING_CASE
 from zg_common.contracts.routing import CaseDeadlineApproached, CaseOverdue, CaseTransitioned
 from zg_common.contracts.video_index import TOPIC_CAMERA, CameraAlarmRaised
-from zg_intake import follow, service, territory_copy, webhooks
+from zg_intake import follow, machines, territory_copy, webhooks
 from zg_intake.runtime import IntakeRuntime
 
 
@@ -41,7 +42,16 @@ def consumers(runtime: IntakeRuntime) -> Sequence[ConsumerSpec]:
             topics=(TOPIC_CAMERA,),
             handlers={
                 CameraAlarmRaised.event_type: partial(
-                    service.report_camera_alarm, reference=runtime.state.reference
+                    machines.report_camera_alarm, reference=runtime.state.reference
+                )
+            },
+        ),
+        ConsumerSpec(
+            name="intake.gate-alerts",
+            topics=(TOPIC_GATE,),
+            handlers={
+                GateAlertRaised.event_type: partial(
+                    machines.report_gate_alert, reference=runtime.state.reference
                 )
             },
         ),

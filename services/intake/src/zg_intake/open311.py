@@ -108,13 +108,13 @@ async def service_definition(
 # --- requests -------------------------------------------------------------------------------
 
 
-NOT_PUBLIC = (Channel.CAMERA, Channel.HOTLINE_12345)
+NOT_PUBLIC = (Channel.CAMERA, Channel.ACCESS_CONTROL, Channel.HOTLINE_12345)
 
 
 async def _visibility(request: Request, caller: Identity) -> Any:
     """Which cases a requests listing shows: those the caller's row rules give it, and — when
-    requests are public — the others but camera alarms (they would map the cameras) and
-    hotline orders (a caller's call, not a published report)."""
+    requests are public — the others but camera alarms and gate alerts (they would map the
+    cameras and gates) and hotline orders (a caller's call, not a published report)."""
     readable = readable_cases(caller)
     if runtime(request).settings.open311_public_requests:
         return or_(readable, Case.source.notin_(NOT_PUBLIC))

@@ -7,19 +7,15 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from pydantic import ValidationError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zg_common.authz import command_centre, policy
-from zg_common.consumer import PermanentError
 from zg_common.contracts.intake import CaseMerged, CaseReported, CaseSplit, Channel, ReportStatus
 from zg_common.contracts.routing import CaseStatus
-from zg_common.contracts.video_index import CameraAlarmRaised
 from zg_common.db import unit_of_work
-from zg_common.errors import CaseNotFound, Forbidden, ValidationFailed
-from zg_common.events import CloudEvent
+from zg_common.errors import CaseNotFound, Forbidden
 from zg_common.geo import haversine_m
 from zg_common.identity import Identity
 from zg_intake import duplicates, history, placing, repository
@@ -42,6 +38,9 @@ from zg_intake.schemas import CaseCreate, ExternalRef
 from zg_intake.territory import CategoryRef, Reference
 
 HOTLINE_SYSTEM = "12345"
+# the channels of machines, which cannot answer a category's questions (people must answer the
+# required ones)
+MACHINES: frozenset[str] = frozenset({Channel.CAMERA, Channel.ACCESS_CONTROL})
 IDEMPOTENCY_KEY_RETENTION = timedelta(days=7)
 
 
@@ -83,7 +82,7 @@ async def report_case(
     source = source or channel_of(reporter, data)
     # machines (camera analytics) cannot answer questions; people must answer required ones
     answers = check_answers(
-        category.attributes, data.attributes, enforce_required=source != Channel.CAMERA
+        category.attributes, data.attributes, enforce_required=source not in MACHINES
     )
     if data.external_ref is not None:
         if data.external_ref.system == HOTLINE_SYSTEM and not policy().allows(
@@ -337,45 +336,3 @@ async def _check_before_and_after(session: AsyncSession, case_id: uuid.UUID) -> 
             f"a problem fixed on site needs {' and '.join(missing)} photos "
             "(upload with purpose=before / purpose=after)",
         )
-
-
-CAMERA_ALARM_SYSTEM = "camera-alarm"
-
-
-async def report_camera_alarm(
-    session: AsyncSession, event: CloudEvent, *, reference: Reference
-) -> None:
-    """A video-analytics alarm becomes a case of the camera channel, once per alarm id (the
-    platform's repeats of one alarm are the same case)."""
-    alarm = CameraAlarmRaised.parse(event)
-    if await repository.case_by_external_ref(session, CAMERA_ALARM_SYSTEM, alarm.alarm_id):
-        return
-    description = alarm.description or (
-        f"Camera {alarm.camera_id} detected {alarm.category} "
-        f"(confidence {alarm.confidence:.0%}) at {alarm.detected_at.isoformat()}"
-    )
-    try:
-        data = CaseCreate(
-            category=alarm.category,
-            lat=alarm.lat,
-            lon=alarm.lon,
-            description=description[:4000],
-            external_ref=ExternalRef(system=CAMERA_ALARM_SYSTEM, id=alarm.alarm_id[:100]),
-            media_url=alarm.snapshot_url,
-        )
-    except ValidationError as exc:
-        raise PermanentError(f"camera alarm {alarm.alarm_id} is not a valid report: {exc}") from exc
-    analytics = Identity(
-        sub=f"camera:{alarm.camera_id}"[:100], role="partner", name="video analytics"
-    )
-    try:
-        await report_case(
-            session,
-            data=data,
-            reference=reference,
-            reporter=analytics,
-            source=Channel.CAMERA,
-            camera_id=alarm.camera_id,
-        )
-    except ValidationFailed as exc:  # unknown category, outside the district: never succeeds
-        raise PermanentError(f"camera alarm {alarm.alarm_id} refused: {exc.detail}") from exc

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zg_common.contracts import gateway, intake, patrol, routing, scoring, video_index
+from zg_common.contracts import access, gateway, intake, patrol, routing, scoring, video_index
 from zg_common.events import EventContract
 
 ALL_CONTRACTS: tuple[type[EventContract], ...] = (
@@ -12,6 +12,7 @@ ALL_CONTRACTS: tuple[type[EventContract], ...] = (
     *patrol.CONTRACTS,
     *scoring.CONTRACTS,
     *video_index.CONTRACTS,
+    *access.CONTRACTS,
 )
 
 TOPICS: tuple[str, ...] = tuple(sorted({c.topic for c in ALL_CONTRACTS}))

@@ -24,6 +24,7 @@ class Channel(OpenVocabulary):
     HOTLINE_12345 = "hotline_12345"
     CAMERA = "camera"  # an alarm of the video platform's analytics
     COMMAND_CENTRE = "command_centre"
+    ACCESS_CONTROL = "access_control"  # a compound gate's alert (smart access, 一卡通)
 
 
 class ReportStatus(OpenVocabulary):

@@ -1,0 +1,1 @@
+"""Zongguan smart access service (门禁, 一卡通)."""
