@@ -17,11 +17,15 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zg_common.refdata import RefData
 from zg_gateway.keys import create_key
 from zg_gateway.models import Account
 from zg_gateway.passwords import hash_password
 
 log = logging.getLogger(__name__)
+
+# the compounds the demo property staff serve (smart access); the vendor's key all of them
+DEMO_COMPOUNDS = ["CP001", "CP002"]
 
 # username, role, display name, departments, grids
 DEMO_ACCOUNTS = [
@@ -33,10 +37,23 @@ DEMO_ACCOUNTS = [
     ("shift-leader", "shift_leader", "Demo shift leader", [], []),
     ("manager", "manager", "Demo manager", [], []),
     ("admin", "admin", "Demo administrator", [], []),
+    ("property", "property_staff", "Demo property staff (CP001, CP002)", [], []),
 ]
 
 
-async def create_demo_accounts(session: AsyncSession, credentials_file: Path) -> bool:
+def data_set_compounds(refdata_dir: Path | None) -> list[str]:
+    """The compounds of the data set (the demo vendor's key serves them all)."""
+    if refdata_dir is None:
+        return DEMO_COMPOUNDS
+    try:
+        return [c["id"] for c in RefData(refdata_dir).read("compounds.json")]
+    except (FileNotFoundError, KeyError):  # a data set without compounds
+        return DEMO_COMPOUNDS
+
+
+async def create_demo_accounts(
+    session: AsyncSession, credentials_file: Path, *, refdata_dir: Path | None = None
+) -> bool:
     """Create the demo accounts if the gateway has no account yet; True when it did."""
     if await session.scalar(select(func.count()).select_from(Account)):
         return False
@@ -53,6 +70,7 @@ async def create_demo_accounts(session: AsyncSession, credentials_file: Path) ->
                 department_ids=departments,
                 grid_ids=grids,
                 badge=username if role == "officer" else None,
+                compound_ids=DEMO_COMPOUNDS if role == "property_staff" else [],
             )
         )
         written.append({"username": username, "password": password, "role": role})
@@ -81,11 +99,20 @@ async def create_demo_accounts(session: AsyncSession, credentials_file: Path) ->
         department_ids=[],
         operations=["cameras.report", "camera_alarms.raise"],
     )
+    # the compounds' access-control vendor (一卡通 gates): swipes and heartbeats only
+    _, access_key = await create_key(
+        session,
+        name="access-control vendor (demo)",
+        department_ids=[],
+        operations=["access.swipes.report"],
+        compound_ids=data_set_compounds(refdata_dir),
+    )
     document = {
         "accounts": written,
         "api_keys": [
             {"name": "12345 hotline (demo)", "key": key},
             {"name": "video platform (demo)", "key": video_key},
+            {"name": "access-control vendor (demo)", "key": access_key},
         ],
     }
     await asyncio.to_thread(_write_private, credentials_file, document)

@@ -238,7 +238,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             app.state.authenticate = runtime.authenticate  # what Authorize uses at the gateway
             if settings.environment != "production" and settings.demo_credentials_file:
                 async with unit_of_work(runtime.sessions) as session:
-                    await create_demo_accounts(session, settings.demo_credentials_file)
+                    await create_demo_accounts(
+                        session, settings.demo_credentials_file, refdata_dir=settings.refdata_dir
+                    )
             tasks = [
                 asyncio.create_task(runtime.audit.run()),
                 asyncio.create_task(relay_events(engine, settings)),

@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("households", sa.Integer, nullable=False),
         schema=S,
     )
-    op.create_index("ix_compound_grid_id", "compound", ["grid_id"], schema=S)
+    op.create_index("ix_access_compound_grid_id", "compound", ["grid_id"], schema=S)
     op.create_table(
         "gate",
         sa.Column("id", sa.String(30), primary_key=True),
@@ -49,7 +49,7 @@ def upgrade() -> None:
         sa.CheckConstraint("status IN ('unknown', 'online', 'silent')", name="ck_gate_status"),
         schema=S,
     )
-    op.create_index("ix_gate_compound_id", "gate", ["compound_id"], schema=S)
+    op.create_index("ix_access_gate_compound_id", "gate", ["compound_id"], schema=S)
     op.create_table(
         "household",
         sa.Column(
@@ -116,7 +116,7 @@ def upgrade() -> None:
         sa.CheckConstraint("status IN ('active', 'cancelled')", name="ck_card_status"),
         schema=S,
     )
-    op.create_index("ix_card_resident_id", "card", ["resident_id"], schema=S)
+    op.create_index("ix_access_card_resident_id", "card", ["resident_id"], schema=S)
     # one active card per resident
     op.create_index(
         "ux_card_active",
@@ -156,7 +156,7 @@ def upgrade() -> None:
         sa.Column("raised_at", TZ, nullable=False),
         schema=S,
     )
-    op.create_index("ix_gate_alert_gate_id", "gate_alert", ["gate_id"], schema=S)
+    op.create_index("ix_access_gate_alert_gate_id", "gate_alert", ["gate_id"], schema=S)
     op.create_table(
         "link_code",
         sa.Column("id", sa.Uuid, primary_key=True),
@@ -169,8 +169,8 @@ def upgrade() -> None:
         sa.Column("used_at", TZ),
         schema=S,
     )
-    op.create_index("ix_link_code_resident_id", "link_code", ["resident_id"], schema=S)
-    op.create_index("ix_link_code_app_sub", "link_code", ["app_sub"], schema=S)
+    op.create_index("ix_access_link_code_resident_id", "link_code", ["resident_id"], schema=S)
+    op.create_index("ix_access_link_code_app_sub", "link_code", ["app_sub"], schema=S)
     op.create_table(
         "personal_read",
         sa.Column("id", sa.BigInteger, sa.Identity(always=True), primary_key=True),
@@ -184,8 +184,10 @@ def upgrade() -> None:
         sa.Column("request_id", sa.String(128), nullable=False),
         schema=S,
     )
-    op.create_index("ix_personal_read_at", "personal_read", ["at"], schema=S)
-    op.create_index("ix_personal_read_resident_id", "personal_read", ["resident_id"], schema=S)
+    op.create_index("ix_access_personal_read_at", "personal_read", ["at"], schema=S)
+    op.create_index(
+        "ix_access_personal_read_resident_id", "personal_read", ["resident_id"], schema=S
+    )
 
 
 def downgrade() -> None:

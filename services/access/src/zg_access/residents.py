@@ -121,12 +121,17 @@ async def register(
         registered_by=caller.sub,
     )
     session.add(resident)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        if "ux_resident_living" not in str(exc.orig):
+            raise
+        # the same person registered at the same moment elsewhere
+        raise AlreadyRegistered("This document was just registered; one person, one card") from exc
     card = _new_card(resident, now)
     session.add(card)
-    try:
-        await session.flush()
-    except IntegrityError as exc:  # the same person registered at the same moment elsewhere
-        raise AlreadyRegistered("This document was just registered; one person, one card") from exc
+    await session.flush()
     await occupancy.publish(session, compound, now=now)
     return resident, [card]
 

@@ -11,6 +11,7 @@ import httpx
 
 from zg_access.config import AccessSettings
 from zg_access.exceptions import SmsUnavailable
+from zg_access.personal import mask_phone
 
 log = logging.getLogger(__name__)
 
@@ -22,10 +23,11 @@ class SmsSender(Protocol):
 
 
 class LogSender:
-    """Development: the message in the log, where a developer (or a test) reads the code."""
+    """Development: the message in the log, where a developer (or a test) reads the code; the
+    phone masked (no personal data in logs)."""
 
     async def send(self, phone: str, text: str) -> None:
-        log.warning("SMS (development sender) to %s: %s", phone, text)
+        log.info("SMS (development sender) to %s: %s", mask_phone(phone), text)
 
     async def close(self) -> None:
         return None

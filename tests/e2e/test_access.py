@@ -1,0 +1,252 @@
+"""Smart access through the gateway (一卡通, 人来登记、人走注销): a resident registered by the
+compound's property staff with a card, the card swiped at the gate, the resident departed and
+the card cancelled, swipes of the cancelled card refused and, past the threshold, a case; the
+departed record's personal data gone after the retention (the purge run with a clock moved
+past it); full reads audited; a resident's app account linked by the code sent to the phone."""
+
+from __future__ import annotations
+
+import random
+import re
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+from tests.e2e.conftest import Platform, demo_credentials
+from tests.e2e.support import assert_problem, login, refdata
+from tests.helpers import eventually
+from zg_access import retention
+from zg_common.db import to_async_url
+
+pytestmark = pytest.mark.e2e
+
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def an_id_number() -> str:
+    """A made-up resident identity card number of Hefei (3401..) with a right check character."""
+    body = f"340104{random.randint(1950, 2005)}{random.randint(1, 12):02d}"
+    body += f"{random.randint(1, 28):02d}{random.randint(0, 999):03d}"
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, WEIGHTS, strict=True)) % 11]
+
+
+def a_phone() -> str:
+    return f"139{random.randint(0, 99_999_999):08d}"
+
+
+def vendor(platform: Platform) -> dict[str, str]:
+    keys = demo_credentials(platform)["api_keys"]
+    key = next(k["key"] for k in keys if k["name"] == "access-control vendor (demo)")
+    return {"X-API-Key": key}
+
+
+def compound(compound_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(c for c in refdata("compounds.json") if c["id"] == compound_id)
+    return found
+
+
+async def a_free_household(client: httpx.AsyncClient, compound_id: str) -> str:
+    response = await client.get(f"/api/v1/access/compounds/{compound_id}/households")
+    assert response.status_code == 200, response.text
+    free: list[str] = [h["number"] for h in response.json()["households"] if h["residents"] == 0]
+    return random.choice(free)
+
+
+async def register(
+    client: httpx.AsyncClient, compound_id: str, **overrides: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    person = {
+        "compound_id": compound_id,
+        "household": await a_free_household(client, compound_id),
+        "name": "测试居民" + uuid.uuid4().hex[:4],
+        "id_number": an_id_number(),
+        "phone": a_phone(),
+        "arrived_on": (date.today() - timedelta(days=30)).isoformat(),
+        "tenure": "tenant",
+    } | overrides
+    response = await client.post("/api/v1/access/residents", json=person)
+    assert response.status_code == 201, response.text
+    return person, response.json()
+
+
+async def swipe(
+    client: httpx.AsyncClient, key: dict[str, str], gate_id: str, card: str, *, n: int = 1
+) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    body = {
+        "swipes": [
+            {
+                "ref": uuid.uuid4().hex,
+                "gate_id": gate_id,
+                "card_number": card,
+                "at": (now - timedelta(seconds=n - i)).isoformat(),
+                "accepted": False,
+            }
+            for i in range(n)
+        ]
+    }
+    response = await client.post("/api/v1/access/swipes", json=body, headers=key)
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+async def test_a_resident_registered_swiped_departed_and_the_cancelled_card_becomes_a_case(
+    anon: httpx.AsyncClient, platform: Platform
+) -> None:
+    staff = await login(anon, platform, "property")
+    dispatcher = await login(anon, platform, "dispatcher")
+    key = vendor(platform)
+    anon.headers.update(staff)
+    listed = await anon.get("/api/v1/access/compounds")
+    assert [c["id"] for c in listed.json()["compounds"]] == ["CP001", "CP002"]
+    person, resident = await register(anon, "CP001")
+    # masked everywhere but the audited identity read
+    assert resident["id_number"] == person["id_number"][:4] + "*" * 10 + person["id_number"][-4:]
+    assert resident["phone"] == person["phone"][:3] + "****" + person["phone"][-4:]
+    assert resident["name"] == person["name"][0] + "*" * (len(person["name"]) - 1)
+    assert (
+        person["phone"] not in (await anon.get(f"/api/v1/access/residents/{resident['id']}")).text
+    )
+    [card] = resident["cards"]
+    assert card["status"] == "active"
+    # one person, one card
+    again = await anon.post(
+        "/api/v1/access/residents",
+        json=person | {"household": await a_free_household(anon, "CP002"), "compound_id": "CP002"},
+    )
+    assert_problem(again, 409, "already_registered")
+
+    gate = compound("CP001")["gates"][0]["id"]
+    taken = await swipe(anon, key, gate, card["number"])
+    assert (taken["taken"], taken["cards_refused"]) == (1, 0)
+
+    departed_on = date.today().isoformat()
+    gone = await anon.post(
+        f"/api/v1/access/residents/{resident['id']}/departure", json={"departed_on": departed_on}
+    )
+    assert gone.status_code == 200, gone.text
+    assert gone.json()["status"] == "departed"
+    assert gone.json()["cards"][0]["status"] == "cancelled"
+    assert gone.json()["purge_after"] == (date.today() + timedelta(days=180)).isoformat()
+
+    # the cancelled card at the gate: refused, and past the threshold (5 in 30 min) one case
+    refused = await swipe(anon, key, gate, card["number"], n=4)
+    assert refused["cards_refused"] == 4
+    more = await swipe(anon, key, gate, "FX000000000000", n=3)  # an unknown card too
+    assert more["cards_refused"] == 3
+
+    async def the_case() -> list[dict[str, Any]] | None:
+        found = await anon.get(
+            "/api/v1/cases",
+            params={"category": "E0703", "source": "access_control", "q": gate},
+            headers=dispatcher,
+        )
+        assert found.status_code == 200, found.text
+        return found.json()["items"] or None
+
+    cases = await eventually(the_case, timeout=30, what="the refused swipes' case")
+    assert len(cases) == 1, "one alert per gate and window"
+    # the case tells the place and the count, never the card or the person
+    case = (await anon.get(f"/api/v1/cases/{cases[0]['id']}", headers=dispatcher)).json()
+    assert card["number"] not in str(case) and person["name"] not in str(case)
+
+
+async def test_the_identity_read_is_audited_and_the_departed_data_is_gone_after_retention(
+    anon: httpx.AsyncClient, platform: Platform, e2e_database: str
+) -> None:
+    staff = await login(anon, platform, "property")
+    admin = await login(anon, platform, "admin")
+    anon.headers.update(staff)
+    person, resident = await register(anon, "CP002")
+    rid = resident["id"]
+    full = await anon.post(
+        f"/api/v1/access/residents/{rid}/identity", json={"purpose": "核对身份 identity check"}
+    )
+    assert full.status_code == 200, full.text
+    assert full.headers["cache-control"] == "no-store"
+    assert (full.json()["id_number"], full.json()["phone"]) == (
+        person["id_number"],
+        person["phone"],
+    )
+    reads = (await anon.get("/api/v1/access/personal-reads", headers=admin)).json()["entries"]
+    assert any(r["resident_id"] == rid and r["purpose"].startswith("核对身份") for r in reads)
+    # another compound's staff does not see them (the demo staff serve CP001 and CP002 only)
+    other = await anon.get("/api/v1/access/residents", params={"compound_id": "CP003"})
+    assert_problem(other, 403, "compound_forbidden")
+
+    departed = await anon.post(
+        f"/api/v1/access/residents/{rid}/departure",
+        json={"departed_on": date.today().isoformat()},
+    )
+    assert departed.status_code == 200, departed.text
+
+    # the retention ends 180 days after the departure: the purge with the clock moved there
+    engine = create_async_engine(to_async_url(e2e_database))
+    try:
+        sessions = async_sessionmaker(engine, expire_on_commit=False)
+        for today in (date.today() + timedelta(days=179), date.today() + timedelta(days=180)):
+            async with sessions.begin() as session:
+                await retention.purge_departed(session, today=today, now=datetime.now(UTC))
+            after = (await anon.get(f"/api/v1/access/residents/{rid}")).json()
+            if today < date.today() + timedelta(days=180):
+                assert after["purged_at"] is None, "kept until the retention ends"
+    finally:
+        await engine.dispose()
+    assert after["purged_at"] is not None
+    for field in ("name", "id_number", "phone", "id_type"):
+        assert after[field] is None, field
+    assert after["household"] == person["household"] and after["status"] == "departed"
+    gone = await anon.post(
+        f"/api/v1/access/residents/{rid}/identity", json={"purpose": "核对身份 identity check"}
+    )
+    assert_problem(gone, 404, "resident_not_found")
+    # the same person may register again (the old registration's lookup is gone too)
+    _, again = await register(anon, "CP002", id_number=person["id_number"])
+    assert again["id"] != rid
+    # the counts stay: the departure is still counted
+    counts = await anon.get("/api/v1/access/occupancy", params={"by": "compound"})
+    row = next(r for r in counts.json()["rows"] if r["id"] == "CP002")
+    assert row["departures"] >= 1 and row["residents"] >= 1
+
+
+async def test_a_resident_links_the_app_by_the_code_sent_to_the_phone(
+    anon: httpx.AsyncClient, api: httpx.AsyncClient, platform: Platform
+) -> None:
+    staff = await login(anon, platform, "property")
+    anon.headers.update(staff)
+    person, resident = await register(anon, "CP001")
+    # an unknown document: the same answer, and nothing sent
+    unknown = await api.post("/api/v1/access/me/link-codes", json={"id_number": an_id_number()})
+    assert unknown.status_code == 202, unknown.text
+    log = Path(platform.log)
+    start = log.stat().st_size
+    asked = await api.post("/api/v1/access/me/link-codes", json={"id_number": person["id_number"]})
+    assert asked.status_code == 202 and asked.json() == unknown.json()
+    masked = person["phone"][:3] + "****" + person["phone"][-4:]
+
+    async def the_code() -> str | None:
+        text = log.read_bytes()[start:].decode(errors="replace")
+        assert person["phone"] not in text, "no phone in the log"
+        found = re.search(re.escape(masked) + r".*?验证码为 (\d{6})", text)
+        return found.group(1) if found else None
+
+    code = await eventually(the_code, timeout=10, what="the SMS in the development log")
+    wrong = await api.post(
+        "/api/v1/access/me/link", json={"code": f"{(int(code) + 1) % 10**6:06d}"}
+    )
+    assert_problem(wrong, 422, "link_code_invalid")
+    linked = await api.post("/api/v1/access/me/link", json={"code": code})
+    assert linked.status_code == 200, linked.text
+    mine = (await api.get("/api/v1/access/me")).json()
+    assert [r["id"] for r in mine["residents"]] == [resident["id"]]
+    assert mine["residents"][0]["id_number"].count("*") == 10
+    # the code is single use
+    assert_problem(
+        await api.post("/api/v1/access/me/link", json={"code": code}), 422, "link_code_invalid"
+    )
