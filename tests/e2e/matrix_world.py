@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from tests import media_samples as samples
+from tests.e2e.access_support import register
 from tests.e2e.conftest import Platform
 from tests.e2e.support import (
     act,
@@ -37,6 +38,7 @@ USERNAMES = {
     "shift_leader": "shift-leader",
     "manager": "manager",
     "admin": "admin",
+    "property_staff": "property",  # compounds CP001, CP002
 }
 ROLES = ("anonymous", *USERNAMES, "partner")
 OTHER_GRIDS = [f"G{n:02d}" for n in range(2, 15) if n != 12]
@@ -82,6 +84,7 @@ class World:
                     "name": unique("matrix partner"),
                     "department_ids": [DEPARTMENT],
                     "operations": operations,
+                    "compound_ids": ["CP001"],
                 },
             )
             assert made.status_code == 201, made.text
@@ -94,6 +97,21 @@ class World:
         assert response.status_code in (200, 201, 202), f"{path}: {response.text}"
         body: dict[str, Any] = response.json()
         return body
+
+    # ---- smart access ---------------------------------------------------------------------
+    async def resident_record(self, *, fresh: bool = False) -> dict[str, Any]:
+        """A resident registered at CP001 by the property staff (a new one when `fresh`: for
+        a departure or a card replaced)."""
+        if fresh or "resident_record" not in self._shared:
+            async with httpx.AsyncClient(
+                base_url=self.platform.gateway,
+                timeout=15,
+                headers=await self.headers("property_staff"),
+            ) as staff:
+                person, made = await register(staff, "CP001")
+            self._shared["resident_record"] = made | {"person": person}
+        record: dict[str, Any] = self._shared["resident_record"]
+        return record
 
     # ---- cases ---------------------------------------------------------------------------
     def roads_place(self, grid_id: str | None = None) -> tuple[float, float]:

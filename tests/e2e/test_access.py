@@ -6,9 +6,6 @@ past it); full reads audited; a resident's app account linked by the code sent t
 
 from __future__ import annotations
 
-import random
-import re
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,83 +14,22 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
-from tests.e2e.conftest import Platform, demo_credentials
-from tests.e2e.support import assert_problem, login, refdata
+from tests.e2e.access_support import (
+    a_free_household,
+    an_id_number,
+    compound,
+    register,
+    sms_code,
+    swipe,
+    vendor,
+)
+from tests.e2e.conftest import Platform
+from tests.e2e.support import assert_problem, login
 from tests.helpers import eventually
 from zg_access import retention
 from zg_common.db import to_async_url
 
 pytestmark = pytest.mark.e2e
-
-WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-
-
-def an_id_number() -> str:
-    """A made-up resident identity card number of Hefei (3401..) with a right check character."""
-    body = f"340104{random.randint(1950, 2005)}{random.randint(1, 12):02d}"
-    body += f"{random.randint(1, 28):02d}{random.randint(0, 999):03d}"
-    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, WEIGHTS, strict=True)) % 11]
-
-
-def a_phone() -> str:
-    return f"139{random.randint(0, 99_999_999):08d}"
-
-
-def vendor(platform: Platform) -> dict[str, str]:
-    keys = demo_credentials(platform)["api_keys"]
-    key = next(k["key"] for k in keys if k["name"] == "access-control vendor (demo)")
-    return {"X-API-Key": key}
-
-
-def compound(compound_id: str) -> dict[str, Any]:
-    found: dict[str, Any] = next(c for c in refdata("compounds.json") if c["id"] == compound_id)
-    return found
-
-
-async def a_free_household(client: httpx.AsyncClient, compound_id: str) -> str:
-    response = await client.get(f"/api/v1/access/compounds/{compound_id}/households")
-    assert response.status_code == 200, response.text
-    free: list[str] = [h["number"] for h in response.json()["households"] if h["residents"] == 0]
-    return random.choice(free)
-
-
-async def register(
-    client: httpx.AsyncClient, compound_id: str, **overrides: Any
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    person = {
-        "compound_id": compound_id,
-        "household": await a_free_household(client, compound_id),
-        "name": "测试居民" + uuid.uuid4().hex[:4],
-        "id_number": an_id_number(),
-        "phone": a_phone(),
-        "arrived_on": (date.today() - timedelta(days=30)).isoformat(),
-        "tenure": "tenant",
-    } | overrides
-    response = await client.post("/api/v1/access/residents", json=person)
-    assert response.status_code == 201, response.text
-    return person, response.json()
-
-
-async def swipe(
-    client: httpx.AsyncClient, key: dict[str, str], gate_id: str, card: str, *, n: int = 1
-) -> dict[str, Any]:
-    now = datetime.now(UTC)
-    body = {
-        "swipes": [
-            {
-                "ref": uuid.uuid4().hex,
-                "gate_id": gate_id,
-                "card_number": card,
-                "at": (now - timedelta(seconds=n - i)).isoformat(),
-                "accepted": False,
-            }
-            for i in range(n)
-        ]
-    }
-    response = await client.post("/api/v1/access/swipes", json=body, headers=key)
-    assert response.status_code == 200, response.text
-    result: dict[str, Any] = response.json()
-    return result
 
 
 async def test_a_resident_registered_swiped_departed_and_the_cancelled_card_becomes_a_case(
@@ -224,19 +160,10 @@ async def test_a_resident_links_the_app_by_the_code_sent_to_the_phone(
     # an unknown document: the same answer, and nothing sent
     unknown = await api.post("/api/v1/access/me/link-codes", json={"id_number": an_id_number()})
     assert unknown.status_code == 202, unknown.text
-    log = Path(platform.log)
-    start = log.stat().st_size
+    start = Path(platform.log).stat().st_size
     asked = await api.post("/api/v1/access/me/link-codes", json={"id_number": person["id_number"]})
     assert asked.status_code == 202 and asked.json() == unknown.json()
-    masked = person["phone"][:3] + "****" + person["phone"][-4:]
-
-    async def the_code() -> str | None:
-        text = log.read_bytes()[start:].decode(errors="replace")
-        assert person["phone"] not in text, "no phone in the log"
-        found = re.search(re.escape(masked) + r".*?验证码为 (\d{6})", text)
-        return found.group(1) if found else None
-
-    code = await eventually(the_code, timeout=10, what="the SMS in the development log")
+    code = await sms_code(platform, person["phone"], start)
     wrong = await api.post(
         "/api/v1/access/me/link", json={"code": f"{(int(code) + 1) % 10**6:06d}"}
     )

@@ -19,11 +19,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.e2e.access_support import a_free_household, a_phone, an_id_number, sms_code
 from tests.e2e.conftest import Platform
 from tests.e2e.matrix_world import DEPARTMENT, World, roles_of, today
 from tests.e2e.support import expected_department, refdata
@@ -773,6 +775,99 @@ async def _disable(w: World, role: str) -> Call:
 
 plain("POST", "/api/v1/ops/stream-tickets")
 plain("GET", "/api/v1/ops/stream")
+
+
+# ---- access ------------------------------------------------------------------------------
+plain("GET", "/api/v1/access/me")
+plain("GET", "/api/v1/access/compounds")
+plain("GET", "/api/v1/access/occupancy")
+plain("GET", "/api/v1/access/personal-reads")
+CALLS[("GET", "/api/v1/access/compounds/{compound_id}")] = fixed("/api/v1/access/compounds/CP001")
+CALLS[("GET", "/api/v1/access/compounds/{compound_id}/households")] = fixed(
+    "/api/v1/access/compounds/CP001/households"
+)
+
+
+@route("POST", "/api/v1/access/me/link-codes")
+async def _link_code(w: World, role: str) -> Call:
+    return Call("/api/v1/access/me/link-codes", json={"id_number": an_id_number()})
+
+
+@route("POST", "/api/v1/access/me/link")
+async def _link(w: World, role: str) -> Call:
+    person = (await w.resident_record(fresh=True))["person"]
+    since = Path(w.platform.log).stat().st_size
+    await w.post(role, "/api/v1/access/me/link-codes", json={"id_number": person["id_number"]})
+    return Call(
+        "/api/v1/access/me/link", json={"code": await sms_code(w.platform, person["phone"], since)}
+    )
+
+
+@route("POST", "/api/v1/access/residents")
+async def _register(w: World, role: str) -> Call:
+    async with httpx.AsyncClient(
+        base_url=w.platform.gateway, timeout=15, headers=await w.headers(role)
+    ) as staff:
+        household = await a_free_household(staff, "CP002")
+    return Call(
+        "/api/v1/access/residents",
+        json={
+            "compound_id": "CP002",
+            "household": household,
+            "name": "矩阵居民",
+            "id_number": an_id_number(),
+            "phone": a_phone(),
+            "arrived_on": today().isoformat(),
+            "tenure": "owner",
+        },
+    )
+
+
+plain("GET", "/api/v1/access/residents", compound_id="CP001")
+
+
+@route("GET", "/api/v1/access/residents/{resident_id}")
+async def _resident(w: World, role: str) -> Call:
+    return Call(f"/api/v1/access/residents/{(await w.resident_record())['id']}")
+
+
+@route("POST", "/api/v1/access/residents/{resident_id}/identity")
+async def _identity(w: World, role: str) -> Call:
+    rid = (await w.resident_record())["id"]
+    return Call(f"/api/v1/access/residents/{rid}/identity", json={"purpose": "矩阵 matrix check"})
+
+
+@route("POST", "/api/v1/access/residents/{resident_id}/departure")
+async def _departure(w: World, role: str) -> Call:
+    rid = (await w.resident_record(fresh=True))["id"]
+    return Call(
+        f"/api/v1/access/residents/{rid}/departure", json={"departed_on": today().isoformat()}
+    )
+
+
+@route("POST", "/api/v1/access/residents/{resident_id}/cards")
+async def _card(w: World, role: str) -> Call:
+    rid = (await w.resident_record(fresh=True))["id"]
+    return Call(f"/api/v1/access/residents/{rid}/cards", json={"reason": "lost"})
+
+
+@route("POST", "/api/v1/access/swipes")
+async def _swipes(w: World, role: str) -> Call:
+    card = (await w.resident_record())["cards"][0]["number"]
+    swipe = {
+        "ref": unique("mx"),
+        "gate_id": "CP001-G1",
+        "card_number": card,
+        "at": datetime.now(UTC).isoformat(),
+        "accepted": True,
+    }
+    return Call("/api/v1/access/swipes", json={"swipes": [swipe]})
+
+
+@route("POST", "/api/v1/access/gate-heartbeats")
+async def _gate_beats(w: World, role: str) -> Call:
+    beat = {"gate_id": "CP001-G1", "at": datetime.now(UTC).isoformat()}
+    return Call("/api/v1/access/gate-heartbeats", json={"beats": [beat]})
 
 
 # ---- the run ----------------------------------------------------------------------------

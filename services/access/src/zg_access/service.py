@@ -1,6 +1,6 @@
 """Use cases of the compounds: what a caller sees of them (places, gates, counts; never a
-person). Row rule: property staff their compounds, officers those of their grids, the command
-centre all (`zg_common.authz.Scope` for the grids)."""
+person). Row rule: property staff their compounds; officers and the command centre all (a
+compound's place, gates and counts are what an officer on any round may need)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from zg_access import repository
 from zg_access.exceptions import CompoundNotFound
 from zg_access.models import Compound, Gate, PersonalRead
 from zg_access.schemas import CompoundRead, GateRead, HouseholdList, HouseholdRead, Occupancy
-from zg_common.authz import Scope
 from zg_common.identity import Identity
 
 
@@ -20,8 +19,7 @@ def compound_filter(caller: Identity) -> tuple[list[str] | None, list[str] | Non
     """(compound ids, grid ids) the caller sees; None: no limit on that dimension."""
     if caller.role in ("property_staff", "partner"):
         return list(caller.compound_ids), None
-    grids = Scope.of(caller).grids()
-    return None, None if grids is None else sorted(grids)
+    return None, None
 
 
 async def visible_compounds(
