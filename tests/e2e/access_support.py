@@ -18,6 +18,8 @@ from tests.e2e.conftest import Platform, demo_credentials
 from tests.e2e.support import refdata
 from tests.helpers import eventually
 
+# every person registered in the run, with their cards: what no event may hold
+REGISTERED: list[dict[str, Any]] = []
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
@@ -64,6 +66,7 @@ async def register(
     } | overrides
     response = await client.post("/api/v1/access/residents", json=person)
     assert response.status_code == 201, response.text
+    REGISTERED.append(person | {"cards": [c["number"] for c in response.json()["cards"]]})
     return person, response.json()
 
 

@@ -6,15 +6,19 @@ past it); full reads audited; a resident's app account linked by the code sent t
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
+from tests.conftest import Infra
 from tests.e2e.access_support import (
+    REGISTERED,
     a_free_household,
     an_id_number,
     compound,
@@ -27,6 +31,7 @@ from tests.e2e.conftest import Platform
 from tests.e2e.support import assert_problem, login
 from tests.helpers import eventually
 from zg_access import retention
+from zg_common.contracts import TOPICS
 from zg_common.db import to_async_url
 
 pytestmark = pytest.mark.e2e
@@ -177,3 +182,67 @@ async def test_a_resident_links_the_app_by_the_code_sent_to_the_phone(
     assert_problem(
         await api.post("/api/v1/access/me/link", json={"code": code}), 422, "link_code_invalid"
     )
+
+
+async def test_no_personal_data_in_any_topic(
+    anon: httpx.AsyncClient, platform: Platform, infra: Infra
+) -> None:
+    """Every record of every topic of the run (the access tests' events among them: occupancy,
+    gate status, the alerts and intake's cases they became) holds no name, ID number, phone or
+    card number of a resident registered in the run; this test registers, swipes and departs
+    one more itself, so that it also holds when run alone."""
+    staff = await login(anon, platform, "property")
+    anon.headers.update(staff)
+    person, resident = await register(anon, "CP002")
+    card = resident["cards"][0]["number"]
+    gate = compound("CP002")["gates"][-1]["id"]
+    await swipe(anon, vendor(platform), gate, card)
+    departed = await anon.post(
+        f"/api/v1/access/residents/{resident['id']}/departure",
+        json={"departed_on": date.today().isoformat()},
+    )
+    assert departed.status_code == 200, departed.text
+    await swipe(anon, vendor(platform), gate, card, n=5)  # over the threshold: an alert
+    personal = [
+        value
+        for p in REGISTERED
+        for value in (p["name"], p["id_number"], p["phone"], *p.get("cards", ()))
+    ]
+    assert person["id_number"] in personal and card in personal
+
+    records = await eventually(
+        lambda: with_alert(infra, gate), timeout=30, what="the gate's alert in access.gate"
+    )
+    leaks = [(topic, value) for topic, text in records for value in personal if value in text]
+    assert leaks == [], f"personal data in events: {leaks[:5]}"
+    assert not any(resident["id"] in text for _, text in records), "no resident id either"
+
+
+async def with_alert(infra: Infra, gate: str) -> list[tuple[str, str]] | None:
+    """Every record of every topic of the platform, once the gate's alert is among them."""
+    records = await read_all(infra)
+    alerted = any(t == "access.gate" and "alert_raised" in x and gate in x for t, x in records)
+    return records if alerted else None
+
+
+async def read_all(infra: Infra) -> list[tuple[str, str]]:
+    """Every record of the platform's topics up to their current ends, as (topic, text)."""
+    consumer = AIOKafkaConsumer(
+        *TOPICS, bootstrap_servers=infra.kafka_bootstrap_servers, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        await eventually(
+            lambda: asyncio.sleep(0, consumer.assignment() or None), what="the partitions"
+        )
+        partitions = sorted(consumer.assignment())
+        ends = await consumer.end_offsets(partitions)
+        out: list[tuple[str, str]] = []
+        while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
+            batches = await consumer.getmany(*partitions, timeout_ms=1000)
+            for tp, records in batches.items():
+                out += [(tp.topic, (r.value or b"").decode(errors="replace")) for r in records]
+        assert {t for t, _ in out} >= {"access.compound", "access.gate", "intake.case"}
+        return out
+    finally:
+        await consumer.stop()

@@ -36,11 +36,17 @@ class LogSender:
 class HttpSender:
     """An SMS provider's HTTPS API: `POST {url}` with `{"phone": ..., "text": ...}`."""
 
-    def __init__(self, url: str, token: str | None, *, client: httpx.AsyncClient | None = None):
+    def __init__(
+        self, url: str, token: str | None, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
         self.url = url
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self.client = client or httpx.AsyncClient(
-            timeout=10, headers=headers, follow_redirects=False, trust_env=False
+        self.client = httpx.AsyncClient(
+            timeout=10,
+            headers=headers,
+            follow_redirects=False,
+            trust_env=False,
+            transport=transport,
         )
 
     async def send(self, phone: str, text: str) -> None:
