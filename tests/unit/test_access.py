@@ -99,10 +99,7 @@ async def test_the_http_sender_posts_to_the_provider_and_says_when_it_fails() ->
         seen.append(json.loads(request.content) | {"auth": request.headers["authorization"]})
         return httpx.Response(200 if len(seen) == 1 else 502)
 
-    client = httpx.AsyncClient(
-        transport=httpx.MockTransport(provider), headers={"Authorization": "Bearer t"}
-    )
-    sms = HttpSender("https://sms.example/send", "t", client=client)
+    sms = HttpSender("https://sms.example/send", "t", transport=httpx.MockTransport(provider))
     await sms.send("13812345678", "hello")
     assert seen == [{"phone": "13812345678", "text": "hello", "auth": "Bearer t"}]
     with pytest.raises(SmsUnavailable):
