@@ -32,7 +32,7 @@ from tests.e2e.support import assert_problem, login
 from tests.helpers import eventually
 from zg_access import retention
 from zg_common.contracts import TOPICS
-from zg_common.db import to_async_url
+from zg_common.db import to_async_url, unit_of_work
 
 pytestmark = pytest.mark.e2e
 
@@ -132,7 +132,7 @@ async def test_the_identity_read_is_audited_and_the_departed_data_is_gone_after_
     try:
         sessions = async_sessionmaker(engine, expire_on_commit=False)
         for today in (date.today() + timedelta(days=179), date.today() + timedelta(days=180)):
-            async with sessions.begin() as session:
+            async with unit_of_work(sessions) as session:
                 await retention.purge_departed(session, today=today, now=datetime.now(UTC))
             after = (await anon.get(f"/api/v1/access/residents/{rid}")).json()
             if today < date.today() + timedelta(days=180):

@@ -135,21 +135,20 @@ async def receive_swipes(
         )
     if not rows:
         return 0, refused, 0
-    inserted = list(
-        (
-            await session.execute(
-                pg_insert(Swipe)
-                .values(rows)
-                .on_conflict_do_nothing(index_elements=["vendor_ref"])
-                .returning(Swipe.gate_id, Swipe.at, Swipe.refusal)
-            )
-        ).tuples()
-    )
+    inserted = [
+        (gate_id, refusal)
+        for gate_id, refusal in await session.execute(
+            pg_insert(Swipe)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["vendor_ref"])
+            .returning(Swipe.gate_id, Swipe.refusal)
+        )
+    ]
     for gate_id in sorted(latest):
         await _heard(session, gates[gate_id], latest[gate_id])
-    for gate_id in sorted({g for g, _, refusal in inserted if refusal is not None}):
+    for gate_id in sorted({g for g, refusal in inserted if refusal is not None}):
         await _alert_if_over(session, gates[gate_id], thresholds=thresholds, now=now)
-    return len(rows), refused, sum(1 for *_, refusal in inserted if refusal is not None)
+    return len(rows), refused, sum(1 for _, refusal in inserted if refusal is not None)
 
 
 async def _alert_if_over(

@@ -49,7 +49,7 @@ async def occupancy(
         .where(Resident.departed_on.is_(None), Resident.compound_id.in_(sorted(compound_ids)))
         .group_by(Resident.compound_id)
     )
-    return {c: (n, h) for c, n, h in rows.tuples()}
+    return {c: (n, h) for c, n, h in rows}
 
 
 async def movements(
@@ -69,7 +69,7 @@ async def movements(
     )
     if compound_ids is not None:
         query = query.where(Resident.compound_id.in_(sorted(compound_ids)))
-    return {c: (a, d) for c, a, d in (await session.execute(query)).tuples()}
+    return {c: (a, d) for c, a, d in await session.execute(query)}
 
 
 async def household_counts(session: AsyncSession, compound_id: str) -> list[tuple[str, int]]:
@@ -87,7 +87,7 @@ async def household_counts(session: AsyncSession, compound_id: str) -> list[tupl
         .group_by(Household.number)
         .order_by(Household.number)
     )
-    return list(rows.tuples())
+    return list(rows)
 
 
 async def household_exists(session: AsyncSession, compound_id: str, number: str) -> bool:
