@@ -26,6 +26,9 @@ REQUIRED = {
     "ZG_IDENTITY_SECRET": "stand-in",
     "ZG_JWT_SECRET": "stand-in",
     "ZG_PATROL_QR_SECRET": "stand-in",
+    "ZG_ACCESS_DATA_SECRET": "stand-in",
+    "ZG_ACCESS_LOOKUP_SECRET": "another-stand-in",
+    "ZG_ACCESS_SMS_HTTP_URL": "https://sms.example/send",
     "ZG_ADMIN_PASSWORD": "a-stand-in-password",
 }
 
@@ -47,6 +50,7 @@ def test_compose_loads_with_and_without_the_front_proxy() -> None:
     code, out = load(COMPOSE)
     assert code == 0, out
     platform = {"postgres", "kafka", "intake", "routing", "patrol", "scoring", "video-index"}
+    platform |= {"access"}
     assert set(out.split()) == platform | {"gateway", "admin", "migrate"}
     code, out = load(COMPOSE, "proxy")
     assert code == 0, out
