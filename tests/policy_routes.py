@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from zg_access.main import create_app as access_app
 from zg_common.authz import api_routes, declared_operations
 from zg_intake.main import create_app as intake_app
+from zg_lighting.main import create_app as lighting_app
 from zg_patrol.main import create_app as patrol_app
 from zg_routing.main import create_app as routing_app
 from zg_scoring.main import create_app as scoring_app
@@ -25,6 +26,7 @@ SERVICES: dict[str, Callable[[], FastAPI]] = {
     "scoring": scoring_app,
     "video-index": video_index_app,
     "access": access_app,
+    "lighting": lighting_app,
 }
 
 

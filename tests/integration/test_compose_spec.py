@@ -50,7 +50,7 @@ def test_compose_loads_with_and_without_the_front_proxy() -> None:
     code, out = load(COMPOSE)
     assert code == 0, out
     platform = {"postgres", "kafka", "intake", "routing", "patrol", "scoring", "video-index"}
-    platform |= {"access"}
+    platform |= {"access", "lighting"}
     assert set(out.split()) == platform | {"gateway", "admin", "migrate"}
     code, out = load(COMPOSE, "proxy")
     assert code == 0, out

@@ -21,7 +21,16 @@ from tests.conftest import REPO
 pytestmark = pytest.mark.integration
 
 CHART = REPO / "deploy" / "helm" / "zongguan"
-PROCESSES = {"gateway", "intake", "routing", "patrol", "scoring", "video-index", "access"}
+PROCESSES = {
+    "gateway",
+    "intake",
+    "routing",
+    "patrol",
+    "scoring",
+    "video-index",
+    "access",
+    "lighting",
+}
 K8S_VERSION = "1.30.0"
 OPERATOR_KINDS = {"ServiceMonitor", "PrometheusRule"}
 

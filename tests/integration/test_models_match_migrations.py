@@ -22,7 +22,7 @@ from tests.integration.conftest import service_database
 
 pytestmark = pytest.mark.integration
 
-SERVICES = ["scoring", "access"]
+SERVICES = ["scoring", "access", "lighting"]
 # the tables zg_common's own mechanisms keep in every service's schema, outside its models
 SHARED = {"alembic_version", "processed_event", "refdata_load"}
 

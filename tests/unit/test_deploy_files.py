@@ -48,7 +48,8 @@ def test_compose_gives_each_process_only_the_secrets_it_uses() -> None:
 
     assert LOCAL == SECRET_HOLDERS, "make run and compose give out the same secrets"
     services = compose()["services"]
-    for name in ("intake", "routing", "patrol", "scoring", "video-index", "access", "gateway"):
+    processes = ("intake", "routing", "patrol", "scoring", "video-index", "access", "lighting")
+    for name in (*processes, "gateway"):
         env = services[name]["environment"]
         assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
         assert env["DATABASE_URL"].startswith("postgresql+asyncpg://")

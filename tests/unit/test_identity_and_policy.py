@@ -27,6 +27,7 @@ from zg_common.identity import ANONYMOUS, ROLES, Identity, IdentitySigner, Ident
 from zg_common.open311 import is_open311
 from zg_gateway.main import create_app as gateway_app
 from zg_intake.main import create_app as intake_app
+from zg_lighting.main import create_app as lighting_app
 from zg_patrol.main import create_app as patrol_app
 from zg_routing.main import create_app as routing_app
 from zg_scoring.main import create_app as scoring_app
@@ -102,12 +103,14 @@ SERVICE_NAMES = {
     "Zongguan scoring": "scoring",
     "Zongguan video index": "video-index",
     "Zongguan smart access": "access",
+    "Zongguan street lights": "lighting",
     "Zongguan gateway": "gateway",
 }
 
 
 def service_apps() -> Iterator[FastAPI]:
     apps = (intake_app, routing_app, patrol_app, scoring_app, video_index_app, access_app)
+    apps += (lighting_app,)
     for create in (*apps, gateway_app):
         app = create()
         name = SERVICE_NAMES[app.title]

@@ -84,6 +84,7 @@ def test_route_table_names_known_services() -> None:
         "scoring",
         "video-index",
         "access",
+        "lighting",
     }
 
 

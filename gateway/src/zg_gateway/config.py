@@ -23,6 +23,7 @@ class GatewaySettings(ServiceSettings):
             "scoring": "http://127.0.0.1:8004",
             "video-index": "http://127.0.0.1:8005",
             "access": "http://127.0.0.1:8006",
+            "lighting": "http://127.0.0.1:8007",
         },
         description="JSON object: service name -> base URL",
     )

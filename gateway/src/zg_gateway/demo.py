@@ -107,12 +107,20 @@ async def create_demo_accounts(
         operations=["access.swipes.report"],
         compound_ids=data_set_compounds(refdata_dir),
     )
+    # the street-lighting platform (智慧路灯): its lights' reports only
+    _, lighting_key = await create_key(
+        session,
+        name="street-lighting platform (demo)",
+        department_ids=[],
+        operations=["lighting.report"],
+    )
     document = {
         "accounts": written,
         "api_keys": [
             {"name": "12345 hotline (demo)", "key": key},
             {"name": "video platform (demo)", "key": video_key},
             {"name": "access-control vendor (demo)", "key": access_key},
+            {"name": "street-lighting platform (demo)", "key": lighting_key},
         ],
     }
     await asyncio.to_thread(_write_private, credentials_file, document)

@@ -24,6 +24,7 @@ ROUTES: dict[str, str] = {
     "/api/v1/camera-alarms": "video-index",
     "/api/v1/camera-imports": "video-index",
     "/api/v1/access": "access",
+    "/api/v1/lighting": "lighting",
 }
 
 

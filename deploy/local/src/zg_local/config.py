@@ -108,6 +108,12 @@ class LocalConfig:
                 p("ZG_ACCESS_HTTP_PORT", 8006),
                 "ZG_ACCESS_",
             ),
+            ServiceProcess(
+                "lighting",
+                "zg_lighting.main:create_app",
+                p("ZG_LIGHTING_HTTP_PORT", 8007),
+                "ZG_LIGHTING_",
+            ),
         )
         return cls(
             data_dir=(

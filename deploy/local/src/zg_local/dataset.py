@@ -19,6 +19,7 @@ from shapely.geometry import Point, Polygon
 from zg_local import catalogue as cat
 from zg_local.dataset_access import compounds
 from zg_local.dataset_cameras import cameras
+from zg_local.dataset_lights import lights
 from zg_local.dataset_places import (
     COLS,
     ROWS,
@@ -58,6 +59,7 @@ SHIFTS = [
 def generate() -> dict[str, Any]:
     files = _places_and_catalogue()
     files["compounds.json"] = compounds(files)
+    files["lights.json"] = lights(files)
     return files
 
 

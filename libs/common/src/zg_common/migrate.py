@@ -23,7 +23,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from zg_common.settings import CommonSettings, ServiceSettings
 
-SERVICES = ("gateway", "intake", "routing", "patrol", "scoring", "video-index", "access")
+SERVICES = (
+    "gateway",
+    "intake",
+    "routing",
+    "patrol",
+    "scoring",
+    "video-index",
+    "access",
+    "lighting",
+)
 # what the services do with their rows at run time (scoring's rebuild empties its projections
 # with TRUNCATE; its bulk writes use temporary tables, a right PostgreSQL gives every role)
 TABLE_RIGHTS = "SELECT, INSERT, UPDATE, DELETE, TRUNCATE"

@@ -1,6 +1,7 @@
 """Kafka entrypoints of intake: follow routing's decisions in the case read model; turn camera
-alarms from video analytics and compound gates' alerts into cases; keep the copy of patrol's
-territory current; end the webhook subscriptions of callers the gateway revoked."""
+alarms from video analytics, compound gates' alerts and street-light faults into cases; keep
+the copy of patrol's territory current; end the webhook subscriptions of callers the gateway
+revoked."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from functools import partial
 from zg_common.consumer import ConsumerSpec
 from zg_common.contracts.access import TOPIC_GATE, GateAlertRaised
 from zg_common.contracts.gateway import TOPIC_PRINCIPAL, PrincipalRevoked
+from zg_common.contracts.lighting import TOPIC_FAULT, FaultRaised
 from zg_common.contracts.routing import TOPIC_CASE as ROUTING_CASE
 from zg_common.contracts.routing import CaseDeadlineApproached, CaseOverdue, CaseTransitioned
 from zg_common.contracts.video_index import TOPIC_CAMERA, CameraAlarmRaised
@@ -43,6 +45,15 @@ def consumers(runtime: IntakeRuntime) -> Sequence[ConsumerSpec]:
             handlers={
                 CameraAlarmRaised.event_type: partial(
                     machines.report_camera_alarm, reference=runtime.state.reference
+                )
+            },
+        ),
+        ConsumerSpec(
+            name="intake.light-faults",
+            topics=(TOPIC_FAULT,),
+            handlers={
+                FaultRaised.event_type: partial(
+                    machines.report_light_fault, reference=runtime.state.reference
                 )
             },
         ),

@@ -1,6 +1,7 @@
 """Cases that machines ask for: a video-analytics alarm at a camera, a compound gate's alert
-(refused swipes, a gate gone silent). Each becomes a case once per alarm or alert id (a
-machine's repeats are the same case), in the machine's channel, with no required questions."""
+(refused swipes, a gate gone silent), a street-light fault (a dead circuit, one pole). Each
+becomes a case once per alarm, alert or fault id (a machine's repeats are the same case), in
+the machine's channel, with no required questions."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zg_common.consumer import PermanentError
 from zg_common.contracts.access import GateAlertRaised
 from zg_common.contracts.intake import Channel
+from zg_common.contracts.lighting import LIGHTING_SYSTEM, FaultRaised
 from zg_common.contracts.video_index import CameraAlarmRaised
 from zg_common.errors import ValidationFailed
 from zg_common.events import CloudEvent
@@ -101,4 +103,28 @@ async def report_gate_alert(
         lat=alert.lat,
         lon=alert.lon,
         description=description[:4000],
+    )
+
+
+async def report_light_fault(
+    session: AsyncSession, event: CloudEvent, *, reference: Reference
+) -> None:
+    """A street-light fault (a dead circuit, or one pole) becomes a case of the device channel
+    with the fault's kind as the category's `fault` answer."""
+    fault = FaultRaised.parse(event)
+    where = f"circuit {fault.circuit_id}" if fault.light_id is None else f"light {fault.light_id}"
+    await _report(
+        session,
+        reference=reference,
+        system=LIGHTING_SYSTEM,
+        alert_id=fault.fault_id,
+        reporter=Identity(
+            sub=f"lighting:{fault.circuit_id}"[:100], role="partner", name="智慧路灯"
+        ),
+        source=Channel.DEVICE,
+        category=fault.category,
+        lat=fault.lat,
+        lon=fault.lon,
+        description=(fault.description or f"Street-light fault ({fault.kind}) on {where}")[:4000],
+        attributes={"fault": fault.kind},
     )

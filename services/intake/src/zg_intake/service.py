@@ -40,7 +40,7 @@ from zg_intake.territory import CategoryRef, Reference
 HOTLINE_SYSTEM = "12345"
 # the channels of machines, which cannot answer a category's questions (people must answer the
 # required ones)
-MACHINES: frozenset[str] = frozenset({Channel.CAMERA, Channel.ACCESS_CONTROL})
+MACHINES: frozenset[str] = frozenset({Channel.CAMERA, Channel.ACCESS_CONTROL, Channel.DEVICE})
 IDEMPOTENCY_KEY_RETENTION = timedelta(days=7)
 
 

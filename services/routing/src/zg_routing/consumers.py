@@ -1,5 +1,5 @@
 """Kafka entrypoints of routing: every reported case is dispatched; the copy of patrol's grids
-follows patrol."""
+follows patrol; a device reported healthy checks and closes its case."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from functools import partial
 from zg_common.consumer import ConsumerSpec
 from zg_common.contracts.intake import TOPIC_CASE as INTAKE_CASE
 from zg_common.contracts.intake import CaseReported
-from zg_routing import service, territory_copy
+from zg_common.contracts.lighting import TOPIC_FAULT, FaultCleared
+from zg_routing import devices, service, territory_copy
 from zg_routing.runtime import RoutingRuntime
 
 
@@ -30,5 +31,16 @@ def consumers(runtime: RoutingRuntime) -> Sequence[ConsumerSpec]:
                 )
             },
             prepare=service.note_reported_cases,
+        ),
+        ConsumerSpec(
+            name="routing.device-health",
+            topics=(TOPIC_FAULT,),
+            handlers={
+                FaultCleared.event_type: partial(
+                    devices.device_healthy,
+                    clock=runtime.state.clock,
+                    rulebook=runtime.state.rulebook,
+                )
+            },
         ),
     )

@@ -130,6 +130,10 @@ class TrackedCase(Base):
     used_before_minutes: Mapped[int] = mapped_column(Integer, default=0)
     time_limit: Mapped[str | None] = mapped_column(String(80))  # "2 working_days + 8 h"
     pending: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    # a device's case (street lights): the fault it is for, and when the device reported
+    # healthy again (the system passes the check once the department has disposed of it)
+    device_ref: Mapped[str | None] = mapped_column(String(100), index=True)
+    device_healthy_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -143,6 +147,16 @@ class TrackedCase(Base):
             values.setdefault(name, start)
         values.setdefault("pending", {})
         super().__init__(**values)
+
+
+class DeviceClearance(Base):
+    """A device fault reported healthy again before routing tracked its case (the events come
+    by different topics): kept for the case when it arrives."""
+
+    __tablename__ = "device_clearance"
+
+    device_ref: Mapped[str] = mapped_column(String(100), primary_key=True)
+    cleared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class CaseTransition(Base):

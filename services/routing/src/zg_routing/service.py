@@ -16,7 +16,7 @@ from zg_common.contracts.routing import CaseAction, CaseStatus
 from zg_common.errors import CaseNotFound
 from zg_common.events import CloudEvent
 from zg_common.identity import Identity
-from zg_routing import lifecycle, repository, rules, workflow
+from zg_routing import devices, lifecycle, repository, rules, workflow
 from zg_routing.calendar import Clock
 from zg_routing.lifecycle import HOTLINE, MUST_VERIFY
 from zg_routing.models import TrackedCase
@@ -60,9 +60,11 @@ async def dispatch_reported_case(
         lon=data.lon,
         status=CaseStatus.REPORTED,
         verified=False,
+        device_ref=devices.device_ref(data),
         reported_at=data.reported_at,
         updated_at=now,
     )
+    await devices.take_earlier_clearance(session, tracked)
     workflow.enter_stage(tracked, clock=clock, now=now)
     # written once at the commit with its final state (its transitions after it: their foreign
     # key orders the flush), not inserted now and updated after each step
@@ -230,6 +232,9 @@ async def act_on_case(
         action == CaseAction.CONFIRM and auto_dispatch
     ):  # verified: the platform takes it on by the rules
         await dispatch_by_rules(session, tracked, clock=clock, rulebook=rulebook, now=now)
+    elif action == CaseAction.DISPOSE:
+        # a device that reported healthy already: the system checks and closes at once
+        await devices.settle(session, tracked, clock=clock, rulebook=rulebook, now=now)
     elif action == CaseAction.PASS_CHECK and tracked.source == HOTLINE:
         # fixed: the 12345 hotline calls the citizen back (回访), whose answer closes the case
         # or sends it back for rework

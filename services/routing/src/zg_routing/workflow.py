@@ -139,7 +139,7 @@ async def act(
             at=now,
         )
     )
-    if action in TASKS:
+    if action in TASKS and not params.get("by_device"):
         await _request_task(session, tracked, TASKS[action], now=now)
     names = {department.id: department.name} if department else {}
     if tracked.department_id and tracked.department_id not in names:

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from zg_common.contracts import access, gateway, intake, patrol, routing, scoring, video_index
+from zg_common.contracts import (
+    access,
+    gateway,
+    intake,
+    lighting,
+    patrol,
+    routing,
+    scoring,
+    video_index,
+)
 from zg_common.events import EventContract
 
 ALL_CONTRACTS: tuple[type[EventContract], ...] = (
@@ -13,6 +22,7 @@ ALL_CONTRACTS: tuple[type[EventContract], ...] = (
     *scoring.CONTRACTS,
     *video_index.CONTRACTS,
     *access.CONTRACTS,
+    *lighting.CONTRACTS,
 )
 
 TOPICS: tuple[str, ...] = tuple(sorted({c.topic for c in ALL_CONTRACTS}))

@@ -25,6 +25,7 @@ class Channel(OpenVocabulary):
     CAMERA = "camera"  # an alarm of the video platform's analytics
     COMMAND_CENTRE = "command_centre"
     ACCESS_CONTROL = "access_control"  # a compound gate's alert (smart access, 一卡通)
+    DEVICE = "device"  # a device platform's fault (smart street lights, 智慧路灯)
 
 
 class ReportStatus(OpenVocabulary):

@@ -1,0 +1,1 @@
+"""Zongguan smart street lights (智慧路灯)."""
