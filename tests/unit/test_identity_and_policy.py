@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -109,8 +109,8 @@ SERVICE_NAMES = {
 
 
 def service_apps() -> Iterator[FastAPI]:
-    apps = (intake_app, routing_app, patrol_app, scoring_app, video_index_app, access_app)
-    apps += (lighting_app,)
+    apps: tuple[Callable[[], FastAPI], ...] = (intake_app, routing_app, patrol_app, scoring_app)
+    apps += (video_index_app, access_app, lighting_app)
     for create in (*apps, gateway_app):
         app = create()
         name = SERVICE_NAMES[app.title]

@@ -27,7 +27,8 @@ def lights(files: dict[str, Any]) -> dict[str, Any]:
     def grid_of(lon: float, lat: float) -> str:
         """The grid the pole stands in, or on whose edge (rounding may put it just outside)."""
         point = Point(lon, lat)
-        return min(grids, key=lambda g: (g[1].distance(point), g[0]))[0]
+        nearest: str = min(grids, key=lambda g: (g[1].distance(point), g[0]))[0]
+        return nearest
 
     # east-west roads along the lattice's rows, north-south roads along its columns
     ew_roads, ns_roads = cat.ROADS[: ROWS + 1], cat.ROADS[ROWS + 1 : ROWS + 1 + COLS + 1]
@@ -43,7 +44,8 @@ def lights(files: dict[str, Any]) -> dict[str, Any]:
     ]
     sections = [((r, c), (r, c + 1), ew_roads[r]) for r in range(ROWS + 1) for c in range(COLS)]
     sections += [((r, c), (r + 1, c), ns_roads[c]) for c in range(COLS + 1) for r in range(ROWS)]
-    circuits, poles = [], []
+    circuits: list[dict[str, Any]] = []
+    poles: list[dict[str, Any]] = []
     for n, ((r0, c0), (r1, c1), road) in enumerate(sections, start=1):
         cid = f"LC-{n:02d}"
         (x0, y0), (x1, y1) = v[r0][c0], v[r1][c1]
