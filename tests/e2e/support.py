@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -15,6 +16,7 @@ from tests.e2e.conftest import E2E_PORT_OFFSET, IDENTITY_SECRET, Platform, demo_
 from tests.helpers import SignedAs, eventually
 from zg_common.geo import haversine_m
 from zg_common.identity import Identity
+from zg_lighting.schedule import Schedule
 
 DATA = REPO / "deploy" / "data" / "fangxing"
 
@@ -224,3 +226,8 @@ async def dispose_and_pass_check(
     await act(anon, case["id"], "request_check", operator)
     async with httpx.AsyncClient(base_url=ROUTING, timeout=15) as routing:
         return await act(routing, case["id"], "pass_check", officer_of(case["grid_id"]))
+
+
+def healthy_state() -> str:
+    """What a healthy street light does now by the data set's schedule: on, dimmed or off."""
+    return Schedule(refdata("lights.json")).desired(datetime.now(UTC))

@@ -13,9 +13,8 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import Platform, demo_credentials
-from tests.e2e.support import act, login, refdata
+from tests.e2e.support import act, healthy_state, login, refdata
 from tests.helpers import eventually
-from zg_lighting.schedule import Schedule
 
 pytestmark = pytest.mark.e2e
 
@@ -27,11 +26,6 @@ def platform_key(platform: Platform) -> dict[str, str]:
 
 def lights_of(circuit_id: str) -> list[dict[str, Any]]:
     return [x for x in refdata("lights.json")["lights"] if x["circuit_id"] == circuit_id]
-
-
-def healthy_state() -> str:
-    """What a healthy light does now by the schedule (on, dimmed or off)."""
-    return Schedule(refdata("lights.json")).desired(datetime.now(UTC))
 
 
 async def report(

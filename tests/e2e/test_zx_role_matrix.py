@@ -28,7 +28,7 @@ import pytest
 from tests.e2e.access_support import a_free_household, a_phone, an_id_number, sms_code
 from tests.e2e.conftest import Platform
 from tests.e2e.matrix_world import DEPARTMENT, World, roles_of, today
-from tests.e2e.support import expected_department, refdata
+from tests.e2e.support import expected_department, healthy_state, refdata
 from tests.helpers import eventually, unique
 from zg_common.authz import api_routes, declared_operations
 
@@ -868,6 +868,18 @@ async def _swipes(w: World, role: str) -> Call:
 async def _gate_beats(w: World, role: str) -> Call:
     beat = {"gate_id": "CP001-G1", "at": datetime.now(UTC).isoformat()}
     return Call("/api/v1/access/gate-heartbeats", json={"beats": [beat]})
+
+
+# ---- lighting ----------------------------------------------------------------------------
+for _path in ("lights", "circuits", "faults", "schedule", "energy", "stats"):
+    plain("GET", f"/api/v1/lighting/{_path}")
+
+
+@route("POST", "/api/v1/lighting/reports")
+async def _light_reports(w: World, role: str) -> Call:
+    # healthy by the schedule: no fault, no case
+    report = {"light_id": "LD-0844", "at": datetime.now(UTC).isoformat(), "state": healthy_state()}
+    return Call("/api/v1/lighting/reports", json={"reports": [report]})
 
 
 # ---- the run ----------------------------------------------------------------------------
