@@ -48,6 +48,7 @@ SAMPLE_PATH_VALUES = {
     "account_id": str(uuid.uuid4()),
     "job_id": str(uuid.uuid4()),
     "period": "2026-10",
+    "month": "2026-10",
     "compound_id": "CP001",
     "resident_id": str(uuid.uuid4()),
 }

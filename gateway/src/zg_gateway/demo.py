@@ -114,6 +114,13 @@ async def create_demo_accounts(
         department_ids=[],
         operations=["lighting.report"],
     )
+    # the police station's system: the monthly counts of the four preventable types only
+    _, police_key = await create_key(
+        session,
+        name="police station (demo)",
+        department_ids=["police-station"],
+        operations=["scores.incidents.report"],
+    )
     document = {
         "accounts": written,
         "api_keys": [
@@ -121,6 +128,7 @@ async def create_demo_accounts(
             {"name": "video platform (demo)", "key": video_key},
             {"name": "access-control vendor (demo)", "key": access_key},
             {"name": "street-lighting platform (demo)", "key": lighting_key},
+            {"name": "police station (demo)", "key": police_key},
         ],
     }
     await asyncio.to_thread(_write_private, credentials_file, document)

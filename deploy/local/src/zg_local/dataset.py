@@ -19,6 +19,7 @@ from shapely.geometry import Point, Polygon
 from zg_local import catalogue as cat
 from zg_local.dataset_access import compounds
 from zg_local.dataset_cameras import cameras
+from zg_local.dataset_district import district_figures
 from zg_local.dataset_lights import lights
 from zg_local.dataset_places import (
     COLS,
@@ -60,6 +61,7 @@ def generate() -> dict[str, Any]:
     files = _places_and_catalogue()
     files["compounds.json"] = compounds(files)
     files["lights.json"] = lights(files)
+    files["district_figures.json"] = district_figures(files)
     return files
 
 

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from zg_common.app import ServiceSpec, create_service_app
 from zg_common.contracts.scoring import CONTRACTS
-from zg_scoring import closing, rebuild_jobs, refdata
+from zg_scoring import closing, district_router, rebuild_jobs, refdata
 from zg_scoring.config import ScoringSettings
 from zg_scoring.consumers import consumers
 from zg_scoring.models import SCHEMA, outbox
@@ -25,7 +25,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
             schema=SCHEMA,
             package_file=__file__,
             state=State,
-            routers=[router],
+            routers=[router, district_router.router],
             consumers=consumers,
             on_startup=[refdata.load],
             workers=[rebuild_jobs.worker, closing.closer],

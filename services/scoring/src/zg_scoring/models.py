@@ -11,6 +11,7 @@ the log."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     SmallInteger,
     String,
     Text,
@@ -354,3 +356,32 @@ FACTS = (
     PointRating,
 )
 DERIVED = (Disposal, Hold, CaseReturn, CaseMilestone)
+
+
+# --- inputs (not projections: a rebuild keeps them) ------------------------------------------
+
+
+class IncidentMonth(Base):
+    """The police's monthly count of one of the four preventable types (四类可防性案件) in a
+    grid: counts only, never a case's details. A month's batch replaces the month."""
+
+    __tablename__ = "incident_month"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # 2026-11
+    grid_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    reported_by: Mapped[str] = mapped_column(String(100))
+    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MonthlyCost(Base):
+    """The district's operating cost of a month, entered by a manager (yuan)."""
+
+    __tablename__ = "monthly_cost"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    note: Mapped[str] = mapped_column(Text)
+    entered_by: Mapped[str] = mapped_column(String(100))
+    entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

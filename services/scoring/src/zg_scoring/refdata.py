@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zg_common.db import unit_of_work
 from zg_common.refdata import RefData, load_part_once
 from zg_scoring import patrol_facts
+from zg_scoring.district import Figures
 from zg_scoring.models import SCHEMA
 from zg_scoring.runtime import ScoringRuntime
 
@@ -31,3 +32,4 @@ async def load(runtime: ScoringRuntime) -> None:
     district = data.read("district.geojson")
     properties = (district.get("features") or [district])[0]["properties"]
     runtime.state.district = (properties["name"], properties["name_en"])
+    runtime.state.figures = Figures.of(data.read("district_figures.json"))
