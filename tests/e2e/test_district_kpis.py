@@ -146,3 +146,17 @@ async def test_a_month_s_district_indicators_match_the_hand_computed_figures(
     assert yoy["cost_yuan"] == {"previous": 2_000_000.0, "change": -850_000.0, "change_pct": -42.5}
     assert yoy["staff_per_km2"] == {"previous": staff_per_km2, "change": 0.0, "change_pct": 0.0}
     assert yoy["handling_rate"]["previous"] is None, "no case a year before"
+    # the month's report carries them among its key figures (HTML and PDF label them)
+    report = await anon.get(f"/api/v1/scores/reports/{month}", headers=manager)
+    assert report.status_code == 200, report.text
+    summary = report.json()["content"]["summary"]
+    assert (summary["incidents"], summary["staff_per_km2"], summary["cost_yuan"]) == (
+        12,
+        staff_per_km2,
+        1_150_000.0,
+    )
+    assert summary["cost_yuan_yoy_pct"] == -42.5
+    page = await anon.get(
+        f"/api/v1/scores/reports/{month}", params={"format": "html"}, headers=manager
+    )
+    assert "每万人四类案件" in page.text and "每平方公里管理服务人数" in page.text

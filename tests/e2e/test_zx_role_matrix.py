@@ -882,6 +882,24 @@ async def _light_reports(w: World, role: str) -> Call:
     return Call("/api/v1/lighting/reports", json={"reports": [report]})
 
 
+# ---- district indicators -------------------------------------------------------------------
+CALLS[("GET", "/api/v1/scores/district/{month}")] = fixed("/api/v1/scores/district/2026-10")
+CALLS[("GET", "/api/v1/scores/incidents/{month}")] = fixed("/api/v1/scores/incidents/2026-10")
+plain("GET", "/api/v1/scores/costs")
+
+
+@route("PUT", "/api/v1/scores/incidents/{month}")
+async def _incidents(w: World, role: str) -> Call:
+    grids = [{"grid_id": "G02", "burglary": 1, "motor_vehicle_theft": 0, "bicycle_theft": 2,
+              "robbery_snatching": 0}]  # fmt: skip
+    return Call("/api/v1/scores/incidents/2026-10", json={"grids": grids})
+
+
+@route("PUT", "/api/v1/scores/costs/{month}")
+async def _cost(w: World, role: str) -> Call:
+    return Call("/api/v1/scores/costs/2026-10", json={"amount_yuan": "980000.50"})
+
+
 # ---- the run ----------------------------------------------------------------------------
 def every_route() -> list[tuple[str, str, str]]:
     """(method, path, operation) of every service route and of the gateway's own."""

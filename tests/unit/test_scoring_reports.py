@@ -10,14 +10,13 @@ import pytest
 from zg_common.errors import ValidationFailed
 from zg_scoring import report_render
 from zg_scoring.closing import closable, close_moment
-from zg_scoring.periods import parse_period
+from zg_scoring.periods import month, parse_period
 from zg_scoring.reports import (
     CategoryCount,
     MonthlyReportOut,
     ReportContent,
     TrendDay,
     changes,
-    month,
     parse_scope,
 )
 from zg_scoring.schemas import DepartmentScore, PeriodOut, RulesRef

@@ -17,6 +17,7 @@ from zg_common.db import unit_of_work
 from zg_common.kafka import end_offsets, group_behind
 from zg_scoring import facts, reports, repository
 from zg_scoring.consumers import PROJECTION_GROUP
+from zg_scoring.district import Figures
 from zg_scoring.models import MonthlyReport, outbox
 from zg_scoring.periods import LOCAL_TZ, Period, local_day, month_of
 from zg_scoring.runtime import ScoringRuntime
@@ -44,6 +45,7 @@ async def close(
     now: datetime,
     categories: dict[str, tuple[str, str]],
     district: tuple[str, str],
+    figures: Figures | None = None,
 ) -> bool:
     """Take the month's reports unless they were taken; True when this call took them."""
     await session.execute(
@@ -61,7 +63,9 @@ async def close(
     district_report = None
     lines = await reports.all_lines(session, period)
     for scope in scopes:
-        content = await reports.build(session, period, scope, categories, district, lines)
+        content = await reports.build(
+            session, period, scope, categories, district, lines, figures=figures
+        )
         district_report = district_report or content
         session.add(
             MonthlyReport(
@@ -101,7 +105,12 @@ async def closer(runtime: ScoringRuntime) -> None:
         if month.label not in closed and await caught_up(runtime):
             async with unit_of_work(runtime.sessions) as session:
                 await close(
-                    session, month, now=now, categories=state.categories, district=state.district
+                    session,
+                    month,
+                    now=now,
+                    categories=state.categories,
+                    district=state.district,
+                    figures=state.figures,
                 )
             closed.add(month.label)
         await asyncio.sleep(settings.report_check_s)

@@ -33,8 +33,7 @@ from zg_scoring.district_schemas import (
 )
 from zg_scoring.indicators import descending, rate, round2
 from zg_scoring.models import IncidentMonth, MonthlyCost
-from zg_scoring.periods import Period, month_period
-from zg_scoring.reports import month
+from zg_scoring.periods import Period, month, month_period
 
 
 @dataclass(frozen=True)
@@ -228,7 +227,10 @@ async def _month(
 
 
 async def district_kpis(session: AsyncSession, text: str, *, figures: Figures) -> DistrictKpis:
-    period = month(text)
+    return await kpis_of(session, month(text), figures=figures)
+
+
+async def kpis_of(session: AsyncSession, period: Period, *, figures: Figures) -> DistrictKpis:
     kpis, now_values = await _month(session, period, figures)
     _, before = await _month(session, a_year_before(period), figures)
     kpis.year_on_year = {name: _yoy(now_values[name], before[name]) for name in now_values}
@@ -243,3 +245,18 @@ def _yoy(now: float | None, before: float | None) -> YearOnYear:
         change=round2(now - before),
         change_pct=round2(rate(now - before, before)) if before else None,
     )
+
+
+def report_figures(kpis: DistrictKpis) -> dict[str, float | int | None]:
+    """The district's indicators as the monthly report's key figures."""
+    yoy = kpis.year_on_year
+    return {
+        "incidents": kpis.incidents,
+        "incidents_per_10k_residents": kpis.incidents_per_10k_residents,
+        "staff_per_km2": kpis.staff_per_km2,
+        "cost_yuan": kpis.cost_yuan,
+        "cost_per_handled_case": kpis.cost_per_handled_case,
+        "handled_rate_yoy": yoy["handling_rate"].change,
+        "incidents_per_10k_yoy_pct": yoy["incidents_per_10k_residents"].change_pct,
+        "cost_yuan_yoy_pct": yoy["cost_yuan"].change_pct,
+    }

@@ -122,3 +122,13 @@ def resolve(period: str | None, first: date | None, last: date | None, *, now: d
 
 def month_of(day: date) -> Period:
     return month_period(day.year, day.month)
+
+
+def month(text: str) -> Period:
+    period = parse_period(text)
+    if period.kind != "month":
+        raise ValidationFailed(
+            "A month is asked for (2026-10)",
+            errors=[FieldError(field="period", code="not_a_month", message="2026-10")],
+        )
+    return period

@@ -17,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zg_common.authz import Scope
 from zg_common.errors import DepartmentNotFound, FieldError, GridNotFound, ValidationFailed
 from zg_scoring import people, service
+from zg_scoring.district import Figures, kpis_of, report_figures
 from zg_scoring.indicators import rate, round2
 from zg_scoring.models import CaseMilestone, CaseReport, Disposal, Hold, MonthlyReport
-from zg_scoring.periods import LOCAL_TZ, Period, parse_period
+from zg_scoring.periods import LOCAL_TZ, Period
 from zg_scoring.schemas import (
     DepartmentScore,
     GridScore,
@@ -87,16 +88,6 @@ def parse_scope(text: str) -> tuple[str, str | None]:
         errors=[FieldError(field="scope", code="invalid_scope",
                            message="district, department/<id> or grid/<id>")],
     )  # fmt: skip
-
-
-def month(text: str) -> Period:
-    period = parse_period(text)
-    if period.kind != "month":
-        raise ValidationFailed(
-            "Monthly reports are of a month",
-            errors=[FieldError(field="period", code="not_a_month", message="2026-10")],
-        )
-    return period
 
 
 def _local_day(column: Any) -> Any:
@@ -223,6 +214,8 @@ async def build(
     categories: dict[str, tuple[str, str]],
     district_name: tuple[str, str],
     lists: Lines | None = None,
+    *,
+    figures: Figures | None = None,
 ) -> ReportContent:
     """The report's numbers as they stand now (`lists`: every line of the period, when the
     caller computed them already)."""
@@ -254,6 +247,8 @@ async def build(
         departments = []
     else:
         summary = _summary(departments, grids)
+        if figures is not None:  # the district's own indicators (residents, staff, costs)
+            summary.update(report_figures(await kpis_of(session, period, figures=figures)))
     return ReportContent(
         scope=scope,
         name=name[0],
@@ -300,6 +295,8 @@ async def show(
     caller_scope: Scope,
     categories: dict[str, tuple[str, str]],
     district_name: tuple[str, str],
+    *,
+    figures: Figures | None = None,
 ) -> MonthlyReportOut:
     kind, ident = parse_scope(scope)
     if not caller_scope.everything and not (
@@ -307,7 +304,7 @@ async def show(
     ):
         # a department's staff read their department's report; nothing else is disclosed
         raise DepartmentNotFound(f"No report {scope} for you")
-    live = await build(session, period, scope, categories, district_name)
+    live = await build(session, period, scope, categories, district_name, figures=figures)
     taken = await session.get(MonthlyReport, (period.label, scope))
     if taken is None:
         return MonthlyReportOut(final=False, taken_at=None, content=live, changes=[])

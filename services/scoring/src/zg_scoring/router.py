@@ -17,7 +17,7 @@ from zg_common.identity import Identity
 from zg_scoring import people, rebuild_jobs, report_render, reports, service
 from zg_scoring.dependencies import StateDep
 from zg_scoring.export import Format, FormatQuery, json_or_csv
-from zg_scoring.periods import Period, resolve
+from zg_scoring.periods import Period, month, resolve
 from zg_scoring.schemas import (
     CaseLine,
     DepartmentCases,
@@ -245,11 +245,12 @@ async def read_report(
 ) -> reports.MonthlyReportOut | Response:
     report = await reports.show(
         session,
-        reports.month(period),
+        month(period),
         scope,
         Scope.of(caller),
         labels.categories,
         labels.district,
+        figures=labels.figures,
     )
     name = f"report-{period}-{scope.replace('/', '-')}-{lang}"
     if format == "html":
