@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -16,7 +17,7 @@ from playwright.async_api import Page, Route, ViewportSize
 
 from tests.e2e.browser import SCREENSHOTS, Elsewhere, chromium
 from tests.e2e.conftest import Platform, demo_credentials
-from tests.e2e.support import a_patrol_point, login, report_and_wait_dispatched
+from tests.e2e.support import a_patrol_point, login, refdata, report_and_wait_dispatched
 
 pytestmark = pytest.mark.e2e
 
@@ -204,3 +205,34 @@ async def test_the_page_misses_nothing_when_its_stream_drops(
         for case in made:
             await shown_on_map(page, case["id"], timeout=20)
         await page.wait_for_selector("#live.live", timeout=10_000)
+
+
+async def test_the_street_lights_and_compounds_are_on_the_map_and_a_dead_circuit_turns_red(
+    anon: httpx.AsyncClient, platform: Platform
+) -> None:
+    keys = demo_credentials(platform)["api_keys"]
+    lighting = {
+        "X-API-Key": next(k["key"] for k in keys if k["name"].startswith("street-lighting"))
+    }
+    circuit = [x for x in refdata("lights.json")["lights"] if x["circuit_id"] == "LC-20"]
+    async with chromium(gl=True) as browser:
+        page = await browser.new_page(viewport=LAPTOP)
+        await open_map(page, platform, "dispatcher")
+        assert await page.evaluate("window.zongguan.compounds()") == len(refdata("compounds.json"))
+        kpi = await page.inner_text("#kpi")
+        assert "故障路灯" in kpi and "登记居民" in kpi and "每平方公里人员" in kpi
+        now = datetime.now(UTC).isoformat()
+        reports = [
+            {"light_id": x["id"], "at": now, "state": "off", "fault": "no_power"} for x in circuit
+        ]
+        sent = await anon.post(
+            "/api/v1/lighting/reports", json={"reports": reports}, headers=lighting
+        )
+        assert sent.status_code == 200, sent.text
+        # the fault comes on the stream and marks the circuit's lights (no reload)
+        await page.wait_for_function(
+            "(n) => window.zongguan.lightsAtFault().length >= n", arg=len(circuit), timeout=30_000
+        )
+        marked = set(await page.evaluate("window.zongguan.lightsAtFault()"))
+        assert {x["id"] for x in circuit} <= marked
+        await page.screenshot(path=str(SCREENSHOTS / "ops-lights.png"))

@@ -24,6 +24,9 @@ def test_the_feed_relays_the_live_map_s_topics() -> None:
         "patrol.checkin",
         "patrol.plan",
         "video.camera",
+        "lighting.fault",
+        "access.compound",
+        "access.gate",
     }
     assert len(FEED_BY_TYPE) == len(LIVE_FEED)
 

@@ -1,7 +1,9 @@
 // The KPI strip: today's cases by source, category and status, overdue now, the handled rate
 // (scoring's handled_rate) and the day's department ranking, the busiest grids, patrol
-// completion, cameras offline. Read again when the feed says something changed (never on a
-// timer), at most every few seconds.
+// completion, cameras offline, street lights at fault, registered residents, and the month's
+// district indicators (crimes per 10,000 residents, staff per km², cost per handled case).
+// Read again when the feed says something changed (never on a timer), at most every few
+// seconds.
 
 import { named, t, word } from "/ops/app/i18n.js";
 
@@ -33,12 +35,14 @@ export class KpiStrip {
   async refresh(local = this.last.local) {
     const day = today();
     const since = `${day}T00:00:00+08:00`;
-    const [stats, scores, plan] = await Promise.all([
+    const [stats, scores, plan, district] = await Promise.all([
       this.api.get(`/api/v1/cases/stats?reported_from=${encodeURIComponent(since)}`).catch(() => null),
       this.api.get(`/api/v1/scores/departments?period=${day}`).catch(() => null),
       this.api.get(`/api/v1/patrol/plans/${day}?limit=1`).catch(() => null),
+      // the month's district indicators (the command centre's): crimes, staff, cost
+      this.api.get(`/api/v1/scores/district/${day.slice(0, 7)}`).catch(() => null),
     ]);
-    this.last = { stats, scores, plan, local };
+    this.last = { stats, scores, plan, district, local };
     this.render();
   }
 
@@ -48,7 +52,7 @@ export class KpiStrip {
   }
 
   render() {
-    const { stats, scores, plan, local } = this.last;
+    const { stats, scores, plan, district, local } = this.last;
     const tiles = [];
     const top = (counts, group, n = 4) => Object.entries(counts ?? {})
       .sort((a, b) => b[1] - a[1]).slice(0, n)
@@ -62,6 +66,15 @@ export class KpiStrip {
     if (local) {
       tiles.push(tile("overdue", local.overdue, `${t("cases")} ${local.open}`, "kpi-overdue"));
       if (local.cameras) tiles.push(tile("camerasOffline", local.camerasOffline, `/ ${local.cameras}`, "kpi-cameras"));
+      if (local.lights) tiles.push(tile("lightsOut", local.lightsOut, `/ ${local.lights}`, "kpi-lights"));
+      if (local.compounds) tiles.push(tile("residents", local.residents, `${local.compounds} ${t("compounds")}`, "kpi-residents"));
+    }
+    if (district) {
+      const yoy = district.year_on_year?.incidents_per_10k_residents?.change_pct;
+      tiles.push(tile("crimePer10k", district.incidents_reported ? district.incidents_per_10k_residents : "—",
+        yoy == null ? district.month : `${district.month} ${yoy > 0 ? "+" : ""}${yoy}%`, "kpi-crime"));
+      tiles.push(tile("staffPerKm2", district.staff_per_km2, `${district.staff} / ${district.area_km2} km²`, "kpi-staff"));
+      tiles.push(tile("costPerCase", district.cost_per_handled_case ?? "—", district.cost_yuan == null ? "" : `¥${district.cost_yuan}`, "kpi-cost"));
     }
     if (scores?.departments?.length) {
       let handled = 0, toHandle = 0;

@@ -119,13 +119,15 @@ async function start() {
 
   async function loadSnapshot() {
     held ??= [];
-    const [grids, points, routes, cases, officers, cameras] = await Promise.all([
+    const [grids, points, routes, cases, officers, cameras, lights, compounds] = await Promise.all([
       api.get("/api/v1/grids"),
       api.get("/api/v1/patrol-points?limit=2000").catch(() => null),
       api.get("/api/v1/routes").catch(() => null),
       api.get("/api/v1/workflow/map"),
       api.get("/api/v1/patrol/positions").catch(() => null),
       api.get("/api/v1/cameras?limit=5000").catch(() => null),
+      api.get("/api/v1/lighting/lights").catch(() => null),
+      api.get("/api/v1/access/compounds").catch(() => null),
     ]);
     view.set("grids", grids);
     view.set("grid-labels", gridLabels(grids, (f) => `${f.properties.id} ${named(f.properties)}`));
@@ -137,6 +139,8 @@ async function start() {
     district.loadCases(cases);
     if (officers) district.loadOfficers(officers);
     if (cameras) district.loadCameras(cameras);
+    if (lights) district.loadLights(lights);
+    if (compounds) district.loadCompounds(compounds.compounds);
     if (!window.zongguan.ready) view.fit(grids);
     const backlog = held;
     held = null;
@@ -147,6 +151,9 @@ async function start() {
     await kpi.refresh(district.counts());
     window.zongguan.ready = true;
     window.zongguan.cases = () => [...district.cases.keys()];
+    window.zongguan.lightsAtFault = () => [...district.lights.values()]
+      .filter((f) => f.properties.problem || f.properties.circuit_fault).map((f) => f.properties.id);
+    window.zongguan.compounds = () => district.compounds.size;
     document.body.dataset.ready = "true";
   }
   await loadSnapshot();
@@ -210,7 +217,7 @@ async function start() {
       category: [...names.categories.entries()].filter(([code]) => code.length === 5).map(([code, c]) => [code, `${code} ${named(c)}`]),
       department_id: [...names.departments.entries()].map(([id, d]) => [id, named(d)]),
       status: values("status").map((s) => [s, word("statuses", s)]),
-      source: ["resident_app", "qr_scan", "officer_handset", "partner_api", "hotline_12345", "camera", "command_centre"].map((s) => [s, word("sources", s)]),
+      source: ["resident_app", "qr_scan", "officer_handset", "partner_api", "hotline_12345", "camera", "command_centre", "access_control", "device"].map((s) => [s, word("sources", s)]),
     };
     const labels = { grid_id: "grid", category: "category", department_id: "department", status: "status", source: "source" };
     const selects = {};

@@ -9,6 +9,7 @@ const EMPTY = { type: "FeatureCollection", features: [] };
 
 export const LIGHT_COLOURS = { green: "#22c55e", yellow: "#facc15", red: "#ef4444" };
 const CAMERA_COLOURS = { online: "#38bdf8", offline: "#64748b", fault: "#f97316" };
+const LAMP_COLOURS = { fault: "#ef4444", on: "#fde047", dimmed: "#ca8a04", off: "#334155", unknown: "#475569" };
 
 const STYLE = {
   version: 8,
@@ -44,6 +45,14 @@ const LAYERS = [
     paint: { "circle-radius": ["interpolate", ["linear"], ["zoom"], 12, 1.5, 16, 5],
       "circle-color": ["match", ["get", "status"], "online", CAMERA_COLOURS.online, "fault", CAMERA_COLOURS.fault, CAMERA_COLOURS.offline],
       "circle-stroke-color": "#0b1622", "circle-stroke-width": 0.5 } },
+  { group: "compounds", id: "compounds", type: "circle", source: "compounds",
+    paint: { "circle-radius": ["interpolate", ["linear"], ["get", "residents"], 0, 4, 600, 9, 2000, 14],
+      "circle-color": "#2dd4bf", "circle-opacity": 0.35,
+      "circle-stroke-color": ["case", [">", ["get", "silent_gates"], 0], "#ef4444", "#5eead4"], "circle-stroke-width": 1.5 } },
+  { group: "lights", id: "lights", type: "circle", source: "lights",
+    paint: { "circle-radius": ["interpolate", ["linear"], ["zoom"], 12, 1, 16, 3.5],
+      "circle-color": ["case", ["any", ["to-boolean", ["get", "problem"]], ["to-boolean", ["get", "circuit_fault"]]], LAMP_COLOURS.fault,
+        ["match", ["get", "state"], "on", LAMP_COLOURS.on, "dimmed", LAMP_COLOURS.dimmed, "off", LAMP_COLOURS.off, LAMP_COLOURS.unknown]] } },
   { group: "officers", id: "walk", type: "line", source: "walk",
     paint: { "line-color": "#f0abfc", "line-width": 3, "line-opacity": 0.9 } },
   { group: "checkins", id: "checkins", type: "circle", source: "checkins",
@@ -64,7 +73,7 @@ const LAYERS = [
     paint: { "text-color": "#cbd5e1", "text-halo-color": "#0b1622", "text-halo-width": 1.5 } },
 ];
 
-export const GROUPS = ["cases", "officers", "cameras", "checkins", "points", "routes", "grids"];
+export const GROUPS = ["cases", "officers", "cameras", "lights", "compounds", "checkins", "points", "routes", "grids"];
 
 export class DistrictMap {
   constructor(container) {
@@ -91,7 +100,7 @@ export class DistrictMap {
     await this.loaded;
     // the font must be there before the first label is drawn (maplibre-gl-js#7307)
     await document.fonts.load(`12px "${FONT}"`, "综管网格").catch(() => {});
-    for (const name of ["grids", "grid-labels", "routes", "points", "cameras", "walk", "checkins", "cases", "cases-fresh", "selected", "officers"]) {
+    for (const name of ["grids", "grid-labels", "routes", "points", "cameras", "compounds", "lights", "walk", "checkins", "cases", "cases-fresh", "selected", "officers"]) {
       this.data[name] = EMPTY;
       const byCase = name === "cases" || name === "cases-fresh";
       this.map.addSource(name, { type: "geojson", data: EMPTY, promoteId: byCase ? "case_id" : undefined });

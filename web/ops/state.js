@@ -1,5 +1,6 @@
 // What the page knows of the district, kept current by the live feed: the open cases of the
-// user's work, officers' positions, camera status, the latest check-ins. Each event is applied
+// user's work, officers' positions, camera status, street lights' faults, compounds'
+// occupancy and silent gates, the latest check-ins. Each event is applied
 // the way the REST snapshot would show it afterwards.
 
 const TERMINAL = new Set(["closed", "cancelled", "not_accepted"]);
@@ -12,6 +13,9 @@ export class District {
     this.cases = new Map(); // case_id -> GeoJSON feature
     this.officers = new Map(); // badge -> feature
     this.cameras = new Map(); // camera id -> feature
+    this.lights = new Map(); // light id -> feature (the street lights' status layer)
+    this.faults = new Map(); // open fault id -> { scope, target }
+    this.compounds = new Map(); // compound id -> feature, with its silent gates
     this.checkins = []; // recent check-in features, newest last
     this.changed = new Set(); // which collections changed since the last draw
     // Cases are drawn in two layers: the bulk (every case as last drawn whole) and the fresh
@@ -65,6 +69,39 @@ export class District {
     this.cameras.clear();
     for (const f of collection.features) this.cameras.set(f.id ?? f.properties.id, f);
     this.changed.add("cameras");
+  }
+
+  loadLights(collection) {
+    this.lights.clear();
+    this.faults.clear();
+    for (const f of collection.features) this.lights.set(f.id ?? f.properties.id, f);
+    this.changed.add("lights");
+  }
+
+  // the compounds (GET /api/v1/access/compounds) as points sized by their registered residents
+  loadCompounds(compounds) {
+    this.compounds.clear();
+    for (const c of compounds) {
+      const silent = new Set(c.gates.filter((g) => g.status === "silent").map((g) => g.id));
+      this.compounds.set(c.id, {
+        type: "Feature",
+        id: c.id,
+        geometry: { type: "Point", coordinates: [c.lon, c.lat] },
+        properties: { id: c.id, name: c.name, residents: c.occupancy.residents, households: c.occupancy.households, silent_gates: silent.size },
+        silent,
+      });
+    }
+    this.changed.add("compounds");
+  }
+
+  // a fault marks its light (a pole) or every light of its circuit; clearing unmarks them
+  markFault(scope, target, fault) {
+    for (const f of this.lights.values()) {
+      const p = f.properties;
+      if (scope === "pole" && p.id === target) f.properties = { ...p, problem: fault };
+      else if (scope === "circuit" && p.circuit_id === target) f.properties = { ...p, circuit_fault: Boolean(fault) };
+    }
+    this.changed.add("lights");
   }
 
   // a row of the work queue (GET /api/v1/workflow/cases/{id}) as the map's feature
@@ -166,6 +203,34 @@ export class District {
         this.changed.add("checkins");
         return true;
       }
+      case "lighting.fault.raised.v1": {
+        const target = d.scope === "circuit" ? d.circuit_id : d.light_id;
+        this.faults.set(d.fault_id, { scope: d.scope, target });
+        this.markFault(d.scope, target, d.scope === "circuit" ? true : d.kind);
+        return true;
+      }
+      case "lighting.fault.cleared.v1": {
+        const target = d.scope === "circuit" ? d.circuit_id : d.light_id;
+        this.faults.delete(d.fault_id);
+        this.markFault(d.scope, target, null);
+        return true;
+      }
+      case "access.compound.occupancy_changed.v1": {
+        const compound = this.compounds.get(d.compound_id);
+        if (!compound) return false;
+        compound.properties = { ...compound.properties, residents: d.residents };
+        this.changed.add("compounds");
+        return true;
+      }
+      case "access.gate.status_changed.v1": {
+        const compound = this.compounds.get(d.compound_id);
+        if (!compound) return false;
+        if (d.to_status === "silent") compound.silent.add(d.gate_id);
+        else compound.silent.delete(d.gate_id);
+        compound.properties = { ...compound.properties, silent_gates: compound.silent.size };
+        this.changed.add("compounds");
+        return true;
+      }
       case "video.camera.status_changed.v1": {
         const camera = this.cameras.get(d.camera_id);
         if (!camera) return false;
@@ -214,7 +279,9 @@ export class District {
     const features = name === "cases" ? [...this.cases.values()]
       : name === "officers" ? [...this.officers.values()]
         : name === "cameras" ? [...this.cameras.values()]
-          : this.checkins;
+          : name === "lights" ? [...this.lights.values()]
+            : name === "compounds" ? [...this.compounds.values()].map(({ silent, ...f }) => f)
+              : this.checkins;
     return { type: "FeatureCollection", features };
   }
 
@@ -223,6 +290,13 @@ export class District {
     for (const f of this.cases.values()) if (f.properties.light === "red") overdue += 1;
     let offline = 0;
     for (const f of this.cameras.values()) if (["offline", "fault"].includes(f.properties.status)) offline += 1;
-    return { open: this.cases.size, overdue, camerasOffline: offline, cameras: this.cameras.size };
+    let lightsOut = 0;
+    for (const f of this.lights.values()) if (f.properties.problem || f.properties.circuit_fault) lightsOut += 1;
+    let residents = 0;
+    for (const f of this.compounds.values()) residents += f.properties.residents;
+    return {
+      open: this.cases.size, overdue, camerasOffline: offline, cameras: this.cameras.size,
+      lightsOut, lights: this.lights.size, residents, compounds: this.compounds.size,
+    };
   }
 }

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from zg_common.authz import Scope, policy
-from zg_common.contracts import intake, patrol, routing, video_index
+from zg_common.contracts import access, intake, lighting, patrol, routing, video_index
 from zg_common.events import EventContract
 from zg_common.identity import Identity
 
@@ -53,6 +53,11 @@ LIVE_FEED: tuple[FeedEntry, ...] = (
     FeedEntry(patrol.OfficerTasksAssigned, "patrol.plan_read"),
     FeedEntry(video_index.CameraStatusChanged, "cameras.read", grid=None),
     FeedEntry(video_index.CameraAlarmRaised, "cameras.read", grid=None),
+    # the street lights and the compounds: not row-scoped, as in their REST APIs
+    FeedEntry(lighting.FaultRaised, "lighting.read", grid=None),
+    FeedEntry(lighting.FaultCleared, "lighting.read", grid=None),
+    FeedEntry(access.OccupancyChanged, "access.compounds.read", grid=None),
+    FeedEntry(access.GateStatusChanged, "access.compounds.read", grid=None),
 )
 FEED_BY_TYPE: Mapping[str, FeedEntry] = {e.contract.event_type: e for e in LIVE_FEED}
 FEED_TOPICS: tuple[str, ...] = tuple(sorted({e.contract.topic for e in LIVE_FEED}))
