@@ -21,6 +21,7 @@ from pathlib import Path
 
 from zg_sim.actors import Clock, Simulation
 from zg_sim.client import Gateway, Tally, check_local
+from zg_sim.devices import Devices
 from zg_sim.workflow import Workflow
 from zg_sim.world import build
 
@@ -39,6 +40,11 @@ class SimConfig:
     heartbeat_every_s: float = 60.0
     work_every_s: float = 3.0
     alarm_categories: tuple[str, ...] = ("E0101", "E0104", "E0403")
+    lights_every_s: float = 60.0  # wall-clock seconds between the lighting platform's reports
+    circuit_outage_chance: float = 0.02  # per report round: a circuit goes dark
+    residents_per_compound: int = 3  # registered at the start
+    moves_per_hour: float = 6.0  # arrivals and departures, simulated hours
+    refused_run_chance: float = 0.05  # per gate round: a cancelled card tried at a gate
 
 
 def duration_s(text: str) -> float:
@@ -103,6 +109,7 @@ async def run(args: argparse.Namespace, config: SimConfig) -> dict[str, object]:
         )
         clock = Clock(config.speed)
         sim = Simulation(world, tally, seed=config.seed, clock=clock, config=config)
+        devices = Devices(sim)
         log.info(
             "the district is live at %gx (seed %d)%s; stop it with Ctrl-C",
             config.speed,
@@ -116,6 +123,9 @@ async def run(args: argparse.Namespace, config: SimConfig) -> dict[str, object]:
                 sim.report_problems(),
                 sim.beat_cameras(),
                 sim.raise_alarms(),
+                devices.lights(),
+                devices.residents(),
+                devices.gates(),
                 Workflow(sim).run(),
             )
         ]

@@ -41,6 +41,11 @@ class World:
     cameras: list[dict[str, Any]]
     categories: list[str]  # minor category codes
     codes: dict[str, str] = field(default_factory=dict)  # point id -> its QR token
+    lighting: KeySession | None = None  # the street-lighting platform
+    access: KeySession | None = None  # the compounds' access-control vendor
+    property: Session | None = None  # property staff of every compound
+    lights: list[dict[str, Any]] = field(default_factory=list)  # GeoJSON features
+    compounds: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -75,6 +80,8 @@ async def build(
     keys = {k["name"]: k["key"] for k in demo.get("api_keys", [])}
     hotline = next((v for n, v in keys.items() if "12345" in n), None)
     video = next((v for n, v in keys.items() if "video" in n), None)
+    lighting = next((v for n, v in keys.items() if "street-lighting" in n), None)
+    access = next((v for n, v in keys.items() if "access-control" in n), None)
 
     roster = (await admin.get("/api/v1/officers"))[: officers or None]
     departments = await admin.get("/api/v1/departments")
@@ -117,6 +124,16 @@ async def build(
             f"sim-{d['id']}",
             {"role": "department_staff", "name": d["name"], "department_ids": [d["id"]]},
         )
+    compounds = (await admin.get("/api/v1/access/compounds"))["compounds"]
+    lights = (await admin.get("/api/v1/lighting/lights"))["features"]
+    property_staff = await account(
+        "sim-property",
+        {
+            "role": "property_staff",
+            "name": "物业 property staff",
+            "compound_ids": [c["id"] for c in compounds],
+        },
+    )
     points = (await admin.get("/api/v1/patrol-points?limit=2000"))["features"]
     cameras = (await admin.get("/api/v1/cameras?limit=5000"))["features"]
     tree = await admin.get("/api/v1/categories")
@@ -147,4 +164,9 @@ async def build(
         points=points,
         cameras=cameras,
         categories=minors,
+        lighting=KeySession(gateway, lighting) if lighting else None,
+        access=KeySession(gateway, access) if access else None,
+        property=property_staff,
+        lights=lights,
+        compounds=compounds,
     )
