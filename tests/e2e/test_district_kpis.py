@@ -146,6 +146,20 @@ async def test_a_month_s_district_indicators_match_the_hand_computed_figures(
     assert yoy["cost_yuan"] == {"previous": 2_000_000.0, "change": -850_000.0, "change_pct": -42.5}
     assert yoy["staff_per_km2"] == {"previous": staff_per_km2, "change": 0.0, "change_pct": 0.0}
     assert yoy["handling_rate"]["previous"] is None, "no case a year before"
+
+    # the compounds' registered residents, from smart access's events (counts only)
+    async def registered() -> dict[str, Any] | None:
+        rows = (
+            await anon.get("/api/v1/access/occupancy", params={"by": "grid"}, headers=manager)
+        ).json()["rows"]
+        now = (await anon.get(f"/api/v1/scores/district/{month}", headers=manager)).json()
+        by_grid = {r["id"]: r["residents"] for r in rows}
+        return now if now["registered_residents"] == sum(by_grid.values()) else None
+
+    now = await eventually(registered, timeout=30, what="scoring to count the registrations")
+    assert now["registration_coverage"] == r2(now["registered_residents"] / 78_000 * 100)
+    for g in now["registration_by_grid"]:
+        assert g["coverage"] == r2(g["registered"] / residents[g["grid_id"]] * 100)
     # the month's report carries them among its key figures (HTML and PDF label them)
     report = await anon.get(f"/api/v1/scores/reports/{month}", headers=manager)
     assert report.status_code == 200, report.text

@@ -1,7 +1,8 @@
 """The district's indicators for managers, the reform's own figures: the handling rate and
 the departments' ranking by it, the four preventable crime types per 10,000 residents by grid
-(the police's monthly counts), staff per km², the operating cost per handled case (the
-managers' monthly costs), each against the same month a year before. The residents, staff and
+(the police's monthly counts), the compounds' registration coverage (smart access's counts),
+staff per km², the operating cost per handled case (the managers' monthly costs), each against
+the same month a year before. The residents, staff and
 area come from the data set (`district_figures.json`)."""
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zg_common.authz import Scope
 from zg_common.errors import FieldError, ValidationFailed
 from zg_common.identity import Identity
-from zg_scoring import service
+from zg_scoring import access_facts, service
 from zg_scoring.district_schemas import (
     INCIDENT_KINDS,
     CostIn,
@@ -27,6 +28,7 @@ from zg_scoring.district_schemas import (
     DepartmentHandling,
     DistrictKpis,
     GridIncidents,
+    GridRegistration,
     IncidentsIn,
     IncidentsRead,
     YearOnYear,
@@ -190,6 +192,7 @@ async def _month(
         for n, x in enumerate(ordered, start=1)
     ]
     crime = await incidents(session, label, figures=figures)
+    registered = await access_facts.registered_by_grid(session, period.end)
     total = sum(g.total for g in crime.grids)
     staff = figures.centre_staff + figures.officers
     cost, ytd = await _cost(session, label), await _year_to_date(session, period)
@@ -206,6 +209,17 @@ async def _month(
             crime.grids, key=lambda g: (descending(g.per_10k_residents), g.grid_id)
         ),
         incidents_reported=crime.reported,
+        registered_residents=sum(registered.values()),
+        registration_coverage=round2(rate(sum(registered.values()), figures.residents)),
+        registration_by_grid=[
+            GridRegistration(
+                grid_id=grid,
+                residents=n,
+                registered=registered.get(grid, 0),
+                coverage=round2(rate(registered.get(grid, 0), n)),
+            )
+            for grid, n in sorted(figures.residents_by_grid.items())
+        ],
         staff=staff,
         area_km2=figures.area_km2,
         staff_per_km2=round2(staff / figures.area_km2) or 0.0,
@@ -220,6 +234,7 @@ async def _month(
         "handling_rate": kpis.handling_rate,
         "incidents_per_10k_residents": kpis.incidents_per_10k_residents if crime.reported else None,
         "staff_per_km2": kpis.staff_per_km2,
+        "registration_coverage": kpis.registration_coverage,
         "cost_yuan": kpis.cost_yuan,
         "cost_per_handled_case": kpis.cost_per_handled_case,
         "cost_year_to_date": kpis.cost_year_to_date,
@@ -254,6 +269,7 @@ def report_figures(kpis: DistrictKpis) -> dict[str, float | int | None]:
         "incidents": kpis.incidents,
         "incidents_per_10k_residents": kpis.incidents_per_10k_residents,
         "staff_per_km2": kpis.staff_per_km2,
+        "registration_coverage": kpis.registration_coverage,
         "cost_yuan": kpis.cost_yuan,
         "cost_per_handled_case": kpis.cost_per_handled_case,
         "handled_rate_yoy": yoy["handling_rate"].change,

@@ -66,6 +66,13 @@ class CostRead(BaseModel):
     entered_at: datetime
 
 
+class GridRegistration(BaseModel):
+    grid_id: str
+    residents: int
+    registered: int
+    coverage: Pct
+
+
 class DepartmentHandling(BaseModel):
     rank: int | None = Field(description="by handling rate, highest first (ties: department id)")
     department_id: str
@@ -94,6 +101,11 @@ class DistrictKpis(BaseModel):
     incidents_per_10k_residents: Pct
     incidents_by_grid: list[GridIncidents] = Field(description="most per 10,000 residents first")
     incidents_reported: bool
+    registered_residents: int = Field(
+        description="residents registered in the compounds at the month's end (smart access)"
+    )
+    registration_coverage: Pct = Field(description="registered ÷ residents × 100 (一卡通)")
+    registration_by_grid: list[GridRegistration]
     staff: int = Field(description="the service centre's staff and the officers")
     area_km2: float
     staff_per_km2: float
@@ -101,6 +113,7 @@ class DistrictKpis(BaseModel):
     cost_per_handled_case: float | None = Field(description="cost ÷ handled, yuan")
     cost_year_to_date: float | None = Field(description="January to this month, months entered")
     year_on_year: dict[str, YearOnYear] = Field(
-        description="handling_rate, incidents_per_10k_residents, staff_per_km2, cost_yuan, "
-        "cost_per_handled_case, cost_year_to_date against the same month a year before"
+        description="handling_rate, incidents_per_10k_residents, staff_per_km2, "
+        "registration_coverage, cost_yuan, cost_per_handled_case, cost_year_to_date against "
+        "the same month a year before"
     )

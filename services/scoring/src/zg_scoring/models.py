@@ -340,24 +340,6 @@ class MonthlyReport(Base):
     content: Mapped[dict[str, Any]] = mapped_column(JSONB)
 
 
-FACTS = (
-    CaseReport,
-    CaseMerge,
-    CaseSplit,
-    CaseStep,
-    CaseRating,
-    Department,
-    Grid,
-    Officer,
-    ShiftAssignment,
-    PlannedVisit,
-    Checkin,
-    VisitMissed,
-    PointRating,
-)
-DERIVED = (Disposal, Hold, CaseReturn, CaseMilestone)
-
-
 # --- inputs (not projections: a rebuild keeps them) ------------------------------------------
 
 
@@ -385,3 +367,25 @@ class MonthlyCost(Base):
     note: Mapped[str] = mapped_column(Text)
     entered_by: Mapped[str] = mapped_column(String(100))
     entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OccupancyFact(Base):
+    """`access.compound.occupancy_changed.v1`: a compound's registered residents after a
+    registration or a departure (counts only); the latest before a moment is the count then."""
+
+    __tablename__ = "occupancy_fact"
+    __table_args__ = (Index("ix_occupancy_fact_compound_at", "compound_id", "at"),)
+
+    event_id: Mapped[str] = mapped_column(EventId, primary_key=True)
+    compound_id: Mapped[str] = mapped_column(String(20))
+    grid_id: Mapped[str] = mapped_column(String(20))
+    residents: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# what a rebuild empties and replays (the inputs above it keeps)
+FACTS = (
+    CaseReport, CaseMerge, CaseSplit, CaseStep, CaseRating, Department, Grid, Officer,
+    ShiftAssignment, PlannedVisit, Checkin, VisitMissed, PointRating, OccupancyFact,
+)  # fmt: skip
+DERIVED = (Disposal, Hold, CaseReturn, CaseMilestone)

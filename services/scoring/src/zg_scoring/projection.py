@@ -18,7 +18,7 @@ from zg_common.contracts.intake import CaseSplit as CaseSplitEvent
 from zg_common.contracts.routing import CaseDeadlineMoved, CaseTransitioned, DepartmentChanged
 from zg_common.events import CloudEvent, EventContract
 from zg_common.rows import driver
-from zg_scoring import bulk, patrol_facts, timeline
+from zg_scoring import access_facts, bulk, patrol_facts, timeline
 from zg_scoring.models import (
     CaseMerge,
     CaseMilestone,
@@ -44,7 +44,9 @@ CASE_CONTRACTS: tuple[type[EventContract], ...] = (
 CASE_EVENTS = frozenset(c.event_type for c in CASE_CONTRACTS)
 # the event types scoring reads, and their contracts (the consumer's topics carry others; they
 # are skipped)
-CONTRACTS = {c.event_type: c for c in (*CASE_CONTRACTS, *patrol_facts.CONTRACTS)}
+CONTRACTS = {
+    c.event_type: c for c in (*CASE_CONTRACTS, *patrol_facts.CONTRACTS, *access_facts.CONTRACTS)
+}
 CHUNK = 5000  # cases per derivation round
 
 
@@ -166,6 +168,7 @@ async def apply(
     if derive and cases:  # a redelivered step derives its case again: the same rows
         await derive_cases(session, sorted(cases))
     await patrol_facts.apply(session, events)
+    await access_facts.apply(session, events)
     return cases
 
 

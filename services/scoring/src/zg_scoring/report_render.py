@@ -67,6 +67,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "incidents_per_10k_residents": ("每万人四类案件", "Per 10,000 residents"),
     "staff_per_km2": ("每平方公里管理服务人数", "Staff per km²"),
     "cost_yuan": ("运营成本（元）", "Operating cost (yuan)"),
+    "registration_coverage": ("一卡通登记率", "Residents registered (%)"),
     "cost_per_handled_case": ("每处置案件成本（元）", "Cost per handled case (yuan)"),
     "handled_rate_yoy": ("处置率同比（百分点）", "Handling rate, year on year (points)"),
     "incidents_per_10k_yoy_pct": ("四类案件同比（%）", "Crimes per 10,000, year on year (%)"),
@@ -76,7 +77,8 @@ SUMMARY_FIELDS = (
     "filed", "to_handle", "handled", "handled_on_time", "overdue_open", "handled_rate",
     "on_time_rate", "overdue_open_rate", "rework_rate", "extension_rate", "closed_rate",
     "public_report_rate", "patrol_completion", "filed_per_km2", "rating_score", "composite",
-    "incidents", "incidents_per_10k_residents", "staff_per_km2", "cost_yuan",
+    "incidents", "incidents_per_10k_residents", "staff_per_km2", "registration_coverage",
+    "cost_yuan",
     "cost_per_handled_case", "handled_rate_yoy", "incidents_per_10k_yoy_pct", "cost_yuan_yoy_pct",
 )  # fmt: skip
 DEPARTMENT_COLUMNS = ("to_handle", "handled_rate", "on_time_rate", "rework_rate",

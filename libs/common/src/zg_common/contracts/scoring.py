@@ -9,7 +9,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from zg_common.contracts import intake, patrol, routing
+from zg_common.contracts import access, intake, patrol, routing
 from zg_common.events import EventContract
 
 TOPIC_PERIOD = "scoring.period"
@@ -22,6 +22,7 @@ REPLAYED_TOPICS: tuple[str, ...] = (
     patrol.TOPIC_PLAN,
     patrol.TOPIC_CHECKIN,
     patrol.TOPIC_POINT,
+    access.TOPIC_COMPOUND,
 )
 
 
