@@ -32,9 +32,13 @@ router = APIRouter(prefix="/api/v1/lighting", tags=["lighting"])
 Reader = Annotated[Identity, require("lighting.read")]
 
 
+FIRST, LAST = date(2000, 1, 1), date(2199, 12, 31)  # the days a schedule is computed for
+Day = Annotated[date | None, Query(ge=FIRST, le=LAST)]
+
+
 def _period(since: date | None, until: date | None, today: date) -> tuple[date, date]:
     until = until or today
-    since = since or until - timedelta(days=29)
+    since = since or max(until - timedelta(days=29), FIRST)
     if since > until or (until - since).days > 366:
         raise ValidationFailed(
             "since must be on or before until, at most a year apart",
@@ -77,7 +81,7 @@ async def read_faults(
 
 
 @router.get("/schedule", response_model=NightPlan, summary="A night's switching plan")
-async def read_schedule(caller: Reader, state: StateDep, day: date | None = None) -> NightPlan:
+async def read_schedule(caller: Reader, state: StateDep, day: Day = None) -> NightPlan:
     return service.night_plan(state.schedule, day or state.schedule.night_of(datetime.now(UTC)))
 
 
@@ -86,8 +90,8 @@ async def read_energy(
     caller: Reader,
     state: StateDep,
     session: ReadSessionDep,
-    since: date | None = None,
-    until: date | None = None,
+    since: Day = None,
+    until: Day = None,
 ) -> EnergyRead:
     since, until = _period(since, until, state.schedule.night_of(datetime.now(UTC)))
     return await service.energy(session, since, until)
@@ -102,8 +106,8 @@ async def read_stats(
     caller: Reader,
     state: StateDep,
     session: ReadSessionDep,
-    since: date | None = None,
-    until: date | None = None,
+    since: Day = None,
+    until: Day = None,
 ) -> LightingStats:
     since, until = _period(since, until, state.schedule.night_of(datetime.now(UTC)))
     return await service.stats(session, state.schedule, since, until)

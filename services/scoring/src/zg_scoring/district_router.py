@@ -17,7 +17,8 @@ from zg_scoring.district_schemas import CostIn, CostRead, DistrictKpis, Incident
 
 router = APIRouter(prefix="/api/v1/scores", tags=["scoring"])
 Reader = Annotated[Identity, require("scores.district.read")]
-Month = Annotated[str, Path(pattern=r"^\d{4}-\d{2}$", examples=["2026-11"])]
+# the platform's centuries: a year before the month must be a month too
+Month = Annotated[str, Path(pattern=r"^2[01]\d{2}-(0[1-9]|1[0-2])$", examples=["2026-11"])]
 
 
 @router.get(
