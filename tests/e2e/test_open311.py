@@ -63,11 +63,11 @@ async def test_discovery_and_services_in_json_and_xml(anon: httpx.AsyncClient) -
     services = await anon.get(f"{BASE}/services.json")
     assert services.headers["content-type"] == "application/json; charset=utf-8"
     listed = {s["service_code"]: s for s in services.json()}
-    assert len(listed) == 67
+    assert len(listed) == 69  # every minor category (67, and 2 of smart access)
     assert listed["E0403"]["metadata"] is True and listed["E0104"]["metadata"] is False
     assert listed["E0403"]["type"] == "realtime" and listed["E0403"]["group"] == "街面秩序"
     root = ET.fromstring((await anon.get(f"{BASE}/services.xml")).content)
-    assert root.tag == "services" and len(root.findall("service")) == 67
+    assert root.tag == "services" and len(root.findall("service")) == 69
 
     definition = (await anon.get(f"{BASE}/services/E0403.json")).json()
     assert definition["service_code"] == "E0403"
