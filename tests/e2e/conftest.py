@@ -76,8 +76,8 @@ def platform(infra: Infra, e2e_database: str) -> Iterator[Platform]:
         ZG_PATROL_PLAN_TIME_LIMIT_S="1",
         # the deadline watch looks twice a second instead of every 15 s
         ZG_ROUTING_DEADLINE_WATCH_INTERVAL_S="0.5",
-        # the street lights judged twice a second, a problem a fault at once (not after 10 min)
-        ZG_LIGHTING_EVALUATE_INTERVAL_S="0.5",
+        # the street lights judged every 2 s, a problem a fault at once (not after 10 minutes)
+        ZG_LIGHTING_EVALUATE_INTERVAL_S="2",
         ZG_LIGHTING_FAULT_AFTER_S="0",
     )
     with log_path.open("wb") as log:

@@ -62,9 +62,15 @@ async def test_provider_tokens_become_identities(database_url: str) -> None:
             "role": "officer",
             "grid_ids": ["G03"],
             "department_ids": [],
+            "compound_ids": [],
             "name": "Officer from the city IdP",
         }
         assert me.json()["sub"] == "oidc:u-42"
+        # property staff's compounds come from their claim (smart access)
+        staff = token(key, zg_role="property_staff", zg_compound_ids=["CP001"])
+        me = await gw.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {staff}"})
+        assert me.status_code == 200, me.text
+        assert (me.json()["role"], me.json()["compound_ids"]) == ("property_staff", ["CP001"])
 
         cases: list[tuple[str, str]] = [
             (token(rsa_key()), "token_invalid"),  # signed by someone else under the same kid
