@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import random
 import re
 import socket
 import time
@@ -131,6 +132,9 @@ class Gateway:
         raise ConnectionError(f"{method} {path}: the gateway did not answer")
 
 
+LOGIN_TRIES = 40
+
+
 class Session:
     """An account's session: logs in once, refreshes its access token before it expires."""
 
@@ -141,15 +145,24 @@ class Session:
         self.token: str | None = None
         self.expires = 0.0
         self.lock = asyncio.Lock()
+        self.jitter = random.Random(username)  # retries spread out, the same way each run
 
     async def headers(self) -> dict[str, str]:
         async with self.lock:
             if self.token is None or time.monotonic() > self.expires:
-                response = await self.gateway.call(
-                    "POST",
-                    "/api/v1/auth/login",
-                    json={"username": self.username, "password": self.password},
-                )
+                # 130 officers log in at the start: the gateway's limits (per address, and
+                # argon2's work on a busy machine) send many of them back to wait; they wait
+                # as told, spread out, until they are in
+                for _ in range(LOGIN_TRIES):
+                    response = await self.gateway.call(
+                        "POST",
+                        "/api/v1/auth/login",
+                        json={"username": self.username, "password": self.password},
+                    )
+                    if response.status_code not in (429, 503):
+                        break
+                    wait = float(response.headers.get("retry-after", "1"))
+                    await asyncio.sleep(wait + self.jitter.uniform(0, 3))
                 if response.status_code != 200:
                     raise PermissionError(f"{self.username} cannot log in: {response.text[:200]}")
                 body = response.json()
