@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
+from starlette.requests import ClientDisconnect
 
 from zg_common.app import create_base_app
 from zg_common.errors import Conflict, FieldError, ProblemError
@@ -54,6 +55,8 @@ def app() -> FastAPI:
             raise DBAPIError("SELECT ... FOR UPDATE", {}, cause)
         if thing.name == "pool":
             raise SQLAlchemyTimeoutError("QueuePool limit of size 10 overflow 0 reached")
+        if thing.name == "gone":  # the client hung up while the gateway read its body
+            raise ClientDisconnect()
         if thing.name == "refused":  # the pool's new connection to a restarting database
             raise ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)")
         return thing
@@ -190,3 +193,8 @@ def test_a_consumer_waits_out_an_unreachable_database_without_using_attempts(
     assert is_outage(DBAPIError("INSERT ...", {}, cause)) is outage
     assert is_outage(SQLAlchemyTimeoutError("QueuePool limit reached"))
     assert is_outage(ConnectionRefusedError(111, "Connection refused"))
+
+
+async def test_a_client_that_hung_up_is_a_400_not_a_500(client: httpx.AsyncClient) -> None:
+    gone = await client.post("/things", json={"name": "gone", "size": 1})
+    problem(gone, 400, "client_disconnected")

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from zg_common.logging import request_id_var
 
@@ -345,10 +346,22 @@ async def _database_error_handler(request: Request, exc: Exception) -> JSONRespo
     return problem_response(error, instance=request.url.path)
 
 
+class ClientGone(BadRequest):
+    code, title = "client_disconnected", "The client went away before its request was read"
+
+
+async def _client_disconnect_handler(request: Request, exc: Exception) -> JSONResponse:
+    """A client that hung up while its body was being read: nobody reads the answer, but the
+    log says 400, not 500 with a traceback."""
+    log.info("the client disconnected before its request was read")
+    return problem_response(ClientGone(), instance=request.url.path)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Framework and domain errors. Unexpected exceptions are rendered by
     RequestContextMiddleware, inside the scope of the request id."""
     app.add_exception_handler(ProblemError, _problem_error_handler)
+    app.add_exception_handler(ClientDisconnect, _client_disconnect_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
     app.add_exception_handler(DBAPIError, _database_error_handler)
