@@ -154,6 +154,14 @@ async def test_the_identity_read_is_audited_and_the_departed_data_is_gone_after_
     counts = await anon.get("/api/v1/access/occupancy", params={"by": "compound"})
     row = next(r for r in counts.json()["rows"] if r["id"] == "CP002")
     assert row["departures"] >= 1 and row["residents"] >= 1
+    year, week, _ = date.today().isocalendar()  # the week of the departure recorded above
+    weekly = await anon.get(
+        "/api/v1/access/occupancy", params={"by": "compound", "week": f"{year}-W{week:02d}"}
+    )
+    assert weekly.status_code == 200, weekly.text
+    assert next(r for r in weekly.json()["rows"] if r["id"] == "CP002")["departures"] >= 1
+    bad = await anon.get("/api/v1/access/occupancy", params={"week": "2026-W54"})
+    assert_problem(bad, 422, "validation_failed")
 
 
 async def test_a_resident_links_the_app_by_the_code_sent_to_the_phone(

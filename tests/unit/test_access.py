@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from datetime import date
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ import pytest
 
 from zg_access.config import AccessSettings
 from zg_access.exceptions import SmsUnavailable
+from zg_access.occupancy import week_days, week_of
 from zg_access.personal import (
     PersonalDataError,
     Vault,
@@ -130,3 +132,10 @@ def test_no_access_event_has_a_personal_field(contract: Any) -> None:
     fields = _fields(contract.model_json_schema())
     assert fields, "the scan sees the fields"
     assert fields & PERSONAL == set(), f"{contract.event_type} carries {fields & PERSONAL}"
+
+
+def test_an_iso_week_is_its_monday_to_sunday() -> None:
+    assert week_days("2026-W49") == (date(2026, 11, 30), date(2026, 12, 6))
+    assert week_days("2026-W01") == (date(2025, 12, 29), date(2026, 1, 4))
+    assert week_days("2026-W54") is None and week_days("0000-W01") is None
+    assert week_of(date(2026, 12, 7)) == ("2026-W50", date(2026, 12, 7), date(2026, 12, 13))

@@ -27,6 +27,16 @@ def week_of(day: date) -> tuple[str, date, date]:
     return f"{year}-W{week:02d}", monday, monday + timedelta(days=6)
 
 
+def week_days(text: str) -> tuple[date, date] | None:
+    """An ISO week's Monday and Sunday (`2026-W49`); None when there is no such week."""
+    try:
+        year, week = text.split("-W")
+        monday = date.fromisocalendar(int(year), int(week), 1)
+    except ValueError:
+        return None
+    return monday, monday + timedelta(days=6)
+
+
 async def publish(session: AsyncSession, compound: Compound, *, now: datetime) -> None:
     """The compound's counts now and in this week, after a registration or a departure."""
     name, monday, sunday = week_of(local_day(now))

@@ -76,15 +76,26 @@ async def read_households(
     "/occupancy",
     response_model=OccupancyRead,
     summary="Registered residents and households per compound or grid, with arrivals and "
-    "departures over a period (counts only)",
+    "departures in an ISO week or a period (counts only)",
 )
 async def read_occupancy(
     caller: Reader,
     session: ReadSessionDep,
     by: Literal["compound", "grid"] = "grid",
+    week: str | None = Query(
+        default=None, pattern=r"^\d{4}-W\d{2}$", description="an ISO week (2026-W49), or:"
+    ),
     since: date | None = Query(default=None, description="default: 7 days ago"),
     until: date | None = Query(default=None, description="default: today"),
 ) -> OccupancyRead:
+    if week is not None:
+        days = occupancy.week_days(week)
+        if days is None or since is not None or until is not None:
+            raise ValidationFailed(
+                "A week that exists (2026-W49), and then no since or until",
+                errors=[FieldError(field="week", code="invalid_week", message=week)],
+            )
+        since, until = days
     today = occupancy.local_day(datetime.now(UTC))
     until = until or today
     since = since or until - timedelta(days=6)
