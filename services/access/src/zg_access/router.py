@@ -104,14 +104,8 @@ async def read_occupancy(
             "since must be on or before until, at most a year apart",
             errors=[FieldError(field="since", code="out_of_range", message="")],
         )
-    ids, grids = service.compound_filter(caller)
-    visible = [c.id for c in await service.visible_compounds(session, caller)]
     return await occupancy.report(
-        session,
-        by=by,
-        compound_ids=visible if ids is not None or grids is not None else None,
-        since=since,
-        until=until,
+        session, by=by, compound_ids=service.compound_filter(caller), since=since, until=until
     )
 
 

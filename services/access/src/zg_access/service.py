@@ -15,20 +15,18 @@ from zg_access.schemas import CompoundRead, GateRead, HouseholdList, HouseholdRe
 from zg_common.identity import Identity
 
 
-def compound_filter(caller: Identity) -> tuple[list[str] | None, list[str] | None]:
-    """(compound ids, grid ids) the caller sees; None: no limit on that dimension."""
+def compound_filter(caller: Identity) -> list[str] | None:
+    """The compounds the caller sees: property staff and vendors' keys theirs; None: all."""
     if caller.role in ("property_staff", "partner"):
-        return list(caller.compound_ids), None
-    return None, None
+        return list(caller.compound_ids)
+    return None
 
 
 async def visible_compounds(
     session: AsyncSession, caller: Identity, *, grid_id: str | None = None
 ) -> list[Compound]:
-    ids, grids = compound_filter(caller)
-    if grid_id is not None:
-        grids = [grid_id] if grids is None or grid_id in grids else []
-    return await repository.compounds(session, ids, grids=grids)
+    grids = None if grid_id is None else [grid_id]
+    return await repository.compounds(session, compound_filter(caller), grids=grids)
 
 
 def _gate_read(gate: Gate) -> GateRead:
@@ -74,8 +72,8 @@ async def compound_reads(
 
 
 async def one_compound(session: AsyncSession, caller: Identity, compound_id: str) -> CompoundRead:
-    ids, grids = compound_filter(caller)
-    found = await repository.compounds(session, [compound_id], grids=grids)
+    ids = compound_filter(caller)
+    found = await repository.compounds(session, [compound_id])
     if not found or (ids is not None and compound_id not in ids):
         raise CompoundNotFound(f"No compound {compound_id} among the caller's")
     return (await compound_reads(session, found))[0]

@@ -106,6 +106,7 @@ async def evaluate(
             await _clear(session, fault, now=now)
             cleared += 1
     problems = {light.id: light for light in ripe}
+    by_id = {light.id: light for light in lights}
     for light in ripe:
         if light.circuit_id in dead_circuits or (FaultScope.POLE, light.id) in open_faults:
             continue
@@ -120,7 +121,7 @@ async def evaluate(
         opened += 1
     for (scope, target), fault in sorted(open_faults.items()):
         if scope == FaultScope.POLE and target not in problems:
-            light_now = next((x for x in by_circuit[fault.circuit_id] if x.id == target), None)
+            light_now = by_id.get(target)
             if light_now is not None and light_now.problem is None:
                 await _clear(session, fault, now=now)
                 cleared += 1
